@@ -1,0 +1,330 @@
+"""What envdoctor knows: facts, findings, checks and the report, as plain dataclasses.
+
+Every value here serialises to JSON with :func:`to_dict` and back with :func:`from_dict`, so a report
+taken on one machine (``check --json``) feeds the rules and the resolver on another (``--facts``).
+``None`` means "not asked"; a probe that asked and failed says so in ``status`` and ``attempts``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass
+class Attempt:
+    """One source a probe asked, and how that went (shown with -v)."""
+
+    source: str  # "nvml", "nvidia-smi --query-gpu", "/proc/driver/nvidia/version", ...
+    status: str  # "ok" | "not_found" | "timed_out" | "error" | "empty" | "unparsed"
+    detail: str = ""
+    duration_s: float | None = None
+
+
+@dataclass
+class OsFacts:
+    system: str = ""  # "Linux" | "Darwin" | "Windows"
+    arch: str = ""  # normalised: "x86_64" | "aarch64" | "arm64"
+    kernel: str | None = None
+    distro_id: str | None = None  # os-release ID: ubuntu, debian, rhel, ...
+    distro_version: str | None = None
+    distro_name: str | None = None  # PRETTY_NAME
+    distro_like: list[str] = field(default_factory=list)
+    glibc: str | None = None
+    wsl: str | None = None  # "wsl1" | "wsl2" | None
+    container: str | None = None  # "docker" | "podman" | "kubernetes" | "lxc" | None
+    macos_version: str | None = None
+    windows_build: str | None = None  # "10.0.22631"
+    windows_release: str | None = None  # "11" | "10"
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
+class CpuFacts:
+    model: str | None = None
+    physical_cores: int | None = None
+    logical_cores: int | None = None
+    memory_total_bytes: int | None = None
+    avx2: bool | None = None
+    avx512: bool | None = None
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
+class ToolInfo:
+    """A package manager or tool found for the target interpreter."""
+
+    name: str
+    path: str | None = None
+    version: str | None = None
+    source: str = ""
+
+
+@dataclass
+class PythonFacts:
+    status: str = "ok"  # "ok" | "not_found" | "error" | "timed_out" (the target interpreter did not answer)
+    executable: str | None = None
+    version: str | None = None  # "3.11.7"
+    implementation: str | None = None  # "cpython"
+    abi_flags: str = ""  # "t" for free-threaded builds
+    prefix: str | None = None
+    base_prefix: str | None = None
+    in_venv: bool | None = None
+    conda_prefix: str | None = None  # set when the target interpreter lives in a conda env
+    conda_env_name: str | None = None
+    externally_managed: bool | None = None  # PEP 668 marker present
+    externally_managed_path: str | None = None
+    site_packages: list[str] = field(default_factory=list)
+    tools: list[ToolInfo] = field(default_factory=list)
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def tool(self, name: str) -> ToolInfo | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+
+@dataclass
+class Gpu:
+    """One accelerator as a probe saw it."""
+
+    vendor: str  # "nvidia" | "amd" | "intel" | "apple"
+    index: int | None = None
+    name: str | None = None
+    uuid: str | None = None
+    memory_total_mib: int | None = None
+    compute_capability: str | None = None  # NVIDIA "8.6"
+    arch: str | None = None  # AMD "gfx90a"; NVIDIA "sm_86" derived from compute_capability
+    mig_mode: str | None = None  # "enabled" | "disabled" | None (not supported / unknown)
+    pci_bus_id: str | None = None
+    visible: bool = True  # False when CUDA_VISIBLE_DEVICES (or HIP_...) hides it
+    source: str = ""
+
+
+@dataclass
+class NvidiaFacts:
+    # "ok" | "no_driver" | "no_gpu" | "driver_mismatch" | "timed_out" | "error"
+    status: str = "no_driver"
+    driver_version: str | None = None
+    driver_max_cuda: str | None = None  # highest CUDA the driver supports, "12.4"
+    gpus: list[Gpu] = field(default_factory=list)
+    cuda_visible_devices: str | None = None  # raw value, None when unset
+    hidden_gpus: list[int] = field(default_factory=list)
+    source: str = ""
+    message: str = ""  # the tool's own words when it failed
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def visible_gpus(self) -> list[Gpu]:
+        return [gpu for gpu in self.gpus if gpu.visible]
+
+
+@dataclass
+class CudaToolkit:
+    version: str  # "12.4.131" or "12.4"
+    path: str | None = None  # toolkit root, e.g. /usr/local/cuda-12.4
+    nvcc_path: str | None = None
+    active: bool = False  # the one nvcc on PATH / CUDA_HOME points at
+    source: str = ""  # "nvcc --version" | "version.json" | "version.txt"
+
+
+@dataclass
+class CudaFacts:
+    toolkits: list[CudaToolkit] = field(default_factory=list)
+    cuda_home: str | None = None  # CUDA_HOME or CUDA_PATH as set
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def active(self) -> CudaToolkit | None:
+        return next((t for t in self.toolkits if t.active), None)
+
+
+@dataclass
+class CudnnInstall:
+    version: str | None
+    kind: str  # "header" | "library" | "pip"
+    path: str | None = None
+    package: str | None = None  # pip distribution name, e.g. nvidia-cudnn-cu12
+    source: str = ""
+
+
+@dataclass
+class CudnnFacts:
+    installs: list[CudnnInstall] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
+class RocmFacts:
+    status: str = "absent"  # "ok" | "absent" | "no_gpu" | "error" | "timed_out"
+    version: str | None = None
+    gpus: list[Gpu] = field(default_factory=list)
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
+class XpuFacts:
+    present: bool = False
+    devices: list[Gpu] = field(default_factory=list)
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
+class AppleFacts:
+    apple_silicon: bool = False
+    macos_version: str | None = None
+    mps_possible: bool = False
+    reason: str = ""
+    source: str = ""
+
+
+@dataclass
+class Distribution:
+    """One installed Python distribution of interest."""
+
+    name: str
+    version: str
+    location: str | None = None
+    installer: str | None = None  # contents of INSTALLER ("pip", "uv", "conda")
+    source: str = ""
+
+
+@dataclass
+class TorchFacts:
+    status: str = "absent"  # "ok" | "absent" | "error"
+    version: str | None = None  # "2.5.1+cu124"
+    local: str | None = None  # "cu124" | "cpu" | "rocm6.2" | None
+    cuda: str | None = None  # torch.version.cuda as compiled
+    hip: str | None = None
+    xpu: str | None = None
+    git_version: str | None = None
+    debug: bool | None = None
+    location: str | None = None
+    installer: str | None = None  # "pip" | "uv" | "conda" | ...
+    conda: bool = False  # a conda-meta record owns it
+    copies: list[str] = field(default_factory=list)  # every location holding a torch distribution
+    companions: list[Distribution] = field(default_factory=list)  # torchvision, torchaudio, triton
+    nvidia_packages: list[Distribution] = field(default_factory=list)  # nvidia-*-cu12, cuda-toolkit
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def companion(self, name: str) -> Distribution | None:
+        return next((d for d in self.companions if d.name == name), None)
+
+
+@dataclass
+class Facts:
+    """Everything the probes learned, or what a description of a target machine says."""
+
+    os: OsFacts = field(default_factory=OsFacts)
+    cpu: CpuFacts = field(default_factory=CpuFacts)
+    python: PythonFacts = field(default_factory=PythonFacts)
+    nvidia: NvidiaFacts = field(default_factory=NvidiaFacts)
+    cuda: CudaFacts = field(default_factory=CudaFacts)
+    cudnn: CudnnFacts = field(default_factory=CudnnFacts)
+    rocm: RocmFacts = field(default_factory=RocmFacts)
+    xpu: XpuFacts = field(default_factory=XpuFacts)
+    apple: AppleFacts = field(default_factory=AppleFacts)
+    torch: TorchFacts = field(default_factory=TorchFacts)
+    overrides: list[str] = field(default_factory=list)  # facts replaced by target flags, e.g. "--driver"
+    probe_duration_s: float | None = None
+
+
+@dataclass
+class Finding:
+    """A conclusion of a rule. ``id`` is stable once released; ``commands`` are argv lists."""
+
+    id: str
+    severity: str  # "error" | "warning" | "info"
+    area: str  # "system" | "python" | "gpu" | "cuda" | "cudnn" | "torch"
+    message: str
+    fix: str | None = None
+    commands: list[list[str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    """One verify stage or sub-check and its outcome."""
+
+    id: str
+    status: str  # "pass" | "fail" | "skip"
+    title: str = ""
+    message: str = ""
+    duration_s: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- serialisation
+
+
+def to_dict(value: Any) -> Any:
+    """A dataclass (or list / dict of them) as JSON-ready data; every field is kept."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_dict(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_dict(v) for k, v in value.items()}
+    return value
+
+
+class FactsFormatError(ValueError):
+    """Data that does not fit a facts type; the message names the path that is wrong."""
+
+
+def from_dict(cls: type, data: Any, where: str = "$") -> Any:
+    """Rebuild a dataclass from :func:`to_dict` output; unknown keys are ignored, wrong types named."""
+    return _convert(cls, data, where)
+
+
+def _convert(tp: Any, data: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, data, where)
+            except FactsFormatError as exc:
+                errors.append(str(exc))
+        raise FactsFormatError(errors[0] if errors else f"{where}: unexpected null")
+    if origin is list:
+        if not isinstance(data, list):
+            raise FactsFormatError(f"{where}: expected a list, got {type(data).__name__}")
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_convert(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
+    if origin is dict:
+        if not isinstance(data, dict):
+            raise FactsFormatError(f"{where}: expected an object, got {type(data).__name__}")
+        return dict(data)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise FactsFormatError(f"{where}: expected an object for {tp.__name__}")
+        hints = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
+        try:
+            return tp(**kwargs)
+        except TypeError as exc:
+            raise FactsFormatError(f"{where}: {exc}")
+    if tp is Any:
+        return data
+    if tp is float and isinstance(data, (int, float)) and not isinstance(data, bool):
+        return float(data)
+    if tp in (str, int, bool) and (type(data) is tp):
+        return data
+    if tp is int and isinstance(data, int) and not isinstance(data, bool):
+        return data
+    raise FactsFormatError(f"{where}: expected {getattr(tp, '__name__', tp)}, got {type(data).__name__}")
