@@ -104,6 +104,10 @@ class Door:
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         raise NotImplementedError
 
+    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        """Run a command whose output goes straight to the user (an installer); output is not kept."""
+        raise NotImplementedError
+
     def read_text(self, path: str) -> str | None:
         """The file's text (undecodable bytes replaced), or None when it cannot be read."""
         raise NotImplementedError
@@ -143,19 +147,20 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         pass
 
 
-def run_command(
-    argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None
-) -> CommandResult:
-    """Run argv (never through a shell) and always come back within about ``timeout`` seconds."""
+def run_command(argv: Sequence[str], timeout: float, capture: bool = True) -> CommandResult:
+    """Run argv (never through a shell) and always come back within about ``timeout`` seconds.
+
+    With ``capture=False`` the child writes to envdoctor's stderr as it goes (stdout stays free
+    for a JSON document).
+    """
     argv = tuple(str(a) for a in argv)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE if capture else 2,
+            stderr=subprocess.PIPE if capture else None,
             start_new_session=(os.name == "posix"),
         )
     except FileNotFoundError:
@@ -244,6 +249,9 @@ class LiveDoor(Door):
 
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         return run_command(argv, timeout)
+
+    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        return run_command(argv, timeout, capture=False)
 
     def read_text(self, path: str) -> str | None:
         try:
@@ -402,6 +410,9 @@ class RecordedDoor(Door):
             entry.get("error", ""),
         )
 
+    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        return CommandResult(tuple(argv), "error", error="a recorded machine cannot run installers")
+
     def _file(self, path: str) -> Path:
         return self.folder / "files" / path.lstrip("/\\").replace(":", "")
 
@@ -460,6 +471,9 @@ class RecordingDoor(Door):
         with self._lock:
             self._rec.commands.append(result)
         return result
+
+    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        return self.inner.run_live(argv, timeout)
 
     def read_text(self, path: str) -> str | None:
         text = self.inner.read_text(path)

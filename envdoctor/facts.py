@@ -242,6 +242,7 @@ class Finding:
     severity: str  # "error" | "warning" | "info"
     area: str  # "system" | "python" | "gpu" | "cuda" | "cudnn" | "torch"
     message: str
+    subject: str = ""  # the checklist line it marks: "torch", "nvidia.driver", "cuda.toolkit", ...
     fix: str | None = None
     commands: list[list[str]] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)

@@ -1,0 +1,220 @@
+"""CUDA toolkits installed on the machine (the compiler side; the driver's CUDA is in nvidia.py).
+
+A toolkit root is found from ``nvcc`` on PATH, ``CUDA_HOME`` / ``CUDA_PATH`` (and Windows'
+``CUDA_PATH_V12_4``), ``/usr/local/cuda*``, ``/opt/cuda`` and Windows' ``NVIDIA GPU Computing
+Toolkit\\CUDA\\v*``. Its version comes from ``version.json`` (CUDA 11.1+), ``version.txt`` (older
+toolkits) or, failing both, its own ``bin/nvcc --version``.
+"""
+
+from __future__ import annotations
+
+import json
+import ntpath
+import posixpath
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+
+from envdoctor.facts import Attempt, CudaFacts, CudaToolkit
+from envdoctor.probes import ProbeContext, attempt_from
+
+LINUX_PARENT_DIRS = ("/usr/local",)
+LINUX_FIXED_ROOTS = ("/opt/cuda",)
+WINDOWS_TOOLKIT_DIR = "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA"
+HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")
+
+_NVCC_RELEASE = re.compile(r"release\s+(\d+\.\d+),\s*V(\d+(?:\.\d+)+)")
+_VERSION_TXT = re.compile(r"CUDA Version\s+(\d+(?:\.\d+)+)")
+_VERSIONED_ENV = re.compile(r"^CUDA_PATH_V(\d+)_(\d+)$")
+
+
+def parse_nvcc_version(text: str | None) -> str | None:
+    """``Cuda compilation tools, release 12.4, V12.4.131`` -> ``12.4.131`` (or ``12.4`` without V)."""
+    match = _NVCC_RELEASE.search(text or "")
+    if match:
+        return match.group(2)
+    short = re.search(r"release\s+(\d+\.\d+)", text or "")
+    return short.group(1) if short else None
+
+
+def parse_version_json(text: str | None) -> str | None:
+    """``cuda.version`` of a toolkit's ``version.json``; None for anything else."""
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return None
+    cuda = data.get("cuda") if isinstance(data, dict) else None
+    version = cuda.get("version") if isinstance(cuda, dict) else None
+    return version if isinstance(version, str) and re.match(r"^\d+\.\d+", version) else None
+
+
+def parse_version_txt(text: str | None) -> str | None:
+    """``CUDA Version 11.8.89`` of an older toolkit's ``version.txt``."""
+    match = _VERSION_TXT.search(text or "")
+    return match.group(1) if match else None
+
+
+def release_of(version: str | None) -> str | None:
+    """The ``major.minor`` release of a toolkit version: ``11.8.89`` -> ``11.8``."""
+    try:
+        parsed = Version(version or "")
+    except InvalidVersion:
+        return None
+    return f"{parsed.major}.{parsed.minor}"
+
+
+@dataclass
+class _Root:
+    path: str
+    reason: str  # how it was found: "nvcc on PATH", "CUDA_HOME", "/usr/local listing", ...
+
+
+def _pathmod(ctx: ProbeContext):
+    return ntpath if ctx.door.platform().system == "Windows" else posixpath
+
+
+def candidate_roots(ctx: ProbeContext) -> list[_Root]:
+    """Toolkit roots named by the environment and the usual install places; no commands run.
+
+    Shared with the cuDNN probe, which looks for headers and libraries under each root.
+    """
+    door = ctx.door
+    env = door.env()
+    system = door.platform().system
+    roots: list[_Root] = []
+    for name in HOME_VARIABLES:
+        if env.get(name):
+            roots.append(_Root(env[name].rstrip("/\\"), name))
+    for name in sorted(env):
+        if _VERSIONED_ENV.match(name) and env[name]:
+            roots.append(_Root(env[name].rstrip("/\\"), name))
+    if system == "Windows":
+        for entry in door.listdir(WINDOWS_TOOLKIT_DIR) or []:
+            if re.fullmatch(r"v\d+\.\d+", entry):
+                roots.append(_Root(ntpath.join(WINDOWS_TOOLKIT_DIR, entry), "toolkit folder"))
+    elif system == "Linux":
+        for parent in LINUX_PARENT_DIRS:
+            for entry in door.listdir(parent) or []:
+                if entry == "cuda" or re.fullmatch(r"cuda-\d+(?:\.\d+)*", entry):
+                    roots.append(_Root(posixpath.join(parent, entry), f"{parent} listing"))
+        for path in LINUX_FIXED_ROOTS:
+            if door.exists(path):
+                roots.append(_Root(path, path))
+    unique: dict[str, _Root] = {}
+    for root in roots:
+        unique.setdefault(root.path, root)
+    return list(unique.values())
+
+
+def _nvcc_name(ctx: ProbeContext) -> str:
+    return "nvcc.exe" if ctx.door.platform().system == "Windows" else "nvcc"
+
+
+def _root_of_nvcc(ctx: ProbeContext, nvcc: str) -> str:
+    path = _pathmod(ctx)
+    bin_dir = path.dirname(nvcc)
+    return path.dirname(bin_dir) if path.basename(bin_dir) == "bin" else bin_dir
+
+
+def _version_of_root(ctx: ProbeContext, root: str) -> tuple[CudaToolkit | None, list[Attempt]]:
+    """A toolkit's version from its files, else its own nvcc; None when the folder holds no toolkit."""
+    door = ctx.door
+    path = _pathmod(ctx)
+    attempts = []
+    for name, parse in (("version.json", parse_version_json), ("version.txt", parse_version_txt)):
+        file = path.join(root, name)
+        text = door.read_text(file)
+        if text is None:
+            continue
+        version = parse(text)
+        attempts.append(Attempt(file, "ok" if version else "unparsed", version or "no version in the file"))
+        if version:
+            return CudaToolkit(version=version, path=root, source=name), attempts
+    nvcc = path.join(root, "bin", _nvcc_name(ctx))
+    if door.exists(nvcc):
+        result = door.run([nvcc, "--version"], ctx.timeout)
+        version = parse_nvcc_version(result.stdout) if result.succeeded else None
+        attempts.append(attempt_from(f"{nvcc} --version", result, version or ""))
+        if version:
+            return CudaToolkit(version=version, path=root, nvcc_path=nvcc, source="nvcc --version"), attempts
+    else:
+        attempts.append(Attempt(root, "not_found", "no version.json, version.txt or bin/nvcc"))
+    return None, attempts
+
+
+def _specific(toolkit: CudaToolkit) -> bool:
+    """Whether the root's own name carries its release (cuda-12.4, v12.4), not a generic alias."""
+    name = re.split(r"[\\/]", toolkit.path or "")[-1]
+    return bool(re.search(r"\d+\.\d+", name))
+
+
+def _merge(toolkits: list[CudaToolkit]) -> list[CudaToolkit]:
+    """One entry per release: ``/usr/local/cuda`` and the ``cuda-12.4`` it points at are one toolkit."""
+    merged: dict[str, CudaToolkit] = {}
+    for toolkit in toolkits:
+        key = release_of(toolkit.version) or toolkit.version
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = toolkit
+            continue
+        # The nvcc a user runs is the active entry's; otherwise keep whichever names one.
+        nvcc = next((t.nvcc_path for t in (toolkit, kept) if t.active and t.nvcc_path), None)
+        nvcc = nvcc or kept.nvcc_path or toolkit.nvcc_path
+        winner = toolkit if _specific(toolkit) and not _specific(kept) else kept
+        winner.active = kept.active or toolkit.active
+        winner.nvcc_path = nvcc
+        merged[key] = winner
+    return sorted(merged.values(), key=lambda t: _sort_key(t.version), reverse=True)
+
+
+def _sort_key(version: str) -> Version:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return Version("0")
+
+
+def probe(ctx: ProbeContext) -> CudaFacts:
+    """Every CUDA toolkit found, the active one marked; never raises."""
+    door = ctx.door
+    env = door.env()
+    facts = CudaFacts(cuda_home=env.get("CUDA_HOME") or env.get("CUDA_PATH") or None)
+    nvcc_on_path = door.which("nvcc")
+    roots = candidate_roots(ctx)
+    with ThreadPoolExecutor(max_workers=len(roots) + 1, thread_name_prefix="envdoctor-cuda") as pool:
+        pending_nvcc = pool.submit(door.run, [nvcc_on_path, "--version"], ctx.timeout) if nvcc_on_path else None
+        pending_roots = [(root, pool.submit(_version_of_root, ctx, root.path)) for root in roots]
+        toolkits: list[CudaToolkit] = []
+        for root, future in pending_roots:
+            toolkit, attempts = future.result()
+            facts.attempts.extend(attempts)
+            if toolkit is not None:
+                toolkits.append(toolkit)
+        active: CudaToolkit | None = None
+        if pending_nvcc is not None:
+            result = pending_nvcc.result()
+            version = parse_nvcc_version(result.stdout) if result.succeeded else None
+            facts.attempts.append(attempt_from(f"{nvcc_on_path} --version", result, version or ""))
+            if version:
+                active = CudaToolkit(
+                    version=version,
+                    path=_root_of_nvcc(ctx, nvcc_on_path),
+                    nvcc_path=nvcc_on_path,
+                    active=True,
+                    source="nvcc --version",
+                )
+                toolkits.insert(0, active)
+        else:
+            facts.attempts.append(Attempt("nvcc", "not_found", "not on PATH"))
+    if active is None:
+        preferred = [facts.cuda_home] if facts.cuda_home else []
+        preferred.append("/usr/local/cuda")
+        for path in preferred:
+            active = next((t for t in toolkits if t.path and t.path.rstrip("/\\") == path.rstrip("/\\")), None)
+            if active is not None:
+                active.active = True
+                break
+    facts.toolkits = _merge(toolkits)
+    return facts

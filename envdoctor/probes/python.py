@@ -1,0 +1,277 @@
+"""The target interpreter: what it is, where it installs, and which installers can serve it.
+
+Everything about the interpreter comes from one run of :data:`PYINFO_SCRIPT` inside it (never from
+envdoctor's own ``sys``), so ``--python /other/python`` describes that interpreter. Files the script
+names (``conda-meta``, ``EXTERNALLY-MANAGED``) are then checked through the door.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from envdoctor.door import CommandResult, Door
+from envdoctor.facts import Attempt, PythonFacts, ToolInfo
+from envdoctor.probes import ProbeContext, attempt_from
+
+PYINFO_MARKER = "# envdoctor:pyinfo"
+
+#: Runs inside the target interpreter: stdlib only, Python 3.6+ syntax, one JSON object on stdout.
+PYINFO_SCRIPT = r'''# envdoctor:pyinfo
+import sys
+# "python -c" puts the working directory first on sys.path: drop it so a json.py lying there
+# cannot stand in for the standard library, and so it is not reported as an install location.
+sys.path = [p for p in sys.path if p not in ("", ".")]
+import json
+import os
+import platform
+import re
+import sysconfig
+
+WANTED = {
+    "torch", "torchvision", "torchaudio", "triton", "pytorch-triton", "pytorch-triton-rocm",
+    "pytorch-triton-xpu", "numpy", "pip", "setuptools", "uv", "conda", "mamba",
+    "intel-extension-for-pytorch", "cuda-toolkit",
+}
+
+
+def normalise(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def distributions():
+    found = []
+    try:
+        from importlib import metadata
+    except ImportError:
+        return found
+    for dist in metadata.distributions(path=sys.path):
+        try:
+            name = dist.metadata["Name"]
+        except Exception:
+            name = None
+        if not name:
+            continue
+        name = normalise(name)
+        if name not in WANTED and not name.startswith("nvidia-"):
+            continue
+        try:
+            installer = dist.read_text("INSTALLER")
+        except Exception:
+            installer = None
+        found.append({
+            "name": name,
+            "version": dist.version,
+            "location": os.path.normpath(str(dist.locate_file(""))),
+            "installer": installer.strip() if installer else None,
+        })
+    return found
+
+
+paths = sysconfig.get_paths()
+print(json.dumps({
+    "pyinfo": 1,
+    "executable": sys.executable,
+    "version": platform.python_version(),
+    "implementation": sys.implementation.name,
+    "abiflags": getattr(sys, "abiflags", ""),
+    "platform_tag": sysconfig.get_platform(),
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "stdlib": paths.get("stdlib"),
+    "purelib": paths.get("purelib"),
+    "platlib": paths.get("platlib"),
+    "sys_path": sys.path,
+    "distributions": distributions(),
+}))
+'''
+
+#: Installers looked up on PATH beside the interpreter; pip comes from the interpreter's distributions.
+PATH_TOOLS = ("uv", "conda", "mamba", "micromamba", "pixi")
+#: Tools whose ``--version`` is fast (native binaries); ``conda --version`` takes seconds, so its
+#: version comes from the ``conda-meta`` record instead.
+VERSION_COMMAND_TOOLS = ("uv", "mamba", "micromamba", "pixi")
+
+_CONDA_RECORD = re.compile(r"^conda-(\d[^-]*)-[^-]+\.json$")
+_VERSION = re.compile(r"\d+(?:\.\d+)+(?:[.\-+]?[0-9A-Za-z]+)*")
+
+
+def parse_pyinfo(text: str | None) -> dict | None:
+    """The pyinfo object from the script's stdout; None for anything else (a banner, garbage, cut off)."""
+    for line in reversed((text or "").strip().splitlines()):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return None
+        if isinstance(data, dict) and data.get("pyinfo") == 1:
+            if not isinstance(data.get("distributions"), list):
+                data["distributions"] = []
+            data["distributions"] = [d for d in data["distributions"] if isinstance(d, dict) and d.get("name")]
+            return data
+        return None
+    return None
+
+
+def run_pyinfo(door: Door, python: str, timeout: float) -> tuple[CommandResult, dict | None]:
+    """Run :data:`PYINFO_SCRIPT` in ``python``; the data is None when it did not answer properly."""
+    result = door.run([python, "-c", PYINFO_SCRIPT], timeout)
+    return result, (parse_pyinfo(result.stdout) if result.succeeded else None)
+
+
+def parse_tool_version(text: str | None) -> str | None:
+    """The version in a ``--version`` answer.
+
+    Real answers: ``uv 0.13.9 (x86_64-unknown-linux-gnu)``, ``pixi 0.39.0``, ``mamba 1.4.7`` then
+    ``conda 23.5.0`` (mamba 1), a bare ``2.0.8`` (mamba 2 and micromamba). The first line wins.
+    """
+    for line in (text or "").splitlines():
+        match = _VERSION.search(line)
+        if match:
+            return match.group(0)
+    return None
+
+
+def conda_version_from_records(entries: list[str] | None) -> str | None:
+    """conda's version from the names in ``<conda root>/conda-meta`` (``conda-24.9.2-py312h06a4308_0.json``)."""
+    for entry in entries or []:
+        match = _CONDA_RECORD.match(entry)
+        if match:
+            return match.group(1)
+    return None
+
+
+def conda_env_name(prefix: str, is_base: bool) -> str:
+    return "base" if is_base else posixpath.basename(prefix.replace("\\", "/").rstrip("/"))
+
+
+def _root_of(executable: str) -> str:
+    """``/opt/conda/bin/conda`` or ``/opt/conda/condabin/conda`` -> ``/opt/conda``."""
+    path = executable.replace("\\", "/")
+    return posixpath.dirname(posixpath.dirname(path))
+
+
+def _conda_roots(ctx: ProbeContext, conda_path: str | None, prefix: str | None) -> list[str]:
+    roots = []
+    env = ctx.door.env()
+    if env.get("CONDA_EXE"):
+        roots.append(_root_of(env["CONDA_EXE"]))
+    if conda_path:
+        roots.append(_root_of(conda_path))
+    if prefix:
+        parent = posixpath.dirname(prefix.replace("\\", "/").rstrip("/"))
+        if posixpath.basename(parent) == "envs":
+            roots.append(posixpath.dirname(parent))
+        roots.append(prefix)
+    return list(dict.fromkeys(roots))
+
+
+def _tool_paths(ctx: ProbeContext) -> dict[str, str | None]:
+    door = ctx.door
+    paths = {name: door.which(name) for name in PATH_TOOLS}
+    env = door.env()
+    if paths["micromamba"] is None and env.get("MAMBA_EXE"):
+        paths["micromamba"] = env["MAMBA_EXE"]
+    if paths["conda"] is None and env.get("CONDA_EXE"):
+        paths["conda"] = env["CONDA_EXE"]
+    return paths
+
+
+def _tool_version(ctx: ProbeContext, name: str, path: str) -> tuple[ToolInfo, Attempt]:
+    result = ctx.door.run([path, "--version"], ctx.timeout)
+    version = parse_tool_version(result.stdout) if result.succeeded else None
+    return ToolInfo(name, path, version, f"{name} --version"), attempt_from(f"{name} --version", result, version or "")
+
+
+def _conda_tool(ctx: ProbeContext, conda_path: str | None, prefix: str | None) -> tuple[ToolInfo | None, Attempt | None]:
+    """conda, its version read from the conda-meta record of the conda package (no slow ``conda --version``)."""
+    door = ctx.door
+    if not conda_path and not (prefix and door.exists(posixpath.join(prefix, "conda-meta"))):
+        return None, None
+    for root in _conda_roots(ctx, conda_path, prefix):
+        meta = posixpath.join(root, "conda-meta")
+        version = conda_version_from_records(door.listdir(meta))
+        if version:
+            return ToolInfo("conda", conda_path, version, f"{meta}/conda-{version}-*.json"), Attempt(
+                f"{meta} (conda record)", "ok", version
+            )
+    attempt = Attempt("conda-meta (conda record)", "not_found", "no conda-<version>-*.json record")
+    return (ToolInfo("conda", conda_path, None, "PATH") if conda_path else None), attempt
+
+
+def _status_of(result: CommandResult) -> str:
+    if result.status in ("not_found", "timed_out"):
+        return result.status
+    return "error"
+
+
+def _fill_from_pyinfo(ctx: ProbeContext, facts: PythonFacts, data: dict) -> None:
+    door = ctx.door
+    facts.executable = data.get("executable")
+    facts.version = data.get("version")
+    facts.implementation = data.get("implementation")
+    facts.abi_flags = data.get("abiflags") or ""
+    facts.prefix = data.get("prefix")
+    facts.base_prefix = data.get("base_prefix")
+    if facts.prefix and facts.base_prefix:
+        facts.in_venv = facts.prefix != facts.base_prefix
+    locations = [data.get("purelib"), data.get("platlib")] + [
+        p for p in data.get("sys_path") or [] if isinstance(p, str) and p.rstrip("/\\").endswith(("site-packages", "dist-packages"))
+    ]
+    facts.site_packages = list(dict.fromkeys(p for p in locations if p))
+    if facts.prefix and door.exists(posixpath.join(facts.prefix, "conda-meta")):
+        facts.conda_prefix = facts.prefix
+        facts.conda_env_name = conda_env_name(facts.prefix, door.exists(posixpath.join(facts.prefix, "condabin")))
+    stdlib = data.get("stdlib")
+    if stdlib:
+        marker = posixpath.join(stdlib, "EXTERNALLY-MANAGED")
+        found = door.exists(marker)
+        # PEP 668: the marker does not apply inside a virtual environment.
+        facts.externally_managed = found and not facts.in_venv
+        facts.externally_managed_path = marker if facts.externally_managed else None
+        facts.attempts.append(
+            Attempt(marker, "ok" if found else "not_found", "ignored inside a venv" if found and facts.in_venv else "")
+        )
+    pip = next((d for d in data.get("distributions", []) if d.get("name") == "pip"), None)
+    if pip:
+        facts.tools.insert(0, ToolInfo("pip", pip.get("location"), pip.get("version"), "pip distribution"))
+
+
+def probe(ctx: ProbeContext) -> PythonFacts:
+    """Facts about the target interpreter; a missing or broken one is a status, never an exception."""
+    python = ctx.target_python()
+    facts = PythonFacts(source="pyinfo")
+    paths = _tool_paths(ctx)
+    runnable = [name for name in VERSION_COMMAND_TOOLS if paths[name]]
+    # The installers' --version calls run while the interpreter answers the pyinfo script.
+    with ThreadPoolExecutor(max_workers=len(runnable) + 1, thread_name_prefix="envdoctor-python") as pool:
+        pending_pyinfo = pool.submit(ctx.pyinfo)
+        pending_tools = {name: pool.submit(_tool_version, ctx, name, paths[name]) for name in runnable}
+        result, data = pending_pyinfo.result()
+        found = {name: future.result() for name, future in pending_tools.items()}
+    source = f"pyinfo {python}"
+    if data is None:
+        facts.status = "error" if result.succeeded else _status_of(result)
+        detail = "no pyinfo JSON on stdout" if result.succeeded else result.describe()
+        facts.attempts.append(Attempt(source, facts.status, detail, round(result.duration_s, 4)))
+        facts.executable = python
+    else:
+        facts.attempts.append(attempt_from(source, result, f"Python {data.get('version')}"))
+    conda, conda_attempt = _conda_tool(ctx, paths["conda"], data.get("prefix") if data else None)
+    if conda is not None:
+        found["conda"] = (conda, conda_attempt)
+    elif conda_attempt is not None:
+        facts.attempts.append(conda_attempt)
+    for name in PATH_TOOLS:
+        if name in found:
+            tool, attempt = found[name]
+            facts.tools.append(tool)
+            if attempt is not None:
+                facts.attempts.append(attempt)
+    if data is not None:
+        _fill_from_pyinfo(ctx, facts, data)
+    return facts

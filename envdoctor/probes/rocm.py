@@ -1,0 +1,221 @@
+"""AMD ROCm: the installed version and the GPUs the ROCm runtime sees.
+
+Sources, in order: ``<rocm>/.info/version``; ``rocminfo`` (HSA agents; the CPU agents are
+skipped); when that fails, ``amd-smi static --asic --json`` and then ``rocm-smi --showproductname``.
+An MI250X is two GCDs, and every tool lists each GCD as its own GPU, as torch does.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+
+from envdoctor.facts import Attempt, Gpu, RocmFacts
+from envdoctor.probes import ProbeContext, attempt_from
+
+DEFAULT_ROCM_PATH = "/opt/rocm"
+_GFX = re.compile(r"gfx[0-9a-f]+")
+
+
+@dataclass
+class RocmAgent:
+    """One HSA agent of rocminfo."""
+
+    name: str
+    marketing_name: str | None = None
+    device_type: str | None = None
+    uuid: str | None = None
+    node: int | None = None
+
+
+def parse_rocm_version_file(text: str | None) -> str | None:
+    """``6.2.4-120`` (the build number after the dash) -> ``6.2.4``."""
+    match = re.match(r"\s*(\d+\.\d+(?:\.\d+)?)", text or "")
+    return match.group(1) if match else None
+
+
+def parse_rocminfo(text: str | None) -> list[RocmAgent]:
+    """Every agent in rocminfo's ``HSA Agents`` section, CPUs included, in listed order.
+
+    Only the agent's own top-level lines count (two-space indent): the ISA entries further down
+    repeat ``Name:`` with values like ``amdgcn-amd-amdhsa--gfx90a:sramecc+:xnack-``.
+    """
+    agents: list[RocmAgent] = []
+    current: RocmAgent | None = None
+    pending = False  # an "Agent N" header was seen and its Name: line not yet
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        if re.fullmatch(r"Agent \d+", stripped):
+            current = None
+            pending = True
+            continue
+        if not line.startswith("  ") or line.startswith("    "):
+            continue
+        key, sep, value = stripped.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip(), value.strip()
+        if key == "Name" and pending:
+            current = RocmAgent(name=value)
+            agents.append(current)
+            pending = False
+        elif current is None:
+            continue
+        elif key == "Marketing Name":
+            current.marketing_name = value or None
+        elif key == "Device Type":
+            current.device_type = value
+        elif key == "Uuid":
+            current.uuid = value or None
+        elif key == "Node" and value.isdigit():
+            current.node = int(value)
+    return agents
+
+
+def gpus_from_rocminfo(agents: list[RocmAgent]) -> list[Gpu]:
+    gpus = []
+    for agent in agents:
+        if agent.device_type != "GPU":
+            continue
+        arch = _GFX.match(agent.name)
+        gpus.append(
+            Gpu(
+                vendor="amd",
+                index=len(gpus),
+                name=agent.marketing_name or agent.name,
+                uuid=agent.uuid,
+                arch=arch.group(0) if arch else None,
+                source="rocminfo",
+            )
+        )
+    return gpus
+
+
+def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
+    """GPUs from ``amd-smi static --asic --json``: a list, or ``{"gpu_data": [...]}`` in newer releases.
+
+    Python warnings printed before the document (seen with Python 3.14) are skipped.
+    """
+    lines = (text or "").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(("{", "["))), len(lines))
+    try:
+        data = json.loads("\n".join(lines[start:]))
+    except ValueError:
+        return []
+    if isinstance(data, dict):
+        data = data.get("gpu_data")
+    if not isinstance(data, list):
+        return []
+    gpus = []
+    for position, entry in enumerate(data):
+        if not isinstance(entry, dict) or not isinstance(entry.get("asic"), dict):
+            continue
+        asic = entry["asic"]
+        arch = _GFX.match(str(asic.get("target_graphics_version") or ""))
+        index = entry.get("gpu")
+        gpus.append(
+            Gpu(
+                vendor="amd",
+                index=index if isinstance(index, int) else position,
+                name=asic.get("market_name") or None,
+                arch=arch.group(0) if arch else None,
+                source="amd-smi static --asic --json",
+            )
+        )
+    return gpus
+
+
+def parse_rocm_smi_product(text: str | None) -> list[Gpu]:
+    """GPUs from ``rocm-smi --showproductname``: ``GPU[0]\t\t: Card series: \t\tAMD Instinct MI250X``."""
+    by_index: dict[int, Gpu] = {}
+    for line in (text or "").splitlines():
+        match = re.match(r"\s*GPU\[(\d+)\]\s*:\s*([^:]+):\s*(.*)$", line)
+        if not match:
+            continue
+        index, key, value = int(match.group(1)), match.group(2).strip().lower(), match.group(3).strip()
+        gpu = by_index.setdefault(index, Gpu(vendor="amd", index=index, source="rocm-smi --showproductname"))
+        if key == "card series" and value:
+            gpu.name = value
+        elif key == "gfx version" and _GFX.match(value):
+            gpu.arch = _GFX.match(value).group(0)
+    return [by_index[i] for i in sorted(by_index)]
+
+
+def parse_visible_devices(value: str | None) -> set[int] | None:
+    """Indices listed in HIP_VISIBLE_DEVICES / ROCR_VISIBLE_DEVICES; None when unset or not plain indices."""
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not all(p.isdigit() for p in parts):
+        return None
+    return {int(p) for p in parts}
+
+
+def _find_tool(ctx: ProbeContext, root: str, name: str) -> str | None:
+    found = ctx.door.which(name)
+    if found:
+        return found
+    candidate = posixpath.join(root, "bin", name)
+    return candidate if ctx.door.exists(candidate) else None
+
+
+def _apply_visibility(ctx: ProbeContext, facts: RocmFacts) -> None:
+    env = ctx.door.env()
+    for variable in ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES"):
+        visible = parse_visible_devices(env.get(variable))
+        if visible is None:
+            continue
+        for gpu in facts.gpus:
+            if gpu.index not in visible:
+                gpu.visible = False
+        facts.attempts.append(Attempt(f"env {variable}", "ok", env[variable]))
+
+
+def probe(ctx: ProbeContext) -> RocmFacts:
+    """ROCm version and AMD GPUs; ``absent`` when there is no trace of ROCm; never raises."""
+    door = ctx.door
+    facts = RocmFacts()
+    root = door.env().get("ROCM_PATH") or DEFAULT_ROCM_PATH
+    version_file = posixpath.join(root, ".info", "version")
+    text = door.read_text(version_file)
+    if text is not None:
+        facts.version = parse_rocm_version_file(text)
+        facts.attempts.append(Attempt(version_file, "ok" if facts.version else "unparsed", facts.version or text[:60]))
+        facts.source = version_file
+
+    failure = None
+    rocminfo = _find_tool(ctx, root, "rocminfo")
+    if rocminfo:
+        result = door.run([rocminfo], ctx.timeout)
+        agents = parse_rocminfo(result.stdout) if result.succeeded else []
+        facts.gpus = gpus_from_rocminfo(agents)
+        facts.attempts.append(attempt_from("rocminfo", result, f"{len(facts.gpus)} GPU agent(s)"))
+        if not result.succeeded:
+            failure = result.status if result.status == "timed_out" else "error"
+        elif not agents:
+            facts.attempts[-1] = Attempt("rocminfo", "unparsed", "no HSA agents in the output", round(result.duration_s, 4))
+
+    if not facts.gpus:
+        amd_smi = _find_tool(ctx, root, "amd-smi")
+        if amd_smi:
+            result = door.run([amd_smi, "static", "--asic", "--json"], ctx.timeout)
+            facts.gpus = parse_amd_smi_asic_json(result.stdout) if result.succeeded else []
+            facts.attempts.append(attempt_from("amd-smi static --asic --json", result, f"{len(facts.gpus)} GPU(s)"))
+    if not facts.gpus:
+        rocm_smi = _find_tool(ctx, root, "rocm-smi")
+        if rocm_smi:
+            result = door.run([rocm_smi, "--showproductname"], ctx.timeout)
+            facts.gpus = parse_rocm_smi_product(result.stdout) if result.succeeded else []
+            facts.attempts.append(attempt_from("rocm-smi --showproductname", result, f"{len(facts.gpus)} GPU(s)"))
+
+    if facts.gpus:
+        facts.status = "ok"
+        facts.source = facts.gpus[0].source
+        _apply_visibility(ctx, facts)
+    elif failure:
+        facts.status = failure
+    elif facts.version or rocminfo:
+        facts.status = "no_gpu"
+    return facts

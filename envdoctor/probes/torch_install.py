@@ -1,0 +1,151 @@
+"""The installed torch, read from its metadata and its ``torch/version.py`` as text.
+
+torch is never imported here: a broken or mismatched install would crash or hang envdoctor, and
+the answer would describe envdoctor's interpreter rather than the target. ``version.py`` is a
+generated file of plain assignments, so reading its literals is enough.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+
+from packaging.version import InvalidVersion, Version
+
+from envdoctor.facts import Attempt, Distribution, TorchFacts
+from envdoctor.probes import ProbeContext
+
+COMPANIONS = (
+    "torchvision",
+    "torchaudio",
+    "triton",
+    "pytorch-triton",
+    "pytorch-triton-rocm",
+    "pytorch-triton-xpu",
+    "intel-extension-for-pytorch",
+)
+#: nvidia-* distributions that are not CUDA libraries torch loads (the NVML binding envdoctor uses).
+NOT_CUDA_LIBRARIES = frozenset({"nvidia-ml-py", "nvidia-ml-py3"})
+
+# `name = value` or `name: Optional[str] = value`, one assignment per line.
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+?)\s*$")
+_CONDA_TORCH_RECORD = re.compile(r"^pytorch-\d")
+
+
+def parse_torch_version_py(text: str | None) -> dict | None:
+    """The literal assignments of ``torch/version.py``; None when it has no ``__version__`` string.
+
+    Values that are not plain literals (a computed expression, a line cut off) are left out.
+    """
+    values: dict = {}
+    for line in (text or "").splitlines():
+        match = _ASSIGNMENT.match(line)
+        if not match:
+            continue
+        name, raw = match.groups()
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if value is None or isinstance(value, (str, bool)):
+            values[name] = value
+    if not isinstance(values.get("__version__"), str) or not values["__version__"]:
+        return None
+    return values
+
+
+def local_tag(version: str | None) -> str | None:
+    """The local version label: ``2.5.1+cu124`` -> ``cu124``, ``2.5.1`` -> None."""
+    if not version:
+        return None
+    try:
+        return Version(version).local
+    except InvalidVersion:
+        _, plus, local = version.partition("+")
+        return local or None if plus else None
+
+
+def _distribution(entry: dict) -> Distribution:
+    location = entry.get("location")
+    return Distribution(
+        name=str(entry.get("name")),
+        version=str(entry.get("version") or ""),
+        location=location,
+        installer=entry.get("installer"),
+        source=f"dist-info in {location}" if location else "dist-info",
+    )
+
+
+def _first_of_each(entries: list[dict], wanted) -> list[Distribution]:
+    seen: dict[str, Distribution] = {}
+    for entry in entries:
+        name = entry.get("name")
+        if wanted(name) and name not in seen:
+            seen[name] = _distribution(entry)
+    return list(seen.values())
+
+
+def _conda_owns_torch(ctx: ProbeContext, prefix: str | None) -> bool:
+    if not prefix:
+        return False
+    entries = ctx.door.listdir(posixpath.join(prefix, "conda-meta")) or []
+    return any(_CONDA_TORCH_RECORD.match(name) for name in entries)
+
+
+def probe(ctx: ProbeContext) -> TorchFacts:
+    """The torch the target interpreter would import; never raises."""
+    result, data = ctx.pyinfo()
+    facts = TorchFacts()
+    if data is None:
+        facts.attempts.append(
+            Attempt("pyinfo distributions", "error" if result.status == "ok" else result.status,
+                    "the target interpreter did not answer, so its torch is unknown")
+        )
+        return facts
+    entries = data.get("distributions") or []
+    torches = [entry for entry in entries if entry.get("name") == "torch"]
+    facts.companions = _first_of_each(entries, lambda name: name in COMPANIONS)
+    facts.nvidia_packages = _first_of_each(
+        entries,
+        lambda name: (name.startswith("nvidia-") and name not in NOT_CUDA_LIBRARIES) or name == "cuda-toolkit",
+    )
+    if not torches:
+        facts.attempts.append(Attempt("pyinfo distributions", "not_found", "no torch distribution on sys.path"))
+        return facts
+
+    # Distributions come in sys.path order, so the first torch is the one `import torch` finds.
+    first = _distribution(torches[0])
+    facts.copies = list(dict.fromkeys(t.get("location") for t in torches if t.get("location")))
+    facts.version = first.version
+    facts.local = local_tag(first.version)
+    facts.location = first.location
+    facts.installer = first.installer
+    facts.conda = _conda_owns_torch(ctx, data.get("prefix"))
+    if facts.installer is None and facts.conda:
+        facts.installer = "conda"
+    facts.attempts.append(Attempt("pyinfo distributions", "ok", f"torch {first.version} in {first.location}"))
+
+    version_py = posixpath.join(first.location or "", "torch", "version.py")
+    text = ctx.door.read_text(version_py)
+    if text is None:
+        facts.status = "error"
+        facts.attempts.append(Attempt(version_py, "not_found", f"{version_py} is missing: the torch install is incomplete"))
+        return facts
+    values = parse_torch_version_py(text)
+    if values is None:
+        facts.status = "error"
+        facts.attempts.append(Attempt(version_py, "unparsed", f"{version_py} has no __version__: the file is damaged"))
+        return facts
+    facts.status = "ok"
+    facts.cuda = values.get("cuda")
+    facts.hip = values.get("hip")
+    facts.xpu = values.get("xpu")
+    facts.git_version = values.get("git_version")
+    facts.debug = values.get("debug")
+    facts.source = f"dist-info + {version_py}"
+    detail = f"cuda {facts.cuda}, hip {facts.hip}, xpu {facts.xpu}"
+    if values["__version__"] != first.version:
+        detail += f"; version.py says {values['__version__']} but the metadata says {first.version}"
+    facts.attempts.append(Attempt(version_py, "ok", detail))
+    return facts

@@ -1,0 +1,354 @@
+"""Render a Report: a checklist for people, one JSON document for machines.
+
+Colour only repeats the mark, so an uncoloured log reads the same; whether to colour is decided by
+:func:`use_color` (``--color``, ``NO_COLOR``, ``FORCE_COLOR``, ``TERM=dumb``, TTY).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import click
+
+from envdoctor import __version__
+from envdoctor.facts import Check, Facts, Finding
+from envdoctor.report import Report
+
+MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
+ASCII_MARKS = {"ok": "ok", "warning": "warn", "error": "FAIL", "skip": "skip", "info": "info"}
+COLORS = {"ok": "green", "warning": "yellow", "error": "red", "skip": None, "info": "cyan"}
+RANK = {"skip": 0, "ok": 1, "info": 1, "warning": 2, "error": 3}
+CHECK_STATUS = {"pass": "ok", "fail": "error", "skip": "skip"}
+AREAS = (
+    ("system", "System"),
+    ("python", "Python"),
+    ("gpu", "GPU and driver"),
+    ("cuda", "CUDA toolkit"),
+    ("cudnn", "cuDNN"),
+    ("torch", "PyTorch"),
+)
+
+
+def use_color(choice: str, env: Mapping[str, str], isatty: bool) -> bool:
+    """The first rule that applies wins: flag, NO_COLOR, FORCE_COLOR, TERM=dumb, TTY."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR") or env.get("CLICOLOR_FORCE"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return isatty
+
+
+@dataclass
+class Line:
+    area: str
+    subject: str
+    title: str
+    value: str
+    status: str = "ok"
+    evidence: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _gib(value: int | None, unit: int) -> str:
+    return f"{value / unit:.1f} GiB" if value else "?"
+
+
+def _attempts(section) -> list[str]:
+    out = []
+    for attempt in getattr(section, "attempts", []):
+        took = f" ({attempt.duration_s * 1000:.0f} ms)" if attempt.duration_s is not None else ""
+        detail = f": {attempt.detail}" if attempt.detail else ""
+        out.append(f"{attempt.source} → {attempt.status}{detail}{took}")
+    return out
+
+
+def checklist(facts: Facts) -> list[Line]:
+    """One line per fact, grouped by area; findings are attached later by subject."""
+    lines: list[Line] = []
+    os_ = facts.os
+    parts = [os_.distro_name or " ".join(p for p in (os_.system, os_.macos_version or os_.windows_build) if p)]
+    parts.append(os_.arch or "?")
+    if os_.kernel and os_.system == "Linux":
+        parts.append(f"kernel {os_.kernel}")
+    if os_.glibc:
+        parts.append(f"glibc {os_.glibc}")
+    if os_.wsl:
+        parts.append(os_.wsl.upper())
+    if os_.container:
+        parts.append(f"in a {os_.container} container")
+    lines.append(Line("system", "os", "OS", " · ".join(p for p in parts if p), evidence=_attempts(os_)))
+    cpu = facts.cpu
+    cpu_parts = [cpu.model or "unknown CPU"]
+    if cpu.physical_cores or cpu.logical_cores:
+        cpu_parts.append(f"{cpu.physical_cores or '?'} cores / {cpu.logical_cores or '?'} threads")
+    if cpu.memory_total_bytes:
+        cpu_parts.append(f"{_gib(cpu.memory_total_bytes, 1 << 30)} RAM")
+    flags = [name for name, on in (("AVX2", cpu.avx2), ("AVX-512", cpu.avx512)) if on]
+    if flags:
+        cpu_parts.append(", ".join(flags))
+    lines.append(Line("system", "cpu", "CPU", " · ".join(cpu_parts), evidence=_attempts(cpu)))
+
+    py = facts.python
+    if py.status == "ok":
+        where = "venv" if py.in_venv else (f"conda env {py.conda_env_name}" if py.conda_prefix else "system")
+        value = f"{py.version} ({py.implementation}{py.abi_flags}) · {where} · {py.executable}"
+    else:
+        value = f"{py.executable or '?'}: {py.status}"
+    lines.append(Line("python", "python", "Python", value, "ok" if py.status == "ok" else "error", _attempts(py)))
+    tools = [f"{t.name} {t.version or '?'}" for t in py.tools]
+    lines.append(Line("python", "python.tools", "Installers", " · ".join(tools) or "none found",
+                      "ok" if tools else "warning"))
+
+    nv = facts.nvidia
+    if nv.status == "no_driver":
+        lines.append(Line("gpu", "nvidia.driver", "NVIDIA driver", "not found", "skip", _attempts(nv)))
+    else:
+        value = nv.driver_version or "unknown version"
+        if nv.driver_max_cuda:
+            value += f" (supports CUDA ≤ {nv.driver_max_cuda})"
+        if nv.status not in ("ok",):
+            value += f" · {nv.status.replace('_', ' ')}"
+        src = f" ← {nv.source}" if nv.source else ""
+        lines.append(Line("gpu", "nvidia.driver", "NVIDIA driver", value, evidence=[f"source{src}"] + _attempts(nv)))
+    for gpu in nv.gpus:
+        bits = [gpu.name or "?"]
+        if gpu.compute_capability:
+            bits.append(f"compute capability {gpu.compute_capability}")
+        if gpu.memory_total_mib:
+            bits.append(_gib(gpu.memory_total_mib, 1024))
+        if gpu.mig_mode == "enabled":
+            bits.append("MIG on")
+        if not gpu.visible:
+            bits.append("hidden by CUDA_VISIBLE_DEVICES")
+        lines.append(Line("gpu", "nvidia.gpus", f"GPU {gpu.index}", " · ".join(bits),
+                          "ok" if gpu.visible else "skip", [f"source ← {gpu.source}"] if gpu.source else []))
+    rocm = facts.rocm
+    if rocm.status != "absent" or rocm.gpus:
+        value = f"ROCm {rocm.version or '?'}"
+        if rocm.gpus:
+            value += " · " + ", ".join(f"{g.name or '?'} ({g.arch})" for g in rocm.gpus)
+        lines.append(Line("gpu", "rocm", "AMD ROCm", value, "ok" if rocm.status == "ok" else "warning", _attempts(rocm)))
+    if facts.xpu.present:
+        names = ", ".join(d.name or "?" for d in facts.xpu.devices) or "present"
+        lines.append(Line("gpu", "xpu", "Intel GPU", names, evidence=_attempts(facts.xpu)))
+    if facts.os.system == "Darwin":
+        apple = facts.apple
+        lines.append(Line("gpu", "apple", "Apple MPS", "possible" if apple.mps_possible else f"not available: {apple.reason}",
+                          "ok" if apple.mps_possible else "skip"))
+    if not (nv.gpus or rocm.gpus or facts.xpu.present or facts.apple.mps_possible):
+        lines.append(Line("gpu", "gpu.none", "Accelerator", "none found: torch will run on the CPU", "skip"))
+
+    toolkits = facts.cuda.toolkits
+    for kit in toolkits:
+        value = f"{kit.version}" + (" (active)" if kit.active else "") + (f" · {kit.path}" if kit.path else "")
+        lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", value, evidence=[f"source ← {kit.source}"]))
+    if not toolkits:
+        lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", "none (not needed for pip/conda torch)", "skip",
+                          _attempts(facts.cuda)))
+    for install in facts.cudnn.installs:
+        where = install.package or install.path or ""
+        lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
+                          evidence=[f"source ← {install.source}"] if install.source else []))
+    if not facts.cudnn.installs:
+        lines.append(Line("cudnn", "cudnn", "cuDNN", "none found outside torch", "skip", _attempts(facts.cudnn)))
+
+    torch = facts.torch
+    if torch.status == "ok":
+        build = (f"CUDA {torch.cuda}" if torch.cuda else f"ROCm {torch.hip}" if torch.hip
+                 else f"XPU {torch.xpu}" if torch.xpu else "CPU-only build")
+        value = f"{torch.version} · {build} · {'conda' if torch.conda else torch.installer or '?'}"
+        lines.append(Line("torch", "torch", "torch", value, evidence=[f"{torch.location}"] + _attempts(torch)))
+    else:
+        lines.append(Line("torch", "torch", "torch", "not installed" if torch.status == "absent" else torch.status,
+                          "skip" if torch.status == "absent" else "error", _attempts(torch)))
+    companions = [f"{d.name} {d.version}" for d in torch.companions]
+    if companions:
+        lines.append(Line("torch", "torch.companions", "Companions", " · ".join(companions)))
+    return lines
+
+
+def attach(lines: list[Line], findings: list[Finding]) -> list[Line]:
+    """Give each finding to the first line of its subject (or a new line in its area)."""
+    for finding in findings:
+        target = next((line for line in lines if line.subject == finding.subject), None)
+        if target is None:
+            target = Line(finding.area, finding.subject or finding.id, finding.id, "", "ok")
+            lines.append(target)
+        target.findings.append(finding)
+        if RANK[finding.severity] > RANK[target.status]:
+            target.status = finding.severity
+    return lines
+
+
+class Painter:
+    def __init__(self, color: bool, ascii_only: bool) -> None:
+        self.color = color
+        self.marks = ASCII_MARKS if ascii_only else MARKS
+        self.arrow, self.why = ("->", "why:") if ascii_only else ("→", "↳")
+
+    def mark(self, status: str) -> str:
+        text = f"[{self.marks[status]}]"
+        if self.color and COLORS.get(status):
+            return click.style(text, fg=COLORS[status], bold=status == "error")
+        if self.color and status == "skip":
+            return click.style(text, dim=True)
+        return text
+
+
+def _command(argv: list[str]) -> str:
+    import shlex
+
+    return shlex.join(argv)
+
+
+def _finding_lines(finding: Finding, paint: Painter, verbose: int) -> list[str]:
+    out = [f"      {paint.mark(finding.severity)} {finding.message}  ({finding.id})"]
+    if finding.fix:
+        out.append(f"          {paint.arrow} {finding.fix}")
+    for argv in finding.commands:
+        out.append(f"          $ {_command(argv)}")
+    if verbose:
+        out.extend(f"          {paint.why} {item}" for item in finding.evidence)
+    return out
+
+
+def render_checklist(lines: list[Line], paint: Painter, verbose: int, quiet: bool) -> list[str]:
+    out: list[str] = []
+    width = max((len(line.title) for line in lines), default=10) + 2
+    for area, heading in AREAS:
+        area_lines = [line for line in lines if line.area == area]
+        if quiet:
+            area_lines = [line for line in area_lines if line.status in ("warning", "error")]
+        if not area_lines:
+            continue
+        out.append(heading)
+        for line in area_lines:
+            out.append(f"  {paint.mark(line.status)} {line.title:<{width}}{line.value}".rstrip())
+            if verbose:
+                out.extend(f"        {paint.why} {item}" for item in line.evidence)
+            for finding in line.findings:
+                if quiet and finding.severity not in ("warning", "error"):
+                    continue
+                out.extend(_finding_lines(finding, paint, verbose))
+    return out
+
+
+def _metric_text(check: Check) -> str:
+    bits = []
+    metrics = check.metrics
+    if "tflops" in metrics:
+        text = f"{metrics['tflops']:.3g} TFLOP/s"
+        if metrics.get("peak_tflops"):
+            text += f" of {metrics['peak_tflops']:g} peak ({metrics.get('fraction_of_peak', 0) * 100:.0f}%)"
+        bits.append(text)
+    if "gb_per_s" in metrics:
+        bits.append(f"{metrics['gb_per_s']:.3g} GB/s")
+    if "max_abs_error" in metrics:
+        bits.append(f"max err {metrics['max_abs_error']:.2g}")
+    if "import_s" in metrics:
+        bits.append(f"import {metrics['import_s']:.2f} s")
+    return " · ".join(bits)
+
+
+def render_checks(checks: list[Check], paint: Painter, verbose: int, quiet: bool) -> list[str]:
+    if not checks:
+        return []
+    out = ["Verify"]
+    width = max(len(c.id) for c in checks) + 2
+    for check in checks:
+        status = CHECK_STATUS.get(check.status, "error")
+        if quiet and status != "error":
+            continue
+        took = f"{check.duration_s * 1000:8.1f} ms" if check.duration_s is not None else " " * 11
+        extra = " · ".join(p for p in (check.message, _metric_text(check)) if p)
+        out.append(f"  {paint.mark(status)} {check.id:<{width}}{took}  {extra}".rstrip())
+        if verbose and check.details:
+            for key, value in check.details.items():
+                out.append(f"        {paint.why} {key}: {value}")
+    return out
+
+
+def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[str]:
+    out = ["Plan"]
+    if plan.get("ok"):
+        action = {"nothing_to_do": "nothing to do: the installed torch already fits",
+                  "reinstall": "reinstall the torch family", "install": "install"}.get(plan.get("action"), plan.get("action"))
+        out.append(f"  {paint.mark('ok')} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
+        if plan.get("index_url"):
+            out.append(f"      index {plan['index_url']}")
+        for manager, argv in (plan.get("commands") or {}).items():
+            if argv:
+                out.append(f"      {manager:<6} $ {_command(argv)}")
+            elif verbose or manager == plan.get("manager"):
+                note = (plan.get("command_notes") or {}).get(manager, "not available")
+                out.append(f"      {manager:<6} (none: {note})")
+    else:
+        out.append(f"  {paint.mark('error')} no torch build fits this machine")
+        for alternative in plan.get("alternatives") or []:
+            out.append(f"      {paint.arrow} {alternative if isinstance(alternative, str) else alternative.get('message', alternative)}")
+    for warning in plan.get("warnings") or []:
+        out.append(f"  {paint.mark('warning')} {warning}")
+    out.append("  Why")
+    for reason in plan.get("reasons") or []:
+        if isinstance(reason, Mapping):
+            text = reason.get("decision", "")
+            if verbose and reason.get("evidence"):
+                text += f"  [{reason['evidence']}]"
+        else:
+            text = str(reason)
+        out.append(f"      {paint.why} {text}")
+    rejected = plan.get("rejected") or []
+    if rejected:
+        out.append(f"  Rejected ({len(rejected)})" + ("" if verbose else ": -v lists them"))
+        if verbose:
+            for item in rejected:
+                text = item if isinstance(item, str) else " ".join(f"{v}" for v in item.values())
+                out.append(f"      - {text}")
+    return out
+
+
+def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0, quiet: bool = False,
+                show_facts: bool = True) -> str:
+    paint = Painter(color, ascii_only)
+    out: list[str] = []
+    facts = report.facts
+    if facts is not None:
+        platform_tag = f"{facts.os.system.lower()}-{facts.os.arch}"
+        took = f" · {report.duration_s:.2f} s" if report.duration_s is not None else ""
+        out.append(f"envdoctor {__version__} · {platform_tag} · python {facts.python.version or '?'}{took}")
+        if facts.overrides:
+            out.append("target described by: " + ", ".join(facts.overrides))
+        if show_facts:
+            out.extend(render_checklist(attach(checklist(facts), report.findings), paint, verbose, quiet))
+    out.extend(render_checks(report.checks, paint, verbose, quiet))
+    if report.plan is not None:
+        out.extend(render_plan(report.plan, paint, verbose))
+    if report.error:
+        out.append(f"{paint.mark('error')} {report.error}")
+    counts = report.summary()
+    parts = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)"),
+                                                   ("fail", "failed"), ("pass", "passed")) if counts[k]]
+    out.append("")
+    out.append((" · ".join(parts) if parts else "no problems found") + "   (-v for evidence, --json for machines)")
+    return "\n".join(out)
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, default=str)
+
+
+def can_encode(stream, text: str = "✓✗→↳") -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -1,0 +1,96 @@
+"""One report value per command, rendered many ways (see render.py).
+
+The JSON form is the contract for machines: ``schema`` names it (``envdoctor.report/1``), every key
+is always present (``null`` or ``[]`` when empty), and the exit code is part of the document.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from envdoctor import __version__
+from envdoctor.facts import Check, Facts, Finding, from_dict, to_dict
+
+SCHEMA = "envdoctor.report/1"
+SCHEMA_VERSION = 1
+
+
+class ExitCode(enum.IntEnum):
+    """Stable exit codes, the same with and without --json."""
+
+    OK = 0
+    PROBLEMS = 1  # errors found, unmet expectations, failed verify, no plan fits
+    USAGE = 2  # bad flags or values
+    INTERNAL = 3  # envdoctor itself failed (e.g. a malformed recipe file)
+    INSTALLER = 4  # the package installer ran and failed
+
+
+@dataclass
+class Report:
+    command: str
+    facts: Facts | None = None
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    plan: dict[str, Any] | None = None
+    error: str | None = None  # set when the command could not do its job at all
+    strict: bool = False  # warnings count as problems
+    exit_override: ExitCode | None = None
+    duration_s: float | None = None
+
+    def summary(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0, "pass": 0, "fail": 0, "skip": 0}
+        for finding in self.findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        for check in self.checks:
+            counts[check.status] = counts.get(check.status, 0) + 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        counts = self.summary()
+        failed = counts["error"] or counts["fail"] or (self.strict and counts["warning"])
+        plan_failed = self.plan is not None and not self.plan.get("ok", True)
+        return not (failed or plan_failed or self.error)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.exit_override is not None:
+            return self.exit_override
+        return ExitCode.OK if self.ok else ExitCode.PROBLEMS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "envdoctor_version": __version__,
+            "command": self.command,
+            "ok": self.ok,
+            "exit_code": int(self.exit_code),
+            "summary": self.summary(),
+            "duration_s": self.duration_s,
+            "error": self.error,
+            "facts": to_dict(self.facts) if self.facts is not None else None,
+            "findings": to_dict(self.findings),
+            "checks": to_dict(self.checks),
+            "plan": self.plan,
+        }
+
+
+class ReportFormatError(ValueError):
+    """A file that is not an envdoctor report; the message says what is wrong."""
+
+
+def facts_from_report(data: Any, where: str = "report") -> Facts:
+    """The facts of a saved ``check --json`` report (for --facts)."""
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("envdoctor.report/"):
+        raise ReportFormatError(f"{where}: not an envdoctor report (no 'schema': {SCHEMA!r})")
+    if data.get("schema") != SCHEMA:
+        raise ReportFormatError(f"{where}: schema {data.get('schema')!r} is not supported (expected {SCHEMA!r})")
+    if not isinstance(data.get("facts"), dict):
+        raise ReportFormatError(f"{where}: the report holds no 'facts' object")
+    try:
+        return from_dict(Facts, data["facts"], "facts")
+    except ValueError as exc:
+        raise ReportFormatError(f"{where}: {exc}") from exc

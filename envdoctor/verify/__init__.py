@@ -1,0 +1,54 @@
+"""``envdoctor verify``: run torch for real, in a child process, on every device, and measure it.
+
+:func:`run_verify` returns a list of :class:`~envdoctor.facts.Check`; the run is fine when no check
+has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu``, ``cuda:N``
+(ROCm GPUs too, as torch names them), ``xpu:N`` or ``mps``:
+
+==============================  ==================================================================
+``import``                      ``import torch`` in the target interpreter; metric ``import_s``
+``build``                       torch / CUDA / HIP / XPU / cuDNN / NCCL versions, kernel arch list
+``devices``                     what torch sees, compared with the probes (nvidia-smi / NVML); a
+                                shortfall fails and names its cause: CPU build,
+                                CUDA_VISIBLE_DEVICES, driver too old, GPU arch not compiled in
+``device.cuda|xpu|mps``         only when that kind is absent: skip under ``--device all``, fail
+                                when it was asked for
+``DEV.alloc``                   allocate and fill 16 MiB; when it fails, the rest of DEV is skipped
+``DEV.copy``                    host -> device -> host round trip, bit-exact
+``DEV.matmul.DTYPE``            float32, then float16 / bfloat16 / tf32 where the device has them,
+                                against a float64 multiply-and-sum reference (no matmul involved)
+``DEV.autograd``                d/dx (x**2 + 2x) at 3 is 8
+``DEV.gradcheck``               ``torch.autograd.gradcheck`` in float64 (skip on MPS)
+``DEV.conv2d``                  conv2d (cuDNN / MIOpen / CPU) against an explicit-loop reference
+``DEV.perf.matmul.DTYPE``       metrics ``tflops``, and ``peak_tflops`` / ``fraction_of_peak``
+                                where ``recipes/gpu_peaks.toml`` knows the GPU
+``DEV.perf.copy``               accelerators only: metric ``gb_per_s`` (host -> device)
+``compile``                     with ``compile=True``: ``torch.compile`` output equals eager
+``expect.gpus|cuda|torch``      the CI expectations given in :class:`VerifyOptions`
+``smoke``                       the child died outside any stage (interpreter missing, ...)
+==============================  ==================================================================
+
+When the child crashes (SIGSEGV, SIGABRT, ...), hangs past the timeout or exits with a traceback,
+the stage it was in gets a failed check whose message names the signal or error.
+"""
+
+from __future__ import annotations
+
+from envdoctor.verify.runner import (
+    GpuPeak,
+    GpuPeaksError,
+    VerifyOptions,
+    find_peak,
+    load_gpu_peaks,
+    run_verify,
+    verify_ok,
+)
+
+__all__ = [
+    "GpuPeak",
+    "GpuPeaksError",
+    "VerifyOptions",
+    "find_peak",
+    "load_gpu_peaks",
+    "run_verify",
+    "verify_ok",
+]

@@ -1,0 +1,625 @@
+# envdoctor:smoke
+"""The child side of ``envdoctor verify``: run torch for real and report every step as it happens.
+
+The parent sends this file's source to the target interpreter with ``python -c SOURCE ARGS_JSON``,
+so it uses the standard library and torch only, and Python 3.8 syntax. Each event is one stdout line
+``@@envdoctor {json}`` (torch's own prints cannot be mistaken for it): ``start`` before a check
+runs, ``check`` with its outcome, ``done`` at the end. A crash or a hang leaves the last ``start``
+unanswered, which is how the parent names the stage that died.
+
+Every accelerator goes through :func:`device_checks`, one code path parameterised by a device
+string; the CPU is always tested first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+import traceback
+import warnings
+
+MARKER = "@@envdoctor "
+DTYPE_NAMES = ("float32", "tf32", "float16", "bfloat16")
+# Largest accepted max(|error| / sum|a_ik * b_kj|) per dtype: a few units of the dtype's rounding.
+MATMUL_TOLERANCE = {"float32": 1e-4, "tf32": 5e-3, "float16": 5e-3, "bfloat16": 3e-2}
+KNOWN_ANSWER_TOLERANCE = 1e-3  # small-integer products are exact in every dtype tested
+CONV_TOLERANCE = {"exact": 1e-5, "tf32": 5e-3}
+ALLOC_ELEMENTS = 4 * 1024 * 1024  # 16 MiB of float32
+COPY_BYTES = 64 * 1024 * 1024
+PERF_SIZES = {"cpu": (128, 256, 512, 1024), "accelerator": (256, 512, 1024, 2048, 4096, 8192)}
+
+
+def emit(event: dict) -> None:
+    """Write one event line and flush, so a crash right after still leaves it behind."""
+    sys.stdout.write(MARKER + json.dumps(event, default=str, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def outcome(status: str, message: str = "", details: dict | None = None, metrics: dict | None = None) -> dict:
+    return {"status": status, "message": message, "details": details or {}, "metrics": metrics or {}}
+
+
+def error_text(exc: BaseException) -> str:
+    """'Type: first line of the message', short enough for one report line."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+class Reporter:
+    """Runs checks and emits their events; a check that raises is a failed check, not a crash."""
+
+    def __init__(self, write=emit) -> None:
+        self.write = write
+        self.results: dict[str, dict] = {}
+
+    def run(self, check_id: str, title: str, func, *args) -> dict:
+        self.write({"event": "start", "id": check_id})
+        start = time.perf_counter()
+        try:
+            result = func(*args)
+        except Exception as exc:
+            result = outcome("fail", error_text(exc), {"traceback": traceback.format_exc(limit=-4)})
+        return self.finish(check_id, title, result, time.perf_counter() - start)
+
+    def finish(self, check_id: str, title: str, result: dict, duration_s: float | None) -> dict:
+        event = {"event": "check", "id": check_id, "title": title, **result}
+        event["duration_s"] = None if duration_s is None else round(duration_s, 6)
+        self.write(event)
+        self.results[check_id] = event
+        return event
+
+    def skip(self, check_id: str, title: str, reason: str) -> dict:
+        return self.finish(check_id, title, outcome("skip", reason), None)
+
+
+# ---------------------------------------------------------------------------- stage 1: import, build
+
+
+def import_torch(reporter: Reporter):
+    """Import torch, timing it; None when the import fails (reported as the failed ``import``)."""
+    reporter.write({"event": "start", "id": "import"})
+    start = time.perf_counter()
+    try:
+        import torch
+    except BaseException as exc:  # an import that raises SystemExit or KeyboardInterrupt is still a finding
+        details = {"traceback": traceback.format_exc(limit=-6)}
+        took = time.perf_counter() - start
+        reporter.finish("import", "import torch", outcome("fail", error_text(exc), details), took)
+        return None
+    took = time.perf_counter() - start
+    details = {"version": getattr(torch, "__version__", None), "location": getattr(torch, "__file__", None)}
+    reporter.finish("import", "import torch", outcome("pass", "", details, {"import_s": round(took, 4)}), took)
+    return torch
+
+
+def cuda_arch_list(torch) -> list:
+    """Kernel architectures compiled in, also when no GPU can be used (get_arch_list then says [])."""
+    try:
+        arches = list(torch.cuda.get_arch_list())
+    except Exception:
+        arches = []
+    if not arches and hasattr(torch._C, "_cuda_getArchFlags"):
+        try:
+            arches = str(torch._C._cuda_getArchFlags() or "").split()
+        except Exception:
+            arches = []
+    return arches
+
+
+def build_info(torch) -> dict:
+    version = getattr(torch, "version", None)
+    details = {
+        "torch": getattr(torch, "__version__", None),
+        "cuda": getattr(version, "cuda", None),
+        "hip": getattr(version, "hip", None),
+        "xpu": getattr(version, "xpu", None),
+        "git_version": getattr(version, "git_version", None),
+        "debug": getattr(version, "debug", None),
+        "arch_list": cuda_arch_list(torch),
+        "cudnn": None,
+        "nccl": None,
+        "python": platform.python_version(),
+        "cpu_capability": None,
+        "threads": None,
+    }
+    try:
+        details["cudnn"] = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    except Exception:
+        details["cudnn"] = None
+    try:
+        nccl = torch.cuda.nccl.version()
+        details["nccl"] = ".".join(str(part) for part in nccl) if isinstance(nccl, tuple) else str(nccl)
+    except Exception:
+        details["nccl"] = None
+    try:
+        details["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    except Exception:
+        details["cpu_capability"] = None
+    details["threads"] = torch.get_num_threads()
+    if details["hip"]:
+        kind = f"ROCm {details['hip']} build"
+    elif details["cuda"]:
+        kind = f"CUDA {details['cuda']} build"
+    elif details["xpu"]:
+        kind = f"XPU build ({details['xpu']})"
+    else:
+        kind = "CPU build"
+    return outcome("pass", f"torch {details['torch']} · {kind}", details)
+
+
+# ---------------------------------------------------------------------------- stage 2: devices
+
+
+def discover_cuda(torch) -> dict:
+    info = {"kind": "rocm" if getattr(torch.version, "hip", None) else "cuda", "available": False,
+            "count": 0, "devices": [], "init_warnings": [],
+            "visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+            "hip_visible_devices": os.environ.get("HIP_VISIBLE_DEVICES")}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        info["available"] = bool(torch.cuda.is_available())
+    info["init_warnings"] = [str(w.message).strip()[:500] for w in caught]
+    if not info["available"]:
+        return info
+    info["count"] = int(torch.cuda.device_count())
+    for index in range(info["count"]):
+        props = torch.cuda.get_device_properties(index)
+        device = {"index": index, "name": props.name,
+                  "capability": f"{props.major}.{props.minor}",
+                  "memory_total_bytes": int(props.total_memory),
+                  "multiprocessors": getattr(props, "multi_processor_count", None)}
+        arch = getattr(props, "gcnArchName", None)
+        if arch:
+            device["arch"] = arch
+        info["devices"].append(device)
+    return info
+
+
+def discover_mps(torch) -> dict:
+    backend = getattr(torch.backends, "mps", None)
+    built = bool(backend is not None and backend.is_built())
+    available = bool(backend is not None and backend.is_available())
+    info = {"kind": "mps", "built": built, "available": available, "count": 1 if available else 0, "devices": []}
+    if available:
+        info["devices"].append({"index": 0, "name": f"Apple {platform.machine()} GPU (MPS)"})
+    return info
+
+
+def discover_xpu(torch) -> dict:
+    xpu = getattr(torch, "xpu", None)
+    available = bool(xpu is not None and xpu.is_available())
+    info = {"kind": "xpu", "available": available, "count": 0, "devices": []}
+    if available:
+        info["count"] = int(xpu.device_count())
+        for index in range(info["count"]):
+            props = xpu.get_device_properties(index)
+            info["devices"].append({"index": index, "name": props.name,
+                                    "memory_total_bytes": int(getattr(props, "total_memory", 0)) or None})
+    return info
+
+
+def discover(torch) -> dict:
+    details = {}
+    errors = {}
+    for name, func in (("cuda", discover_cuda), ("mps", discover_mps), ("xpu", discover_xpu)):
+        try:
+            details[name] = func(torch)
+        except Exception as exc:
+            errors[name] = error_text(exc)
+            details[name] = {"kind": name, "available": False, "count": 0, "devices": [], "error": errors[name]}
+    names = [d["name"] for kind in ("cuda", "xpu", "mps") for d in details[kind]["devices"]]
+    message = f"{len(names)} accelerator(s): " + ", ".join(names) if names else "no accelerator visible to torch"
+    if errors:
+        message += "; discovery failed for " + ", ".join(sorted(errors))
+    return outcome("fail" if errors else "pass", message, details)
+
+
+def absence_reason(torch, kind: str, found: dict) -> str:
+    """Why torch shows no device of this kind, in the user's terms."""
+    if found.get("error"):
+        return f"discovery failed: {found['error']}"
+    if kind == "cuda":
+        if not getattr(torch.version, "cuda", None) and not getattr(torch.version, "hip", None):
+            return "this torch is a CPU build (torch.version.cuda is None)"
+        if found.get("init_warnings"):
+            return "torch.cuda.is_available() is False: " + found["init_warnings"][0]
+        return "torch.cuda.is_available() is False"
+    if kind == "mps":
+        if platform.system() != "Darwin":
+            return "MPS exists only on macOS"
+        built = "" if found.get("built") else " (torch built without MPS)"
+        return "torch.backends.mps.is_available() is False" + built
+    if getattr(torch, "xpu", None) is None:
+        return "this torch has no XPU support"
+    return "torch.xpu.is_available() is False"
+
+
+def device_specs(torch, discovered: dict, wanted: str, reporter: Reporter) -> list:
+    """The devices to test: the CPU, then every accelerator asked for; absent ones are reported."""
+    specs = [cpu_spec()]
+    for kind in ("cuda", "xpu", "mps"):
+        if wanted not in ("all", kind):
+            continue
+        found = discovered.get(kind) or {}
+        if not found.get("count"):
+            status = "skip" if wanted == "all" else "fail"
+            reason = absence_reason(torch, kind, found)
+            reporter.finish(f"device.{kind}", f"{kind} device", outcome(status, reason), None)
+            continue
+        for device in found.get("devices", []):
+            specs.append(accelerator_spec(torch, kind, found, device))
+    return specs
+
+
+def cpu_spec() -> dict:
+    return {"label": "cpu", "device": "cpu", "dtypes": ["float32", "bfloat16", "float16"],
+            "perf_dtypes": ["float32", "bfloat16"], "gradcheck": True, "conv_backend": "cpu"}
+
+
+def supports_dtype(torch, device: str, dtype) -> bool:
+    """Whether a tensor of this dtype can live on the device (bfloat16 on MPS needs macOS 14)."""
+    try:
+        torch.ones(2, dtype=dtype, device=device).sum().item()
+    except Exception:
+        return False
+    return True
+
+
+def accelerator_spec(torch, kind: str, found: dict, device: dict) -> dict:
+    label = "mps" if kind == "mps" else f"{kind}:{device['index']}"
+    dtypes = ["float32", "float16"]
+    if kind == "cuda":
+        major = int(str(device.get("capability", "0.0")).split(".")[0])
+        if found.get("kind") == "rocm" or major >= 8:
+            dtypes.append("bfloat16")
+        if found.get("kind") == "cuda" and major >= 8:
+            dtypes.append("tf32")
+        if found.get("kind") == "rocm":
+            backend = "miopen"
+        elif torch.backends.cudnn.is_available():
+            backend = f"cudnn {torch.backends.cudnn.version()}"
+        else:
+            backend = "cuda (no cuDNN)"
+    else:
+        if supports_dtype(torch, label, torch.bfloat16):
+            dtypes.append("bfloat16")
+        backend = kind
+    return {"label": label, "device": label, "dtypes": dtypes,
+            "perf_dtypes": list(dtypes), "gradcheck": kind != "mps", "conv_backend": backend}
+
+
+# ---------------------------------------------------------------------------- stage 3: per device
+
+
+def synchronizer(torch, device: str):
+    """A function that waits for the device's queued work, so timings measure work, not launches."""
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    if kind == "xpu":
+        return lambda: torch.xpu.synchronize(device)
+    if kind == "mps":
+        return torch.mps.synchronize
+    return lambda: None
+
+
+class Tf32Mode:
+    """Turn TF32 matmuls on or off for one check, restoring the previous setting after."""
+
+    def __init__(self, torch, enabled: bool) -> None:
+        self.matmul = torch.backends.cuda.matmul
+        self.enabled = enabled
+        self.saved = None
+
+    def __enter__(self):
+        if hasattr(self.matmul, "fp32_precision"):
+            self.saved = ("fp32_precision", self.matmul.fp32_precision)
+            self.matmul.fp32_precision = "tf32" if self.enabled else "ieee"
+        else:
+            self.saved = ("allow_tf32", self.matmul.allow_tf32)
+            self.matmul.allow_tf32 = self.enabled
+        return self
+
+    def __exit__(self, *exc) -> None:
+        name, value = self.saved
+        setattr(self.matmul, name, value)
+
+
+def torch_dtype(torch, name: str):
+    return torch.float32 if name == "tf32" else getattr(torch, name)
+
+
+def reference_product(a, b):
+    """a @ b in float64 by elementwise multiply and sum, so a broken matmul cannot fix its own answer."""
+    return (a.unsqueeze(2) * b.unsqueeze(0)).sum(dim=1)
+
+
+def check_alloc(torch, spec: dict) -> dict:
+    tensor = torch.empty(ALLOC_ELEMENTS, dtype=torch.float32, device=spec["device"])
+    tensor.fill_(1.5)
+    total = float(tensor.sum().item())
+    expected = 1.5 * ALLOC_ELEMENTS
+    details = {"bytes": ALLOC_ELEMENTS * 4}
+    if total != expected:
+        return outcome("fail", f"a tensor filled with 1.5 sums to {total}, not {expected}", details)
+    return outcome("pass", f"{ALLOC_ELEMENTS * 4 // (1024 * 1024)} MiB", details)
+
+
+def check_copy(torch, spec: dict) -> dict:
+    generator = torch.Generator().manual_seed(7)
+    host = torch.randint(0, 256, (1024 * 1024,), dtype=torch.uint8, generator=generator)
+    back = host.to(spec["device"], copy=True).to("cpu", copy=True)
+    mismatched = int((back != host).sum().item())
+    details = {"bytes": host.numel()}
+    if mismatched:
+        return outcome("fail", f"{mismatched} of {host.numel()} bytes changed on the round trip", details)
+    return outcome("pass", "1 MiB host -> device -> host, bit-exact", details)
+
+
+def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
+    """A known-answer product of small integers (exact in every dtype) and a random product."""
+    dtype = torch_dtype(torch, dtype_name)
+    device = spec["device"]
+    generator = torch.Generator().manual_seed(1234)
+    with Tf32Mode(torch, dtype_name == "tf32"):
+        ints_a = torch.randint(-4, 5, (16, 16), generator=generator).to(torch.float64)
+        ints_b = torch.randint(-4, 5, (16, 24), generator=generator).to(torch.float64)
+        got = torch.matmul(ints_a.to(device, dtype), ints_b.to(device, dtype)).to("cpu", torch.float64)
+        known_error = float((got - reference_product(ints_a, ints_b)).abs().max().item())
+
+        a = (torch.rand(64, 48, generator=generator, dtype=torch.float64) * 2 - 1).to(dtype).to(torch.float64)
+        b = (torch.rand(48, 40, generator=generator, dtype=torch.float64) * 2 - 1).to(dtype).to(torch.float64)
+        got = torch.matmul(a.to(device, dtype), b.to(device, dtype)).to("cpu", torch.float64)
+    expected = reference_product(a, b)
+    scale = reference_product(a.abs(), b.abs()).clamp_min(1e-30)
+    error = (got - expected).abs()
+    relative = float((error / scale).max().item())
+    details = {"known_answer_max_abs_error": known_error, "max_relative_error": relative,
+               "tolerance": MATMUL_TOLERANCE[dtype_name], "shape": [64, 48, 40]}
+    metrics = {"max_abs_error": float(error.max().item())}
+    if known_error > KNOWN_ANSWER_TOLERANCE:
+        return outcome("fail", f"wrong answer: a small-integer product is off by {known_error:.3g} (exact expected)",
+                       details, metrics)
+    if relative > MATMUL_TOLERANCE[dtype_name]:
+        return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {MATMUL_TOLERANCE[dtype_name]:g}",
+                       details, metrics)
+    return outcome("pass", f"matches float64 reference (relative error {relative:.2g})", details, metrics)
+
+
+def check_autograd(torch, spec: dict) -> dict:
+    x = torch.tensor(3.0, device=spec["device"], requires_grad=True)
+    y = x * x + 2 * x
+    y.backward()
+    grad = float(x.grad.item())
+    if grad != 8.0:
+        return outcome("fail", f"d/dx (x**2 + 2x) at 3 came out {grad}, not 8", {"grad": grad})
+    return outcome("pass", "d/dx (x**2 + 2x) at 3 = 8", {"grad": grad})
+
+
+def check_gradcheck(torch, spec: dict) -> dict:
+    if not spec.get("gradcheck"):
+        return outcome("skip", "this device has no float64")
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(3, 4, dtype=torch.float64, generator=generator).to(spec["device"]).requires_grad_()
+    ok = torch.autograd.gradcheck(lambda t: (t.sin() * t.exp()).cumsum(0), (x,), raise_exception=False)
+    if not ok:
+        return outcome("fail", "analytical and numerical gradients differ")
+    return outcome("pass", "analytical gradients match numerical ones (float64)")
+
+
+def conv2d_reference(x, w, bias, padding: int) -> list:
+    """conv2d (stride 1) by explicit loops over plain Python floats: no tensor op involved."""
+    batch, channels, height, width = len(x), len(x[0]), len(x[0][0]), len(x[0][0][0])
+    out_channels, kernel_h, kernel_w = len(w), len(w[0][0]), len(w[0][0][0])
+    out_h, out_w = height + 2 * padding - kernel_h + 1, width + 2 * padding - kernel_w + 1
+    result = []
+    for n in range(batch):
+        planes = []
+        for o in range(out_channels):
+            rows = []
+            for i in range(out_h):
+                row = []
+                for j in range(out_w):
+                    total = bias[o]
+                    for c in range(channels):
+                        for u in range(kernel_h):
+                            for v in range(kernel_w):
+                                yy, xx = i + u - padding, j + v - padding
+                                if 0 <= yy < height and 0 <= xx < width:
+                                    total += x[n][c][yy][xx] * w[o][c][u][v]
+                    row.append(total)
+                rows.append(row)
+            planes.append(rows)
+        result.append(planes)
+    return result
+
+
+def check_conv2d(torch, spec: dict) -> dict:
+    generator = torch.Generator().manual_seed(11)
+    x = torch.rand(1, 2, 5, 6, generator=generator) * 2 - 1
+    w = torch.rand(3, 2, 3, 3, generator=generator) * 2 - 1
+    bias = torch.rand(3, generator=generator) * 2 - 1
+    device = spec["device"]
+    got = torch.nn.functional.conv2d(x.to(device), w.to(device), bias.to(device), padding=1).to("cpu", torch.float64)
+    expected = torch.tensor(conv2d_reference(x.tolist(), w.tolist(), bias.tolist(), 1), dtype=torch.float64)
+    scale = torch.tensor(conv2d_reference(x.abs().tolist(), w.abs().tolist(), bias.abs().tolist(), 1),
+                         dtype=torch.float64).clamp_min(1e-30)
+    relative = float(((got - expected).abs() / scale).max().item())
+    tf32 = torch.device(device).type == "cuda" and bool(torch.backends.cudnn.allow_tf32)
+    tolerance = CONV_TOLERANCE["tf32" if tf32 else "exact"]
+    details = {"backend": spec.get("conv_backend"), "max_relative_error": relative, "tolerance": tolerance}
+    if tuple(got.shape) != tuple(expected.shape) or relative > tolerance:
+        return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {tolerance:g}", details)
+    return outcome("pass", f"matches a loop reference ({spec.get('conv_backend')})", details)
+
+
+# ---------------------------------------------------------------------------- stage 4: performance
+
+
+def seconds_per_call(sync, func, budget: float) -> float:
+    """Median seconds per call over batches filling ``budget``; one warm-up call first."""
+    sync()
+    start = time.perf_counter()
+    func()
+    sync()
+    first = max(time.perf_counter() - start, 1e-7)
+    reps = max(1, min(1000, int(budget / 8 / first)))
+    samples = []
+    deadline = time.perf_counter() + budget
+    while not samples or time.perf_counter() < deadline:
+        sync()
+        start = time.perf_counter()
+        for _ in range(reps):
+            func()
+        sync()
+        samples.append((time.perf_counter() - start) / reps)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def perf_matmul(torch, spec: dict, dtype_name: str, budget: float) -> dict:
+    """TFLOP/s of a square matmul, growing the size until one call is a noticeable part of the budget."""
+    device = spec["device"]
+    dtype = torch_dtype(torch, dtype_name)
+    sync = synchronizer(torch, device)
+    sizes = PERF_SIZES["cpu" if torch.device(device).type == "cpu" else "accelerator"]
+    with Tf32Mode(torch, dtype_name == "tf32"):
+        for n in sizes:
+            a = torch.rand(n, n, device=device).to(dtype)
+            b = torch.rand(n, n, device=device).to(dtype)
+            torch.matmul(a, b)  # the first call of a size pays for library setup and kernel choice
+            sync()
+            start = time.perf_counter()
+            torch.matmul(a, b)
+            sync()
+            if time.perf_counter() - start > budget / 20 or n == sizes[-1]:
+                break
+        seconds = seconds_per_call(sync, lambda: torch.matmul(a, b), budget)
+    tflops = 2.0 * n ** 3 / seconds / 1e12
+    return outcome("pass", f"{n}x{n} matmul", {"size": n, "seconds_per_matmul": seconds},
+                   {"tflops": round(tflops, 6)})
+
+
+def perf_copy(torch, spec: dict, budget: float) -> dict:
+    """Host -> device and device -> host bandwidth, pinned host memory where the device has it."""
+    device = spec["device"]
+    sync = synchronizer(torch, device)
+    host = torch.empty(COPY_BYTES, dtype=torch.uint8)
+    pinned = False
+    if torch.device(device).type == "cuda":
+        host = host.pin_memory()
+        pinned = True
+    on_device = torch.empty(COPY_BYTES, dtype=torch.uint8, device=device)
+    h2d = seconds_per_call(sync, lambda: on_device.copy_(host, non_blocking=pinned), budget / 2)
+    d2h = seconds_per_call(sync, lambda: host.copy_(on_device, non_blocking=pinned), budget / 2)
+    to_device, to_host = COPY_BYTES / h2d / 1e9, COPY_BYTES / d2h / 1e9
+    details = {"bytes": COPY_BYTES, "pinned": pinned, "d2h_gb_per_s": round(to_host, 3)}
+    message = f"host->device {to_device:.3g} GB/s, device->host {to_host:.3g} GB/s"
+    return outcome("pass", message, details, {"gb_per_s": round(to_device, 3)})
+
+
+# ---------------------------------------------------------------------------- the per-device path
+
+
+def device_check_list(torch, spec: dict, perf_budget: float) -> list:
+    """(id, title, function, args) for every check of one device, in order."""
+    label = spec["label"]
+    checks = [(f"{label}.alloc", f"{label}: allocate", check_alloc, (torch, spec)),
+              (f"{label}.copy", f"{label}: copy round trip", check_copy, (torch, spec))]
+    for name in DTYPE_NAMES:
+        if name in spec["dtypes"]:
+            checks.append((f"{label}.matmul.{name}", f"{label}: matmul {name}", check_matmul, (torch, spec, name)))
+    checks += [(f"{label}.autograd", f"{label}: autograd", check_autograd, (torch, spec)),
+               (f"{label}.gradcheck", f"{label}: gradcheck", check_gradcheck, (torch, spec)),
+               (f"{label}.conv2d", f"{label}: conv2d", check_conv2d, (torch, spec))]
+    perf_dtypes = [name for name in DTYPE_NAMES if name in spec["perf_dtypes"]]
+    has_copy = torch.device(spec["device"]).type != "cpu"
+    share = perf_budget / max(1, len(perf_dtypes) + (1 if has_copy else 0))
+    for name in perf_dtypes:
+        checks.append((f"{label}.perf.matmul.{name}", f"{label}: matmul {name} TFLOP/s",
+                       perf_matmul, (torch, spec, name, share)))
+    if has_copy:
+        checks.append((f"{label}.perf.copy", f"{label}: copy GB/s", perf_copy, (torch, spec, share)))
+    return checks
+
+
+def device_checks(torch, reporter: Reporter, spec: dict, perf_budget: float) -> list:
+    """Every check of one device; after a failed allocation the rest are skipped, not attempted."""
+    events = []
+    checks = device_check_list(torch, spec, perf_budget)
+    for position, (check_id, title, func, args) in enumerate(checks):
+        event = reporter.run(check_id, title, func, *args)
+        events.append(event)
+        if check_id.endswith(".alloc") and event["status"] == "fail":
+            for later_id, later_title, _, _ in checks[position + 1:]:
+                events.append(reporter.skip(later_id, later_title, "skipped: allocation failed on this device"))
+            break
+    return events
+
+
+# ---------------------------------------------------------------------------- stage 5: torch.compile
+
+
+def find_cxx_compiler() -> str | None:
+    names = [os.environ.get("CXX", "")] + ["c++", "g++", "clang++", "cl"]
+    for name in names:
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def check_compile(torch, device: str) -> dict:
+    compiler = find_cxx_compiler()
+    if compiler is None:
+        return outcome("skip", "no C++ compiler found (torch.compile's inductor backend needs one)")
+
+    def function(t):
+        return torch.sin(t) * 2 + torch.cos(t) * t
+
+    x = torch.rand(256, device=device)
+    try:
+        compiled = torch.compile(function)
+        got = compiled(x)
+    except Exception as exc:
+        if re.search(r"not supported on (Python|Windows)", str(exc)):
+            return outcome("skip", error_text(exc))
+        raise
+    error = float((got - function(x)).abs().max().item())
+    details = {"device": device, "compiler": compiler, "max_abs_error": error}
+    if error > 1e-4:
+        return outcome("fail", f"compiled result differs from eager by {error:.3g}", details)
+    return outcome("pass", f"compiled function matches eager on {device}", details)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def run(options: dict, reporter: Reporter) -> int:
+    torch = import_torch(reporter)
+    if torch is None:
+        reporter.write({"event": "done"})
+        return 1
+    reporter.run("build", "build info", build_info, torch)
+    devices = reporter.run("devices", "devices", discover, torch)
+    specs = device_specs(torch, devices.get("details") or {}, options.get("device", "all"), reporter)
+    budget = max(0.0, float(options.get("perf_seconds", 2.0))) / len(specs)
+    for spec in specs:
+        device_checks(torch, reporter, spec, budget)
+    if options.get("compile"):
+        reporter.run("compile", "torch.compile", check_compile, torch, specs[-1]["device"])
+    reporter.write({"event": "done"})
+    return 0
+
+
+def main(argv: list) -> int:
+    options = json.loads(argv[1]) if len(argv) > 1 else {}
+    return run(options, Reporter())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,67 @@
+"""Shared test helpers: the recorded machines under tests/machines/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envdoctor.door import RecordedDoor
+from envdoctor.facts import Facts
+from envdoctor.probes import collect
+
+MACHINES_DIR = Path(__file__).parent / "machines"
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+
+
+def load_machine(name: str, timeout: float = 5.0) -> tuple[RecordedDoor, Facts]:
+    """The recorded machine ``tests/machines/<name>`` and the facts every probe collects from it."""
+    door = RecordedDoor(MACHINES_DIR / name)
+    return door, collect(door, timeout=timeout)
+
+
+@pytest.fixture
+def machines_dir() -> Path:
+    return MACHINES_DIR
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES_DIR
+
+
+def make_machine(
+    folder: Path,
+    *,
+    system: str = "Linux",
+    env: dict | None = None,
+    which: dict | None = None,
+    commands: list[dict] | None = None,
+    files: dict[str, str] | None = None,
+    dirs: dict[str, list[str]] | None = None,
+    exists: list[str] | None = None,
+    nvml: dict | None = None,
+) -> RecordedDoor:
+    """A small machine folder written on the spot, for probe tests that need one situation each.
+
+    ``commands`` entries are machine.json command entries (argv, returncode, stdout, stderr, status).
+    """
+    import json
+
+    for path, text in (files or {}).items():
+        target = folder / "files" / path.lstrip("/\\").replace(":", "")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    manifest = {
+        "format": "envdoctor.machine/1",
+        "platform": {"system": system, "machine": "x86_64", "python_executable": "/usr/bin/python3"},
+        "env": env or {},
+        "which": which or {},
+        "commands": commands or [],
+        "dirs": dirs or {},
+        "exists": exists or [],
+        "nvml": nvml or {"status": "not_found", "error": "NVML Shared Library Not Found"},
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "machine.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return RecordedDoor(folder)

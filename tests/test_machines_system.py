@@ -1,0 +1,60 @@
+"""collect() on the recorded machines: the OS, CPU, Python, torch, ROCm, XPU and Apple sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envdoctor.door import RecordedDoor
+from envdoctor.probes import collect
+
+MACHINES = Path(__file__).parent / "machines"
+
+
+def facts_of(name: str):
+    return collect(RecordedDoor(MACHINES / name), timeout=2.0)
+
+
+def test_debian12_no_gpu():
+    facts = facts_of("debian12-no-gpu")
+    assert (facts.os.system, facts.os.arch, facts.os.distro_id, facts.os.distro_version) == ("Linux", "x86_64", "debian", "12")
+    assert facts.os.distro_name == "Debian GNU/Linux 12 (bookworm)"
+    assert (facts.os.glibc, facts.os.wsl, facts.os.container) == ("2.36", None, "docker")
+    assert (facts.cpu.model, facts.cpu.avx2, facts.cpu.avx512) == ("AMD EPYC", True, True)
+    python = facts.python
+    assert (python.status, python.version, python.in_venv, python.externally_managed) == ("ok", "3.11.7", True, False)
+    assert python.tool("pip").version == "23.2.1"
+    torch = facts.torch
+    assert (torch.status, torch.version, torch.local, torch.cuda, torch.hip) == ("ok", "2.13.0+cpu", "cpu", None, None)
+    assert torch.copies == ["/home/dev/venv/lib/python3.11/site-packages"]
+    assert torch.nvidia_packages == []
+    assert (facts.rocm.status, facts.xpu.present, facts.apple.mps_possible) == ("absent", False, False)
+
+
+def test_rocm_mi250x():
+    facts = facts_of("rocm-mi250x")
+    assert (facts.os.distro_id, facts.os.distro_version, facts.os.distro_like) == ("ubuntu", "22.04", ["debian"])
+    assert facts.cpu.model is None  # no /proc/cpuinfo recorded, and "x86_64" is not a model name
+    rocm = facts.rocm
+    assert (rocm.status, rocm.version) == ("ok", "6.2.3")
+    assert [(g.index, g.arch, g.name) for g in rocm.gpus] == [
+        (0, "gfx90a", "AMD Instinct MI250X/MI250"), (1, "gfx90a", "AMD Instinct MI250X/MI250")]
+    torch = facts.torch
+    assert (torch.status, torch.version, torch.local) == ("ok", "2.5.1+rocm6.2", "rocm6.2")
+    assert (torch.hip, torch.cuda) == ("6.2.41133-dd7f95766", None)
+    assert torch.companion("pytorch-triton-rocm").version == "3.1.0"
+    assert (facts.python.in_venv, facts.python.externally_managed) == (False, False)
+
+
+def test_macos_arm64():
+    facts = facts_of("macos-arm64")
+    assert (facts.os.system, facts.os.arch, facts.os.macos_version, facts.os.glibc) == ("Darwin", "arm64", "14.6.1", None)
+    assert facts.cpu.model == "Apple M1 Pro"
+    assert (facts.cpu.avx2, facts.cpu.logical_cores) == (None, 10)
+    apple = facts.apple
+    assert (apple.apple_silicon, apple.mps_possible, apple.macos_version) == (True, True, "14.6.1")
+    torch = facts.torch
+    assert (torch.status, torch.version, torch.local, torch.cuda, torch.installer) == ("ok", "2.13.0", None, None, "uv")
+    python = facts.python
+    assert (python.in_venv, python.externally_managed) == (True, False)
+    assert any(a.detail == "ignored inside a venv" for a in python.attempts)
+    assert (facts.rocm.status, facts.xpu.present) == ("absent", False)

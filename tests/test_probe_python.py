@@ -1,0 +1,197 @@
+"""The pyinfo script run for real, and the python probe on machine folders."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envdoctor.door import LiveDoor, RecordedDoor
+from envdoctor.probes import ProbeContext
+from envdoctor.probes.python import (
+    PYINFO_SCRIPT,
+    conda_version_from_records,
+    parse_pyinfo,
+    parse_tool_version,
+    probe,
+    run_pyinfo,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "python"
+LINUX = {"system": "Linux", "machine": "x86_64", "python_executable": "/usr/bin/python3"}
+
+
+def machine(tmp_path: Path, pyinfo: dict | None, python: str = "/usr/bin/python3", **parts) -> ProbeContext:
+    """A RecordedDoor whose interpreter answers with the given pyinfo object."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    commands = list(parts.pop("commands", []))
+    if pyinfo is not None:
+        commands.append({"argv": [python, "-c", "<script envdoctor:pyinfo>"], "status": "ok", "returncode": 0,
+                         "stdout": json.dumps({"pyinfo": 1, **pyinfo})})
+    which = {"python3": python, **parts.pop("which", {})}
+    (tmp_path / "machine.json").write_text(json.dumps(
+        {"format": "envdoctor.machine/1", "platform": LINUX, "commands": commands, "which": which, **parts}
+    ))
+    return ProbeContext(door=RecordedDoor(tmp_path), timeout=2.0, python=python)
+
+
+def system_python(prefix: str = "/usr", **extra) -> dict:
+    return {"executable": f"{prefix}/bin/python3", "version": "3.12.3", "implementation": "cpython",
+            "abiflags": "", "prefix": prefix, "base_prefix": prefix, "stdlib": "/usr/lib/python3.12",
+            "purelib": f"{prefix}/lib/python3.12/site-packages", "platlib": f"{prefix}/lib/python3.12/site-packages",
+            "sys_path": [], "distributions": [], **extra}
+
+
+def test_script_is_marked_and_never_imports_torch():
+    assert PYINFO_SCRIPT.splitlines()[0] == "# envdoctor:pyinfo"
+    assert "import torch" not in PYINFO_SCRIPT
+
+
+def test_pyinfo_in_the_current_interpreter():
+    result, data = run_pyinfo(LiveDoor(), sys.executable, 30)
+    assert result.succeeded, result.stderr
+    assert data["version"] == platform.python_version()
+    assert data["prefix"] == sys.prefix and data["base_prefix"] == sys.base_prefix
+    torches = [d for d in data["distributions"] if d["name"] == "torch"]
+    assert [t["version"] for t in torches] == ["2.13.0+cpu"]
+    assert torches[0]["installer"] == "pip"
+    assert all(d["name"] != "pytest" for d in data["distributions"])
+
+
+def test_pyinfo_in_a_fresh_venv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    result, data = run_pyinfo(LiveDoor(), python, 30)
+    assert result.succeeded, result.stderr
+    assert Path(data["prefix"]).resolve() == venv.resolve()
+    assert data["prefix"] != data["base_prefix"]
+    assert [d for d in data["distributions"] if d["name"] == "torch"] == []
+
+    facts = probe(ProbeContext(door=LiveDoor(), timeout=30, python=python))
+    assert facts.status == "ok"
+    assert facts.in_venv is True
+    assert facts.externally_managed is False
+    assert facts.tool("pip") is None
+
+
+def test_missing_interpreter_is_not_found():
+    facts = probe(ProbeContext(door=LiveDoor(), timeout=5, python="/nope/python"))
+    assert facts.status == "not_found"
+    assert facts.attempts[0].status == "not_found"
+    assert facts.version is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "status"),
+    [({"status": "timed_out"}, "timed_out"),
+     ({"status": "ok", "returncode": 0, "stdout": "Traceback (most recent call last):\n"}, "error"),
+     ({"status": "ok", "returncode": 1, "stderr": "SyntaxError: invalid syntax"}, "error")],
+    ids=["timed-out", "no-json", "crash"],
+)
+def test_interpreter_that_does_not_answer(tmp_path, entry, status):
+    ctx = machine(tmp_path, None, commands=[{"argv": ["/usr/bin/python3", "-c", "<script envdoctor:pyinfo>"], **entry}])
+    facts = probe(ctx)
+    assert facts.status == status
+    assert facts.attempts[0].status == status
+
+
+def test_parse_pyinfo_takes_the_json_line_after_a_banner():
+    data = parse_pyinfo('sitecustomize says hello\n{"pyinfo": 1, "version": "3.11.7", "distributions": [{"x": 1}]}\n')
+    assert data["version"] == "3.11.7"
+    assert data["distributions"] == []
+
+
+@pytest.mark.parametrize("text", ["", None, "{", '{"pyinfo": 2}', "[1, 2]", '{"pyinfo": 1, "version": "3.1'])
+def test_parse_pyinfo_rejects_other_text(text):
+    assert parse_pyinfo(text) is None
+
+
+@given(st.text())
+def test_text_parsers_never_raise(text):
+    parse_pyinfo(text)
+    parse_tool_version(text)
+    conda_version_from_records(text.split())
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("uv-version.txt", "0.13.9"), ("mamba1-version.txt", "1.4.7"), ("mamba2-version.txt", "2.0.8")],
+)
+def test_tool_versions_from_real_answers(name, version):
+    assert parse_tool_version((FIXTURES / name).read_text()) == version
+
+
+def test_conda_version_skips_other_conda_packages():
+    records = ["conda-build-3.28.1-py312h06a4308_0.json", "conda-content-trust-0.2.0-py312_1.json",
+               "conda-24.9.2-py312h06a4308_0.json", "conda-package-handling-2.3.0-py312_0.json"]
+    assert conda_version_from_records(records) == "24.9.2"
+    assert conda_version_from_records(["history", "python-3.12.7-h5148396_0.json"]) is None
+
+
+def test_pep668_marker_on_a_system_python(tmp_path):
+    ctx = machine(tmp_path, system_python(), exists=["/usr/lib/python3.12/EXTERNALLY-MANAGED"])
+    facts = probe(ctx)
+    assert facts.in_venv is False
+    assert facts.externally_managed is True
+    assert facts.externally_managed_path == "/usr/lib/python3.12/EXTERNALLY-MANAGED"
+
+
+def test_pep668_marker_ignored_in_a_venv(tmp_path):
+    info = system_python(prefix="/home/u/venv")
+    info["base_prefix"] = "/usr"
+    facts = probe(machine(tmp_path, info, python="/home/u/venv/bin/python3",
+                          exists=["/usr/lib/python3.12/EXTERNALLY-MANAGED"]))
+    assert facts.in_venv is True
+    assert facts.externally_managed is False
+    assert facts.externally_managed_path is None
+
+
+def test_conda_env_name_and_version_from_conda_meta(tmp_path):
+    prefix = "/opt/conda/envs/ml"
+    ctx = machine(
+        tmp_path,
+        system_python(prefix=prefix),
+        python=f"{prefix}/bin/python3",
+        which={"conda": "/opt/conda/bin/conda"},
+        exists=[f"{prefix}/conda-meta"],
+        dirs={"/opt/conda/conda-meta": ["conda-24.9.2-py312h06a4308_0.json", "history"]},
+    )
+    facts = probe(ctx)
+    assert (facts.conda_prefix, facts.conda_env_name) == (prefix, "ml")
+    conda = facts.tool("conda")
+    assert (conda.path, conda.version) == ("/opt/conda/bin/conda", "24.9.2")
+
+
+def test_conda_base_env(tmp_path):
+    ctx = machine(tmp_path, system_python(prefix="/opt/conda"), python="/opt/conda/bin/python3",
+                  exists=["/opt/conda/conda-meta", "/opt/conda/condabin"])
+    assert probe(ctx).conda_env_name == "base"
+
+
+def test_pip_and_uv_tools(tmp_path):
+    site = "/usr/lib/python3.12/site-packages"
+    info = system_python(distributions=[{"name": "pip", "version": "24.0", "location": site, "installer": None}])
+    ctx = machine(
+        tmp_path, info, which={"uv": "/usr/local/bin/uv"},
+        commands=[{"argv": ["/usr/local/bin/uv", "--version"], "status": "ok", "returncode": 0,
+                   "stdout": (FIXTURES / "uv-version.txt").read_text()}],
+    )
+    facts = probe(ctx)
+    assert [t.name for t in facts.tools] == ["pip", "uv"]
+    assert facts.tool("pip").version == "24.0"
+    assert facts.tool("uv").version == "0.13.9"
+
+
+def test_hung_uv_is_an_attempt_not_a_hang(tmp_path):
+    ctx = machine(tmp_path, system_python(), which={"uv": "/usr/local/bin/uv"},
+                  commands=[{"argv": ["/usr/local/bin/uv", "--version"], "status": "timed_out"}])
+    facts = probe(ctx)
+    assert facts.tool("uv").version is None
+    assert any(a.source == "uv --version" and a.status == "timed_out" for a in facts.attempts)

@@ -1,0 +1,461 @@
+"""envdoctor verify against the real CPU torch, plus its pure parts: event parsing, crash reading,
+device diagnosis, GPU peaks and CI expectations.
+
+Event lines and CommandResults built below are envdoctor's own smoke-script protocol, written by
+hand to pin each case; the live runs use the real torch in the test interpreter.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+import time
+
+import pytest
+
+from conftest import load_machine
+from envdoctor.door import CommandResult, LiveDoor
+from envdoctor.facts import Check
+from envdoctor.verify import GpuPeaksError, VerifyOptions, find_peak, load_gpu_peaks, run_verify, verify_ok
+from envdoctor.verify import runner, smoke
+from envdoctor.verify.runner import (
+    arch_covers,
+    attach_peaks,
+    child_failure,
+    expectation_checks,
+    judge_devices,
+    parse_gpu_peaks,
+    parse_smoke_output,
+)
+
+def by_id(checks: list[Check]) -> dict[str, Check]:
+    return {check.id: check for check in checks}
+
+
+# ---------------------------------------------------------------------------- live, real torch
+
+
+@pytest.fixture(scope="module")
+def cpu_run() -> tuple[list[Check], float]:
+    start = time.monotonic()
+    checks = run_verify(LiveDoor(), VerifyOptions(perf_seconds=1.0, timeout=120))
+    return checks, time.monotonic() - start
+
+
+def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
+    checks, elapsed = cpu_run
+    found = by_id(checks)
+    assert verify_ok(checks), [(c.id, c.message) for c in checks if c.status == "fail"]
+    assert elapsed < 30
+    for check_id in ("import", "build", "devices", "cpu.alloc", "cpu.copy", "cpu.matmul.float32",
+                     "cpu.matmul.bfloat16", "cpu.matmul.float16", "cpu.autograd", "cpu.gradcheck", "cpu.conv2d",
+                     "cpu.perf.matmul.float32", "cpu.perf.matmul.bfloat16"):
+        assert found[check_id].status == "pass", (check_id, found[check_id].message)
+        assert found[check_id].duration_s > 0, check_id
+    assert found["import"].metrics["import_s"] > 0
+    assert found["cpu.perf.matmul.float32"].metrics["tflops"] > 0
+    assert "peak_tflops" not in found["cpu.perf.matmul.float32"].metrics
+
+
+def test_build_info_reports_the_installed_torch(cpu_run):
+    build = by_id(cpu_run[0])["build"].details
+    assert build["torch"] == importlib.metadata.version("torch")
+    assert build["cuda"] is None
+    assert build["arch_list"] == []
+    assert "CPU build" in by_id(cpu_run[0])["build"].message
+
+
+def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
+    found = by_id(cpu_run[0])
+    assert found["device.cuda"].status == "skip"
+    assert "CPU build" in found["device.cuda"].message
+    assert found["device.mps"].status == "skip"
+    assert not any(check.id.startswith("cuda:") for check in cpu_run[0])
+
+
+def test_checks_arrive_in_stage_order(cpu_run):
+    ids = [check.id for check in cpu_run[0]]
+    assert ids[:3] == ["import", "build", "devices"]
+    assert ids.index("cpu.conv2d") < ids.index("cpu.perf.matmul.float32")
+
+
+def test_asking_for_cuda_on_a_cpu_build_fails_with_the_reason():
+    checks = run_verify(LiveDoor(), VerifyOptions(device="cuda", perf_seconds=0.0))
+    found = by_id(checks)
+    assert found["device.cuda"].status == "fail"
+    assert "torch.version.cuda is None" in found["device.cuda"].message
+    assert "device.mps" not in found
+    assert found["cpu.matmul.float32"].status == "pass"
+    assert not verify_ok(checks)
+
+
+def test_expectations_are_checked_against_the_child_report():
+    options = VerifyOptions(device="cpu", perf_seconds=0.0, expect_gpus=1, expect_cuda="12.4",
+                            expect_torch=">=2.0")
+    found = by_id(run_verify(LiveDoor(), options))
+    assert found["expect.gpus"].status == "fail"
+    assert "torch sees 0" in found["expect.gpus"].message
+    assert found["expect.cuda"].status == "fail"
+    assert found["expect.torch"].status == "pass"
+
+
+def test_compile_stage_matches_eager():
+    found = by_id(run_verify(LiveDoor(), VerifyOptions(device="cpu", perf_seconds=0.0, compile=True)))
+    assert found["compile"].status == "pass", found["compile"].message
+    assert found["compile"].details["max_abs_error"] <= 1e-4
+
+
+def test_compile_is_skipped_without_a_cxx_compiler(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CXX", raising=False)
+    options = VerifyOptions(python=sys.executable, device="cpu", perf_seconds=0.0, compile=True)
+    found = by_id(run_verify(LiveDoor(), options))
+    assert found["compile"].status == "skip"
+    assert "C++ compiler" in found["compile"].message
+
+
+def test_unknown_device_is_refused_without_starting_a_child():
+    checks = run_verify(LiveDoor(), VerifyOptions(device="tpu"))
+    assert [(c.id, c.status) for c in checks] == [("devices", "fail")]
+
+
+# ---------------------------------------------------------------------------- the device-agnostic path, in process
+
+
+def accelerator_like_spec(label: str = "cuda:0") -> dict:
+    """The spec an accelerator gets, pointed at the CPU: the same code path with every reduced dtype."""
+    return {"label": label, "device": "cpu", "dtypes": ["float32", "tf32", "float16", "bfloat16"],
+            "perf_dtypes": ["float32", "tf32"], "gradcheck": True, "conv_backend": "cudnn"}
+
+
+@pytest.fixture(scope="module")
+def torch_module():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("label", ["cuda:0", "xpu:1", "mps"])
+def test_device_path_runs_every_check_under_an_accelerator_label(torch_module, label):
+    events: list[dict] = []
+    results = smoke.device_checks(torch_module, smoke.Reporter(write=events.append), accelerator_like_spec(label), 0.2)
+    ids = [event["id"] for event in results]
+    assert ids == [f"{label}.alloc", f"{label}.copy", f"{label}.matmul.float32", f"{label}.matmul.tf32",
+                   f"{label}.matmul.float16", f"{label}.matmul.bfloat16", f"{label}.autograd",
+                   f"{label}.gradcheck", f"{label}.conv2d", f"{label}.perf.matmul.float32",
+                   f"{label}.perf.matmul.tf32"]
+    assert all(event["status"] == "pass" for event in results), [(e["id"], e["message"]) for e in results]
+    assert results[-1]["metrics"]["tflops"] > 0
+    starts = [event["id"] for event in events if event["event"] == "start"]
+    assert starts == ids
+
+
+def test_matmul_check_catches_a_wrong_cpu_matmul(torch_module, monkeypatch):
+    real = torch_module.matmul
+    monkeypatch.setattr(torch_module, "matmul", lambda a, b: real(a, b) * (1 + 1e-3))
+    result = smoke.check_matmul(torch_module, accelerator_like_spec(), "float32")
+    assert result["status"] == "fail"
+    assert "wrong answer" in result["message"]
+
+
+def test_conv2d_check_catches_a_wrong_conv2d(torch_module, monkeypatch):
+    functional = torch_module.nn.functional
+    real = functional.conv2d
+    monkeypatch.setattr(functional, "conv2d", lambda *a, **k: real(*a, **k) + 1e-2)
+    result = smoke.check_conv2d(torch_module, accelerator_like_spec())
+    assert result["status"] == "fail"
+    assert result["details"]["max_relative_error"] > 1e-3
+
+
+def test_a_failed_allocation_skips_the_rest_of_the_device(torch_module):
+    events: list[dict] = []
+    spec = dict(accelerator_like_spec(), device="meta")  # meta tensors have no data: .item() raises
+    results = smoke.device_checks(torch_module, smoke.Reporter(write=events.append), spec, 0.0)
+    assert results[0]["id"] == "cuda:0.alloc" and results[0]["status"] == "fail"
+    assert [event["status"] for event in results[1:]] == ["skip"] * (len(results) - 1)
+    assert len(results) > 5
+
+
+def test_conv2d_reference_matches_a_hand_computed_value():
+    x = [[[[1.0, 2.0], [3.0, 4.0]]]]
+    w = [[[[1.0, 0.0], [0.0, -1.0]]]]
+    assert smoke.conv2d_reference(x, w, [0.5], 0) == [[[[1.0 - 4.0 + 0.5]]]]
+
+
+def test_smoke_script_is_sent_with_its_marker_line():
+    assert runner.SMOKE_SCRIPT.splitlines()[0] == "# envdoctor:smoke"
+    argv = runner.smoke_argv("/usr/bin/python3", VerifyOptions(device="cpu"))
+    assert argv[:2] == ["/usr/bin/python3", "-c"]
+    assert '"device": "cpu"' in argv[3]
+
+
+# ---------------------------------------------------------------------------- reading the child's output
+
+
+def event_line(**event) -> str:
+    import json
+
+    return smoke.MARKER + json.dumps(event)
+
+
+def test_parser_ignores_torch_prints_and_torn_lines():
+    stdout = "\n".join([
+        "some warning torch printed",
+        event_line(event="start", id="import"),
+        event_line(event="check", id="import", status="pass", duration_s=1.2, metrics={"import_s": 1.2}),
+        "@@envdoctor [1, 2]",
+        event_line(event="start", id="cpu.matmul.float32"),
+        '@@envdoctor {"event": "check", "id": "cpu.matmul.fl',
+    ])
+    output = parse_smoke_output(stdout)
+    assert [event["id"] for event in output.checks] == ["import"]
+    assert output.running == "cpu.matmul.float32"
+    assert output.ignored_lines == 2
+    assert not output.done
+
+
+def test_parser_handles_empty_and_garbage_output():
+    assert parse_smoke_output("").checks == []
+    output = parse_smoke_output("\x00\xff@@envdoctor \n@@envdoctor {}")
+    assert output.checks == [] and output.running is None and output.ignored_lines == 2
+
+
+def crashed(stdout_events: list[str], **result) -> Check | None:
+    output = parse_smoke_output("\n".join(stdout_events))
+    defaults = {"argv": ("python",), "status": "ok", "returncode": 0, "stderr": "", "duration_s": 1.0}
+    return child_failure(CommandResult(**{**defaults, **result}), output, timeout=3.0)
+
+
+RUNNING_MATMUL = [event_line(event="start", id="import"),
+                  event_line(event="check", id="import", status="pass"),
+                  event_line(event="start", id="cpu.matmul.float32")]
+
+
+@pytest.mark.parametrize("returncode, name", [(-11, "SIGSEGV"), (-6, "SIGABRT"), (-4, "SIGILL"), (-9, "SIGKILL")])
+def test_a_signal_names_the_stage_it_hit(returncode, name):
+    failure = crashed(RUNNING_MATMUL, returncode=returncode)
+    assert failure.id == "cpu.matmul.float32" and failure.status == "fail"
+    assert failure.message == f"crashed with {name} during cpu.matmul.float32"
+    assert failure.details["signal"] == name
+
+
+def test_a_windows_access_violation_is_named():
+    failure = crashed(RUNNING_MATMUL, returncode=0xC0000005)
+    assert "access violation" in failure.message
+
+
+def test_a_hang_is_reported_with_the_timeout():
+    failure = crashed(RUNNING_MATMUL[:1], status="timed_out", returncode=None)
+    assert failure.id == "import"
+    assert failure.message == "hung during import: no result within 3 s; the child was killed"
+
+
+def test_a_traceback_gives_its_last_line():
+    stderr = 'Traceback (most recent call last):\n  File "<string>", line 1\nRuntimeError: CUDA error: unknown error\n'
+    failure = crashed(RUNNING_MATMUL, returncode=1, stderr=stderr)
+    assert failure.message == "exited with code 1 during cpu.matmul.float32: RuntimeError: CUDA error: unknown error"
+
+
+def test_a_child_that_never_started_is_the_smoke_check():
+    failure = crashed([], status="not_found", returncode=None, argv=("/opt/missing/python",))
+    assert failure.id == "smoke"
+    assert "/opt/missing/python" in failure.message
+
+
+def test_a_death_between_stages_names_the_last_finished_one():
+    failure = crashed(RUNNING_MATMUL[:2], returncode=-11)
+    assert failure.id == "smoke"
+    assert failure.message == "crashed with SIGSEGV after import"
+
+
+def test_a_finished_child_is_not_a_failure():
+    assert crashed(RUNNING_MATMUL + [event_line(event="done")], returncode=0) is None
+
+
+# ---------------------------------------------------------------------------- devices against the probes
+
+
+CUDA_BUILD = {"torch": "2.5.1+cu124", "cuda": "12.4", "hip": None,
+              "arch_list": ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]}
+CPU_BUILD = {"torch": "2.5.1+cpu", "cuda": None, "hip": None, "arch_list": []}
+
+
+def devices_check(count: int = 0, devices: list | None = None, visible: str | None = None) -> Check:
+    cuda = {"kind": "cuda", "available": count > 0, "count": count, "devices": devices or [],
+            "init_warnings": [], "visible_devices": visible}
+    return Check("devices", "pass", details={"cuda": cuda})
+
+
+def test_cpu_build_on_a_gpu_machine_is_the_named_cause():
+    _, facts = load_machine("ubuntu2204-rtx3090-535")
+    check = judge_devices(devices_check(), CPU_BUILD, facts)
+    assert check.status == "fail"
+    assert check.message.startswith("nvidia-smi shows 1 GPU(s), torch sees 0")
+    assert check.details["causes"] == ["this torch is a CPU build (torch.version.cuda is None)"]
+
+
+def test_a_driver_older_than_the_build_is_the_named_cause():
+    _, facts = load_machine("ubuntu2204-rtx3090-535")  # R535: CUDA 12.2 at most
+    check = judge_devices(devices_check(), CUDA_BUILD, facts)
+    assert check.status == "fail"
+    assert any("supports CUDA 12.2 at most" in cause and "12.4" in cause for cause in check.details["causes"])
+
+
+def test_a_gpu_arch_missing_from_the_build_is_the_named_cause():
+    _, facts = load_machine("rhel9-a100-525-cuda118")
+    build = dict(CUDA_BUILD, cuda="11.8", arch_list=["sm_90"])
+    check = judge_devices(devices_check(), build, facts)
+    assert any("sm_80" in cause and "sm_90" in cause for cause in check.details["causes"])
+
+
+def test_cuda_visible_devices_hiding_gpus_is_the_named_cause():
+    _, facts = load_machine("ubuntu2404-8xh100-570-mig")
+    check = judge_devices(devices_check(visible=""), dict(CUDA_BUILD, cuda="12.8"), facts)
+    assert check.status == "fail"
+    assert check.details["causes"] == ["CUDA_VISIBLE_DEVICES='' hides them"]
+
+
+def test_torch_seeing_every_visible_gpu_passes():
+    _, facts = load_machine("ubuntu2404-8xh100-570-mig")  # 8 GPUs, CUDA_VISIBLE_DEVICES shows 2
+    h100 = {"name": "NVIDIA H100 80GB HBM3", "capability": "9.0"}
+    check = judge_devices(devices_check(2, [dict(h100, index=0), dict(h100, index=1)], "2,3,17,4"),
+                          dict(CUDA_BUILD, cuda="12.8"), facts)
+    assert check.status == "pass"
+    assert check.details["probes"]["nvidia_visible"] == 2
+
+
+def test_a_visible_gpu_without_kernels_fails_even_without_probes():
+    device = {"index": 0, "name": "NVIDIA GeForce RTX 5090", "capability": "12.0"}
+    check = judge_devices(devices_check(1, [device]), CUDA_BUILD, None)
+    assert check.status == "fail"
+    assert "no kernel image" in check.message
+
+
+def test_a_machine_without_nvidia_gpus_is_not_judged():
+    _, facts = load_machine("debian12-no-gpu")
+    assert judge_devices(devices_check(), CPU_BUILD, facts).status == "pass"
+
+
+@pytest.mark.parametrize("arches, capability, covered", [
+    (["sm_80"], (8, 6), True),  # SASS runs on a newer minor of the same major
+    (["sm_86"], (8, 0), False),
+    (["sm_90"], (8, 9), False),
+    (["sm_90a"], (9, 0), True),
+    (["sm_90a"], (10, 0), False),  # arch-specific SASS runs on exactly that GPU
+    (["sm_100"], (12, 0), False),
+    (["sm_120"], (12, 1), True),
+    (["compute_90"], (12, 0), True),  # PTX is JIT-compiled on anything newer
+    (["compute_90"], (8, 9), False),
+    (["gfx90a", "garbage", ""], (8, 0), False),
+])
+def test_arch_coverage(arches, capability, covered):
+    assert arch_covers(arches, capability) is covered
+
+
+# ---------------------------------------------------------------------------- GPU peaks
+
+
+def test_builtin_peaks_load_and_cite_a_source():
+    peaks = load_gpu_peaks()
+    assert len(peaks) >= 9
+    for peak in peaks:
+        assert peak.source.startswith("https://")
+        assert peak.tflops.get("float32", 0) > 0
+        assert all(value > 0 for value in peak.tflops.values())
+
+
+@pytest.mark.parametrize("device_name, row", [
+    ("NVIDIA H100 80GB HBM3", "H100 SXM"),  # as nvidia-smi prints it (tests/machines/ubuntu2404-8xh100-570-mig)
+    ("NVIDIA H100 PCIe", "H100 PCIe"),
+    ("NVIDIA H200", "H200 SXM"),
+    ("NVIDIA A100-SXM4-80GB", "A100"),
+    ("NVIDIA A100 80GB PCIe", "A100"),
+    ("NVIDIA L40S", "L40S"),
+    ("NVIDIA L4", "L4"),
+    ("Tesla T4", "T4"),
+    ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090"),
+    ("NVIDIA GeForce RTX 3090", "GeForce RTX 3090"),
+    ("NVIDIA GeForce RTX 3090 Ti", None),
+    ("NVIDIA GeForce RTX 4080", None),
+    ("NVIDIA H200 NVL", None),
+    ("NVIDIA GH200 480GB", None),
+])
+def test_peaks_match_device_names(device_name, row):
+    peak = find_peak(load_gpu_peaks(), device_name)
+    assert (peak.name if peak else None) == row
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[[gpu]\nname=", "gpu_peaks.toml: not valid TOML"),
+    ("title = 'x'", "gpu_peaks.toml: needs a [[gpu]] list"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["x1"]\nfloat32 = 10.0', "gpu_peaks.toml: gpu[0] 'X1': 'source' must be the URL"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["x1"]\nfloat32 = -1\nsource = "https://e.x"',
+     "gpu[0] 'X1': 'float32' must be a positive"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["X 1"]\nfloat32 = 1\nsource = "https://e.x"', "gpu[0] 'X1': 'match' must be"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["x1"]\nfp32 = 1\nsource = "https://e.x"', "gpu[0] 'X1': unknown key(s) fp32"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["x1"]\nsource = "https://e.x"', "gpu[0] 'X1': gives no peak"),
+    ('[[gpu]]\nmatch = ["x1"]\nfloat32 = 1\nsource = "https://e.x"', "gpu[0]: 'name' must be"),
+    ('[[gpu]]\nname = "X1"\nmatch = ["x1"]\nfloat32 = 1\nsource = "https://e.x"\n'
+     '[[gpu]]\nname = "X1"\nmatch = ["x1"]\nfloat32 = 1\nsource = "https://e.x"', "gpu[1] 'X1': duplicate name"),
+])
+def test_bad_peak_files_name_file_entry_and_problem(text, problem):
+    with pytest.raises(GpuPeaksError) as caught:
+        parse_gpu_peaks(text, "gpu_peaks.toml")
+    assert any(problem in item for item in caught.value.problems), caught.value.problems
+
+
+def test_an_unreadable_peaks_file_is_a_peaks_error(tmp_path):
+    with pytest.raises(GpuPeaksError, match="cannot read"):
+        load_gpu_peaks(tmp_path / "missing.toml")
+
+
+def test_measured_tflops_get_the_peak_and_fraction():
+    checks = [Check("cuda:0.perf.matmul.bfloat16", "pass", metrics={"tflops": 494.75}),
+              Check("cuda:0.perf.matmul.tf32", "pass", metrics={"tflops": 200.0}),
+              Check("cuda:1.perf.matmul.bfloat16", "pass", metrics={"tflops": 10.0}),
+              Check("cpu.perf.matmul.float32", "pass", metrics={"tflops": 0.2})]
+    devices = {"cuda": {"devices": [{"index": 0, "name": "NVIDIA H100 80GB HBM3"},
+                                    {"index": 1, "name": "NVIDIA GeForce RTX 4080"}]}}
+    attach_peaks(checks, devices, load_gpu_peaks())
+    assert checks[0].metrics == {"tflops": 494.75, "peak_tflops": 989.5, "fraction_of_peak": 0.5}
+    assert checks[0].details["peak_source"].startswith("https://")
+    assert checks[1].metrics["peak_tflops"] == 494.5
+    assert "peak_tflops" not in checks[2].metrics
+    assert "peak_tflops" not in checks[3].metrics
+
+
+# ---------------------------------------------------------------------------- expectations
+
+
+def test_expectations_pass_and_fail_on_the_reported_build():
+    options = VerifyOptions(expect_gpus=2, expect_cuda="12.4", expect_torch=">=2.4,<2.6")
+    devices = {"cuda": {"count": 2}, "mps": {"count": 0}, "xpu": {"count": 0}}
+    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices)} == {
+        "expect.gpus": "pass", "expect.cuda": "pass", "expect.torch": "pass"}
+    options = VerifyOptions(expect_gpus=1, expect_cuda="12.1", expect_torch=">=2.6")
+    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices)} == {
+        "expect.gpus": "fail", "expect.cuda": "fail", "expect.torch": "fail"}
+
+
+def test_expectations_fail_when_the_child_never_answered():
+    options = VerifyOptions(expect_gpus=0, expect_cuda="12.4", expect_torch=">=2")
+    checks = expectation_checks(options, None, None)
+    assert [c.status for c in checks] == ["fail", "fail", "fail"]
+    assert all("never" in c.message for c in checks)
+
+
+@pytest.mark.parametrize("expect_cuda, expect_torch", [("twelve", ">=2"), ("12.4", "not a spec")])
+def test_malformed_expectations_fail_with_a_reason(expect_cuda, expect_torch):
+    checks = by_id(expectation_checks(VerifyOptions(expect_cuda=expect_cuda, expect_torch=expect_torch),
+                                      CUDA_BUILD, {}))
+    bad = checks["expect.cuda"] if expect_cuda == "twelve" else checks["expect.torch"]
+    assert bad.status == "fail" and "is not a" in bad.message
+
+
+def test_cuda_expectation_compares_major_minor_only():
+    build = dict(CUDA_BUILD, cuda="12.4.1")
+    assert expectation_checks(VerifyOptions(expect_cuda="12.4"), build, {})[0].status == "pass"
+    assert expectation_checks(VerifyOptions(expect_cuda="12"), build, {})[0].status == "fail"
+
+
+def test_overall_verdict_ignores_skips():
+    assert verify_ok([Check("a", "pass"), Check("b", "skip")])
+    assert not verify_ok([Check("a", "pass"), Check("b", "fail")])
