@@ -200,6 +200,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision.
     """
     from envdoctor import install as installer
+    from envdoctor import rules
     from envdoctor.facts import Finding
     from envdoctor.probes import collect
     from envdoctor.report import ReportFormatError, facts_from_report
@@ -227,18 +228,20 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     except ValueError as exc:
         raise click.UsageError(str(exc))
     plan = resolve(facts, request, recipes)
-    report = Report("install", facts, plan=plan.to_dict())
-    described = bool(facts.overrides) or machine is not None
+    report = Report("install", facts, rules.evaluate(facts, recipes), plan=plan.to_dict(), findings_gate=False)
+    elsewhere = machine is not None or facts_file is not None or target_os or target_arch or target_python
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
         report.duration_s = round(time.monotonic() - start, 3)
         out.emit(report)
-    if described:
-        raise click.UsageError("a described or recorded machine can only be planned for: add --dry-run")
+    if elsewhere:
+        raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
+                               "printed here: add --dry-run")
     name, argv = installer.plan_command(report.plan, manager)
     refused = installer.refusals(facts, argv, break_system_packages)
     if refused:
+        report.findings_gate = True
         report.error = "; ".join(r.message for r in refused)
-        report.findings = [Finding("install.refused", "error", "python", r.message,
+        report.findings += [Finding("install.refused", "error", "python", r.message,
                                          fix=" / ".join(r.advice), subject="python") for r in refused]
         out.emit(report)
     if break_system_packages and facts.python.externally_managed:

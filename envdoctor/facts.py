@@ -108,6 +108,7 @@ class Gpu:
 @dataclass
 class NvidiaFacts:
     # "ok" | "no_driver" | "no_gpu" | "driver_mismatch" | "timed_out" | "error"
+    # | "gpus_unknown" (kernel module loaded, but neither NVML nor nvidia-smi lists the GPUs)
     status: str = "no_driver"
     driver_version: str | None = None
     driver_max_cuda: str | None = None  # highest CUDA the driver supports, "12.4"

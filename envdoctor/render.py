@@ -336,6 +336,8 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
     counts = report.summary()
     parts = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)"),
                                                    ("fail", "failed"), ("pass", "passed")) if counts[k]]
+    if report.plan is not None and not report.plan.get("ok"):
+        parts.insert(0, "no build fits")
     out.append("")
     out.append((" · ".join(parts) if parts else "no problems found") + "   (-v for evidence, --json for machines)")
     return "\n".join(out)

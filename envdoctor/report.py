@@ -36,6 +36,7 @@ class Report:
     plan: dict[str, Any] | None = None
     error: str | None = None  # set when the command could not do its job at all
     strict: bool = False  # warnings count as problems
+    findings_gate: bool = True  # False when findings are context only (install: the plan decides)
     exit_override: ExitCode | None = None
     duration_s: float | None = None
 
@@ -50,7 +51,8 @@ class Report:
     @property
     def ok(self) -> bool:
         counts = self.summary()
-        failed = counts["error"] or counts["fail"] or (self.strict and counts["warning"])
+        gated = self.findings_gate and (counts["error"] or (self.strict and counts["warning"]))
+        failed = gated or counts["fail"]
         plan_failed = self.plan is not None and not self.plan.get("ok", True)
         return not (failed or plan_failed or self.error)
 

@@ -365,6 +365,18 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
         plan.alternatives.append({"change": "source", "message": message})
         plan.alternatives.append({"change": "variant", "message": "--variant cpu installs the CPU build from the standard index"})
         return plan
+    unsure = {"driver_mismatch": "the NVIDIA driver is in a mismatched state",
+              "timed_out": "nvidia-smi hung", "error": "the NVIDIA driver could not be queried",
+              "gpus_unknown": "the NVIDIA driver is loaded but no tool listed its GPUs"}
+    if not explicit and facts.nvidia.status in unsure and not machine.nvidia:
+        reason = unsure[facts.nvidia.status]
+        plan.reasons.append(_reason(f"{reason}: the GPUs cannot be known, so no build can be chosen safely",
+                                    f"nvidia status {facts.nvidia.status}: {facts.nvidia.message}".rstrip(": "),
+                                    "probes"))
+        plan.alternatives.append({"change": "driver", "message": "fix the driver first (envdoctor check says how)"})
+        plan.alternatives.append({"change": "gpu", "message": "or describe the GPUs: --gpu NAME|sm_XY (and --driver VERSION)"})
+        plan.alternatives.append({"change": "variant", "message": "or force a build: --variant cpu"})
+        return plan
     if explicit and not any(r.variant(explicit) for r in recipes.releases):
         plan.reasons.append(_reason(f"no torch release has a variant named {explicit!r}", "--variant", TORCH_FILE))
         plan.alternatives.append({"change": "variant", "message": "known variants: " + ", ".join(

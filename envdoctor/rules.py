@@ -127,6 +127,17 @@ def nvidia_driver_state(facts: Facts, recipes: RecipeLookup | None) -> Iterable[
             fix="check that the NVIDIA driver is installed and loaded (`lsmod | grep nvidia`)",
             subject="nvidia.driver",
         )
+    elif nvidia.status == "gpus_unknown":
+        yield Finding(
+            "nvidia.gpus-unknown",
+            "warning",
+            "gpu",
+            f"NVIDIA driver {nvidia.driver_version or ''} is loaded, but neither NVML nor nvidia-smi is "
+            "there to list the GPUs: their models and compute capabilities are unknown".replace("  ", " "),
+            fix="install the driver's utilities (nvidia-smi / libnvidia-ml), or describe the GPUs with --gpu",
+            evidence=[f"{a.source}: {a.status}" for a in nvidia.attempts],
+            subject="nvidia.driver",
+        )
     elif nvidia.status == "no_gpu" and nvidia.driver_version:
         yield Finding(
             "nvidia.no-gpu-visible",
@@ -151,7 +162,7 @@ def nvidia_hidden_gpus(facts: Facts, recipes: RecipeLookup | None) -> Iterable[F
         f"{len(nvidia.gpus)} GPU(s)" + (": CUDA programs will see none" if visible == 0 else ""),
         fix="unset CUDA_VISIBLE_DEVICES (or list the GPUs to use) if this is not intended",
         evidence=[f"hidden indices {nvidia.hidden_gpus}"],
-        subject="nvidia.gpus",
+        subject="nvidia.driver",
     )
 
 

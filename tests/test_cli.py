@@ -1,0 +1,258 @@
+"""The command line as users run it: exit codes, JSON contract, recorded machines, no hidden work."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from envdoctor.cli import cli
+from envdoctor.report import SCHEMA
+from conftest import MACHINES_DIR
+
+
+def invoke(*args, env=None):
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result
+
+
+def run_json(*args):
+    result = invoke(*args, "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "machine, exit_code, finding",
+    [
+        ("wsl2-rtx4070", 1, "torch.cpu-build-on-gpu"),
+        ("driver-library-mismatch", 1, "nvidia.driver-mismatch"),
+        ("rhel9-a100-525-cuda118", 0, "torch.cuda-minor-newer-than-driver"),
+        ("proc-only-no-nvidia-smi", 0, "nvidia.gpus-unknown"),
+        ("debian12-no-gpu", 0, None),
+    ],
+)
+def test_check_on_recorded_machines(machine, exit_code, finding):
+    code, data = run_json("check", "--machine", str(MACHINES_DIR / machine))
+    assert code == exit_code == data["exit_code"]
+    assert data["schema"] == SCHEMA and data["command"] == "check"
+    ids = {f["id"] for f in data["findings"]}
+    if finding:
+        assert finding in ids
+    else:
+        assert not [f for f in data["findings"] if f["severity"] in ("error", "warning")]
+
+
+def test_every_report_key_is_present_even_when_empty():
+    _, data = run_json("check", "--machine", str(MACHINES_DIR / "debian12-no-gpu"))
+    assert data["plan"] is None and data["checks"] == [] and data["error"] is None
+    assert data["facts"]["nvidia"]["status"] == "no_driver"
+
+
+def test_strict_turns_warnings_into_failure():
+    machine = str(MACHINES_DIR / "rhel9-a100-525-cuda118")
+    assert invoke("check", "--machine", machine).exit_code == 0
+    assert invoke("check", "--machine", machine, "--strict").exit_code == 1
+
+
+def test_usage_errors_exit_2():
+    assert invoke("check", "--timeout", "-1").exit_code == 2
+    assert invoke("check", "--bogus").exit_code == 2
+    assert invoke("install", "--gpu", "sm_86", "--no-gpu", "--dry-run").exit_code == 2
+
+
+def test_bad_machine_folder_is_a_usage_error_naming_the_file(tmp_path):
+    (tmp_path / "machine.json").write_text("{")
+    result = invoke("check", "--machine", str(tmp_path))
+    assert result.exit_code == 2
+    assert "machine.json" in result.output
+
+
+def test_color_follows_the_environment():
+    machine = str(MACHINES_DIR / "wsl2-rtx4070")
+    assert "\x1b[" in invoke("check", "--machine", machine, env={"FORCE_COLOR": "1", "NO_COLOR": ""}).output
+    assert "\x1b[" not in invoke("check", "--machine", machine, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).output
+    assert "\x1b[" not in invoke("check", "--machine", machine, "--json", env={"FORCE_COLOR": "1"}).output
+
+
+def test_record_then_replay_gives_the_same_facts(tmp_path):
+    code, live = run_json("check", "--record", str(tmp_path / "rec"))
+    assert (tmp_path / "rec" / "machine.json").is_file()
+    _, replay = run_json("check", "--machine", str(tmp_path / "rec"))
+    for section in ("os", "cpu", "python", "nvidia", "cuda", "cudnn", "torch"):
+        strip = lambda d: json.loads(json.dumps(d).replace('"duration_s": ', '"d": '))  # noqa: E731
+        live_section, replay_section = strip(live["facts"][section]), strip(replay["facts"][section])
+        for attempts in (live_section, replay_section):
+            for attempt in attempts.get("attempts", []):
+                attempt.pop("d", None)
+        assert live_section == replay_section, section
+    assert replay["exit_code"] == code
+
+
+def test_install_dry_run_starts_no_process(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse, raising=False)
+    monkeypatch.setattr(os, "fork", refuse, raising=False)
+    code, data = run_json("install", "--dry-run", "--machine", str(MACHINES_DIR / "wsl2-rtx4070"))
+    assert code == 0
+    plan = data["plan"]
+    assert plan["ok"] and plan["action"] == "reinstall"
+    assert plan["variant"].startswith("cu") and plan["index_url"].startswith("https://download.pytorch.org/whl/cu")
+    assert plan["commands"]["pip"][:4] == ["/home/dev/venv/bin/python", "-m", "pip", "install"]
+    assert "torch.cpu-build-on-gpu" in {f["id"] for f in data["findings"]}
+
+
+def test_install_for_a_described_target():
+    code, data = run_json("install", "--dry-run", "--machine", str(MACHINES_DIR / "debian12-no-gpu"),
+                          "--driver", "535.104.05", "--gpu", "NVIDIA GeForce RTX 3090", "--target-python", "3.11")
+    assert code == 0
+    assert data["plan"]["variant"] in ("cu126", "cu121", "cu124", "cu118")
+    assert any("--driver" in item for item in data["facts"]["overrides"])
+
+
+def test_install_refuses_to_run_a_plan_for_another_machine():
+    result = invoke("install", "--machine", str(MACHINES_DIR / "debian12-no-gpu"), "--driver", "535.104.05",
+                    "--gpu", "sm_86")
+    assert result.exit_code == 2
+    assert "--dry-run" in result.output
+
+
+def test_unsure_driver_state_gives_no_plan_but_ways_forward():
+    code, data = run_json("install", "--dry-run", "--machine", str(MACHINES_DIR / "driver-library-mismatch"))
+    assert code == 1
+    assert data["plan"]["ok"] is False
+    assert any("--variant cpu" in a["message"] for a in data["plan"]["alternatives"])
+
+
+def test_install_from_a_saved_report(tmp_path):
+    _, report = run_json("check", "--machine", str(MACHINES_DIR / "rhel9-a100-525-cuda118"))
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(report))
+    code, data = run_json("install", "--dry-run", "--facts", str(saved))
+    assert code == 0
+    assert data["facts"]["nvidia"]["driver_version"] == report["facts"]["nvidia"]["driver_version"]
+    saved.write_text('{"schema": "something.else"}')
+    result = invoke("install", "--dry-run", "--facts", str(saved))
+    assert result.exit_code == 2 and "not an envdoctor report" in result.output
+
+
+def test_recipes_validate_built_in_and_broken(tmp_path):
+    assert invoke("recipes", "validate").exit_code == 0
+    result = invoke("recipes", "validate", str(Path(__file__).parent / "fixtures" / "recipes" / "bad_arch"))
+    assert result.exit_code == 1
+    assert "sm_9O" in result.output
+
+
+def test_broken_recipe_overlay_is_envdoctor_failure_exit_3():
+    bad = Path(__file__).parent / "fixtures" / "recipes" / "bad_toml"
+    result = invoke("check", "--machine", str(MACHINES_DIR / "debian12-no-gpu"), "--recipes", str(bad))
+    assert result.exit_code == 3
+
+
+@pytest.mark.skipif(os.name != "posix", reason="uses a shell script as a fake nvidia-smi")
+def test_hung_nvidia_smi_does_not_hang_check(tmp_path):
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\nsleep 1000\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PATH=f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "envdoctor", "check", "--json", "--timeout", "2"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    elapsed = time.monotonic() - start
+    data = json.loads(done.stdout)
+    assert data["facts"]["nvidia"]["status"] == "timed_out"
+    assert "nvidia.smi-timed-out" in {f["id"] for f in data["findings"]}
+    assert done.returncode == 1
+    assert elapsed < 2 + 2.5  # the timeout, plus interpreter start-up and about a second
+
+
+def test_verify_cpu_through_the_cli():
+    code, data = run_json("verify", "--device", "cpu", "--expect-torch", ">=2.0")
+    assert code == 0 and data["ok"] is True
+    ids = {c["id"]: c for c in data["checks"]}
+    assert ids["cpu.matmul.float32"]["status"] == "pass"
+    assert ids["expect.torch"]["status"] == "pass"
+
+
+def test_verify_unmet_expectation_fails():
+    code, data = run_json("verify", "--device", "cpu", "--expect-gpus", "8")
+    assert code == 1
+    assert {c["id"]: c["status"] for c in data["checks"]}["expect.gpus"] == "fail"
+
+
+def _local_torch_wheel() -> Path | None:
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    for folder in [os.environ.get("ENVDOCTOR_TEST_WHEELS", ""), *os.environ.get("PIP_FIND_LINKS", "").split(), "/opt/wheels"]:
+        if folder and Path(folder).is_dir():
+            found = sorted(Path(folder).glob(f"torch-2.13.0+cpu-{tag}-{tag}-*.whl"))
+            if found:
+                return found[0]
+    return None
+
+
+def test_install_end_to_end_from_a_local_index(tmp_path):
+    """Real pip installs the real CPU wheel from a PEP 503 index on 127.0.0.1 into a fresh venv."""
+    import http.server
+    import threading
+
+    wheel = _local_torch_wheel()
+    if wheel is None:
+        pytest.skip("no torch-2.13.0+cpu wheel for this Python on disk (set ENVDOCTOR_TEST_WHEELS)")
+    index = tmp_path / "index"
+    (index / "torch").mkdir(parents=True)
+    os.symlink(wheel, index / "torch" / wheel.name)
+    (index / "torch" / "index.html").write_text(
+        f'<!DOCTYPE html><html><body><a href="{wheel.name.replace("+", "%2B")}">{wheel.name}</a></body></html>')
+    requested: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(index), **kwargs)
+
+        def log_message(self, *args):
+            requested.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        overlay = tmp_path / "recipes"
+        overlay.mkdir()
+        (overlay / "mirrors.toml").write_text(
+            'schema = "envdoctor.recipes.mirrors/1"\nsource = "test index on 127.0.0.1"\n'
+            f'mirror = [{{ prefix = "https://download.pytorch.org/whl/cpu", '
+            f'replacement = "http://127.0.0.1:{server.server_address[1]}" }}]\n')
+        venv = tmp_path / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        python = venv / "bin" / "python"
+        # torch's own dependencies come from the usual registry; torch itself only from the local index
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "filelock", "typing-extensions>=4.10.0",
+                        "setuptools>=77.0.3", "sympy>=1.13.3", "networkx>=2.5.1", "jinja2", "fsspec>=0.8.5"],
+                       check=True, timeout=600, capture_output=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+        env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+        done = subprocess.run(
+            [sys.executable, "-m", "envdoctor", "install", "torch==2.13.0", "--no-gpu", "--python", str(python),
+             "--recipes", str(overlay), "--json"],
+            capture_output=True, text=True, env=env, timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
+        data = json.loads(done.stdout)
+        assert data["plan"]["index_url"] == f"http://127.0.0.1:{server.server_address[1]}"
+        assert data["plan"]["action"] == "install"
+        assert any(path.endswith(".whl") for path in requested), requested
+        assert data["checks"] and data["ok"] is True
+        imported = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"],
+                                  capture_output=True, text=True, timeout=300)
+        assert imported.stdout.strip() == "2.13.0+cpu"
+    finally:
+        server.shutdown()
+        shutil.rmtree(tmp_path / "venv", ignore_errors=True)
