@@ -125,7 +125,10 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     if record is not None:
         door = RecordingDoor(door)
     facts = collect(door, timeout=timeout, python=python)
-    recipes = load_recipes(recipe_dirs)
+    # the rules consult the recipes only about NVIDIA drivers and CUDA builds: skip loading them
+    # (about 40 ms) where there are none, unless an overlay was asked for and must be checked
+    needs_recipes = recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version or facts.torch.cuda
+    recipes = load_recipes(recipe_dirs) if needs_recipes else None
     report = Report("check", facts, rules.evaluate(facts, recipes), strict=strict)
     if with_verify:
         from envdoctor.verify import VerifyOptions, run_verify

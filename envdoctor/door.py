@@ -281,6 +281,9 @@ class LiveDoor(Door):
         return self._platform
 
     def nvml(self, timeout: float) -> NvmlResult:
+        absent = _nvml_cannot_load(self)
+        if absent:
+            return NvmlResult("not_found", error=absent)
         try:
             import pynvml
         except ImportError as exc:
@@ -295,6 +298,18 @@ class LiveDoor(Door):
             return NvmlResult("error", error=str(exc))
         except Exception as exc:  # a broken binding is a fact, not a crash
             return NvmlResult("error", error=f"{type(exc).__name__}: {exc}")
+
+
+def _nvml_cannot_load(door: Door) -> str:
+    """Why NVML cannot be there, decided without loading it (importing pynvml costs ~15 ms)."""
+    system = door.platform().system
+    if system == "Darwin":
+        return "NVML does not exist on macOS"
+    if system == "Linux" and not any(
+        door.exists(path) for path in ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/dxg")
+    ):
+        return "no NVIDIA kernel driver (/proc/driver/nvidia, /dev/nvidiactl and /dev/dxg are absent)"
+    return ""
 
 
 def _live_platform() -> PlatformInfo:

@@ -26,7 +26,6 @@ import sys
 sys.path = [p for p in sys.path if p not in ("", ".")]
 import json
 import os
-import platform
 import re
 import sysconfig
 
@@ -35,38 +34,64 @@ WANTED = {
     "pytorch-triton-xpu", "numpy", "pip", "setuptools", "uv", "conda", "mamba",
     "intel-extension-for-pytorch", "cuda-toolkit",
 }
+# Installed metadata folders are named "<name>-<version>.dist-info" (wheels, PEP 427/491, with "_"
+# for runs of "-_.") or "<name>-<version>[-pyX.Y].egg-info": read the name from the folder first and
+# open files only for the few distributions wanted, which keeps this fast on big environments.
+FOLDER = re.compile(r"^(?P<name>[^-]+)(?:-(?P<version>[^-]+?))?(?:-py\d[^-]*)?\.(?:dist|egg)-info$")
 
 
 def normalise(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def wanted(name):
+    return name in WANTED or name.startswith("nvidia-")
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def header(text, key):
+    for line in (text or "").splitlines():
+        if not line.strip():
+            break
+        if line.lower().startswith(key.lower() + ":"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
 def distributions():
     found = []
-    try:
-        from importlib import metadata
-    except ImportError:
-        return found
-    for dist in metadata.distributions(path=sys.path):
+    for location in sys.path:
         try:
-            name = dist.metadata["Name"]
-        except Exception:
-            name = None
-        if not name:
+            entries = sorted(os.listdir(location or "."))
+        except (OSError, ValueError):
             continue
-        name = normalise(name)
-        if name not in WANTED and not name.startswith("nvidia-"):
-            continue
-        try:
-            installer = dist.read_text("INSTALLER")
-        except Exception:
-            installer = None
-        found.append({
-            "name": name,
-            "version": dist.version,
-            "location": os.path.normpath(str(dist.locate_file(""))),
-            "installer": installer.strip() if installer else None,
-        })
+        for entry in entries:
+            match = FOLDER.match(entry)
+            if not match or not wanted(normalise(match.group("name"))):
+                continue
+            folder = os.path.join(location, entry)
+            version = match.group("version")
+            name = normalise(match.group("name"))
+            if version is None or entry.endswith(".egg-info"):
+                meta = read(os.path.join(folder, "PKG-INFO")) or read(os.path.join(folder, "METADATA"))
+                version = header(meta, "Version") or version
+                name = normalise(header(meta, "Name") or name)
+            if not version:
+                continue
+            installer = read(os.path.join(folder, "INSTALLER"))
+            found.append({
+                "name": name,
+                "version": version,
+                "location": os.path.normpath(location),
+                "installer": installer.strip() if installer else None,
+            })
     return found
 
 
@@ -74,7 +99,7 @@ paths = sysconfig.get_paths()
 print(json.dumps({
     "pyinfo": 1,
     "executable": sys.executable,
-    "version": platform.python_version(),
+    "version": "%d.%d.%d" % sys.version_info[:3],
     "implementation": sys.implementation.name,
     "abiflags": getattr(sys, "abiflags", ""),
     "platform_tag": sysconfig.get_platform(),
