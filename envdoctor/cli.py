@@ -273,8 +273,15 @@ def recipes() -> None:
 def recipes_validate(folder):
     """Validate the built-in recipes, or the recipe files in FOLDER."""
     from envdoctor.recipes import validate
+    from envdoctor.verify import GpuPeaksError, load_gpu_peaks
 
     problems = validate(folder)
+    peaks = folder / "gpu_peaks.toml" if folder is not None else None
+    if peaks is None or peaks.is_file():
+        try:
+            load_gpu_peaks(peaks)
+        except GpuPeaksError as exc:
+            problems.extend(exc.problems)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     click.echo(f"{len(problems)} problem(s) in {folder or 'the built-in recipes'}")

@@ -128,6 +128,10 @@ class Door:
     def platform(self) -> PlatformInfo:
         raise NotImplementedError
 
+    def python_executable(self) -> str:
+        """The default target interpreter; cheaper than platform(), which also asks psutil."""
+        return self.platform().python_executable
+
     def nvml(self, timeout: float) -> NvmlResult:
         raise NotImplementedError
 
@@ -279,6 +283,11 @@ class LiveDoor(Door):
         if self._platform is None:
             self._platform = _live_platform()
         return self._platform
+
+    def python_executable(self) -> str:
+        import sys
+
+        return sys.executable
 
     def nvml(self, timeout: float) -> NvmlResult:
         absent = _nvml_cannot_load(self)

@@ -256,3 +256,10 @@ def test_install_end_to_end_from_a_local_index(tmp_path):
     finally:
         server.shutdown()
         shutil.rmtree(tmp_path / "venv", ignore_errors=True)
+
+
+def test_recipes_validate_checks_gpu_peaks_too(tmp_path):
+    (tmp_path / "gpu_peaks.toml").write_text('[[gpu]]\nname = "X"\nmatch = ["x"]\ntf32 = -1\nsource = "https://example.org"\n')
+    result = invoke("recipes", "validate", str(tmp_path))
+    assert result.exit_code == 1
+    assert "'tf32' must be a positive number" in result.output

@@ -30,7 +30,7 @@ class ProbeContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def target_python(self) -> str:
-        return self.python or self.door.platform().python_executable
+        return self.python or self.door.python_executable()
 
     def pyinfo(self) -> tuple[CommandResult, dict | None]:
         """Run the introspection script in the target interpreter once, shared by every probe."""
@@ -81,9 +81,10 @@ def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = N
     ctx = ProbeContext(door=door, timeout=timeout, python=python)
     facts = Facts()
     start = time.monotonic()
-    sections = _sections()
-    with ThreadPoolExecutor(max_workers=len(sections), thread_name_prefix="envdoctor-probe") as pool:
-        futures = {name: pool.submit(func, ctx) for name, func in sections.items()}
+    with ThreadPoolExecutor(max_workers=10, thread_name_prefix="envdoctor-probe") as pool:
+        # the target interpreter answers slowest: start it before the other probes are imported
+        pool.submit(ctx.pyinfo)
+        futures = {name: pool.submit(func, ctx) for name, func in _sections().items()}
         for name, future in futures.items():
             try:
                 setattr(facts, name, future.result())
