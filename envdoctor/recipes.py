@@ -383,16 +383,21 @@ def _lookup(table: tuple[tuple[tuple[str, ...], str, str], ...], name: str) -> s
     return None
 
 
-def _builtin_dir() -> Path:
-    """The installed data package, or ``recipes/`` beside the package in a source tree."""
-    try:
-        from importlib.resources import files
+def builtin_dir() -> Path:
+    """The installed data package, or ``recipes/`` beside the package in a source tree.
 
-        folder = Path(str(files("envdoctor.recipe_data")))
-        if (folder / "torch.toml").is_file():
-            return folder
-    except (ModuleNotFoundError, TypeError, ValueError):
-        pass
+    ``envdoctor.recipe_data`` is a namespace package (a folder of data files), so its location is
+    read from the import system rather than from importlib.resources' multiplexed path.
+    """
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("envdoctor.recipe_data")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "torch.toml").is_file():
+            return Path(location)
     return Path(__file__).resolve().parent.parent / "recipes"
 
 
@@ -836,7 +841,7 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
 
 def _load_raw(overlays: Iterable[Path]) -> _Raw:
     raw = _Raw()
-    _read_dir(_builtin_dir(), raw, overlay=False)
+    _read_dir(builtin_dir(), raw, overlay=False)
     for folder in overlays:
         _read_dir(Path(folder), raw, overlay=True)
     return raw

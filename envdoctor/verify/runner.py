@@ -283,16 +283,9 @@ class GpuPeaksError(ValueError):
 
 
 def builtin_peaks_path() -> Path:
-    """The installed data package, or ``recipes/`` beside the package in a source tree."""
-    try:
-        from importlib.resources import files
+    from envdoctor.recipes import builtin_dir
 
-        path = Path(str(files("envdoctor.recipe_data"))) / "gpu_peaks.toml"
-        if path.is_file():
-            return path
-    except (ModuleNotFoundError, TypeError, ValueError):
-        pass
-    return Path(__file__).resolve().parents[2] / "recipes" / "gpu_peaks.toml"
+    return builtin_dir() / "gpu_peaks.toml"
 
 
 def parse_gpu_peaks(text: str, origin: str = "gpu_peaks.toml") -> list[GpuPeak]:
