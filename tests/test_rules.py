@@ -148,3 +148,36 @@ def test_unrunnable_interpreter_is_an_error(recipes):
 def test_rules_run_without_recipes():
     findings = evaluate(with_torch(gpu_box(), "2.13.0+cpu"))
     assert "torch.cpu-build-on-gpu" in ids(findings)
+
+
+def test_driver_states_without_gpus(recipes):
+    facts = gpu_box(gpus=())
+    facts.nvidia.status, facts.nvidia.message = "error", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
+    assert "couldn't communicate" in ids(evaluate(facts, recipes))["nvidia.query-failed"].message
+    facts.nvidia.status = "no_gpu"
+    assert ids(evaluate(facts, recipes))["nvidia.no-gpu-visible"].severity == "warning"
+    facts.nvidia.status = "gpus_unknown"
+    found = ids(evaluate(facts, recipes))
+    assert found["nvidia.gpus-unknown"].severity == "warning"
+    assert "nvidia.no-gpu-visible" not in found
+
+
+def test_wsl1_externally_managed_and_pip_over_conda(recipes):
+    facts = with_torch(gpu_box(gpus=()), "2.5.1", cuda="12.4")
+    facts.os.wsl = "wsl1"
+    facts.python.externally_managed = True
+    facts.python.externally_managed_path = "/usr/lib/python3.12/EXTERNALLY-MANAGED"
+    facts.python.conda_prefix = "/opt/conda"
+    facts.torch.conda = True
+    found = ids(evaluate(facts, recipes))
+    assert found["system.wsl1"].severity == "warning"
+    assert found["python.externally-managed"].severity == "info"
+    assert found["torch.pip-over-conda"].severity == "warning"
+    facts.torch.installer = "conda"
+    assert "torch.pip-over-conda" not in ids(evaluate(facts, recipes))
+
+
+def test_unreadable_torch_install_is_an_error(recipes):
+    facts = gpu_box()
+    facts.torch = TorchFacts(status="error")
+    assert ids(evaluate(facts, recipes))["torch.install-broken"].severity == "error"
