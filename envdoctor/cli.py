@@ -206,7 +206,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     from envdoctor import rules
     from envdoctor.facts import Finding
     from envdoctor.probes import collect
-    from envdoctor.report import ReportFormatError, facts_from_report
+    from envdoctor.report import facts_from_report
     from envdoctor.resolver import Request, resolve
     from envdoctor.target import describe_target
 

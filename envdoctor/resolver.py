@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from envdoctor.facts import Facts, Gpu, to_dict
 from envdoctor.recipes import Recipes, Release, VariantRecipe, sm_name
+from envdoctor.rules import driver_max_cuda, gpu_capability
 
 DEFAULT_REQUIREMENTS = ("torch", "torchvision")
 FAMILY = ("torch", "torchvision", "torchaudio")
@@ -128,16 +129,12 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
     python = None
     if version is not None:
         python = f"{version.major}.{version.minor}" + ("t" if "t" in (facts.python.abi_flags or "") else "")
-    driver_max = _version(facts.nvidia.driver_max_cuda)
-    if driver_max is None and facts.nvidia.driver_version:
-        driver_max = _version(recipes.driver_max_cuda(facts.nvidia.driver_version, os_name))
+    driver_max = _version(driver_max_cuda(facts, recipes))
     nvidia: list[tuple[Gpu, str | None]] = []
     jetson = None
     if facts.nvidia.status == "ok":
         for gpu in facts.nvidia.visible_gpus():
-            cc = gpu.compute_capability or (recipes.gpu_compute_capability(gpu.name) if gpu.name else None)
-            if cc is None and gpu.arch:
-                cc = recipes.gpu_compute_capability(gpu.arch)
+            cc = gpu_capability(gpu, recipes)
             nvidia.append((gpu, cc))
             if arch == "aarch64" and recipes.is_jetson(gpu.name, cc):
                 jetson = gpu

@@ -52,10 +52,13 @@ def driver_max_cuda(facts: Facts, recipes: RecipeLookup | None) -> str | None:
 
 
 def gpu_capability(gpu, recipes: RecipeLookup | None) -> str | None:
-    if gpu.compute_capability:
+    """As the probe read it, else from the recipes' GPU table by name, then by sm_XY arch."""
+    if gpu.compute_capability or recipes is None:
         return gpu.compute_capability
-    if recipes is not None and gpu.name:
-        return recipes.gpu_compute_capability(gpu.name)
+    for key in (gpu.name, gpu.arch):
+        capability = recipes.gpu_compute_capability(key) if key else None
+        if capability:
+            return capability
     return None
 
 
