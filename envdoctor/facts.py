@@ -67,11 +67,19 @@ class ToolInfo:
 
 @dataclass
 class PythonFacts:
-    status: str = "ok"  # "ok" | "not_found" | "error" | "timed_out" (the target interpreter did not answer)
+    # "ok" | "not_found" | "error" | "timed_out" (the target interpreter did not answer)
+    # | "unknown" (a described target whose interpreter was not given)
+    status: str = "ok"
     executable: str | None = None
     version: str | None = None  # "3.11.7"
     implementation: str | None = None  # "cpython"
     abi_flags: str = ""  # "t" for free-threaded builds
+    # What the target interpreter itself reports, so a Rosetta x86_64 Python on an arm64 Mac, a 32-bit
+    # Python on 64-bit Windows or a free-threaded build is planned for as what it is:
+    platform_tag: str | None = None  # sysconfig.get_platform(): "linux-x86_64", "macosx-11.0-arm64", "win32"
+    machine: str | None = None  # platform.machine() inside the interpreter: "x86_64" under Rosetta 2
+    pointer_bits: int | None = None  # 64, or 32 for a 32-bit interpreter
+    free_threaded: bool | None = None  # sysconfig Py_GIL_DISABLED
     prefix: str | None = None
     base_prefix: str | None = None
     in_venv: bool | None = None
@@ -109,12 +117,18 @@ class Gpu:
 class NvidiaFacts:
     # "ok" | "no_driver" | "no_gpu" | "driver_mismatch" | "timed_out" | "error"
     # | "gpus_unknown" (kernel module loaded, but neither NVML nor nvidia-smi lists the GPUs)
+    # | "unknown" (a described target that says nothing about NVIDIA)
     status: str = "no_driver"
     driver_version: str | None = None
     driver_max_cuda: str | None = None  # highest CUDA the driver supports, "12.4"
     gpus: list[Gpu] = field(default_factory=list)
     cuda_visible_devices: str | None = None  # raw value, None when unset
+    cuda_device_order: str | None = None  # raw CUDA_DEVICE_ORDER, None when unset (CUDA: FASTEST_FIRST)
     hidden_gpus: list[int] = field(default_factory=list)
+    # CUDA_VISIBLE_DEVICES names GPUs by CUDA's order, which differs from nvidia-smi's PCI order unless
+    # CUDA_DEVICE_ORDER=PCI_BUS_ID; with different GPU models which ones are meant cannot be known, and
+    # every GPU that might be meant stays marked visible.
+    visibility_uncertain: bool = False
     source: str = ""
     message: str = ""  # the tool's own words when it failed
     attempts: list[Attempt] = field(default_factory=list)
@@ -159,7 +173,7 @@ class CudnnFacts:
 
 @dataclass
 class RocmFacts:
-    status: str = "absent"  # "ok" | "absent" | "no_gpu" | "error" | "timed_out"
+    status: str = "absent"  # "ok" | "absent" | "no_gpu" | "error" | "timed_out" | "unknown"
     version: str | None = None
     gpus: list[Gpu] = field(default_factory=list)
     source: str = ""
@@ -196,7 +210,7 @@ class Distribution:
 
 @dataclass
 class TorchFacts:
-    status: str = "absent"  # "ok" | "absent" | "error"
+    status: str = "absent"  # "ok" | "absent" | "error" | "unknown" (a described target)
     version: str | None = None  # "2.5.1+cu124"
     local: str | None = None  # "cu124" | "cpu" | "rocm6.2" | None
     cuda: str | None = None  # torch.version.cuda as compiled
