@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from envdoctor.facts import (
     Attempt,
     CudaToolkit,
+    Distribution,
     Facts,
     FactsFormatError,
     Gpu,
     NvidiaFacts,
     TorchFacts,
-    Distribution,
     from_dict,
     to_dict,
 )

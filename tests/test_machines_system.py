@@ -58,3 +58,27 @@ def test_macos_arm64():
     assert (python.in_venv, python.externally_managed) == (True, False)
     assert any(a.detail == "ignored inside a venv" for a in python.attempts)
     assert (facts.rocm.status, facts.xpu.present) == ("absent", False)
+
+
+def test_macos_x86_64_python_under_rosetta_cannot_use_mps():
+    """envdoctor runs natively (arm64) while the target interpreter is an x86_64 Python under Rosetta 2:
+    the MPS verdict is the target's, not envdoctor's own process's."""
+    facts = facts_of("macos-arm64-rosetta-python")
+    assert facts.os.arch == "arm64"
+    python = facts.python
+    assert (python.executable, python.machine, python.platform_tag) == (
+        "/usr/local/opt/python@3.12/Frameworks/Python.framework/Versions/3.12/bin/python3.12", "x86_64",
+        "macosx-14.0-x86_64")
+    assert python.externally_managed is True
+    apple = facts.apple
+    assert (apple.apple_silicon, apple.mps_possible, apple.macos_version) == (True, False, "14.6.1")
+    assert "Rosetta" in apple.reason and "x86_64" in apple.reason
+    assert apple.source.startswith("target interpreter")
+    assert facts.torch.status == "absent"
+
+
+def test_recorded_pyinfo_answers_carry_the_target_platform():
+    assert (facts_of("macos-arm64").python.machine, facts_of("windows11-rtx4090").python.machine) == ("arm64", "AMD64")
+    python = facts_of("debian12-no-gpu").python
+    assert (python.platform_tag, python.machine, python.pointer_bits, python.free_threaded) == (
+        "linux-x86_64", "x86_64", 64, False)

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
+from conftest import FIXTURES_DIR, make_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import FIXTURES_DIR, make_machine
 from envdoctor.door import LiveDoor
 from envdoctor.probes import ProbeContext, cuda
-from envdoctor.probes.cuda import parse_nvcc_version, parse_version_json, parse_version_txt, release_of
+from envdoctor.probes.cuda import (
+    parse_nvcc_version,
+    parse_version_json,
+    parse_version_txt,
+    release_of,
+)
 
 FIX = FIXTURES_DIR / "cuda"
 
@@ -64,7 +70,7 @@ def test_parsers_never_raise(text):
 
 
 def version_json(version: str) -> str:
-    return '{"cuda": {"name": "CUDA SDK", "version": "%s"}}' % version
+    return json.dumps({"cuda": {"name": "CUDA SDK", "version": version}})
 
 
 def test_symlink_and_versioned_folder_are_one_toolkit_marked_by_nvcc(tmp_path):
@@ -118,6 +124,29 @@ def test_windows_toolkit_folders_and_versioned_variable(tmp_path):
     facts = cuda.probe(ProbeContext(door, timeout=2))
     assert [t.version for t in facts.toolkits] == ["12.4.1", "11.8.20220929"]
     assert facts.active().path == f"{base}\\v12.4"
+
+
+@pytest.mark.parametrize("entry", [{"status": "timed_out"}, {"returncode": 1, "stderr": "Segmentation fault\n"}],
+                         ids=["hung", "crashed"])
+def test_an_unanswered_nvcc_on_path_is_never_replaced_by_another_toolkit(tmp_path, entry):
+    """Without its version, the nvcc on PATH stays the active toolkit, unknown: CUDA_HOME and
+    /usr/local/cuda do not stand in for it."""
+    nvcc = "/opt/other/bin/nvcc"
+    door = make_machine(
+        tmp_path,
+        which={"nvcc": nvcc},
+        env={"CUDA_HOME": "/usr/local/cuda-12.4"},
+        dirs={"/usr/local": ["cuda", "cuda-12.4"]},
+        files={"/usr/local/cuda/version.json": version_json("12.4.1"),
+               "/usr/local/cuda-12.4/version.json": version_json("12.4.1")},
+        commands=[{"argv": [nvcc, "--version"], **entry}],
+    )
+    facts = cuda.probe(ProbeContext(door, timeout=2))
+    assert facts.active() is None
+    assert [t.version for t in facts.toolkits] == ["12.4.1"]
+    (attempt,) = [a for a in facts.attempts if a.source == f"{nvcc} --version"]
+    assert attempt.status == ("timed_out" if "status" in entry else "error")
+    assert attempt.detail.endswith("the nvcc on PATH is the active toolkit, and its version is unknown")
 
 
 def test_no_toolkit_is_an_empty_list_with_attempts(tmp_path):

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES_DIR, make_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import FIXTURES_DIR, make_machine
 from envdoctor.facts import Gpu
-from envdoctor.probes import ProbeContext
-from envdoctor.probes import nvidia
+from envdoctor.probes import ProbeContext, nvidia
 from envdoctor.probes.nvidia import (
     QUERY_FIELDS,
-    arch_from_compute_capability,
     classify_smi_failure,
     cuda_version_from_int,
+    cuda_visibility,
     gpus_from_nvml,
     parse_nvml_library_version,
     parse_proc_driver_version,
@@ -20,7 +19,6 @@ from envdoctor.probes.nvidia import (
     parse_smi_query,
     parse_sys_driver_version,
     rejected_field,
-    visible_indices,
 )
 
 FIX = FIXTURES_DIR / "nvidia"
@@ -132,9 +130,6 @@ def test_numeric_helpers():
     assert cuda_version_from_int(13000) == "13.0"
     assert cuda_version_from_int(True) is None
     assert cuda_version_from_int(-1) is None
-    assert arch_from_compute_capability("8.6") == "sm_86"
-    assert arch_from_compute_capability("12.0") == "sm_120"
-    assert arch_from_compute_capability("[N/A]") is None
 
 
 def test_gpus_from_nvml_converts_units_and_modes():
@@ -148,31 +143,87 @@ def test_gpus_from_nvml_converts_units_and_modes():
 
 
 def _gpus() -> list[Gpu]:
+    """Three GPUs of one model, one with MIG enabled."""
     return [
-        Gpu("nvidia", index=0, uuid="GPU-aaaa1111-0000", mig_mode="enabled"),
-        Gpu("nvidia", index=1, uuid="GPU-bbbb2222-0000", mig_mode="disabled"),
-        Gpu("nvidia", index=2, uuid="GPU-bbbb3333-0000", mig_mode="disabled"),
+        Gpu("nvidia", index=0, name="NVIDIA A100-SXM4-80GB", compute_capability="8.0", uuid="GPU-aaaa1111-0000",
+            mig_mode="enabled"),
+        Gpu("nvidia", index=1, name="NVIDIA A100-SXM4-80GB", compute_capability="8.0", uuid="GPU-bbbb2222-0000",
+            mig_mode="disabled"),
+        Gpu("nvidia", index=2, name="NVIDIA A100-SXM4-80GB", compute_capability="8.0", uuid="GPU-bbbb3333-0000",
+            mig_mode="disabled"),
     ]
 
 
 @pytest.mark.parametrize(
-    "value, visible",
+    "value, visible, count",
     [
-        (None, {0, 1, 2}),
-        ("", set()),
-        ("-1", set()),
-        ("NoDevFiles", set()),
-        ("2,0", {0, 2}),
-        ("1,7,2", {1}),  # parsing stops at the first device that does not exist
-        ("GPU-aaaa", {0}),
-        ("GPU-bbbb", set()),  # ambiguous prefix is invalid
-        ("GPU-bbbb3,1", {1, 2}),
-        ("MIG-12345678-aaaa", {0}),
-        ("0,bogus,1", {0}),
+        (None, {0, 1, 2}, 3),
+        ("", set(), 0),
+        ("-1", set(), 0),
+        ("NoDevFiles", set(), 0),
+        ("2,0", {0, 2}, 2),
+        ("1,7,2", {1}, 1),  # parsing stops at the first device that does not exist
+        ("GPU-aaaa", {0}, 1),
+        ("gpu-AAAA1111", {0}, 1),  # UUID prefixes are matched in any case
+        ("GPU-bbbb", set(), 0),  # ambiguous prefix is invalid
+        ("GPU-bbbb3,1", {1, 2}, 2),
+        ("MIG-12345678-aaaa", {0}, 1),  # the only MIG-enabled GPU holds it
+        ("MIG-GPU-aaaa1111-0000/1/0", {0}, 1),
+        ("MIG-GPU-bbbb2222-0000/1/0", set(), 0),  # its GPU has MIG disabled: no such instance
+        ("MIG-GPU-aaaa1111-0000", set(), 0),  # the old form needs /<GPU instance>/<compute instance>
+        ("0,bogus,1", {0}, 1),
+        ("١", set(), 0),  # CUDA reads ASCII digits only
+        ("99999999999999999999", set(), 0),
     ],
 )
-def test_cuda_visible_devices(value, visible):
-    assert visible_indices(value, _gpus()) == visible
+def test_cuda_visible_devices(value, visible, count):
+    seen = cuda_visibility(value, _gpus())
+    assert (set(seen.indices), seen.count, seen.uncertain) == (visible, count, False)
+
+
+# A box with a GTX 1080 in the first PCI slot and an RTX 4090 in the second: nvidia-smi numbers them
+# by PCI bus id (0 = GTX 1080), CUDA by default fastest first (0 = RTX 4090).
+MIXED = [
+    Gpu("nvidia", index=0, name="NVIDIA GeForce GTX 1080", compute_capability="6.1",
+        uuid="GPU-3c5d2a8e-1b07-4f1e-9c0d-2f6a7b8c9d01", pci_bus_id="00000000:01:00.0"),
+    Gpu("nvidia", index=1, name="NVIDIA GeForce RTX 4090", compute_capability="8.9",
+        uuid="GPU-8e41f0b2-77c3-4d5a-a1e9-0b2c3d4e5f60", pci_bus_id="00000000:02:00.0"),
+]
+
+
+def test_index_on_mixed_gpus_without_pci_order_is_uncertain():
+    seen = cuda_visibility("0", MIXED)
+    assert (set(seen.indices), seen.count, seen.uncertain) == ({0, 1}, 1, True)
+    assert "fastest-first" in seen.reason
+    assert cuda_visibility("0", MIXED, "FASTEST_FIRST").uncertain is True
+
+
+def test_index_on_mixed_gpus_with_pci_bus_id_order_is_nvidia_smis_index():
+    seen = cuda_visibility("0", MIXED, "PCI_BUS_ID")
+    assert (set(seen.indices), seen.count, seen.uncertain) == ({0}, 1, False)
+    assert set(cuda_visibility("1", MIXED, " PCI_BUS_ID ").indices) == {1}
+    assert cuda_visibility("2", MIXED, "PCI_BUS_ID").count == 0
+
+
+def test_uuid_prefix_names_one_gpu_in_any_order():
+    for order in (None, "FASTEST_FIRST", "PCI_BUS_ID"):
+        seen = cuda_visibility("GPU-8e", MIXED, order)
+        assert (set(seen.indices), seen.count, seen.uncertain) == ({1}, 1, False)
+
+
+def test_eight_identical_gpus_map_indices_whatever_the_order():
+    h100s = [Gpu("nvidia", index=i, name="NVIDIA H100 80GB HBM3", compute_capability="9.0", uuid=f"GPU-{i:08d}")
+             for i in range(8)]
+    seen = cuda_visibility("0,1", h100s)
+    assert (set(seen.indices), seen.count, seen.uncertain) == ({0, 1}, 2, False)
+
+
+def test_mig_uuid_with_several_mig_gpus_keeps_them_all_and_is_uncertain():
+    gpus = [Gpu("nvidia", index=i, name="NVIDIA H100 80GB HBM3", compute_capability="9.0", uuid=f"GPU-{i}",
+                mig_mode="enabled" if i < 2 else "disabled") for i in range(4)]
+    seen = cuda_visibility("MIG-6a7b8c9d-1e2f-5a6b-8c9d-0e1f2a3b4c5d", gpus)
+    assert (set(seen.indices), seen.count, seen.uncertain) == ({0, 1}, 1, True)
+    assert "MIG" in seen.reason
 
 
 @given(st.text())
@@ -184,8 +235,8 @@ def test_parsers_never_raise(text):
     parse_nvml_library_version(text)
     parse_proc_driver_version(text)
     parse_sys_driver_version(text)
-    arch_from_compute_capability(text)
-    visible_indices(text, _gpus())
+    cuda_visibility(text, _gpus())
+    cuda_visibility(text, MIXED, text)
 
 
 # ---------------------------------------------------------------- probe

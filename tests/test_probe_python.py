@@ -54,7 +54,7 @@ def test_script_is_marked_and_never_imports_torch():
 
 
 def test_pyinfo_in_the_current_interpreter():
-    result, data = run_pyinfo(LiveDoor(), sys.executable, 30)
+    result, data = run_pyinfo(ProbeContext(LiveDoor(), timeout=30), sys.executable)
     assert result.succeeded, result.stderr
     assert data["version"] == platform.python_version()
     assert data["prefix"] == sys.prefix and data["base_prefix"] == sys.base_prefix
@@ -68,7 +68,7 @@ def test_pyinfo_in_a_fresh_venv(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
-    result, data = run_pyinfo(LiveDoor(), python, 30)
+    result, data = run_pyinfo(ProbeContext(LiveDoor(), timeout=30), python)
     assert result.succeeded, result.stderr
     assert Path(data["prefix"]).resolve() == venv.resolve()
     assert data["prefix"] != data["base_prefix"]
@@ -195,3 +195,71 @@ def test_hung_uv_is_an_attempt_not_a_hang(tmp_path):
     facts = probe(ctx)
     assert facts.tool("uv").version is None
     assert any(a.source == "uv --version" and a.status == "timed_out" for a in facts.attempts)
+
+
+# ---------------------------------------------------------------- every interpreter pyenv keeps here
+
+PYENV = Path.home() / ".pyenv" / "versions"
+PYENV_PYTHONS = sorted(PYENV.glob("*/bin/python")) if PYENV.is_dir() else []
+
+
+@pytest.mark.skipif(not PYENV_PYTHONS, reason="needs interpreters installed by pyenv")
+@pytest.mark.parametrize("python", PYENV_PYTHONS, ids=[p.parts[-3] for p in PYENV_PYTHONS])
+def test_pyinfo_answers_in_every_cpython_from_2_7(python):
+    """2.7 and 3.6 are reported as what they are, not as an interpreter that did not answer.
+
+    The oracle is independent of the script: the version is pyenv's folder name, and the platform is
+    this host's (pyenv builds native 64-bit CPython; sysconfig names Linux "linux-<machine>").
+    """
+    facts = probe(ProbeContext(door=LiveDoor(), timeout=60, python=str(python)))
+    assert facts.status == "ok", facts.attempts
+    assert facts.version == python.parts[-3]
+    assert facts.implementation == "cpython"
+    assert facts.machine == platform.machine()
+    assert facts.pointer_bits == 64
+    assert facts.free_threaded is False
+    if sys.platform == "linux":
+        assert facts.platform_tag == f"linux-{platform.machine()}"
+    assert Path(facts.prefix).resolve() == python.parents[1].resolve()
+    assert facts.in_venv is False
+
+
+def test_new_platform_fields_come_from_the_target_not_from_envdoctor(tmp_path):
+    """A Rosetta 2 Python on an arm64 Mac: envdoctor's platform says arm64, the interpreter x86_64."""
+    info = system_python(platform_tag="macosx-10.9-x86_64", machine="x86_64", pointer_bits=64, free_threaded=False)
+    facts = probe(machine(tmp_path, info))
+    assert (facts.platform_tag, facts.machine, facts.pointer_bits, facts.free_threaded) == (
+        "macosx-10.9-x86_64", "x86_64", 64, False)
+
+
+def test_32_bit_and_free_threaded_interpreters(tmp_path):
+    facts = probe(machine(tmp_path / "a", system_python(platform_tag="win32", machine="AMD64", pointer_bits=32)))
+    assert (facts.platform_tag, facts.machine, facts.pointer_bits) == ("win32", "AMD64", 32)
+    facts = probe(machine(tmp_path / "b", system_python(version="3.13.0", abiflags="t", free_threaded=True)))
+    assert (facts.free_threaded, facts.abi_flags) == (True, "t")
+
+
+def test_an_old_answer_without_the_new_keys_leaves_them_unknown(tmp_path):
+    facts = probe(machine(tmp_path, system_python()))
+    assert (facts.platform_tag, facts.machine, facts.pointer_bits, facts.free_threaded) == (None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"version": 3.12, "machine": ["x86_64"], "pointer_bits": "64", "free_threaded": "yes", "prefix": 1,
+      "sys_path": "not a list"},
+     {"pointer_bits": True, "free_threaded": 1, "sys_path": [1, None, "/usr/lib/python3/dist-packages"],
+      "distributions": [{"name": "torch", "version": 2, "location": 7}, {"name": 5}, "pip"]}],
+)
+def test_a_hostile_answer_gets_the_types_its_readers_expect(values):
+    data = parse_pyinfo(json.dumps({"pyinfo": 1, **values}))
+    assert all(data[key] is None or isinstance(data[key], str) for key in ("version", "machine", "prefix"))
+    assert data["pointer_bits"] is None and data["free_threaded"] is None
+    assert all(isinstance(p, str) for p in data["sys_path"])
+    for entry in data["distributions"]:
+        assert isinstance(entry["name"], str) and isinstance(entry["version"], str)
+        assert entry["location"] is None or isinstance(entry["location"], str)
+
+
+def test_deeply_nested_answer_is_no_answer():
+    assert parse_pyinfo('{"pyinfo": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}") is None

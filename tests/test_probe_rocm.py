@@ -133,7 +133,8 @@ def test_probe_rocminfo_failing_then_rocm_smi(tmp_path):
 @pytest.mark.parametrize(
     ("entry", "status"),
     [({"status": "timed_out"}, "timed_out"),
-     ({"status": "ok", "returncode": 1, "stdout": "ROCk module is loaded\nUnable to open /dev/kfd read-write: Cannot allocate memory\n"}, "error")],
+     ({"status": "ok", "returncode": 1,
+       "stdout": "ROCk module is loaded\nUnable to open /dev/kfd read-write: Cannot allocate memory\n"}, "error")],
 )
 def test_probe_rocminfo_failure_without_fallback(tmp_path, entry, status):
     facts = probe(machine(tmp_path, VERSION, which={"rocminfo": ROCMINFO}, commands=[{"argv": [ROCMINFO], **entry}]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from envdoctor.probes.system import (
     parse_proc_version_wsl,
     probe_cpu,
     probe_os,
+    unquote_os_release_value,
     windows_release,
 )
 
@@ -56,6 +58,41 @@ def test_os_release_quoting_comments_and_cut_off_lines():
     assert values["ID_LIKE"] == "fedora"
     assert values["PRETTY_NAME"] == "Cut off"
     assert "9BAD" not in values
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ('"12 (bookworm)"', "12 (bookworm)"),
+        ("'Fedora Linux 40 (Workstation Edition)'", "Fedora Linux 40 (Workstation Edition)"),
+        ("debian", "debian"),
+        ('"Say \\"hi\\" for \\$5 \\\\ \\`x\\`"', 'Say "hi" for $5 \\ `x`'),  # os-release(5)'s escapes
+        ('"C:\\x"', "C:\\x"),  # before another character a backslash stays, as in the shell
+        ("'no \\escapes $here'", "no \\escapes $here"),
+        ("a\\ b", "a b"),
+        ('""', ""),
+        ("", ""),
+        ('"cut off', "cut off"),
+    ],
+)
+def test_os_release_values_are_unquoted_as_os_release_5_says(raw, value):
+    assert unquote_os_release_value(raw) == value
+    assert parse_os_release(f"KEY={raw}\n") == {"KEY": value}
+
+
+@given(st.text(alphabet='ab #"\'\\\t', max_size=40))
+def test_os_release_unquoting_agrees_with_shlex(raw):
+    """shlex (POSIX mode, no comments) is an independent oracle wherever it accepts the text.
+
+    Not for ``$`` and backtick: inside double quotes shlex keeps ``\\$`` and ``\\``` as two characters,
+    where the shell (and os-release(5)) reads one; the table above covers those.
+    """
+    try:
+        words = shlex.split(raw, comments=False, posix=True)
+    except ValueError:  # unbalanced quotes or a trailing backslash: shlex refuses, the parser does not
+        unquote_os_release_value(raw)
+        return
+    assert unquote_os_release_value(raw) == " ".join(words)
 
 
 @pytest.mark.parametrize("text", ["", None, "\x00\xff garbage ===", "ID"])
@@ -183,7 +220,8 @@ def test_probe_os_kubernetes_before_docker_and_wsl1(tmp_path):
 
 
 def test_probe_os_windows_and_macos(tmp_path):
-    win = probe_os(machine(tmp_path / "w", {"system": "Windows", "machine": "AMD64", "win_ver": "10.0.22631", "win_edition": "Professional"}))
+    win = probe_os(machine(tmp_path / "w", {"system": "Windows", "machine": "AMD64", "win_ver": "10.0.22631",
+                                            "win_edition": "Professional"}))
     assert (win.arch, win.windows_build, win.windows_release) == ("x86_64", "10.0.22631", "11")
     mac = probe_os(machine(tmp_path / "m", {"system": "Darwin", "machine": "arm64", "mac_ver": "13.6"}))
     assert (mac.arch, mac.macos_version, mac.wsl) == ("arm64", "13.6", None)

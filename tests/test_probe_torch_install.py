@@ -119,7 +119,7 @@ def test_garbled_version_py_is_an_error(tmp_path):
 
 def test_two_copies_companions_and_cuda_wheels(tmp_path):
     user_site = "/home/u/.local/lib/python3.12/site-packages"
-    line = next(l for l in WHEEL_LINES if l.startswith("torch-2.5.1-"))
+    line = next(entry for entry in WHEEL_LINES if entry.startswith("torch-2.5.1-"))
     facts = probe(machine(
         tmp_path,
         [dist("torch", "2.5.1+cu124", user_site), dist("nvidia-ml-py", "12.560.30", user_site),

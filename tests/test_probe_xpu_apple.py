@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from envdoctor.door import RecordedDoor
 from envdoctor.probes import ProbeContext, apple, xpu
-from envdoctor.probes.xpu import parse_drm_uevent, parse_sycl_ls, parse_sysfs_hex, parse_xpu_smi_discovery
+from envdoctor.probes.xpu import (
+    parse_drm_uevent,
+    parse_sycl_ls,
+    parse_sysfs_hex,
+    parse_xpu_smi_discovery,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xpu"
 
@@ -89,17 +94,6 @@ def test_no_drm_and_not_linux(tmp_path):
     none = xpu.probe(machine(tmp_path / "a", LINUX))
     assert (none.present, none.devices, none.attempts[0].status) == (False, [], "not_found")
     assert xpu.probe(machine(tmp_path / "b", {"system": "Windows", "machine": "AMD64"})).attempts == []
-
-
-@pytest.mark.parametrize(
-    ("machine_name", "macos", "possible", "reason_part"),
-    [("arm64", "14.6.1", True, ""), ("arm64", "12.3", True, ""), ("arm64", "12.2.1", False, "older than 12.3"),
-     ("x86_64", "14.6.1", False, "Rosetta"), ("arm64", None, False, "unknown"), ("arm64", "fourteen", False, "cannot be read")],
-)
-def test_mps_verdict(machine_name, macos, possible, reason_part):
-    ok, reason = apple.mps_verdict(machine_name, macos)
-    assert ok is possible
-    assert reason_part in reason
 
 
 def test_apple_probe(tmp_path):

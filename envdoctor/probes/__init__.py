@@ -1,33 +1,92 @@
 """Probes: each module parses text into data and asks the door for that text.
 
-:func:`collect` runs every probe concurrently and returns :class:`~envdoctor.facts.Facts`. A probe
-never raises; should one break anyway, its section keeps its defaults and the failure is recorded
-as an attempt, so ``check`` always produces a report.
+:func:`collect` runs every probe concurrently and returns :class:`~envdoctor.facts.Facts`. Each probe
+has one time budget (the ``timeout``) for everything it runs, so a probe that retries or falls back
+still ends in about ``timeout`` seconds. A probe never raises; should one break anyway, its section
+says ``error`` (never the default that reads as fine) and an attempt ``probe:<name>`` names the
+exception, so ``check`` always produces a report and never a silent "ok".
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from envdoctor.door import CommandResult, Door
-from envdoctor.facts import Attempt, Facts
+from envdoctor.door import OUTPUT_LIMIT, CommandResult, Door
+from envdoctor.facts import (
+    AppleFacts,
+    Attempt,
+    CpuFacts,
+    CudaFacts,
+    CudnnFacts,
+    Facts,
+    NvidiaFacts,
+    OsFacts,
+    PythonFacts,
+    RocmFacts,
+    TorchFacts,
+    XpuFacts,
+)
 
 DEFAULT_TIMEOUT = 10.0
 
 
 @dataclass
+class _Shared:
+    """What the probes of one collection share: the target interpreter's one pyinfo answer."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pyinfo: Any = None
+    pyinfo_error: BaseException | None = None
+
+
+@dataclass
 class ProbeContext:
-    """What every probe gets: the door, the per-command timeout and the target interpreter."""
+    """What every probe gets: the door, its time budget and the target interpreter.
+
+    ``timeout`` is the budget of one probe, not of each command in it: every command the probe runs
+    through :meth:`run` gets what is left of it (``deadline``, a ``time.monotonic()`` value set when
+    the context is made), so a retry or a fallback cannot stretch a probe past its budget.
+    """
 
     door: Door
     timeout: float = DEFAULT_TIMEOUT
     python: str | None = None  # target interpreter; None = the one envdoctor runs on
-    _pyinfo: Any = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    deadline: float | None = None
+    _shared: _Shared = field(default_factory=_Shared, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timeout, (int, float)) or not math.isfinite(self.timeout) or self.timeout <= 0:
+            raise ValueError(f"a probe timeout must be a positive number of seconds, not {self.timeout!r}")
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.timeout
+
+    def for_probe(self) -> ProbeContext:
+        """A context for one probe starting now: a fresh budget, the same shared pyinfo answer."""
+        return replace(self, deadline=time.monotonic() + self.timeout)
+
+    def time_left(self) -> float:
+        return max(0.0, (self.deadline or 0.0) - time.monotonic())
+
+    def command_timeout(self) -> float:
+        """How long the next command may take: the per-command timeout, or less near the deadline."""
+        return min(self.timeout, self.time_left())
+
+    def run(self, argv: Sequence[str]) -> CommandResult:
+        """Run a command within what is left of this probe's budget; not at all once it is spent."""
+        allowed = self.command_timeout()
+        if allowed <= 0:
+            return CommandResult(
+                tuple(str(a) for a in argv),
+                "timed_out",
+                error=f"not run: the probe's {self.timeout:g} s budget was spent before it",
+            )
+        return self.door.run(argv, allowed)
 
     def target_python(self) -> str:
         return self.python or self.door.python_executable()
@@ -36,16 +95,31 @@ class ProbeContext:
         """Run the introspection script in the target interpreter once, shared by every probe."""
         from envdoctor.probes import python as python_probe
 
-        with self._lock:
-            if self._pyinfo is None:
-                self._pyinfo = python_probe.run_pyinfo(self.door, self.target_python(), self.timeout)
-            return self._pyinfo
+        shared = self._shared
+        with shared.lock:
+            if shared.pyinfo_error is not None:
+                raise shared.pyinfo_error
+            if shared.pyinfo is None:
+                try:
+                    shared.pyinfo = python_probe.run_pyinfo(self, self.target_python())
+                except Exception as exc:  # re-raised to every probe that asks, not retried by each
+                    shared.pyinfo_error = exc
+                    raise
+            return shared.pyinfo
 
 
 def attempt_from(source: str, result: CommandResult, ok_detail: str = "") -> Attempt:
-    """An Attempt describing one command run."""
+    """An Attempt describing one command run; a cut-off output says so."""
     status = "ok" if result.succeeded else ("error" if result.status == "ok" else result.status)
-    detail = ok_detail if result.succeeded else result.describe()
+    if result.succeeded:
+        detail = ok_detail
+    elif result.status == "timed_out" and result.error:
+        detail = result.error
+    else:
+        detail = result.describe()
+    if result.truncated:
+        note = f"output truncated at {OUTPUT_LIMIT} bytes"
+        detail = f"{detail}; {note}" if detail else note
     return Attempt(source, status, detail, round(result.duration_s, 4))
 
 
@@ -76,23 +150,53 @@ def _sections() -> dict[str, Callable[[ProbeContext], Any]]:
     }
 
 
+#: Each section's facts after its probe raised: explicit errors, never a default that reads as fine.
+_CRASHED: dict[str, Callable[[str], Any]] = {
+    "os": lambda message: OsFacts(),
+    "cpu": lambda message: CpuFacts(),
+    "python": lambda message: PythonFacts(status="error"),
+    "nvidia": lambda message: NvidiaFacts(status="error", message=message),
+    "cuda": lambda message: CudaFacts(),
+    "cudnn": lambda message: CudnnFacts(),
+    "rocm": lambda message: RocmFacts(status="error"),
+    "xpu": lambda message: XpuFacts(),
+    "apple": lambda message: AppleFacts(reason=message, source="probe:apple"),
+    "torch": lambda message: TorchFacts(status="error"),
+}
+
+
+def record_crash(facts: Facts, name: str, exc: BaseException) -> None:
+    """Replace section ``name`` with an explicit error naming the exception.
+
+    AppleFacts has no attempts: its crash is told in its ``reason`` and recorded among the OS
+    section's attempts, where every ``probe:*`` attempt is looked for.
+    """
+    detail = f"{type(exc).__name__}: {exc}"
+    attempt = Attempt(f"probe:{name}", "error", detail)
+    section = _CRASHED[name](f"the {name} probe failed: {detail}")
+    setattr(facts, name, section)
+    holder = section if hasattr(section, "attempts") else facts.os
+    holder.attempts.append(attempt)
+
+
 def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> Facts:
-    """Probe the machine behind ``door``; every section runs in its own thread."""
+    """Probe the machine behind ``door``; every section runs in its own thread with its own budget."""
     ctx = ProbeContext(door=door, timeout=timeout, python=python)
+    sections = _sections()
     facts = Facts()
     start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=10, thread_name_prefix="envdoctor-probe") as pool:
+    with ThreadPoolExecutor(max_workers=len(sections) + 1, thread_name_prefix="envdoctor-probe") as pool:
         # the target interpreter answers slowest: start it before the other probes are imported
         pool.submit(ctx.pyinfo)
-        futures = {name: pool.submit(func, ctx) for name, func in _sections().items()}
+        futures = {name: pool.submit(lambda func: func(ctx.for_probe()), func) for name, func in sections.items()}
+        crashed: list[tuple[str, BaseException]] = []
         for name, future in futures.items():
             try:
                 setattr(facts, name, future.result())
-            except Exception as exc:  # a probe bug must not cost the user the report
-                section = getattr(facts, name)
-                if hasattr(section, "attempts"):
-                    section.attempts.append(
-                        Attempt(f"probe:{name}", "error", f"{type(exc).__name__}: {exc}")
-                    )
+            except Exception as exc:  # noqa: BLE001 - a probe bug must not cost the user the report
+                crashed.append((name, exc))
+    # after every section is in place, so an apple crash lands in the os section that stays
+    for name, error in crashed:
+        record_crash(facts, name, error)
     facts.probe_duration_s = round(time.monotonic() - start, 4)
     return facts

@@ -15,8 +15,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from envdoctor import compat
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit
 from envdoctor.probes import ProbeContext, attempt_from
 
@@ -25,9 +26,10 @@ LINUX_FIXED_ROOTS = ("/opt/cuda",)
 WINDOWS_TOOLKIT_DIR = "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA"
 HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")
 
-_NVCC_RELEASE = re.compile(r"release\s+(\d+\.\d+),\s*V(\d+(?:\.\d+)+)")
-_VERSION_TXT = re.compile(r"CUDA Version\s+(\d+(?:\.\d+)+)")
-_VERSIONED_ENV = re.compile(r"^CUDA_PATH_V(\d+)_(\d+)$")
+_NVCC_RELEASE = re.compile(r"release\s+([0-9]+\.[0-9]+),\s*V([0-9]+(?:\.[0-9]+)+)")
+_NVCC_SHORT = re.compile(r"release\s+([0-9]+\.[0-9]+)")
+_VERSION_TXT = re.compile(r"CUDA Version\s+([0-9]+(?:\.[0-9]+)+)")
+_VERSIONED_ENV = re.compile(r"^CUDA_PATH_V([0-9]+)_([0-9]+)$")
 
 
 def parse_nvcc_version(text: str | None) -> str | None:
@@ -35,7 +37,7 @@ def parse_nvcc_version(text: str | None) -> str | None:
     match = _NVCC_RELEASE.search(text or "")
     if match:
         return match.group(2)
-    short = re.search(r"release\s+(\d+\.\d+)", text or "")
+    short = _NVCC_SHORT.search(text or "")
     return short.group(1) if short else None
 
 
@@ -43,11 +45,11 @@ def parse_version_json(text: str | None) -> str | None:
     """``cuda.version`` of a toolkit's ``version.json``; None for anything else."""
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     cuda = data.get("cuda") if isinstance(data, dict) else None
     version = cuda.get("version") if isinstance(cuda, dict) else None
-    return version if isinstance(version, str) and re.match(r"^\d+\.\d+", version) else None
+    return version if isinstance(version, str) and re.match(r"[0-9]+\.[0-9]+", version) else None
 
 
 def parse_version_txt(text: str | None) -> str | None:
@@ -58,11 +60,8 @@ def parse_version_txt(text: str | None) -> str | None:
 
 def release_of(version: str | None) -> str | None:
     """The ``major.minor`` release of a toolkit version: ``11.8.89`` -> ``11.8``."""
-    try:
-        parsed = Version(version or "")
-    except InvalidVersion:
-        return None
-    return f"{parsed.major}.{parsed.minor}"
+    found = compat.major_minor(version)
+    return f"{found[0]}.{found[1]}" if found else None
 
 
 @dataclass
@@ -92,12 +91,12 @@ def candidate_roots(ctx: ProbeContext) -> list[_Root]:
             roots.append(_Root(env[name].rstrip("/\\"), name))
     if system == "Windows":
         for entry in door.listdir(WINDOWS_TOOLKIT_DIR) or []:
-            if re.fullmatch(r"v\d+\.\d+", entry):
+            if re.fullmatch(r"v[0-9]+\.[0-9]+", entry):
                 roots.append(_Root(ntpath.join(WINDOWS_TOOLKIT_DIR, entry), "toolkit folder"))
     elif system == "Linux":
         for parent in LINUX_PARENT_DIRS:
             for entry in door.listdir(parent) or []:
-                if entry == "cuda" or re.fullmatch(r"cuda-\d+(?:\.\d+)*", entry):
+                if entry == "cuda" or re.fullmatch(r"cuda-[0-9]+(?:\.[0-9]+)*", entry):
                     roots.append(_Root(posixpath.join(parent, entry), f"{parent} listing"))
         for path in LINUX_FIXED_ROOTS:
             if door.exists(path):
@@ -134,7 +133,7 @@ def _version_of_root(ctx: ProbeContext, root: str) -> tuple[CudaToolkit | None, 
             return CudaToolkit(version=version, path=root, source=name), attempts
     nvcc = path.join(root, "bin", _nvcc_name(ctx))
     if door.exists(nvcc):
-        result = door.run([nvcc, "--version"], ctx.timeout)
+        result = ctx.run([nvcc, "--version"])
         version = parse_nvcc_version(result.stdout) if result.succeeded else None
         attempts.append(attempt_from(f"{nvcc} --version", result, version or ""))
         if version:
@@ -147,7 +146,7 @@ def _version_of_root(ctx: ProbeContext, root: str) -> tuple[CudaToolkit | None, 
 def _specific(toolkit: CudaToolkit) -> bool:
     """Whether the root's own name carries its release (cuda-12.4, v12.4), not a generic alias."""
     name = re.split(r"[\\/]", toolkit.path or "")[-1]
-    return bool(re.search(r"\d+\.\d+", name))
+    return bool(re.search(r"[0-9]+\.[0-9]+", name))
 
 
 def _merge(toolkits: list[CudaToolkit]) -> list[CudaToolkit]:
@@ -170,10 +169,7 @@ def _merge(toolkits: list[CudaToolkit]) -> list[CudaToolkit]:
 
 
 def _sort_key(version: str) -> Version:
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return Version("0")
+    return compat.parse_version(version) or Version("0")
 
 
 def probe(ctx: ProbeContext) -> CudaFacts:
@@ -181,22 +177,23 @@ def probe(ctx: ProbeContext) -> CudaFacts:
     door = ctx.door
     env = door.env()
     facts = CudaFacts(cuda_home=env.get("CUDA_HOME") or env.get("CUDA_PATH") or None)
-    nvcc_on_path = door.which("nvcc")
+    nvcc_on_path = door.which("nvcc") or ""
     roots = candidate_roots(ctx)
     with ThreadPoolExecutor(max_workers=len(roots) + 1, thread_name_prefix="envdoctor-cuda") as pool:
-        pending_nvcc = pool.submit(door.run, [nvcc_on_path, "--version"], ctx.timeout) if nvcc_on_path else None
-        pending_roots = [(root, pool.submit(_version_of_root, ctx, root.path)) for root in roots]
+        pending_nvcc = pool.submit(ctx.run, [nvcc_on_path, "--version"]) if nvcc_on_path else None
+        pending_roots = [pool.submit(_version_of_root, ctx, root.path) for root in roots]
         toolkits: list[CudaToolkit] = []
-        for root, future in pending_roots:
+        for future in pending_roots:
             toolkit, attempts = future.result()
             facts.attempts.extend(attempts)
             if toolkit is not None:
                 toolkits.append(toolkit)
         active: CudaToolkit | None = None
+        nvcc_unanswered = False
         if pending_nvcc is not None:
             result = pending_nvcc.result()
             version = parse_nvcc_version(result.stdout) if result.succeeded else None
-            facts.attempts.append(attempt_from(f"{nvcc_on_path} --version", result, version or ""))
+            attempt = attempt_from(f"{nvcc_on_path} --version", result, version or "")
             if version:
                 active = CudaToolkit(
                     version=version,
@@ -206,9 +203,19 @@ def probe(ctx: ProbeContext) -> CudaFacts:
                     source="nvcc --version",
                 )
                 toolkits.insert(0, active)
+            else:
+                nvcc_unanswered = True
+                active = _toolkit_of_nvcc(ctx, nvcc_on_path, toolkits)
+                attempt.detail = "; ".join(filter(None, [attempt.detail, (
+                    f"the nvcc on PATH is the toolkit at {active.path}, read from its files" if active else
+                    "the nvcc on PATH is the active toolkit, and its version is unknown"
+                )]))
+            facts.attempts.append(attempt)
         else:
             facts.attempts.append(Attempt("nvcc", "not_found", "not on PATH"))
-    if active is None:
+    if active is None and not nvcc_unanswered:
+        # No nvcc on PATH: CUDA_HOME, then /usr/local/cuda, is what builds pick up. With an nvcc on
+        # PATH that did not answer, no other toolkit stands in for it.
         preferred = [facts.cuda_home] if facts.cuda_home else []
         preferred.append("/usr/local/cuda")
         for path in preferred:
@@ -218,3 +225,13 @@ def probe(ctx: ProbeContext) -> CudaFacts:
                 break
     facts.toolkits = _merge(toolkits)
     return facts
+
+
+def _toolkit_of_nvcc(ctx: ProbeContext, nvcc: str, toolkits: list[CudaToolkit]) -> CudaToolkit | None:
+    """The toolkit found from files whose root holds this nvcc, marked active; None when none does."""
+    root = _root_of_nvcc(ctx, nvcc).rstrip("/\\")
+    toolkit = next((t for t in toolkits if t.path and t.path.rstrip("/\\") == root), None)
+    if toolkit is not None:
+        toolkit.active = True
+        toolkit.nvcc_path = nvcc
+    return toolkit

@@ -20,9 +20,11 @@ SYSTEM_INCLUDE_DIRS = ("/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/in
 SYSTEM_LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64")
 PIP_PACKAGES = ("nvidia-cudnn-cu11", "nvidia-cudnn-cu12", "nvidia-cudnn-cu13")
 
-_DEFINE = re.compile(r"^\s*#\s*define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)\b", re.MULTILINE)
-_LINUX_LIBRARY = re.compile(r"^libcudnn\.so\.(\d+(?:\.\d+)*)$")
-_WINDOWS_LIBRARY = re.compile(r"^cudnn64_(\d+)\.dll$", re.IGNORECASE)
+# [ \t] rather than \s: \s also matches newlines, and from every line start would run across all the
+# blank lines that follow (quadratic in a file of blank lines).
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+CUDNN_(MAJOR|MINOR|PATCHLEVEL)[ \t]+([0-9]+)\b", re.MULTILINE)
+_LINUX_LIBRARY = re.compile(r"^libcudnn\.so\.([0-9]+(?:\.[0-9]+)*)$")
+_WINDOWS_LIBRARY = re.compile(r"^cudnn64_([0-9]+)\.dll$", re.IGNORECASE)
 
 
 def parse_cudnn_header(text: str | None) -> str | None:

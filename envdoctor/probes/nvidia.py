@@ -21,6 +21,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from envdoctor import compat
 from envdoctor.door import CommandResult, NvmlResult
 from envdoctor.facts import Attempt, Gpu, NvidiaFacts
 from envdoctor.probes import ProbeContext, attempt_from
@@ -42,15 +43,15 @@ WINDOWS_SMI_PATHS = (
     "C:\\Windows\\System32\\nvidia-smi.exe",
     "C:\\Program Files\\NVIDIA Corporation\\NVSMI\\nvidia-smi.exe",
 )
-#: CUDA_VISIBLE_DEVICES values that hide every device outright.
+#: CUDA_VISIBLE_DEVICES values that hide every device outright ("-1" does too: an invalid first entry).
 HIDE_ALL_VALUES = frozenset({"", "NoDevFiles"})
 
 _MISSING = frozenset({"", "n/a", "[n/a]", "[not supported]", "[unknown error]", "[insufficient permissions]"})
-_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*([0-9][0-9.]*)")
-_HEADER_CUDA = re.compile(r"CUDA (?:UMD )?Version:\s*([0-9]+\.[0-9]+)")
+# a number ends at a blank or the table's border: "535.1٠4.05" is no driver, not driver "535.1"
+_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*([0-9][0-9.]*)(?=[\s|]|$)")
+_HEADER_CUDA = re.compile(r"CUDA (?:UMD )?Version:\s*([0-9]+\.[0-9]+)(?=[\s|]|$)")
 _REJECTED_FIELD = re.compile(r'Field "([^"]+)" is not a valid field to query')
 _NVML_LIBRARY = re.compile(r"NVML library version:\s*([0-9][0-9.]*)")
-_PROC_VERSION = re.compile(r"NVRM version:.*?Kernel Module(?: for \S+)?\s+([0-9]+(?:\.[0-9]+)+)")
 _DRIVER_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
 
 
@@ -89,7 +90,7 @@ def parse_smi_query(text: str | None, fields: tuple[str, ...] = QUERY_FIELDS) ->
         for record in csv.reader((text or "").splitlines(), skipinitialspace=True):
             if len(record) != len(fields) or [r.strip() for r in record] == list(fields):
                 continue  # a wrong-width line, or the header row of --format=csv
-            rows.append({name: _value(raw) for name, raw in zip(fields, record)})
+            rows.append({name: _value(raw) for name, raw in zip(fields, record, strict=True)})
     except csv.Error:
         return rows
     return rows
@@ -108,9 +109,22 @@ def parse_nvml_library_version(text: str | None) -> str | None:
 
 
 def parse_proc_driver_version(text: str | None) -> str | None:
-    """Kernel module version from ``/proc/driver/nvidia/version`` (proprietary and open modules)."""
-    match = _PROC_VERSION.search(text or "")
-    return match.group(1) if match else None
+    """Kernel module version from ``/proc/driver/nvidia/version`` (proprietary and open modules).
+
+    ``NVRM version: NVIDIA UNIX x86_64 Kernel Module  384.98  ...`` or ``... Open Kernel Module for
+    x86_64  565.57.01  ...``: the first word after ``Kernel Module`` (and its ``for <arch>``).
+    """
+    for line in (text or "").splitlines():
+        _, marker, rest = line.partition("NVRM version:")
+        _, module, after = rest.partition("Kernel Module")
+        if not marker or not module:
+            continue
+        words = after.split(None, 3)
+        if words[:1] == ["for"]:
+            words = words[2:]
+        if words and _DRIVER_VERSION.match(words[0]):
+            return words[0]
+    return None
 
 
 def parse_sys_driver_version(text: str | None) -> str | None:
@@ -138,19 +152,17 @@ def cuda_version_from_int(value: object) -> str | None:
     return f"{value // 1000}.{(value % 1000) // 10}"
 
 
-def arch_from_compute_capability(capability: str | None) -> str | None:
-    """``"8.6"`` -> ``"sm_86"``, ``"12.0"`` -> ``"sm_120"``."""
-    match = re.fullmatch(r"(\d+)\.(\d+)", capability or "")
-    return f"sm_{match.group(1)}{match.group(2)}" if match else None
-
-
 def _int(value: object) -> int | None:
+    """An int, or the ASCII digits of one (not ``"²"``, ``"١"`` or ``"1_0"``, which int() would take)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def _text(value: object) -> str | None:
+    """A non-empty string, else None: NVML data replayed from a folder may hold anything."""
+    return value if isinstance(value, str) and value else None
 
 
 def _mig_from_text(value: str | None) -> str | None:
@@ -178,13 +190,13 @@ def gpus_from_nvml(data: dict) -> list[Gpu]:
             Gpu(
                 vendor="nvidia",
                 index=_int(device.get("index")),
-                name=device.get("name") or None,
-                uuid=device.get("uuid") or None,
+                name=_text(device.get("name")),
+                uuid=_text(device.get("uuid")),
                 memory_total_mib=memory // (1024 * 1024) if memory is not None else None,
                 compute_capability=cc,
-                arch=arch_from_compute_capability(cc),
+                arch=compat.sm_name(cc),
                 mig_mode=mig_mode,
-                pci_bus_id=device.get("pci_bus_id") or None,
+                pci_bus_id=_text(device.get("pci_bus_id")),
                 source="nvml",
             )
         )
@@ -203,8 +215,8 @@ def gpus_from_query(rows: list[dict[str, str | None]]) -> list[Gpu]:
                 name=row.get("name"),
                 uuid=row.get("uuid"),
                 memory_total_mib=_int(row.get("memory.total")),
-                compute_capability=cc if arch_from_compute_capability(cc) else None,
-                arch=arch_from_compute_capability(cc),
+                compute_capability=compat.cc_text(cc),
+                arch=compat.sm_name(cc),
                 mig_mode=_mig_from_text(row.get("mig.mode.current")),
                 pci_bus_id=row.get("pci.bus_id"),
                 source="nvidia-smi --query-gpu",
@@ -213,50 +225,122 @@ def gpus_from_query(rows: list[dict[str, str | None]]) -> list[Gpu]:
     return gpus
 
 
-def visible_indices(value: str | None, gpus: list[Gpu]) -> set[int]:
-    """Indices of the GPUs a CUDA program sees under CUDA_VISIBLE_DEVICES=value (None: unset).
+@dataclass(frozen=True)
+class Visibility:
+    """What CUDA_VISIBLE_DEVICES leaves a CUDA program, in nvidia-smi's indices."""
 
-    Entries are indices, ``GPU-<uuid prefix>`` or ``MIG-<uuid>``; parsing stops at the first entry
-    that names no device, as CUDA does. A MIG entry cannot be tied to its parent from these facts, so
-    it keeps every MIG-enabled GPU visible.
+    indices: frozenset[int]  # every GPU that is, or may be, one the program sees
+    count: int  # how many devices the program enumerates
+    uncertain: bool = False  # which GPUs ``indices`` stand for cannot be known from these facts
+    reason: str = ""
+
+
+def _one_model(gpus: list[Gpu]) -> bool:
+    """Whether every GPU is the same model (name and compute capability both known and equal)."""
+    models = {(gpu.name, gpu.compute_capability) for gpu in gpus}
+    return len(models) <= 1 and all(name and cc for name, cc in models)
+
+
+def _by_uuid_prefix(prefix: str, gpus: list[Gpu]) -> Gpu | None:
+    """The one GPU whose UUID starts with ``prefix`` (any case); None when none or several do."""
+    prefix = prefix.lower()
+    matches = [gpu for gpu in gpus if gpu.uuid and gpu.uuid.lower().startswith(prefix)]
+    return matches[0] if len(matches) == 1 else None
+
+
+_MIG_LEGACY = re.compile(r"MIG-(GPU-[0-9A-Fa-f-]+)/[0-9]+/[0-9]+", re.ASCII)
+
+
+def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None = None) -> Visibility:
+    """The GPUs a CUDA program sees under ``CUDA_VISIBLE_DEVICES=value`` (None: unset).
+
+    As the CUDA Programming Guide, "CUDA Environment Variables"
+    (https://docs.nvidia.com/cuda/cuda-programming-guide/05-appendices/environment-variables.html)
+    describes them: entries are integer indices, ``GPU-<uuid>`` or a unique prefix of it (any case),
+    ``MIG-<uuid>`` and the older ``MIG-GPU-<uuid>/<GPU instance>/<compute instance>``; CUDA stops at
+    the first entry that names no device, and an empty value hides every device. Integer indices count
+    in CUDA's own order, fastest first unless ``CUDA_DEVICE_ORDER=PCI_BUS_ID``, while nvidia-smi and
+    NVML number GPUs by PCI bus id: an index names nvidia-smi's GPU of that number only under
+    PCI_BUS_ID. When every GPU is the same model an index still maps to nvidia-smi's: which of
+    identical GPUs is meant changes no compatibility answer (same compute capability, same kernels,
+    same count). Otherwise every GPU an index might mean stays visible and the result is uncertain.
+    A ``MIG-<uuid>`` cannot be tied to its GPU from NVML's GPU list, so it keeps every MIG-enabled GPU.
     """
-    known = {gpu.index for gpu in gpus if gpu.index is not None}
+    known = [gpu for gpu in gpus if gpu.index is not None]
+    every = frozenset(gpu.index for gpu in known if gpu.index is not None)
     if value is None:
-        return known
+        return Visibility(every, len(known))
     value = value.strip()
     if value in HIDE_ALL_VALUES:
-        return set()
+        return Visibility(frozenset(), 0)
+    index_is_smi_index = (device_order or "").strip() == "PCI_BUS_ID" or _one_model(known)
     visible: set[int] = set()
-    for entry in value.split(","):
-        entry = entry.strip()
-        if re.fullmatch(r"\d+", entry):
-            if int(entry) not in known:
+    devices: set[tuple[str, object]] = set()  # one key per device CUDA enumerates
+    reasons: list[str] = []
+    for raw in value.split(","):
+        entry = raw.strip()
+        upper = entry.upper()
+        if re.fullmatch(r"[0-9]{1,9}", entry):
+            number = int(entry)
+            if number not in every:
                 break
-            visible.add(int(entry))
-        elif entry.upper().startswith("GPU-") and len(entry) > 4:
-            matches = [g.index for g in gpus if g.uuid and g.uuid.lower().startswith(entry.lower()) and g.index is not None]
-            if len(matches) != 1:
+            if index_is_smi_index:
+                visible.add(number)
+                devices.add(("gpu", number))
+            else:
+                visible |= every
+                devices.add(("cuda", number))
+                reason = ("integer entries count in CUDA's fastest-first order, not nvidia-smi's, with different "
+                          "GPU models and CUDA_DEVICE_ORDER not PCI_BUS_ID")
+                if reason not in reasons:
+                    reasons.append(reason)
+        elif upper.startswith("MIG-GPU-"):
+            match = _MIG_LEGACY.fullmatch(entry)
+            parent = _by_uuid_prefix(match.group(1), known) if match else None
+            if parent is None or parent.index is None or parent.mig_mode == "disabled":
                 break
-            visible.add(matches[0])
-        elif entry.upper().startswith("MIG-"):
-            mig_gpus = {g.index for g in gpus if g.mig_mode == "enabled" and g.index is not None}
-            if not mig_gpus:
+            visible.add(parent.index)
+            devices.add(("mig", upper))
+        elif upper.startswith("GPU-") and len(entry) > 4:
+            gpu = _by_uuid_prefix(entry, known)
+            if gpu is None or gpu.index is None:
                 break
-            visible |= mig_gpus
+            visible.add(gpu.index)
+            devices.add(("gpu", gpu.index))
+        elif upper.startswith("MIG-") and len(entry) > 4:
+            enabled = {gpu.index for gpu in known if gpu.mig_mode == "enabled" and gpu.index is not None}
+            unknown = {gpu.index for gpu in known if gpu.mig_mode is None and gpu.index is not None}
+            candidates = enabled or unknown
+            if not candidates:
+                break
+            visible |= candidates
+            devices.add(("mig", upper))
+            if len(candidates) > 1 or not enabled:
+                reason = "a MIG-<uuid> entry cannot be tied to its GPU from NVML's GPU list"
+                if reason not in reasons:
+                    reasons.append(reason)
         else:
             break
-    return visible
+    return Visibility(frozenset(visible), len(devices), bool(reasons), "; ".join(reasons))
 
 
 def _apply_visibility(ctx: ProbeContext, facts: NvidiaFacts) -> None:
-    value = ctx.door.env().get("CUDA_VISIBLE_DEVICES")
+    env = ctx.door.env()
+    value = env.get("CUDA_VISIBLE_DEVICES")
     facts.cuda_visible_devices = value
+    facts.cuda_device_order = env.get("CUDA_DEVICE_ORDER")
     if value is None or not facts.gpus:
         return
-    visible = visible_indices(value, facts.gpus)
+    seen = cuda_visibility(value, facts.gpus, facts.cuda_device_order)
     for gpu in facts.gpus:
-        gpu.visible = gpu.index in visible
+        gpu.visible = gpu.index in seen.indices
     facts.hidden_gpus = [gpu.index for gpu in facts.gpus if not gpu.visible and gpu.index is not None]
+    facts.visibility_uncertain = seen.uncertain
+    facts.cuda_visible_count = seen.count
+    detail = f"CUDA enumerates {seen.count} device(s)"
+    if seen.uncertain:
+        detail += f"; which of GPUs {sorted(seen.indices)} is uncertain: {seen.reason}"
+    facts.attempts.append(Attempt("env CUDA_VISIBLE_DEVICES", "ok", detail))
 
 
 def _find_smi(ctx: ProbeContext) -> str | None:
@@ -291,7 +375,7 @@ def _from_nvml(result: NvmlResult, facts: NvidiaFacts) -> bool:
         facts.attempts.append(Attempt("nvml", result.status if result.status != "ok" else "unparsed", result.error))
         return False
     data = result.data
-    facts.driver_version = str(data.get("driver_version") or "") or None
+    facts.driver_version = _text(data.get("driver_version"))
     facts.driver_max_cuda = cuda_version_from_int(data.get("cuda_driver_version"))
     facts.gpus = gpus_from_nvml(data)
     facts.status = "ok" if facts.gpus else "no_gpu"
@@ -301,13 +385,19 @@ def _from_nvml(result: NvmlResult, facts: NvidiaFacts) -> bool:
 
 
 def _run_query(ctx: ProbeContext, smi: str) -> tuple[CommandResult, tuple[str, ...], list[Attempt]]:
-    """The CSV query, retried without a field an older nvidia-smi rejects (``compute_cap``)."""
-    fields = QUERY_FIELDS
+    """The CSV query, retried without a field an older nvidia-smi rejects (``compute_cap``).
+
+    Retries share the probe's one budget (:meth:`ProbeContext.run`), so an nvidia-smi that refuses
+    field after field and then hangs cannot multiply the timeout.
+    """
+    fields: tuple[str, ...] = QUERY_FIELDS
     attempts = []
     while True:
         argv = [smi, f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"]
-        result = ctx.door.run(argv, ctx.timeout)
-        refused = rejected_field(result.stdout + "\n" + result.stderr) if not result.succeeded else None
+        result = ctx.run(argv)
+        # only an nvidia-smi that exited refused a field; one killed mid-answer says nothing about it
+        exited_with_error = result.status == "ok" and result.returncode != 0
+        refused = rejected_field(result.stdout + "\n" + result.stderr) if exited_with_error else None
         if refused and refused in fields and len(fields) > 1:
             attempts.append(attempt_from("nvidia-smi --query-gpu", result))
             fields = tuple(f for f in fields if f != refused)
@@ -317,7 +407,7 @@ def _run_query(ctx: ProbeContext, smi: str) -> tuple[CommandResult, tuple[str, .
 
 def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="envdoctor-nvidia-smi") as pool:
-        pending_table = pool.submit(ctx.door.run, [smi], ctx.timeout)
+        pending_table = pool.submit(ctx.run, [smi])
         pending_query = pool.submit(_run_query, ctx, smi)
         table = pending_table.result()
         query, fields, retries = pending_query.result()
@@ -342,7 +432,7 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
         facts.driver_version = header.driver_version
     if "timed_out" in (query.status, table.status):
         facts.status = "timed_out"
-        facts.message = "nvidia-smi did not answer within {:.1f} s".format(ctx.timeout)
+        facts.message = f"nvidia-smi did not answer within {ctx.timeout:.1f} s"
         return
     output = "\n".join(t for r in (query, table) for t in (r.stdout, r.stderr) if t.strip())
     if query.succeeded and not output.strip():
@@ -360,7 +450,7 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
 def probe(ctx: ProbeContext) -> NvidiaFacts:
     """NVIDIA driver, GPUs and CUDA_VISIBLE_DEVICES; never raises."""
     facts = NvidiaFacts()
-    nvml = ctx.door.nvml(ctx.timeout)
+    nvml = ctx.door.nvml(ctx.command_timeout())
     if not _from_nvml(nvml, facts):
         smi = _find_smi(ctx)
         if smi is None:

@@ -12,28 +12,34 @@ import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from envdoctor.door import CommandResult, Door
+from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, PythonFacts, ToolInfo
 from envdoctor.probes import ProbeContext, attempt_from
 
 PYINFO_MARKER = "# envdoctor:pyinfo"
 
-#: Runs inside the target interpreter: stdlib only, Python 3.6+ syntax, one JSON object on stdout.
-PYINFO_SCRIPT = r'''# envdoctor:pyinfo
+#: Runs inside the target interpreter: stdlib only, one JSON object on stdout. Written for every CPython
+#: from 2.7 on (no f-strings, ``io.open``, ``sys.implementation`` and ``sys.base_prefix`` looked up),
+#: so an interpreter too old for torch is still reported as what it is. ``os.uname`` rather than
+#: ``platform.machine()``: before 3.9 ``platform.uname()`` also runs ``uname -p``. Under Rosetta 2
+#: uname reports x86_64 to an x86_64 process, which is what an x86_64 Python on an arm64 Mac is.
+PYINFO_SCRIPT = r"""# envdoctor:pyinfo
 import sys
 # "python -c" puts the working directory first on sys.path: drop it so a json.py lying there
 # cannot stand in for the standard library, and so it is not reported as an install location.
 sys.path = [p for p in sys.path if p not in ("", ".")]
+import io
 import json
 import os
 import re
+import struct
 import sysconfig
 
-WANTED = {
+WANTED = set([
     "torch", "torchvision", "torchaudio", "triton", "pytorch-triton", "pytorch-triton-rocm",
     "pytorch-triton-xpu", "numpy", "pip", "setuptools", "uv", "conda", "mamba",
     "intel-extension-for-pytorch", "cuda-toolkit",
-}
+])
 # Installed metadata folders are named "<name>-<version>.dist-info" (wheels, PEP 427/491, with "_"
 # for runs of "-_.") or "<name>-<version>[-pyX.Y].egg-info": read the name from the folder first and
 # open files only for the few distributions wanted, which keeps this fast on big environments.
@@ -50,9 +56,9 @@ def wanted(name):
 
 def read(path):
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with io.open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
-    except OSError:
+    except (IOError, OSError):
         return None
 
 
@@ -70,7 +76,7 @@ def distributions():
     for location in sys.path:
         try:
             entries = sorted(os.listdir(location or "."))
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             continue
         for entry in entries:
             match = FOLDER.match(entry)
@@ -95,23 +101,53 @@ def distributions():
     return found
 
 
-paths = sysconfig.get_paths()
-print(json.dumps({
+def implementation():
+    if hasattr(sys, "implementation"):
+        return sys.implementation.name
+    import platform
+    return platform.python_implementation().lower()
+
+
+def machine():
+    if hasattr(os, "uname"):
+        return os.uname()[4]
+    import platform
+    return platform.machine()
+
+
+def attempt(func, default):
+    try:
+        return func()
+    except Exception:
+        return default
+
+
+paths = attempt(sysconfig.get_paths, {})
+info = {
     "pyinfo": 1,
     "executable": sys.executable,
-    "version": "%d.%d.%d" % sys.version_info[:3],
-    "implementation": sys.implementation.name,
+    "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
+    "implementation": attempt(implementation, None),
     "abiflags": getattr(sys, "abiflags", ""),
-    "platform_tag": sysconfig.get_platform(),
+    "platform_tag": attempt(sysconfig.get_platform, None),
+    "machine": attempt(machine, None),
+    "pointer_bits": struct.calcsize("P") * 8,
+    "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "base_prefix": getattr(sys, "real_prefix", None) or getattr(sys, "base_prefix", sys.prefix),
     "stdlib": paths.get("stdlib"),
     "purelib": paths.get("purelib"),
     "platlib": paths.get("platlib"),
     "sys_path": sys.path,
-    "distributions": distributions(),
-}))
-'''
+    "distributions": attempt(distributions, []),
+}
+try:
+    text = json.dumps(info)
+except (TypeError, ValueError):  # Python 2: a path that is not UTF-8
+    info["sys_path"], info["distributions"] = [], []
+    text = json.dumps(info)
+sys.stdout.write(text + "\n")
+"""
 
 #: Installers looked up on PATH beside the interpreter; pip comes from the interpreter's distributions.
 PATH_TOOLS = ("uv", "conda", "mamba", "micromamba", "pixi")
@@ -119,32 +155,64 @@ PATH_TOOLS = ("uv", "conda", "mamba", "micromamba", "pixi")
 #: version comes from the ``conda-meta`` record instead.
 VERSION_COMMAND_TOOLS = ("uv", "mamba", "micromamba", "pixi")
 
-_CONDA_RECORD = re.compile(r"^conda-(\d[^-]*)-[^-]+\.json$")
-_VERSION = re.compile(r"\d+(?:\.\d+)+(?:[.\-+]?[0-9A-Za-z]+)*")
+_CONDA_RECORD = re.compile(r"^conda-([0-9][^-]*)-[^-]+\.json$")
+# Starts only where a run of digits starts, so a long run without a dot costs one pass, not one per digit.
+_VERSION = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)+(?:[.\-+]?[0-9A-Za-z]+)*")
+
+#: The pyinfo keys holding text, and the type each other key must have; anything else becomes None.
+_TEXT_KEYS = ("executable", "version", "implementation", "abiflags", "platform_tag", "machine", "prefix",
+              "base_prefix", "stdlib", "purelib", "platlib")
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _clean_distribution(entry: object) -> dict | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+        return None
+    version = entry.get("version")
+    return {
+        "name": entry["name"],
+        "version": version if isinstance(version, str) else "",
+        "location": _text_or_none(entry.get("location")),
+        "installer": _text_or_none(entry.get("installer")),
+    }
 
 
 def parse_pyinfo(text: str | None) -> dict | None:
-    """The pyinfo object from the script's stdout; None for anything else (a banner, garbage, cut off)."""
+    """The pyinfo object from the script's stdout; None for anything else (a banner, garbage, cut off).
+
+    The interpreter's answer is not trusted: every value gets the type its readers expect (text,
+    ``pointer_bits`` an int, ``free_threaded`` a bool) or None, and malformed distributions are dropped.
+    """
     for line in reversed((text or "").strip().splitlines()):
         line = line.strip()
         if not line.startswith("{"):
             continue
         try:
             data = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        if isinstance(data, dict) and data.get("pyinfo") == 1:
-            if not isinstance(data.get("distributions"), list):
-                data["distributions"] = []
-            data["distributions"] = [d for d in data["distributions"] if isinstance(d, dict) and d.get("name")]
-            return data
-        return None
+        if not isinstance(data, dict) or data.get("pyinfo") != 1:
+            return None
+        for key in _TEXT_KEYS:
+            data[key] = _text_or_none(data.get(key))
+        bits = data.get("pointer_bits")
+        data["pointer_bits"] = bits if isinstance(bits, int) and not isinstance(bits, bool) and bits > 0 else None
+        data["free_threaded"] = data.get("free_threaded") if isinstance(data.get("free_threaded"), bool) else None
+        sys_path = data.get("sys_path")
+        data["sys_path"] = [p for p in sys_path if isinstance(p, str)] if isinstance(sys_path, list) else []
+        entries = data.get("distributions")
+        cleaned = (_clean_distribution(d) for d in (entries if isinstance(entries, list) else []))
+        data["distributions"] = [d for d in cleaned if d is not None]
+        return data
     return None
 
 
-def run_pyinfo(door: Door, python: str, timeout: float) -> tuple[CommandResult, dict | None]:
+def run_pyinfo(ctx: ProbeContext, python: str) -> tuple[CommandResult, dict | None]:
     """Run :data:`PYINFO_SCRIPT` in ``python``; the data is None when it did not answer properly."""
-    result = door.run([python, "-c", PYINFO_SCRIPT], timeout)
+    result = ctx.run([python, "-c", PYINFO_SCRIPT])
     return result, (parse_pyinfo(result.stdout) if result.succeeded else None)
 
 
@@ -207,7 +275,7 @@ def _tool_paths(ctx: ProbeContext) -> dict[str, str | None]:
 
 
 def _tool_version(ctx: ProbeContext, name: str, path: str) -> tuple[ToolInfo, Attempt]:
-    result = ctx.door.run([path, "--version"], ctx.timeout)
+    result = ctx.run([path, "--version"])
     version = parse_tool_version(result.stdout) if result.succeeded else None
     return ToolInfo(name, path, version, f"{name} --version"), attempt_from(f"{name} --version", result, version or "")
 
@@ -240,12 +308,16 @@ def _fill_from_pyinfo(ctx: ProbeContext, facts: PythonFacts, data: dict) -> None
     facts.version = data.get("version")
     facts.implementation = data.get("implementation")
     facts.abi_flags = data.get("abiflags") or ""
+    facts.platform_tag = data.get("platform_tag")
+    facts.machine = data.get("machine")
+    facts.pointer_bits = data.get("pointer_bits")
+    facts.free_threaded = data.get("free_threaded")
     facts.prefix = data.get("prefix")
     facts.base_prefix = data.get("base_prefix")
     if facts.prefix and facts.base_prefix:
         facts.in_venv = facts.prefix != facts.base_prefix
     locations = [data.get("purelib"), data.get("platlib")] + [
-        p for p in data.get("sys_path") or [] if isinstance(p, str) and p.rstrip("/\\").endswith(("site-packages", "dist-packages"))
+        p for p in data["sys_path"] if p.rstrip("/\\").endswith(("site-packages", "dist-packages"))
     ]
     facts.site_packages = list(dict.fromkeys(p for p in locations if p))
     if facts.prefix and door.exists(posixpath.join(facts.prefix, "conda-meta")):
@@ -271,18 +343,23 @@ def probe(ctx: ProbeContext) -> PythonFacts:
     python = ctx.target_python()
     facts = PythonFacts(source="pyinfo")
     paths = _tool_paths(ctx)
-    runnable = [name for name in VERSION_COMMAND_TOOLS if paths[name]]
+    runnable = {name: path for name in VERSION_COMMAND_TOOLS if (path := paths[name])}
     # The installers' --version calls run while the interpreter answers the pyinfo script.
     with ThreadPoolExecutor(max_workers=len(runnable) + 1, thread_name_prefix="envdoctor-python") as pool:
         pending_pyinfo = pool.submit(ctx.pyinfo)
-        pending_tools = {name: pool.submit(_tool_version, ctx, name, paths[name]) for name in runnable}
+        pending_tools = {name: pool.submit(_tool_version, ctx, name, path) for name, path in runnable.items()}
         result, data = pending_pyinfo.result()
-        found = {name: future.result() for name, future in pending_tools.items()}
+        found: dict[str, tuple[ToolInfo, Attempt | None]] = {
+            name: future.result() for name, future in pending_tools.items()
+        }
     source = f"pyinfo {python}"
     if data is None:
         facts.status = "error" if result.succeeded else _status_of(result)
-        detail = "no pyinfo JSON on stdout" if result.succeeded else result.describe()
-        facts.attempts.append(Attempt(source, facts.status, detail, round(result.duration_s, 4)))
+        attempt = attempt_from(source, result)
+        if result.succeeded:
+            attempt.status = "error"
+            attempt.detail = "no pyinfo JSON on stdout" + (f"; {attempt.detail}" if attempt.detail else "")
+        facts.attempts.append(attempt)
         facts.executable = python
     else:
         facts.attempts.append(attempt_from(source, result, f"Python {data.get('version')}"))
@@ -293,10 +370,10 @@ def probe(ctx: ProbeContext) -> PythonFacts:
         facts.attempts.append(conda_attempt)
     for name in PATH_TOOLS:
         if name in found:
-            tool, attempt = found[name]
+            tool, tool_attempt = found[name]
             facts.tools.append(tool)
-            if attempt is not None:
-                facts.attempts.append(attempt)
+            if tool_attempt is not None:
+                facts.attempts.append(tool_attempt)
     if data is not None:
         _fill_from_pyinfo(ctx, facts, data)
     return facts

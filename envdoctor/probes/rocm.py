@@ -32,7 +32,7 @@ class RocmAgent:
 
 def parse_rocm_version_file(text: str | None) -> str | None:
     """``6.2.4-120`` (the build number after the dash) -> ``6.2.4``."""
-    match = re.match(r"\s*(\d+\.\d+(?:\.\d+)?)", text or "")
+    match = re.match(r"\s*([0-9]+\.[0-9]+(?:\.[0-9]+)?)", text or "")
     return match.group(1) if match else None
 
 
@@ -47,7 +47,7 @@ def parse_rocminfo(text: str | None) -> list[RocmAgent]:
     pending = False  # an "Agent N" header was seen and its Name: line not yet
     for line in (text or "").splitlines():
         stripped = line.strip()
-        if re.fullmatch(r"Agent \d+", stripped):
+        if re.fullmatch(r"Agent [0-9]+", stripped):
             current = None
             pending = True
             continue
@@ -69,13 +69,13 @@ def parse_rocminfo(text: str | None) -> list[RocmAgent]:
             current.device_type = value
         elif key == "Uuid":
             current.uuid = value or None
-        elif key == "Node" and value.isdigit():
+        elif key == "Node" and re.fullmatch(r"[0-9]{1,9}", value):
             current.node = int(value)
     return agents
 
 
 def gpus_from_rocminfo(agents: list[RocmAgent]) -> list[Gpu]:
-    gpus = []
+    gpus: list[Gpu] = []
     for agent in agents:
         if agent.device_type != "GPU":
             continue
@@ -102,7 +102,7 @@ def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
     start = next((i for i, line in enumerate(lines) if line.startswith(("{", "["))), len(lines))
     try:
         data = json.loads("\n".join(lines[start:]))
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     if isinstance(data, dict):
         data = data.get("gpu_data")
@@ -131,15 +131,21 @@ def parse_rocm_smi_product(text: str | None) -> list[Gpu]:
     """GPUs from ``rocm-smi --showproductname``: ``GPU[0]\t\t: Card series: \t\tAMD Instinct MI250X``."""
     by_index: dict[int, Gpu] = {}
     for line in (text or "").splitlines():
-        match = re.match(r"\s*GPU\[(\d+)\]\s*:\s*([^:]+):\s*(.*)$", line)
-        if not match:
+        # split by hand: a regex with spaces on both sides of a group backtracks quadratically
+        head, _, rest = line.strip().partition("]")
+        number = head[4:] if head.startswith("GPU[") else ""
+        rest = rest.lstrip()
+        if not re.fullmatch(r"[0-9]{1,9}", number) or not rest.startswith(":"):
             continue
-        index, key, value = int(match.group(1)), match.group(2).strip().lower(), match.group(3).strip()
+        key, sep, value = rest[1:].partition(":")
+        if not sep or not key.strip():
+            continue
+        index, key, value = int(number), key.strip().lower(), value.strip()
         gpu = by_index.setdefault(index, Gpu(vendor="amd", index=index, source="rocm-smi --showproductname"))
         if key == "card series" and value:
             gpu.name = value
-        elif key == "gfx version" and _GFX.match(value):
-            gpu.arch = _GFX.match(value).group(0)
+        elif key == "gfx version" and (gfx := _GFX.match(value)):
+            gpu.arch = gfx.group(0)
     return [by_index[i] for i in sorted(by_index)]
 
 
@@ -148,7 +154,7 @@ def parse_visible_devices(value: str | None) -> set[int] | None:
     if value is None:
         return None
     parts = [p.strip() for p in value.split(",") if p.strip()]
-    if not all(p.isdigit() for p in parts):
+    if not all(re.fullmatch(r"[0-9]{1,9}", p) for p in parts):
         return None
     return {int(p) for p in parts}
 
@@ -188,7 +194,7 @@ def probe(ctx: ProbeContext) -> RocmFacts:
     failure = None
     rocminfo = _find_tool(ctx, root, "rocminfo")
     if rocminfo:
-        result = door.run([rocminfo], ctx.timeout)
+        result = ctx.run([rocminfo])
         agents = parse_rocminfo(result.stdout) if result.succeeded else []
         facts.gpus = gpus_from_rocminfo(agents)
         facts.attempts.append(attempt_from("rocminfo", result, f"{len(facts.gpus)} GPU agent(s)"))
@@ -200,13 +206,13 @@ def probe(ctx: ProbeContext) -> RocmFacts:
     if not facts.gpus:
         amd_smi = _find_tool(ctx, root, "amd-smi")
         if amd_smi:
-            result = door.run([amd_smi, "static", "--asic", "--json"], ctx.timeout)
+            result = ctx.run([amd_smi, "static", "--asic", "--json"])
             facts.gpus = parse_amd_smi_asic_json(result.stdout) if result.succeeded else []
             facts.attempts.append(attempt_from("amd-smi static --asic --json", result, f"{len(facts.gpus)} GPU(s)"))
     if not facts.gpus:
         rocm_smi = _find_tool(ctx, root, "rocm-smi")
         if rocm_smi:
-            result = door.run([rocm_smi, "--showproductname"], ctx.timeout)
+            result = ctx.run([rocm_smi, "--showproductname"])
             facts.gpus = parse_rocm_smi_product(result.stdout) if result.succeeded else []
             facts.attempts.append(attempt_from("rocm-smi --showproductname", result, f"{len(facts.gpus)} GPU(s)"))
 

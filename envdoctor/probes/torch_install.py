@@ -11,8 +11,7 @@ import ast
 import posixpath
 import re
 
-from packaging.version import InvalidVersion, Version
-
+from envdoctor import compat
 from envdoctor.facts import Attempt, Distribution, TorchFacts
 from envdoctor.probes import ProbeContext
 
@@ -28,9 +27,10 @@ COMPANIONS = (
 #: nvidia-* distributions that are not CUDA libraries torch loads (the NVML binding envdoctor uses).
 NOT_CUDA_LIBRARIES = frozenset({"nvidia-ml-py", "nvidia-ml-py3"})
 
-# `name = value` or `name: Optional[str] = value`, one assignment per line.
-_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+?)\s*$")
-_CONDA_TORCH_RECORD = re.compile(r"^pytorch-\d")
+# `name = value` or `name: Optional[str] = value`, one assignment per line; the value is stripped
+# afterwards (a lazy group before trailing blanks backtracks quadratically on a long line).
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=]*)?=(.*)")
+_CONDA_TORCH_RECORD = re.compile(r"^pytorch-[0-9]")
 
 
 def parse_torch_version_py(text: str | None) -> dict | None:
@@ -40,13 +40,13 @@ def parse_torch_version_py(text: str | None) -> dict | None:
     """
     values: dict = {}
     for line in (text or "").splitlines():
-        match = _ASSIGNMENT.match(line)
-        if not match:
+        match = _ASSIGNMENT.fullmatch(line)
+        if not match or not match.group(2).strip():
             continue
-        name, raw = match.groups()
+        name, raw = match.group(1), match.group(2).strip()
         try:
             value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             continue
         if value is None or isinstance(value, (str, bool)):
             values[name] = value
@@ -59,11 +59,11 @@ def local_tag(version: str | None) -> str | None:
     """The local version label: ``2.5.1+cu124`` -> ``cu124``, ``2.5.1`` -> None."""
     if not version:
         return None
-    try:
-        return Version(version).local
-    except InvalidVersion:
-        _, plus, local = version.partition("+")
-        return local or None if plus else None
+    parsed = compat.parse_version(version)
+    if parsed is not None:
+        return parsed.local
+    _, plus, local = version.partition("+")
+    return local or None if plus else None
 
 
 def _distribution(entry: dict) -> Distribution:
@@ -81,7 +81,7 @@ def _first_of_each(entries: list[dict], wanted) -> list[Distribution]:
     seen: dict[str, Distribution] = {}
     for entry in entries:
         name = entry.get("name")
-        if wanted(name) and name not in seen:
+        if isinstance(name, str) and wanted(name) and name not in seen:
             seen[name] = _distribution(entry)
     return list(seen.values())
 

@@ -62,20 +62,45 @@ def parse_sysfs_hex(text: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+_SYCL_LEVEL_ZERO_GPU = re.compile(r"\[(?:ext_oneapi_)?level_zero:gpu[^\]]*\](?:\[[^\]]*\])?")
+_DOTTED_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+
+
+def _without_trailing_version(text: str) -> str:
+    """``Intel(R) Arc(TM) A770 Graphics 1.3 [1.3.28454]`` -> ``Intel(R) Arc(TM) A770 Graphics``."""
+    body = text.rstrip()
+    opening = body.rfind("[")
+    if not body.endswith("]") or opening < 0:
+        return text.strip()
+    head = body[:opening].rstrip().rsplit(None, 1)
+    if len(head) == 2 and _DOTTED_VERSION.fullmatch(head[1]):
+        return head[0].strip()
+    return text.strip()
+
+
 def parse_sycl_ls(text: str | None) -> list[str]:
     """Level Zero GPU names from ``sycl-ls``.
 
     Older releases print ``[ext_oneapi_level_zero:gpu:0] Intel(R) Level-Zero, Intel(R) Arc(TM) A770
     Graphics 1.3 [1.3.28454]``, newer ones ``[level_zero:gpu][level_zero:0] Intel(R) Level-Zero, ...``.
+    Lines are split by hand rather than by one regex, which backtracked quadratically on long blanks.
     """
     names = []
     for line in (text or "").splitlines():
-        match = re.match(r"\s*(?:\S+\s+)?\[(?:ext_oneapi_)?level_zero:gpu[^\]]*\](?:\[[^\]]*\])?\s*([^,]*),\s*(.+)$", line)
+        line = line.strip()
+        if not line.startswith("["):  # one leading word (a bullet or a number) may come first
+            parts = line.split(None, 1)
+            line = parts[1] if len(parts) == 2 else ""
+        match = _SYCL_LEVEL_ZERO_GPU.match(line)
         if not match:
             continue
-        rest = re.sub(r"\s+\d+(?:\.\d+)+\s*\[[^\]]*\]\s*$", "", match.group(2)).strip()
-        if rest:
-            names.append(rest)
+        _platform, comma, rest = line[match.end():].partition(",")
+        rest = rest.strip()
+        if not comma or not rest:
+            continue
+        name = _without_trailing_version(rest)
+        if name:
+            names.append(name)
     return names
 
 
@@ -83,9 +108,14 @@ def parse_xpu_smi_discovery(text: str | None) -> list[str]:
     """Device names from the ``xpu-smi discovery`` table (``| Device Name: Intel(R) ... |``)."""
     names = []
     for line in (text or "").splitlines():
-        match = re.search(r"Device Name:\s*(.+?)\s*\|?\s*$", line)
-        if match and match.group(1):
-            names.append(match.group(1))
+        _, label, value = line.partition("Device Name:")
+        if not label:
+            continue
+        value = value.strip()
+        if value.endswith("|"):
+            value = value[:-1].rstrip()
+        if value:
+            names.append(value)
     return names
 
 
@@ -93,7 +123,7 @@ def _cards(ctx: ProbeContext) -> list[tuple[str, PciDevice]]:
     door = ctx.door
     found = []
     for entry in door.listdir(DRM_CLASS) or []:
-        if not re.fullmatch(r"card\d+", entry):
+        if not re.fullmatch(r"card[0-9]+", entry):
             continue
         base = f"{DRM_CLASS}/{entry}/device"
         device = parse_drm_uevent(door.read_text(f"{base}/uevent"))
@@ -112,11 +142,11 @@ def _tool_names(ctx: ProbeContext, facts: XpuFacts) -> list[str]:
         "xpu-smi discovery": (ctx.door.which("xpu-smi"), ["discovery"], parse_xpu_smi_discovery),
         "sycl-ls": (ctx.door.which("sycl-ls"), [], parse_sycl_ls),
     }
-    runnable = {label: spec for label, spec in commands.items() if spec[0]}
+    runnable = {label: (path, args, parse) for label, (path, args, parse) in commands.items() if path}
     if not runnable:
         return []
     with ThreadPoolExecutor(max_workers=len(runnable), thread_name_prefix="envdoctor-xpu") as pool:
-        futures = {label: pool.submit(ctx.door.run, [path, *args], ctx.timeout) for label, (path, args, _) in runnable.items()}
+        futures = {label: pool.submit(ctx.run, [path, *args]) for label, (path, args, _) in runnable.items()}
         answers = {label: future.result() for label, future in futures.items()}
     for label, result in answers.items():
         names = runnable[label][2](result.stdout) if result.succeeded else []
