@@ -11,6 +11,7 @@ its budget on top.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -59,7 +60,7 @@ def main() -> None:
     bare_median, full_median = statistics.median(bare), statistics.median(full)
     overhead = bare_median - floor
     print(f"{platform.machine()} · {platform.system()} · Python {platform.python_version()} · "
-          f"{platform.processor() or 'cpu'} · median of {args.runs} runs\n")
+          f"{os.cpu_count()} CPUs · median of {args.runs} runs\n")
     print("| what | median (s) | beyond import torch (s) |")
     print("|---|---:|---:|")
     print(f'| `python -c "import torch"` | {floor:.3f} | 0 |')

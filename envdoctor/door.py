@@ -5,17 +5,36 @@ file, list a directory, test a path, read the environment, find an executable, a
 platform facts. :class:`LiveDoor` is the real machine, :class:`RecordedDoor` replays a machine
 folder (tests, bug reports) and :class:`RecordingDoor` wraps a live door and writes such a folder.
 
+Children never outlive the call that started them. Each runs in its own session (process group);
+its output is read with one deadline and kept up to a byte limit (``CommandResult.truncated`` says
+when more came). Reading stops at the child's own exit, after a short grace, even when a grandchild
+still holds the pipes. Then whatever it left behind is killed: its process group, every descendant
+seen while it ran (psutil, polled with a growing interval) and, on Linux, any process still holding
+one of its pipes (found through ``/proc/*/fd``: a grandchild that called setsid). A timeout or a
+KeyboardInterrupt ends the whole tree the same way (SIGTERM, then SIGKILL). The process group is
+signalled before the child is reaped, so its id cannot have been reused.
+
 Machine folder layout (``machine.json`` plus ``files/``)::
 
     machine.json  {"format": "envdoctor.machine/1", "platform": {...}, "env": {...},
                    "which": {"nvidia-smi": "/usr/bin/nvidia-smi"},
                    "commands": [{"argv": [...], "status": "ok", "returncode": 0,
                                  "stdout": "..." | "stdout_file": "commands/x.txt",
-                                 "stderr": "..." | "stderr_file": "...", "duration_s": 0.05}],
+                                 "stderr": "..." | "stderr_file": "...", "duration_s": 0.05,
+                                 "truncated": false}],
                    "dirs": {"/usr/local": ["cuda", "cuda-12.4"]},
                    "exists": ["/dev/dxg"],
-                   "nvml": {"status": "ok", "data": {...}} | {"status": "not_found", "error": "..."}}
-    files/        the files that were read, at their absolute path below files/ (files/proc/...)
+                   "nvml": {"status": "ok", "data": {...}} | {"status": "not_found", "error": "..."},
+                   "target_python": "/home/dev/venv/bin/python" | null,
+                   "recorded_files": ["commands/00-python.stdout", "files/proc/cpuinfo", ...]}
+    files/        the files that were read, at their absolute path below files/ (files/proc/...;
+                  a Windows path C:\\a\\b at files/C/a/b): see :func:`recorded_file_path`
+
+A folder may come from someone else, so :class:`RecordedDoor` checks all of it when it opens: every
+field's type, regular files only (no symlinks, FIFOs or devices anywhere in the folder), sizes
+bounded, every referenced file present. Anything else is a :class:`MachineFolderError` naming the
+entry. ``target_python`` is the interpreter a recording was made for (``--python``);
+``recorded_files`` lists what the recording wrote, so a later ``--force`` removes only that.
 
 A command argument that holds a script (a newline, or longer than 200 characters) is matched by its
 first line when that line is a ``# envdoctor:NAME`` marker, so fixtures stay valid when a script
@@ -25,19 +44,41 @@ changes.
 from __future__ import annotations
 
 import json
+import math
+import ntpath
 import os
 import platform
+import posixpath
+import re
+import selectors
 import shutil
 import signal
+import stat
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
+
+from envdoctor.redact import redact_data, redact_env, redact_text
 
 MACHINE_FORMAT = "envdoctor.machine/1"
-READ_LIMIT = 4 * 1024 * 1024
+READ_LIMIT = 4 * 1024 * 1024  # bytes of one file the door reads
+OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes kept of each output stream of a command
+CHANNEL_LIMIT = 8 * 1024 * 1024  # bytes kept of what a child writes to its private channel
+EXIT_GRACE = 0.5  # seconds a child's pipes may stay open after it exited (a grandchild holding them)
+KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL
+MANIFEST_LIMIT = 32 * 1024 * 1024  # machine.json
+FOLDER_FILE_LIMIT = 16 * 1024 * 1024  # any other file of a machine folder
+FOLDER_TOTAL_LIMIT = 256 * 1024 * 1024
+FOLDER_ENTRY_LIMIT = 20_000
+JSON_DEPTH_LIMIT = 64
+COMMAND_STATUSES = ("ok", "not_found", "timed_out", "error")
+NVML_STATUSES = ("ok", "not_found", "error", "timed_out")
 
 
 @dataclass(frozen=True)
@@ -51,6 +92,7 @@ class CommandResult:
     stderr: str = ""
     duration_s: float = 0.0
     error: str = ""
+    truncated: bool = False  # stdout or stderr went past the byte limit; only part of it is kept
 
     @property
     def succeeded(self) -> bool:
@@ -68,6 +110,23 @@ class CommandResult:
         if self.status == "not_found":
             return "not found"
         return self.error or "error"
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    """A command run with a private channel: its result (stdout/stderr are tails) and what it sent."""
+
+    result: CommandResult
+    channel: bytes = b""
+    channel_truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """A file's text, or None and why not ("not found", "a FIFO, not a regular file", ...)."""
+
+    text: str | None
+    problem: str = ""  # why text is None; "truncated at N bytes" when only the start was read
 
 
 @dataclass(frozen=True)
@@ -95,7 +154,7 @@ class PlatformInfo:
     cpu_count_logical: int | None = None
     cpu_count_physical: int | None = None
     memory_total_bytes: int | None = None
-    processor: str = ""
+    processor: str = ""  # Windows only: platform.processor(); elsewhere it would run `uname -p`
 
 
 class Door:
@@ -108,9 +167,24 @@ class Door:
         """Run a command whose output goes straight to the user (an installer); output is not kept."""
         raise NotImplementedError
 
+    def run_with_channel(
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+    ) -> ChannelResult:
+        """Run argv with a private pipe the child reports on; stdout and stderr are noise, kept as tails.
+
+        ``stdin_for(channel)`` gives the bytes written to the child's stdin (then closed), where
+        ``channel`` is the number the child opens the pipe's write end by: a file descriptor, or a
+        handle on Windows (``msvcrt.open_osfhandle``). Neither argv nor the environment carries it.
+        """
+        raise NotImplementedError
+
+    def read_file(self, path: str) -> FileRead:
+        """A regular file's text (undecodable bytes replaced), bounded; or None and why."""
+        raise NotImplementedError
+
     def read_text(self, path: str) -> str | None:
         """The file's text (undecodable bytes replaced), or None when it cannot be read."""
-        raise NotImplementedError
+        return self.read_file(path).text
 
     def listdir(self, path: str) -> list[str] | None:
         """Sorted entry names, or None when the directory cannot be listed."""
@@ -140,51 +214,548 @@ def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the process and anything it started (it runs in its own session)."""
+# ---------------------------------------------------------------------------- running children
+
+
+class _Sink:
+    """One output stream, bounded: its first ``limit`` bytes (or its last, with ``tail``)."""
+
+    def __init__(self, limit: int, tail: bool = False) -> None:
+        self.limit = max(0, int(limit))
+        self.tail = tail
+        self.data = bytearray()
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> None:
+        if self.tail:
+            self.data += chunk
+            if len(self.data) > self.limit:
+                self.truncated = True
+                if len(self.data) > 2 * self.limit + 65536:  # trim now and then, not on every chunk
+                    del self.data[: len(self.data) - self.limit]
+            return
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        if len(chunk) > room:
+            self.truncated = True
+
+    def value(self) -> bytes:
+        return bytes(self.data[-self.limit:] if self.tail and self.limit else self.data[: self.limit])
+
+
+def _pipe_holders(fds: Sequence[int]) -> list:
+    """Other processes holding one of these pipes open (Linux ``/proc/*/fd``): a grandchild that
+    called setsid escapes the process group, yet still holds the pipe it inherited."""
+    import psutil
+
+    if not sys.platform.startswith("linux") or not fds:
+        return []
+    links = set()
+    for fd in fds:
+        try:
+            links.add(f"pipe:[{os.fstat(fd).st_ino}]")
+        except OSError:
+            continue
+    found = []
+    me = os.getpid()
     try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+    for pid in pids:
+        if pid == me:
+            continue
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            entries = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                held = os.readlink(f"{fd_dir}/{entry}") in links
+            except OSError:
+                continue
+            if held:
+                try:
+                    found.append(psutil.Process(pid))
+                except psutil.Error:
+                    pass
+                break
+    return found
+
+
+class _Child:
+    """A running child and every process it started that was seen, so that all of them can be ended."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.seen: dict[int, Any] = {}  # pid -> psutil.Process (which refuses to signal a reused pid)
+        self.lock = threading.Lock()
+        self.reaped = False
+        self.next_look = time.monotonic() + 0.05
+        self.look_every = 0.05
+        self.readers: list[threading.Thread] = []  # Windows: the threads reading its pipes
+
+    def exited(self) -> bool:
+        """Whether the child has exited, without reaping it where the OS allows (its pid stays reserved)."""
+        if self.proc.returncode is not None:
+            return True
+        if hasattr(os, "waitid") and os.name == "posix":
+            try:
+                return os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            except ChildProcessError:
+                return True
+        return self.proc.poll() is not None
+
+    def look(self) -> None:
+        """Remember the child's current descendants (they are reparented once it exits)."""
+        import psutil
+
+        try:
+            for process in psutil.Process(self.proc.pid).children(recursive=True):
+                self.seen.setdefault(process.pid, process)
+        except psutil.Error:
+            pass
+
+    def maybe_look(self, now: float) -> None:
+        if now >= self.next_look:
+            self.look()
+            self.look_every = min(1.0, self.look_every * 2)
+            self.next_look = now + self.look_every
+
+    def signal_all(self, number: int, pipes: Sequence[int] = ()) -> None:
+        """Send a signal to the child's process group, every descendant seen and the holders of ``pipes``."""
+        import psutil
+
+        with self.lock:
+            if self.reaped:
+                return
+            if os.name == "posix":
+                try:
+                    os.killpg(self.proc.pid, number)
+                except OSError:
+                    pass
+            elif self.proc.returncode is None:
+                try:
+                    self.proc.kill()
+                except OSError:
+                    pass
+            for process in [*self.seen.values(), *_pipe_holders(pipes)]:
+                try:
+                    process.send_signal(number)
+                except (psutil.Error, OSError, ValueError):
+                    pass
+
+    def wait_exit(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        pause = 0.002
+        while not self.exited():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(0.05, pause * 2)
+        return True
+
+    def end(self, pipes: Sequence[int] = ()) -> None:
+        """Stop the child (SIGTERM, then SIGKILL) and kill what it left behind, then reap it."""
+        if not self.exited():
+            self.look()
+            self.signal_all(signal.SIGTERM)
+            self.wait_exit(KILL_GRACE)
         if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
+            self.signal_all(signal.SIGKILL, pipes)
         else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError, OSError):
-        pass
+            self.signal_all(signal.SIGTERM, pipes)  # psutil's SIGTERM on Windows is TerminateProcess
+        self.reap()
+
+    def reap(self) -> None:
+        with self.lock:
+            try:
+                self.proc.wait(timeout=KILL_GRACE + 1.0)
+            except subprocess.TimeoutExpired:  # unkillable (stuck in the kernel): leave it to init
+                pass
+            self.reaped = True
 
 
-def run_command(argv: Sequence[str], timeout: float, capture: bool = True) -> CommandResult:
+_RUNNING: set[_Child] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_all_commands() -> None:
+    """Kill every command the door is running in any thread, with what it started.
+
+    For a KeyboardInterrupt in the main thread while probe threads wait on their commands: each of
+    those calls then returns at once instead of at its timeout.
+    """
+    with _RUNNING_LOCK:
+        children = list(_RUNNING)
+    for child in children:
+        child.look()
+        child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+
+
+def _read_ready(fd: int, sink: _Sink) -> bool:
+    """Read what is there; False at end of file."""
+    try:
+        chunk = os.read(fd, 65536)
+    except (BlockingIOError, InterruptedError):
+        return True
+    except OSError:
+        return False
+    if not chunk:
+        return False
+    sink.add(chunk)
+    return True
+
+
+def _drain(sinks: Mapping[int, _Sink]) -> None:
+    """What is still buffered in the pipes once every writer is gone (never blocks)."""
+    for fd, sink in sinks.items():
+        for _ in range(64):
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            sink.add(chunk)
+
+
+def _pump_select(child: _Child, sinks: Mapping[int, _Sink], deadline: float) -> tuple[bool, set[int]]:
+    """Read the pipes until the child exits (plus EXIT_GRACE) or the deadline; (exited, pipes still open)."""
+    selector = selectors.DefaultSelector()
+    pidfd = None
+    open_fds = set(sinks)
+    try:
+        for fd in sinks:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        if hasattr(os, "pidfd_open"):
+            try:
+                pidfd = os.pidfd_open(child.proc.pid)
+                selector.register(pidfd, selectors.EVENT_READ)
+            except OSError:
+                pidfd = None
+        exited_at = None
+        pause = 0.002
+        while True:
+            now = time.monotonic()
+            if exited_at is None and child.exited():
+                exited_at = now
+            if exited_at is not None and (not open_fds or now >= exited_at + EXIT_GRACE):
+                return True, open_fds
+            if now >= deadline:
+                return exited_at is not None, open_fds
+            until = deadline if exited_at is None else min(deadline, exited_at + EXIT_GRACE)
+            if exited_at is None:
+                child.maybe_look(now)
+                until = min(until, child.next_look)
+                if pidfd is None:  # no exit notification: poll, more slowly as time goes on
+                    until = min(until, now + pause)
+                    pause = min(0.05, pause * 2)
+            for key, _ in selector.select(max(0.0, until - now)):
+                if key.fd == pidfd:
+                    selector.unregister(pidfd)
+                elif not _read_ready(key.fd, sinks[key.fd]):
+                    selector.unregister(key.fd)
+                    open_fds.discard(key.fd)
+    finally:
+        selector.close()
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _pump_threads(child: _Child, sinks: Mapping[int, _Sink], deadline: float) -> tuple[bool, set[int]]:
+    """Windows: pipes cannot be selected there, so a thread reads each one."""
+
+    def read_all(fd: int, sink: _Sink) -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            sink.add(chunk)
+
+    readers = {fd: threading.Thread(target=read_all, args=(fd, sink), daemon=True) for fd, sink in sinks.items()}
+    child.readers = list(readers.values())
+    for reader in child.readers:
+        reader.start()
+    while not child.exited():
+        now = time.monotonic()
+        if now >= deadline:
+            return False, {fd for fd, reader in readers.items() if reader.is_alive()}
+        child.maybe_look(now)
+        try:
+            child.proc.wait(timeout=max(0.0, min(deadline, child.next_look) - now))
+        except subprocess.TimeoutExpired:
+            pass
+    grace_end = time.monotonic() + EXIT_GRACE
+    for reader in readers.values():
+        reader.join(max(0.0, grace_end - time.monotonic()))
+    return True, {fd for fd, reader in readers.items() if reader.is_alive()}
+
+
+def _valid_timeout(timeout: Any) -> bool:
+    return isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and math.isfinite(timeout) and timeout > 0
+
+
+def _run(
+    argv: tuple[str, ...],
+    timeout: float,
+    *,
+    capture: bool = True,
+    limit: int = OUTPUT_LIMIT,
+    tail: bool = False,
+    stdin_for: Callable[[int], bytes] | None = None,
+    channel_limit: int = CHANNEL_LIMIT,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ChannelResult:
+    """Start argv and see it through: bounded output, one deadline, nothing left running.
+
+    With ``stdin_for`` the child also gets a private channel (see :meth:`Door.run_with_channel`).
+    """
+    start = time.monotonic()
+    if not _valid_timeout(timeout):
+        return ChannelResult(CommandResult(argv, "error", error=f"invalid timeout {timeout!r}: "
+                                                                "it must be a finite number of seconds above 0"))
+    deadline = start + timeout
+    kwargs: dict[str, Any] = {"cwd": cwd, "env": None if env is None else dict(env), "stdin": subprocess.DEVNULL}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    else:
+        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    to_close: list[int] = []
+    channel_read = None
+    try:
+        if stdin_for is not None:
+            channel_read, channel_write = os.pipe()
+            to_close += [channel_read, channel_write]
+            token = channel_write
+            if sys.platform != "win32":
+                kwargs["pass_fds"] = (channel_write,)
+            else:
+                import msvcrt
+
+                token = msvcrt.get_osfhandle(channel_write)
+                os.set_handle_inheritable(token, True)
+                info = subprocess.STARTUPINFO()
+                info.lpAttributeList = {"handle_list": [token]}
+                kwargs["startupinfo"] = info
+            message = stdin_for(token)
+            if len(message) > 4096:  # written before the child starts, so it must fit in the pipe
+                raise ValueError("the stdin message is over 4096 bytes")
+            stdin_read, stdin_write = os.pipe()
+            to_close += [stdin_read, stdin_write]
+            os.write(stdin_write, message)
+            os.close(stdin_write)
+            to_close.remove(stdin_write)
+            kwargs["stdin"] = stdin_read
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE if capture else 2,
+                stderr=subprocess.PIPE if capture else None,
+                **kwargs,
+            )
+        except FileNotFoundError:
+            return ChannelResult(CommandResult(argv, "not_found", duration_s=time.monotonic() - start))
+        except (OSError, ValueError) as exc:
+            return ChannelResult(CommandResult(argv, "error", duration_s=time.monotonic() - start, error=str(exc)))
+        for fd in list(to_close):
+            if fd != channel_read:
+                os.close(fd)
+                to_close.remove(fd)
+        child = _Child(proc)
+        with _RUNNING_LOCK:
+            _RUNNING.add(child)
+        out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit)
+        sinks: dict[int, _Sink] = {}
+        if capture and proc.stdout is not None and proc.stderr is not None:
+            sinks[proc.stdout.fileno()] = out
+            sinks[proc.stderr.fileno()] = err
+        if channel_read is not None:
+            sinks[channel_read] = sent
+        try:
+            pump = _pump_select if os.name == "posix" else _pump_threads
+            exited, still_open = pump(child, sinks, deadline)
+            child.end(sorted(still_open))
+            if os.name == "posix":
+                _drain(sinks)
+            for reader in child.readers:  # their writers are gone: each ends at end of file
+                reader.join(KILL_GRACE)
+        except BaseException:  # KeyboardInterrupt included: nothing keeps running after envdoctor
+            child.end(list(sinks))
+            raise
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(child)
+            for handle in (proc.stdout, proc.stderr):
+                if handle is not None:
+                    handle.close()
+    finally:
+        for fd in to_close:
+            os.close(fd)
+    result = CommandResult(
+        argv,
+        "ok" if exited else "timed_out",
+        proc.returncode if exited else None,
+        _decode(out.value()),
+        _decode(err.value()),
+        time.monotonic() - start,
+        truncated=out.truncated or err.truncated,
+    )
+    return ChannelResult(result, sent.value(), sent.truncated)
+
+
+def run_command(argv: Sequence[str], timeout: float, capture: bool = True, *, limit: int = OUTPUT_LIMIT) -> CommandResult:
     """Run argv (never through a shell) and always come back within about ``timeout`` seconds.
 
-    With ``capture=False`` the child writes to envdoctor's stderr as it goes (stdout stays free
-    for a JSON document).
+    At most ``limit`` bytes of each stream are kept (the start; ``truncated`` says more came). With
+    ``capture=False`` the child writes to envdoctor's stderr as it goes (stdout stays free for a
+    JSON document). On a timeout, the output read so far is kept.
+    """
+    return _run(tuple(str(a) for a in argv), timeout, capture=capture, limit=limit).result
+
+
+def run_with_channel(
+    argv: Sequence[str],
+    timeout: float,
+    stdin_for: Callable[[int], bytes],
+    *,
+    limit: int = 64 * 1024,
+    channel_limit: int = CHANNEL_LIMIT,
+) -> ChannelResult:
+    """Run argv with a private pipe (see :meth:`Door.run_with_channel`) in a fresh, empty directory.
+
+    The child's working directory is a new temporary folder, so nothing there can shadow an import;
+    relative entries of PYTHONPATH and a relative argv[0] are made absolute first, so the child still
+    finds what it would from here. stdout and stderr keep their last ``limit`` bytes.
     """
     argv = tuple(str(a) for a in argv)
-    start = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE if capture else 2,
-            stderr=subprocess.PIPE if capture else None,
-            start_new_session=(os.name == "posix"),
+    if argv and not os.path.isabs(argv[0]) and (os.sep in argv[0] or (os.altsep or os.sep) in argv[0]):
+        argv = (os.path.abspath(argv[0]), *argv[1:])
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(entry) if entry and not os.path.isabs(entry) else entry
+            for entry in env["PYTHONPATH"].split(os.pathsep)
         )
+    folder = tempfile.mkdtemp(prefix="envdoctor-")
+    try:
+        return _run(argv, timeout, limit=limit, tail=True, stdin_for=stdin_for, channel_limit=channel_limit,
+                    cwd=folder, env=env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- reading files
+
+
+class UserFileError(ValueError):
+    """A file given on the command line that cannot be used; the message names it and says why."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _read_regular(path: str, limit: int, *, follow: bool) -> tuple[bytes | None, str, bool]:
+    """(bytes, problem, truncated): a regular file's first ``limit`` bytes, never blocking on a FIFO.
+
+    ``follow=False`` refuses a symlink as the last component. The size is checked on the open file,
+    so a file swapped for a FIFO or device between checks is still refused.
+    """
+    flags = _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not follow and stat.S_ISLNK(os.lstat(path).st_mode):
+            return None, "a symbolic link, not a regular file", False
+        fd = os.open(path, flags)
     except FileNotFoundError:
-        return CommandResult(argv, "not_found", duration_s=time.monotonic() - start)
-    except OSError as exc:
-        return CommandResult(argv, "error", duration_s=time.monotonic() - start, error=str(exc))
+        return None, "no such file", False
+    except IsADirectoryError:
+        return None, "a directory, not a regular file", False
+    except PermissionError:
+        return None, "permission denied", False
+    except (OSError, ValueError) as exc:
+        return None, f"cannot open ({getattr(exc, 'strerror', None) or exc})", False
     try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        try:
-            out, err = proc.communicate(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            out, err = b"", b""
-        return CommandResult(
-            argv, "timed_out", None, _decode(out), _decode(err), time.monotonic() - start
-        )
-    return CommandResult(
-        argv, "ok", proc.returncode, _decode(out), _decode(err), time.monotonic() - start
-    )
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None, f"{_kind(mode)}, not a regular file", False
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1024 * 1024, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            return data[:limit], f"truncated at {limit} bytes", True
+        return data, "", False
+    except OSError as exc:
+        return None, f"cannot read ({exc.strerror or exc})", False
+    finally:
+        os.close(fd)
+
+
+def read_user_file(path: str, limit: int) -> str:
+    """The text of a file the user named (a report, an overlay), which may come from someone else.
+
+    Raises :class:`UserFileError` naming the path when it is missing, a symlink, not a regular file
+    (FIFO, device, directory), larger than ``limit`` bytes or not UTF-8. Never blocks on a FIFO.
+    """
+    data, problem, truncated = _read_regular(str(path), limit, follow=False)
+    if truncated:
+        raise UserFileError(f"{path}: larger than {limit} bytes")
+    if data is None:
+        raise UserFileError(f"{path}: {problem}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_json_text(text: str, max_depth: int = JSON_DEPTH_LIMIT) -> Any:
+    """JSON from someone else: raises ValueError for bad syntax, NaN/Infinity, numbers that overflow
+    to infinity, and nesting deeper than ``max_depth`` (the code reading it afterwards recurses)."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    def finite(text_value: str) -> float:
+        value = float(text_value)
+        if not math.isfinite(value):
+            raise ValueError(f"{text_value} is out of range")
+        return value
+
+    try:
+        data = json.loads(text, parse_constant=constant, parse_float=finite)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise ValueError(f"nested deeper than {max_depth} levels")
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return data
+
+
+# ---------------------------------------------------------------------------- the live machine
 
 
 def _nvml_query() -> dict:
@@ -205,14 +776,14 @@ def _nvml_query() -> dict:
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             device: dict[str, Any] = {"index": index, "name": text(pynvml.nvmlDeviceGetName(handle))}
             for key, call in (
-                ("uuid", lambda: text(pynvml.nvmlDeviceGetUUID(handle))),
-                ("memory_total_bytes", lambda: int(pynvml.nvmlDeviceGetMemoryInfo(handle).total)),
-                ("compute_capability", lambda: list(pynvml.nvmlDeviceGetCudaComputeCapability(handle))),
-                ("mig_mode", lambda: list(pynvml.nvmlDeviceGetMigMode(handle))),
-                ("pci_bus_id", lambda: text(pynvml.nvmlDeviceGetPciInfo(handle).busId)),
+                ("uuid", lambda h: text(pynvml.nvmlDeviceGetUUID(h))),
+                ("memory_total_bytes", lambda h: int(pynvml.nvmlDeviceGetMemoryInfo(h).total)),
+                ("compute_capability", lambda h: list(pynvml.nvmlDeviceGetCudaComputeCapability(h))),
+                ("mig_mode", lambda h: list(pynvml.nvmlDeviceGetMigMode(h))),
+                ("pci_bus_id", lambda h: text(pynvml.nvmlDeviceGetPciInfo(h).busId)),
             ):
                 try:
-                    device[key] = call()
+                    device[key] = call(handle)
                 except pynvml.NVMLError as exc:
                     device[key] = None
                     device.setdefault("errors", {})[key] = str(exc)
@@ -257,12 +828,16 @@ class LiveDoor(Door):
     def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
         return run_command(argv, timeout, capture=False)
 
-    def read_text(self, path: str) -> str | None:
-        try:
-            with open(path, "rb") as handle:
-                return _decode(handle.read(READ_LIMIT))
-        except (OSError, ValueError):
-            return None
+    def run_with_channel(
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+    ) -> ChannelResult:
+        return run_with_channel(argv, timeout, stdin_for)
+
+    def read_file(self, path: str) -> FileRead:
+        # Symlinks are followed: this is the machine's own tree (/etc/os-release is one on Debian,
+        # Ubuntu and Fedora). FIFOs and devices are refused: reading one would hang or never end.
+        data, problem, _ = _read_regular(path, READ_LIMIT, follow=True)
+        return FileRead(None if data is None else _decode(data), problem)
 
     def listdir(self, path: str) -> list[str] | None:
         try:
@@ -271,7 +846,10 @@ class LiveDoor(Door):
             return None
 
     def exists(self, path: str) -> bool:
-        return os.path.lexists(path)
+        try:
+            return os.path.lexists(path)
+        except ValueError:
+            return False
 
     def env(self) -> Mapping[str, str]:
         return dict(os.environ)
@@ -285,8 +863,6 @@ class LiveDoor(Door):
         return self._platform
 
     def python_executable(self) -> str:
-        import sys
-
         return sys.executable
 
     def nvml(self, timeout: float) -> NvmlResult:
@@ -322,8 +898,8 @@ def _nvml_cannot_load(door: Door) -> str:
 
 
 def _live_platform() -> PlatformInfo:
-    import sys
-
+    """Platform facts without starting a process: ``platform.uname().processor`` runs ``uname -p``
+    (no timeout) on POSIX, so os.uname() is used there and the processor is read on Windows only."""
     import psutil
 
     glibc = ""
@@ -332,20 +908,24 @@ def _live_platform() -> PlatformInfo:
             glibc = (os.confstr("CS_GNU_LIBC_VERSION") or "").replace("glibc", "").strip()
         except (OSError, ValueError):
             glibc = ""
-    win_ver, win_edition = "", ""
+    win_ver, win_edition, processor = "", "", ""
     if sys.platform == "win32":
+        system, release, version, machine = platform.system(), platform.release(), platform.version(), platform.machine()
         win_ver = platform.win32_ver()[1]
         win_edition = platform.win32_edition() or ""
+        processor = platform.processor()
+    else:
+        uname = os.uname()
+        system, release, version, machine = uname.sysname, uname.release, uname.version, uname.machine
     try:
         memory = int(psutil.virtual_memory().total)
     except Exception:
         memory = None
-    uname = platform.uname()
     return PlatformInfo(
-        system=uname.system,
-        machine=uname.machine,
-        release=uname.release,
-        version=uname.version,
+        system=system,
+        machine=machine,
+        release=release,
+        version=version,
         python_executable=sys.executable,
         mac_ver=platform.mac_ver()[0] if sys.platform == "darwin" else "",
         win_ver=win_ver,
@@ -354,7 +934,7 @@ def _live_platform() -> PlatformInfo:
         cpu_count_logical=psutil.cpu_count(logical=True),
         cpu_count_physical=psutil.cpu_count(logical=False),
         memory_total_bytes=memory,
-        processor=uname.processor,
+        processor=processor,
     )
 
 
@@ -371,47 +951,275 @@ def command_key(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(key)
 
 
+_DRIVE = re.compile(r"^([A-Za-z]):[\\/]")
+
+
+def recorded_file_path(path: str) -> str:
+    """Where a file read at ``path`` is kept below ``files/``: a relative POSIX path that stays inside.
+
+    The path is normalised as an absolute path first, so ``/../../x`` is ``x``; a Windows drive path
+    ``C:\\a\\b`` is ``C/a/b`` and a UNC path ``\\\\srv\\share\\x`` is ``UNC/srv/share/x``. "" for a root.
+    """
+    path = str(path)
+    drive = _DRIVE.match(path)
+    if drive or path.startswith("\\\\"):
+        normal = ntpath.normpath(path)
+        head = [drive.group(1)] if drive else ["UNC"]
+        parts = head + re.split(r"[\\/]+", normal[2:])
+    else:
+        parts = posixpath.normpath("/" + path).split("/")
+    return "/".join(part for part in parts if part not in ("", ".", ".."))
+
+
+# ---------------------------------------------------------------------------- machine folders
+
+
 class MachineFolderError(ValueError):
     """A machine folder that cannot be read; the message names the file and what is wrong."""
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _safe_relative(name: Any) -> bool:
+    """A path inside a folder: relative, POSIX separators, no '..' and no empty parts."""
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name or _DRIVE.match(name):
+        return False
+    parts = name.split("/")
+    return not name.startswith("/") and all(part not in ("", ".", "..") for part in parts)
+
+
+class _Manifest:
+    """Type checks for machine.json; each failure names the field."""
+
+    TOP = {"format", "platform", "env", "which", "commands", "dirs", "exists", "nvml", "target_python",
+           "recorded_files"}
+    COMMAND = {"argv", "status", "returncode", "stdout", "stderr", "stdout_file", "stderr_file", "duration_s",
+               "error", "truncated"}
+    NVML_DEVICE = {"index", "name", "uuid", "memory_total_bytes", "compute_capability", "mig_mode",
+                   "pci_bus_id", "errors"}
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, field_name: str, problem: str) -> MachineFolderError:
+        return MachineFolderError(f"{self.where}: {field_name}: {problem}")
+
+    def keys(self, value: dict, allowed: set, field_name: str) -> None:
+        unknown = sorted(str(key) for key in value if key not in allowed)
+        if unknown:
+            raise self.fail(field_name, f"unknown key(s) {', '.join(unknown[:5])}")
+
+    def mapping(self, value: Any, field_name: str, item: Callable[[Any], bool], what: str) -> dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) and item(v) for k, v in value.items()):
+            raise self.fail(field_name, f"must be an object of string -> {what}")
+        return value
+
+    def strings(self, value: Any, field_name: str) -> list:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(field_name, "must be a list of strings")
+        return value
+
+    def check(self, data: Any) -> dict:
+        if not isinstance(data, dict) or data.get("format") != MACHINE_FORMAT:
+            raise MachineFolderError(f"{self.where}: 'format' must be {MACHINE_FORMAT!r}")
+        self.keys(data, self.TOP, "top level")
+        self.platform(data.get("platform"))
+        self.mapping(data.get("env", {}), "env", lambda v: isinstance(v, str), "string")
+        self.mapping(data.get("which", {}), "which", lambda v: isinstance(v, str), "string")
+        self.mapping(data.get("dirs", {}), "dirs",
+                     lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "list of strings")
+        self.strings(data.get("exists", []), "exists")
+        self.strings(data.get("recorded_files", []), "recorded_files")
+        target = data.get("target_python")
+        if target is not None and not (isinstance(target, str) and target):
+            raise self.fail("target_python", "must be a non-empty string or null")
+        commands = data.get("commands", [])
+        if not isinstance(commands, list):
+            raise self.fail("commands", "must be a list")
+        for number, entry in enumerate(commands):
+            self.command(entry, f"commands[{number}]")
+        self.nvml(data.get("nvml", {"status": "not_found", "error": "not recorded"}))
+        return data
+
+    def platform(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise MachineFolderError(f"{self.where}: bad 'platform': must be an object")
+        known = {item.name: item for item in fields(PlatformInfo)}
+        unknown = sorted(str(key) for key in value if key not in known)
+        if unknown:
+            raise MachineFolderError(f"{self.where}: bad 'platform': unknown key(s) {', '.join(unknown[:5])}")
+        for name, item in known.items():
+            if name not in value:
+                if name in ("system", "machine"):
+                    raise MachineFolderError(f"{self.where}: bad 'platform': {name!r} is required")
+                continue
+            wanted_str = item.type == "str"
+            ok = isinstance(value[name], str) if wanted_str else (value[name] is None or _is_int(value[name]))
+            if not ok:
+                raise MachineFolderError(f"{self.where}: bad 'platform': {name!r} must be "
+                                         f"{'a string' if wanted_str else 'an integer or null'}")
+
+    def command(self, entry: Any, name: str) -> None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("argv"), list) or not entry["argv"]:
+            raise MachineFolderError(f"{self.where}: {name} needs an 'argv' list")
+        self.keys(entry, self.COMMAND, name)
+        self.strings(entry["argv"], f"{name}.argv")
+        if entry.get("status", "ok") not in COMMAND_STATUSES:
+            raise self.fail(f"{name}.status", f"must be one of {', '.join(COMMAND_STATUSES)}")
+        if "returncode" in entry and entry["returncode"] is not None and not _is_int(entry["returncode"]):
+            raise self.fail(f"{name}.returncode", "must be an integer or null")
+        for key in ("stdout", "stderr", "error"):
+            if key in entry and not isinstance(entry[key], str):
+                raise self.fail(f"{name}.{key}", "must be a string")
+        for key in ("stdout", "stderr"):
+            if f"{key}_file" in entry:
+                if key in entry:
+                    raise self.fail(name, f"has both {key!r} and {key + '_file'!r}")
+                if not _safe_relative(entry[f"{key}_file"]):
+                    raise self.fail(f"{name}.{key}_file", f"{entry[key + '_file']!r} is not a relative path "
+                                                          "inside the folder")
+        duration = entry.get("duration_s", 0.0)
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
+            raise self.fail(f"{name}.duration_s", "must be a finite number of seconds >= 0")
+        if not isinstance(entry.get("truncated", False), bool):
+            raise self.fail(f"{name}.truncated", "must be true or false")
+
+    def nvml(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise self.fail("nvml", "must be an object")
+        self.keys(value, {"status", "data", "error"}, "nvml")
+        if value.get("status") not in NVML_STATUSES:
+            raise self.fail("nvml.status", f"must be one of {', '.join(NVML_STATUSES)}")
+        if not isinstance(value.get("error", ""), str):
+            raise self.fail("nvml.error", "must be a string")
+        data = value.get("data")
+        if data is None:
+            return
+        if not isinstance(data, dict):
+            raise self.fail("nvml.data", "must be an object or null")
+        self.keys(data, {"driver_version", "cuda_driver_version", "devices"}, "nvml.data")
+        if not isinstance(data.get("driver_version", ""), str):
+            raise self.fail("nvml.data.driver_version", "must be a string")
+        cuda = data.get("cuda_driver_version")
+        if cuda is not None and not _is_int(cuda):
+            raise self.fail("nvml.data.cuda_driver_version", "must be an integer or null")
+        devices = data.get("devices", [])
+        if not isinstance(devices, list):
+            raise self.fail("nvml.data.devices", "must be a list")
+        for number, device in enumerate(devices):
+            name = f"nvml.data.devices[{number}]"
+            if not isinstance(device, dict):
+                raise self.fail(name, "must be an object")
+            self.keys(device, self.NVML_DEVICE, name)
+            if not _is_int(device.get("index")):
+                raise self.fail(f"{name}.index", "must be an integer")
+            if not isinstance(device.get("name"), str):
+                raise self.fail(f"{name}.name", "must be a string")
+            for key in ("uuid", "pci_bus_id"):
+                if device.get(key) is not None and not isinstance(device[key], str):
+                    raise self.fail(f"{name}.{key}", "must be a string or null")
+            if device.get("memory_total_bytes") is not None and not _is_int(device["memory_total_bytes"]):
+                raise self.fail(f"{name}.memory_total_bytes", "must be an integer or null")
+            for key in ("compute_capability", "mig_mode"):
+                pair = device.get(key)
+                if pair is not None and not (isinstance(pair, list) and len(pair) == 2 and all(map(_is_int, pair))):
+                    raise self.fail(f"{name}.{key}", "must be a list of two integers or null")
+            self.mapping(device.get("errors", {}), f"{name}.errors", lambda v: isinstance(v, str), "string")
+
+
+def _folder_tree(root: Path) -> dict[str, int]:
+    """Every regular file below ``root`` (relative POSIX path -> size); anything else is an error."""
+    files: dict[str, int] = {}
+    pending = [("", str(root))]
+    count = 0
+    total = 0
+    while pending:
+        relative, path = pending.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError as exc:
+            raise MachineFolderError(f"{path}: cannot list ({exc.strerror or exc})")
+        for entry in entries:
+            count += 1
+            name = f"{relative}{entry.name}"
+            if count > FOLDER_ENTRY_LIMIT:
+                raise MachineFolderError(f"{root}: more than {FOLDER_ENTRY_LIMIT} entries: not a machine folder")
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                raise MachineFolderError(f"{entry.path}: cannot read ({exc.strerror or exc})")
+            if stat.S_ISDIR(mode):
+                pending.append((f"{name}/", entry.path))
+            elif stat.S_ISREG(mode):
+                size = entry.stat(follow_symlinks=False).st_size
+                total += size
+                if total > FOLDER_TOTAL_LIMIT:
+                    raise MachineFolderError(f"{root}: more than {FOLDER_TOTAL_LIMIT} bytes: not a machine folder")
+                files[name] = size
+            else:
+                raise MachineFolderError(f"{entry.path}: {_kind(mode)}; a machine folder holds regular files "
+                                         "and folders only")
+    return files
+
+
+def _stored_name(relative: str) -> str:
+    """The key of ``files/...``, as :func:`recorded_file_path` spells it: a backslash in a name is a
+    folder separator, as Windows reads it, so a folder replays the same on every system."""
+    parts = re.split(r"[\\/]+", relative[len("files/"):])
+    return "/".join(part for part in parts if part not in ("", ".", ".."))
+
+
 class RecordedDoor(Door):
-    """A machine replayed from a folder written by ``check --record`` or by hand from real outputs."""
+    """A machine replayed from a folder written by ``check --record`` or by hand from real outputs.
+
+    The whole folder is checked and read when it opens; afterwards nothing touches the disk.
+    """
 
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
         manifest = self.folder / "machine.json"
+        data, problem, truncated = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
+        if data is None:
+            hint = " (a machine folder needs machine.json)" if problem == "no such file" else ""
+            raise MachineFolderError(f"{manifest}: {problem}{hint}")
+        if truncated:
+            raise MachineFolderError(f"{manifest}: larger than {MANIFEST_LIMIT} bytes")
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise MachineFolderError(f"{manifest}: no such file (a machine folder needs machine.json)")
-        except (OSError, ValueError) as exc:
+            parsed = parse_json_text(data.decode("utf-8"))
+        except ValueError as exc:  # UnicodeDecodeError included
             raise MachineFolderError(f"{manifest}: not readable JSON: {exc}")
-        if not isinstance(data, dict) or data.get("format") != MACHINE_FORMAT:
-            raise MachineFolderError(f"{manifest}: 'format' must be {MACHINE_FORMAT!r}")
-        try:
-            self._platform = PlatformInfo(**data.get("platform", {}))
-        except TypeError as exc:
-            raise MachineFolderError(f"{manifest}: bad 'platform': {exc}")
-        self._env = {str(k): str(v) for k, v in data.get("env", {}).items()}
-        self._which = dict(data.get("which", {}))
-        self._dirs = {k: sorted(v) for k, v in data.get("dirs", {}).items()}
-        self._exists = set(data.get("exists", []))
-        self._nvml = data.get("nvml", {"status": "not_found", "error": "not recorded"})
+        manifest_data = _Manifest(str(manifest)).check(parsed)
+        tree = _folder_tree(self.folder)
+        self._platform = PlatformInfo(**manifest_data["platform"])
+        self._target_python = manifest_data.get("target_python")
+        self._env = dict(manifest_data.get("env", {}))
+        self._which = dict(manifest_data.get("which", {}))
+        self._dirs = {k: sorted(v) for k, v in manifest_data.get("dirs", {}).items()}
+        self._exists = set(manifest_data.get("exists", []))
+        self._nvml = manifest_data.get("nvml", {"status": "not_found", "error": "not recorded"})
         self._commands: dict[tuple[str, ...], dict] = {}
-        for number, entry in enumerate(data.get("commands", [])):
-            if not isinstance(entry, dict) or not isinstance(entry.get("argv"), list):
-                raise MachineFolderError(f"{manifest}: commands[{number}] needs an 'argv' list")
+        for number, entry in enumerate(manifest_data.get("commands", [])):
+            entry = dict(entry)
+            for name in ("stdout", "stderr"):
+                relative = entry.pop(f"{name}_file", None)
+                if relative is not None:
+                    entry[name] = self._folder_text(relative, tree, f"commands[{number}].{name}_file")
             self._commands[command_key(entry["argv"])] = entry
+        self._files = {_stored_name(relative): self._folder_text(relative, tree, "files/")
+                       for relative in sorted(tree) if relative.startswith("files/")}
 
-    def _text(self, entry: dict, name: str) -> str:
-        if f"{name}_file" in entry:
-            path = self.folder / entry[f"{name}_file"]
-            try:
-                return path.read_text(encoding="utf-8", errors="replace")
-            except OSError as exc:
-                raise MachineFolderError(f"{path}: cannot read ({exc})")
-        return str(entry.get(name, ""))
+    def _folder_text(self, relative: str, tree: Mapping[str, int], field_name: str) -> str:
+        path = self.folder / relative
+        if relative not in tree:
+            raise MachineFolderError(f"{path}: no such file (named by machine.json {field_name})")
+        data, problem, truncated = _read_regular(str(path), FOLDER_FILE_LIMIT, follow=False)
+        if data is None:
+            raise MachineFolderError(f"{path}: {problem}")
+        if truncated:
+            raise MachineFolderError(f"{path}: larger than {FOLDER_FILE_LIMIT} bytes")
+        return _decode(data)
 
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         argv = tuple(str(a) for a in argv)
@@ -428,23 +1236,25 @@ class RecordedDoor(Door):
             argv,
             status,
             entry.get("returncode", 0 if status == "ok" else None),
-            self._text(entry, "stdout"),
-            self._text(entry, "stderr"),
+            entry.get("stdout", ""),
+            entry.get("stderr", ""),
             duration,
             entry.get("error", ""),
+            entry.get("truncated", False),
         )
 
     def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
         return CommandResult(tuple(argv), "error", error="a recorded machine cannot run installers")
 
-    def _file(self, path: str) -> Path:
-        return self.folder / "files" / path.lstrip("/\\").replace(":", "")
+    def run_with_channel(
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+    ) -> ChannelResult:
+        return ChannelResult(CommandResult(tuple(str(a) for a in argv), "error",
+                                           error="a recorded machine cannot run the verifier"))
 
-    def read_text(self, path: str) -> str | None:
-        try:
-            return self._file(path).read_text(encoding="utf-8", errors="replace")
-        except (OSError, ValueError):
-            return None
+    def read_file(self, path: str) -> FileRead:
+        text = self._files.get(recorded_file_path(path))
+        return FileRead(text, "" if text is not None else "not recorded in this machine folder")
 
     def listdir(self, path: str) -> list[str] | None:
         return list(self._dirs[path]) if path in self._dirs else None
@@ -453,7 +1263,7 @@ class RecordedDoor(Door):
         return (
             path in self._exists
             or path in self._dirs
-            or self._file(path).is_file()
+            or recorded_file_path(path) in self._files
             or path in self._which.values()
         )
 
@@ -466,10 +1276,20 @@ class RecordedDoor(Door):
     def platform(self) -> PlatformInfo:
         return self._platform
 
+    def python_executable(self) -> str:
+        return self._target_python or self._platform.python_executable
+
     def nvml(self, timeout: float) -> NvmlResult:
         return NvmlResult(
             self._nvml.get("status", "error"), self._nvml.get("data"), self._nvml.get("error", "")
         )
+
+
+# ---------------------------------------------------------------------------- recording
+
+
+class RecordError(ValueError):
+    """A machine folder that cannot be written where asked; the message names the path and why."""
 
 
 @dataclass
@@ -482,11 +1302,33 @@ class _Recording:
     nvml: dict | None = None
 
 
-class RecordingDoor(Door):
-    """Wraps a door and remembers everything asked, to write a machine folder afterwards."""
+_CREATE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
 
-    def __init__(self, inner: Door) -> None:
+
+def _write_problem(path: Path | str, exc: OSError) -> RecordError:
+    if isinstance(exc, PermissionError):
+        return RecordError(f"{path}: permission denied")
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        return RecordError(f"{path}: something that is not a folder is in the way")
+    return RecordError(f"{path}: cannot write ({exc.strerror or exc})")
+
+
+def _safe_name(argv0: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", ntpath.basename(argv0.replace("/", "\\")))[:40].strip("._")
+    return name or "command"
+
+
+class RecordingDoor(Door):
+    """Wraps a door and remembers everything asked, to write a machine folder afterwards.
+
+    ``target_python`` is the interpreter probed in place of the default (``--python``); it is
+    written down so that the folder replays with it.
+    """
+
+    def __init__(self, inner: Door, target_python: str | None = None) -> None:
         self.inner = inner
+        self.target_python = target_python or None
         self._lock = threading.Lock()
         self._rec = _Recording()
 
@@ -499,12 +1341,17 @@ class RecordingDoor(Door):
     def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
         return self.inner.run_live(argv, timeout)
 
-    def read_text(self, path: str) -> str | None:
-        text = self.inner.read_text(path)
-        if text is not None:
+    def run_with_channel(
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+    ) -> ChannelResult:
+        return self.inner.run_with_channel(argv, timeout, stdin_for)
+
+    def read_file(self, path: str) -> FileRead:
+        read = self.inner.read_file(path)
+        if read.text is not None:
             with self._lock:
-                self._rec.files[path] = text
-        return text
+                self._rec.files[path] = read.text
+        return read
 
     def listdir(self, path: str) -> list[str] | None:
         entries = self.inner.listdir(path)
@@ -533,55 +1380,219 @@ class RecordingDoor(Door):
     def platform(self) -> PlatformInfo:
         return self.inner.platform()
 
+    def python_executable(self) -> str:
+        return self.inner.python_executable()
+
     def nvml(self, timeout: float) -> NvmlResult:
         result = self.inner.nvml(timeout)
         with self._lock:
             self._rec.nvml = {"status": result.status, "data": result.data, "error": result.error}
         return result
 
-    def write(self, folder: str | os.PathLike) -> Path:
-        """Write the machine folder; the environment is filtered to what probes read."""
-        folder = Path(folder)
-        (folder / "commands").mkdir(parents=True, exist_ok=True)
+    def _contents(self) -> dict[str, bytes]:
+        """Relative path -> bytes of everything the folder will hold; secrets redacted."""
+        contents: dict[str, bytes] = {}
         commands = []
-        for number, result in enumerate(self._rec.commands):
+        with self._lock:
+            recorded = list(self._rec.commands)
+            files = dict(self._rec.files)
+            rec = self._rec
+        for number, result in enumerate(recorded):
             entry: dict[str, Any] = {
-                "argv": list(command_key(result.argv)),
+                "argv": [redact_text(arg) for arg in command_key(result.argv)],
                 "status": result.status,
                 "returncode": result.returncode,
-                "duration_s": round(result.duration_s, 4),
+                "duration_s": round(result.duration_s, 4) if math.isfinite(result.duration_s) else 0.0,
             }
             if result.error:
-                entry["error"] = result.error
+                entry["error"] = redact_text(result.error)
+            if result.truncated:
+                entry["truncated"] = True
             for name in ("stdout", "stderr"):
                 text = getattr(result, name)
                 if text:
-                    rel = f"commands/{number:02d}-{Path(result.argv[0]).name}.{name}"
-                    (folder / rel).write_text(text, encoding="utf-8")
-                    entry[f"{name}_file"] = rel
+                    program = _safe_name(redact_text(result.argv[0]) if result.argv else "")
+                    relative = f"commands/{number:02d}-{program}.{name}"
+                    contents[relative] = redact_text(text).encode("utf-8", "replace")
+                    entry[f"{name}_file"] = relative
             commands.append(entry)
-        for path, text in self._rec.files.items():
-            target = folder / "files" / path.lstrip("/\\").replace(":", "")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        manifest = {
+        taken: set[str] = set()
+        for path, text in sorted(files.items()):
+            relative = redact_text(recorded_file_path(path))
+            parents = {"/".join(relative.split("/")[:i]) for i in range(1, relative.count("/") + 1)}
+            if not relative or relative in taken or parents & taken or any(t.startswith(relative + "/") for t in taken):
+                continue  # the same file under another spelling, or a file where another needs a folder
+            taken.add(relative)
+            contents[f"files/{relative}"] = redact_text(text).encode("utf-8", "replace")
+        env = {k: v for k, v in self.inner.env().items() if k in RECORDED_ENV}
+        manifest = redact_data({
             "format": MACHINE_FORMAT,
             "platform": asdict(self.inner.platform()),
-            "env": {k: v for k, v in self.inner.env().items() if k in RECORDED_ENV},
-            "which": dict(sorted(self._rec.which.items())),
+            "which": dict(sorted(rec.which.items())),
             "commands": commands,
-            "dirs": dict(sorted(self._rec.dirs.items())),
-            "exists": sorted(self._rec.exists),
-            "nvml": self._rec.nvml or {"status": "not_found", "error": "not asked"},
-        }
-        (folder / "machine.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            "dirs": dict(sorted(rec.dirs.items())),
+            "exists": sorted(rec.exists),
+            "nvml": rec.nvml or {"status": "not_found", "error": "not asked"},
+            "target_python": self.target_python,
+            "recorded_files": sorted(contents),
+        })
+        manifest["env"] = redact_env(env)
+        text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
+        contents["machine.json"] = text.encode("utf-8")
+        return contents
+
+    def write(self, folder: str | os.PathLike, *, force: bool = False) -> Path:
+        """Write the machine folder into a new or empty folder and return it.
+
+        A non-empty folder is refused unless ``force``; then only what an earlier recording there
+        wrote (the files its machine.json names, and machine.json) is removed, anything else stays
+        and the write is refused if it would overwrite it. Symlinks are never followed and nothing is
+        written outside the folder. Raises :class:`RecordError`.
+        """
+        if not str(folder):
+            raise RecordError("the folder to record into is an empty path")
+        folder = Path(folder)
+        contents = self._contents()
+        _open_record_folder(folder, force)
+        for relative in contents:
+            _check_no_links(folder, relative, last=True)
+        for relative, data in contents.items():
+            _write_new(folder, relative, data)
         return folder
+
+
+def _open_record_folder(folder: Path, force: bool) -> None:
+    """Create the folder, or accept an existing real one: empty, or (with force) cleared of a recording."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        try:
+            os.makedirs(folder)
+        except OSError as exc:
+            raise _write_problem(folder, exc)
+        return
+    except OSError as exc:
+        raise _write_problem(folder, exc)
+    if stat.S_ISLNK(info.st_mode):
+        raise RecordError(f"{folder}: is a symbolic link; record into a real folder")
+    if not stat.S_ISDIR(info.st_mode):
+        raise RecordError(f"{folder}: exists and is not a folder")
+    try:
+        entries = os.listdir(folder)
+    except OSError as exc:
+        raise _write_problem(folder, exc)
+    if not entries:
+        return
+    if not force:
+        raise RecordError(f"{folder}: not empty; record into a new folder, or pass --force to replace an "
+                          "earlier recording there (only the files it wrote are removed)")
+    if "machine.json" in entries:
+        _remove_recording(folder)
+
+
+def _remove_recording(folder: Path) -> None:
+    """Delete the files an earlier recording's machine.json names, and machine.json."""
+    manifest = folder / "machine.json"
+    data, problem, _ = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
+    try:
+        if data is None:
+            raise ValueError(problem)
+        parsed = parse_json_text(data.decode("utf-8"))
+        if not isinstance(parsed, dict) or parsed.get("format") != MACHINE_FORMAT:
+            raise ValueError(f"'format' is not {MACHINE_FORMAT!r}")
+        names = list(parsed.get("recorded_files") or [])
+        for entry in parsed.get("commands") or []:
+            names += [entry[key] for key in ("stdout_file", "stderr_file") if isinstance(entry, dict) and key in entry]
+    except (ValueError, TypeError) as exc:
+        raise RecordError(f"{manifest}: not a recording envdoctor can replace ({exc}); remove the folder by hand")
+    names = [name for name in names if name != "machine.json"]
+    for name in names:
+        if not _safe_relative(name):
+            raise RecordError(f"{manifest}: names {name!r}, which is not inside the folder; remove it by hand")
+    folders: set[str] = set()
+    for name in [*names, "machine.json"]:
+        path = folder / name
+        _check_no_links(folder, name, last=False)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise _write_problem(path, exc)
+        if not stat.S_ISREG(mode):
+            raise RecordError(f"{path}: {_kind(mode)}, not a file envdoctor wrote; remove it by hand")
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            raise _write_problem(path, exc)
+        parts = name.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    for name in sorted(folders, key=lambda n: n.count("/"), reverse=True):
+        try:
+            os.rmdir(folder / name)
+        except OSError:
+            pass  # not empty: something else lives there
+
+
+def _check_no_links(folder: Path, relative: str, *, last: bool) -> None:
+    """Refuse a symlink or non-folder at any folder component of ``relative`` (and at the last one too)."""
+    parts = relative.split("/")
+    path = folder
+    for position, part in enumerate(parts):
+        path = path / part
+        final = position == len(parts) - 1
+        if final and not last:
+            return
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise _write_problem(path, exc)
+        if stat.S_ISLNK(mode):
+            raise RecordError(f"{path}: is a symbolic link; envdoctor does not write through links")
+        if not final and not stat.S_ISDIR(mode):
+            raise RecordError(f"{path}: {_kind(mode)} is in the way of a folder")
+        if final:
+            raise RecordError(f"{path}: already exists; envdoctor does not overwrite it")
+
+
+def _write_new(folder: Path, relative: str, data: bytes) -> None:
+    """Create folders one component at a time and the file itself exclusively, never through a link."""
+    parts = relative.split("/")
+    path = folder
+    for part in parts[:-1]:
+        path = path / part
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
+                raise RecordError(f"{path}: {_kind(mode)} is in the way of a folder")
+        except OSError as exc:
+            raise _write_problem(path, exc)
+    path = path / parts[-1]
+    try:
+        fd = os.open(path, _CREATE_FLAGS, 0o644)
+    except FileExistsError:
+        raise RecordError(f"{path}: already exists; envdoctor does not overwrite it")
+    except OSError as exc:
+        raise _write_problem(path, exc)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise _write_problem(path, exc)
+    finally:
+        os.close(fd)
 
 
 RECORDED_ENV = frozenset(
     {
         "PATH",
         "CUDA_VISIBLE_DEVICES",
+        "CUDA_DEVICE_ORDER",
         "NVIDIA_VISIBLE_DEVICES",
         "CUDA_HOME",
         "CUDA_PATH",

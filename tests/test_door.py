@@ -12,11 +12,14 @@ import pytest
 
 from envdoctor.door import (
     MACHINE_FORMAT,
+    OUTPUT_LIMIT,
     LiveDoor,
     MachineFolderError,
     RecordedDoor,
     RecordingDoor,
     command_key,
+    parse_json_text,
+    recorded_file_path,
     run_command,
 )
 
@@ -165,3 +168,42 @@ def test_recording_door_writes_a_folder_that_replays_the_same(tmp_path):
     assert "data.txt" in replay.listdir(str(tmp_path))
     assert replay.which("sh") == LiveDoor().which("sh")
     assert replay.platform() == LiveDoor().platform()
+
+
+@pytest.mark.parametrize("path, stored", [
+    ("/proc/driver/nvidia/version", "proc/driver/nvidia/version"),
+    ("/../../x", "x"),
+    ("//etc//./os-release", "etc/os-release"),
+    ("relative/../../y", "y"),
+    ("C:\\Program Files\\NVIDIA\\v12.4\\version.json", "C/Program Files/NVIDIA/v12.4/version.json"),
+    ("C:/a/../../b", "C/b"),
+    ("\\\\server\\share\\..\\..\\x", "UNC/server/share/x"),
+    ("/", ""),
+])
+def test_recorded_file_paths_stay_below_files(path, stored):
+    assert recorded_file_path(path) == stored
+
+
+def test_a_truncated_command_replays_as_truncated(tmp_path):
+    door = RecordedDoor(_machine(tmp_path, commands=[
+        {"argv": ["nvidia-smi"], "returncode": 0, "stdout": "GPU 0", "truncated": True}]))
+    assert door.run(["nvidia-smi"], 5).truncated
+
+
+def test_output_past_the_limit_is_marked_truncated_and_recorded_so(tmp_path):
+    recorder = RecordingDoor(LiveDoor())
+    live = recorder.run([sys.executable, "-c", f"print('x' * {OUTPUT_LIMIT + 10})"], 30)
+    assert live.truncated and live.stdout == "x" * OUTPUT_LIMIT
+    assert RecordedDoor(recorder.write(tmp_path / "rec")).run(live.argv, 5).truncated
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[" * 65 + "]" * 65, "nested deeper than 64 levels"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+    ("NaN", "NaN is not a JSON number"),
+    ("[1e400]", "1e400 is out of range"),
+])
+def test_untrusted_json_is_refused_with_a_reason(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_json_text(text)
+    assert parse_json_text("[" * 64 + "]" * 64) == json.loads("[" * 64 + "]" * 64)

@@ -1,7 +1,7 @@
 """envdoctor verify against the real CPU torch, plus its pure parts: event parsing, crash reading,
 device diagnosis, GPU peaks and CI expectations.
 
-Event lines and CommandResults built below are envdoctor's own smoke-script protocol, written by
+Channel lines and CommandResults built below are envdoctor's own smoke-script protocol, written by
 hand to pin each case; the live runs use the real torch in the test interpreter.
 """
 
@@ -12,21 +12,21 @@ import sys
 import time
 
 import pytest
-
 from conftest import load_machine
+
 from envdoctor.door import CommandResult, LiveDoor
 from envdoctor.facts import Check
-from envdoctor.verify import GpuPeaksError, VerifyOptions, find_peak, load_gpu_peaks, run_verify, verify_ok
-from envdoctor.verify import runner, smoke
+from envdoctor.recipes import load_recipes
+from envdoctor.verify import GpuPeaksError, VerifyOptions, find_peak, load_gpu_peaks, run_verify, runner, smoke, verify_ok
 from envdoctor.verify.runner import (
-    arch_covers,
     attach_peaks,
     child_failure,
     expectation_checks,
     judge_devices,
+    parse_events,
     parse_gpu_peaks,
-    parse_smoke_output,
 )
+
 
 def by_id(checks: list[Check]) -> dict[str, Check]:
     return {check.id: check for check in checks}
@@ -119,6 +119,21 @@ def test_unknown_device_is_refused_without_starting_a_child():
     assert [(c.id, c.status) for c in checks] == [("devices", "fail")]
 
 
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1.0])
+def test_a_timeout_that_is_not_finite_and_positive_is_refused_without_starting_a_child(timeout):
+    checks = run_verify(LiveDoor(), VerifyOptions(timeout=timeout))
+    assert [(c.id, c.status) for c in checks] == [("smoke", "fail")]
+    assert "not a finite number of seconds above 0" in checks[0].message
+
+
+def test_a_recorded_machine_cannot_run_the_verifier():
+    door, facts = load_machine("debian12-no-gpu")
+    checks = run_verify(door, VerifyOptions(device="cpu", expect_gpus=0), facts)
+    assert checks[0].id == "smoke" and checks[0].status == "fail"
+    assert checks[0].message == "could not run the smoke test: a recorded machine cannot run the verifier"
+    assert not verify_ok(checks)
+
+
 # ---------------------------------------------------------------------------- the device-agnostic path, in process
 
 
@@ -190,36 +205,71 @@ def test_smoke_script_is_sent_with_its_marker_line():
 # ---------------------------------------------------------------------------- reading the child's output
 
 
-def event_line(**event) -> str:
+NONCE = "0123456789abcdef0123456789abcdef"
+
+
+def event_line(nonce: str = NONCE, **event) -> bytes:
     import json
 
-    return smoke.MARKER + json.dumps(event)
+    return json.dumps(dict(event, nonce=nonce)).encode() + b"\n"
 
 
-def test_parser_ignores_torch_prints_and_torn_lines():
-    stdout = "\n".join([
-        "some warning torch printed",
+def test_channel_parser_drops_a_torn_last_line_silently():
+    data = b"".join([
         event_line(event="start", id="import"),
         event_line(event="check", id="import", status="pass", duration_s=1.2, metrics={"import_s": 1.2}),
-        "@@envdoctor [1, 2]",
         event_line(event="start", id="cpu.matmul.float32"),
-        '@@envdoctor {"event": "check", "id": "cpu.matmul.fl',
+        b'{"event": "check", "id": "cpu.matmul.fl',
     ])
-    output = parse_smoke_output(stdout)
+    output = parse_events(data, NONCE)
     assert [event["id"] for event in output.checks] == ["import"]
     assert output.running == "cpu.matmul.float32"
-    assert output.ignored_lines == 2
-    assert not output.done
+    assert output.rejected == [] and not output.done
+
+
+def test_channel_parser_rejects_what_is_not_an_event_of_this_run():
+    data = b"".join([
+        event_line(event="check", id="forged", status="pass", nonce="f" * 32),
+        b'{"event": "check", "id": "forged", "status": "pass"}\n',
+        b"[1, 2]\n",
+        b"not json at all\n",
+        event_line(event="teleport", id="x"),
+        b"[" * 100_000 + b"\n",
+        event_line(event="check", id="import", status="pass"),
+        event_line(event="done"),
+    ])
+    output = parse_events(data, NONCE)
+    assert [event["id"] for event in output.checks] == ["import"]
+    assert output.done
+    assert len(output.rejected) == 6
+    assert sum("nonce" in reason for reason in output.rejected) == 3
+
+
+def test_a_check_reported_twice_keeps_the_first_report_and_is_flagged():
+    data = (event_line(event="check", id="expect.gpus", status="fail", message="first")
+            + event_line(event="check", id="expect.gpus", status="pass", message="second"))
+    output = parse_events(data, NONCE)
+    assert [(event["status"], event["message"]) for event in output.checks] == [("fail", "first")]
+    assert output.rejected == ["event 1: check 'expect.gpus' reported again; the first report stands"]
+    failure = runner.protocol_check(output)
+    assert failure.id == "smoke.protocol" and failure.status == "fail"
+
+
+def test_non_finite_numbers_in_events_become_null():
+    output = parse_events(b'{"event": "check", "id": "cpu.matmul.float32", "status": "fail", '
+                          b'"metrics": {"max_abs_error": NaN, "tflops": 1e999}, "nonce": "' + NONCE.encode() + b'"}\n',
+                          NONCE)
+    assert output.checks[0]["metrics"] == {"max_abs_error": None, "tflops": None}
 
 
 def test_parser_handles_empty_and_garbage_output():
-    assert parse_smoke_output("").checks == []
-    output = parse_smoke_output("\x00\xff@@envdoctor \n@@envdoctor {}")
-    assert output.checks == [] and output.running is None and output.ignored_lines == 2
+    assert parse_events(b"", NONCE).checks == []
+    output = parse_events(b"\x00\xff\n\n", NONCE)
+    assert output.checks == [] and output.running is None and len(output.rejected) == 2
 
 
-def crashed(stdout_events: list[str], **result) -> Check | None:
-    output = parse_smoke_output("\n".join(stdout_events))
+def crashed(events: list[bytes], **result) -> Check | None:
+    output = parse_events(b"".join(events), NONCE)
     defaults = {"argv": ("python",), "status": "ok", "returncode": 0, "stderr": "", "duration_s": 1.0}
     return child_failure(CommandResult(**{**defaults, **result}), output, timeout=3.0)
 
@@ -273,6 +323,7 @@ def test_a_finished_child_is_not_a_failure():
 # ---------------------------------------------------------------------------- devices against the probes
 
 
+RECIPES = load_recipes()
 CUDA_BUILD = {"torch": "2.5.1+cu124", "cuda": "12.4", "hip": None,
               "arch_list": ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]}
 CPU_BUILD = {"torch": "2.5.1+cpu", "cuda": None, "hip": None, "arch_list": []}
@@ -293,16 +344,17 @@ def test_cpu_build_on_a_gpu_machine_is_the_named_cause():
 
 
 def test_a_driver_older_than_the_build_is_the_named_cause():
-    _, facts = load_machine("ubuntu2204-rtx3090-535")  # R535: CUDA 12.2 at most
-    check = judge_devices(devices_check(), CUDA_BUILD, facts)
+    _, facts = load_machine("ubuntu2204-rtx3090-535")  # R535: CUDA 12.2 at most, no CUDA 13 at all
+    build = dict(CUDA_BUILD, cuda="13.0", arch_list=["sm_75", "sm_80", "sm_86", "sm_90"])
+    check = judge_devices(devices_check(), build, facts, RECIPES)
     assert check.status == "fail"
-    assert any("supports CUDA 12.2 at most" in cause and "12.4" in cause for cause in check.details["causes"])
+    assert any("supports CUDA 12.2 at most" in cause and "13.0" in cause for cause in check.details["causes"])
 
 
 def test_a_gpu_arch_missing_from_the_build_is_the_named_cause():
     _, facts = load_machine("rhel9-a100-525-cuda118")
     build = dict(CUDA_BUILD, cuda="11.8", arch_list=["sm_90"])
-    check = judge_devices(devices_check(), build, facts)
+    check = judge_devices(devices_check(), build, facts, RECIPES)
     assert any("sm_80" in cause and "sm_90" in cause for cause in check.details["causes"])
 
 
@@ -334,20 +386,16 @@ def test_a_machine_without_nvidia_gpus_is_not_judged():
     assert judge_devices(devices_check(), CPU_BUILD, facts).status == "pass"
 
 
-@pytest.mark.parametrize("arches, capability, covered", [
-    (["sm_80"], (8, 6), True),  # SASS runs on a newer minor of the same major
-    (["sm_86"], (8, 0), False),
-    (["sm_90"], (8, 9), False),
-    (["sm_90a"], (9, 0), True),
-    (["sm_90a"], (10, 0), False),  # arch-specific SASS runs on exactly that GPU
-    (["sm_100"], (12, 0), False),
-    (["sm_120"], (12, 1), True),
-    (["compute_90"], (12, 0), True),  # PTX is JIT-compiled on anything newer
-    (["compute_90"], (8, 9), False),
-    (["gfx90a", "garbage", ""], (8, 0), False),
-])
-def test_arch_coverage(arches, capability, covered):
-    assert arch_covers(arches, capability) is covered
+def test_minor_version_compatibility_is_not_blamed_on_the_driver():
+    # R535 supports CUDA 12.2; a cu124 build runs its compiled kernels there through minor-version
+    # compatibility (NVIDIA CUDA Compatibility guide), so if torch sees no GPU the driver is not the cause
+    _, facts = load_machine("ubuntu2204-rtx3090-535")
+    check = judge_devices(devices_check(), CUDA_BUILD, facts, RECIPES)
+    assert not any("supports CUDA" in cause for cause in check.details["causes"])
+    check = judge_devices(devices_check(), dict(CUDA_BUILD, cuda="13.0", torch="2.13.0+cu130",
+                                                arch_list=["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"]),
+                          facts, RECIPES)
+    assert any("supports CUDA 12.2 at most" in cause and "580.65.06" in cause for cause in check.details["causes"])
 
 
 # ---------------------------------------------------------------------------- GPU peaks

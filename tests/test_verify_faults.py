@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import load_machine
+
 from envdoctor.door import LiveDoor
 from envdoctor.facts import Check
 from envdoctor.verify import VerifyOptions, run_verify, verify_ok
@@ -86,7 +86,7 @@ def test_a_gpu_that_fails_allocation_fails_its_alloc_stage(monkeypatch):
     assert not verify_ok(checks)
 
 
-def test_torch_seeing_fewer_gpus_than_nvidia_smi_names_the_driver(monkeypatch):
+def test_torch_seeing_fewer_gpus_does_not_blame_a_driver_that_runs_the_build(monkeypatch):
     _, facts = load_machine("rhel9-a100-525-cuda118")  # R525: CUDA 12.0 at most; the fake is a cu124 build
     facts.nvidia.gpus = facts.nvidia.gpus * 2
     monkeypatch.setenv("PYTHONPATH", str(FAKES / "cuda_alloc_fails"))
@@ -94,4 +94,6 @@ def test_torch_seeing_fewer_gpus_than_nvidia_smi_names_the_driver(monkeypatch):
     devices = {check.id: check for check in checks}["devices"]
     assert devices.status == "fail"
     assert devices.message.startswith("nvidia-smi shows 2 GPU(s), torch sees 1")
-    assert "supports CUDA 12.0 at most" in devices.message
+    # the fake is a CUDA 12.4 build: on R525 (CUDA 12.0) it runs through minor-version compatibility,
+    # so the driver is not named as the cause (the same verdict check and install give)
+    assert "supports CUDA" not in devices.message

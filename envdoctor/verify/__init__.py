@@ -24,11 +24,18 @@ has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu`
 ``DEV.perf.copy``               accelerators only: metric ``gb_per_s`` (host -> device)
 ``compile``                     with ``compile=True``: ``torch.compile`` output equals eager
 ``expect.gpus|cuda|torch``      the CI expectations given in :class:`VerifyOptions`
-``smoke``                       the child died outside any stage (interpreter missing, ...)
+``smoke``                       the child died outside any stage (interpreter missing, ...), or the
+                                options cannot run (a timeout that is not a finite number above 0)
+``smoke.protocol``              the child's private channel carried something other than this run's
+                                own events (no or a wrong nonce, a check reported twice): fails
 ==============================  ==================================================================
 
 When the child crashes (SIGSEGV, SIGABRT, ...), hangs past the timeout or exits with a traceback,
-the stage it was in gets a failed check whose message names the signal or error.
+the stage it was in gets a failed check whose message names the signal or error; the child and
+everything it started are killed. Results come only over a private pipe, with a per-run nonce:
+whatever torch prints on stdout or stderr never changes one. The child runs in a fresh empty
+directory with the working directory off ``sys.path``, and keeps PYTHONPATH and the user
+site-packages, so it imports the torch the user's own scripts get.
 """
 
 from __future__ import annotations

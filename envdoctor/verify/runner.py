@@ -1,27 +1,35 @@
 """The parent side of ``envdoctor verify``: start the smoke script, read its events, judge the result.
 
-The child (``smoke.py``) runs in the target interpreter through ``door.run`` with a timeout, so a
-segfault, an abort, a hang or an import error becomes a failed check naming the stage reached and
-the signal or error, never a crash or hang of envdoctor. The parent then compares what torch saw
-with what the probes saw, puts measured TFLOP/s beside the GPU's peak from ``recipes/gpu_peaks.toml``
+The child (``smoke.py``) runs in the target interpreter through ``door.run_with_channel`` with a
+timeout, so a segfault, an abort, a hang or an import error becomes a failed check naming the stage
+reached and the signal or error, never a crash or hang of envdoctor. Its events come over a private
+pipe, each carrying a per-run nonce the child read from stdin before importing torch: what torch
+prints on stdout or stderr is noise and can never pass for a result. A check id reported twice
+keeps its first report and fails ``smoke.protocol``. The parent then compares what torch saw with
+what the probes saw, puts measured TFLOP/s beside the GPU's peak from ``recipes/gpu_peaks.toml``
 and checks the CI expectations.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import re
+import secrets
 import signal
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
+from envdoctor import compat
 from envdoctor.door import CommandResult, Door
 from envdoctor.facts import Check, Facts
+from envdoctor.recipes import RecipeError, Recipes, load_recipes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,11 +38,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 SMOKE_PATH = Path(__file__).with_name("smoke.py")
 SMOKE_SCRIPT = SMOKE_PATH.read_text(encoding="utf-8")
-MARKER = "@@envdoctor "
 DEVICES = ("all", "cpu", "cuda", "mps", "xpu")
 PEAK_DTYPES = ("float32", "tf32", "float16", "bfloat16")
 WORD_RE = re.compile(r"^[a-z0-9]+$")
-ARCH_RE = re.compile(r"^(sm|compute)_(\d+)(\d)([af]?)$")
+MAX_EVENTS = 5000  # 8 GPUs with every check is a few hundred
+MAX_EVENT_BYTES = 1024 * 1024
+MAX_ID_LENGTH = 200
 # Windows reports a crashed process by its NTSTATUS as an unsigned exit code.
 WINDOWS_CRASHES = {
     0xC0000005: "access violation (0xC0000005)",
@@ -49,7 +58,7 @@ class VerifyOptions:
     """What to test and what to expect; every field has a CLI flag."""
 
     python: str | None = None  # target interpreter; None = the one envdoctor runs on
-    timeout: float = 120.0  # the whole child run
+    timeout: float = 120.0  # the whole child run; finite and above 0
     device: str = "all"  # cpu | cuda | mps | xpu | all (cpu + every accelerator found)
     compile: bool = False  # stage 5: torch.compile
     perf_seconds: float = 2.0  # budget of stage 4 over all devices
@@ -63,41 +72,77 @@ class VerifyOptions:
 
 @dataclass
 class SmokeOutput:
-    """What the child's stdout says happened, in order."""
+    """What the child reported on its channel, in order."""
 
     checks: list[dict] = field(default_factory=list)
     running: str | None = None  # the check started and never finished
     done: bool = False
-    ignored_lines: int = 0  # marker lines that were not valid events (torch printing over us)
+    rejected: list[str] = field(default_factory=list)  # events refused, and why
 
 
-def parse_smoke_output(stdout: str) -> SmokeOutput:
-    """Read the event lines; anything else (torch's prints, a torn last line) is ignored."""
+def _event_json(line: bytes) -> Any:
+    """One event; NaN and infinities (a broken GPU's numbers) become null, as JSON has no such values."""
+
+    def finite(text: str) -> float | None:
+        value = float(text)
+        return value if math.isfinite(value) else None
+
+    return json.loads(line.decode("utf-8"), parse_constant=lambda name: None, parse_float=finite)
+
+
+def parse_events(data: bytes, nonce: str) -> SmokeOutput:
+    """Read the channel: one JSON event per line, each with this run's nonce.
+
+    A torn last line (the child died mid-write) is dropped silently; anything else that is not a
+    well-formed event of this run, and a second report of a check id, is kept in ``rejected``.
+    """
     output = SmokeOutput()
-    for line in stdout.splitlines():
-        position = line.find(MARKER)
-        if position < 0:
+    lines = data.split(b"\n")
+    lines.pop()  # the part after the last newline: empty, or torn
+    finished: set[str] = set()
+    for number, line in enumerate(lines):
+        if number >= MAX_EVENTS:
+            output.rejected.append(f"more than {MAX_EVENTS} events; the rest were dropped")
+            break
+        if len(line) > MAX_EVENT_BYTES:
+            output.rejected.append(f"event {number}: longer than {MAX_EVENT_BYTES} bytes")
             continue
         try:
-            event = json.loads(line[position + len(MARKER):])
-        except ValueError:
-            output.ignored_lines += 1
+            event = _event_json(line)
+        except (ValueError, RecursionError):
+            output.rejected.append(f"event {number}: not JSON")
             continue
-        if not isinstance(event, dict):
-            output.ignored_lines += 1
+        if not isinstance(event, dict) or not hmac.compare_digest(str(event.get("nonce", "")), nonce):
+            output.rejected.append(f"event {number}: not from this run (wrong or missing nonce)")
             continue
-        kind = event.get("event")
-        if kind == "start" and isinstance(event.get("id"), str):
-            output.running = event["id"]
-        elif kind == "check" and isinstance(event.get("id"), str) and event.get("status") in ("pass", "fail", "skip"):
+        kind, raw_id = event.get("event"), event.get("id")
+        valid_id = isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID_LENGTH
+        check_id = str(raw_id)
+        if kind == "start" and valid_id:
+            if check_id not in finished:
+                output.running = check_id
+        elif kind == "check" and valid_id and event.get("status") in ("pass", "fail", "skip"):
+            if check_id in finished:
+                output.rejected.append(f"event {number}: check {check_id!r} reported again; the first report stands")
+                continue
+            finished.add(check_id)
             output.checks.append(event)
-            if output.running == event["id"]:
+            if output.running == check_id:
                 output.running = None
         elif kind == "done":
             output.done = True
         else:
-            output.ignored_lines += 1
+            output.rejected.append(f"event {number}: not a start, check or done event")
     return output
+
+
+def protocol_check(output: SmokeOutput) -> Check | None:
+    """A failed check when the channel carried anything but this run's own events."""
+    if not output.rejected:
+        return None
+    shown = "; ".join(output.rejected[:3]) + (f"; and {len(output.rejected) - 3} more" if len(output.rejected) > 3 else "")
+    return Check("smoke.protocol", "fail", "smoke test channel",
+                 f"{len(output.rejected)} event(s) rejected: {shown}", details={"rejected": output.rejected[:50]})
 
 
 def check_from_event(event: Mapping[str, Any]) -> Check:
@@ -164,37 +209,34 @@ def child_failure(result: CommandResult, output: SmokeOutput, timeout: float) ->
 # ---------------------------------------------------------------------------- devices vs probes
 
 
-def capability_of(text: Any) -> tuple[int, int] | None:
-    match = re.match(r"^(\d+)\.(\d+)$", str(text or "").strip())
-    return (int(match.group(1)), int(match.group(2))) if match else None
+def _fit(torch_cuda: Any, facts: Facts, recipes: Recipes | None) -> compat.CudaFit | None:
+    """compat's minor-version verdict for this build on the probed driver; None when undecidable."""
+    nvidia = facts.nvidia
+    if recipes is None or not torch_cuda or not nvidia.driver_version:
+        return None
+    return compat.cuda_fit(str(torch_cuda), None, nvidia.driver_version, nvidia.driver_max_cuda,
+                           compat.driver_table_os(facts.os.system, facts.os.wsl), recipes.toolkits, recipes.families)
 
 
-def arch_covers(arch_list: Iterable[str], capability: tuple[int, int]) -> bool:
-    """Whether any compiled kernel runs on this compute capability.
-
-    SASS ``sm_XY`` runs on X.Z for Z >= Y (same major); ``sm_XYa`` only on X.Y itself; PTX
-    ``compute_XY`` is JIT-compiled on X.Y and anything newer.
-    """
-    for arch in arch_list:
-        match = ARCH_RE.match(str(arch).strip())
-        if not match:
-            continue
-        kind, major, minor, suffix = match.group(1), int(match.group(2)), int(match.group(3)), match.group(4)
-        if kind == "compute" and (major, minor) <= capability:
-            return True
-        if kind == "sm" and suffix == "a" and (major, minor) == capability:
-            return True
-        if kind == "sm" and suffix != "a" and major == capability[0] and minor <= capability[1]:
-            return True
-    return False
+def _kernel_problem(name: str, capability: Any, build: Mapping[str, Any], fit: compat.CudaFit | None,
+                    recipes: Recipes | None) -> str | None:
+    """Why this build cannot run on one GPU (compat.gpu_fit over torch's own arch list), or None."""
+    arch_list = build.get("arch_list") or []
+    if not build.get("cuda") or not arch_list:
+        return None
+    sass, ptx = compat.split_arch_list(arch_list)
+    newest = recipes.newest_cc(str(build.get("cuda"))) if recipes is not None else None
+    verdict = compat.gpu_fit(capability, sass, ptx, fit, newest)
+    if verdict.runs is not False:
+        return None
+    if verdict.how == "":
+        return (f"{name} is {compat.sm_name(capability)}; this torch carries kernels for {' '.join(arch_list)} only "
+                "(no kernel image for this GPU)")
+    return f"{name}: {verdict.reason}"
 
 
-def hidden_by_env(visible: str | None) -> bool:
-    """CUDA_VISIBLE_DEVICES values that hide every GPU."""
-    return visible is not None and visible.strip() in ("", "-1", "none", "NoDevFiles")
-
-
-def missing_gpu_causes(build: Mapping[str, Any], cuda: Mapping[str, Any], facts: Facts) -> list[str]:
+def missing_gpu_causes(build: Mapping[str, Any], cuda: Mapping[str, Any], facts: Facts,
+                       recipes: Recipes | None = None) -> list[str]:
     """Why torch sees fewer NVIDIA GPUs than the driver shows: each cause that applies, most certain first."""
     causes = []
     torch_cuda = build.get("cuda")
@@ -205,50 +247,47 @@ def missing_gpu_causes(build: Mapping[str, Any], cuda: Mapping[str, Any], facts:
     visible = cuda.get("visible_devices")
     if visible is None:
         visible = facts.nvidia.cuda_visible_devices
-    if visible is not None and (hidden_by_env(visible) or facts.nvidia.hidden_gpus):
+    if visible is not None and (facts.nvidia.hidden_gpus or not facts.nvidia.visible_gpus()):
         causes.append(f"CUDA_VISIBLE_DEVICES={visible!r} hides them")
-    driver_max = facts.nvidia.driver_max_cuda
-    if torch_cuda and driver_max:
-        try:
-            if Version(str(torch_cuda)) > Version(str(driver_max)):
-                causes.append(f"the driver ({facts.nvidia.driver_version or '?'}) supports CUDA {driver_max} at most; "
-                              f"this torch was built for CUDA {torch_cuda}")
-        except InvalidVersion:
-            pass
-    arch_list = build.get("arch_list") or []
-    if torch_cuda and arch_list:
-        for gpu in facts.nvidia.gpus:
-            capability = capability_of(gpu.compute_capability)
-            if capability and not arch_covers(arch_list, capability):
-                causes.append(f"{gpu.name or 'GPU'} is sm_{capability[0]}{capability[1]}; this torch carries kernels "
-                              f"for {' '.join(arch_list)} only")
+    fit = _fit(torch_cuda, facts, recipes)
+    if fit is not None and fit.level == "none":
+        needs = fit.needs()
+        causes.append(f"the driver ({facts.nvidia.driver_version}) supports CUDA {fit.driver_cuda} at most; this torch "
+                      f"was built for CUDA {torch_cuda}" + (f" (driver >= {needs} runs it)" if needs else ""))
+    for gpu in facts.nvidia.gpus:
+        problem = _kernel_problem(gpu.name or "GPU", gpu.compute_capability, build, fit, recipes)
+        if problem:
+            causes.append(problem)
     warnings = cuda.get("init_warnings") or []
     if not causes:
         causes.append("cause unknown" + (f"; torch says: {warnings[0]}" if warnings else ""))
     return causes
 
 
-def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None) -> Check:
-    """Fail the devices check when torch sees fewer GPUs than the probes, or cannot run on one it sees."""
+def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, recipes: Recipes | None = None) -> Check:
+    """Fail the devices check when torch sees fewer GPUs than the probes, or cannot run on one it sees.
+
+    Causes come from the same compatibility model as check's rules (envdoctor.compat), so a build
+    running through CUDA minor-version compatibility is not blamed on the driver.
+    """
     cuda = check.details.get("cuda") or {}
     problems = []
     torch_count = int(cuda.get("count") or 0) if cuda.get("kind", "cuda") == "cuda" else 0
     if facts is not None and facts.nvidia.gpus:
         shown = len(facts.nvidia.gpus)
-        visible = len(facts.nvidia.visible_gpus())
+        visible = (facts.nvidia.cuda_visible_count if facts.nvidia.cuda_visible_count is not None
+                   else len(facts.nvidia.visible_gpus()))
         check.details["probes"] = {"nvidia_gpus": shown, "nvidia_visible": visible,
                                    "driver_max_cuda": facts.nvidia.driver_max_cuda}
         if torch_count == 0 or torch_count < visible:
-            causes = missing_gpu_causes(build, cuda, facts)
+            causes = missing_gpu_causes(build, cuda, facts, recipes)
             check.details["causes"] = causes
             problems.append(f"nvidia-smi shows {shown} GPU(s), torch sees {torch_count}: " + "; ".join(causes))
-    arch_list = build.get("arch_list") or []
-    if build.get("cuda") and arch_list:
-        for device in cuda.get("devices") or []:
-            capability = capability_of(device.get("capability"))
-            if capability and not arch_covers(arch_list, capability):
-                problems.append(f"{device.get('name')} is sm_{capability[0]}{capability[1]}; this torch carries "
-                                f"kernels for {' '.join(arch_list)} only (no kernel image for this GPU)")
+    fit = _fit(build.get("cuda"), facts, recipes) if facts is not None else None
+    for device in cuda.get("devices") or []:
+        problem = _kernel_problem(str(device.get("name")), device.get("capability"), build, fit, recipes)
+        if problem:
+            problems.append(problem)
     if problems:
         check.status = "fail"
         check.message = "; ".join(problems)
@@ -420,18 +459,16 @@ def expect_cuda_check(expected: str, build: Mapping[str, Any] | None) -> Check:
     def fail(message: str) -> Check:
         return Check("expect.cuda", "fail", "expected CUDA build", message, details={"expected": expected})
 
-    try:
-        want = Version(expected).release[:2]
-    except InvalidVersion:
+    want = compat.major_minor(expected)
+    if want is None:
         return fail(f"{expected!r} is not a CUDA version like 12.4")
     if build is None:
         return fail(f"expected CUDA {expected}; the smoke test never reported torch's build")
     actual = build.get("cuda")
     if not actual:
         return fail(f"expected CUDA {expected}, torch is not a CUDA build (torch.version.cuda is None)")
-    try:
-        have = Version(str(actual)).release[:2]
-    except InvalidVersion:
+    have = compat.major_minor(str(actual))
+    if have is None:
         return fail(f"expected CUDA {expected}, torch reports an unreadable CUDA version {actual!r}")
     status = "pass" if have == want else "fail"
     message = f"expected CUDA {expected}, torch was built for {actual}"
@@ -449,9 +486,8 @@ def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
         return fail(f"{spec!r} is not a version specifier")
     if build is None or not build.get("torch"):
         return fail(f"expected torch {spec}; the smoke test never reported torch's version")
-    try:
-        version = Version(str(build["torch"]))
-    except InvalidVersion:
+    version = compat.parse_version(str(build["torch"]))
+    if version is None:
         return fail(f"expected torch {spec}, torch reports an unreadable version {build['torch']!r}")
     status = "pass" if specifier.contains(version, prereleases=True) else "fail"
     return Check("expect.torch", status, "expected torch version", f"expected torch {spec}, found {build['torch']}",
@@ -466,22 +502,36 @@ def smoke_argv(python: str, options: VerifyOptions) -> list[str]:
     return [python, "-c", SMOKE_SCRIPT, json.dumps(args, sort_keys=True)]
 
 
+def smoke_stdin(channel: int, nonce: str) -> bytes:
+    """The one line the child reads before importing torch: where its channel is, and the nonce."""
+    return (json.dumps({"channel": channel, "nonce": nonce}) + "\n").encode("ascii")
+
+
 def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -> list[Check]:
     """Run the smoke test in a child of the target interpreter and return every check, in order."""
     if options.device not in DEVICES:
         return [Check("devices", "fail", "devices", f"unknown device {options.device!r} (one of {', '.join(DEVICES)})")]
-    python = options.python or door.platform().python_executable
-    result = door.run(smoke_argv(python, options), timeout=options.timeout)
-    output = parse_smoke_output(result.stdout)
+    timeout = options.timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
+        return [Check("smoke", "fail", "smoke test", f"timeout {timeout!r} is not a finite number of seconds above 0")]
+    python = options.python or door.python_executable()
+    nonce = secrets.token_hex(16)
+    run = door.run_with_channel(smoke_argv(python, options), timeout, lambda channel: smoke_stdin(channel, nonce))
+    output = parse_events(run.channel, nonce)
+    if run.channel_truncated:
+        output.rejected.append("the channel carried more than the door keeps; later events were dropped")
     checks = [check_from_event(event) for event in output.checks]
-    failure = child_failure(result, output, options.timeout)
+    failure = child_failure(run.result, output, timeout)
     if failure is not None:
         checks.append(failure)
+    protocol = protocol_check(output)
+    if protocol is not None:
+        checks.append(protocol)
     by_id = {check.id: check for check in checks}
     build = by_id["build"].details if "build" in by_id else None
     devices = by_id["devices"].details if "devices" in by_id else None
     if "devices" in by_id:
-        judge_devices(by_id["devices"], build or {}, facts)
+        judge_devices(by_id["devices"], build or {}, facts, _recipes())
     if devices is not None:
         try:
             attach_peaks(checks, devices, load_gpu_peaks())
@@ -491,6 +541,14 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
                     check.details["peaks_error"] = str(exc)
     checks.extend(expectation_checks(options, build, devices))
     return checks
+
+
+def _recipes() -> Recipes | None:
+    """The built-in compatibility data for the cause analysis; a broken recipe file only loses the causes."""
+    try:
+        return load_recipes()
+    except RecipeError:
+        return None
 
 
 def verify_ok(checks: Iterable[Check]) -> bool:

@@ -2,10 +2,12 @@
 """The child side of ``envdoctor verify``: run torch for real and report every step as it happens.
 
 The parent sends this file's source to the target interpreter with ``python -c SOURCE ARGS_JSON``,
-so it uses the standard library and torch only, and Python 3.8 syntax. Each event is one stdout line
-``@@envdoctor {json}`` (torch's own prints cannot be mistaken for it): ``start`` before a check
-runs, ``check`` with its outcome, ``done`` at the end. A crash or a hang leaves the last ``start``
-unanswered, which is how the parent names the stage that died.
+in a fresh empty working directory, so it uses the standard library and torch only, and Python 3.8
+syntax. Before torch is imported, the first line of stdin says where the private channel is (a file
+descriptor; a handle on Windows) and gives this run's nonce; stdin is then closed. Each event is one
+JSON line on that channel carrying the nonce: ``start`` before a check runs, ``check`` with its
+outcome, ``done`` at the end. stdout and stderr belong to torch. A crash or a hang leaves the last
+``start`` unanswered, which is how the parent names the stage that died.
 
 Every accelerator goes through :func:`device_checks`, one code path parameterised by a device
 string; the CPU is always tested first.
@@ -13,17 +15,23 @@ string; the CPU is always tested first.
 
 from __future__ import annotations
 
+import sys
+
+# What `python -P` does (3.11+), by hand for every version: the working directory is not searched
+# for imports, so a json.py or a torch/ source tree there cannot stand in for the installed ones.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+
 import json
 import os
 import platform
 import re
 import shutil
-import sys
 import time
 import traceback
 import warnings
+from typing import Any, Callable
 
-MARKER = "@@envdoctor "
 DTYPE_NAMES = ("float32", "tf32", "float16", "bfloat16")
 # Largest accepted max(|error| / sum|a_ik * b_kj|) per dtype: a few units of the dtype's rounding.
 MATMUL_TOLERANCE = {"float32": 1e-4, "tf32": 5e-3, "float16": 5e-3, "bfloat16": 3e-2}
@@ -32,12 +40,36 @@ CONV_TOLERANCE = {"exact": 1e-5, "tf32": 5e-3}
 ALLOC_ELEMENTS = 4 * 1024 * 1024  # 16 MiB of float32
 COPY_BYTES = 64 * 1024 * 1024
 PERF_SIZES = {"cpu": (128, 256, 512, 1024), "accelerator": (256, 512, 1024, 2048, 4096, 8192)}
+HEADER_LIMIT = 4096
 
 
-def emit(event: dict) -> None:
-    """Write one event line and flush, so a crash right after still leaves it behind."""
-    sys.stdout.write(MARKER + json.dumps(event, default=str, sort_keys=True) + "\n")
-    sys.stdout.flush()
+def open_channel():
+    """Read the header line from stdin, close stdin, and return a function that writes one event.
+
+    The nonce stays inside the returned function; nothing in argv or the environment names it.
+    """
+    line = sys.stdin.buffer.readline(HEADER_LIMIT) if sys.stdin is not None else b""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    header = json.loads(line.decode("ascii"))
+    token, nonce = int(header["channel"]), str(header["nonce"])
+    if sys.platform == "win32":
+        import msvcrt
+
+        fd = msvcrt.open_osfhandle(token, os.O_WRONLY)
+    else:
+        fd = token
+    os.set_inheritable(fd, False)
+
+    def write(event: dict) -> None:
+        """One event line, written whole before returning, so a crash right after still leaves it."""
+        data = (json.dumps(dict(event, nonce=nonce), default=str, sort_keys=True) + "\n").encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+
+    return write
 
 
 def outcome(status: str, message: str = "", details: dict | None = None, metrics: dict | None = None) -> dict:
@@ -53,7 +85,7 @@ def error_text(exc: BaseException) -> str:
 class Reporter:
     """Runs checks and emits their events; a check that raises is a failed check, not a crash."""
 
-    def __init__(self, write=emit) -> None:
+    def __init__(self, write) -> None:
         self.write = write
         self.results: dict[str, dict] = {}
 
@@ -87,13 +119,13 @@ def import_torch(reporter: Reporter):
     try:
         import torch
     except BaseException as exc:  # an import that raises SystemExit or KeyboardInterrupt is still a finding
-        details = {"traceback": traceback.format_exc(limit=-6)}
         took = time.perf_counter() - start
-        reporter.finish("import", "import torch", outcome("fail", error_text(exc), details), took)
+        failed = {"traceback": traceback.format_exc(limit=-6)}
+        reporter.finish("import", "import torch", outcome("fail", error_text(exc), failed), took)
         return None
     took = time.perf_counter() - start
-    details = {"version": getattr(torch, "__version__", None), "location": getattr(torch, "__file__", None)}
-    reporter.finish("import", "import torch", outcome("pass", "", details, {"import_s": round(took, 4)}), took)
+    found = {"version": getattr(torch, "__version__", None), "location": getattr(torch, "__file__", None)}
+    reporter.finish("import", "import torch", outcome("pass", "", found, {"import_s": round(took, 4)}), took)
     return torch
 
 
@@ -156,7 +188,7 @@ def build_info(torch) -> dict:
 
 
 def discover_cuda(torch) -> dict:
-    info = {"kind": "rocm" if getattr(torch.version, "hip", None) else "cuda", "available": False,
+    info: dict[str, Any] = {"kind": "rocm" if getattr(torch.version, "hip", None) else "cuda", "available": False,
             "count": 0, "devices": [], "init_warnings": [],
             "visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
             "hip_visible_devices": os.environ.get("HIP_VISIBLE_DEVICES")}
@@ -184,7 +216,8 @@ def discover_mps(torch) -> dict:
     backend = getattr(torch.backends, "mps", None)
     built = bool(backend is not None and backend.is_built())
     available = bool(backend is not None and backend.is_available())
-    info = {"kind": "mps", "built": built, "available": available, "count": 1 if available else 0, "devices": []}
+    info: dict[str, Any] = {"kind": "mps", "built": built, "available": available, "count": 1 if available else 0,
+                            "devices": []}
     if available:
         info["devices"].append({"index": 0, "name": f"Apple {platform.machine()} GPU (MPS)"})
     return info
@@ -193,8 +226,8 @@ def discover_mps(torch) -> dict:
 def discover_xpu(torch) -> dict:
     xpu = getattr(torch, "xpu", None)
     available = bool(xpu is not None and xpu.is_available())
-    info = {"kind": "xpu", "available": available, "count": 0, "devices": []}
-    if available:
+    info: dict[str, Any] = {"kind": "xpu", "available": available, "count": 0, "devices": []}
+    if xpu is not None and available:
         info["count"] = int(xpu.device_count())
         for index in range(info["count"]):
             props = xpu.get_device_properties(index)
@@ -314,7 +347,7 @@ class Tf32Mode:
     def __init__(self, torch, enabled: bool) -> None:
         self.matmul = torch.backends.cuda.matmul
         self.enabled = enabled
-        self.saved = None
+        self.saved: tuple[str, Any] | None = None
 
     def __enter__(self):
         if hasattr(self.matmul, "fp32_precision"):
@@ -326,8 +359,9 @@ class Tf32Mode:
         return self
 
     def __exit__(self, *exc) -> None:
-        name, value = self.saved
-        setattr(self.matmul, name, value)
+        if self.saved is not None:
+            name, value = self.saved
+            setattr(self.matmul, name, value)
 
 
 def torch_dtype(torch, name: str):
@@ -382,10 +416,10 @@ def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
     details = {"known_answer_max_abs_error": known_error, "max_relative_error": relative,
                "tolerance": MATMUL_TOLERANCE[dtype_name], "shape": [64, 48, 40]}
     metrics = {"max_abs_error": float(error.max().item())}
-    if known_error > KNOWN_ANSWER_TOLERANCE:
+    if not known_error <= KNOWN_ANSWER_TOLERANCE:  # written so that NaN fails
         return outcome("fail", f"wrong answer: a small-integer product is off by {known_error:.3g} (exact expected)",
                        details, metrics)
-    if relative > MATMUL_TOLERANCE[dtype_name]:
+    if not relative <= MATMUL_TOLERANCE[dtype_name]:
         return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {MATMUL_TOLERANCE[dtype_name]:g}",
                        details, metrics)
     return outcome("pass", f"matches float64 reference (relative error {relative:.2g})", details, metrics)
@@ -453,7 +487,7 @@ def check_conv2d(torch, spec: dict) -> dict:
     tf32 = torch.device(device).type == "cuda" and bool(torch.backends.cudnn.allow_tf32)
     tolerance = CONV_TOLERANCE["tf32" if tf32 else "exact"]
     details = {"backend": spec.get("conv_backend"), "max_relative_error": relative, "tolerance": tolerance}
-    if tuple(got.shape) != tuple(expected.shape) or relative > tolerance:
+    if tuple(got.shape) != tuple(expected.shape) or not relative <= tolerance:
         return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {tolerance:g}", details)
     return outcome("pass", f"matches a loop reference ({spec.get('conv_backend')})", details)
 
@@ -469,7 +503,7 @@ def seconds_per_call(sync, func, budget: float) -> float:
     sync()
     first = max(time.perf_counter() - start, 1e-7)
     reps = max(1, min(1000, int(budget / 8 / first)))
-    samples = []
+    samples: list[float] = []
     deadline = time.perf_counter() + budget
     while not samples or time.perf_counter() < deadline:
         sync()
@@ -529,6 +563,7 @@ def perf_copy(torch, spec: dict, budget: float) -> dict:
 def device_check_list(torch, spec: dict, perf_budget: float) -> list:
     """(id, title, function, args) for every check of one device, in order."""
     label = spec["label"]
+    checks: list[tuple[str, str, Callable[..., dict], tuple[Any, ...]]]
     checks = [(f"{label}.alloc", f"{label}: allocate", check_alloc, (torch, spec)),
               (f"{label}.copy", f"{label}: copy round trip", check_copy, (torch, spec))]
     for name in DTYPE_NAMES:
@@ -591,7 +626,7 @@ def check_compile(torch, device: str) -> dict:
         raise
     error = float((got - function(x)).abs().max().item())
     details = {"device": device, "compiler": compiler, "max_abs_error": error}
-    if error > 1e-4:
+    if not error <= 1e-4:
         return outcome("fail", f"compiled result differs from eager by {error:.3g}", details)
     return outcome("pass", f"compiled function matches eager on {device}", details)
 
@@ -618,7 +653,7 @@ def run(options: dict, reporter: Reporter) -> int:
 
 def main(argv: list) -> int:
     options = json.loads(argv[1]) if len(argv) > 1 else {}
-    return run(options, Reporter())
+    return run(options, Reporter(open_channel()))
 
 
 if __name__ == "__main__":
