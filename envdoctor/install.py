@@ -1,43 +1,82 @@
 """Carry out a plan: the guards before any installer runs, then the installer itself.
 
 The guards are pure (plan + facts -> reasons to refuse); running goes through the door, argv lists
-only, so nothing is ever parsed by a shell.
+only, so nothing is ever parsed by a shell. Every URL an installer would fetch from is judged by
+:mod:`envdoctor.urls`, the way pip and uv read it.
 """
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
-from urllib.parse import urlsplit
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.door import CommandResult, Door
 from envdoctor.facts import Facts
+from envdoctor.urls import direct_reference_problem, index_url_problem
 
 INSTALL_TIMEOUT = 3600.0
-URL_FLAGS = ("--index-url", "--extra-index-url", "-i", "-f", "--find-links", "-c", "--channel")
+#: Options whose value an installer fetches: pip/uv index and find-links pages, pip's constraints
+#: (``-c``) and requirements files, conda's channels (``-c``). A value that is not a URL (a channel
+#: name, a local folder) fetches nothing and passes.
+URL_FLAGS = frozenset({"--index-url", "--extra-index-url", "-i", "-f", "--find-links", "-c", "--channel",
+                       "--constraint", "-r", "--requirement", "--index", "--default-index"})
+_SHORT_URL_FLAGS = ("-i", "-f", "-c", "-r")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _is_url(value: str) -> bool:
+    return "://" in value or value[:5].lower() == "file:"
+
+
+def _flag_values(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(values of URL_FLAGS, every other argument) of argv[1:]; ``--flag=value`` and ``-iVALUE`` too."""
+    values, others = [], []
+    args = iter(argv[1:])
+    for arg in args:
+        name, equals, attached = arg.partition("=")
+        if arg in URL_FLAGS:
+            value = next(args, None)
+            if value is not None:
+                values.append(value)
+        elif arg.startswith("--") and equals and name in URL_FLAGS:
+            values.append(attached)
+        elif arg[:2] in _SHORT_URL_FLAGS and len(arg) > 2 and not arg.startswith("--"):
+            values.append(arg[2:])
+        else:
+            others.append(arg)
+    return values, others
+
+
+def _without_index_name(value: str) -> str:
+    """uv's ``--index NAME=URL`` names an index; the URL is what gets fetched."""
+    name, equals, url = value.partition("=")
+    return url if equals and "://" in url and "://" not in name else value
+
+
+def _requirement_problem(arg: str) -> str | None:
+    """Why a positional argument that names a URL (``name @ URL`` or a bare URL) must not be fetched."""
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        requirement = Requirement(arg)
+    except InvalidRequirement:
+        if not _is_url(arg):
+            return None  # an option or a conda spec such as cuda-version=12.6: nothing to fetch
+        try:
+            requirement = Requirement(f"package @ {arg}")
+        except InvalidRequirement:
+            return "it is not a URL envdoctor can judge"
+    return direct_reference_problem(requirement)
 
 
-def insecure_urls(argv: list[str]) -> list[str]:
-    """Index URLs in argv that are neither https nor http on the loopback interface."""
-    bad = []
-    for flag, value in zip(argv, argv[1:]):
-        if flag not in URL_FLAGS or "://" not in value:
-            continue
-        parts = urlsplit(value)
-        if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
-            continue
-        bad.append(value)
-    return bad
+def url_problems(argv: list[str]) -> list[tuple[str, str]]:
+    """(url, why) for every URL in an installer argv that the installer must not be pointed at."""
+    values, others = _flag_values(argv)
+    found = [(value, problem) for value in map(_without_index_name, values) if _is_url(value)
+             for problem in [index_url_problem(value)] if problem]
+    found += [(arg, problem) for arg in others if not arg.startswith("-")
+              for problem in [_requirement_problem(arg)] if problem]
+    return found
 
 
 @dataclass
@@ -46,8 +85,13 @@ class Refusal:
     advice: list[str] = field(default_factory=list)
 
 
-def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool) -> list[Refusal]:
-    """Why this command must not run here; empty when it may."""
+def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool,
+             installer_found: bool = True) -> list[Refusal]:
+    """Why this command must not run here; empty when it may.
+
+    ``installer_found`` is False when argv[0] is not an executable on PATH (a missing uv, conda, ...):
+    that is a refusal (exit 1), not an installer that ran and failed (exit 4).
+    """
     found: list[Refusal] = []
     if argv is None:
         found.append(Refusal("the chosen package manager cannot install this plan",
@@ -56,6 +100,9 @@ def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool) 
     if facts.python.status != "ok":
         found.append(Refusal(f"the target interpreter did not answer ({facts.python.status})",
                              ["pass an existing interpreter with --python PATH"]))
+    if not installer_found:
+        found.append(Refusal(f"{argv[0]} is not installed (not found on PATH)",
+                             [f"install {argv[0]}, or pick another manager with --manager"]))
     manager_is_pip = "pip" in argv[:4]
     if facts.python.externally_managed and manager_is_pip and not break_system_packages:
         found.append(Refusal(
@@ -64,8 +111,8 @@ def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool) 
             [f"{facts.python.executable or 'python3'} -m venv .venv, then envdoctor install --python .venv/bin/python",
              "or pass --break-system-packages if you really mean it"],
         ))
-    for url in insecure_urls(argv):
-        found.append(Refusal(f"refusing a non-https index URL: {url}",
+    for url, problem in url_problems(argv):
+        found.append(Refusal(f"refusing to fetch {url}: {problem}",
                              ["use https, or an http server on 127.0.0.1 / ::1 / localhost"]))
     return found
 

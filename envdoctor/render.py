@@ -6,18 +6,39 @@ Colour only repeats the mark, so an uncoloured log reads the same; whether to co
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import click
 
 from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding
+from envdoctor.redact import redact_data, redact_text
 from envdoctor.report import Report
 
 MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
 ASCII_MARKS = {"ok": "ok", "warning": "warn", "error": "FAIL", "skip": "skip", "info": "info"}
+#: Every non-ASCII symbol the text rendering writes, and what an ASCII-only stream gets instead.
+SYMBOLS = {"✓": "ok", "✗": "FAIL", "→": "->", "↳": "why:", "←": "<-", "≤": "<=", "·": "|"}
+_ASCII_SYMBOLS = str.maketrans(SYMBOLS)
+#: Terminal control: ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), C0 controls
+#: other than newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides that reorder
+#: what a reader sees. Each alternative stops at the next ESC, so stripping is linear in the text.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+#: Values nested deeper than this (only untrusted input does that) are shown as a placeholder.
+MAX_DEPTH = 32
+TOO_DEEP = "(nested too deeply to show)"
 COLORS = {"ok": "green", "warning": "yellow", "error": "red", "skip": None, "info": "cyan"}
 RANK = {"skip": 0, "ok": 1, "info": 1, "warning": 2, "error": 3}
 CHECK_STATUS = {"pass": "ok", "fail": "error", "skip": "skip"}
@@ -280,7 +301,8 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
     out = ["Plan"]
     if plan.get("ok"):
         action = {"nothing_to_do": "nothing to do: the installed torch already fits",
-                  "reinstall": "reinstall the torch family", "install": "install"}.get(plan.get("action"), plan.get("action"))
+                  "reinstall": "reinstall the torch family",
+                  "install": "install"}.get(str(plan.get("action")), plan.get("action"))
         out.append(f"  {paint.mark('ok')} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
         if plan.get("index_url"):
             out.append(f"      index {plan['index_url']}")
@@ -293,7 +315,8 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
     else:
         out.append(f"  {paint.mark('error')} no torch build fits this machine")
         for alternative in plan.get("alternatives") or []:
-            out.append(f"      {paint.arrow} {alternative if isinstance(alternative, str) else alternative.get('message', alternative)}")
+            message = alternative if isinstance(alternative, str) else alternative.get("message", alternative)
+            out.append(f"      {paint.arrow} {message}")
     for warning in plan.get("warnings") or []:
         out.append(f"  {paint.mark('warning')} {warning}")
     out.append("  Why")
@@ -315,8 +338,71 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
     return out
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without anything a terminal would act on instead of printing."""
+    return _CONTROL.sub("", text)
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a terminal or a log: controls stripped, then credentials and tokens masked."""
+    return redact_text(strip_controls(text))
+
+
+def _scrub(value: Any, text: Callable[[str], str], finite: bool, depth: int = 0) -> Any:
+    """A copy of ``value`` (dataclasses, dicts, lists) with ``text`` applied to every string,
+    nesting cut at MAX_DEPTH and, with ``finite``, NaN and infinities turned into None (JSON has neither).
+    """
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, float):
+        return value if not finite or math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if depth >= MAX_DEPTH:
+        return TOO_DEEP
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _scrub(getattr(value, f.name), text, finite, depth + 1)
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, Mapping):
+        return {(text(k) if isinstance(k, str) else k): _scrub(v, text, finite, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub(v, text, finite, depth + 1) for v in value)
+    return text(str(value))
+
+
+def _summary_line(report: Report) -> str:
+    """The last line. For an install plan the findings are context (the plan decides the exit code),
+    and the line says so instead of counting them as the run's errors."""
+    counts = report.summary()
+    problems = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)")) if counts[k]]
+    checks = [f"{counts[k]} {name}" for k, name in (("fail", "failed"), ("pass", "passed")) if counts[k]]
+    plan = report.plan
+    if plan is None:
+        parts = problems + checks
+    elif not plan.get("ok"):
+        parts = ["no build fits"] + _context(problems, report) + checks
+    elif report.findings_gate:
+        parts = problems + checks
+    else:
+        head = "nothing to do" if plan.get("action") == "nothing_to_do" else "plan found"
+        parts = [head] + _context(problems, report) + checks
+    return (" · ".join(parts) if parts else "no problems found") + "   (-v for evidence, --json for machines)"
+
+
+def _context(problems: list[str], report: Report) -> list[str]:
+    if not problems:
+        return []
+    if report.findings_gate:
+        return problems
+    return [f"the environment as probed has {', '.join(problems)} (context for the plan, see above)"]
+
+
 def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0, quiet: bool = False,
                 show_facts: bool = True) -> str:
+    """The checklist. Every value is made printable first (controls stripped, secrets masked); an
+    ASCII-only stream gets ASCII for every symbol."""
+    report = _scrub(report, printable, finite=False)
     paint = Painter(color, ascii_only)
     out: list[str] = []
     facts = report.facts
@@ -333,21 +419,20 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
         out.extend(render_plan(report.plan, paint, verbose))
     if report.error:
         out.append(f"{paint.mark('error')} {report.error}")
-    counts = report.summary()
-    parts = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)"),
-                                                   ("fail", "failed"), ("pass", "passed")) if counts[k]]
-    if report.plan is not None and not report.plan.get("ok"):
-        parts.insert(0, "no build fits")
     out.append("")
-    out.append((" · ".join(parts) if parts else "no problems found") + "   (-v for evidence, --json for machines)")
-    return "\n".join(out)
+    out.append(_summary_line(report))
+    text = "\n".join(out)
+    return text.translate(_ASCII_SYMBOLS) if ascii_only else text
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, default=str)
+    """One JSON document: strict JSON (no NaN), nesting bounded, every string through redact_data."""
+    document = redact_data(_scrub(report, str, finite=True).to_dict())
+    return json.dumps(document, indent=2, allow_nan=False, default=str)
 
 
-def can_encode(stream, text: str = "✓✗→↳") -> bool:
+def can_encode(stream: Any, text: str = "".join(SYMBOLS)) -> bool:
+    """Whether ``stream`` can hold every symbol the text rendering uses (else: ASCII fallbacks)."""
     encoding = getattr(stream, "encoding", None) or "ascii"
     try:
         text.encode(encoding)

@@ -25,11 +25,12 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad flags or values
     INTERNAL = 3  # envdoctor itself failed (e.g. a malformed recipe file)
     INSTALLER = 4  # the package installer ran and failed
+    INTERRUPTED = 130  # Ctrl-C (SIGINT); the children envdoctor started are killed first
 
 
 @dataclass
 class Report:
-    command: str
+    command: str | None  # None only when a usage error came before any command was named
     facts: Facts | None = None
     findings: list[Finding] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
@@ -71,6 +72,7 @@ class Report:
             "ok": self.ok,
             "exit_code": int(self.exit_code),
             "summary": self.summary(),
+            "findings_gate": self.findings_gate,
             "duration_s": self.duration_s,
             "error": self.error,
             "facts": to_dict(self.facts) if self.facts is not None else None,
@@ -82,6 +84,17 @@ class Report:
 
 class ReportFormatError(ValueError):
     """A file that is not an envdoctor report; the message says what is wrong."""
+
+
+def parse_report(text: str, where: str = "report") -> Any:
+    """The JSON of a saved report, read as strict JSON (no NaN or infinities, bounded nesting); any
+    problem is a ReportFormatError naming ``where``."""
+    from envdoctor.door import parse_json_text
+
+    try:
+        return parse_json_text(text)
+    except ValueError as exc:  # json.JSONDecodeError too, and an integer too long to convert
+        raise ReportFormatError(f"{where}: not valid JSON for a report ({exc})") from None
 
 
 def facts_from_report(data: Any, where: str = "report") -> Facts:

@@ -19,6 +19,7 @@ from packaging.requirements import Requirement
 _PLAIN = re.compile(r"^[!-\[\]-~]+$")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _PORT = re.compile(r"^[0-9]{1,5}$")
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 _DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 #: Schemes a direct reference may use, each with the transport it rides on.
 DIRECT_SCHEMES = {"https": "https", "http": "http", "git+https": "https", "git+http": "http"}
@@ -49,6 +50,13 @@ def split_host(url: str) -> tuple[str, str, str] | None:
     return match.group(1).lower(), host.lower(), port
 
 
+def _canonical_ipv4(host: str) -> bool:
+    try:
+        return str(ipaddress.IPv4Address(host)) == host
+    except ValueError:
+        return False
+
+
 def is_loopback(host: str) -> bool:
     """``localhost``, a dotted-quad in 127.0.0.0/8, or ``[::1]``: nothing else counts."""
     if host == "localhost":
@@ -67,9 +75,18 @@ def _host_problem(host: str, port: str, transport: str) -> str | None:
         return "it names no host"
     if port and (not _PORT.match(port) or not 0 < int(port) < 65536):
         return f"port {port!r} is not a number from 1 to 65535"
-    bracketed = host.startswith("[") and host.endswith("]")
-    if not bracketed and not _DNS_NAME.match(host):
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return f"host {host!r} is not an IPv6 address"
+        if "%" in host:
+            return f"host {host!r} names a zone, which URL parsers do not agree on"
+    elif not _DNS_NAME.match(host):
         return f"host {host!r} is not a plain host name or address"
+    elif _NUMERIC_LABEL.match(host.rpartition(".")[2]) and not _canonical_ipv4(host):
+        # WHATWG reads a host ending in a number as an IPv4 address (0x7f.1 is 127.0.0.1), pip as a name
+        return f"host {host!r} is an unusual spelling of an IPv4 address; write it as a.b.c.d"
     if transport == "https" or is_loopback(host):
         return None
     return "plain http is allowed only to 127.0.0.1, ::1 or localhost (use https)"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MACHINES_DIR
 
 from envdoctor.cli import cli
 from envdoctor.report import SCHEMA
-from conftest import MACHINES_DIR
 
 
 def invoke(*args, env=None):
@@ -114,7 +114,8 @@ def test_install_dry_run_starts_no_process(monkeypatch):
 
 def test_install_for_a_described_target():
     code, data = run_json("install", "--dry-run", "--machine", str(MACHINES_DIR / "debian12-no-gpu"),
-                          "--driver", "535.104.05", "--gpu", "NVIDIA GeForce RTX 3090", "--target-python", "3.11")
+                          "--driver", "535.104.05", "--gpu", "NVIDIA GeForce RTX 3090", "--target-python", "3.11",
+                          "--target-os", "linux", "--target-arch", "x86_64")
     assert code == 0
     assert data["plan"]["variant"] in ("cu126", "cu121", "cu124", "cu118")
     assert any("--driver" in item for item in data["facts"]["overrides"])
@@ -263,3 +264,45 @@ def test_recipes_validate_checks_gpu_peaks_too(tmp_path):
     result = invoke("recipes", "validate", str(tmp_path))
     assert result.exit_code == 1
     assert "'tf32' must be a positive number" in result.output
+
+
+def _envdoctor(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1],
+                          env=dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {})))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="uses a shell script as a failing installer")
+def test_the_exit_code_contract_on_real_invocations(tmp_path):
+    """0 fine, 1 problems, 2 usage, 3 envdoctor failed, 4 installer failed (130: tests/hostile)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    failing_uv = bin_dir / "uv"
+    failing_uv.write_text('#!/bin/sh\n[ "$1" = "--version" ] && { echo "uv 0.5.0"; exit 0; }\nexit 2\n')
+    failing_uv.chmod(0o755)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    cases = [
+        (0, ["check", "--machine", str(MACHINES_DIR / "debian12-no-gpu")], {}),
+        (1, ["check", "--machine", str(MACHINES_DIR / "wsl2-rtx4070")], {}),
+        (2, ["check", "--timeout", "nan"], {}),
+        (2, ["check", "--machine", str(tmp_path / "missing")], {}),
+        (3, ["check", "--machine", str(MACHINES_DIR / "debian12-no-gpu"),
+             "--recipes", str(Path(__file__).parent / "fixtures" / "recipes" / "bad_toml")], {}),
+        (4, ["install", "torch==2.12.0", "--manager", "uv", "--python", str(venv / "bin" / "python"), "--no-verify"],
+         {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}),
+    ]
+    for code, args, env in cases:
+        for as_json in ([], ["--json"]):
+            done = _envdoctor(*args, *as_json, env=env)
+            assert done.returncode == code, (args, done.stderr)
+            assert "Traceback" not in done.stderr
+            if as_json:
+                assert json.loads(done.stdout)["exit_code"] == code
+
+
+def test_help_lists_the_exit_codes():
+    text = invoke("--help").output
+    for line in ("0    fine", "1    problems found", "2    usage error", "3    envdoctor itself failed",
+                 "4    the package installer ran and failed", "130  interrupted"):
+        assert line in text

@@ -1,17 +1,17 @@
-"""The guards in front of a real install: PEP 668, insecure index URLs, missing commands."""
+"""The guards in front of a real install: PEP 668, unsafe URLs anywhere in the argv, missing commands."""
 
 from __future__ import annotations
 
 import pytest
 
 from envdoctor.facts import Facts, PythonFacts
-from envdoctor.install import insecure_urls, plan_command, refusals, with_break_system_packages
+from envdoctor.install import plan_command, refusals, url_problems, with_break_system_packages
 
 PIP = ["/usr/bin/python3", "-m", "pip", "install", "torch==2.13.0"]
 
 
 @pytest.mark.parametrize(
-    "url, insecure",
+    "url, refused",
     [
         ("https://download.pytorch.org/whl/cpu", False),
         ("http://127.0.0.1:8000/simple", False),
@@ -20,11 +20,50 @@ PIP = ["/usr/bin/python3", "-m", "pip", "install", "torch==2.13.0"]
         ("http://download.pytorch.org/whl/cpu", True),
         ("http://10.0.0.5/simple", True),
         ("ftp://example.org/simple", True),
+        # urlsplit reads the host "localhost"; pip and uv read "example.org" (a backslash ends an http authority)
+        ("http://example.org\\@localhost/whl", True),
+        ("http://localhost\t/simple", True),
+        ("file:///opt/wheels", True),
     ],
 )
-def test_index_urls_must_be_https_or_loopback(url, insecure):
-    assert (insecure_urls(PIP + ["--index-url", url]) == [url]) is insecure
-    assert (insecure_urls(PIP + ["-f", url]) == [url]) is insecure
+def test_index_urls_must_be_https_or_loopback(url, refused):
+    for argv in (PIP + ["--index-url", url], PIP + ["-f", url], PIP + [f"--extra-index-url={url}"],
+                 PIP + ["-i" + url], ["uv", "pip", "install", "torch", "--index", f"pytorch={url}"]):
+        assert (url_problems(argv) != []) is refused, argv
+        if refused:
+            assert url_problems(argv)[0][0].endswith(url)
+
+
+def test_conda_channels_are_judged_only_when_they_are_urls():
+    conda = ["conda", "install", "-y", "-c", "conda-forge", "pytorch-gpu==2.6.0", "cuda-version=12.6"]
+    assert url_problems(conda) == []
+    assert url_problems(conda + ["-c", "https://conda.example.org/pytorch"]) == []
+    assert [u for u, _ in url_problems(conda + ["--channel", "http://mirror.example/conda"])] == ["http://mirror.example/conda"]
+
+
+@pytest.mark.parametrize(
+    "requirement, refused",
+    [
+        ("torch==2.13.0", False),
+        ("torch @ https://download.pytorch.org/whl/cpu/torch-2.13.0.whl", False),
+        ("torch @ http://127.0.0.1:8000/torch-2.13.0.whl", False),
+        ("torch @ http://evil.example/torch-2.13.0.whl", True),
+        ("torch @ file:///tmp/torch-2.13.0.whl", True),
+        ("torch @ git+http://evil.example/pytorch", True),
+        ("torch @ git+ssh://git@github.com/pytorch/pytorch", True),
+        ("http://evil.example/torch-2.13.0.whl", True),  # a bare URL is a direct reference too
+        ("file:///tmp/torch-2.13.0.whl", True),
+    ],
+)
+def test_direct_references_in_the_argv_are_judged(requirement, refused):
+    assert (url_problems(PIP[:4] + [requirement]) != []) is refused
+
+
+def test_the_interpreter_path_and_conda_specs_are_not_urls():
+    uv = ["uv", "pip", "install", "--python", "/home/dev/venv/bin/python", "torch==2.13.0+cpu",
+          "--index-url", "https://download.pytorch.org/whl/cpu"]
+    assert url_problems(uv) == []
+    assert url_problems(["C:\\venv\\Scripts\\python.exe", "-m", "pip", "install", "torch"]) == []
 
 
 def facts(**python) -> Facts:
@@ -47,6 +86,14 @@ def test_conda_commands_are_not_refused_by_pep668_and_missing_commands_are():
     assert refusals(facts(externally_managed=True), conda, False) == []
     assert "cannot install" in refusals(facts(), None, False)[0].message
     assert with_break_system_packages(conda) == conda
+
+
+def test_a_missing_installer_and_a_silent_interpreter_are_refusals():
+    uv = ["uv", "pip", "install", "torch"]
+    assert ["uv is not installed (not found on PATH)"] == [r.message for r in refusals(facts(), uv, False, installer_found=False)]
+    silent = Facts()
+    silent.python = PythonFacts(status="timed_out", executable="/usr/bin/python3")
+    assert any("did not answer" in r.message for r in refusals(silent, uv, False))
 
 
 def test_plan_command_picks_the_plan_manager_or_the_requested_one():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from envdoctor.facts import Check, Facts, Finding, Gpu, NvidiaFacts, PythonFacts, TorchFacts
-from envdoctor.render import render_json, render_text, use_color
+from envdoctor.render import TOO_DEEP, can_encode, render_json, render_text, strip_controls, use_color
 from envdoctor.report import SCHEMA, ExitCode, Report
 
 
@@ -88,3 +88,110 @@ def test_warnings_fail_only_under_strict_and_failed_checks_fail():
     verify = Report("verify", None, checks=[Check("cpu.matmul.float32", "pass"), Check("cpu.autograd", "fail")])
     assert verify.exit_code == ExitCode.PROBLEMS
     assert "1 failed" in render_text(verify, False, False)
+
+
+def rich_report() -> Report:
+    """Every part of the text rendering at once: facts, findings, checks with metrics, a plan."""
+    report = report_with_cpu_torch_on_gpu()
+    report.checks = [Check("cpu.matmul.float32", "pass", message="matches", duration_s=0.01,
+                           metrics={"tflops": 0.2, "peak_tflops": 1.0, "fraction_of_peak": 0.2, "max_abs_error": 1e-6},
+                           details={"note": "fine"})]
+    report.plan = {"ok": True, "action": "reinstall", "torch": "2.13.0", "variant": "cu124",
+                   "index_url": "https://download.pytorch.org/whl/cu124",
+                   "commands": {"pip": ["python", "-m", "pip", "install", "torch"], "conda": None},
+                   "command_notes": {"conda": "no build"}, "reasons": [{"decision": "d", "evidence": "e"}],
+                   "rejected": [{"variant": "cpu", "why": "GPU present"}], "warnings": ["w"], "alternatives": []}
+    report.findings_gate = False
+    report.duration_s = 0.5
+    return report
+
+
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_ascii_only_output_is_pure_ascii(verbose):
+    """Oracle independent of the symbol table: with ASCII data in, nothing but ASCII comes out."""
+    text = render_text(rich_report(), color=False, ascii_only=True, verbose=verbose)
+    assert text.isascii(), sorted({c for c in text if not c.isascii()})
+    assert "<= 12.4" in text and "[ok]" in text
+
+
+def test_can_encode_asks_for_every_symbol():
+    import io
+
+    for encoding, expected in (("utf-8", True), ("cp1252", False), ("latin-1", False), ("ascii", False)):
+        assert can_encode(io.TextIOWrapper(io.BytesIO(), encoding=encoding)) is expected
+    assert can_encode(None) is False
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("plain text", "plain text"),
+        ("red\x1b[31mtext\x1b[0m", "redtext"),
+        ("title\x1b]0;owned\x07after", "titleafter"),
+        ("title\x1b]8;;https://x.example\x1b\\link\x1b]8;;\x1b\\", "titlelink"),
+        ("dcs\x1bPq#0;2;0;0;0\x1b\\end", "dcsend"),
+        ("c1\x9b31mred", "c131mred"),
+        ("bell\x07 cr\r del\x7f nul\x00", "bell cr del nul"),
+        ("keep\ttab\nnewline", "keep\ttab\nnewline"),
+        ("bidi\u202egnp.exe", "bidignp.exe"),
+        ("lone escape at the end\x1b", "lone escape at the end"),
+        ("unfinished \x1b[1234", "unfinished 1234"),
+    ],
+)
+def test_strip_controls(raw, shown):
+    assert strip_controls(raw) == shown
+
+
+def test_strip_controls_is_linear():
+    """Many unfinished sequences: each alternative stops at the next ESC, so this returns at once
+    (a quadratic pattern would take minutes on 200k sequences)."""
+    hostile = "\x1b[" + "1" * 10 + "\x1b]" * 100_000 + "\x1bP" * 100_000
+    assert strip_controls(hostile) == "1" * 10
+
+
+def test_every_value_is_stripped_and_masked_in_text_but_the_report_keeps_it():
+    report = rich_report()
+    secret_url = "https://user:s3cret@mirror.example/whl/cu124"
+    report.plan["index_url"] = secret_url
+    report.plan["commands"]["pip"] += ["--index-url", secret_url]
+    report.facts.nvidia.gpus[0].name = "RTX\x1b]0;owned\x07 4090"
+    report.findings[0].message = "bad \x1b[2J thing ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+    text = render_text(report, color=True, ascii_only=False, verbose=2)
+    assert "s3cret" not in text and "user:****@mirror.example" in text
+    assert "owned" not in text and "RTX 4090" in text
+    assert "ghp_" not in text and "bad  thing ****" in text
+    assert "\x1b[2J" not in text
+    assert report.plan["commands"]["pip"][-1] == secret_url  # the argv that runs keeps the real URL
+    data = json.loads(render_json(report))
+    assert "s3cret" not in json.dumps(data) and "ghp_" not in json.dumps(data)
+    assert data["facts"]["nvidia"]["gpus"][0]["name"] == "RTX\x1b]0;owned\x07 4090"  # JSON escapes, keeps
+
+
+def test_json_is_strict_whatever_the_values():
+    report = rich_report()
+    report.checks[0].metrics.update(tflops=float("nan"), max_abs_error=float("inf"), gb_per_s=float("-inf"))
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    report.checks[0].details["deep"] = deep
+    text = render_json(report)
+    data = json.loads(text, parse_constant=lambda name: pytest.fail(name))
+    assert data["checks"][0]["metrics"]["tflops"] is None and data["checks"][0]["metrics"]["max_abs_error"] is None
+    assert TOO_DEEP in text
+    rendered = render_text(report, False, False, verbose=1)  # text keeps nan readable and survives the depth
+    assert "nan TFLOP/s" in rendered
+
+
+def test_dry_run_summary_counts_findings_as_context():
+    report = rich_report()
+    last = render_text(report, False, False).splitlines()[-1]
+    assert last.startswith("plan found · the environment as probed has 1 error(s) (context for the plan, see above)")
+    assert report.exit_code == ExitCode.OK and report.to_dict()["findings_gate"] is False
+    report.plan["ok"] = False
+    assert render_text(report, False, False).splitlines()[-1].startswith("no build fits · the environment as probed")
+    assert report.exit_code == ExitCode.PROBLEMS
+    report.plan = {"ok": True, "action": "nothing_to_do"}
+    report.findings, report.checks = [], []
+    assert render_text(report, False, False).splitlines()[-1].startswith("nothing to do   (")
+    check = report_with_cpu_torch_on_gpu()
+    assert render_text(check, False, False).splitlines()[-1].startswith("1 error(s)   (")
