@@ -125,6 +125,7 @@ class NvidiaFacts:
     cuda_visible_devices: str | None = None  # raw value, None when unset
     cuda_device_order: str | None = None  # raw CUDA_DEVICE_ORDER, None when unset (CUDA: FASTEST_FIRST)
     hidden_gpus: list[int] = field(default_factory=list)
+    cuda_visible_count: int | None = None  # devices a CUDA program enumerates; None: CUDA_VISIBLE_DEVICES unset
     # CUDA_VISIBLE_DEVICES names GPUs by CUDA's order, which differs from nvidia-smi's PCI order unless
     # CUDA_DEVICE_ORDER=PCI_BUS_ID; with different GPU models which ones are meant cannot be known, and
     # every GPU that might be meant stays marked visible.
@@ -323,7 +324,7 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
         if not isinstance(data, dict):
             raise FactsFormatError(f"{where}: expected an object, got {type(data).__name__}")
         return dict(data)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise FactsFormatError(f"{where}: expected an object for {tp.__name__}")
         hints = typing.get_type_hints(tp)

@@ -1,34 +1,71 @@
 """Compatibility data: load the TOML recipes, validate them, merge overlays, answer lookups.
 
 The built-in files live in ``recipes/`` (installed as ``envdoctor.recipe_data``). Overlay folders
-(``--recipes DIR``, ``ENVDOCTOR_RECIPES``) add or override entries table by table. Every problem is
-reported with its file, entry and what is wrong, e.g.
-``recipes/torch.toml: release "2.5.1" variant "cu124": arch "sm_9O" is not sm_NN``.
+(``--recipes DIR``, ``ENVDOCTOR_RECIPES``) add or override entries table by table. Overlays may come
+from someone else, so every file is read bounded and regular-file-only, and every value is checked
+for its type before it is used: a problem is reported with its file, entry and what is wrong, e.g.
+``recipes/torch.toml: release "2.5.1" variant "cu124": arch "sm_9O" is not sm_NN``, never raised.
+
+Versions, driver numbers and compute capabilities are parsed by :mod:`envdoctor.compat` only; the
+lookups here that compute something (kernel coverage, driver -> CUDA, Jetson) call into it.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import os
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
+
+from envdoctor import compat
+from envdoctor.compat import DriverVersion, parse_cc, parse_driver, parse_version, sm_name
+from envdoctor.urls import index_url_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+__all__ = [
+    "CondaRecipe", "CudaFamily", "JetsonRecipe", "Mirror", "RecipeError", "Recipes", "Release", "ToolkitDriver",
+    "VariantRecipe", "builtin_dir", "load_recipes", "validate",
+]
+
 RECIPE_FILES = ("cuda_drivers.toml", "torch.toml", "gpus.toml", "mirrors.toml")
 OTHER_FILES = ("gpu_peaks.toml",)  # read by the verifier, not by this loader
-PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
+SCHEMAS = {
+    "cuda_drivers.toml": "envdoctor.recipes.cuda_drivers/1",
+    "torch.toml": "envdoctor.recipes.torch/2",
+    "gpus.toml": "envdoctor.recipes.gpus/2",
+    "mirrors.toml": "envdoctor.recipes.mirrors/1",
+}
+#: The top-level keys each file may hold: a misspelt key must not be ignored silently.
+TOP_KEYS = {
+    "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch"}),
+    "torch.toml": frozenset({"schema", "source", "index", "arch_lists", "gfx_lists", "variant", "series"}),
+    "gpus.toml": frozenset({"schema", "source", "nvidia", "amd", "jetson"}),
+    "mirrors.toml": frozenset({"schema", "source", "mirror"}),
+}
+#: Keys an older schema had, with where their data lives now.
+MOVED_KEYS = {
+    ("gpus.toml", "rocm"): "the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
+                           "'gfx' list in torch.toml (named lists in [gfx_lists])",
+}
+ROW_KEYS = {"toolkit", "family", "newest_arch", "nvidia", "amd", "mirror"}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
+PLATFORMS = compat.WHEEL_PLATFORMS
 KINDS = ("cpu", "cuda", "rocm", "xpu", "mps")
 INDEX_STYLES = ("find-links", "extra-index-url", "index-url")
 CONDA_STYLES = ("cudatoolkit", "pytorch-cuda", "conda-forge")
+COMPANIONS = ("torchvision", "torchaudio")
 KIND_PLATFORMS = {
     "cpu": PLATFORMS,
     "cuda": ("linux-x86_64", "windows-x86_64"),
@@ -36,32 +73,19 @@ KIND_PLATFORMS = {
     "xpu": ("linux-x86_64", "windows-x86_64"),
     "mps": ("macos-arm64",),
 }
-SM_RE = re.compile(r"^sm_(\d+)$")
-GFX_RE = re.compile(r"^gfx[0-9a-f]{3,4}$")
-PYTHON_RE = re.compile(r"^3\.(\d+)(t?)$")
-CC_RE = re.compile(r"^(\d+)\.(\d+)$")
+PYTHON_RE = re.compile(r"^3\.(\d+)(t?)$", re.ASCII)
 NAME_DROP = {"nvidia", "geforce", "tesla", "amd", "instinct", "radeon", "tm", "r"}
 NAME_SUFFIX_RE = re.compile(r"^(\d+gb|\d+g|hbm\d*e?|sxm\d*|pcie|nvl|oam|nvgpu)$")
 
-
-class DriverVersion(Version):
-    """A driver version that prints as written (``560.35.05``, not ``560.35.5``)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._text = text.strip()
-
-    def __str__(self) -> str:
-        return self._text
-
-
-def _driver(text: Any) -> DriverVersion | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        return DriverVersion(text)
-    except InvalidVersion:
-        return None
+SERIES_KEYS = frozenset({"source", "note", "python", "python_by_platform", "platforms", "macos_min",
+                         "macos_min_by_python", "glibc", "pypi", "index_style", "conda", "variants", "releases",
+                         "companion_gaps"})
+RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {"torchvision", "torchaudio", "drop_variants"}
+VARIANT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "archs", "ptx", "ptx_platforms",
+                          "archs_by_platform", "platforms", "glibc", "gfx", "source", "note"})
+VARIANT_DEFAULT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "note"})
+NAMED_LIST_KEYS = {"arch_lists": "archs", "gfx_lists": "gfx"}
+JETSON_KEYS = frozenset({"names", "compute_capabilities", "sbsa_compute_capabilities", "message", "source", "note"})
 
 
 class RecipeError(ValueError):
@@ -79,12 +103,12 @@ class ToolkitDriver:
 
     version: Version
     label: str
-    linux: Version | None
-    windows: Version | None
+    linux: DriverVersion | None
+    windows: DriverVersion | None
     source: str
     note: str = ""
 
-    def driver(self, os: str) -> Version | None:
+    def driver(self, os: str) -> DriverVersion | None:
         return self.windows if os == "windows" else self.linux
 
 
@@ -93,12 +117,12 @@ class CudaFamily:
     """The minor-version-compatibility floor of one CUDA major (None: no such compatibility)."""
 
     major: int
-    linux: Version | None
-    windows: Version | None
+    linux: DriverVersion | None
+    windows: DriverVersion | None
     source: str
     note: str = ""
 
-    def floor(self, os: str) -> Version | None:
+    def floor(self, os: str) -> DriverVersion | None:
         return self.windows if os == "windows" else self.linux
 
 
@@ -125,15 +149,16 @@ class VariantRecipe:
     archs_by_platform: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     platforms: tuple[str, ...] = ()
     glibc: Mapping[str, str] = field(default_factory=dict)
-    gfx: tuple[str, ...] = ()
+    gfx: tuple[str, ...] = ()  # ROCm: gfx targets of this release's wheel; empty: unknown (note says UNVERIFIED)
     source: str = ""
     note: str = ""
+    toolkit_source: str = ""
 
-    def archs_for(self, platform: str | None) -> tuple[str, ...]:
-        return self.archs_by_platform.get(platform or "", self.archs)
-
-    def ptx_for(self, platform: str | None) -> tuple[str, ...]:
-        return self.ptx if platform is None or platform in self.ptx_platforms else ()
+    def kernels_for(self, platform: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(SASS archs, PTX archs) of this variant's wheels for ``platform`` (the default lists for None)."""
+        sass = self.archs_by_platform.get(platform or "", self.archs)
+        ptx = self.ptx if platform is None or platform in self.ptx_platforms else ()
+        return sass, ptx
 
 
 @dataclass(frozen=True)
@@ -155,9 +180,33 @@ class Release:
     conda: CondaRecipe | None
     source: str
     note: str = ""
+    companion_gaps: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    macos_min_by_python: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def variant(self, name: str) -> VariantRecipe | None:
         return next((v for v in self.variants if v.name == name), None)
+
+    def companion(self, name: str) -> str | None:
+        """The torchvision / torchaudio version this release pairs (None: none)."""
+        return self.torchvision if name == "torchvision" else self.torchaudio if name == "torchaudio" else None
+
+    def companion_wheel(self, name: str, platform: str, python: str) -> bool:
+        """Whether the paired ``name`` has a PyPI wheel for ``platform`` and Python tag ``python`` (``3.13t``).
+
+        False for a companion this release does not pair, and where torch itself has no wheel (the data
+        records companion wheels only beside torch's own).
+        """
+        if self.companion(name) is None or python not in self.python.get(platform, ()):
+            return False
+        return python not in self.companion_gaps.get(name, {}).get(platform, ())
+
+    def macos_floor(self, platform: str, python: str | None = None) -> str | None:
+        """The oldest macOS the wheel for ``platform`` (and ``python``, where its wheel differs) installs on."""
+        if python is not None:
+            special = self.macos_min_by_python.get(platform, {}).get(python)
+            if special is not None:
+                return special
+        return self.macos_min.get(platform)
 
 
 @dataclass(frozen=True)
@@ -171,10 +220,18 @@ class Mirror:
 
 @dataclass(frozen=True)
 class JetsonRecipe:
+    """Jetson modules: ``compute_capabilities`` the standard wheels do not serve, ``sbsa_compute_capabilities``
+    the SBSA aarch64 wheels do (Thor)."""
+
     names: tuple[str, ...]
     compute_capabilities: tuple[str, ...]
     message: str
     source: str
+    sbsa_compute_capabilities: tuple[str, ...] = ()
+    note: str = ""
+
+
+GpuTable = tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, cc or gfx, source), longest first
 
 
 @dataclass(frozen=True)
@@ -184,9 +241,9 @@ class Recipes:
     releases: tuple[Release, ...]  # newest first
     toolkits: tuple[ToolkitDriver, ...]
     families: Mapping[int, CudaFamily]
-    nvidia_gpus: tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, cc, source), longest first
-    amd_gpus: tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, gfx, source)
-    rocm_archs: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]  # (rocm versions, gfx, source)
+    newest_arch: Mapping[str, str]  # CUDA "12.8" (or a whole major, "13") -> newest capability it builds for
+    nvidia_gpus: GpuTable
+    amd_gpus: GpuTable
     jetson: JetsonRecipe | None
     mirrors: tuple[Mirror, ...]
     index_base: str
@@ -196,77 +253,37 @@ class Recipes:
 
     # ------------------------------------------------------------------ drivers
 
-    def toolkit_driver(self, toolkit: str, os: str) -> Version | None:
-        """Table-3 driver of the exact toolkit (or the newest row of that major.minor below it)."""
-        return _toolkit_driver(self.toolkits, str(toolkit), _os_name(os))
-
-    def family_floor(self, cuda_major: int, os: str) -> Version | None:
-        family = self.families.get(cuda_major)
-        return family.floor(os) if family else None
-
-    def driver_max_cuda(self, driver: str, os: str) -> str | None:
-        """Newest CUDA (major.minor) a driver supports, judged by its branch (``550.x`` -> 12.4)."""
-        version = _version(driver)
-        if version is None:
+    def newest_cc(self, cuda: str | None) -> str | None:
+        """The newest compute capability code built with this CUDA can target (``12.8`` -> ``12.0``)."""
+        found = compat.major_minor(cuda)
+        if found is None:
             return None
-        os = _os_name(os)
-        branch = version.release[0]
-        best: Version | None = None
-        for row in self.toolkits:
-            needed = row.driver(os)
-            if needed is not None and needed.release[0] <= branch:
-                cuda = Version(f"{row.version.major}.{row.version.minor}")
-                best = cuda if best is None or cuda > best else best
-        for family in self.families.values():
-            floor = family.floor(os)
-            if floor is not None and version >= floor:
-                cuda = Version(f"{family.major}.0")
-                best = cuda if best is None or cuda > best else best
-        return f"{best.major}.{best.minor}" if best else None
+        return self.newest_arch.get(f"{found[0]}.{found[1]}") or self.newest_arch.get(str(found[0]))
 
     # ------------------------------------------------------------------ GPUs
 
     def gpu_compute_capability(self, name: str) -> str | None:
-        """Compute capability for an NVIDIA GPU name as nvidia-smi prints it, or for ``sm_86``."""
+        """Compute capability for an NVIDIA GPU name as nvidia-smi prints it, or for ``sm_86`` / ``8.6``."""
         if not isinstance(name, str):
             return None
-        text = name.strip().lower()
-        match = SM_RE.match(text)
-        if match:
-            return _cc_from_sm(text)
-        if CC_RE.match(text):
-            return text
+        arch = parse_cc(name)
+        if arch is not None:
+            return arch.cc
         return _lookup(self.nvidia_gpus, name)
 
     def amd_gfx(self, name: str) -> str | None:
-        """LLVM gfx target for an AMD GPU name (``AMD Instinct MI250X`` -> ``gfx90a``)."""
+        """LLVM gfx target for an AMD GPU name (``AMD Instinct MI250X`` -> ``gfx90a``) or a gfx target."""
         if not isinstance(name, str):
             return None
-        if GFX_RE.match(name.strip().lower()):
-            return name.strip().lower()
+        base = compat.gfx_base(name)
+        if base is not None:
+            return base
         return _lookup(self.amd_gpus, name)
-
-    def rocm_gfx(self, rocm_version: str) -> tuple[str, ...]:
-        """gfx targets compiled into the ROCm wheels of this ROCm version (empty when unknown)."""
-        for depth in (None, 2, 1):
-            key = rocm_version if depth is None else ".".join(rocm_version.split(".")[:depth])
-            for versions, gfx, _ in self.rocm_archs:
-                if key in versions:
-                    return gfx
-        return ()
-
-    def is_jetson(self, name: str | None, compute_capability: str | None) -> bool:
-        if self.jetson is None:
-            return False
-        words = _words(name or "")
-        if any(tuple(_words(n)) and _starts_any(words, _words(n)) for n in self.jetson.names):
-            return True
-        return compute_capability in self.jetson.compute_capabilities
 
     # ------------------------------------------------------------------ releases
 
     def release(self, version: str) -> Release | None:
-        parsed = _version(version)
+        parsed = parse_version(version)
         if parsed is None:
             return None
         return next((r for r in self.releases if r.parsed == parsed), None)
@@ -274,25 +291,6 @@ class Recipes:
     def find_variant(self, torch_version: str, variant: str) -> VariantRecipe | None:
         release = self.release(str(torch_version).split("+")[0])
         return release.variant(variant) if release else None
-
-    def covers_arch(self, variant_recipe: VariantRecipe, compute_capability: str, platform: str | None = None) -> bool:
-        """Whether the variant's kernels run on this compute capability.
-
-        SASS for X.y runs on X.z with z >= y (binary compatible within a major, pytorch#45130);
-        PTX for X.y is compiled just in time for any newer capability.
-        """
-        wanted = _parse_cc(compute_capability)
-        if wanted is None or variant_recipe is None:
-            return False
-        for arch in variant_recipe.archs_for(platform):
-            have = _parse_cc(arch)
-            if have and have[0] == wanted[0] and have[1] <= wanted[1]:
-                return True
-        for arch in variant_recipe.ptx_for(platform):
-            have = _parse_cc(arch)
-            if have and have <= wanted:
-                return True
-        return False
 
     def rewrite_url(self, url: str | None) -> str | None:
         """Apply the mirror table (the first matching prefix wins)."""
@@ -307,60 +305,7 @@ class Recipes:
         return f"{self.index_base}/{variant}"
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-@functools.lru_cache(maxsize=256)
-def _toolkit_driver(toolkits: tuple[ToolkitDriver, ...], toolkit: str, os: str) -> Version | None:
-    wanted = _version(toolkit)
-    if wanted is None:
-        return None
-    rows = [r for r in toolkits if r.version.release[:2] == wanted.release[:2]]
-    below = [r for r in rows if r.version <= wanted]
-    best = max(below, key=lambda r: r.version) if below else (min(rows, key=lambda r: r.version) if rows else None)
-    return best.driver(os) if best else None
-
-
-
-def _version(text: Any) -> Version | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        return Version(text.strip())
-    except InvalidVersion:
-        return None
-
-
-def _os_name(os: str) -> str:
-    os = (os or "").lower()
-    return {"win32": "windows", "darwin": "macos"}.get(os, os)
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_cc(text: str | None) -> tuple[int, int] | None:
-    """``sm_86`` / ``8.6`` / ``sm_120`` -> (8, 6) / (12, 0)."""
-    if not isinstance(text, str):
-        return None
-    text = text.strip().lower()
-    match = CC_RE.match(text)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    match = SM_RE.match(text)
-    if match and len(match.group(1)) >= 2:
-        digits = match.group(1)
-        return int(digits[:-1]), int(digits[-1])
-    return None
-
-
-def _cc_from_sm(text: str) -> str | None:
-    parsed = _parse_cc(text)
-    return f"{parsed[0]}.{parsed[1]}" if parsed else None
-
-
-def sm_name(compute_capability: str) -> str | None:
-    """``8.6`` -> ``sm_86``."""
-    parsed = _parse_cc(compute_capability)
-    return f"sm_{parsed[0]}{parsed[1]}" if parsed else None
+# ---------------------------------------------------------------------------- GPU names
 
 
 def _words(name: str) -> list[str]:
@@ -369,16 +314,13 @@ def _words(name: str) -> list[str]:
     return [w for w in words if w and w not in NAME_DROP and not NAME_SUFFIX_RE.match(w)]
 
 
-def _starts_any(words: list[str], key: list[str]) -> bool:
-    return len(key) <= len(words) and words[: len(key)] == key
-
-
-def _lookup(table: tuple[tuple[tuple[str, ...], str, str], ...], name: str) -> str | None:
+def _lookup(table: GpuTable, name: str) -> str | None:
+    """The value of the longest table name whose words start the GPU's words."""
     words = _words(name)
     if not words:
         return None
     for key, value, _ in table:  # longest keys first
-        if _starts_any(words, list(key)):
+        if len(key) <= len(words) and tuple(words[: len(key)]) == key:
             return value
     return None
 
@@ -401,15 +343,15 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "recipes"
 
 
-# ---------------------------------------------------------------------------- raw loading + merging
+# ---------------------------------------------------------------------------- reading + merging
 
 
 @dataclass
 class _Raw:
     """Parsed TOML of every recipe file, merged, with the file each entry came from."""
 
-    data: dict[str, dict] = field(default_factory=lambda: {name: {} for name in RECIPE_FILES})
-    origin: dict[tuple[str, str], str] = field(default_factory=dict)
+    data: dict[str, dict[str, Any]] = field(default_factory=lambda: {name: {} for name in RECIPE_FILES})
+    origin: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (file, key, entry) -> shown path
     problems: list[str] = field(default_factory=list)
 
 
@@ -418,67 +360,139 @@ def _display(path: Path) -> str:
     return str(Path(*parts[-2:])) if len(parts) >= 2 else str(path)
 
 
+def _depth_problem(value: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Where a value nests tables or lists deeper than ``limit`` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return f"{_path_to_depth(value, limit + 1)}: nested deeper than {limit} levels"
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return None
+
+
+def _path_to_depth(value: Any, depth: int) -> str:
+    """The first path (``a.b[0]``) that reaches ``depth``, for the problem message."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        item, level, where = stack.pop()
+        if level >= depth:
+            return where.lstrip(".") or "a value"
+        if isinstance(item, dict):
+            stack.extend((v, level + 1, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, level + 1, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return "a value"
+
+
 def _read_dir(folder: Path, raw: _Raw, overlay: bool) -> None:
+    """Merge the recipe files of one folder; each is read bounded, and refused when not a regular file."""
+    from envdoctor.door import UserFileError, read_user_file
+
     if not folder.is_dir():
         raw.problems.append(f"{folder}: not a folder")
         return
-    for path in sorted(folder.glob("*.toml")):
-        shown = _display(path) if not overlay else str(path)
-        if path.name in OTHER_FILES:
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".toml"))
+    except OSError as exc:
+        raw.problems.append(f"{folder}: cannot list: {exc.strerror or exc}")
+        return
+    for name in names:
+        path = folder / name
+        shown = str(path) if overlay else _display(path)
+        if name in OTHER_FILES:
             continue
-        if path.name not in RECIPE_FILES:
+        if name not in RECIPE_FILES:
             raw.problems.append(f"{shown}: unknown recipe file (expected one of {', '.join(RECIPE_FILES)})")
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raw.problems.append(f"{shown}: cannot read: {exc}")
+            text = read_user_file(str(path), MAX_FILE_BYTES)
+        except UserFileError as exc:
+            raw.problems.append(f"{shown}: cannot read: {str(exc).removeprefix(f'{path}: ')}")
             continue
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raw.problems.append(f"{shown}: not valid TOML: {exc}")
             continue
-        _merge_file(path.name, shown, data, raw)
+        except RecursionError:
+            raw.problems.append(f"{shown}: not valid TOML: nested too deeply")
+            continue
+        if _file_problems(name, shown, data, raw):
+            continue
+        _merge_file(name, shown, data, raw)
 
 
-def _merge_file(name: str, shown: str, data: dict, raw: _Raw) -> None:
+def _file_problems(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> bool:
+    """Report what makes a whole file unusable (deep nesting, a wrong schema) and misspelt top-level keys."""
+    deep = _depth_problem(data)
+    if deep:
+        raw.problems.append(f"{shown}: {deep}")
+        return True
+    schema = data.get("schema")
+    if schema is not None and schema != SCHEMAS[name]:
+        raw.problems.append(f"{shown}: schema {schema!r} is not {SCHEMAS[name]!r}")
+        return True
+    for key in sorted(set(data) - TOP_KEYS[name]):
+        moved = MOVED_KEYS.get((name, key))
+        if moved:
+            raw.problems.append(f"{shown}: '{key}' is no longer read here: {moved}")
+        else:
+            raw.problems.append(f"{shown}: unknown key '{key}' (expected {', '.join(sorted(TOP_KEYS[name]))})")
+    return False
+
+
+def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
     target = raw.data[name]
     for key, value in data.items():
-        if name == "torch.toml" and key in ("series", "variant", "arch_lists") and isinstance(value, dict):
-            table = target.setdefault(key, {})
-            for entry, body in value.items():
-                if key == "series" and isinstance(body, dict) and isinstance(table.get(entry), dict):
-                    merged = table[entry]
-                    for field_name, field_value in body.items():
-                        if field_name in ("releases", "variants") and isinstance(field_value, dict):
-                            merged.setdefault(field_name, {}).update(copy.deepcopy(field_value))
-                        else:
-                            merged[field_name] = copy.deepcopy(field_value)
-                else:
-                    table[entry] = copy.deepcopy(body)
-                raw.origin[(key, str(entry))] = shown
-        elif isinstance(value, list) and key in ("toolkit", "family", "nvidia", "amd", "rocm", "mirror"):
+        if key not in TOP_KEYS[name]:
+            continue
+        if key in ROW_KEYS:
+            if not isinstance(value, list):
+                raw.problems.append(f"{shown}: '{key}' must be a list of tables, got {type(value).__name__}")
+                continue
             target[key] = copy.deepcopy(value) + target.get(key, [])  # later files' rows win lookups
             for row in value:
-                raw.origin[(key, _row_key(key, row))] = shown
+                raw.origin[(name, key, _row_key(key, row))] = shown
+        elif key in ("series", "variant", "arch_lists", "gfx_lists"):
+            if not isinstance(value, dict):
+                raw.problems.append(f"{shown}: '{key}' must be a table, got {type(value).__name__}")
+                continue
+            table = target.setdefault(key, {})
+            for entry, body in value.items():
+                old = table.get(entry)
+                if key == "series" and isinstance(body, dict) and isinstance(old, dict):
+                    for field_name, field_value in body.items():
+                        if field_name in ("releases", "variants") and isinstance(field_value, dict) \
+                                and isinstance(old.get(field_name), dict):
+                            old[field_name].update(copy.deepcopy(field_value))
+                        else:
+                            old[field_name] = copy.deepcopy(field_value)
+                else:
+                    table[entry] = copy.deepcopy(body)
+                raw.origin[(name, key, str(entry))] = shown
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
             target[key].update(copy.deepcopy(value))
-            raw.origin[(key, "")] = shown
+            raw.origin[(name, key, "")] = shown
         else:
             target[key] = copy.deepcopy(value)
-            raw.origin[(key, "")] = shown
-    raw.origin[("file", name)] = raw.origin.get(("file", name), shown)
+            raw.origin[(name, key, "")] = shown
+    raw.origin.setdefault((name, "", ""), shown)
 
 
 def _row_key(key: str, row: Any) -> str:
     if not isinstance(row, dict):
         return "?"
-    for field_name in ("version", "major", "cc", "gfx", "prefix", "versions"):
+    for field_name in ("version", "major", "cuda", "cc", "gfx", "prefix"):
         if field_name in row:
             return str(row[field_name])
     return "?"
 
 
-# ---------------------------------------------------------------------------- validation + expansion
+# ---------------------------------------------------------------------------- validation helpers
 
 
 class _Checker:
@@ -487,7 +501,8 @@ class _Checker:
         self.problems = raw.problems
 
     def where(self, key: str, entry: str, file: str) -> str:
-        return self.raw.origin.get((key, entry)) or self.raw.origin.get(("file", file)) or f"recipes/{file}"
+        origin = self.raw.origin
+        return origin.get((file, key, entry)) or origin.get((file, "", "")) or f"recipes/{file}"
 
     def fail(self, file: str, text: str) -> None:
         self.problems.append(f"{file}: {text}")
@@ -497,226 +512,387 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _versions_ok(values: Mapping[str, Any]) -> list[str]:
-    return [k for k, v in values.items() if _version(v) is None]
+def _text(value: Any) -> str:
+    """A value shown in a problem, cut short: overlay values can be long."""
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def _is_sm(text: Any) -> bool:
+    """``sm_86`` / ``sm_120`` / ``sm_90a`` as compat parses it, written canonically."""
+    return isinstance(text, str) and _canonical_sm(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _canonical_sm(text: str) -> bool:
+    return text.startswith("sm_") and sm_name(text) == text
+
+
+def _is_cc(text: Any) -> bool:
+    """``8.6`` as compat parses it, written canonically."""
+    return isinstance(text, str) and compat.cc_text(text) == text
+
+
+def _is_version(text: Any) -> bool:
+    return isinstance(text, str) and _version_ok(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_ok(text: str) -> bool:
+    return parse_version(text) is not None
+
+
+def _platform_versions(value: Any) -> dict[str, str] | None:
+    """A table of platform -> version, or None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    if any(k not in PLATFORMS or not _is_version(v) for k, v in value.items()):
+        return None
+    return dict(value)
+
+
+def _unknown_keys(value: dict[str, Any], allowed: frozenset[str]) -> str:
+    unknown = sorted(str(k) for k in set(value) - allowed)
+    return f"unknown key(s) {', '.join(unknown)}" if unknown else ""
+
+
+# ---------------------------------------------------------------------------- cuda_drivers.toml
+
+
+def _row_problem(row: dict[str, Any], allowed: frozenset[str], what: str) -> str:
+    """What is wrong with a driver-table row's keys and values ('' when nothing)."""
+    unknown = _unknown_keys(row, allowed)
+    if unknown:
+        return unknown
+    for key in ("linux", "windows"):
+        if key in row and parse_driver(row[key]) is None:
+            return f"{key} {what} is not a version: {_text(row[key])}"
+    for key in ("label", "source", "note"):
+        if key in row and not isinstance(row[key], str):
+            return f"'{key}' must be a string"
+    return ""
 
 
 def _expand_drivers(check: _Checker) -> tuple[tuple[ToolkitDriver, ...], dict[int, CudaFamily]]:
     data = check.raw.data["cuda_drivers.toml"]
     source = data.get("source", "")
+    if not isinstance(source, str):
+        check.fail(check.where("source", "", "cuda_drivers.toml"), "'source' must be a string")
+        source = ""
     toolkits: list[ToolkitDriver] = []
     for row in data.get("toolkit", []):
         file = check.where("toolkit", _row_key("toolkit", row), "cuda_drivers.toml")
-        if not isinstance(row, dict) or _version(row.get("version")) is None:
-            check.fail(file, f"toolkit row {row!r}: 'version' must be a version such as \"12.4.1\"")
+        version = parse_version(row.get("version")) if isinstance(row, dict) else None
+        if not isinstance(row, dict) or version is None:
+            check.fail(file, f"toolkit row {_text(row)}: 'version' must be a version such as \"12.4.1\"")
             continue
         entry = f"toolkit \"{row['version']}\""
-        bad = [k for k in ("linux", "windows") if k in row and _version(row[k]) is None]
-        if bad:
-            check.fail(file, f"{entry}: {', '.join(bad)} driver is not a version: {row.get(bad[0])!r}")
+        problem = _row_problem(row, frozenset({"version", "label", "linux", "windows", "source", "note"}), "driver")
+        if problem:
+            check.fail(file, f"{entry}: {problem}")
             continue
         if "linux" not in row and "windows" not in row:
             check.fail(file, f"{entry}: needs a 'linux' or 'windows' driver")
             continue
-        toolkits.append(ToolkitDriver(Version(row["version"]), str(row.get("label", row["version"])),
-                                      _driver(row.get("linux")), _driver(row.get("windows")),
-                                      str(row.get("source", source)), str(row.get("note", ""))))
+        toolkits.append(ToolkitDriver(version, str(row.get("label", row["version"])), parse_driver(row.get("linux")),
+                                      parse_driver(row.get("windows")), str(row.get("source", source)),
+                                      str(row.get("note", ""))))
     families: dict[int, CudaFamily] = {}
     for row in data.get("family", []):
         file = check.where("family", _row_key("family", row), "cuda_drivers.toml")
         if not isinstance(row, dict) or not isinstance(row.get("major"), int) or isinstance(row.get("major"), bool):
-            check.fail(file, f"family row {row!r}: 'major' must be an integer")
+            check.fail(file, f"family row {_text(row)}: 'major' must be an integer")
             continue
-        bad = [k for k in ("linux", "windows") if k in row and _version(row[k]) is None]
-        if bad:
-            check.fail(file, f"family {row['major']}: {bad[0]} floor is not a version: {row[bad[0]]!r}")
+        problem = _row_problem(row, frozenset({"major", "linux", "windows", "source", "note"}), "floor")
+        if problem:
+            check.fail(file, f"family {row['major']}: {problem}")
             continue
         if not row.get("source") and not source:
             check.fail(file, f"family {row['major']}: no 'source'")
-        families.setdefault(row["major"], CudaFamily(row["major"], _driver(row.get("linux")),
-                                                     _driver(row.get("windows")), str(row.get("source", source)),
+        families.setdefault(row["major"], CudaFamily(row["major"], parse_driver(row.get("linux")),
+                                                     parse_driver(row.get("windows")), str(row.get("source", source)),
                                                      str(row.get("note", ""))))
     if not toolkits:
         check.fail("recipes/cuda_drivers.toml", "no toolkit rows")
     return tuple(toolkits), families
 
 
-def _gpu_table(check: _Checker, key: str, value_key: str, pattern: re.Pattern) -> tuple:
+def _expand_newest_arch(check: _Checker) -> dict[str, str]:
+    newest: dict[str, str] = {}
+    for row in check.raw.data["cuda_drivers.toml"].get("newest_arch", []):
+        file = check.where("newest_arch", _row_key("newest_arch", row), "cuda_drivers.toml")
+        cuda = row.get("cuda") if isinstance(row, dict) else None
+        if not isinstance(cuda, str) or not (cuda.isascii() and cuda.isdigit() or compat.major_minor(cuda)):
+            check.fail(file, f"newest_arch row {_text(row)}: 'cuda' must be a CUDA major or major.minor such as \"12.8\"")
+            continue
+        problem = _row_problem(row, frozenset({"cuda", "cc", "source", "note"}), "")
+        if problem or not _is_cc(row.get("cc")):
+            check.fail(file, f"newest_arch \"{cuda}\": " + (problem or "'cc' must be a compute capability such as \"9.0\""))
+            continue
+        if not row.get("source"):
+            check.fail(file, f"newest_arch \"{cuda}\": no 'source'")
+        newest.setdefault(cuda, str(row["cc"]))
+    return newest
+
+
+# ---------------------------------------------------------------------------- gpus.toml
+
+
+def _gpu_table(check: _Checker, key: str, value_key: str, valid: Callable[[str], bool]) -> GpuTable:
     rows = check.raw.data["gpus.toml"].get(key, [])
-    out = []
+    out: list[tuple[tuple[str, ...], str, str]] = []
     for row in rows:
         file = check.where(key, _row_key(key, row), "gpus.toml")
         value = row.get(value_key) if isinstance(row, dict) else None
-        if not isinstance(value, str) or not pattern.match(value):
-            check.fail(file, f"{key} row {row!r}: '{value_key}' {value!r} is not valid")
+        if not isinstance(row, dict) or not isinstance(value, str) or not valid(value):
+            check.fail(file, f"{key} row {_text(row)}: '{value_key}' {_text(value)} is not valid")
+            continue
+        entry = f"{key} {value_key} \"{value}\""
+        unknown = _unknown_keys(row, frozenset({value_key, "names", "source", "note"}))
+        if unknown or not isinstance(row.get("note", ""), str):
+            check.fail(file, f"{entry}: {unknown or repr('note') + ' must be a string'}")
             continue
         if not _str_list(row.get("names")) or not row["names"]:
-            check.fail(file, f"{key} {value_key} \"{value}\": 'names' must be a non-empty list of strings")
+            check.fail(file, f"{entry}: 'names' must be a non-empty list of strings")
             continue
-        if not row.get("source"):
-            check.fail(file, f"{key} {value_key} \"{value}\": no 'source'")
+        if not isinstance(row.get("source"), str) or not row["source"]:
+            check.fail(file, f"{entry}: no 'source'")
+            continue
         for name in row["names"]:
             words = tuple(_words(name))
-            if words:
-                out.append((words, value, str(row.get("source", ""))))
+            if not words:
+                check.fail(file, f"{entry}: name {_text(name)} has no words left to match")
+                continue
+            out.append((words, value, row["source"]))
     out.sort(key=lambda item: -len(item[0]))  # stable: overlay rows (first) win among equals
     return tuple(out)
 
 
-def _expand_gpus(check: _Checker):
-    nvidia = _gpu_table(check, "nvidia", "cc", CC_RE)
-    amd = _gpu_table(check, "amd", "gfx", GFX_RE)
-    rocm = []
-    for row in check.raw.data["gpus.toml"].get("rocm", []):
-        file = check.where("rocm", _row_key("rocm", row), "gpus.toml")
-        if not isinstance(row, dict) or not _str_list(row.get("versions")) or not _str_list(row.get("gfx")):
-            check.fail(file, f"rocm row {row!r}: needs 'versions' and 'gfx' lists of strings")
-            continue
-        bad = [g for g in row["gfx"] if not GFX_RE.match(g)]
-        if bad:
-            check.fail(file, f"rocm {row['versions']}: gfx target {bad[0]!r} is not gfxNNN")
-            continue
-        rocm.append((tuple(row["versions"]), tuple(row["gfx"]), str(row.get("source", ""))))
-    jetson = None
-    raw_jetson = check.raw.data["gpus.toml"].get("jetson")
-    if isinstance(raw_jetson, dict):
-        if not _str_list(raw_jetson.get("names")) or not _str_list(raw_jetson.get("compute_capabilities")):
-            check.fail(check.where("jetson", "", "gpus.toml"), "jetson: needs 'names' and 'compute_capabilities' lists")
-        else:
-            jetson = JetsonRecipe(tuple(raw_jetson["names"]), tuple(raw_jetson["compute_capabilities"]),
-                                  str(raw_jetson.get("message", "NVIDIA Jetson is not served by the standard index")),
-                                  str(raw_jetson.get("source", "")))
-    return nvidia, amd, tuple(rocm), jetson
+def _expand_jetson(check: _Checker) -> JetsonRecipe | None:
+    raw = check.raw.data["gpus.toml"].get("jetson")
+    if raw is None:
+        return None
+    file = check.where("jetson", "", "gpus.toml")
+    if not isinstance(raw, dict):
+        check.fail(file, "jetson: must be a table")
+        return None
+    unknown = _unknown_keys(raw, JETSON_KEYS)
+    if unknown:
+        check.fail(file, f"jetson: {unknown}")
+        return None
+    lists = {}
+    for key in ("names", "compute_capabilities", "sbsa_compute_capabilities"):
+        value = raw.get(key, [])
+        if not _str_list(value) or (key == "names" and not value):
+            check.fail(file, f"jetson: '{key}' must be a list of strings")
+            return None
+        if key != "names" and not all(_is_cc(v) for v in value):
+            check.fail(file, f"jetson: '{key}' {_text(value)} must list compute capabilities such as \"8.7\"")
+            return None
+        lists[key] = tuple(value)
+    for key in ("message", "source", "note"):
+        if not isinstance(raw.get(key, ""), str):
+            check.fail(file, f"jetson: '{key}' must be a string")
+            return None
+    return JetsonRecipe(lists["names"], lists["compute_capabilities"],
+                        raw.get("message") or "NVIDIA Jetson is not served by the standard index",
+                        raw.get("source", ""), lists["sbsa_compute_capabilities"], raw.get("note", ""))
+
+
+# ---------------------------------------------------------------------------- mirrors.toml
 
 
 def _expand_mirrors(check: _Checker) -> tuple[Mirror, ...]:
     out = []
     for row in check.raw.data["mirrors.toml"].get("mirror", []):
         file = check.where("mirror", _row_key("mirror", row), "mirrors.toml")
-        if not isinstance(row, dict) or not isinstance(row.get("prefix"), str) or not isinstance(row.get("replacement"), str):
-            check.fail(file, f"mirror row {row!r}: needs 'prefix' and 'replacement' strings")
+        if not isinstance(row, dict) or not isinstance(row.get("prefix"), str) or not row["prefix"] \
+                or not isinstance(row.get("replacement"), str):
+            check.fail(file, f"mirror row {_text(row)}: needs 'prefix' and 'replacement' strings")
             continue
-        if not row["replacement"].startswith(("https://", "http://")):
-            check.fail(file, f"mirror \"{row['prefix']}\": replacement {row['replacement']!r} is not an http(s) URL")
+        entry = f"mirror \"{row['prefix']}\""
+        unknown = _unknown_keys(row, frozenset({"prefix", "replacement", "source"}))
+        if unknown or not isinstance(row.get("source", ""), str):
+            check.fail(file, f"{entry}: {unknown or repr('source') + ' must be a string'}")
+            continue
+        problem = index_url_problem(row["replacement"])
+        if problem:
+            check.fail(file, f"{entry}: replacement {_text(row['replacement'])}: {problem}")
             continue
         out.append(Mirror(row["prefix"].rstrip("/"), row["replacement"].rstrip("/"), str(row.get("source", ""))))
     return tuple(out)
 
 
-def _arch_list(value: Any, arch_lists: Mapping[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("@"):
-        return arch_lists.get(value[1:], value)
+# ---------------------------------------------------------------------------- torch.toml
+
+
+@dataclass
+class _TorchContext:
+    defaults: dict[str, dict[str, Any]]
+    arch_lists: dict[str, tuple[str, ...]]
+    gfx_lists: dict[str, tuple[str, ...]]
+
+
+def _named_lists(check: _Checker, key: str) -> dict[str, tuple[str, ...]]:
+    """``[arch_lists]`` / ``[gfx_lists]``: NAME = [...] or NAME = { archs|gfx = [...], source = "..." }."""
+    item_key = NAMED_LIST_KEYS[key]
+    valid: Callable[[Any], bool] = _is_sm if key == "arch_lists" else compat.is_gfx
+    out: dict[str, tuple[str, ...]] = {}
+    for name, body in check.raw.data["torch.toml"].get(key, {}).items():
+        file = check.where(key, str(name), "torch.toml")
+        values = body
+        if isinstance(body, dict):
+            unknown = _unknown_keys(body, frozenset({item_key, "source", "note"}))
+            if unknown or not isinstance(body.get("source"), str) or not body.get("source") \
+                    or not isinstance(body.get("note", ""), str):
+                check.fail(file, f"{key} \"{name}\": {unknown or 'needs a source string (and a note string, if any)'}")
+                continue
+            values = body.get(item_key)
+        if not _str_list(values) or not all(valid(v) for v in values):
+            what = "sm_NN" if key == "arch_lists" else "gfxNNN"
+            check.fail(file, f"{key} \"{name}\": {_text(values)} is not a list of {what}")
+            continue
+        out[str(name)] = tuple(values)
+    return out
+
+
+def _variant_defaults(check: _Checker) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, body in check.raw.data["torch.toml"].get("variant", {}).items():
+        file = check.where("variant", str(name), "torch.toml")
+        if not isinstance(body, dict):
+            check.fail(file, f"variant \"{name}\": must be a table")
+            continue
+        unknown = _unknown_keys(body, VARIANT_DEFAULT_KEYS)
+        if unknown:
+            check.fail(file, f"variant \"{name}\": {unknown}")
+            continue
+        out[str(name)] = body
+    return out
+
+
+def _resolve_list(value: Any, lists: Mapping[str, tuple[str, ...]]) -> Any:
+    """``"@NAME"`` -> the named list (a string still, when the name is unknown)."""
+    if isinstance(value, str) and value.startswith("@") and value[1:] in lists:
+        return list(lists[value[1:]])
     return value
 
 
-def _platform_map(value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        return None
-    return dict(value)
-
-
-def _expand_variant(check: _Checker, where: str, release: str, name: str, body: Any,
-                    defaults: Mapping[str, Any], arch_lists: Mapping[str, Any], source: str,
-                    rocm_gfx) -> VariantRecipe | None:
+def _expand_variant(check: _Checker, where: str, release: str, name: str, body: Any, ctx: _TorchContext,
+                    source: str, release_platforms: Sequence[str]) -> VariantRecipe | None:
     entry = f"release \"{release}\" variant \"{name}\""
     if not isinstance(body, dict):
         check.fail(where, f"{entry}: must be a table")
         return None
-    spec = {**defaults.get(name, {}), **body}
+    unknown = _unknown_keys(body, VARIANT_KEYS)
+    if unknown:
+        check.fail(where, f"{entry}: {unknown}")
+        return None
+    defaults = ctx.defaults.get(name, {})
+    spec = {**defaults, **body, "note": _joined_note(defaults.get("note"), body.get("note"))}
     kind = spec.get("kind")
     if kind is None:
-        if name.startswith("rocm"):
-            kind = "rocm"
-        elif name.startswith("cu"):
-            kind = "cuda"
+        kind = "rocm" if name.startswith("rocm") else "cuda" if name.startswith("cu") else None
     if kind not in KINDS:
-        check.fail(where, f"{entry}: unknown kind {kind!r} (add a [variant.{name}] table with a kind)")
+        check.fail(where, f"{entry}: unknown kind {_text(kind)} (add a [variant.{name}] table with a kind)")
         return None
-    problems_before = len(check.problems)
-    archs = _arch_list(spec.get("archs", []), arch_lists)
-    ptx = _arch_list(spec.get("ptx", []), arch_lists)
+    before = len(check.problems)
+    archs = _resolve_list(spec.get("archs", []), ctx.arch_lists)
+    ptx = _resolve_list(spec.get("ptx", []), ctx.arch_lists)
     for label, values in (("arch", archs), ("ptx arch", ptx)):
         if not _str_list(values):
-            check.fail(where, f"{entry}: {label} list {values!r} is not a list of sm_NN (unknown @name?)")
+            check.fail(where, f"{entry}: {label} list {_text(values)} is not a list of sm_NN (unknown @name?)")
             continue
         for arch in values:
-            if not SM_RE.match(arch) or len(arch) < 5:
+            if not _is_sm(arch):
                 check.fail(where, f"{entry}: {label} \"{arch}\" is not sm_NN")
-    by_platform = _platform_map(spec.get("archs_by_platform"))
-    if by_platform is None:
-        check.fail(where, f"{entry}: archs_by_platform must be a table")
-        by_platform = {}
-    for plat, values in list(by_platform.items()):
-        values = _arch_list(values, arch_lists)
-        by_platform[plat] = values
-        if plat not in PLATFORMS:
-            check.fail(where, f"{entry}: unknown platform \"{plat}\" in archs_by_platform")
-        if not _str_list(values) or any(not SM_RE.match(a) for a in values):
-            check.fail(where, f"{entry}: archs_by_platform \"{plat}\" {values!r} is not a list of sm_NN")
     platforms = spec.get("platforms", list(KIND_PLATFORMS[kind]))
     ptx_platforms = spec.get("ptx_platforms", list(PLATFORMS))
     for label, values in (("platforms", platforms), ("ptx_platforms", ptx_platforms)):
         if not _str_list(values) or any(p not in PLATFORMS for p in values):
-            check.fail(where, f"{entry}: {label} {values!r} must list only {', '.join(PLATFORMS)}")
-    glibc = _platform_map(spec.get("glibc"))
-    if glibc is None or _versions_ok(glibc):
-        check.fail(where, f"{entry}: glibc must map platforms to versions, got {spec.get('glibc')!r}")
-        glibc = {}
-    cuda = spec.get("cuda")
-    toolkit = spec.get("toolkit")
-    rocm = None
-    gfx: tuple[str, ...] = ()
+            check.fail(where, f"{entry}: {label} {_text(values)} must list only {', '.join(PLATFORMS)}")
+    by_platform: dict[str, tuple[str, ...]] = {}
+    raw_by_platform = spec.get("archs_by_platform", {})
+    if not isinstance(raw_by_platform, dict):
+        check.fail(where, f"{entry}: archs_by_platform must be a table, got {_text(raw_by_platform)}")
+        raw_by_platform = {}
+    for plat, values in raw_by_platform.items():
+        values = _resolve_list(values, ctx.arch_lists)
+        if plat not in PLATFORMS or (_str_list(platforms) and plat not in platforms):
+            check.fail(where, f"{entry}: archs_by_platform names \"{plat}\", not one of the variant's platforms")
+        elif not _str_list(values) or not values or not all(_is_sm(a) for a in values):
+            check.fail(where, f"{entry}: archs_by_platform \"{plat}\" {_text(values)} is not a list of sm_NN")
+        else:
+            by_platform[plat] = tuple(values)
+    glibc = _platform_versions(spec.get("glibc", {}))
+    if glibc is None:
+        check.fail(where, f"{entry}: glibc must map platforms to versions, got {_text(spec.get('glibc'))}")
+    note = spec.get("note", "")
+    for label in ("note", "source", "toolkit_source"):
+        if not isinstance(spec.get(label, ""), str):
+            check.fail(where, f"{entry}: '{label}' must be a string")
+    cuda, toolkit, rocm = spec.get("cuda"), spec.get("toolkit"), None
+    gfx: Any = ()
     if kind == "cuda":
-        if _version(cuda) is None or _version(toolkit) is None:
+        if not _is_version(cuda) or not _is_version(toolkit):
             check.fail(where, f"{entry}: a CUDA variant needs 'cuda' and 'toolkit' versions")
         if not archs:
             check.fail(where, f"{entry}: a CUDA variant needs an 'archs' list")
+    elif "cuda" in body or "toolkit" in body:
+        check.fail(where, f"{entry}: 'cuda' and 'toolkit' belong to CUDA variants only")
     if kind == "rocm":
         rocm = name[len("rocm"):]
-        if _version(rocm) is None:
+        if not _is_version(rocm):
             check.fail(where, f"{entry}: ROCm variant name must be rocmX.Y")
-        gfx = tuple(spec.get("gfx") or rocm_gfx(rocm))
-    if len(check.problems) > problems_before:
+        gfx = _resolve_list(spec.get("gfx"), ctx.gfx_lists)
+        if not _str_list(gfx):
+            check.fail(where, f"{entry}: a ROCm variant needs a 'gfx' list of gfxNNN targets (or \"@NAME\" of "
+                              f"[gfx_lists]), got {_text(spec.get('gfx'))}")
+        elif not all(compat.is_gfx(g) for g in gfx):
+            bad = next(g for g in gfx if not compat.is_gfx(g))
+            check.fail(where, f"{entry}: gfx target {_text(bad)} is not gfxNNN")
+        elif not gfx and "UNVERIFIED" not in str(note):
+            check.fail(where, f"{entry}: an empty 'gfx' list means unknown: its note must say UNVERIFIED")
+    elif "gfx" in body:
+        check.fail(where, f"{entry}: 'gfx' belongs to ROCm variants only")
+    if _str_list(platforms) and not set(platforms) & set(release_platforms):
+        check.fail(where, f"{entry}: built for none of the release's platforms")
+    if len(check.problems) > before:
         return None
     return VariantRecipe(
         torch=release, name=name, kind=kind, cuda=cuda if kind == "cuda" else None,
         toolkit=toolkit if kind == "cuda" else None, rocm=rocm, archs=tuple(archs), ptx=tuple(ptx),
-        ptx_platforms=tuple(ptx_platforms), archs_by_platform={k: tuple(v) for k, v in by_platform.items()},
-        platforms=tuple(platforms), glibc=glibc, gfx=gfx, source=str(spec.get("source", source)),
-        note=str(spec.get("note", "")),
+        ptx_platforms=tuple(ptx_platforms), archs_by_platform=by_platform, platforms=tuple(platforms),
+        glibc=glibc or {}, gfx=tuple(gfx), source=str(spec.get("source") or source), note=str(note),
+        toolkit_source=str(spec.get("toolkit_source", "")),
     )
 
 
-SERIES_KEYS = {"source", "note", "python", "python_by_platform", "platforms", "macos_min", "glibc", "pypi",
-               "index_style", "conda", "variants", "releases"}
-RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {"torchvision", "torchaudio", "drop_variants"}
-
-
-def _expand_torch(check: _Checker, rocm_gfx) -> tuple[Release, ...]:
+def _expand_torch(check: _Checker) -> tuple[Release, ...]:
     data = check.raw.data["torch.toml"]
-    defaults = data.get("variant", {})
-    arch_lists = data.get("arch_lists", {})
+    ctx = _TorchContext(_variant_defaults(check), _named_lists(check, "arch_lists"), _named_lists(check, "gfx_lists"))
     releases: list[Release] = []
     seen: set[Version] = set()
     for series_name, series in data.get("series", {}).items():
-        where = check.where("series", series_name, "torch.toml")
+        where = check.where("series", str(series_name), "torch.toml")
         if not isinstance(series, dict):
             check.fail(where, f"series \"{series_name}\": must be a table")
             continue
-        unknown = set(series) - SERIES_KEYS
+        unknown = _unknown_keys(series, SERIES_KEYS)
         if unknown:
-            check.fail(where, f"series \"{series_name}\": unknown key(s) {', '.join(sorted(unknown))}")
-        if not series.get("source"):
+            check.fail(where, f"series \"{series_name}\": {unknown}")
+            continue
+        if not isinstance(series.get("source"), str) or not series.get("source"):
             check.fail(where, f"series \"{series_name}\": no 'source'")
         entries = series.get("releases")
         if not isinstance(entries, dict) or not entries:
             check.fail(where, f"series \"{series_name}\": 'releases' must name at least one release")
             continue
+        if not isinstance(series.get("variants", {}), dict):
+            check.fail(where, f"series \"{series_name}\": 'variants' must be a table of variants")
+            continue
         for version, overrides in entries.items():
-            release = _expand_release(check, where, series_name, series, str(version), overrides,
-                                      defaults, arch_lists, rocm_gfx)
+            release = _expand_release(check, where, str(series_name), series, str(version), overrides, ctx)
             if release is None:
                 continue
             if release.parsed in seen:
@@ -728,115 +904,223 @@ def _expand_torch(check: _Checker, rocm_gfx) -> tuple[Release, ...]:
     return tuple(releases)
 
 
-def _expand_release(check: _Checker, where: str, series_name: str, series: dict, version: str, overrides: Any,
-                    defaults, arch_lists, rocm_gfx) -> Release | None:
-    entry = f"release \"{version}\""
-    parsed = _version(version)
-    if parsed is None:
-        check.fail(where, f"{entry}: not a version")
+def _release_spec(check: _Checker, where: str, entry: str, series: dict[str, Any],
+                  overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The release's keys over the series', and its variant bodies (a release's body keys over the series')."""
+    drop = overrides.get("drop_variants", [])
+    variants = overrides.get("variants", {})
+    if not _str_list(drop):
+        check.fail(where, f"{entry}: drop_variants must be a list of variant names, got {_text(drop)}")
         return None
-    if not isinstance(overrides, dict):
-        check.fail(where, f"{entry}: must be a table")
+    if not isinstance(variants, dict):
+        check.fail(where, f"{entry}: 'variants' must be a table of variants, got {_text(variants)}")
         return None
-    unknown = set(overrides) - RELEASE_KEYS
-    if unknown:
-        check.fail(where, f"{entry}: unknown key(s) {', '.join(sorted(unknown))}")
-    spec = {k: v for k, v in series.items() if k != "releases"}
-    variant_bodies = dict(series.get("variants") or {})
-    for name in overrides.get("drop_variants", []):
-        variant_bodies.pop(name, None)
-    variant_bodies.update(overrides.get("variants") or {})
+    bodies: dict[str, Any] = {str(k): v for k, v in series.get("variants", {}).items() if k not in drop}
+    for name, body in variants.items():
+        old = bodies.get(str(name))
+        bodies[str(name)] = {**old, **body} if isinstance(old, dict) and isinstance(body, dict) else body
+    spec = {k: v for k, v in series.items() if k not in ("releases", "variants")}
     spec.update({k: v for k, v in overrides.items() if k not in ("variants", "drop_variants")})
-    before = len(check.problems)
-    platforms = spec.get("platforms")
-    if not _str_list(platforms) or not platforms or any(p not in PLATFORMS for p in platforms):
-        check.fail(where, f"{entry}: platforms {platforms!r} must list only {', '.join(PLATFORMS)}")
-        return None
+    spec["note"] = _joined_note(series.get("note"), overrides.get("note"))
+    return spec, bodies
+
+
+def _joined_note(general: Any, specific: Any) -> Any:
+    """A series' and its release's notes (a variant's defaults' and its own) both hold: keep both."""
+    if isinstance(general, str) and isinstance(specific, str) and general and specific:
+        return f"{general}; {specific}"
+    return specific if specific is not None else general if general is not None else ""
+
+
+def _python_map(check: _Checker, where: str, entry: str, spec: dict[str, Any],
+                platforms: Sequence[str]) -> dict[str, tuple[str, ...]]:
     python_all = spec.get("python")
-    python_map: dict[str, tuple[str, ...]] = {}
-    by_platform = spec.get("python_by_platform") or {}
+    by_platform = spec.get("python_by_platform", {})
+    if not isinstance(by_platform, dict):
+        check.fail(where, f"{entry}: python_by_platform must be a table, got {_text(by_platform)}")
+        return {}
+    for plat in by_platform:
+        if plat not in PLATFORMS:
+            check.fail(where, f"{entry}: python_by_platform names \"{plat}\", not one of {', '.join(PLATFORMS)}")
+    out: dict[str, tuple[str, ...]] = {}
     for plat in platforms:
         values = by_platform.get(plat, python_all)
         if not _str_list(values) or not values:
-            check.fail(where, f"{entry}: no Python list for {plat}")
+            check.fail(where, f"{entry}: no Python list for {plat} (got {_text(values)})")
             continue
         bad = [p for p in values if not PYTHON_RE.match(p)]
         if bad:
             check.fail(where, f"{entry}: Python \"{bad[0]}\" is not 3.N or 3.Nt")
-        python_map[plat] = tuple(values)
-    macos_min = spec.get("macos_min") or {}
-    glibc = spec.get("glibc") or {}
+        out[plat] = tuple(values)
+    return out
+
+
+def _companion_gaps(check: _Checker, where: str, entry: str, spec: dict[str, Any],
+                    python: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, tuple[str, ...]]]:
+    raw = spec.get("companion_gaps", {})
+    if not isinstance(raw, dict):
+        check.fail(where, f"{entry}: companion_gaps must be a table, got {_text(raw)}")
+        return {}
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for name, by_platform in raw.items():
+        if name not in COMPANIONS:
+            check.fail(where, f"{entry}: companion_gaps names {_text(name)}, not one of {', '.join(COMPANIONS)}")
+            continue
+        if spec.get(name) is None:
+            check.fail(where, f"{entry}: companion_gaps names {name}, which this release does not pair")
+            continue
+        if not isinstance(by_platform, dict):
+            check.fail(where, f"{entry}: companion_gaps.{name} must map platforms to Python lists")
+            continue
+        out[name] = {}
+        for plat, pythons in by_platform.items():
+            if plat not in PLATFORMS:
+                check.fail(where, f"{entry}: companion_gaps.{name} names \"{plat}\", not one of {', '.join(PLATFORMS)}")
+            elif not _str_list(pythons) or any(p not in python.get(plat, pythons) for p in pythons):
+                check.fail(where, f"{entry}: companion_gaps.{name}.{plat} {_text(pythons)} must list Pythons "
+                                  f"the release has for {plat}")
+            else:
+                out[name][plat] = tuple(pythons)
+    return out
+
+
+def _macos_by_python(check: _Checker, where: str, entry: str, spec: dict[str, Any],
+                     python: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
+    raw = spec.get("macos_min_by_python", {})
+    out: dict[str, dict[str, str]] = {}
+    if not isinstance(raw, dict):
+        check.fail(where, f"{entry}: macos_min_by_python must be a table, got {_text(raw)}")
+        return out
+    for plat, table in raw.items():
+        if plat not in ("macos-arm64", "macos-x86_64"):
+            check.fail(where, f"{entry}: macos_min_by_python names \"{plat}\", not a macOS platform")
+        elif not isinstance(table, dict) or any(p not in python.get(plat, table) or not _is_version(v)
+                                                for p, v in table.items()):
+            check.fail(where, f"{entry}: macos_min_by_python.{plat} must map the release's Pythons to macOS versions")
+        else:
+            out[plat] = dict(table)
+    return out
+
+
+def _expand_release(check: _Checker, where: str, series_name: str, series: dict[str, Any], version: str,
+                    overrides: Any, ctx: _TorchContext) -> Release | None:
+    entry = f"release \"{version}\""
+    parsed = parse_version(version)
+    if parsed is None:
+        check.fail(where, f"{entry}: not a version")
+        return None
+    if not isinstance(overrides, dict):
+        check.fail(where, f"{entry}: must be a table, got {_text(overrides)}")
+        return None
+    unknown = _unknown_keys(overrides, RELEASE_KEYS)
+    if unknown:
+        check.fail(where, f"{entry}: {unknown}")
+        return None
+    merged = _release_spec(check, where, entry, series, overrides)
+    if merged is None:
+        return None
+    spec, variant_bodies = merged
+    before = len(check.problems)
+    platforms = spec.get("platforms")
+    if not _str_list(platforms) or not platforms or any(p not in PLATFORMS for p in platforms):
+        check.fail(where, f"{entry}: platforms {_text(platforms)} must list only {', '.join(PLATFORMS)}")
+        return None
+    python_map = _python_map(check, where, entry, spec, platforms)
+    macos_min = _platform_versions(spec.get("macos_min", {}))
+    glibc = _platform_versions(spec.get("glibc", {}))
     for label, values in (("macos_min", macos_min), ("glibc", glibc)):
-        if not isinstance(values, dict) or _versions_ok(values):
-            check.fail(where, f"{entry}: {label} must map platforms to versions, got {values!r}")
+        if values is None:
+            check.fail(where, f"{entry}: {label} must map platforms to versions, got {_text(spec.get(label))}")
     for plat in platforms:
-        if plat.startswith("macos") and plat not in macos_min:
+        if plat.startswith("macos") and plat not in (macos_min or {}):
             check.fail(where, f"{entry}: no macos_min for {plat}")
     style = spec.get("index_style")
     if style not in INDEX_STYLES:
-        check.fail(where, f"{entry}: index_style {style!r} must be one of {', '.join(INDEX_STYLES)}")
-    for key in ("torchvision", "torchaudio"):
-        if key in spec and _version(spec[key]) is None:
-            check.fail(where, f"{entry}: {key} {spec[key]!r} is not a version")
+        check.fail(where, f"{entry}: index_style {_text(style)} must be one of {', '.join(INDEX_STYLES)}")
+    for key in COMPANIONS:
+        if key in spec and not _is_version(spec[key]):
+            check.fail(where, f"{entry}: {key} {_text(spec[key])} is not a version")
+    for key in ("source", "note"):
+        if not isinstance(spec.get(key, ""), str):
+            check.fail(where, f"{entry}: '{key}' must be a string")
     conda = None
     raw_conda = spec.get("conda")
     if raw_conda is not None:
-        if not isinstance(raw_conda, dict) or raw_conda.get("style") not in CONDA_STYLES:
-            check.fail(where, f"{entry}: conda.style must be one of {', '.join(CONDA_STYLES)}")
+        if not isinstance(raw_conda, dict) or raw_conda.get("style") not in CONDA_STYLES \
+                or _unknown_keys(raw_conda, frozenset({"style", "cuda", "note"})) \
+                or not _str_list(raw_conda.get("cuda", [])) or not isinstance(raw_conda.get("note", ""), str):
+            check.fail(where, f"{entry}: conda must be {{ style = {' | '.join(CONDA_STYLES)}, cuda = [...], note }}, "
+                              f"got {_text(raw_conda)}")
         else:
-            conda = CondaRecipe(raw_conda["style"], tuple(raw_conda.get("cuda", ())), str(raw_conda.get("note", "")))
+            conda = CondaRecipe(raw_conda["style"], tuple(raw_conda.get("cuda", ())), raw_conda.get("note", ""))
+    gaps = _companion_gaps(check, where, entry, spec, python_map)
+    macos_by_python = _macos_by_python(check, where, entry, spec, python_map)
+    pypi = spec.get("pypi", {})
+    if not isinstance(pypi, dict) or any(not isinstance(v, str) for v in pypi.values()):
+        check.fail(where, f"{entry}: pypi must map platforms to variant names, got {_text(pypi)}")
     if len(check.problems) > before:
         return None
     variants = []
     for name, body in variant_bodies.items():
-        variant = _expand_variant(check, where, version, str(name), body, defaults, arch_lists,
-                                  str(spec.get("source", "")), rocm_gfx)
+        variant = _expand_variant(check, where, version, name, body, ctx, str(spec.get("source", "")), platforms)
         if variant is not None:
             variants.append(variant)
     names = {v.name for v in variants}
-    pypi = spec.get("pypi") or {}
     for plat in platforms if len(variants) == len(variant_bodies) else ():
         if pypi.get(plat) not in names:
-            check.fail(where, f"{entry}: PyPI default for {plat} is {pypi.get(plat)!r}, not one of its variants")
+            check.fail(where, f"{entry}: PyPI default for {plat} is {_text(pypi.get(plat))}, not one of its variants")
     if len(check.problems) > before:
         return None
     return Release(
         version=version, parsed=parsed, series=series_name, python=python_map, platforms=tuple(platforms),
-        macos_min=dict(macos_min), glibc=dict(glibc), pypi=dict(pypi), index_style=style,
+        macos_min=macos_min or {}, glibc=glibc or {}, pypi=dict(pypi), index_style=str(style),
         variants=tuple(variants), torchvision=spec.get("torchvision"), torchaudio=spec.get("torchaudio"),
         conda=conda, source=str(spec.get("source", "")), note=str(spec.get("note", "")),
+        companion_gaps=gaps, macos_min_by_python=macos_by_python,
     )
+
+
+def _expand_index(check: _Checker) -> tuple[str, str]:
+    index = check.raw.data["torch.toml"].get("index", {})
+    file = check.where("index", "", "torch.toml")
+    if not isinstance(index, dict):
+        check.fail(file, f"index: must be a table, got {_text(index)}")
+        index = {}
+    unknown = _unknown_keys(index, frozenset({"base", "find_links", "source"}))
+    if unknown or not isinstance(index.get("source", ""), str):
+        check.fail(file, f"index: {unknown or repr('source') + ' must be a string'}")
+    base = index.get("base", "https://download.pytorch.org/whl")
+    base = base.rstrip("/") if isinstance(base, str) else base
+    find_links = index.get("find_links", f"{base}/torch_stable.html")
+    for key, url in (("base", base), ("find_links", find_links)):
+        problem = index_url_problem(url)
+        if problem:
+            check.fail(file, f"index {key} {_text(url)}: {problem}")
+    return str(base), str(find_links)
 
 
 def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     check = _Checker(raw)
+    for name in RECIPE_FILES:
+        source = raw.data[name].get("source", "")
+        if not isinstance(source, str):
+            check.fail(check.where("source", "", name), "'source' must be a string")
     toolkits, families = _expand_drivers(check)
-    nvidia, amd, rocm, jetson = _expand_gpus(check)
-
-    def rocm_gfx(version: str) -> tuple[str, ...]:
-        for depth in (None, 2, 1):
-            key = version if depth is None else ".".join(version.split(".")[:depth])
-            for versions, gfx, _ in rocm:
-                if key in versions:
-                    return gfx
-        return ()
-
-    releases = _expand_torch(check, rocm_gfx)
-    index = raw.data["torch.toml"].get("index", {})
-    base = str(index.get("base", "https://download.pytorch.org/whl")).rstrip("/")
-    find_links = str(index.get("find_links", f"{base}/torch_stable.html"))
-    for url in (base, find_links):
-        if not url.startswith("https://"):
-            check.fail(check.where("index", "", "torch.toml"), f"index: {url!r} is not an https URL")
+    newest_arch = _expand_newest_arch(check)
+    nvidia = _gpu_table(check, "nvidia", "cc", _is_cc)
+    amd = _gpu_table(check, "amd", "gfx", compat.is_gfx)
+    jetson = _expand_jetson(check)
+    releases = _expand_torch(check)
+    base, find_links = _expand_index(check)
     if not releases:
         check.fail("recipes/torch.toml", "no releases")
     mirrors = _expand_mirrors(check)
     if check.problems:
         return None, check.problems
     sources = {name: str(data.get("source", "")) for name, data in raw.data.items()}
-    files = tuple(sorted({v for (k, _), v in raw.origin.items() if k == "file"}))
-    return Recipes(releases, toolkits, families, nvidia, amd, rocm, jetson, mirrors, base,
-                   find_links, sources, files), check.problems
+    files = tuple(sorted({v for (_, k, _), v in raw.origin.items() if not k}))
+    return Recipes(releases, toolkits, families, newest_arch, nvidia, amd, jetson, mirrors, base, find_links, sources,
+                   files), check.problems
 
 
 def _load_raw(overlays: Iterable[Path]) -> _Raw:

@@ -1,25 +1,28 @@
 """Pick the torch build for a machine: pure, ``resolve(facts, request, recipes) -> Plan``.
 
 Every (release, variant) pair of the recipes is checked against the machine: platform, Python
-(free-threading included), glibc, macOS version, the NVIDIA driver, and the kernels of every visible
-GPU. The newest release with a fitting variant wins; within it the variant for the machine's
-accelerator. When nothing fits, the checks that failed say what would: the same candidates are
-looked at again with one constraint lifted at a time.
+(free-threading included), companion wheels, glibc, macOS version, the NVIDIA driver, and the kernels
+of every visible GPU, each question answered by :mod:`envdoctor.compat` (the same answers the rules
+and the verifier use). The newest release with a fitting variant wins; within it the variant for the
+machine's accelerator. What the facts do not say (a described machine's driver, glibc, Python) is
+never assumed: the plan states what it needs. When nothing fits, the same candidates are looked at
+again with one constraint lifted at a time to say what would.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
+from envdoctor import compat
 from envdoctor.facts import Facts, Gpu, to_dict
-from envdoctor.recipes import Recipes, Release, VariantRecipe, sm_name
-from envdoctor.rules import driver_max_cuda, gpu_capability
+from envdoctor.recipes import Recipes, Release, VariantRecipe
+from envdoctor.urls import direct_reference_problem
 
 DEFAULT_REQUIREMENTS = ("torch", "torchvision")
 FAMILY = ("torch", "torchvision", "torchaudio")
@@ -27,6 +30,20 @@ MANAGERS = ("pip", "uv", "conda", "mamba")
 TORCH_FILE = "recipes/torch.toml"
 DRIVER_FILE = "recipes/cuda_drivers.toml"
 GPU_FILE = "recipes/gpus.toml"
+#: NVIDIA states in which the GPUs cannot be known, so no CUDA build can be chosen safely.
+UNSURE_NVIDIA = {
+    "driver_mismatch": "the NVIDIA driver is in a mismatched state",
+    "timed_out": "nvidia-smi hung",
+    "error": "the NVIDIA driver could not be queried",
+    "gpus_unknown": "an NVIDIA driver is there but its GPUs are not known",
+    "unknown": "nothing is known about the machine's GPUs",
+}
+UNSURE_ROCM = {
+    "timed_out": "rocminfo hung",
+    "error": "the ROCm runtime could not be queried",
+    "unknown": "nothing is known about the machine's GPUs",
+}
+KIND_NAMES = {"cuda": "CUDA (NVIDIA)", "rocm": "ROCm (AMD)", "xpu": "XPU (Intel)", "mps": "MPS (Apple)", "cpu": "CPU"}
 
 
 class ResolveError(ValueError):
@@ -45,12 +62,22 @@ class Request:
     def __post_init__(self) -> None:
         if self.manager is not None and self.manager not in MANAGERS:
             raise ValueError(f"unknown package manager {self.manager!r} (use one of {', '.join(MANAGERS)})")
+        if self.variant is not None and not self.variant.strip():
+            raise ValueError("--variant needs a name such as cpu, cu126 or rocm6.4")
         parsed = []
         for text in self.requirements or DEFAULT_REQUIREMENTS:
             try:
-                parsed.append(Requirement(text))
+                requirement = Requirement(text)
             except InvalidRequirement as exc:
                 raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
+            if requirement.url is not None:
+                if canonicalize_name(requirement.name) in FAMILY:
+                    raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not a build "
+                                     f"chosen for this machine; name a version instead (e.g. {requirement.name}>=2.4)")
+                problem = direct_reference_problem(requirement)
+                if problem:
+                    raise ValueError(f"{text!r}: refused: {problem}")
+            parsed.append(requirement)
         self._parsed = parsed
 
     def parsed(self) -> list[Requirement]:
@@ -76,9 +103,12 @@ class Plan:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     platform: str | None = None
     python: str | None = None
+    # what the plan needs of the machine that the facts could not confirm: {"nvidia_driver": ">= 580.65.06"}
+    requires: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
+        result: dict[str, Any] = to_dict(self)
+        return result
 
 
 # ---------------------------------------------------------------------------- the machine
@@ -88,71 +118,54 @@ class Plan:
 class _Machine:
     """What the checks need from the facts, normalised once."""
 
-    platform: str | None
-    os: str  # "linux" | "windows" | "macos"
-    python: str | None  # "3.11" / "3.13t"
-    python_version: Version | None
+    platform: str | None  # "linux-x86_64", "windows-x86", ...
+    os: str | None  # "linux" | "windows" | "macos"
+    python: str | None  # "3.11" / "3.13t"; None: not known (a described machine)
     implementation: str | None
     glibc: Version | None
     musl: bool
     macos: Version | None
-    driver: Version | None
-    driver_text: str | None
-    driver_max_cuda: Version | None
+    driver: compat.DriverVersion | None
+    driver_cuda: Version | None
+    driver_os: str  # the column of the driver tables the driver number belongs to
     nvidia: list[tuple[Gpu, str | None]]  # (gpu, compute capability)
     amd: list[tuple[Gpu, str | None]]  # (gpu, gfx)
     xpu: bool
-    jetson: Gpu | None
-
-
-@functools.lru_cache(maxsize=512)
-def _version(text: str | None) -> Version | None:
-    if not text:
-        return None
-    try:
-        return Version(str(text))
-    except InvalidVersion:
-        return None
+    jetson: tuple[Gpu, str] | None  # a Jetson GPU and compat.jetson_kind's answer
+    nvidia_unsure: str  # why the NVIDIA GPUs cannot be known ("" when they can)
+    rocm_unsure: str
 
 
 def _machine(facts: Facts, recipes: Recipes) -> _Machine:
-    system = (facts.os.system or "").lower()
-    os_name = {"darwin": "macos", "windows": "windows", "linux": "linux"}.get(system, system)
-    arch = (facts.os.arch or "").lower()
-    arch = {"amd64": "x86_64", "x64": "x86_64"}.get(arch, arch)
-    if os_name == "macos":
-        arch = "arm64" if arch in ("arm64", "aarch64") else arch
-    elif arch == "arm64":
-        arch = "aarch64"
-    platform = f"{os_name}-{arch}" if os_name and arch else None
-    version = _version(facts.python.version)
-    python = None
-    if version is not None:
-        python = f"{version.major}.{version.minor}" + ("t" if "t" in (facts.python.abi_flags or "") else "")
-    driver_max = _version(driver_max_cuda(facts, recipes))
+    platform = compat.target_platform(facts)
+    os_name = platform.split("-", 1)[0] if platform else None
     nvidia: list[tuple[Gpu, str | None]] = []
     jetson = None
-    if facts.nvidia.status == "ok":
-        for gpu in facts.nvidia.visible_gpus():
-            cc = gpu_capability(gpu, recipes)
+    nv = facts.nvidia
+    if nv.status == "ok":
+        for gpu in nv.visible_gpus():
+            cc = compat.gpu_capability(gpu, recipes)
             nvidia.append((gpu, cc))
-            if arch == "aarch64" and recipes.is_jetson(gpu.name, cc):
-                jetson = gpu
+            kind = compat.jetson_kind(gpu.name, cc, recipes)
+            if kind and jetson is None:
+                jetson = (gpu, kind)
     amd = []
     if facts.rocm.status == "ok":
-        for gpu in facts.rocm.gpus:
-            if gpu.visible:
-                amd.append((gpu, gpu.arch or (recipes.amd_gfx(gpu.name) if gpu.name else None)))
+        amd = [(gpu, compat.gfx_base(gpu.arch) or (recipes.amd_gfx(gpu.name) if gpu.name else None))
+               for gpu in facts.rocm.gpus if gpu.visible]
+    driver = compat.parse_driver(nv.driver_version) if nv.status in ("ok", "gpus_unknown") else None
+    driver_os = compat.driver_table_os(os_name, facts.os.wsl)
+    driver_cuda = compat.facts_driver_cuda(facts, recipes) if driver is not None else None
     distro = (facts.os.distro_id or "").lower()
     return _Machine(
-        platform=platform, os=os_name, python=python, python_version=version,
+        platform=platform, os=os_name, python=compat.python_tag(facts),
         implementation=(facts.python.implementation or "").lower() or None,
-        glibc=_version(facts.os.glibc), musl=os_name == "linux" and distro == "alpine" and not facts.os.glibc,
-        macos=_version(facts.os.macos_version or facts.apple.macos_version),
-        driver=_version(facts.nvidia.driver_version) if facts.nvidia.status == "ok" else None,
-        driver_text=facts.nvidia.driver_version if facts.nvidia.status == "ok" else None,
-        driver_max_cuda=driver_max if facts.nvidia.status == "ok" else None,
-        nvidia=nvidia, amd=amd, xpu=bool(facts.xpu.present), jetson=jetson,
+        glibc=compat.parse_version(facts.os.glibc), musl=os_name == "linux" and distro == "alpine" and not facts.os.glibc,
+        macos=compat.parse_version(facts.os.macos_version or facts.apple.macos_version),
+        driver=driver, driver_cuda=driver_cuda, driver_os=driver_os, nvidia=nvidia, amd=amd,
+        xpu=bool(facts.xpu.present), jetson=jetson,
+        nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
+        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""),
     )
 
 
@@ -161,7 +174,8 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
 
 @dataclass
 class _Failure:
-    kind: str  # "spec" | "python" | "platform" | "glibc" | "macos" | "driver" | "kernels" | "variant" | "accelerator"
+    # "spec" | "python" | "platform" | "companion" | "glibc" | "macos" | "driver" | "kernels" | "variant" | "accelerator"
+    kind: str
     reason: str
     needs: str = ""  # what would satisfy it (a driver version, a Python list, ...)
 
@@ -172,34 +186,11 @@ class _Candidate:
     variant: VariantRecipe
     failures: list[_Failure]
     warnings: list[str]
-    compat: str = ""  # "full" | "minor-version" for CUDA variants
+    fit: compat.CudaFit | None = None
+    needs_driver: Version | None = None  # the driver a plan for an unknown driver needs
 
 
-def _cuda_fit(machine: _Machine, variant: VariantRecipe, recipes: Recipes) -> tuple[_Failure | None, str, list[str]]:
-    """Can this machine's driver run this CUDA variant? (failure, how, warnings)."""
-    cuda = _version(variant.cuda)
-    if cuda is None:
-        return _Failure("driver", f"{variant.name}: CUDA version unknown"), "", []
-    if machine.driver_max_cuda is None and machine.driver is None:
-        return None, "unchecked", [f"no NVIDIA driver version is known; cannot check that it runs CUDA {variant.cuda}"]
-    exact = recipes.toolkit_driver(variant.toolkit or variant.cuda, machine.os)
-    floor = recipes.family_floor(cuda.major, machine.os)
-    supported = machine.driver_max_cuda
-    if supported is not None and (cuda.major, cuda.minor) <= (supported.major, supported.minor):
-        return None, "full", []
-    same_major = supported is not None and supported.major == cuda.major
-    if same_major and floor is not None and (machine.driver is None or machine.driver >= floor):
-        needs = f" (driver >= {exact} for CUDA {variant.toolkit})" if exact else ""
-        return None, "minor-version", [
-            f"{variant.name} runs on this driver (CUDA {supported.major}.{supported.minor}) through CUDA minor-version "
-            f"compatibility: its kernels work, PTX compiled just in time does not{needs}"
-        ]
-    needed = floor or exact  # the family floor runs the kernels; CUDA 10 has no floor, only the exact driver
-    text = f"the driver {machine.driver_text or '?'} supports CUDA {supported or '?'}; {variant.name} needs CUDA {variant.cuda}"
-    return _Failure("driver", text, str(needed) if needed else ""), "", []
-
-
-def _spec_failures(release: Release, specs: dict, request: Request) -> list[_Failure]:
+def _spec_failures(release: Release, specs: dict[str, SpecifierSet], request: Request) -> list[_Failure]:
     """What the requirement strings say about a release (the same for all its variants)."""
     failures = []
     spec = specs.get("torch")
@@ -211,92 +202,138 @@ def _spec_failures(release: Release, specs: dict, request: Request) -> list[_Fai
             if pinned is None:
                 failures.append(_Failure("spec", f"torch {release.version} has no matching {name} release"))
             elif not specs[name].contains(Version(pinned), prereleases=True):
-                failures.append(_Failure("spec", f"{name} {pinned} (for torch {release.version}) does not satisfy '{name}{specs[name]}'"))
+                failures.append(_Failure("spec", f"{name} {pinned} (for torch {release.version}) does not satisfy "
+                                                 f"'{name}{specs[name]}'"))
+    return failures
+
+
+def _platform_failures(release: Release, variant: VariantRecipe, machine: _Machine,
+                       specs: dict[str, SpecifierSet]) -> list[_Failure]:
+    plat = machine.platform
+    if plat not in release.platforms or plat not in variant.platforms:
+        return [_Failure("platform", f"torch {release.version} {variant.name} has no wheels for {plat or 'an unknown platform'}")]
+    failures = []
+    pythons = release.python.get(plat, ())
+    if machine.implementation not in (None, "cpython"):
+        failures.append(_Failure("python", f"torch wheels are CPython only, not {machine.implementation}"))
+    elif machine.python is not None and machine.python not in pythons:
+        failures.append(_Failure("python", f"torch {release.version} has no wheels for Python {machine.python} on {plat}",
+                                 ", ".join(pythons)))
+    elif machine.python is not None:
+        for name in ("torchvision", "torchaudio"):
+            pinned = getattr(release, name)
+            if name in specs and pinned and not release.companion_wheel(name, plat, machine.python):
+                failures.append(_Failure("companion", f"{name} {pinned} (for torch {release.version}) has no wheel "
+                                                      f"for Python {machine.python} on {plat}"))
+    glibc = compat.parse_version(variant.glibc.get(plat) or release.glibc.get(plat))
+    if machine.musl:
+        failures.append(_Failure("glibc", "musl libc (Alpine): no manylinux torch wheels"))
+    elif glibc is not None and machine.glibc is not None and machine.glibc < glibc:
+        failures.append(_Failure("glibc", f"torch {release.version} {variant.name} needs glibc >= {glibc}, "
+                                          f"this has {machine.glibc}", str(glibc)))
+    macos_min = compat.parse_version(release.macos_floor(plat, machine.python))
+    if macos_min is not None and machine.macos is not None and machine.macos < macos_min:
+        failures.append(_Failure("macos", f"torch {release.version} needs macOS >= {macos_min}, this has {machine.macos}",
+                                 str(macos_min)))
     return failures
 
 
 def _check(release: Release, variant: VariantRecipe, machine: _Machine, recipes: Recipes,
-           spec_failures: list[_Failure], explicit_variant: str | None) -> _Candidate:
-    failures: list[_Failure] = list(spec_failures)
-    warnings: list[str] = []
-    plat = machine.platform
+           spec_failures: list[_Failure], specs: dict[str, SpecifierSet], wanted: str,
+           explicit_variant: str | None) -> _Candidate:
+    candidate = _Candidate(release, variant, list(spec_failures), [])
+    failures, warnings = candidate.failures, candidate.warnings
     if explicit_variant and variant.name != explicit_variant:
         failures.append(_Failure("variant", f"{variant.name} is not the requested variant {explicit_variant}"))
-    if plat not in release.platforms or plat not in variant.platforms:
-        failures.append(_Failure("platform", f"torch {release.version} {variant.name} has no wheels for {plat}"))
-    else:
-        pythons = release.python.get(plat, ())
-        if machine.implementation not in (None, "cpython"):
-            failures.append(_Failure("python", f"torch wheels are CPython only, not {machine.implementation}"))
-        elif machine.python is not None and machine.python not in pythons:
-            failures.append(_Failure("python", f"torch {release.version} has no wheels for Python {machine.python} on {plat}",
-                                     ", ".join(pythons)))
-        glibc = _version(variant.glibc.get(plat) or release.glibc.get(plat)) if machine.glibc or machine.musl else None
-        if machine.musl:
-            failures.append(_Failure("glibc", "musl libc (Alpine): no manylinux torch wheels"))
-        elif glibc is not None and machine.glibc is not None and machine.glibc < glibc:
-            failures.append(_Failure("glibc", f"torch {release.version} {variant.name} needs glibc >= {glibc}, this has {machine.glibc}", str(glibc)))
-        macos_min = _version(release.macos_min.get(plat)) if machine.macos else None
-        if macos_min is not None and machine.macos is not None and machine.macos < macos_min:
-            failures.append(_Failure("macos", f"torch {release.version} needs macOS >= {macos_min}, this has {machine.macos}", str(macos_min)))
-    compat = ""
-    if not explicit_variant:
-        wanted = _wanted(machine, release)
-        if variant.name != wanted and variant.kind != wanted:
-            failures.append(_Failure("accelerator", f"{variant.name} does not use this machine's {_describe_kind(wanted)}"))
+    failures.extend(_platform_failures(release, variant, machine, specs))
+    if not explicit_variant and variant.name != wanted and variant.kind != wanted:
+        failures.append(_Failure("accelerator", f"{variant.name} is not a {KIND_NAMES.get(wanted, wanted)} build"))
     if variant.kind == "cuda":
-        if machine.nvidia or machine.driver is not None or explicit_variant:
-            failure, compat, extra = _cuda_fit(machine, variant, recipes)
-            warnings.extend(extra)
-            if failure:
-                failures.append(failure)
-        for gpu, cc in machine.nvidia:
-            if cc is None:
-                warnings.append(f"compute capability of GPU {gpu.index} {gpu.name or ''} is unknown: kernels not checked")
-            elif not recipes.covers_arch(variant, cc, plat):
-                failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for GPU "
-                                         f"{gpu.index} {gpu.name or ''} ({sm_name(cc)})".replace("  ", " "), sm_name(cc) or cc))
+        _check_cuda(candidate, machine, recipes)
     elif variant.kind == "rocm":
         for gpu, gfx in machine.amd:
-            if gfx is None:
-                warnings.append(f"gfx target of AMD GPU {gpu.index} {gpu.name or ''} is unknown: kernels not checked")
-            elif variant.gfx and gfx not in variant.gfx:
-                failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
-                                         f"{gpu.name or 'AMD GPU'} ({gfx})", gfx))
-    return _Candidate(release, variant, failures, warnings, compat)
+            covered = compat.gfx_covered(gfx, variant.gfx)
+            label = f"{gpu.name or 'AMD GPU'} ({gfx or 'gfx unknown'})"
+            if covered is False:
+                failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for {label}",
+                                         gfx or ""))
+            elif gfx is None:
+                warnings.append(f"kernels for {label} not checked: the GPU's gfx target is unknown")
+            elif covered is None:  # a build whose gfx list is not known is never bet on
+                failures.append(_Failure("kernels", f"the gfx targets of {variant.name} (torch {release.version}) are "
+                                                    f"not known, so kernels for {label} cannot be confirmed", gfx))
+    return candidate
 
 
-def _wanted(machine: _Machine, release: Release) -> str:
-    """The variant kind (or, on macOS, the variant) that uses this machine's accelerator."""
+def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> None:
+    variant, release = candidate.variant, candidate.release
+    fit = compat.cuda_fit(variant.cuda, variant.toolkit, machine.driver, machine.driver_cuda, machine.driver_os,
+                          recipes.toolkits, recipes.families)
+    if fit is None:
+        candidate.failures.append(_Failure("driver", f"{variant.name}: CUDA version unknown"))
+        return
+    candidate.fit = fit
+    if fit.level == "none":
+        needed = fit.needs()
+        candidate.failures.append(_Failure(
+            "driver", f"the driver {machine.driver or '?'} supports CUDA {fit.driver_cuda}; {variant.name} needs "
+            f"CUDA {fit.cuda}" + (f" (driver >= {needed})" if needed else ""), str(needed) if needed else ""))
+    sass, ptx = variant.kernels_for(machine.platform)
+    needs: list[Version] = []
+    for gpu, cc in machine.nvidia:
+        label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
+        verdict = compat.gpu_fit(cc, sass, ptx, fit, recipes.newest_cc(variant.cuda))
+        if verdict.runs is False and verdict.how == "":
+            candidate.failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
+                                               f"{label} ({compat.sm_name(cc)})", compat.sm_name(cc) or ""))
+        elif verdict.runs is False and fit.level != "none":
+            candidate.failures.append(_Failure("driver", f"{label}: {verdict.reason}", str(verdict.needs_driver or "")))
+        elif verdict.runs is None and cc is None:
+            candidate.warnings.append(f"compute capability of {label} is unknown: kernels not checked")
+        elif verdict.runs is None and verdict.needs_driver is not None:
+            needs.append(verdict.needs_driver)
+    if fit.level == "minor":
+        candidate.warnings.append(
+            f"{variant.name} runs on this driver (CUDA {fit.driver_cuda}) through CUDA minor-version compatibility: "
+            f"its compiled kernels work, PTX JIT-compiled at run time does not (driver >= {fit.full_driver or '?'} "
+            f"for CUDA {variant.toolkit or variant.cuda})")
+    if fit.level == "unknown":
+        own = fit.needs(ptx=True)
+        candidate.needs_driver = max(needs + ([own] if own else []), default=None)
+
+
+def _wanted(machine: _Machine, release_kinds: set[str], release: Release) -> tuple[str, str]:
+    """The build kind (or, on macOS, the variant) that uses this machine's accelerator, and why."""
     if machine.os == "macos":
-        return release.pypi.get(machine.platform or "", "cpu")
-    if machine.nvidia or machine.driver is not None:
-        return "cuda"
-    if machine.amd:
-        return "rocm"
-    if machine.xpu:
-        return "xpu"
-    return "cpu"
+        return release.pypi.get(machine.platform or "", "cpu"), ""
+    for present, kind in ((machine.nvidia or machine.driver is not None, "cuda"), (machine.amd, "rocm"),
+                          (machine.xpu, "xpu")):
+        if not present:
+            continue
+        if kind in release_kinds:
+            return kind, ""
+        return "cpu", (f"torch publishes no {KIND_NAMES[kind]} builds for {machine.platform}: "
+                       "the CPU build is the one that installs and runs here")
+    return "cpu", ""
 
 
-def _describe_kind(kind: str) -> str:
-    return {"cuda": "NVIDIA GPU", "rocm": "AMD GPU", "xpu": "Intel GPU", "mps": "Apple GPU (MPS)",
-            "cpu": "CPU (no usable GPU)"}.get(kind, kind)
-
-
-def _rank(candidate: _Candidate) -> tuple[int, int, int]:
+def _rank(candidate: _Candidate, pypi_default: bool) -> tuple[int, int, tuple[int, ...], int]:
     """Higher is better among the fitting variants of one release."""
     variant = candidate.variant
     if variant.kind == "cuda":
-        cuda = _version(variant.cuda) or Version("0")
+        cuda = compat.parse_version(variant.cuda) or Version("0")
         number = cuda.major * 100 + cuda.minor
-        if candidate.compat == "minor-version":
-            return (3, 0, -number)  # closest to what the driver supports
-        return (3, 1, number)
+        fit = candidate.fit.level if candidate.fit else ""
+        if fit == "full":
+            return (3, 2, (number,), int(pypi_default))
+        if fit == "minor":
+            return (3, 1, (-number,), int(pypi_default))  # closest to what the driver supports
+        needs = candidate.needs_driver.release if candidate.needs_driver else ()
+        return (3, 0, tuple(-part for part in needs), int(pypi_default))  # the oldest driver it needs
     if variant.kind == "rocm":
-        rocm = _version(variant.rocm) or Version("0")
-        return (2, 0, rocm.major * 100 + rocm.minor)
-    return ({"xpu": 1, "mps": 0, "cpu": 0}.get(variant.kind, 0), 1 if variant.kind == "mps" else 0, 0)
+        rocm = compat.parse_version(variant.rocm) or Version("0")
+        return (2, 0, (rocm.major * 100 + rocm.minor,), 0)
+    return ({"xpu": 1, "mps": 0, "cpu": 0}.get(variant.kind, 0), 1 if variant.kind == "mps" else 0, (0,), 0)
 
 
 # ---------------------------------------------------------------------------- the plan
@@ -308,28 +345,11 @@ def _default_manager(facts: Facts) -> str:
     return "pip"
 
 
-def _installed_variant(facts: Facts) -> str | None:
-    torch = facts.torch
-    if torch.local:
-        return torch.local
-    if torch.version and "+" in torch.version:
-        return torch.version.split("+", 1)[1]
-    if torch.cuda:
-        parts = torch.cuda.split(".")
-        return "cu" + "".join(parts[:2])
-    if torch.hip:
-        return "rocm" + ".".join(torch.hip.split(".")[:2])
-    if torch.xpu:
-        return "xpu"
-    return None
-
-
-def _same_variant(installed: str | None, chosen: VariantRecipe, release: Release, platform: str | None) -> bool:
-    if installed is None:
-        return chosen.name == release.pypi.get(platform or "")
+def _same_variant(installed: str | None, chosen: VariantRecipe) -> bool:
     if installed == chosen.name:
         return True
-    return chosen.kind == "rocm" and installed.startswith("rocm") and chosen.name.startswith(installed)
+    rocm_line = str(installed or "")  # "rocm6.2" matches the variant "rocm6.2.4"
+    return chosen.kind == "rocm" and rocm_line.startswith("rocm") and chosen.name.startswith(rocm_line)
 
 
 def _specs(request: Request) -> tuple[dict[str, SpecifierSet], list[Requirement], list[str]]:
@@ -337,7 +357,7 @@ def _specs(request: Request) -> tuple[dict[str, SpecifierSet], list[Requirement]
     others: list[Requirement] = []
     warnings: list[str] = []
     for requirement in request.parsed():
-        name = requirement.name.lower().replace("_", "-")
+        name = canonicalize_name(requirement.name)
         if requirement.marker is not None:
             warnings.append(f"the marker of '{requirement}' is not evaluated for a described target; it is kept as written")
         if name in FAMILY:
@@ -348,6 +368,23 @@ def _specs(request: Request) -> tuple[dict[str, SpecifierSet], list[Requirement]
     return specs, others, warnings
 
 
+def _unsure(plan: Plan, machine: _Machine, facts: Facts, explicit: str | None) -> bool:
+    """No plan when the GPUs cannot be known: a guess could install a build without kernels for them."""
+    if explicit or machine.os == "macos" or machine.nvidia or machine.amd:
+        return False
+    reason = machine.nvidia_unsure or machine.rocm_unsure
+    if not reason:
+        return False
+    evidence = f"nvidia status {facts.nvidia.status}: {facts.nvidia.message}".rstrip(": ")
+    plan.reasons.append(_reason(f"{reason}: no build can be chosen safely", evidence, "facts"))
+    if facts.nvidia.status in ("driver_mismatch", "timed_out", "error"):
+        plan.alternatives.append({"change": "driver", "message": "fix the driver first (envdoctor check says how)"})
+    plan.alternatives.append({"change": "gpu", "message": "describe the GPUs: --gpu NAME|sm_XY|gfxNNN (with --driver VERSION), "
+                                                          "or --no-gpu"})
+    plan.alternatives.append({"change": "variant", "message": "or name the build: --variant cpu (or cu126, rocm6.4, ...)"})
+    return True
+
+
 def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     """The plan for this machine (or a described one). Never raises on odd facts."""
     machine = _machine(facts, recipes)
@@ -356,45 +393,40 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     plan = Plan(ok=False, action="none", manager=manager, platform=machine.platform, python=machine.python)
     plan.warnings.extend(warnings)
     explicit = request.variant
-    if machine.jetson is not None and not explicit:
+    if machine.jetson is not None and machine.jetson[1] == "board" and not explicit:
+        gpu = machine.jetson[0]
         message = recipes.jetson.message if recipes.jetson else "NVIDIA Jetson is not served by the standard index"
-        plan.reasons.append(_reason(f"GPU {machine.jetson.name} is an NVIDIA Jetson board", message, f"{GPU_FILE} [jetson]"))
+        plan.reasons.append(_reason(f"GPU {gpu.name} is an NVIDIA Jetson module", message, f"{GPU_FILE} [jetson]"))
         plan.alternatives.append({"change": "source", "message": message})
         plan.alternatives.append({"change": "variant", "message": "--variant cpu installs the CPU build from the standard index"})
         return plan
-    unsure = {"driver_mismatch": "the NVIDIA driver is in a mismatched state",
-              "timed_out": "nvidia-smi hung", "error": "the NVIDIA driver could not be queried",
-              "gpus_unknown": "the NVIDIA driver is loaded but no tool listed its GPUs"}
-    if not explicit and facts.nvidia.status in unsure and not machine.nvidia:
-        reason = unsure[facts.nvidia.status]
-        plan.reasons.append(_reason(f"{reason}: the GPUs cannot be known, so no build can be chosen safely",
-                                    f"nvidia status {facts.nvidia.status}: {facts.nvidia.message}".rstrip(": "),
-                                    "probes"))
-        plan.alternatives.append({"change": "driver", "message": "fix the driver first (envdoctor check says how)"})
-        plan.alternatives.append({"change": "gpu", "message": "or describe the GPUs: --gpu NAME|sm_XY (and --driver VERSION)"})
-        plan.alternatives.append({"change": "variant", "message": "or force a build: --variant cpu"})
+    if _unsure(plan, machine, facts, explicit):
         return plan
     if explicit and not any(r.variant(explicit) for r in recipes.releases):
         plan.reasons.append(_reason(f"no torch release has a variant named {explicit!r}", "--variant", TORCH_FILE))
         plan.alternatives.append({"change": "variant", "message": "known variants: " + ", ".join(
             sorted({v.name for r in recipes.releases for v in r.variants}))})
         return plan
-    candidates = []
+    kinds_here = compat.build_kinds(machine.platform, recipes)
+    candidates: list[_Candidate] = []
+    fallback_reason = ""
     for release in recipes.releases:
         spec_failures = _spec_failures(release, specs, request)
-        candidates.extend(_check(release, variant, machine, recipes, spec_failures, explicit)
+        wanted, why = _wanted(machine, kinds_here, release)
+        fallback_reason = fallback_reason or why
+        candidates.extend(_check(release, variant, machine, recipes, spec_failures, specs, wanted, explicit)
                           for variant in release.variants)
-    chosen = _choose(candidates)
+    chosen = _choose(candidates, machine)
     for candidate in candidates:
         if candidate is chosen or not candidate.failures:
             continue
         if any(f.kind in ("accelerator", "variant") for f in candidate.failures) and chosen is not None:
-            continue  # a variant for another device: not a rejection worth listing
+            continue  # a build for another device: not a rejection worth listing
         plan.rejected.append({"torch": candidate.release.version, "variant": candidate.variant.name,
                               "reason": "; ".join(f.reason for f in candidate.failures)})
-    _explain_machine(plan, machine, facts)
+    _explain_machine(plan, machine, facts, fallback_reason)
     if chosen is None:
-        plan.alternatives = _alternatives(candidates, machine, specs, recipes)
+        plan.alternatives = _alternatives(candidates, machine)
         plan.reasons.append(_reason("no torch release and variant fits this machine and the request",
                                     f"{len(candidates)} candidates checked", TORCH_FILE))
         return plan
@@ -402,43 +434,74 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     return plan
 
 
-def _choose(candidates: list[_Candidate]) -> _Candidate | None:
+def _choose(candidates: list[_Candidate], machine: _Machine) -> _Candidate | None:
     fitting = [c for c in candidates if not c.failures]
     if not fitting:
         return None
     newest = max(c.release.parsed for c in fitting)
-    return max((c for c in fitting if c.release.parsed == newest), key=_rank)
+    return max((c for c in fitting if c.release.parsed == newest),
+               key=lambda c: _rank(c, c.release.pypi.get(machine.platform or "") == c.variant.name))
 
 
 def _reason(decision: str, evidence: str, source: str) -> dict[str, str]:
     return {"decision": decision, "evidence": evidence, "source": source}
 
 
-def _explain_machine(plan: Plan, machine: _Machine, facts: Facts) -> None:
-    plan.reasons.append(_reason(f"target platform {machine.platform}, Python {machine.python or 'unknown'}",
-                                f"os {facts.os.system} {facts.os.arch}; python {facts.python.version}"
-                                + (f"; described by {', '.join(facts.overrides)}" if facts.overrides else ""), "facts"))
-    if machine.nvidia:
-        gpus = ", ".join(f"{gpu.name or 'GPU'} ({sm_name(cc) if cc else 'sm unknown'})" for gpu, cc in machine.nvidia)
-        supported = machine.driver_max_cuda
+def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reason: str) -> None:
+    described = f"; described by {', '.join(facts.overrides)}" if facts.overrides else ""
+    plan.reasons.append(_reason(f"target platform {machine.platform or 'unknown'}, Python {machine.python or 'not known'}",
+                                f"os {facts.os.system or '?'} {facts.os.arch or '?'}; python {facts.python.version or '?'}"
+                                f" ({facts.python.platform_tag or 'platform tag not known'}){described}", "facts"))
+    if machine.nvidia or machine.driver is not None:
+        gpus = ", ".join(f"{gpu.name or 'GPU'} ({compat.sm_name(cc) or 'sm unknown'})" for gpu, cc in machine.nvidia)
+        driver = (f"NVIDIA driver {machine.driver} supports CUDA {machine.driver_cuda or 'unknown'}" if machine.driver
+                  else "NVIDIA driver not known")
         plan.reasons.append(_reason(
-            f"NVIDIA driver {machine.driver_text or 'unknown'} supports CUDA {supported or 'unknown'}; GPUs: {gpus}",
-            f"nvidia: {facts.nvidia.source or 'facts'}" + ("" if facts.nvidia.driver_max_cuda else " + driver table"),
+            f"{driver}; GPUs: {gpus or 'not known'}",
+            f"nvidia: {facts.nvidia.source or 'facts'}" + ("" if facts.nvidia.driver_max_cuda else " + driver table")
+            + (f" ({machine.driver_os} column)" if machine.driver else ""),
             f"{DRIVER_FILE} toolkit/family; {GPU_FILE} nvidia"))
         if machine.amd:
             plan.warnings.append("both NVIDIA and AMD GPUs are present: planning for the NVIDIA GPUs")
     elif machine.amd:
         gpus = ", ".join(f"{gpu.name or 'GPU'} ({gfx or 'gfx unknown'})" for gpu, gfx in machine.amd)
-        plan.reasons.append(_reason(f"AMD GPUs: {gpus}", f"rocm: {facts.rocm.source or 'facts'}", f"{GPU_FILE} amd/rocm"))
+        plan.reasons.append(_reason(f"AMD GPUs: {gpus}", f"rocm: {facts.rocm.source or 'facts'}", f"{GPU_FILE} amd"))
     elif machine.xpu:
         plan.reasons.append(_reason("Intel GPU present: XPU build", f"xpu: {facts.xpu.source or 'facts'}", TORCH_FILE))
     elif machine.os != "macos":
         plan.reasons.append(_reason("no usable GPU: CPU build from the CPU index, not the multi-GB CUDA default",
                                     f"nvidia status {facts.nvidia.status}, rocm status {facts.rocm.status}", TORCH_FILE))
+    if fallback_reason:
+        plan.reasons.append(_reason(fallback_reason, "variants per platform", TORCH_FILE))
+
+
+def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
+    """Say what the plan needs that the facts could not confirm (a described machine's unknowns)."""
+    release, variant, plat = chosen.release, chosen.variant, machine.platform or ""
+    if chosen.needs_driver is not None:
+        column = {"windows": "Windows", "linux": "Linux"}.get(machine.driver_os, machine.driver_os)
+        plan.requires["nvidia_driver"] = f">= {chosen.needs_driver}"
+        plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
+                             f"({column}); pass --driver VERSION to plan for the one you have")
+    if machine.python is None:
+        pythons = ", ".join(release.python.get(plat, ()))
+        plan.requires["python"] = pythons
+        plan.warnings.append(f"Python is not known: torch {release.version} has wheels for Python {pythons} on {plat}")
+    glibc = variant.glibc.get(plat) or release.glibc.get(plat)
+    if glibc and machine.glibc is None and not machine.musl:
+        plan.requires["glibc"] = f">= {glibc}"
+        plan.warnings.append(f"glibc is not known: torch {release.version} {variant.name} needs glibc >= {glibc}")
+    macos_min = release.macos_floor(plat, machine.python)
+    if macos_min and machine.macos is None:
+        plan.requires["macos"] = f">= {macos_min}"
+        plan.warnings.append(f"the macOS version is not known: torch {release.version} needs macOS >= {macos_min}")
+    if variant.kind == "mps" and machine.macos is not None and machine.macos < compat.MPS_MIN_MACOS:
+        plan.warnings.append(f"macOS {machine.macos}: the MPS device needs macOS {compat.MPS_MIN_MACOS} or later; "
+                             "torch will run on the CPU")
 
 
 def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request,
-          specs: dict, others: list[Requirement], recipes: Recipes) -> None:
+          specs: dict[str, SpecifierSet], others: list[Requirement], recipes: Recipes) -> None:
     release, variant = chosen.release, chosen.variant
     plan.ok = True
     plan.torch = release.version
@@ -450,8 +513,7 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         f"series {release.series}: {release.source}", f"{TORCH_FILE} series.{release.series}"))
     plan.reasons.append(_reason(_variant_decision(chosen, machine), variant.source or release.source,
                                 f"{TORCH_FILE} series.{release.series}.variants.{variant.name}"))
-    if variant.kind == "mps" and machine.macos is not None and machine.macos < Version("12.3"):
-        plan.warnings.append(f"macOS {machine.macos}: the MPS device needs macOS 12.3 or later; torch will run on the CPU")
+    _requires(plan, chosen, machine)
     if "UNVERIFIED" in release.note or "UNVERIFIED" in variant.note:
         plan.warnings.append(f"torch {release.version} {variant.name}: "
                              + "; ".join(n for n in (release.note, variant.note) if "UNVERIFIED" in n))
@@ -462,11 +524,11 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     installed = facts.torch if facts.torch.status == "ok" and facts.torch.version else None
     reinstall = False
     if installed is not None:
-        base = installed.version.split("+")[0]
-        installed_variant = _installed_variant(facts)
-        same_version = _version(base) == release.parsed
-        if same_version and _same_variant(installed_variant, variant, release, machine.platform):
-            plan.action = "nothing_to_do"
+        installed_variant = compat.installed_variant_name(facts, recipes)
+        same_version = compat.parse_version((installed.version or "").split("+")[0]) == release.parsed
+        if same_version and _same_variant(installed_variant, variant):
+            # torch is already this build; other requirements still make it an install
+            plan.action = "install" if others else "nothing_to_do"
             plan.reasons.append(_reason(f"installed torch {installed.version} is already this build",
                                         f"torch: {installed.source or 'facts'}", "facts.torch"))
         else:
@@ -479,11 +541,11 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
             plan.reasons.append(_reason(why, f"torch: {installed.source or 'facts'}", "facts.torch"))
     else:
         plan.action = "install"
-    local = _local_pins(release, variant, pypi_default, reinstall)
+    local = _local_pins(release, pypi_default, reinstall)
     plan.packages = _packages(release, variant, specs, others, local)
-    python = facts.python.executable or "python"
+    python = _installer_python(facts, machine)
     for name in MANAGERS:
-        argv, note = _command(name, plan, release, variant, python, pypi_default, reinstall, local, others)
+        argv, note = _command(name, plan, release, variant, python, reinstall, local, others)
         plan.commands[name] = argv
         if note:
             plan.command_notes[name] = note
@@ -491,15 +553,32 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.warnings.append(f"{plan.manager} cannot install this plan: {plan.command_notes.get(plan.manager, '')}")
 
 
+def _installer_python(facts: Facts, machine: _Machine) -> list[str] | None:
+    """How the commands name the target interpreter; None when it is not known at all.
+
+    A described machine's interpreter is named the way its OS runs one: ``python`` (the active
+    environment's) elsewhere, the ``py`` launcher with the version on Windows.
+    """
+    python = facts.python
+    if python.status == "unknown":
+        if machine.os == "windows":
+            return ["py", f"-{machine.python}"] if machine.python else ["py"]
+        return ["python"]
+    return [python.executable] if python.executable else None
+
+
 def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
     variant = chosen.variant
     if variant.kind == "cuda":
-        how = {"full": f"its CUDA {variant.cuda} <= the driver's CUDA {machine.driver_max_cuda}",
-               "minor-version": f"CUDA {variant.cuda} runs through minor-version compatibility",
-               "unchecked": "the driver could not be checked"}.get(chosen.compat, "")
-        archs = ", ".join(variant.archs_for(machine.platform)) + (
-            f" + PTX {', '.join(variant.ptx_for(machine.platform))}" if variant.ptx_for(machine.platform) else "")
-        return f"variant {variant.name}: {how}; kernels {archs} cover every GPU"
+        fit = chosen.fit
+        level = fit.level if fit else ""
+        how = {"full": f"its CUDA {variant.cuda} <= the driver's CUDA {machine.driver_cuda}",
+               "minor": f"CUDA {variant.cuda} runs through minor-version compatibility",
+               "unknown": "the driver is not known"}.get(level, "")
+        sass, ptx = variant.kernels_for(machine.platform)
+        archs = ", ".join(sass) + (f" + PTX {', '.join(ptx)}" if ptx else "")
+        covers = "cover every GPU" if machine.nvidia else "(GPUs not known)"
+        return f"variant {variant.name}: {how}; kernels {archs} {covers}"
     if variant.kind == "rocm":
         return f"variant {variant.name}: the highest ROCm build whose gfx targets cover every AMD GPU"
     if variant.kind == "mps":
@@ -509,7 +588,7 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
     return "variant cpu: no GPU to use"
 
 
-def _local_pins(release: Release, variant: VariantRecipe, pypi_default: bool, reinstall: bool) -> bool:
+def _local_pins(release: Release, pypi_default: bool, reinstall: bool) -> bool:
     """Whether pins carry ``+variant``: the find-links/extra-index eras need it, and a reinstall from
     a variant index uses it so pip cannot treat a same-version build of another variant as satisfying."""
     if pypi_default:
@@ -517,13 +596,13 @@ def _local_pins(release: Release, variant: VariantRecipe, pypi_default: bool, re
     return release.index_style in ("find-links", "extra-index-url") or reinstall
 
 
-def _packages(release: Release, variant: VariantRecipe, specs: dict, others: list[Requirement], local: bool) -> list[str]:
+def _packages(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSet], others: list[Requirement],
+              local: bool) -> list[str]:
     suffix = f"+{variant.name}" if local else ""
     packages = [f"torch=={release.version}{suffix}"]
-    wants_audio = "torchaudio" in specs
-    if release.torchvision and ("torchvision" in specs):
+    if release.torchvision and "torchvision" in specs:
         packages.append(f"torchvision=={release.torchvision}{suffix}")
-    if wants_audio and release.torchaudio:
+    if release.torchaudio and "torchaudio" in specs:
         # torchaudio wheels of the find-links era carried no local version
         audio_suffix = "" if release.index_style == "find-links" else suffix
         packages.append(f"torchaudio=={release.torchaudio}{audio_suffix}")
@@ -531,10 +610,12 @@ def _packages(release: Release, variant: VariantRecipe, specs: dict, others: lis
     return packages
 
 
-def _command(manager: str, plan: Plan, release: Release, variant: VariantRecipe, python: str,
-             pypi_default: bool, reinstall: bool, local: bool, others: list[Requirement]) -> tuple[list[str] | None, str]:
+def _command(manager: str, plan: Plan, release: Release, variant: VariantRecipe, python: list[str] | None,
+             reinstall: bool, local: bool, others: list[Requirement]) -> tuple[list[str] | None, str]:
     packages = list(plan.packages)
     if manager in ("pip", "uv"):
+        if python is None:
+            return None, "the target interpreter is not known"
         index: list[str] = []
         if plan.index_url:
             flag = {"find-links": "-f", "extra-index-url": "--extra-index-url"}.get(release.index_style, "--index-url")
@@ -545,14 +626,15 @@ def _command(manager: str, plan: Plan, release: Release, variant: VariantRecipe,
             if manager == "pip":
                 force = ["--force-reinstall"]
             else:
-                force = [arg for name in ("torch", "torchvision", "torchaudio")
+                force = [arg for name in FAMILY
                          if any(p.startswith(name + "==") for p in packages) for arg in ("--reinstall-package", name)]
             note = "same version, another build: the torch family is force-reinstalled from PyPI"
         elif reinstall:
             note = f"the local version +{variant.name} makes the installer replace the installed build"
         if manager == "pip":
-            return [python, "-m", "pip", "install", *force, *packages, *index], note
-        return ["uv", "pip", "install", "--python", python, *force, *packages, *index], note
+            return [*python, "-m", "pip", "install", *force, *packages, *index], note
+        target = python[0] if python[0] not in ("python", "py") else (plan.python or "")
+        return ["uv", "pip", "install", *(["--python", target] if target else []), *force, *packages, *index], note
     return _conda_command(manager, plan, release, variant, reinstall, others)
 
 
@@ -574,7 +656,8 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
         base = [f"pytorch=={release.version}", *vision, *audio]
         if variant.kind == "cuda":
             if variant.cuda not in conda.cuda:
-                return None, f"the pytorch conda channel had no CUDA {variant.cuda} build of {release.version} (had {', '.join(conda.cuda)})"
+                return None, (f"the pytorch conda channel had no CUDA {variant.cuda} build of {release.version} "
+                              f"(had {', '.join(conda.cuda)})")
             if conda.style == "cudatoolkit":
                 return head + base + [f"cudatoolkit={variant.cuda}", "-c", "pytorch", "-c", "conda-forge"], ""
             return head + base + [f"pytorch-cuda={variant.cuda}", "-c", "pytorch", "-c", "nvidia"], ""
@@ -594,28 +677,33 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
 
 def _driver_alternatives(items: list[_Candidate]) -> list[dict[str, Any]]:
     """The driver that runs the newest release, and the smallest upgrade that runs any release."""
-    def needs(candidate: _Candidate) -> Version | None:
-        return _version(candidate.failures[0].needs)
+    def needs(candidate: _Candidate) -> Version:
+        needed = max((compat.parse_driver(f.needs) for f in candidate.failures), key=lambda v: v or Version("0"))
+        return needed or Version("0")
 
-    known = [c for c in items if needs(c) is not None]
+    known = [c for c in items if needs(c) > Version("0")]
     if not known:
         return [{"change": "driver", "message": items[0].failures[0].reason}]
     newest = known[0].release.parsed
-    for_newest = min((c for c in known if c.release.parsed == newest), key=lambda c: needs(c))
+    for_newest = min((c for c in known if c.release.parsed == newest), key=needs)
     smallest_needed = min(needs(c) for c in known)
     smallest = max((c for c in known if needs(c) == smallest_needed), key=lambda c: c.release.parsed)
     out = []
     for candidate in [for_newest] + ([smallest] if smallest is not for_newest else []):
-        out.append({"change": "driver", "needs": candidate.failures[0].needs, "torch": candidate.release.version,
+        needed = str(needs(candidate))
+        out.append({"change": "driver", "needs": needed, "torch": candidate.release.version,
                     "variant": candidate.variant.name,
-                    "message": f"upgrade the NVIDIA driver to >= {candidate.failures[0].needs} for torch "
+                    "message": f"upgrade the NVIDIA driver to >= {needed} for torch "
                                f"{candidate.release.version} with {candidate.variant.name}"})
     return out
 
 
+def _alternatives(candidates: list[_Candidate], machine: _Machine) -> list[dict[str, Any]]:
+    """What would fit: candidates that fail on exactly one kind of check, newest first.
 
-def _alternatives(candidates: list[_Candidate], machine: _Machine, specs: dict, recipes: Recipes) -> list[dict[str, Any]]:
-    """What would fit: candidates that fail on exactly one kind of check, newest first."""
+    A build for another kind of accelerator is never offered (an AMD machine is not told to install a
+    CUDA build): only the CPU build, which runs everywhere.
+    """
     by_kind: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         kinds = {f.kind for f in candidate.failures}
@@ -623,7 +711,7 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine, specs: dict, 
             by_kind.setdefault(kinds.pop(), []).append(candidate)
     out: list[dict[str, Any]] = []
     for items in by_kind.values():
-        items.sort(key=lambda c: (c.release.parsed, _rank(c)), reverse=True)
+        items.sort(key=lambda c: (c.release.parsed, _rank(c, False)), reverse=True)
     if "driver" in by_kind:
         out.extend(_driver_alternatives(by_kind["driver"]))
     if "spec" in by_kind:
@@ -636,26 +724,25 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine, specs: dict, 
             message = f"torch {best.release.version} with {best.variant.name} is the newest release that fits this machine"
         out.append({"change": "torch", "torch": best.release.version, "variant": best.variant.name,
                     "message": f"{message}; the request excludes it ({'; '.join(f.reason for f in best.failures)})"})
-    if "python" in by_kind:
-        best = by_kind["python"][0]
-        out.append({"change": "python", "torch": best.release.version, "variant": best.variant.name,
-                    "needs": best.failures[0].needs,
-                    "message": f"torch {best.release.version} needs Python {best.failures[0].needs}; "
-                               f"this is Python {machine.python}"})
+    for kind, label in (("python", "Python"), ("companion", "Python")):
+        if kind in by_kind:
+            best = by_kind[kind][0]
+            needs = best.failures[0].needs or ", ".join(best.release.python.get(machine.platform or "", ()))
+            out.append({"change": "python", "torch": best.release.version, "variant": best.variant.name,
+                        "needs": needs, "message": f"torch {best.release.version} needs {label} {needs}; "
+                                                   f"this is Python {machine.python} ({best.failures[0].reason})"})
+            break
     for kind, label in (("glibc", "glibc"), ("macos", "macOS")):
         if kind in by_kind:
             best = by_kind[kind][0]
             out.append({"change": kind, "torch": best.release.version, "variant": best.variant.name,
                         "needs": best.failures[0].needs,
                         "message": f"torch {best.release.version} needs {label} >= {best.failures[0].needs}"})
-    if "accelerator" in by_kind:
-        best = by_kind["accelerator"][0]
+    cpu = [c for c in by_kind.get("accelerator", []) + by_kind.get("variant", []) if c.variant.kind == "cpu"]
+    if cpu:
+        best = cpu[0]
         out.append({"change": "variant", "torch": best.release.version, "variant": best.variant.name,
-                    "message": f"--variant {best.variant.name} installs torch {best.release.version} without the GPU"})
-    if "variant" in by_kind:
-        best = by_kind["variant"][0]
-        out.append({"change": "variant", "torch": best.release.version, "variant": best.variant.name,
-                    "message": f"the requested variant does not fit; {best.variant.name} of torch {best.release.version} does"})
+                    "message": f"--variant cpu installs torch {best.release.version} without the GPU"})
     if not out:
         reasons = sorted({f.reason for c in candidates for f in c.failures if f.kind in ("platform", "kernels")})
         out.append({"change": "none", "message": reasons[0] if reasons else "no torch build exists for this machine"})

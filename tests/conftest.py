@@ -1,17 +1,28 @@
-"""Shared test helpers: the recorded machines under tests/machines/."""
+"""Shared test helpers: the recorded machines under tests/machines/, and the Hypothesis profiles.
+
+``HYPOTHESIS_PROFILE=ci`` (set by .ci/run) makes every property test deterministic: the same
+examples on every run, no example database. Locally the ``dev`` profile draws new examples each run.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from envdoctor.door import RecordedDoor
+from envdoctor.door import RecordedDoor, recorded_file_path
 from envdoctor.facts import Facts
 from envdoctor.probes import collect
 
 MACHINES_DIR = Path(__file__).parent / "machines"
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def load_machine(name: str, timeout: float = 5.0) -> tuple[RecordedDoor, Facts]:
@@ -49,7 +60,7 @@ def make_machine(
     import json
 
     for path, text in (files or {}).items():
-        target = folder / "files" / path.lstrip("/\\").replace(":", "")
+        target = folder / "files" / recorded_file_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     manifest = {
@@ -65,3 +76,16 @@ def make_machine(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "machine.json").write_text(json.dumps(manifest), encoding="utf-8")
     return RecordedDoor(folder)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``needs_torch`` run the real torch: skip them, saying why, where it is not installed
+    (the torch-free suite on the oldest supported Python)."""
+    from importlib.util import find_spec
+
+    if find_spec("torch") is not None:
+        return
+    skip = pytest.mark.skip(reason="torch is not installed in this interpreter")
+    for item in items:
+        if "needs_torch" in item.keywords:
+            item.add_marker(skip)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from envdoctor.facts import (
+    Attempt,
     CudaToolkit,
     Facts,
     Gpu,
@@ -152,7 +153,8 @@ def test_rules_run_without_recipes():
 
 def test_driver_states_without_gpus(recipes):
     facts = gpu_box(gpus=())
-    facts.nvidia.status, facts.nvidia.message = "error", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
+    facts.nvidia.status = "error"
+    facts.nvidia.message = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
     assert "couldn't communicate" in ids(evaluate(facts, recipes))["nvidia.query-failed"].message
     facts.nvidia.status = "no_gpu"
     assert ids(evaluate(facts, recipes))["nvidia.no-gpu-visible"].severity == "warning"
@@ -181,3 +183,71 @@ def test_unreadable_torch_install_is_an_error(recipes):
     facts = gpu_box()
     facts.torch = TorchFacts(status="error")
     assert ids(evaluate(facts, recipes))["torch.install-broken"].severity == "error"
+
+
+def test_a_crashed_probe_is_an_error_not_a_silent_ok(recipes):
+    facts = gpu_box()
+    facts.cuda.attempts.append(Attempt("probe:cuda", "error", "RuntimeError: boom"))
+    finding = ids(evaluate(facts, recipes))["probe.crashed"]
+    assert finding.severity == "error" and "cuda" in finding.message and "boom" in finding.message
+
+
+def test_every_timeout_is_a_finding(recipes):
+    facts = gpu_box()
+    facts.cuda.attempts.append(Attempt("/usr/bin/nvcc --version", "timed_out", "timed out after 2.0 s"))
+    facts.rocm.attempts.append(Attempt("/opt/rocm/bin/rocminfo", "timed_out", "timed out after 2.0 s"))
+    found = [f for f in evaluate(facts, recipes) if f.id == "probe.timed-out"]
+    assert {f.subject for f in found} == {"cuda", "rocm"}
+    facts = gpu_box()
+    facts.nvidia.status = "timed_out"
+    facts.nvidia.attempts.append(Attempt("nvidia-smi", "timed_out"))
+    found = ids(evaluate(facts, recipes))
+    assert "nvidia.smi-timed-out" in found and "probe.timed-out" not in found
+
+
+def test_uncertain_device_order_is_a_warning(recipes):
+    facts = gpu_box(gpus=(("NVIDIA GeForce GTX 1080", "6.1"), ("NVIDIA GeForce RTX 4090", "8.9")))
+    facts.nvidia.cuda_visible_devices, facts.nvidia.visibility_uncertain = "0", True
+    finding = ids(evaluate(facts, recipes))["nvidia.visible-devices-order"]
+    assert finding.severity == "warning" and "PCI_BUS_ID" in finding.fix
+
+
+def test_rosetta_and_wheel_less_interpreters(recipes):
+    facts = Facts()
+    facts.os.system, facts.os.arch = "Darwin", "arm64"
+    facts.apple.apple_silicon = True
+    facts.python = PythonFacts(status="ok", executable="/usr/local/bin/python3", version="3.11.9",
+                               platform_tag="macosx-10.9-universal2", machine="x86_64", pointer_bits=64)
+    assert ids(evaluate(facts, recipes))["python.rosetta"].severity == "warning"
+    facts.python.machine = "arm64"
+    assert "python.rosetta" not in ids(evaluate(facts, recipes))
+    windows = Facts()
+    windows.os.system, windows.os.arch = "Windows", "x86_64"
+    windows.python = PythonFacts(status="ok", executable="C:\\Python311-32\\python.exe", version="3.11.9",
+                                 platform_tag="win32", machine="AMD64", pointer_bits=32)
+    finding = ids(evaluate(windows, recipes))["python.no-torch-wheels"]
+    assert finding.severity == "error" and "32-bit" in finding.message
+
+
+def test_fix_commands_repeat_the_description_of_the_machine(recipes):
+    facts = with_torch(gpu_box(), "2.13.0+cpu")
+    facts.overrides = ["--gpu NVIDIA GeForce RTX 4090", "--driver 550.54.15"]
+    finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.commands == [["envdoctor", "install", "--dry-run", "--gpu", "NVIDIA GeForce RTX 4090",
+                                 "--driver", "550.54.15"]]
+
+
+def test_minor_version_compatibility_runs_compiled_kernels_and_ptx_stops_where_its_cuda_stops(recipes):
+    # 2.8 cu129 on Linux: 7.0 ... 12.0 SASS + 12.0 PTX. A GPU newer than anything CUDA 12.9 targets
+    # (12.1 is its newest) gets no kernels from that PTX; an H100 runs its SASS through minor-version
+    # compatibility on a 12.8 driver (the PTX-needs-the-full-driver case is in tests/test_compat.py).
+    facts = with_torch(gpu_box("570.124.06", "12.8", gpus=(("future GPU", "13.0"),)), "2.8.0+cu129", cuda="12.9")
+    assert ids(evaluate(facts, recipes))["torch.no-kernels-for-gpu"].severity == "error"
+    facts = with_torch(gpu_box("570.124.06", "12.8", gpus=(("NVIDIA H100 80GB HBM3", "9.0"),)), "2.8.0+cu129", cuda="12.9")
+    assert ids(evaluate(facts, recipes))["torch.cuda-minor-newer-than-driver"].severity == "warning"
+
+
+def test_a_pypi_build_without_local_tag_is_its_releases_default(recipes):
+    # torch 2.5.1 from PyPI on Linux x86_64 is the cu124 build (its version.py says cuda 12.4)
+    facts = with_torch(gpu_box("580.65.06", "13.0", gpus=(("NVIDIA GeForce RTX 5090", "12.0"),)), "2.5.1", cuda="12.4")
+    assert "torch.no-kernels-for-gpu" in ids(evaluate(facts, recipes))

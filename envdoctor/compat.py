@@ -1,0 +1,524 @@
+"""Every compatibility answer, given once: rules, resolver and verifier all ask here.
+
+- versions: one parser for versions and one for driver numbers (ASCII digits only, no epochs);
+- GPUs: one compute-capability parser (``8.6``, ``sm_86``, ``sm_90a``, ``compute_120``) and one
+  kernel-coverage function (SASS within a major, PTX only where the wheel carries it for the
+  platform and only with a driver that can JIT it);
+- drivers: one driver -> newest-CUDA function (Linux, Windows, WSL 2 reads the Windows column) and
+  one minor-version-compatibility verdict;
+- platforms: the target interpreter's platform and Python tag, taken from that interpreter;
+- AMD gfx coverage and Jetson boards.
+
+Pure: facts and recipe rows in, answers out. Sources of each rule are in the docstrings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from envdoctor.facts import Facts, Gpu
+    from envdoctor.recipes import CudaFamily, Recipes, ToolkitDriver
+
+#: Platforms torch publishes wheels for, as ``os-arch``.
+WHEEL_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
+#: The first macOS release with the MPS backend (Apple, "Accelerated PyTorch training on Mac").
+MPS_MIN_MACOS = Version("12.3")
+
+_VERSION_TEXT = re.compile(r"^[0-9A-Za-z.+!_-]+$", re.ASCII)
+_DRIVER_TEXT = re.compile(r"^[0-9]+(?:\.[0-9]+){0,3}$", re.ASCII)
+_CC_TEXT = re.compile(r"^([0-9]{1,2})\.([0-9])$", re.ASCII)
+_ARCH_TEXT = re.compile(r"^(sm|compute)_([0-9]{1,2})([0-9])([af]?)$", re.ASCII)
+_GFX_TEXT = re.compile(r"^gfx[0-9a-f]{3,4}$", re.ASCII)
+#: Compute capabilities stop being plausible beyond this major (NVIDIA's newest is 12.x).
+MAX_CC_MAJOR = 19
+
+
+# ---------------------------------------------------------------------------- versions
+
+
+def parse_version(text: object, *, epoch_ok: bool = False) -> Version | None:
+    """A PEP 440 version from ASCII text; None for anything else (``3.١١``, ``²``, ``1!2.0`` unless epoch_ok)."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text or not _VERSION_TEXT.match(text):
+        return None
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return None
+    if version.epoch and not epoch_ok:
+        return None
+    return version
+
+
+def major_minor(text: object) -> tuple[int, int] | None:
+    """``12.4.131`` -> (12, 4); None when ``text`` is not a plain version."""
+    version = parse_version(text)
+    return (version.major, version.minor) if version is not None else None
+
+
+class DriverVersion(Version):
+    """An NVIDIA driver number that compares as a version and prints as written (``560.35.05``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._text = text.strip()
+
+    def __str__(self) -> str:
+        return self._text
+
+    @property
+    def branch(self) -> int:
+        """The driver branch (``535`` of ``535.104.05``): every driver of a branch runs the same CUDA."""
+        return self.release[0]
+
+
+def parse_driver(text: object) -> DriverVersion | None:
+    """``535.104.05`` / ``591.86``: dot-separated ASCII numbers only (no epoch, no letters, no spaces inside)."""
+    if not isinstance(text, str) or not _DRIVER_TEXT.match(text.strip()):
+        return None
+    return DriverVersion(text.strip())
+
+
+# ---------------------------------------------------------------------------- compute capability
+
+
+@dataclass(frozen=True, order=True)
+class Arch:
+    """One kernel architecture: ``sm_90`` (SASS), ``sm_90a`` (arch-specific), ``compute_120`` (PTX)."""
+
+    major: int
+    minor: int
+    suffix: str = ""  # "" | "a" (this exact capability only) | "f" (family: this major, minor and up)
+
+    @property
+    def cc(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def sm(self) -> str:
+        return f"sm_{self.major}{self.minor}{self.suffix}"
+
+
+def parse_cc(text: object) -> Arch | None:
+    """A compute capability from ``8.6``, ``sm_86``, ``sm_120``, ``sm_90a`` or ``compute_90``; None otherwise.
+
+    Majors past :data:`MAX_CC_MAJOR` (``sm_999``) and non-ASCII digits are not capabilities.
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip().lower()
+    match = _CC_TEXT.match(text)
+    if match:
+        arch = Arch(int(match.group(1)), int(match.group(2)))
+    else:
+        match = _ARCH_TEXT.match(text)
+        if not match:
+            return None
+        arch = Arch(int(match.group(2)), int(match.group(3)), match.group(4))
+    return arch if 1 <= arch.major <= MAX_CC_MAJOR else None
+
+
+def sm_name(capability: object) -> str | None:
+    """``8.6`` -> ``sm_86``; ``sm_90a`` stays ``sm_90a``."""
+    arch = parse_cc(capability)
+    return arch.sm if arch else None
+
+
+def cc_text(capability: object) -> str | None:
+    """``sm_86`` -> ``8.6``."""
+    arch = parse_cc(capability)
+    return arch.cc if arch else None
+
+
+def is_gfx(text: object) -> bool:
+    return isinstance(text, str) and bool(_GFX_TEXT.match(text.strip().lower()))
+
+
+def gfx_base(text: object) -> str | None:
+    """``gfx90a:sramecc+:xnack-`` (rocminfo's ISA name) -> ``gfx90a``."""
+    if not isinstance(text, str):
+        return None
+    base = text.strip().lower().split(":", 1)[0]
+    return base if _GFX_TEXT.match(base) else None
+
+
+# ---------------------------------------------------------------------------- kernel coverage
+
+
+def split_arch_list(arch_list: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``torch.cuda.get_arch_list()`` (``sm_80 ... compute_90``) as (SASS, PTX) lists."""
+    sass: list[str] = []
+    ptx: list[str] = []
+    for entry in arch_list:
+        match = _ARCH_TEXT.match(str(entry).strip().lower())
+        if match:
+            (ptx if match.group(1) == "compute" else sass).append(str(entry).strip().lower())
+    return tuple(sass), tuple(ptx)
+
+
+def kernel_coverage(capability: object, sass: Iterable[str], ptx: Iterable[str]) -> str | None:
+    """How a build runs on a GPU: ``"sass"`` (compiled kernels), ``"ptx"`` (JIT from PTX) or None.
+
+    - SASS for X.y runs on X.z with z >= y: "NVIDIA GPUs are binary compatible within major compute
+      capability revision" (pytorch/pytorch#45130); ``sm_XYa`` runs on X.Y only, ``sm_XYf`` on the family
+      X.y and up (CUDA C Programming Guide, "Feature Availability").
+    - PTX for X.y is JIT-compiled by the driver for X.y and anything newer, ``compute_XYa`` for X.Y only.
+      Whether the driver can JIT it is :func:`cuda_fit`'s question, not this one's.
+    """
+    gpu = parse_cc(capability)
+    if gpu is None:
+        return None
+    wanted = (gpu.major, gpu.minor)
+    for entry in sass:
+        arch = parse_cc(entry)
+        if arch is None:
+            continue
+        if arch.suffix == "a" and (arch.major, arch.minor) == wanted:
+            return "sass"
+        if arch.suffix != "a" and arch.major == gpu.major and arch.minor <= gpu.minor:
+            return "sass"
+    for entry in ptx:
+        arch = parse_cc(entry)
+        if arch is None:
+            continue
+        if (arch.major, arch.minor) == wanted or (arch.suffix != "a" and (arch.major, arch.minor) < wanted):
+            return "ptx"
+    return None
+
+
+# ---------------------------------------------------------------------------- drivers and CUDA
+
+
+def driver_table_os(os_name: str | None, wsl: str | None = None) -> str:
+    """Which column of NVIDIA's driver tables a driver number belongs to.
+
+    Under WSL 2 the driver is the Windows driver (nvidia-smi prints its Windows number, e.g. 537.13),
+    so it is read in the Windows column although the distribution is Linux.
+    """
+    if wsl == "wsl2":
+        return "windows"
+    return {"win32": "windows", "darwin": "macos"}.get((os_name or "").lower(), (os_name or "").lower())
+
+
+def driver_max_cuda(driver: object, os_name: str, toolkits: Sequence[ToolkitDriver],
+                    families: Mapping[int, CudaFamily]) -> Version | None:
+    """The newest CUDA (major.minor) a driver supports, judged by its branch.
+
+    Every driver of a branch supports the CUDA its branch first shipped with (Table 3 of NVIDIA's release
+    notes: R550 -> 12.4, R565 -> 12.6 since there is no 12.7 toolkit). Where Table 3 prints N/A for an OS
+    (Windows, CUDA 13.x) the branch is read from the Linux column: branches are shared across OSes
+    (Windows 591.86 is R590, which prints "CUDA Version: 13.1"). A driver at or above a family's
+    minor-version floor supports at least that family's x.0.
+    """
+    version = driver if isinstance(driver, Version) else parse_driver(driver)
+    if version is None:
+        return None
+    best: Version | None = None
+    for row in toolkits:
+        needed = row.driver(os_name) or (row.driver("linux") if os_name == "windows" else None)
+        if needed is not None and needed.release[0] <= version.release[0]:
+            cuda = Version(f"{row.version.major}.{row.version.minor}")
+            best = cuda if best is None or cuda > best else best
+    for family in families.values():
+        floor = family.floor(os_name)
+        if floor is not None and version >= floor:
+            cuda = Version(f"{family.major}.0")
+            best = cuda if best is None or cuda > best else best
+    return best
+
+
+def toolkit_driver(toolkit: object, os_name: str, toolkits: Sequence[ToolkitDriver]) -> Version | None:
+    """Table-3 driver of a toolkit (the newest row of its major.minor at or below it; else the oldest of it)."""
+    wanted = parse_version(toolkit)
+    if wanted is None:
+        return None
+    rows = [r for r in toolkits if r.version.release[:2] == wanted.release[:2]]
+    below = [r for r in rows if r.version <= wanted]
+    row = max(below, key=lambda r: r.version) if below else (min(rows, key=lambda r: r.version) if rows else None)
+    return row.driver(os_name) if row else None
+
+
+@dataclass(frozen=True)
+class CudaFit:
+    """Whether a driver runs code built with one CUDA toolkit, and what would make it run fully.
+
+    ``level``: ``"full"`` (the driver supports this CUDA: every kernel, PTX JIT included), ``"minor"``
+    (same major, driver at or above the family floor: compiled kernels run through minor-version
+    compatibility, PTX from this toolkit cannot be JIT-compiled), ``"none"`` (nothing runs), ``"unknown"``
+    (no driver known).
+    """
+
+    level: str
+    cuda: Version
+    driver_cuda: Version | None  # newest CUDA the driver supports
+    full_driver: Version | None  # the toolkit's Table-3 driver: runs everything
+    floor: Version | None  # the family's minor-version floor: runs compiled kernels
+
+    @property
+    def runs_kernels(self) -> bool:
+        return self.level in ("full", "minor")
+
+    @property
+    def runs_ptx(self) -> bool:
+        return self.level == "full"
+
+    def needs(self, ptx: bool = False) -> Version | None:
+        """The oldest driver that runs the build's compiled kernels (or its PTX, with ``ptx``)."""
+        return self.full_driver if ptx or self.floor is None else self.floor
+
+
+def cuda_fit(build_cuda: object, toolkit: object, driver: object, driver_cuda: object, os_name: str,
+             toolkits: Sequence[ToolkitDriver], families: Mapping[int, CudaFamily]) -> CudaFit | None:
+    """Minor-version compatibility, decided once (NVIDIA CUDA Compatibility guide, "Minor Version Compatibility").
+
+    ``driver_cuda`` is what the driver itself reports (nvidia-smi's "CUDA Version", NVML); when absent it
+    comes from :func:`driver_max_cuda`. CUDA 10 has no minor-version compatibility (no family floor).
+    None when ``build_cuda`` is not a version.
+    """
+    cuda = parse_version(build_cuda)
+    if cuda is None:
+        return None
+    cuda = Version(f"{cuda.major}.{cuda.minor}")
+    full = toolkit_driver(toolkit or build_cuda, os_name, toolkits)
+    family = families.get(cuda.major)
+    floor = family.floor(os_name) if family else None
+    supported = parse_version(driver_cuda)
+    version = parse_driver(driver) if not isinstance(driver, Version) else driver
+    if supported is None and version is not None:
+        supported = driver_max_cuda(version, os_name, toolkits, families)
+    if supported is None:
+        # no driver known; or one older than every row of Table 3, which runs no CUDA envdoctor knows
+        return CudaFit("unknown" if version is None else "none", cuda, None, full, floor)
+    supported = Version(f"{supported.major}.{supported.minor}")
+    if cuda <= supported:
+        return CudaFit("full", cuda, supported, full, floor)
+    above_floor = floor is not None and (version is None or version >= floor)
+    if supported.major == cuda.major and above_floor:
+        return CudaFit("minor", cuda, supported, full, floor)
+    return CudaFit("none", cuda, supported, full, floor)
+
+
+@dataclass(frozen=True)
+class GpuFit:
+    """Whether one build runs on one NVIDIA GPU with this driver: the one answer rules and resolver share."""
+
+    runs: bool | None  # None: cannot be decided (capability or driver unknown)
+    how: str  # "sass" | "ptx" | "" (no kernels)
+    reason: str
+    needs_driver: Version | None = None  # the oldest driver that would make it run
+
+
+def gpu_fit(capability: object, sass: Sequence[str], ptx: Sequence[str], fit: CudaFit | None,
+            newest_cc: object = None) -> GpuFit:
+    """Kernels for the GPU, and a driver that can run them: PTX needs the toolkit's full driver.
+
+    ``newest_cc`` is the newest capability the build's CUDA release can target: PTX is JIT-compiled for
+    GPUs up to it only, since the build's own CUDA libraries carry nothing for a GPU their CUDA predates.
+    """
+    arch = parse_cc(capability)
+    if arch is None:
+        return GpuFit(None, "", "compute capability unknown: kernels not checked")
+    how = kernel_coverage(arch.cc, sass, ptx)
+    newest = parse_cc(newest_cc)
+    if how == "ptx" and newest is not None and (arch.major, arch.minor) > (newest.major, newest.minor):
+        how = None
+    if how is None:
+        listed = " ".join(list(sass) + [f"PTX {p}" for p in ptx]) or "none"
+        return GpuFit(False, "", f"no kernels for {arch.sm} (build has {listed})")
+    if fit is None or fit.level == "full":
+        return GpuFit(True, how, f"{arch.sm} runs {'compiled kernels' if how == 'sass' else 'PTX JIT-compiled by the driver'}")
+    if fit.level == "unknown":
+        needs = fit.needs(ptx=how == "ptx")
+        return GpuFit(None, how, f"driver unknown: {arch.sm} needs a driver >= {needs or '?'}", needs)
+    if how == "ptx":
+        return GpuFit(False, how, f"{arch.sm} has only PTX in this build, and JIT-compiling PTX of CUDA {fit.cuda} "
+                      f"needs driver >= {fit.full_driver or '?'} (minor-version compatibility does not cover PTX)",
+                      fit.full_driver)
+    if fit.level == "minor":
+        return GpuFit(True, how, f"{arch.sm} runs compiled kernels through minor-version compatibility")
+    return GpuFit(False, how, f"the driver supports CUDA {fit.driver_cuda}, the build needs CUDA {fit.cuda}",
+                  fit.needs())
+
+
+# ---------------------------------------------------------------------------- AMD, Jetson
+
+
+def gfx_covered(gfx: object, build_gfx: Sequence[str]) -> bool | None:
+    """Whether a ROCm build carries code objects for this gfx target; None when either is unknown.
+
+    ROCm code objects are per exact gfx target (no family compatibility as with NVIDIA SASS).
+    """
+    base = gfx_base(gfx)
+    if base is None or not build_gfx:
+        return None
+    return base in {g.lower() for g in build_gfx}
+
+
+def jetson_kind(name: str | None, capability: str | None, recipes: Recipes) -> str | None:
+    """``"board"`` for a Jetson module the standard wheels do not serve, ``"sbsa"`` for one they do (Thor),
+    None for anything else.
+
+    PyPI's aarch64 CUDA wheels are SBSA server builds; Jetson Thor (compute capability 11.0) is SBSA-compliant
+    and the aarch64 cu13x builds carry sm_110 for it, while earlier boards (Nano, TX2, Xavier, Orin) need
+    NVIDIA's JetPack wheels.
+    """
+    jetson = recipes.jetson
+    if jetson is None:
+        return None
+    arch = parse_cc(capability)
+    served = {parse_cc(cc) for cc in jetson.sbsa_compute_capabilities}
+    words = _words(name or "")
+    named = any(_starts(words, _words(n)) for n in jetson.names)
+    if arch is not None and Arch(arch.major, arch.minor) in served and (named or not name):
+        return "sbsa"
+    if named or (arch is not None and arch.cc in jetson.compute_capabilities):
+        return "board"
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-_/,()]+", text.lower()) if w and w != "nvidia"]
+
+
+def _starts(words: list[str], key: list[str]) -> bool:
+    return bool(key) and words[: len(key)] == key
+
+
+# ---------------------------------------------------------------------------- the target platform
+
+
+def _arch_name(machine: str | None, os_name: str) -> str | None:
+    lowered = (machine or "").lower()
+    if lowered in ("x86_64", "amd64", "x64", "em64t"):
+        return "x86_64"
+    if lowered in ("aarch64", "arm64", "armv8l", "arm64e"):
+        return "arm64" if os_name in ("macos", "windows") else "aarch64"
+    if lowered in ("i386", "i686", "x86", "win32"):
+        return "x86"
+    return lowered or None
+
+
+def _from_platform_tag(tag: str) -> tuple[str, str] | None:
+    """sysconfig.get_platform() -> (os, arch): ``win32`` is a 32-bit Python on Windows."""
+    tag = tag.lower()
+    if tag == "win32":
+        return "windows", "x86"
+    if tag.startswith("win-"):
+        return "windows", _arch_name(tag[4:], "windows") or tag[4:]
+    if tag.startswith("macosx-"):
+        machine = tag.rsplit("-", 1)[-1]
+        if machine in ("universal2", "universal", "intel", "fat"):
+            return None
+        return "macos", _arch_name(machine, "macos") or machine
+    if tag.startswith("linux-"):
+        return "linux", _arch_name(tag[6:], "linux") or tag[6:]
+    return None
+
+
+def target_platform(facts: Facts) -> str | None:
+    """``os-arch`` of the interpreter torch will be installed into (``macos-x86_64`` for a Rosetta Python).
+
+    The interpreter's own answer wins over the OS's: an x86_64 Python under Rosetta 2 installs x86_64
+    wheels, a 32-bit Python on 64-bit Windows (``win32``, while ``platform.machine()`` still says AMD64)
+    installs none. A universal2 macOS build runs as whatever ``platform.machine()`` says.
+    """
+    os_name = {"darwin": "macos", "windows": "windows", "linux": "linux"}.get((facts.os.system or "").lower())
+    python = facts.python
+    arch: str | None = None
+    if python.status == "ok":
+        parsed = _from_platform_tag(python.platform_tag) if python.platform_tag else None
+        if parsed is not None:
+            os_name, arch = parsed
+        if arch is None and python.machine and os_name:
+            arch = _arch_name(python.machine, os_name)
+        if python.pointer_bits == 32 and arch in ("x86_64", "aarch64", "arm64"):
+            arch = "x86" if arch == "x86_64" else "arm"
+    if arch is None and os_name:
+        arch = _arch_name(facts.os.arch, os_name)
+    return f"{os_name}-{arch}" if os_name and arch else None
+
+
+def python_tag(facts: Facts) -> str | None:
+    """``3.11``, or ``3.13t`` for a free-threaded build, as the recipes list Pythons."""
+    version = parse_version(facts.python.version)
+    if version is None:
+        return None
+    threaded = facts.python.free_threaded or "t" in (facts.python.abi_flags or "")
+    return f"{version.major}.{version.minor}" + ("t" if threaded else "")
+
+
+def mps_possible(platform: str | None, macos_version: object) -> tuple[bool, str]:
+    """(possible, reason) for torch's MPS device: a native arm64 Python on macOS 12.3 or later."""
+    if platform is None or not platform.startswith("macos"):
+        return False, "not macOS"
+    if platform != "macos-arm64":
+        return False, ("the target Python runs as x86_64: MPS needs a native arm64 Python on Apple silicon "
+                       "(an x86_64 Python under Rosetta 2 cannot use it)")
+    version = parse_version(macos_version)
+    if version is None:
+        return False, "the macOS version is unknown"
+    if version < MPS_MIN_MACOS:
+        return False, f"macOS {version} is older than {MPS_MIN_MACOS}, the first with MPS"
+    return True, ""
+
+
+def build_kinds(platform: str | None, recipes: Recipes) -> set[str]:
+    """The kinds of torch build (``cuda``, ``rocm``, ``xpu``, ``mps``, ``cpu``) any release publishes for a
+    platform: an accelerator whose kind is missing here is one torch cannot use on this platform."""
+    return {v.kind for r in recipes.releases if platform in r.platforms for v in r.variants if platform in v.platforms}
+
+
+# ---------------------------------------------------------------------------- GPUs of the facts
+
+
+def gpu_capability(gpu: Gpu, recipes: Recipes | None) -> str | None:
+    """The GPU's compute capability: as probed, else from its ``sm_XY`` arch, else from the name table."""
+    for value in (gpu.compute_capability, gpu.arch):
+        text = cc_text(value)
+        if text:
+            return text
+    if recipes is not None and gpu.name:
+        return cc_text(recipes.gpu_compute_capability(gpu.name))
+    return None
+
+
+def facts_driver_cuda(facts: Facts, recipes: Recipes | None) -> Version | None:
+    """The newest CUDA this machine's driver supports: as the driver says, else from the driver table."""
+    reported = parse_version(facts.nvidia.driver_max_cuda)
+    if reported is not None:
+        return reported
+    if recipes is None:
+        return None
+    return driver_max_cuda(facts.nvidia.driver_version, driver_table_os(facts.os.system, facts.os.wsl),
+                           recipes.toolkits, recipes.families)
+
+
+def installed_variant_name(facts: Facts, recipes: Recipes | None) -> str | None:
+    """The variant of the installed torch: its local tag (``+cu124``), else the PyPI default wheel of its
+    release for this platform (a plain ``2.5.1`` from PyPI is that release's PyPI build), else what
+    ``version.py`` says it was built for."""
+    torch = facts.torch
+    version = parse_version(torch.version)
+    if version is None:
+        return None
+    if version.local:
+        return version.local
+    release = recipes.release(version.base_version) if recipes is not None else None
+    platform = target_platform(facts)
+    if release is not None and platform is not None and platform in release.pypi:
+        return release.pypi[platform]
+    cuda = major_minor(torch.cuda)
+    if cuda:
+        return f"cu{cuda[0]}{cuda[1]}"
+    hip = major_minor(torch.hip)
+    if hip:
+        return f"rocm{hip[0]}.{hip[1]}"
+    return "xpu" if torch.xpu else None

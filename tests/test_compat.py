@@ -1,0 +1,262 @@
+"""The compatibility model against published tables and real recordings, not against itself.
+
+Oracles: NVIDIA's CUDA release notes (Table 3, driver per toolkit; Table 2, minor-version floors),
+the "Minor Version Compatibility" guide, pytorch/pytorch#45130 ("binary compatible within major
+compute capability revision"), the CUDA C Programming Guide (arch-specific ``a`` and family ``f``
+targets), and the "CUDA Version" that real nvidia-smi headers print for their driver.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.version import Version
+
+from envdoctor import compat
+from envdoctor.facts import Facts, PythonFacts
+from envdoctor.recipes import CudaFamily, ToolkitDriver, load_recipes
+
+RECIPES = load_recipes()
+
+
+def row(version: str, linux: str | None, windows: str | None) -> ToolkitDriver:
+    return ToolkitDriver(Version(version), version, Version(linux) if linux else None,
+                         Version(windows) if windows else None, "test: NVIDIA Table 3")
+
+
+#: An excerpt of NVIDIA Table 3 written out by hand (CUDA 13.2 Update 2 release notes, section 2.2).
+TABLE3 = [
+    row("13.2.0", "595.45.04", None), row("13.1.0", "590.44.01", None), row("13.0.0", "580.65.06", None),
+    row("12.9.1", "575.57.08", "576.57"), row("12.8.0", "570.26", "570.65"), row("12.6.3", "560.35.05", "561.17"),
+    row("12.4.1", "550.54.15", "551.78"), row("12.2.2", "535.104.05", "537.13"), row("12.0.0", "525.60.13", "527.41"),
+    row("11.8.0", "520.61.05", "520.06"), row("11.4.0", "470.42.01", "471.11"), row("10.2.89", "440.33", "441.22"),
+]
+#: Table 2 floors (release notes "12.x >= 525", "11.x >= 450"; the MVC guide's 450.80.02 / 452.39).
+FAMILIES = {
+    13: CudaFamily(13, Version("580.65.06"), Version("580"), "test"),
+    12: CudaFamily(12, Version("525.60.13"), Version("528.33"), "test"),
+    11: CudaFamily(11, Version("450.80.02"), Version("452.39"), "test"),
+    10: CudaFamily(10, None, None, "test"),
+}
+
+
+# ---------------------------------------------------------------------------- parsers
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("8.6", (8, 6, "")), ("sm_86", (8, 6, "")), ("sm_120", (12, 0, "")), ("SM_90A", (9, 0, "a")),
+    ("compute_90", (9, 0, "")), ("sm_100f", (10, 0, "f")), ("12.1", (12, 1, "")), (" 7.5 ", (7, 5, "")),
+])
+def test_compute_capabilities_parse(text, expected):
+    arch = compat.parse_cc(text)
+    assert (arch.major, arch.minor, arch.suffix) == expected
+
+
+@pytest.mark.parametrize("text", ["sm_999", "sm_8", "8", "8.10", "sm_8٦", "８.６", "sm_²0", "gfx90a", "", None, 8.6, "sm_86b"])
+def test_what_is_not_a_compute_capability(text):
+    assert compat.parse_cc(text) is None
+
+
+@pytest.mark.parametrize("text", ["535.104.05", "591.86", "610.62", "418.39", "384.66"])
+def test_driver_numbers_print_as_written(text):
+    assert str(compat.parse_driver(text)) == text
+
+
+@pytest.mark.parametrize("text", ["1!535.104.05", "535.104.05a", "535 104", "٥٣٥.104", "535.1.2.3.4", "", None, "-535"])
+def test_what_is_not_a_driver_number(text):
+    assert compat.parse_driver(text) is None
+
+
+@pytest.mark.parametrize("text, ok", [("3.11", True), ("2.5.1+cu124", True), ("3.١١", False), ("²", False),
+                                      ("1!2.0", False), ("12.4.131", True), ("banana", False)])
+def test_versions_are_ascii_and_epoch_free(text, ok):
+    assert (compat.parse_version(text) is not None) is ok
+
+
+@given(st.text(max_size=40))
+def test_parsers_never_raise_and_never_accept_non_ascii(text):
+    for parse in (compat.parse_cc, compat.parse_driver, compat.parse_version):
+        value = parse(text)
+        if value is not None:
+            assert text.strip().isascii()
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=6))
+def test_unicode_digits_are_never_versions(digits):
+    if not digits.isascii():
+        assert compat.parse_driver(f"535.{digits}") is None
+        assert compat.parse_version(f"3.{digits}") is None
+        assert compat.parse_cc(f"sm_{digits}") is None
+
+
+# ---------------------------------------------------------------------------- kernel coverage
+
+
+@pytest.mark.parametrize("cc, sass, ptx, expected", [
+    ("8.6", ["sm_80"], [], "sass"),  # Ampere binary-compatible within major 8 (pytorch#45130)
+    ("8.9", ["sm_80", "sm_86"], [], "sass"),  # Ada runs sm_86 SASS
+    ("8.0", ["sm_86"], [], None),  # never backwards within a major
+    ("9.0", ["sm_80", "sm_86"], [], None),  # never across majors as SASS
+    ("9.0", ["sm_80"], ["sm_80"], "ptx"),  # PTX JIT forward across majors
+    ("12.0", ["sm_90"], ["sm_90"], "ptx"),
+    ("8.0", ["sm_90"], ["sm_90"], None),  # PTX never runs backwards
+    ("9.0", ["sm_90a"], [], "sass"),  # arch-specific: exactly 9.0
+    ("10.0", ["sm_90a"], [], None),
+    ("10.3", ["sm_100f"], [], "sass"),  # family-specific: same major, newer minor
+    ("12.1", ["sm_120"], [], "sass"),  # GB10 on sm_120 SASS
+    ("3.5", ["sm_37", "sm_50"], [], None),  # K40 was never in a wheel
+    ("11.0", ["sm_80", "sm_90", "sm_100", "sm_110", "sm_120"], ["sm_120"], "sass"),  # Thor on aarch64 cu13x
+    ("6.1", ["sm_75", "sm_80"], ["sm_120"], None),  # Pascal on cu13x
+])
+def test_kernel_coverage(cc, sass, ptx, expected):
+    assert compat.kernel_coverage(cc, sass, ptx) == expected
+
+
+def test_torch_arch_list_splits_sass_from_ptx():
+    # torch.cuda.get_arch_list() of a cu129 build (pytorch PR #158700): sm_70 ... sm_120, compute_120
+    sass, ptx = compat.split_arch_list(["sm_70", "sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"])
+    assert ptx == ("compute_120",) and "sm_120" in sass
+    assert compat.kernel_coverage("12.1", sass, ptx) == "sass"
+
+
+# ---------------------------------------------------------------------------- drivers
+
+
+@pytest.mark.parametrize("driver, os_name, expected", [
+    ("535.104.05", "linux", "12.2"), ("535.54.03", "linux", "12.2"), ("550.54.14", "linux", "12.4"),
+    ("560.35.03", "linux", "12.6"), ("565.57.01", "linux", "12.6"),  # no 12.7 toolkit exists
+    ("470.82.01", "linux", "11.4"), ("440.33", "linux", "10.2"), ("580.95.05", "linux", "13.0"),
+    ("590.48.01", "linux", "13.1"), ("537.13", "windows", "12.2"), ("591.86", "windows", "13.1"),
+    ("576.57", "windows", "12.9"), ("581.15", "windows", "13.0"), ("572.61", "windows", "12.8"),
+    ("525.60.13", "linux", "12.0"), ("418.39", "linux", None),
+])
+def test_driver_to_newest_cuda_from_table3(driver, os_name, expected):
+    found = compat.driver_max_cuda(driver, os_name, TABLE3, FAMILIES)
+    assert (str(found) if found else None) == expected
+
+
+#: (driver, OS, CUDA Version printed by nvidia-smi) from real recordings; see tests/fixtures/nvidia/README.md
+#: and ../shared reference captures (utkuozdemir/nvidia_gpu_exporter internal/captures @e656cd8).
+REAL_HEADERS = [
+    ("525.60.13", "linux", "12.0"), ("535.183.01", "linux", "12.2"), ("537.13", "windows", "12.2"),
+    ("590.48.01", "linux", "13.1"), ("591.86", "windows", "13.1"), ("595.71.05", "linux", "13.2"),
+    ("595.80", "linux", "13.2"), ("610.57.04", "linux", "13.3"), ("610.62", "windows", "13.3"),
+]
+
+
+@pytest.mark.parametrize("driver, os_name, printed", REAL_HEADERS)
+def test_shipped_driver_table_agrees_with_real_nvidia_smi_headers(driver, os_name, printed):
+    found = compat.driver_max_cuda(driver, os_name, RECIPES.toolkits, RECIPES.families)
+    assert str(found) == printed
+
+
+def test_wsl_reads_the_windows_column():
+    assert compat.driver_table_os("Linux", "wsl2") == "windows"
+    assert compat.driver_table_os("Linux", None) == "linux"
+    assert compat.driver_table_os("Windows", None) == "windows"
+
+
+@pytest.mark.parametrize("build, toolkit, driver, reported, os_name, level", [
+    ("12.4", "12.4.1", "550.54.15", None, "linux", "full"),
+    ("12.6", "12.6.3", "535.104.05", "12.2", "linux", "minor"),  # 12.x runs on >= 525.60.13
+    ("12.6", "12.6.3", "520.61.05", None, "linux", "none"),  # below the 12.x floor
+    ("13.0", "13.0.2", "575.57.08", None, "linux", "none"),  # new major
+    ("10.2", "10.2.89", "418.39", None, "linux", "none"),  # CUDA 10 has no minor-version compatibility
+    ("11.8", "11.8.0", "470.82.01", None, "linux", "minor"),
+    ("12.8", "12.8.0", "537.13", None, "windows", "minor"),
+    ("12.8", "12.8.0", None, None, "linux", "unknown"),
+])
+def test_minor_version_compatibility(build, toolkit, driver, reported, os_name, level):
+    fit = compat.cuda_fit(build, toolkit, driver, reported, os_name, TABLE3, FAMILIES)
+    assert fit.level == level
+
+
+def test_a_full_fit_needs_the_toolkits_own_driver_and_kernels_need_the_floor():
+    fit = compat.cuda_fit("12.6", "12.6.3", None, None, "linux", TABLE3, FAMILIES)
+    assert str(fit.needs(ptx=True)) == "560.35.5" and str(fit.needs()) == "525.60.13"
+
+
+def test_ptx_needs_the_full_driver_while_sass_runs_under_minor_compatibility():
+    minor = compat.cuda_fit("12.8", "12.8.0", "535.104.05", "12.2", "linux", TABLE3, FAMILIES)
+    sass = compat.gpu_fit("9.0", ["sm_80", "sm_90"], [], minor)
+    assert sass.runs is True and sass.how == "sass"
+    ptx = compat.gpu_fit("12.0", ["sm_80", "sm_90"], ["sm_90"], minor)
+    assert ptx.runs is False and ptx.how == "ptx" and str(ptx.needs_driver) == "570.26"
+    full = compat.cuda_fit("12.8", "12.8.0", "570.26", None, "linux", TABLE3, FAMILIES)
+    assert compat.gpu_fit("12.0", ["sm_80", "sm_90"], ["sm_90"], full).runs is True
+
+
+# ---------------------------------------------------------------------------- the target interpreter
+
+
+def python_facts(system: str, arch: str, **python) -> Facts:
+    facts = Facts()
+    facts.os.system, facts.os.arch = system, arch
+    facts.python = PythonFacts(status="ok", version="3.12.3", **python)
+    return facts
+
+
+@pytest.mark.parametrize("system, arch, python, expected", [
+    ("Linux", "x86_64", {"platform_tag": "linux-x86_64", "machine": "x86_64", "pointer_bits": 64}, "linux-x86_64"),
+    ("Darwin", "arm64", {"platform_tag": "macosx-11.0-arm64", "machine": "arm64"}, "macos-arm64"),
+    ("Darwin", "arm64", {"platform_tag": "macosx-10.9-universal2", "machine": "x86_64"}, "macos-x86_64"),  # Rosetta
+    ("Darwin", "arm64", {"platform_tag": "macosx-10.9-x86_64", "machine": "x86_64"}, "macos-x86_64"),
+    ("Windows", "x86_64", {"platform_tag": "win32", "machine": "AMD64", "pointer_bits": 32}, "windows-x86"),
+    ("Windows", "x86_64", {"platform_tag": "win-amd64", "machine": "AMD64", "pointer_bits": 64}, "windows-x86_64"),
+    ("Windows", "arm64", {"platform_tag": "win-arm64", "machine": "ARM64"}, "windows-arm64"),
+    ("Linux", "aarch64", {"platform_tag": "linux-aarch64", "machine": "aarch64"}, "linux-aarch64"),
+    ("Linux", "x86_64", {"machine": "x86_64", "pointer_bits": 32}, "linux-x86"),
+])
+def test_the_platform_is_the_interpreters_own(system, arch, python, expected):
+    assert compat.target_platform(python_facts(system, arch, **python)) == expected
+
+
+def test_without_an_answer_from_the_interpreter_the_os_decides():
+    facts = python_facts("Linux", "aarch64")
+    facts.python.status = "timed_out"
+    assert compat.target_platform(facts) == "linux-aarch64"
+
+
+def test_free_threaded_tag():
+    facts = python_facts("Linux", "x86_64", free_threaded=True)
+    facts.python.version = "3.13.1"
+    assert compat.python_tag(facts) == "3.13t"
+
+
+@pytest.mark.parametrize("platform, macos, possible", [
+    ("macos-arm64", "14.5", True), ("macos-arm64", "12.3", True), ("macos-arm64", "12.2", False),
+    ("macos-x86_64", "14.5", False), ("linux-aarch64", None, False), ("macos-arm64", None, False),
+])
+def test_mps_needs_native_arm64_python_and_macos_12_3(platform, macos, possible):
+    assert compat.mps_possible(platform, macos)[0] is possible
+
+
+# ---------------------------------------------------------------------------- AMD and Jetson
+
+
+@pytest.mark.parametrize("gfx, build, expected", [
+    ("gfx90a", ["gfx90a", "gfx942"], True), ("gfx90a:sramecc+:xnack-", ["gfx90a"], True),
+    ("gfx1101", ["gfx1100"], False), ("gfx1103", ["gfx1100", "gfx1101", "gfx1102"], False),
+    ("gfx942", [], None), (None, ["gfx90a"], None),
+])
+def test_gfx_coverage_is_exact(gfx, build, expected):
+    assert compat.gfx_covered(gfx, build) is expected
+
+
+@pytest.mark.parametrize("name, cc, kind", [
+    ("NVIDIA Jetson T5000", "11.0", "sbsa"), ("Orin (nvgpu)", "8.7", "board"), ("NVIDIA Jetson AGX Orin", None, "board"),
+    ("Xavier", "7.2", "board"), ("NVIDIA H100 80GB HBM3", "9.0", None), ("NVIDIA GB10", "12.1", None),
+])
+def test_jetson_modules(name, cc, kind):
+    assert compat.jetson_kind(name, cc, RECIPES) == kind
+
+
+def test_ptx_reaches_only_the_gpus_its_cuda_knows():
+    # Windows cu118 wheels carry compute_37 PTX; CUDA 11.8 targets up to sm_90 (CUDA 11.8 features:
+    # Ada and Hopper), so a Blackwell GPU gets nothing from that PTX.
+    full = compat.cuda_fit("11.8", "11.8.0", "570.26", None, "linux", TABLE3, FAMILIES)
+    assert compat.gpu_fit("9.0", ["sm_37", "sm_86"], ["sm_37"], full, "9.0").how == "ptx"
+    blackwell = compat.gpu_fit("12.0", ["sm_37", "sm_86"], ["sm_37"], full, "9.0")
+    assert blackwell.runs is False and blackwell.how == ""
+    assert RECIPES.newest_cc("11.8") == "9.0" and RECIPES.newest_cc("13.2") == "12.1"
