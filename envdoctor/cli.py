@@ -177,7 +177,7 @@ def output_options(func):
 
 def machine_options(func):
     func = click.option("--timeout", type=Seconds(0.1), default=10.0, show_default=True,
-                        help="Seconds each probe command may take (0.1 to 86400).")(func)
+                        help="Time budget of each probe, shared by its commands (0.1 to 86400 s).")(func)
     func = click.option("--python", "python", type=Text("PATH", blank_ok=True), metavar="PATH",
                         help="Target interpreter (default: the one running envdoctor).")(func)
     func = click.option("--machine", type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),

@@ -91,9 +91,17 @@ def _attempts(section) -> list[str]:
     return out
 
 
+NOT_DESCRIBED = "not described"
+
+
 def checklist(facts: Facts) -> list[Line]:
-    """One line per fact, grouped by area; findings are attached later by subject."""
+    """One line per fact, grouped by area; findings are attached later by subject.
+
+    For a described machine (``--target-*``) what the description did not give reads "not described",
+    never "none found" or an error: nothing was looked for.
+    """
     lines: list[Line] = []
+    described = facts.python.status == "unknown"
     os_ = facts.os
     parts = [os_.distro_name or " ".join(p for p in (os_.system, os_.macos_version or os_.windows_build) if p)]
     parts.append(os_.arch or "?")
@@ -107,7 +115,7 @@ def checklist(facts: Facts) -> list[Line]:
         parts.append(f"in a {os_.container} container")
     lines.append(Line("system", "os", "OS", " · ".join(p for p in parts if p), evidence=_attempts(os_)))
     cpu = facts.cpu
-    cpu_parts = [cpu.model or "unknown CPU"]
+    cpu_parts = [cpu.model or (NOT_DESCRIBED if described else "unknown CPU")]
     if cpu.physical_cores or cpu.logical_cores:
         cpu_parts.append(f"{cpu.physical_cores or '?'} cores / {cpu.logical_cores or '?'} threads")
     if cpu.memory_total_bytes:
@@ -121,15 +129,21 @@ def checklist(facts: Facts) -> list[Line]:
     if py.status == "ok":
         where = "venv" if py.in_venv else (f"conda env {py.conda_env_name}" if py.conda_prefix else "system")
         value = f"{py.version} ({py.implementation}{py.abi_flags}) · {where} · {py.executable}"
+        status = "ok"
+    elif described:
+        value, status = (f"{py.version}{py.abi_flags} (the interpreter is {NOT_DESCRIBED})" if py.version
+                         else NOT_DESCRIBED), "skip"
     else:
-        value = f"{py.executable or '?'}: {py.status}"
-    lines.append(Line("python", "python", "Python", value, "ok" if py.status == "ok" else "error", _attempts(py)))
+        value, status = f"{py.executable or '?'}: {py.status}", "error"
+    lines.append(Line("python", "python", "Python", value, status, _attempts(py)))
     tools = [f"{t.name} {t.version or '?'}" for t in py.tools]
-    lines.append(Line("python", "python.tools", "Installers", " · ".join(tools) or "none found",
-                      "ok" if tools else "warning"))
+    lines.append(Line("python", "python.tools", "Installers", " · ".join(tools) or (NOT_DESCRIBED if described else "none found"),
+                      "ok" if tools else "skip" if described else "warning"))
 
     nv = facts.nvidia
-    if nv.status == "no_driver":
+    if nv.status == "unknown":
+        lines.append(Line("gpu", "nvidia.driver", "NVIDIA driver", NOT_DESCRIBED, "skip"))
+    elif nv.status == "no_driver":
         lines.append(Line("gpu", "nvidia.driver", "NVIDIA driver", "not found", "skip", _attempts(nv)))
     else:
         value = nv.driver_version or "unknown version"
@@ -152,7 +166,7 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("gpu", "nvidia.gpus", f"GPU {gpu.index}", " · ".join(bits),
                           "ok" if gpu.visible else "skip", [f"source ← {gpu.source}"] if gpu.source else []))
     rocm = facts.rocm
-    if rocm.status != "absent" or rocm.gpus:
+    if rocm.status not in ("absent", "unknown") or rocm.gpus:
         value = f"ROCm {rocm.version or '?'}"
         if rocm.gpus:
             value += " · " + ", ".join(f"{g.name or '?'} ({g.arch})" for g in rocm.gpus)
@@ -162,9 +176,10 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("gpu", "xpu", "Intel GPU", names, evidence=_attempts(facts.xpu)))
     if facts.os.system == "Darwin":
         apple = facts.apple
-        lines.append(Line("gpu", "apple", "Apple MPS", "possible" if apple.mps_possible else f"not available: {apple.reason}",
-                          "ok" if apple.mps_possible else "skip"))
-    if not (nv.gpus or rocm.gpus or facts.xpu.present or facts.apple.mps_possible):
+        value = ("possible" if apple.mps_possible else NOT_DESCRIBED if described
+                 else f"not available: {apple.reason}")
+        lines.append(Line("gpu", "apple", "Apple MPS", value, "ok" if apple.mps_possible else "skip"))
+    if nv.status != "unknown" and not (nv.gpus or rocm.gpus or facts.xpu.present or facts.apple.mps_possible):
         lines.append(Line("gpu", "gpu.none", "Accelerator", "none found: torch will run on the CPU", "skip"))
 
     toolkits = facts.cuda.toolkits
@@ -172,14 +187,16 @@ def checklist(facts: Facts) -> list[Line]:
         value = f"{kit.version}" + (" (active)" if kit.active else "") + (f" · {kit.path}" if kit.path else "")
         lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", value, evidence=[f"source ← {kit.source}"]))
     if not toolkits:
-        lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", "none (not needed for pip/conda torch)", "skip",
+        lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit",
+                          NOT_DESCRIBED if described else "none (not needed for pip/conda torch)", "skip",
                           _attempts(facts.cuda)))
     for install in facts.cudnn.installs:
         where = install.package or install.path or ""
         lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
                           evidence=[f"source ← {install.source}"] if install.source else []))
     if not facts.cudnn.installs:
-        lines.append(Line("cudnn", "cudnn", "cuDNN", "none found outside torch", "skip", _attempts(facts.cudnn)))
+        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else "none found outside torch", "skip",
+                          _attempts(facts.cudnn)))
 
     torch = facts.torch
     if torch.status == "ok":
@@ -188,8 +205,9 @@ def checklist(facts: Facts) -> list[Line]:
         value = f"{torch.version} · {build} · {'conda' if torch.conda else torch.installer or '?'}"
         lines.append(Line("torch", "torch", "torch", value, evidence=[f"{torch.location}"] + _attempts(torch)))
     else:
-        lines.append(Line("torch", "torch", "torch", "not installed" if torch.status == "absent" else torch.status,
-                          "skip" if torch.status == "absent" else "error", _attempts(torch)))
+        text = {"absent": "not installed", "unknown": NOT_DESCRIBED}.get(torch.status, torch.status)
+        lines.append(Line("torch", "torch", "torch", text, "skip" if torch.status in ("absent", "unknown") else "error",
+                          _attempts(torch)))
     companions = [f"{d.name} {d.version}" for d in torch.companions]
     if companions:
         lines.append(Line("torch", "torch.companions", "Companions", " · ".join(companions)))

@@ -177,6 +177,7 @@ def test_hung_nvidia_smi_does_not_hang_check(tmp_path):
     assert elapsed < 2 + 2.5  # the timeout, plus interpreter start-up and about a second
 
 
+@pytest.mark.needs_torch
 def test_verify_cpu_through_the_cli():
     code, data = run_json("verify", "--device", "cpu", "--expect-torch", ">=2.0")
     assert code == 0 and data["ok"] is True

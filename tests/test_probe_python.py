@@ -53,6 +53,7 @@ def test_script_is_marked_and_never_imports_torch():
     assert "import torch" not in PYINFO_SCRIPT
 
 
+@pytest.mark.needs_torch
 def test_pyinfo_in_the_current_interpreter():
     result, data = run_pyinfo(ProbeContext(LiveDoor(), timeout=30), sys.executable)
     assert result.succeeded, result.stderr

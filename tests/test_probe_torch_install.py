@@ -71,6 +71,7 @@ def test_local_tag(version, local):
     assert local_tag(version) == local
 
 
+@pytest.mark.needs_torch
 def test_the_real_torch_of_the_dev_venv():
     facts = probe(ProbeContext(door=LiveDoor(), timeout=30, python=sys.executable))
     assert facts.status == "ok"

@@ -42,6 +42,7 @@ def cpu_run() -> tuple[list[Check], float]:
     return checks, time.monotonic() - start
 
 
+@pytest.mark.needs_torch
 def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
     checks, elapsed = cpu_run
     found = by_id(checks)
@@ -57,6 +58,7 @@ def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
     assert "peak_tflops" not in found["cpu.perf.matmul.float32"].metrics
 
 
+@pytest.mark.needs_torch
 def test_build_info_reports_the_installed_torch(cpu_run):
     build = by_id(cpu_run[0])["build"].details
     assert build["torch"] == importlib.metadata.version("torch")
@@ -65,6 +67,7 @@ def test_build_info_reports_the_installed_torch(cpu_run):
     assert "CPU build" in by_id(cpu_run[0])["build"].message
 
 
+@pytest.mark.needs_torch
 def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
     found = by_id(cpu_run[0])
     assert found["device.cuda"].status == "skip"
@@ -73,12 +76,14 @@ def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
     assert not any(check.id.startswith("cuda:") for check in cpu_run[0])
 
 
+@pytest.mark.needs_torch
 def test_checks_arrive_in_stage_order(cpu_run):
     ids = [check.id for check in cpu_run[0]]
     assert ids[:3] == ["import", "build", "devices"]
     assert ids.index("cpu.conv2d") < ids.index("cpu.perf.matmul.float32")
 
 
+@pytest.mark.needs_torch
 def test_asking_for_cuda_on_a_cpu_build_fails_with_the_reason():
     checks = run_verify(LiveDoor(), VerifyOptions(device="cuda", perf_seconds=0.0))
     found = by_id(checks)
@@ -89,6 +94,7 @@ def test_asking_for_cuda_on_a_cpu_build_fails_with_the_reason():
     assert not verify_ok(checks)
 
 
+@pytest.mark.needs_torch
 def test_expectations_are_checked_against_the_child_report():
     options = VerifyOptions(device="cpu", perf_seconds=0.0, expect_gpus=1, expect_cuda="12.4",
                             expect_torch=">=2.0")
@@ -99,12 +105,14 @@ def test_expectations_are_checked_against_the_child_report():
     assert found["expect.torch"].status == "pass"
 
 
+@pytest.mark.needs_torch
 def test_compile_stage_matches_eager():
     found = by_id(run_verify(LiveDoor(), VerifyOptions(device="cpu", perf_seconds=0.0, compile=True)))
     assert found["compile"].status == "pass", found["compile"].message
     assert found["compile"].details["max_abs_error"] <= 1e-4
 
 
+@pytest.mark.needs_torch
 def test_compile_is_skipped_without_a_cxx_compiler(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("CXX", raising=False)

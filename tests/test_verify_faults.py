@@ -56,6 +56,7 @@ def test_expectations_fail_when_the_import_died(monkeypatch):
     assert set(failed(checks)) == {"import", "expect.gpus", "expect.torch"}
 
 
+@pytest.mark.needs_torch
 def test_a_wrong_matmul_fails_every_matmul_check_and_nothing_else(monkeypatch):
     checks, _ = run_with_fake(monkeypatch, "wrong_matmul", device="cpu")
     assert set(failed(checks)) == {"cpu.matmul.float32", "cpu.matmul.float16", "cpu.matmul.bfloat16"}
@@ -64,6 +65,7 @@ def test_a_wrong_matmul_fails_every_matmul_check_and_nothing_else(monkeypatch):
     assert not verify_ok(checks)
 
 
+@pytest.mark.needs_torch
 def test_a_crash_inside_a_stage_names_that_stage(monkeypatch):
     checks, _ = run_with_fake(monkeypatch, "segfault_in_matmul", device="cpu")
     assert checks[-1].id == "cpu.matmul.float32"
@@ -71,6 +73,7 @@ def test_a_crash_inside_a_stage_names_that_stage(monkeypatch):
     assert [check.status for check in checks if check.id.startswith("cpu.")] == ["pass", "pass", "fail"]
 
 
+@pytest.mark.needs_torch
 def test_a_gpu_that_fails_allocation_fails_its_alloc_stage(monkeypatch):
     _, facts = load_machine("rhel9-a100-525-cuda118")  # nvidia-smi shows the A100 the fake torch reports
     monkeypatch.setenv("PYTHONPATH", str(FAKES / "cuda_alloc_fails"))
@@ -86,6 +89,7 @@ def test_a_gpu_that_fails_allocation_fails_its_alloc_stage(monkeypatch):
     assert not verify_ok(checks)
 
 
+@pytest.mark.needs_torch
 def test_torch_seeing_fewer_gpus_does_not_blame_a_driver_that_runs_the_build(monkeypatch):
     _, facts = load_machine("rhel9-a100-525-cuda118")  # R525: CUDA 12.0 at most; the fake is a cu124 build
     facts.nvidia.gpus = facts.nvidia.gpus * 2

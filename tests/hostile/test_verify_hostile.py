@@ -42,6 +42,7 @@ def test_a_perfect_run_forged_on_stdout_and_stderr_counts_for_nothing(monkeypatc
     assert not verify_ok(checks)
 
 
+@pytest.mark.needs_torch
 def test_events_forged_on_every_file_descriptor_are_rejected(monkeypatch):
     checks = verify_with(monkeypatch, "write_forged_channel", expect_gpus=0)
     found = by_id(checks)
@@ -65,6 +66,7 @@ def plant_shadows(folder: Path) -> Path:
     return marker
 
 
+@pytest.mark.needs_torch
 def test_the_working_directory_shadows_nothing(monkeypatch, tmp_path):
     marker = plant_shadows(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -110,12 +112,14 @@ def test_user_site_packages_are_kept(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------- floods and leftovers
 
 
+@pytest.mark.needs_torch
 def test_endless_output_is_bounded_and_the_run_still_passes(monkeypatch):
     checks = verify_with(monkeypatch, "endless_output")
     assert verify_ok(checks), [(c.id, c.message) for c in checks if c.status == "fail"]
     assert by_id(checks)["cpu.conv2d"].status == "pass"
 
 
+@pytest.mark.needs_torch
 @posix_only
 def test_a_grandchild_holding_the_pipes_does_not_turn_a_pass_into_a_hang(monkeypatch, tmp_path):
     pidfile = tmp_path / "pids"
