@@ -14,6 +14,7 @@ Pure: facts and recipe rows in, answers out. Sources of each rule are in the doc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,11 @@ MAX_CC_MAJOR = 19
 
 def parse_version(text: object, *, epoch_ok: bool = False) -> Version | None:
     """A PEP 440 version from ASCII text; None for anything else (``3.١١``, ``²``, ``1!2.0`` unless epoch_ok)."""
-    if not isinstance(text, str):
-        return None
+    return _parse_version_text(text, epoch_ok) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_version_text(text: str, epoch_ok: bool) -> Version | None:
     text = text.strip()
     if not text or not _VERSION_TEXT.match(text):
         return None
@@ -107,13 +111,8 @@ class Arch:
         return f"sm_{self.major}{self.minor}{self.suffix}"
 
 
-def parse_cc(text: object) -> Arch | None:
-    """A compute capability from ``8.6``, ``sm_86``, ``sm_120``, ``sm_90a`` or ``compute_90``; None otherwise.
-
-    Majors past :data:`MAX_CC_MAJOR` (``sm_999``) and non-ASCII digits are not capabilities.
-    """
-    if not isinstance(text, str):
-        return None
+@functools.lru_cache(maxsize=4096)
+def _parse_cc_text(text: str) -> Arch | None:
     text = text.strip().lower()
     match = _CC_TEXT.match(text)
     if match:
@@ -124,6 +123,14 @@ def parse_cc(text: object) -> Arch | None:
             return None
         arch = Arch(int(match.group(2)), int(match.group(3)), match.group(4))
     return arch if 1 <= arch.major <= MAX_CC_MAJOR else None
+
+
+def parse_cc(text: object) -> Arch | None:
+    """A compute capability from ``8.6``, ``sm_86``, ``sm_120``, ``sm_90a`` or ``compute_90``; None otherwise.
+
+    Majors past :data:`MAX_CC_MAJOR` (``sm_999``) and non-ASCII digits are not capabilities.
+    """
+    return _parse_cc_text(text) if isinstance(text, str) else None
 
 
 def sm_name(capability: object) -> str | None:
@@ -146,7 +153,7 @@ def gfx_base(text: object) -> str | None:
     """``gfx90a:sramecc+:xnack-`` (rocminfo's ISA name) -> ``gfx90a``."""
     if not isinstance(text, str):
         return None
-    base = text.strip().lower().split(":", 1)[0]
+    base = text.strip().lower().partition(":")[0]
     return base if _GFX_TEXT.match(base) else None
 
 
@@ -221,18 +228,16 @@ def driver_max_cuda(driver: object, os_name: str, toolkits: Sequence[ToolkitDriv
     version = driver if isinstance(driver, Version) else parse_driver(driver)
     if version is None:
         return None
-    best: Version | None = None
+    supported: list[Version] = []
     for row in toolkits:
         needed = row.driver(os_name) or (row.driver("linux") if os_name == "windows" else None)
         if needed is not None and needed.release[0] <= version.release[0]:
-            cuda = Version(f"{row.version.major}.{row.version.minor}")
-            best = cuda if best is None or cuda > best else best
+            supported.append(Version(f"{row.version.major}.{row.version.minor}"))
     for family in families.values():
         floor = family.floor(os_name)
         if floor is not None and version >= floor:
-            cuda = Version(f"{family.major}.0")
-            best = cuda if best is None or cuda > best else best
-    return best
+            supported.append(Version(f"{family.major}.0"))
+    return max(supported, default=None)
 
 
 def toolkit_driver(toolkit: object, os_name: str, toolkits: Sequence[ToolkitDriver]) -> Version | None:
@@ -290,7 +295,7 @@ def cuda_fit(build_cuda: object, toolkit: object, driver: object, driver_cuda: o
     full = toolkit_driver(toolkit or build_cuda, os_name, toolkits)
     family = families.get(cuda.major)
     floor = family.floor(os_name) if family else None
-    supported = parse_version(driver_cuda)
+    supported = driver_cuda if isinstance(driver_cuda, Version) else parse_version(driver_cuda)
     version = parse_driver(driver) if not isinstance(driver, Version) else driver
     if supported is None and version is not None:
         supported = driver_max_cuda(version, os_name, toolkits, families)
@@ -406,20 +411,20 @@ def _arch_name(machine: str | None, os_name: str) -> str | None:
     return lowered or None
 
 
-def _from_platform_tag(tag: str) -> tuple[str, str] | None:
+def _from_platform_tag(tag: str) -> tuple[str, str | None] | None:
     """sysconfig.get_platform() -> (os, arch): ``win32`` is a 32-bit Python on Windows."""
     tag = tag.lower()
     if tag == "win32":
         return "windows", "x86"
     if tag.startswith("win-"):
-        return "windows", _arch_name(tag[4:], "windows") or tag[4:]
+        return "windows", _arch_name(tag[4:], "windows")
     if tag.startswith("macosx-"):
-        machine = tag.rsplit("-", 1)[-1]
+        machine = tag.rpartition("-")[2]
         if machine in ("universal2", "universal", "intel", "fat"):
             return None
-        return "macos", _arch_name(machine, "macos") or machine
+        return "macos", _arch_name(machine, "macos")
     if tag.startswith("linux-"):
-        return "linux", _arch_name(tag[6:], "linux") or tag[6:]
+        return "linux", _arch_name(tag[6:], "linux")
     return None
 
 
@@ -511,7 +516,8 @@ def installed_variant_name(facts: Facts, recipes: Recipes | None) -> str | None:
         return None
     if version.local:
         return version.local
-    release = recipes.release(version.base_version) if recipes is not None else None
+    # the exact public version: a pre-release or source build (2.6.0a0) is not the 2.6.0 release
+    release = recipes.release(version.public) if recipes is not None else None
     platform = target_platform(facts)
     if release is not None and platform is not None and platform in release.pypi:
         return release.pypi[platform]

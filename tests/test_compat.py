@@ -260,3 +260,86 @@ def test_ptx_reaches_only_the_gpus_its_cuda_knows():
     blackwell = compat.gpu_fit("12.0", ["sm_37", "sm_86"], ["sm_37"], full, "9.0")
     assert blackwell.runs is False and blackwell.how == ""
     assert RECIPES.newest_cc("11.8") == "9.0" and RECIPES.newest_cc("13.2") == "12.1"
+
+
+# ---------------------------------------------------------------------------- cases mutation testing asked for
+
+
+def test_mps_needs_a_platform_at_all():
+    assert compat.mps_possible(None, "14.0") == (False, "not macOS")
+    assert compat.mps_possible("linux-x86_64", "14.0") == (False, "not macOS")
+
+
+def test_the_driver_s_own_answer_wins_over_the_table():
+    # R565 drivers print "CUDA Version: 12.7" although Table 3 has no 12.7 toolkit
+    facts = python_facts("Linux", "x86_64")
+    facts.nvidia.driver_version, facts.nvidia.driver_max_cuda = "565.57.01", "12.7"
+    assert str(compat.facts_driver_cuda(facts, RECIPES)) == "12.7"
+    facts.nvidia.driver_max_cuda = None
+    assert str(compat.facts_driver_cuda(facts, RECIPES)) == "12.6"
+    assert compat.facts_driver_cuda(facts, None) is None
+
+
+@pytest.mark.parametrize("version, cuda, hip, xpu, recipes, expected", [
+    ("2.5.1+cu124", "12.4", None, None, True, "cu124"),  # the local tag says it
+    ("2.5.1", "12.4", None, None, True, "cu124"),  # PyPI's Linux x86_64 default for 2.5.1
+    ("2.13.0", "13.0", None, None, True, "cu130"),
+    ("2.6.0a0+git1234", "12.6", None, None, True, "git1234"),  # a source build's local tag is kept as written
+    ("2.6.0a0", "12.6", None, None, True, "cu126"),  # not a release: what version.py says it was built for
+    ("2.6.0a0", None, "6.2.41133", None, True, "rocm6.2"),
+    ("2.6.0a0", None, None, "20250101", True, "xpu"),
+    ("2.6.0a0", None, None, None, True, None),
+    ("2.5.1", "12.4", None, None, False, "cu124"),  # without recipes only version.py can tell
+    ("not a version", "12.4", None, None, True, None),
+])
+def test_the_installed_variant(version, cuda, hip, xpu, recipes, expected):
+    facts = python_facts("Linux", "x86_64", platform_tag="linux-x86_64", machine="x86_64")
+    facts.torch.version, facts.torch.cuda, facts.torch.hip, facts.torch.xpu = version, cuda, hip, xpu
+    assert compat.installed_variant_name(facts, RECIPES if recipes else None) == expected
+
+
+def test_the_two_driver_columns_differ_where_the_branches_do():
+    # Table 3: 12.9 GA ships Linux 575.51.03 but Windows 576.02, so a 575 driver runs 12.9 on Linux only
+    assert str(compat.driver_max_cuda("575.51.03", "linux", TABLE3, FAMILIES)) == "12.9"
+    assert str(compat.driver_max_cuda("575.51", "windows", TABLE3, FAMILIES)) == "12.8"
+
+
+def test_a_family_floor_alone_names_its_cuda_x_0():
+    # Table 2 can print a family's floor ("14.x >= 620") before Table 3 lists any 14.x toolkit
+    families = {**FAMILIES, 14: CudaFamily(14, Version("620.10"), Version("621.0"), "test")}
+    assert str(compat.driver_max_cuda("620.10", "linux", TABLE3, families)) == "14.0"  # at the floor
+    assert str(compat.driver_max_cuda("620.9", "linux", TABLE3, families)) == "13.2"
+    assert str(compat.driver_max_cuda("620.10", "windows", TABLE3, families)) == "13.2"  # below the Windows floor
+
+
+def test_an_unknown_capability_is_said_so():
+    verdict = compat.gpu_fit(None, ["sm_80"], [], None)
+    assert verdict == compat.GpuFit(None, "", "compute capability unknown: kernels not checked")
+
+
+def test_a_gpu_without_kernels_names_what_the_build_has():
+    verdict = compat.gpu_fit("6.1", ["sm_75", "sm_80"], ["sm_80"], None)
+    assert verdict == compat.GpuFit(False, "", "no kernels for sm_61 (build has sm_75 sm_80 PTX sm_80)")
+    assert compat.gpu_fit("6.1", [], [], None).reason == "no kernels for sm_61 (build has none)"
+
+
+@pytest.mark.parametrize("tag, expected", [
+    ("win32", "windows-x86"), ("win-amd64", "windows-x86_64"), ("WIN-ARM64", "windows-arm64"),
+    ("macosx-11.0-arm64", "macos-arm64"), ("macosx-10.9-x86_64", "macos-x86_64"), ("linux-aarch64", "linux-aarch64"),
+    ("linux-x86_64", "linux-x86_64"), ("macosx-10.9-universal2", "macos-arm64"),  # universal: the OS decides
+    ("cygwin", "macos-arm64"),
+])
+def test_the_platform_tag_alone_decides_when_machine_is_not_reported(tag, expected):
+    assert compat.target_platform(python_facts("Darwin", "arm64", platform_tag=tag)) == expected
+
+
+@pytest.mark.parametrize("platform, macos, expected", [
+    ("linux-x86_64", "14.0", (False, "not macOS")),
+    ("macos-x86_64", "14.0", (False, "the target Python runs as x86_64: MPS needs a native arm64 Python on Apple "
+                                     "silicon (an x86_64 Python under Rosetta 2 cannot use it)")),
+    ("macos-arm64", None, (False, "the macOS version is unknown")),
+    ("macos-arm64", "12.2", (False, "macOS 12.2 is older than 12.3, the first with MPS")),
+    ("macos-arm64", "12.3", (True, "")),
+])
+def test_mps_reasons_are_exact(platform, macos, expected):
+    assert compat.mps_possible(platform, macos) == expected
