@@ -130,6 +130,10 @@ class NvidiaFacts:
     # CUDA_DEVICE_ORDER=PCI_BUS_ID; with different GPU models which ones are meant cannot be known, and
     # every GPU that might be meant stays marked visible.
     visibility_uncertain: bool = False
+    # What a process needs to reach the GPUs (Linux): the /dev/nvidia* (or WSL's /dev/dxg) nodes and the
+    # driver's libcuda. None: not looked at; [] looked, none there (a container started without the GPU runtime).
+    device_nodes: list[str] | None = None
+    libcuda: list[str] | None = None
     source: str = ""
     message: str = ""  # the tool's own words when it failed
     attempts: list[Attempt] = field(default_factory=list)
@@ -148,9 +152,22 @@ class CudaToolkit:
 
 
 @dataclass
+class SharedLibrary:
+    """A CUDA library file found in a folder of LD_LIBRARY_PATH, which the loader searches before a
+    wheel's own RUNPATH: ``libcudnn.so.8.9.2`` there shadows the ``nvidia-cudnn-cu12`` torch was built with."""
+
+    name: str  # "libcudnn" | "libcudart" | "libcublas" | ...
+    version: str | None  # from the file name: "8.9.2", "12" (None: an unversioned libcudnn.so)
+    path: str
+    source: str = ""
+
+
+@dataclass
 class CudaFacts:
     toolkits: list[CudaToolkit] = field(default_factory=list)
     cuda_home: str | None = None  # CUDA_HOME or CUDA_PATH as set
+    # CUDA libraries in the folders LD_LIBRARY_PATH names (None: not looked at, e.g. not Linux)
+    ld_library_path_libs: list[SharedLibrary] | None = None
     attempts: list[Attempt] = field(default_factory=list)
 
     def active(self) -> CudaToolkit | None:
@@ -207,6 +224,8 @@ class Distribution:
     location: str | None = None
     installer: str | None = None  # contents of INSTALLER ("pip", "uv", "conda")
     source: str = ""
+    build: str | None = None  # a conda build string: "py3.10_cuda11.8_cudnn8.7.0_0", "cpu_py310h..."
+    channel: str | None = None  # the conda channel it came from ("pytorch", "conda-forge"; "defaults" when unnamed)
 
 
 @dataclass
@@ -224,6 +243,11 @@ class TorchFacts:
     conda: bool = False  # a conda-meta record owns it
     copies: list[str] = field(default_factory=list)  # every location holding a torch distribution
     companions: list[Distribution] = field(default_factory=list)  # torchvision, torchaudio, triton
+    # every torch each manager says is installed: pip's dist-info folders and conda's pytorch records,
+    # which disagree once pip installed over conda (or the reverse)
+    installs: list[Distribution] = field(default_factory=list)
+    # torch.cuda.is_available() as torch itself answered (a pasted report says it; check never imports torch)
+    cuda_available: bool | None = None
     nvidia_packages: list[Distribution] = field(default_factory=list)  # nvidia-*-cu12, cuda-toolkit
     source: str = ""
     attempts: list[Attempt] = field(default_factory=list)

@@ -4,9 +4,14 @@ Every (release, variant) pair of the recipes is checked against the machine: pla
 (free-threading included), companion wheels, glibc, macOS version, the NVIDIA driver, and the kernels
 of every visible GPU, each question answered by :mod:`envdoctor.compat` (the same answers the rules
 and the verifier use). The newest release with a fitting variant wins; within it the variant for the
-machine's accelerator. What the facts do not say (a described machine's driver, glibc, Python) is
-never assumed: the plan states what it needs. When nothing fits, the same candidates are looked at
-again with one constraint lifted at a time to say what would.
+machine's accelerator; an installed build that still fits is kept unless ``upgrade`` asks. What the
+facts do not say (a described machine's driver, glibc, Python) is never assumed: the plan states what
+it needs. When nothing fits, the same candidates are looked at again with one constraint lifted at a
+time to say what would; when an older release wins, the newer ones' failures say why (``limits``).
+
+The plan says what changes per package, into which environment (a conda plan names its prefix; the
+manager that installed torch keeps it), and every command in order: the torch family from the
+PyTorch index (or a mirror), everything else from the user's own index in a second step.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -21,7 +27,9 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Gpu, to_dict
-from envdoctor.recipes import Recipes, Release, VariantRecipe
+from envdoctor.mirrors import MirrorChoice
+from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
+from envdoctor.shells import join, shells_for
 from envdoctor.urls import direct_reference_problem
 
 DEFAULT_REQUIREMENTS = ("torch", "torchvision")
@@ -44,6 +52,8 @@ UNSURE_ROCM = {
     "unknown": "nothing is known about the machine's GPUs",
 }
 KIND_NAMES = {"cuda": "CUDA (NVIDIA)", "rocm": "ROCm (AMD)", "xpu": "XPU (Intel)", "mps": "MPS (Apple)", "cpu": "CPU"}
+#: Names people type for torch. The PyPI project "pytorch" is a stub whose install only fails.
+ALIASES = {"pytorch": "torch"}
 
 
 class ResolveError(ValueError):
@@ -56,8 +66,10 @@ class Request:
 
     requirements: list[str] = field(default_factory=list)
     variant: str | None = None  # None: pick for the machine; else "cpu", "cu126", "rocm6.4", "xpu", ...
-    manager: str | None = None  # None: conda/mamba in a conda env, else pip
+    manager: str | None = None  # None: how torch is installed now; conda/mamba in a conda env; else pip
     allow_prerelease: bool = False
+    upgrade: bool = False  # replace a torch that runs here by a newer one
+    mirrors: MirrorChoice | None = None
 
     def __post_init__(self) -> None:
         if self.manager is not None and self.manager not in MANAGERS:
@@ -65,11 +77,17 @@ class Request:
         if self.variant is not None and not self.variant.strip():
             raise ValueError("--variant needs a name such as cpu, cu126 or rocm6.4")
         parsed = []
+        self._notes: list[str] = []
         for text in self.requirements or DEFAULT_REQUIREMENTS:
             try:
                 requirement = Requirement(text)
             except InvalidRequirement as exc:
                 raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
+            alias = ALIASES.get(canonicalize_name(requirement.name))
+            if alias is not None and requirement.url is None:
+                self._notes.append(f"'{requirement.name}' is read as '{alias}': the PyPI project "
+                                   f"'{requirement.name}' is a stub that installs nothing usable")
+                requirement.name = alias
             if requirement.url is not None:
                 if canonicalize_name(requirement.name) in FAMILY:
                     raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not a build "
@@ -82,6 +100,14 @@ class Request:
 
     def parsed(self) -> list[Requirement]:
         return list(self._parsed)
+
+    def notes(self) -> list[str]:
+        return list(self._notes)
+
+    @property
+    def explicit(self) -> bool:
+        """Whether the requirements were given (the default torch + torchvision pair was not asked for)."""
+        return bool(self.requirements)
 
 
 @dataclass
@@ -105,6 +131,22 @@ class Plan:
     python: str | None = None
     # what the plan needs of the machine that the facts could not confirm: {"nvidia_driver": ">= 580.65.06"}
     requires: dict[str, str] = field(default_factory=dict)
+    # every command a manager runs, in order (commands[m] is the first); None: it cannot install the plan
+    steps: dict[str, list[list[str]] | None] = field(default_factory=dict)
+    # per package: {"package", "current", "new", "action" (install/upgrade/downgrade/reinstall/keep), "detail"}
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    # why not a newer torch: {"kind", "newest", "message"}, said in the default output
+    limits: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # the environment installed into: {"kind" (conda/venv/system/described/unknown), "prefix", "python",
+    # "manager_reason"}
+    environment: dict[str, Any] = field(default_factory=dict)
+    # where packages come from: {"torch": {"url", "layout", "flag", "mirror"} | None, "others": {"url", "from"}}
+    indexes: dict[str, Any] = field(default_factory=dict)
+    # manager -> shell ("posix", or "powershell" and "cmd" for a Windows target) -> one line per step (None:
+    # that shell cannot be given the argv exactly)
+    command_lines: dict[str, dict[str, list[str | None]]] = field(default_factory=dict)
+    run: dict[str, Any] | None = None  # what a real install did (set by `install`, not the resolver)
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = to_dict(self)
@@ -134,6 +176,7 @@ class _Machine:
     jetson: tuple[Gpu, str] | None  # a Jetson GPU and compat.jetson_kind's answer
     nvidia_unsure: str  # why the NVIDIA GPUs cannot be known ("" when they can)
     rocm_unsure: str
+    fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
 
 
 def _machine(facts: Facts, recipes: Recipes) -> _Machine:
@@ -267,8 +310,11 @@ def _check(release: Release, variant: VariantRecipe, machine: _Machine, recipes:
 
 def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> None:
     variant, release = candidate.variant, candidate.release
-    fit = compat.cuda_fit(variant.cuda, variant.toolkit, machine.driver, machine.driver_cuda, machine.driver_os,
-                          recipes.toolkits, recipes.families)
+    key = (variant.cuda, variant.toolkit)
+    if key not in machine.fits:  # the same few CUDA builds recur in every release: decide each once
+        machine.fits[key] = compat.cuda_fit(variant.cuda, variant.toolkit, machine.driver, machine.driver_cuda,
+                                            machine.driver_os, recipes.toolkits, recipes.families)
+    fit = machine.fits[key]
     if fit is None:
         candidate.failures.append(_Failure("driver", f"{variant.name}: CUDA version unknown"))
         return
@@ -339,10 +385,43 @@ def _rank(candidate: _Candidate, pypi_default: bool) -> tuple[int, int, tuple[in
 # ---------------------------------------------------------------------------- the plan
 
 
-def _default_manager(facts: Facts) -> str:
-    if facts.python.conda_prefix:
-        return "mamba" if facts.python.tool("mamba") is not None else "conda"
-    return "pip"
+def _environment(facts: Facts) -> dict[str, Any]:
+    """What the target interpreter lives in; a conda plan installs into that prefix and nowhere else."""
+    python = facts.python
+    if python.status == "unknown":
+        kind = "described"
+    elif python.conda_prefix:
+        kind = "conda"
+    elif python.in_venv:
+        kind = "venv"
+    elif python.status == "ok":
+        kind = "system"
+    else:
+        kind = "unknown"
+    prefix = python.conda_prefix or python.prefix
+    return {"kind": kind, "prefix": prefix, "python": python.executable, "manager_reason": ""}
+
+
+def _pip_torch_in_conda(facts: Facts) -> bool:
+    """A torch that pip (or uv) put into a conda environment: conda must not install over it."""
+    torch = facts.torch
+    return bool(facts.python.conda_prefix) and torch.status in ("ok", "error") and bool(torch.version) \
+        and not torch.conda and (torch.installer or "pip") != "conda"
+
+
+def _default_manager(facts: Facts) -> tuple[str, str]:
+    """The manager that installed torch here decides (never conda over a pip torch); else conda/mamba in a
+    conda environment, pip elsewhere. Returns (manager, why)."""
+    python, torch = facts.python, facts.torch
+    if python.conda_prefix:
+        if _pip_torch_in_conda(facts):
+            return "pip", (f"torch {torch.version} in the conda environment {python.conda_prefix} was installed with "
+                           f"{torch.installer or 'pip'}: it is changed with pip, never by conda over it")
+        manager = "mamba" if python.tool("mamba") is not None else "conda"
+        return manager, f"{python.executable} belongs to the conda environment {python.conda_prefix}"
+    if torch.status == "ok" and torch.installer == "uv" and python.tool("uv") is not None:
+        return "uv", f"torch {torch.version} was installed with uv: it is changed with uv"
+    return "pip", ""
 
 
 def _same_variant(installed: str | None, chosen: VariantRecipe) -> bool:
@@ -352,20 +431,32 @@ def _same_variant(installed: str | None, chosen: VariantRecipe) -> bool:
     return chosen.kind == "rocm" and rocm_line.startswith("rocm") and chosen.name.startswith(rocm_line)
 
 
-def _specs(request: Request) -> tuple[dict[str, SpecifierSet], list[Requirement], list[str]]:
-    specs: dict[str, SpecifierSet] = {}
-    others: list[Requirement] = []
+@dataclass
+class _Wanted:
+    """The request, split: the torch family's specifiers, extras and markers, and everything else."""
+
+    specs: dict[str, SpecifierSet]
+    extras: dict[str, set[str]]
+    markers: dict[str, Marker]
+    others: list[Requirement]
+
+
+def _specs(request: Request, described: bool) -> tuple[_Wanted, list[str]]:
+    wanted = _Wanted({}, {}, {}, [])
     warnings: list[str] = []
     for requirement in request.parsed():
         name = canonicalize_name(requirement.name)
-        if requirement.marker is not None:
+        if requirement.marker is not None and described:
             warnings.append(f"the marker of '{requirement}' is not evaluated for a described target; it is kept as written")
         if name in FAMILY:
-            specs[name] = specs.get(name, SpecifierSet()) & requirement.specifier
+            wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & requirement.specifier
+            wanted.extras.setdefault(name, set()).update(requirement.extras)
+            if requirement.marker is not None:
+                wanted.markers.setdefault(name, requirement.marker)
         else:
-            others.append(requirement)
-    specs.setdefault("torch", SpecifierSet())
-    return specs, others, warnings
+            wanted.others.append(requirement)
+    wanted.specs.setdefault("torch", SpecifierSet())
+    return wanted, warnings
 
 
 def _unsure(plan: Plan, machine: _Machine, facts: Facts, explicit: str | None) -> bool:
@@ -388,9 +479,14 @@ def _unsure(plan: Plan, machine: _Machine, facts: Facts, explicit: str | None) -
 def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     """The plan for this machine (or a described one). Never raises on odd facts."""
     machine = _machine(facts, recipes)
-    manager = request.manager or _default_manager(facts)
-    specs, others, warnings = _specs(request)
+    default_manager, manager_reason = _default_manager(facts)
+    manager = request.manager or default_manager
+    wanted, warnings = _specs(request, facts.python.status == "unknown")
+    specs = wanted.specs
     plan = Plan(ok=False, action="none", manager=manager, platform=machine.platform, python=machine.python)
+    plan.environment = _environment(facts)
+    plan.environment["manager_reason"] = manager_reason if request.manager is None else ""
+    plan.notes.extend(request.notes())
     plan.warnings.extend(warnings)
     explicit = request.variant
     if machine.jetson is not None and machine.jetson[1] == "board" and not explicit:
@@ -412,9 +508,9 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     fallback_reason = ""
     for release in recipes.releases:
         spec_failures = _spec_failures(release, specs, request)
-        wanted, why = _wanted(machine, kinds_here, release)
+        wanted_kind, why = _wanted(machine, kinds_here, release)
         fallback_reason = fallback_reason or why
-        candidates.extend(_check(release, variant, machine, recipes, spec_failures, specs, wanted, explicit)
+        candidates.extend(_check(release, variant, machine, recipes, spec_failures, specs, wanted_kind, explicit)
                           for variant in release.variants)
     chosen = _choose(candidates, machine)
     for candidate in candidates:
@@ -430,8 +526,31 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
         plan.reasons.append(_reason("no torch release and variant fits this machine and the request",
                                     f"{len(candidates)} candidates checked", TORCH_FILE))
         return plan
-    _fill(plan, chosen, machine, facts, request, specs, others, recipes)
+    kept = _kept(candidates, chosen, facts, recipes, request)
+    plan.limits = _limits(candidates, kept or chosen, machine, specs)
+    if kept is not None:
+        plan.limits.insert(0, {
+            "kind": "installed", "newest": chosen.release.version,
+            "message": f"torch {facts.torch.version} is installed and runs here; torch {chosen.release.version} "
+                       f"({chosen.variant.name}) is newer: add --upgrade to install it"})
+        chosen = kept
+    _fill(plan, chosen, machine, facts, request, wanted, recipes)
     return plan
+
+
+def _kept(candidates: list[_Candidate], chosen: _Candidate, facts: Facts, recipes: Recipes,
+          request: Request) -> _Candidate | None:
+    """The installed build, when it fits the machine and the request and only a newer one exists: a
+    healthy install is not replaced unless --upgrade asks."""
+    torch = facts.torch
+    if request.upgrade or torch.status != "ok" or not torch.version:
+        return None
+    installed = compat.parse_version(torch.version.split("+")[0])
+    variant = compat.installed_variant_name(facts, recipes)
+    if installed is None or variant is None or installed >= chosen.release.parsed:
+        return None
+    return next((c for c in candidates if not c.failures and c.release.parsed == installed
+                 and _same_variant(variant, c.variant)), None)
 
 
 def _choose(candidates: list[_Candidate], machine: _Machine) -> _Candidate | None:
@@ -445,6 +564,88 @@ def _choose(candidates: list[_Candidate], machine: _Machine) -> _Candidate | Non
 
 def _reason(decision: str, evidence: str, source: str) -> dict[str, str]:
     return {"decision": decision, "evidence": evidence, "source": source}
+
+
+# ---------------------------------------------------------------------------- why not a newer torch
+
+
+def _limits(candidates: list[_Candidate], chosen: _Candidate, machine: _Machine,
+            specs: dict[str, SpecifierSet]) -> list[dict[str, str]]:
+    """Why the plan's torch is not the newest release: what holds the newest one back, and what caps the
+    plan below the release just above it when that is something else."""
+    newer = [c for c in candidates if c.release.parsed > chosen.release.parsed
+             and not any(f.kind in ("accelerator", "variant") for f in c.failures)]
+    if not newer:
+        return []
+    out: list[dict[str, str]] = []
+    releases = sorted({c.release.parsed for c in newer}, reverse=True)
+    for version in dict.fromkeys([releases[0], releases[-1]]):
+        pool = [c for c in newer if c.release.parsed == version]
+        best = min(pool, key=lambda c: (len({f.kind for f in c.failures}), -_rank(c, False)[0]))
+        if not best.failures:
+            continue  # it fits: only a kept install stands in its way, which the plan says itself
+        kind = _main_kind(best)
+        if any(item["kind"] == kind for item in out):
+            continue
+        message = _limit_message(kind, best, chosen, [c for c in newer if c.release.parsed == version], newer, machine,
+                                 specs)
+        out.append({"kind": kind, "newest": best.release.version, "message": message})
+    return out
+
+
+_KIND_ORDER = ("spec", "companion", "python", "platform", "glibc", "macos", "kernels", "driver")
+
+
+def _main_kind(candidate: _Candidate) -> str:
+    kinds = {f.kind for f in candidate.failures}
+    return next((k for k in _KIND_ORDER if k in kinds), sorted(kinds)[0] if kinds else "spec")
+
+
+def _python_span(needs: str) -> str:
+    """'3.11, 3.12, 3.13, 3.14t' -> '3.11 to 3.13' (free-threaded builds left out of the span)."""
+    versions = sorted(v for v in (compat.parse_version(p.strip()) for p in needs.split(",") if not p.strip().endswith("t"))
+                       if v is not None)
+    if not versions:
+        return needs or "another version"
+    return str(versions[0]) if len(versions) == 1 else f"{versions[0]} to {versions[-1]}"
+
+
+def _limit_message(kind: str, best: _Candidate, chosen: _Candidate, same_release: list[_Candidate],
+                   newer: list[_Candidate], machine: _Machine, specs: dict[str, SpecifierSet]) -> str:
+    version, plan = best.release.version, chosen.release.version
+    failure = next(f for f in best.failures if f.kind == kind)
+    head = f"torch {plan}, not {version}"
+    if kind == "driver":
+        needs = [compat.parse_driver(f.needs) for c in same_release for f in c.failures
+                 if f.kind == "driver" and {g.kind for g in c.failures} == {"driver"}]
+        known = [n for n in needs if n is not None]
+        driver = f"your driver {machine.driver} supports CUDA {machine.driver_cuda}" if machine.driver \
+            else "the NVIDIA driver is not known"
+        upgrade = f"; upgrade to >= {min(known)} for {version}" if known else f"; {failure.reason}"
+        return f"{head}: {driver}{upgrade}"
+    if kind == "python":
+        every_newer = all(any(f.kind == "python" for f in c.failures) for c in newer)
+        if every_newer and machine.python:
+            return f"Python {machine.python}: torch {plan} is the last release for it (torch {version} needs Python " \
+                   f"{_python_span(failure.needs)})"
+        return f"{head}: {failure.reason}"
+    if kind == "spec" and " has no matching " in failure.reason:
+        name = failure.reason.rsplit(" ", 2)[-2]
+        gap = sorted({c.release.parsed for c in newer
+                      if any(f.kind == "spec" and f" no matching {name} " in f.reason + " " for f in c.failures)})
+        span = f"{gap[0]}" if len(gap) == 1 else f"{gap[0]} to {gap[-1]}"
+        return f"capped at torch {plan} because {name} has no release for torch {span}"
+    if kind == "spec":
+        asked = ", ".join(f"{name}{spec}" for name, spec in specs.items() if str(spec))
+        return f"{head}: your request '{asked}' excludes it"
+    if kind == "companion":
+        return f"capped at torch {plan} because {failure.reason}"
+    if kind == "kernels":
+        return f"{head}: torch {version} has no kernels for your GPU ({failure.needs or failure.reason})"
+    return f"{head}: {failure.reason}"
+
+
+# ---------------------------------------------------------------------------- filling in the plan
 
 
 def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reason: str) -> None:
@@ -500,9 +701,39 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
                              "torch will run on the CPU")
 
 
-def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request,
-          specs: dict[str, SpecifierSet], others: list[Requirement], recipes: Recipes) -> None:
-    release, variant = chosen.release, chosen.variant
+@dataclass
+class _Index:
+    """Where the torch family comes from: its URL (None: the user's own index has the build), the
+    installer flag for it, and the mirror that serves it."""
+
+    url: str | None
+    flag: str  # "--index-url" | "--extra-index-url" | "-f"
+    layout: str
+    mirror: str  # how the mirror was chosen ("--mirror sjtu", a recipes overlay) or ""
+
+
+def _torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, request: Request,
+                 recipes: Recipes) -> _Index:
+    if pypi_default:
+        return _Index(None, "", "simple", "")
+    url = recipes.find_links if release.index_style == "find-links" else recipes.index_url(variant.name)
+    chosen = request.mirrors.pytorch if request.mirrors else None
+    mirror: Mirror | None = chosen if chosen is not None and (url == chosen.prefix or url.startswith(chosen.prefix + "/")) \
+        else recipes.mirror_for(url)
+    if mirror is not None:
+        url = mirror.replacement + url[len(mirror.prefix):]
+    layout = mirror.layout if mirror is not None else "simple"
+    via = (request.mirrors.pytorch_from if request.mirrors and mirror is chosen else
+           f"mirror row {mirror.prefix} ({mirror.source or 'recipes overlay'})" if mirror is not None else "")
+    if release.index_style == "find-links" or layout == "find-links":
+        return _Index(url, "-f", "find-links", via)
+    flag = "--extra-index-url" if release.index_style == "extra-index-url" else "--index-url"
+    return _Index(url, flag, layout, via)
+
+
+def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request, wanted: _Wanted,
+          recipes: Recipes) -> None:
+    release, variant, specs = chosen.release, chosen.variant, wanted.specs
     plan.ok = True
     plan.torch = release.version
     plan.variant = variant.name
@@ -518,39 +749,64 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.warnings.append(f"torch {release.version} {variant.name}: "
                              + "; ".join(n for n in (release.note, variant.note) if "UNVERIFIED" in n))
     pypi_default = release.pypi.get(machine.platform or "") == variant.name
-    url = None if pypi_default else (recipes.find_links if release.index_style == "find-links"
-                                     else recipes.index_url(variant.name))
-    plan.index_url = recipes.rewrite_url(url)
+    index = _torch_index(release, variant, pypi_default, request, recipes)
+    plan.index_url = index.url
+    pypi_mirror = request.mirrors.pypi if request.mirrors else None
+    plan.indexes = {
+        "torch": {"url": index.url, "layout": index.layout, "flag": index.flag, "mirror": index.mirror or None}
+        if index.url else None,
+        "others": {"url": pypi_mirror,
+                   "from": request.mirrors.pypi_from if pypi_mirror and request.mirrors else "your pip/uv configuration"},
+    }
     installed = facts.torch if facts.torch.status == "ok" and facts.torch.version else None
     reinstall = False
+    torch_kept = False
     if installed is not None:
         installed_variant = compat.installed_variant_name(facts, recipes)
         same_version = compat.parse_version((installed.version or "").split("+")[0]) == release.parsed
         if same_version and _same_variant(installed_variant, variant):
-            # torch is already this build; other requirements still make it an install
-            plan.action = "install" if others else "nothing_to_do"
+            torch_kept = True
             plan.reasons.append(_reason(f"installed torch {installed.version} is already this build",
                                         f"torch: {installed.source or 'facts'}", "facts.torch"))
         else:
-            plan.action = "reinstall"
             reinstall = True
             why = (f"installed torch {installed.version} is the {installed_variant or 'unknown'} build; "
                    f"this machine needs {variant.name}") if same_version else (
                    f"installed torch {installed.version} ({installed_variant or 'unknown build'}) is replaced by "
                    f"{release.version}+{variant.name}")
             plan.reasons.append(_reason(why, f"torch: {installed.source or 'facts'}", "facts.torch"))
-    else:
+    local = _local_pins(release, pypi_default, reinstall, index)
+    pins = _pins(release, variant, specs, local)
+    plan.changes = _changes(pins, facts, variant, recipes, wanted.others)
+    if reinstall:
+        plan.action = "reinstall"
+    elif not torch_kept:
         plan.action = "install"
-    local = _local_pins(release, pypi_default, reinstall)
-    plan.packages = _packages(release, variant, specs, others, local)
+    else:
+        pending = [c for c in plan.changes if c["action"] != "keep"
+                   and (c["package"] == "torch" or request.explicit or c["package"] not in FAMILY)]
+        plan.action = "install" if pending else "nothing_to_do"
+        if not request.explicit:  # the default pair: a kept torch does not pull in a companion nobody asked for
+            pins = {"torch": pins["torch"]}
+            plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in FAMILY]
+    family = [_pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
+    family_extras = [_pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
+    others = [_requirement_text(r) for r in wanted.others]
+    plan.packages = family_extras + others
     python = _installer_python(facts, machine)
     for name in MANAGERS:
-        argv, note = _command(name, plan, release, variant, python, reinstall, local, others)
-        plan.commands[name] = argv
+        steps, note = _steps(name, plan, release, variant, python, reinstall, local, index, pypi_mirror, family,
+                             family_extras, others, facts)
+        plan.steps[name] = steps
+        plan.commands[name] = steps[0] if steps else None
+        if steps:
+            plan.command_lines[name] = {shell: [join(argv, shell) for argv in steps] for shell in shells_for(plan.platform)}
         if note:
             plan.command_notes[name] = note
     if plan.commands.get(plan.manager) is None:
         plan.warnings.append(f"{plan.manager} cannot install this plan: {plan.command_notes.get(plan.manager, '')}")
+    if plan.manager in ("pip", "uv") and plan.environment["manager_reason"]:
+        plan.notes.append(plan.environment["manager_reason"])
 
 
 def _installer_python(facts: Facts, machine: _Machine) -> list[str] | None:
@@ -588,66 +844,195 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
     return "variant cpu: no GPU to use"
 
 
-def _local_pins(release: Release, pypi_default: bool, reinstall: bool) -> bool:
-    """Whether pins carry ``+variant``: the find-links/extra-index eras need it, and a reinstall from
-    a variant index uses it so pip cannot treat a same-version build of another variant as satisfying."""
+def _local_pins(release: Release, pypi_default: bool, reinstall: bool, index: _Index) -> bool:
+    """Whether pins carry ``+variant``: the find-links/extra-index eras and find-links mirrors need it (the
+    user's index stays in play, and PyPI's build of the same version must not win), and a reinstall from a
+    variant index uses it so pip cannot treat a same-version build of another variant as satisfying."""
     if pypi_default:
         return False
-    return release.index_style in ("find-links", "extra-index-url") or reinstall
+    return index.flag in ("-f", "--extra-index-url") or reinstall
 
 
-def _packages(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSet], others: list[Requirement],
-              local: bool) -> list[str]:
+def _pins(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSet], local: bool) -> dict[str, str]:
+    """The version each torch family package is pinned to: {"torch": "2.7.1+cu126", ...}."""
     suffix = f"+{variant.name}" if local else ""
-    packages = [f"torch=={release.version}{suffix}"]
+    pins = {"torch": f"{release.version}{suffix}"}
     if release.torchvision and "torchvision" in specs:
-        packages.append(f"torchvision=={release.torchvision}{suffix}")
+        pins["torchvision"] = f"{release.torchvision}{suffix}"
     if release.torchaudio and "torchaudio" in specs:
         # torchaudio wheels of the find-links era carried no local version
         audio_suffix = "" if release.index_style == "find-links" else suffix
-        packages.append(f"torchaudio=={release.torchaudio}{audio_suffix}")
-    packages.extend(str(r) for r in others)
-    return packages
+        pins["torchaudio"] = f"{release.torchaudio}{audio_suffix}"
+    return pins
 
 
-def _command(manager: str, plan: Plan, release: Release, variant: VariantRecipe, python: list[str] | None,
-             reinstall: bool, local: bool, others: list[Requirement]) -> tuple[list[str] | None, str]:
-    packages = list(plan.packages)
-    if manager in ("pip", "uv"):
-        if python is None:
-            return None, "the target interpreter is not known"
-        index: list[str] = []
-        if plan.index_url:
-            flag = {"find-links": "-f", "extra-index-url": "--extra-index-url"}.get(release.index_style, "--index-url")
-            index = [flag, plan.index_url]
-        force: list[str] = []
-        note = ""
-        if reinstall and not local:
-            if manager == "pip":
-                force = ["--force-reinstall"]
+def _marker_text(marker: Marker) -> str:
+    """A marker with single-quoted values (PEP 508 allows both): a double quote inside an argument does
+    not survive Windows PowerShell's passing to native programs."""
+    text = str(marker)
+    return text.replace('"', "'") if "'" not in text else text
+
+
+def _pin_text(name: str, version: str, wanted: _Wanted, extras: bool) -> str:
+    extra = sorted(wanted.extras.get(name, ())) if extras else []
+    text = f"{name}{'[' + ','.join(extra) + ']' if extra else ''}=={version}"
+    marker = wanted.markers.get(name)
+    return f"{text}; {_marker_text(marker)}" if marker is not None else text
+
+
+def _requirement_text(requirement: Requirement) -> str:
+    text = requirement.name
+    if requirement.extras:
+        text += f"[{','.join(sorted(requirement.extras))}]"
+    if requirement.url:
+        text += f" @ {requirement.url}"
+    elif requirement.specifier:
+        text += str(requirement.specifier)
+    if requirement.marker is not None:
+        text += f"{' ' if requirement.url else ''}; {_marker_text(requirement.marker)}"
+    return text
+
+
+def _build_label(local: str | None, cuda: str | None = None, hip: str | None = None, xpu: str | None = None) -> str:
+    """'CUDA 12.6', 'ROCm 6.2', 'XPU', 'CPU' for a build, from its local tag or what version.py says."""
+    if cuda or (local or "").startswith("cu"):
+        numbers = compat.major_minor(cuda) or compat.major_minor(_cuda_from_tag(local or ""))
+        return f"CUDA {numbers[0]}.{numbers[1]}" if numbers else "CUDA"
+    if hip or (local or "").startswith("rocm"):
+        return f"ROCm {hip or (local or '')[4:]}"
+    if xpu or local == "xpu":
+        return "XPU"
+    return "CPU" if local in (None, "cpu") else local or "CPU"
+
+
+def _cuda_from_tag(tag: str) -> str:
+    digits = tag[2:]
+    return f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) >= 2 else ""
+
+
+def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes: Recipes,
+             others: list[Requirement]) -> list[dict[str, Any]]:
+    """What is installed now -> what will be, per package."""
+    out: list[dict[str, Any]] = []
+    new_label = _build_label(variant.name, variant.cuda, variant.rocm, "1" if variant.kind == "xpu" else None)
+    for name, pin in pins.items():
+        if name == "torch":
+            current = facts.torch.version if facts.torch.status in ("ok", "error") else None
+            current_label = _build_label(compat.installed_variant_name(facts, recipes), facts.torch.cuda, facts.torch.hip,
+                                         facts.torch.xpu) if current else ""
+        else:
+            dist = facts.torch.companion(name)
+            current = dist.version if dist is not None and dist.version else None
+            parsed = compat.parse_version(current) if current else None
+            local = parsed.local if parsed is not None else None
+            current_label = _build_label(local) if local else ""
+        new_version = compat.parse_version(pin)
+        old_version = compat.parse_version(current) if current else None
+        action, detail = "install", ""
+        if current is not None and (old_version is None or new_version is None):
+            action = "reinstall"
+        elif old_version is not None and new_version is not None:
+            old_base, new_base = Version(old_version.base_version), Version(new_version.base_version)
+            other_build = current_label != new_label if name == "torch" else \
+                bool(new_version.local) and old_version.local != new_version.local
+            if other_build:
+                detail = f"{current_label or 'another build'} -> {new_label}"
+            if new_base > old_base:
+                action = "upgrade"
+            elif new_base < old_base:
+                action = "downgrade"
             else:
-                force = [arg for name in FAMILY
-                         if any(p.startswith(name + "==") for p in packages) for arg in ("--reinstall-package", name)]
-            note = "same version, another build: the torch family is force-reinstalled from PyPI"
-        elif reinstall:
-            note = f"the local version +{variant.name} makes the installer replace the installed build"
+                action = "reinstall" if other_build else "keep"
+        out.append({"package": name, "current": current, "new": pin, "action": action, "detail": detail})
+    for requirement in others:
+        out.append({"package": canonicalize_name(requirement.name), "current": None,
+                    "new": _requirement_text(requirement), "action": "install",
+                    "detail": "from your own index, not the PyTorch index"})
+    return out
+
+
+def _steps(manager: str, plan: Plan, release: Release, variant: VariantRecipe, python: list[str] | None,
+           reinstall: bool, local: bool, index: _Index, pypi_mirror: str | None, family: list[str],
+           family_extras: list[str], others: list[str], facts: Facts) -> tuple[list[list[str]] | None, str]:
+    """Every command a manager runs. The torch family comes from the PyTorch index (or its mirror);
+    everything else, and the extras' dependencies, from the user's own index in a second step that names
+    the family's pins again so the installer keeps them."""
+    if manager not in ("pip", "uv"):
+        return _conda_steps(manager, plan, release, variant, reinstall, python, family, others, pypi_mirror, facts)
+    if python is None:
+        return None, "the target interpreter is not known"
+    force: list[str] = []
+    note = ""
+    if reinstall and not local:
         if manager == "pip":
-            return [*python, "-m", "pip", "install", *force, *packages, *index], note
+            force = ["--force-reinstall"]
+        else:
+            force = [arg for name in FAMILY
+                     if any(p.startswith(name + "==") for p in family) for arg in ("--reinstall-package", name)]
+        note = "same version, another build: the torch family is force-reinstalled from PyPI"
+    elif reinstall:
+        note = f"the local version +{variant.name} makes the installer replace the installed build"
+    user_index = ["--index-url", pypi_mirror] if pypi_mirror else []
+    if manager == "pip":
+        head = [*python, "-m", "pip", "install"]
+    else:
         target = python[0] if python[0] not in ("python", "py") else (plan.python or "")
-        return ["uv", "pip", "install", *(["--python", target] if target else []), *force, *packages, *index], note
-    return _conda_command(manager, plan, release, variant, reinstall, others)
+        head = ["uv", "pip", "install", *(["--python", target] if target else [])]
+    if index.url is None:  # PyPI's own build: one step from the user's index
+        return [[*head, *force, *family_extras, *others, *user_index]], note
+    torch_index = [index.flag, index.url]
+    # the user's index stays in play when the torch index is only added (-f, --extra-index-url): a PyPI
+    # mirror then serves torch's dependencies too
+    first = [*head, *force, *family, *torch_index, *(user_index if index.flag != "--index-url" else [])]
+    steps = [first]
+    if others or family_extras != family:
+        steps.append([*head, *family_extras, *others, *user_index])
+        if others:
+            note = (note + "; " if note else "") + ("other requirements come from your own index in a second step "
+                                                    "(the PyTorch index does not serve them)")
+    return steps, note
+
+
+def _conda_steps(manager: str, plan: Plan, release: Release, variant: VariantRecipe, reinstall: bool,
+                 python: list[str] | None, family: list[str], others: list[str], pypi_mirror: str | None,
+                 facts: Facts) -> tuple[list[list[str]] | None, str]:
+    """The conda/mamba command, into the target interpreter's own conda environment (``-p PREFIX``)."""
+    target = facts.python
+    prefix: list[str] = []
+    if target.status != "unknown":
+        if not target.conda_prefix:
+            what = "a venv" if target.in_venv else "a system Python" if target.status == "ok" else "not known"
+            return None, (f"the target interpreter {target.executable or ''} is {what}, not a conda environment: conda "
+                          "installs only into conda environments (use pip or uv, or --python a conda env's python)")
+        if _pip_torch_in_conda(facts):
+            return None, (f"torch {facts.torch.version} was installed with {facts.torch.installer or 'pip'} into this "
+                          "conda environment; a conda install over it leaves two copies that shadow each other: change "
+                          "it with pip, or remove it first (python -m pip uninstall torch)")
+        prefix = ["-p", target.conda_prefix]
+    argv, note = _conda_command(manager, plan, release, variant, reinstall, prefix)
+    if argv is None:
+        return None, note
+    steps = [argv]
+    if target.status == "unknown":
+        python = ["python"]  # the activated conda environment's interpreter, not the py launcher's choice
+    if others:
+        if python is None:
+            return None, "the target interpreter is not known, so the other requirements cannot be installed with pip"
+        pins = [p.split(";")[0].split("+")[0] for p in family]
+        steps.append([*python, "-m", "pip", "install", *pins, *others,
+                      *(["--index-url", pypi_mirror] if pypi_mirror else [])])
+        note = (note + "; " if note else "") + "other requirements are PyPI names: pip installs them into the same environment"
+    return steps, note
 
 
 def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantRecipe, reinstall: bool,
-                   others: list[Requirement]) -> tuple[list[str] | None, str]:
+                   prefix: list[str]) -> tuple[list[str] | None, str]:
     conda = release.conda
     if conda is None:
         return None, f"torch {release.version} has no conda recipe"
     if variant.kind in ("rocm", "xpu"):
         return None, f"conda has no {variant.kind.upper()} build of torch; use pip or uv"
-    if others:
-        return None, "extra requirements are PyPI names; install them with pip or uv"
-    head = [manager, "install", "-y"] + (["--force-reinstall"] if reinstall else [])
+    head = [manager, "install", "-y", *prefix] + (["--force-reinstall"] if reinstall else [])
     vision = [f"torchvision=={release.torchvision}"] if release.torchvision and any(
         p.startswith("torchvision") for p in plan.packages) else []
     audio = [f"torchaudio=={release.torchaudio}"] if release.torchaudio and any(

@@ -7,11 +7,12 @@ compatibility data take it from the recipes; without recipes they still run on t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor import compat
-from envdoctor.facts import Attempt, Facts, Finding
+from envdoctor.facts import Attempt, Distribution, Facts, Finding
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes, VariantRecipe
@@ -145,20 +146,26 @@ def wsl1_has_no_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
 def torch_cpu_build_on_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
     """A CPU build where a GPU build exists for this platform (an AMD GPU on Windows has no ROCm build to use)."""
     torch = facts.torch
-    if torch.status != "ok" or torch.cuda or torch.hip or torch.xpu:
+    if torch.status != "ok" or torch.cuda or torch.hip or torch.xpu or is_source_build(torch.version):
         return
     kinds = compat.build_kinds(compat.target_platform(facts), recipes) if recipes is not None else {"cuda", "rocm"}
     if facts.nvidia.visible_gpus() and "cuda" in kinds:
         gpus = facts.nvidia.visible_gpus()
+        record = _conda_record(facts)
+        conda_cpu = record is not None and "cpu" in (record.build or "")
+        what = (f"conda's CPU-only build (pytorch {record.version} {record.build}, channel {record.channel or 'defaults'})"
+                if conda_cpu and record is not None else "a CPU-only build")
         yield Finding(
             "torch.cpu-build-on-gpu",
             "error",
             "torch",
-            f"torch {torch.version} is a CPU-only build on a machine with {len(gpus)} NVIDIA GPU(s) "
+            f"torch {torch.version} is {what} on a machine with {len(gpus)} NVIDIA GPU(s) "
             f"({gpus[0].name}): it will never use them",
-            fix="reinstall the CUDA build for this driver",
+            fix="reinstall the CUDA build for this driver"
+            + (" (conda-forge's pytorch-gpu, or the CUDA wheel with pip)" if conda_cpu else ""),
             commands=_install_fix(facts),
-            evidence=[f"torch/version.py cuda = None ({torch.source})"],
+            evidence=[f"torch/version.py cuda = None ({torch.source})"]
+            + ([f"{record.source}: build {record.build}"] if conda_cpu and record is not None else []),
             subject="torch",
         )
     elif facts.rocm.gpus and "rocm" in kinds:
@@ -202,15 +209,16 @@ def torch_cuda_on_this_machine(facts: Facts, recipes: Recipes | None) -> Iterabl
     build = _installed_build(facts, recipes)
     fit = _driver_fit(facts, recipes, torch.cuda, build.toolkit if build else None)
     evidence = [f"torch/version.py cuda = {torch.cuda}"]
+    driver_says = (f"supports at most CUDA {fit.driver_cuda}" if fit is not None and fit.driver_cuda is not None
+                   else "is older than every CUDA release in the driver table")
     if fit is not None:
-        evidence.append(f"driver {facts.nvidia.driver_version} supports CUDA <= {fit.driver_cuda} "
-                        f"({facts.nvidia.source or 'recipes'})")
+        evidence.append(f"driver {facts.nvidia.driver_version} {driver_says} ({facts.nvidia.source or 'recipes'})")
     if fit is not None and fit.level == "none":
         needs = fit.needs()
         yield Finding(
             "torch.cuda-newer-than-driver", "error", "torch",
             f"torch {torch.version} was built for CUDA {torch.cuda}, but driver {facts.nvidia.driver_version} "
-            f"supports at most CUDA {fit.driver_cuda}: torch.cuda.is_available() will be False",
+            f"{driver_says}: torch.cuda.is_available() will be False",
             fix="install a build for this driver" + (f", or upgrade the driver to >= {needs}" if needs else ""),
             commands=_install_fix(facts), evidence=evidence, subject="torch")
         return
@@ -259,6 +267,8 @@ def torch_multiple_copies(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
 
 def torch_pip_in_conda(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
     torch = facts.torch
+    if _pip_conda_differ(facts):
+        return  # torch.pip-conda-versions-differ says more
     if torch.status == "ok" and facts.python.conda_prefix and torch.installer in ("pip", "uv") and torch.conda:
         yield Finding(
             "torch.pip-over-conda",
@@ -344,6 +354,296 @@ def cuda_toolkit_vs_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
             fix=f"point CUDA_HOME at a CUDA {built[0]}.x toolkit when building extensions",
             subject="cuda.toolkit",
         )
+
+
+# ---------------------------------------------------------------------------- builds that do not fit each other
+
+
+_SOURCE_LOCAL = re.compile(r"^(?:git)?[0-9a-f]{7,40}$")
+_CONDA_CUDA = re.compile(r"cuda([0-9]+)\.([0-9]+)")
+_CONDA_CU = re.compile(r"(?:^|_)cu([0-9]{3,4})(?:_|$)")
+_VARIANT = re.compile(r"^(?:cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)$")
+
+
+def is_source_build(version: str | None) -> bool:
+    """A torch built from a git checkout: ``2.1.0a0+git32f93b1`` or ``1.7.0a0+9ddd3df`` (no release wheel says that)."""
+    parsed = compat.parse_version(version)
+    return parsed is not None and parsed.local is not None and bool(_SOURCE_LOCAL.match(parsed.local))
+
+
+def variant_tag(version: str | None, build: str | None = None) -> str | None:
+    """The build variant a distribution names: its local label (``+cu118``), else what a conda build string says
+    (``py3.7_cuda10.2_cudnn7.6.5_0`` -> ``cu102``, ``py37_cu102`` -> ``cu102``, ``cpu_py310h...`` -> ``cpu``)."""
+    parsed = compat.parse_version(version)
+    if parsed is not None and parsed.local and _VARIANT.match(parsed.local):
+        return parsed.local
+    text = (build or "").lower()
+    match = _CONDA_CUDA.search(text)
+    if match:
+        return f"cu{match.group(1)}{match.group(2)}"
+    match = _CONDA_CU.search(text)
+    if match:
+        return f"cu{match.group(1)}"
+    return "cpu" if text.startswith("cpu") or "_cpu" in text else None
+
+
+def _conda_record(facts: Facts) -> Distribution | None:
+    """conda's record of the pytorch that is imported (same public version), if conda has one."""
+    version = compat.parse_version(facts.torch.version)
+    for install in facts.torch.installs:
+        if install.installer == "conda" and install.name == "pytorch":
+            other = compat.parse_version(install.version)
+            if version is not None and other is not None and other.public == version.public:
+                return install
+    return None
+
+
+def _pip_conda_differ(facts: Facts) -> tuple[Distribution, Distribution] | None:
+    """(pip's torch, conda's pytorch) when both managers record a torch and their versions differ."""
+    pips = [d for d in facts.torch.installs if d.name == "torch" and d.installer != "conda"]
+    condas = [d for d in facts.torch.installs if d.name == "pytorch" and d.installer == "conda"]
+    for pip in pips:
+        for conda in condas:
+            a, b = compat.parse_version(pip.version), compat.parse_version(conda.version)
+            if a is not None and b is not None and a.public != b.public:
+                return pip, conda
+    return None
+
+
+def torch_pip_conda_versions_differ(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """pip and conda each installed a torch, of different versions: the files on disk are a mix of both."""
+    pair = _pip_conda_differ(facts)
+    if pair is None:
+        return
+    pip, conda = pair
+    yield Finding(
+        "torch.pip-conda-versions-differ", "error", "torch",
+        f"pip installed torch {pip.version} and conda installed pytorch {conda.version} in the same environment: "
+        "each manager overwrites the other's files, so what `import torch` loads is a mix of both builds",
+        fix="uninstall both (pip uninstall torch; conda remove pytorch), then install one build with one manager",
+        commands=_install_fix(facts), evidence=[d.source or f"{d.name} {d.version} ({d.installer})" for d in pair],
+        subject="torch")
+
+
+def _variant_kind(variant: str | None) -> tuple[str, int] | None:
+    """What matters of a variant for two builds to work together: its kind and, for CUDA and ROCm, the major."""
+    if not variant:
+        return None
+    cuda = re.fullmatch(r"cu([0-9]+)[0-9]", variant)
+    if cuda:
+        return "cuda", int(cuda.group(1))
+    rocm = re.fullmatch(r"rocm([0-9]+)(?:\.[0-9.]+)?", variant)
+    if rocm:
+        return "rocm", int(rocm.group(1))
+    return ("cpu", 0) if variant in ("cpu", "mps") else (variant, 0)
+
+
+def torch_companions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """torchvision / torchaudio built for another torch release, or for another kind of build than torch's
+    (a CPU torchvision beside a CUDA torch, CUDA 11 beside CUDA 12): their compiled operators fail."""
+    torch = facts.torch
+    version = compat.parse_version(torch.version)
+    if torch.status != "ok" or version is None or recipes is None:
+        return
+    record = _conda_record(facts)
+    torch_variant = variant_tag(torch.version, record.build if record else None) or compat.installed_variant_name(
+        facts, recipes)
+    platform = compat.target_platform(facts)
+    paired = recipes.release(version.public)
+    symptom = {"torchvision": "\"operator torchvision::nms does not exist\"", "torchaudio": "\"undefined symbol\""}
+    for name in ("torchvision", "torchaudio"):
+        companion = torch.companion(name)
+        companion_version = compat.parse_version(companion.version) if companion else None
+        if companion is None or companion_version is None:
+            continue
+        built_for = [r for r in recipes.releases
+                     if r.companion(name) and compat.parse_version(r.companion(name)) == compat.parse_version(
+                         companion_version.public)]
+        expected = paired.companion(name) if paired else None
+        if built_for and not any(r.parsed.release[:2] == version.release[:2] for r in built_for):
+            yield Finding(
+                "torch.companion-mismatch", "error", "torch",
+                f"{name} {companion.version} is built for torch {', '.join(r.version for r in built_for)}, but torch is "
+                f"{torch.version}: its compiled operators do not load ({symptom[name]})",
+                fix=f"install the {name} that pairs torch {version.public}" + (f" ({name} {expected})" if expected else ""),
+                commands=_install_fix(facts),
+                evidence=[f"recipes/torch.toml: torch {r.version} pairs {name} {r.companion(name)}" for r in built_for[:3]]
+                + [companion.source or f"{name} {companion.version}"], subject="torch.companions")
+            continue
+        companion_variant = variant_tag(companion.version, companion.build)
+        if companion_variant is None and companion.installer != "conda" and built_for and platform:
+            companion_variant = built_for[0].pypi.get(platform)  # a plain version from PyPI is PyPI's build
+        ours, theirs = _variant_kind(torch_variant), _variant_kind(companion_variant)
+        if ours and theirs and ours != theirs:
+            yield Finding(
+                "torch.companion-mismatch", "error", "torch",
+                f"{name} {companion.version} is the {companion_variant} build, torch {torch.version} the "
+                f"{torch_variant} build: {name}'s operators do not run with this torch (CPU-only kernels for CUDA "
+                "tensors, or another CUDA major)",
+                fix=f"install {name} from the same variant as torch ({torch_variant})", commands=_install_fix(facts),
+                evidence=[companion.source or f"{name} {companion.version}", torch.source or f"torch {torch.version}"]
+                + ([f"recipes/torch.toml: the PyPI wheel of {name} {companion.version} for {platform} is "
+                    f"{companion_variant}"] if variant_tag(companion.version, companion.build) is None else []),
+                subject="torch.companions")
+
+
+def torch_source_build_without_cuda(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A torch compiled from source without CUDA, on a machine with NVIDIA GPUs."""
+    torch = facts.torch
+    gpus = facts.nvidia.visible_gpus()
+    if torch.status != "ok" or torch.cuda or torch.hip or torch.xpu or not is_source_build(torch.version) or not gpus:
+        return
+    yield Finding(
+        "torch.source-build-without-cuda", "error", "torch",
+        f"torch {torch.version} was compiled from source without CUDA (no CUDA toolkit found at build time, or "
+        f"USE_CUDA=0) on a machine with {len(gpus)} NVIDIA GPU(s) ({gpus[0].name}): it will never use them",
+        fix="rebuild with CUDA (CUDA_HOME pointing at a toolkit, USE_CUDA=1, TORCH_CUDA_ARCH_LIST covering the GPUs), "
+            "or install a released CUDA build",
+        commands=_install_fix(facts), evidence=[f"torch/version.py cuda = None ({torch.source})"], subject="torch")
+
+
+def torch_python_supported(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A torch release whose wheels were never built for this Python (a copy carried over from another Python,
+    or a third-party build)."""
+    torch = facts.torch
+    version = compat.parse_version(torch.version)
+    if torch.status != "ok" or version is None or recipes is None or torch.conda or is_source_build(torch.version):
+        return
+    release = recipes.release(version.public)
+    platform = compat.target_platform(facts)
+    tag = compat.python_tag(facts)
+    pythons = release.python.get(platform, ()) if release is not None and platform else ()
+    if not pythons or tag is None or tag in pythons:
+        return
+    yield Finding(
+        "torch.python-unsupported", "warning", "torch",
+        f"torch {version.public} published no wheels for Python {tag} on {platform} (only {', '.join(pythons)}): "
+        "this copy was not built for this interpreter, and pip cannot reinstall it here",
+        fix="install a torch release built for this Python", commands=_install_fix(facts),
+        evidence=[f"recipes/torch.toml: torch {release.version if release else version} Pythons on {platform}: "
+                  f"{', '.join(pythons)}"], subject="torch")
+
+
+def torch_cuda_not_available(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """torch itself said CUDA is not available (a pasted report does), where no other rule explains why."""
+    torch = facts.torch
+    if torch.status != "ok" or not torch.cuda or torch.cuda_available is not False:
+        return
+    build = _installed_build(facts, recipes)
+    fit = _driver_fit(facts, recipes, torch.cuda, build.toolkit if build else None)
+    if fit is not None and fit.level == "none":
+        return  # torch.cuda-newer-than-driver explains it
+    if not facts.nvidia.visible_gpus():
+        yield Finding(
+            "torch.cuda-not-available", "warning", "torch",
+            f"torch {torch.version} is a CUDA {torch.cuda} build, torch.cuda.is_available() is False, and no NVIDIA "
+            "driver or GPU was found: the driver is missing, the container was started without the GPU runtime, "
+            "or the machine has no NVIDIA GPU (then the CPU build is the smaller one)",
+            fix="install the NVIDIA driver; in a container pass the GPUs (docker run --gpus all)",
+            commands=_install_fix(facts), evidence=["torch.cuda.is_available() = False"], subject="torch")
+        return
+    yield Finding(
+        "torch.cuda-not-available", "warning", "torch",
+        f"torch.cuda.is_available() is False although driver {facts.nvidia.driver_version or '?'} should run torch "
+        f"{torch.version}: the process cannot open the GPU",
+        fix="check CUDA_VISIBLE_DEVICES, access to /dev/nvidia*, the container runtime, and `dmesg` for driver errors",
+        evidence=["torch.cuda.is_available() = False"], subject="torch")
+
+
+# ---------------------------------------------------------------------------- what the process can reach
+
+
+def cuda_library_path_shadows_wheel(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A CUDA library on LD_LIBRARY_PATH older than the nvidia-* package torch was built with: the loader takes it first."""
+    torch = facts.torch
+    libraries = facts.cuda.ld_library_path_libs or []
+    if torch.status != "ok" or not torch.cuda or not libraries:
+        return
+    wheel: dict[str, Distribution] = {}
+    for distribution in torch.nvidia_packages:
+        for stem, carrier in _WHEEL_LIBRARIES:
+            if distribution.name == carrier or distribution.name.startswith(carrier + "-cu"):
+                wheel.setdefault(stem, distribution)
+    for library in libraries:
+        package = wheel.get(library.name)
+        found = compat.parse_version(library.version)
+        theirs = compat.parse_version(package.version) if package else None
+        if package is None or found is None or theirs is None:
+            continue
+        digits = 1 if library.name == "libcudnn" else 2
+        if found.release[:1] != theirs.release[:1]:
+            severity = "error"
+        elif library.name != "libcudnn" and found.release[:digits] < theirs.release[:digits]:
+            severity = "warning"
+        else:
+            continue
+        yield Finding(
+            "cuda.library-path-shadows-wheel", severity, "cuda",
+            f"LD_LIBRARY_PATH puts {library.path} ({library.name} {library.version}) ahead of torch's own {package.name} "
+            f"{package.version}: the loader takes the system copy first, and torch fails to load or to find symbols",
+            fix=f"remove {library.path.rsplit('/', 1)[0]} from LD_LIBRARY_PATH when running torch (its wheels find their "
+                "own CUDA libraries)", evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
+
+
+#: (library file stem, the distribution that carries it for a torch wheel)
+_WHEEL_LIBRARIES = (
+    ("libcudnn", "nvidia-cudnn"),
+    ("libcudart", "nvidia-cuda-runtime"),
+    ("libcudart", "cuda-toolkit"),
+    ("libcublas", "nvidia-cublas"),
+    ("libcublasLt", "nvidia-cublas"),
+    ("libnccl", "nvidia-nccl"),
+    ("libcusparse", "nvidia-cusparse"),
+    ("libcufft", "nvidia-cufft"),
+)
+
+
+def nvidia_container_without_gpu_runtime(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A container started without the NVIDIA runtime: no /dev/nvidia* (or /dev/dxg) and no libcuda."""
+    nvidia, torch = facts.nvidia, facts.torch
+    if not facts.os.container or nvidia.device_nodes is None or nvidia.libcuda is None:
+        return
+    wants_gpu = torch.status == "ok" and bool(torch.cuda)
+    if not nvidia.device_nodes and not nvidia.libcuda and wants_gpu:
+        yield Finding(
+            "nvidia.container-without-gpu-runtime", "error", "gpu",
+            f"this {facts.os.container} container has no NVIDIA device nodes (/dev/nvidia*) and no libcuda: it was "
+            f"started without the GPU runtime, so torch {torch.version} (CUDA {torch.cuda}) sees no GPU",
+            fix="start it with the GPUs: docker run --gpus all (NVIDIA Container Toolkit), podman run --device "
+                "nvidia.com/gpu=all (CDI), or request nvidia.com/gpu in Kubernetes",
+            evidence=["/dev: no nvidia* or dxg node", "libcuda.so: none in the driver library folders"],
+            subject="nvidia.driver")
+    elif nvidia.device_nodes and not nvidia.libcuda and wants_gpu:
+        yield Finding(
+            "nvidia.container-without-libcuda", "warning", "gpu",
+            f"this {facts.os.container} container has the NVIDIA device nodes but no libcuda: the driver libraries "
+            "were not mounted, so CUDA cannot start",
+            fix="start it with NVIDIA_DRIVER_CAPABILITIES including compute,utility (or --gpus all with the NVIDIA "
+                "Container Toolkit)",
+            evidence=[f"device nodes: {', '.join(nvidia.device_nodes)}", "libcuda.so: none in the driver library folders"],
+            subject="nvidia.driver")
+
+
+def apple_mps_unavailable(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A native arm64 Python on Apple silicon whose torch cannot use the GPU (MPS): macOS too old, or torch too old.
+
+    An x86_64 Python under Rosetta 2 is python.rosetta's finding.
+    """
+    torch, apple = facts.torch, facts.apple
+    if torch.status != "ok" or not apple.apple_silicon or compat.target_platform(facts) != "macos-arm64":
+        return
+    version = compat.parse_version(torch.version)
+    if version is not None and version.release[:2] < (1, 12):
+        message = f"torch {torch.version} predates the MPS backend (torch 1.12): it runs on the CPU only"
+    elif not apple.mps_possible and apple.macos_version and "older than" in apple.reason:
+        message = f"torch cannot use the Apple GPU: {apple.reason}"
+    else:
+        return
+    yield Finding(
+        "apple.mps-unavailable", "warning", "gpu", message,
+        fix=f"upgrade macOS to {compat.MPS_MIN_MACOS} or later and torch to 1.12 or later",
+        commands=_install_fix(facts), evidence=[f"macOS {apple.macos_version}, {apple.source or 'platform'}"],
+        subject="apple")
 
 
 SECTIONS = ("os", "cpu", "python", "nvidia", "cuda", "cudnn", "rocm", "xpu", "apple", "torch")
@@ -435,8 +735,16 @@ RULES: tuple[Callable[[Facts, Recipes | None], Iterable[Finding]], ...] = (
     torch_cuda_on_this_machine,
     torch_multiple_copies,
     torch_pip_in_conda,
+    torch_pip_conda_versions_differ,
+    torch_companions_match,
+    torch_source_build_without_cuda,
+    torch_python_supported,
+    torch_cuda_not_available,
+    apple_mps_unavailable,
+    nvidia_container_without_gpu_runtime,
     cuda_toolkit_vs_driver,
     cuda_toolkit_vs_torch,
+    cuda_library_path_shadows_wheel,
 )
 
 

@@ -251,3 +251,276 @@ def test_a_pypi_build_without_local_tag_is_its_releases_default(recipes):
     # torch 2.5.1 from PyPI on Linux x86_64 is the cu124 build (its version.py says cuda 12.4)
     facts = with_torch(gpu_box("580.65.06", "13.0", gpus=(("NVIDIA GeForce RTX 5090", "12.0"),)), "2.5.1", cuda="12.4")
     assert "torch.no-kernels-for-gpu" in ids(evaluate(facts, recipes))
+
+
+# ---------------------------------------------------------------------------- the causes people hit
+# Each rule: a fact set that triggers it, and near misses that must not.
+
+
+def conda_record(version: str, build: str, channel: str = "pytorch"):
+    from envdoctor.facts import Distribution
+
+    return Distribution("pytorch", version, "/opt/conda", "conda", source=f"conda-meta/pytorch-{version}-{build}.json",
+                        build=build, channel=channel)
+
+
+def pip_torch(version: str):
+    from envdoctor.facts import Distribution
+
+    return Distribution("torch", version, "/site", "pip", source="dist-info in /site")
+
+
+def companion(name: str, version: str, build: str | None = None, installer: str = "pip"):
+    from envdoctor.facts import Distribution
+
+    return Distribution(name, version, "/site", installer, source=f"{name} {version}", build=build)
+
+
+def test_too_new_gpu_too_old_gpu_and_kepler_on_cuda_12(recipes):
+    sm120 = with_torch(gpu_box("570.124.04", "12.8", gpus=(("NVIDIA GeForce RTX 5090 D", None),)), "2.6.0+cu126", cuda="12.6")
+    assert ids(evaluate(sm120, recipes))["torch.no-kernels-for-gpu"].severity == "error"  # capability from the name
+    near = with_torch(gpu_box("570.124.04", "12.8", gpus=(("NVIDIA GeForce RTX 5090 D", None),)), "2.7.0+cu128", cuda="12.8")
+    assert "torch.no-kernels-for-gpu" not in ids(evaluate(near, recipes))
+    kepler = with_torch(gpu_box("470.256.02", "11.4", gpus=(("Tesla K80", None),)), "2.5.1+cu121", cuda="12.1")
+    assert "torch.cuda-newer-than-driver" in ids(evaluate(kepler, recipes))  # R470 runs CUDA 11.4 at most
+    kepler_new_driver = with_torch(gpu_box("535.104.05", "12.2", gpus=(("Tesla K80", None),)), "2.5.1+cu121", cuda="12.1")
+    assert "torch.no-kernels-for-gpu" in ids(evaluate(kepler_new_driver, recipes))
+    kepler_cu118 = with_torch(gpu_box("535.104.05", "12.2", gpus=(("Tesla K80", None),)), "2.5.1+cu118", cuda="11.8")
+    assert "torch.no-kernels-for-gpu" not in ids(evaluate(kepler_cu118, recipes))  # cu118 still carries sm_37
+    geforce_210 = with_torch(gpu_box("342.01", None, gpus=(("GeForce 210", "1.2"),)), "2.5.1+cu118", cuda="11.8")
+    found = ids(evaluate(geforce_210, recipes))
+    assert found["torch.cuda-newer-than-driver"].severity == "error"
+    assert "older than every CUDA release" in found["torch.cuda-newer-than-driver"].message
+
+
+def test_a_conda_cpu_build_on_a_gpu_machine_says_so(recipes):
+    facts = with_torch(gpu_box(), "2.0.1")
+    facts.torch.installs = [conda_record("2.0.1", "cpu_py310hab5cca8_0", "defaults")]
+    finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    assert "conda's CPU-only build" in finding.message and "cpu_py310hab5cca8_0" in finding.message
+    gpu_build = with_torch(gpu_box(), "2.0.1", cuda="11.8")
+    gpu_build.torch.installs = [conda_record("2.0.1", "py3.10_cuda11.8_cudnn8.7.0_0")]
+    assert "torch.cpu-build-on-gpu" not in ids(evaluate(gpu_build, recipes))
+
+
+def test_a_source_build_without_cuda(recipes):
+    facts = with_torch(gpu_box(), "2.1.0a0+git32f93b1")
+    found = ids(evaluate(facts, recipes))
+    assert found["torch.source-build-without-cuda"].severity == "error"
+    assert "torch.cpu-build-on-gpu" not in found
+    assert "torch.source-build-without-cuda" not in ids(evaluate(with_torch(gpu_box(gpus=()), "2.1.0a0+git32f93b1"), recipes))
+    with_cuda = with_torch(gpu_box(), "2.1.0a0+git32f93b1", cuda="12.2")
+    assert "torch.source-build-without-cuda" not in ids(evaluate(with_cuda, recipes))
+    nightly = with_torch(gpu_box(), "2.2.0.dev20231010+cpu")  # a nightly CPU wheel: the CPU-build finding
+    assert "torch.cpu-build-on-gpu" in ids(evaluate(nightly, recipes))
+
+
+def test_companions_built_for_another_torch_or_variant(recipes):
+    facts = with_torch(gpu_box(), "2.1.0+cu121", cuda="12.1")
+    facts.torch.companions = [companion("torchvision", "0.15.2+cu118")]
+    finding = ids(evaluate(facts, recipes))["torch.companion-mismatch"]
+    assert "built for torch 2.0.1" in finding.message and finding.severity == "error"
+    facts.torch.companions = [companion("torchvision", "0.16.0+cpu")]
+    assert "the cpu build" in ids(evaluate(facts, recipes))["torch.companion-mismatch"].message
+    facts.torch.companions = [companion("torchvision", "0.16.0+cu118")]  # CUDA 11 beside CUDA 12
+    assert "the cu118 build" in ids(evaluate(facts, recipes))["torch.companion-mismatch"].message
+    same_major = with_torch(gpu_box(), "2.4.0+cu124", cuda="12.4")
+    same_major.torch.companions = [companion("torchvision", "0.19.0+cu121")]  # CUDA 12.1 beside 12.4: works
+    assert "torch.companion-mismatch" not in ids(evaluate(same_major, recipes))
+    facts.torch.companions = [companion("torchvision", "0.16.0")]  # PyPI's Linux build is cu121
+    assert "torch.companion-mismatch" not in ids(evaluate(facts, recipes))
+    facts.torch.companions = [companion("torchvision", "0.17.0.dev20231010")]  # unknown pairing: no claim
+    assert "torch.companion-mismatch" not in ids(evaluate(facts, recipes))
+
+
+def test_a_pypi_torchvision_beside_a_cuda_torch_on_windows(recipes):
+    facts = with_torch(gpu_box("535.98", None), "2.0.1+cu117", cuda="11.7")
+    facts.os.system = "Windows"
+    facts.python.platform_tag = "win-amd64"
+    facts.torch.companions = [companion("torchvision", "0.15.2")]
+    assert "the cpu build" in ids(evaluate(facts, recipes))["torch.companion-mismatch"].message
+    facts.os.system, facts.python.platform_tag = "Linux", "linux-x86_64"  # PyPI's Linux torchvision is cu117
+    assert "torch.companion-mismatch" not in ids(evaluate(facts, recipes))
+
+
+def test_conda_companions_by_build_string(recipes):
+    facts = with_torch(gpu_box(), "1.10.2", cuda="10.2")
+    facts.torch.installs = [conda_record("1.10.2", "py3.7_cuda10.2_cudnn7.6.5_0")]
+    facts.torch.companions = [companion("torchvision", "0.11.3", "py37_cu102", "conda")]
+    assert "torch.companion-mismatch" not in ids(evaluate(facts, recipes))
+    facts.torch.companions = [companion("torchvision", "0.11.3", "py37_cpu", "conda")]
+    assert "torch.companion-mismatch" in ids(evaluate(facts, recipes))
+
+
+def test_pip_and_conda_copies_of_different_versions(recipes):
+    facts = with_torch(gpu_box(), "2.0.1+cu118", cuda="11.8")
+    facts.python.conda_prefix = "/opt/conda"
+    facts.torch.conda = True
+    facts.torch.installs = [pip_torch("2.0.1+cu118"), conda_record("1.13.1", "py3.10_cuda11.7_cudnn8.5.0_0")]
+    found = ids(evaluate(facts, recipes))
+    assert found["torch.pip-conda-versions-differ"].severity == "error"
+    assert "torch.pip-over-conda" not in found  # the stronger finding says it
+    facts.torch.installs = [pip_torch("2.0.1+cu118"), conda_record("2.0.1", "py3.10_cuda11.8_cudnn8.7.0_0")]
+    found = ids(evaluate(facts, recipes))
+    assert "torch.pip-conda-versions-differ" not in found and "torch.pip-over-conda" in found
+
+
+def test_a_system_cudnn_on_ld_library_path_shadows_the_wheels(recipes):
+    from envdoctor.facts import Distribution, SharedLibrary
+
+    facts = with_torch(gpu_box(), "2.5.1+cu124", cuda="12.4")
+    facts.torch.nvidia_packages = [Distribution("nvidia-cudnn-cu12", "9.1.0.70", source="dist-info"),
+                                   Distribution("nvidia-cuda-runtime-cu12", "12.4.127", source="dist-info")]
+    facts.cuda.ld_library_path_libs = [SharedLibrary("libcudnn", "8.9.2", "/usr/local/cuda/lib64/libcudnn.so.8.9.2",
+                                                     "LD_LIBRARY_PATH")]
+    finding = ids(evaluate(facts, recipes))["cuda.library-path-shadows-wheel"]
+    assert finding.severity == "error" and "/usr/local/cuda/lib64" in finding.fix
+    facts.cuda.ld_library_path_libs = [SharedLibrary("libcudart", "12.1.105", "/usr/local/cuda-12.1/lib64/libcudart.so.12.1.105")]
+    assert ids(evaluate(facts, recipes))["cuda.library-path-shadows-wheel"].severity == "warning"
+    for near in ([SharedLibrary("libcudnn", "9.1.0", "/opt/cudnn/libcudnn.so.9.1.0")],
+                 [SharedLibrary("libcudart", "12.6.77", "/usr/local/cuda-12.6/lib64/libcudart.so.12.6.77")],
+                 [SharedLibrary("libcudnn", None, "/usr/lib/libcudnn.so")]):
+        facts.cuda.ld_library_path_libs = near
+        assert "cuda.library-path-shadows-wheel" not in ids(evaluate(facts, recipes))
+    facts.torch.nvidia_packages = []  # a wheel that bundles its libraries: nothing to shadow
+    facts.cuda.ld_library_path_libs = [SharedLibrary("libcudnn", "8.9.2", "/usr/local/cuda/lib64/libcudnn.so.8.9.2")]
+    assert "cuda.library-path-shadows-wheel" not in ids(evaluate(facts, recipes))
+
+
+def test_a_container_without_the_gpu_runtime(recipes):
+    facts = with_torch(gpu_box(gpus=()), "2.5.1+cu124", cuda="12.4")
+    facts.nvidia.status = "no_driver"
+    facts.os.container = "docker"
+    facts.nvidia.device_nodes, facts.nvidia.libcuda = [], []
+    assert ids(evaluate(facts, recipes))["nvidia.container-without-gpu-runtime"].severity == "error"
+    facts.nvidia.device_nodes = ["/dev/nvidia0", "/dev/nvidiactl"]
+    found = ids(evaluate(facts, recipes))
+    assert found["nvidia.container-without-libcuda"].severity == "warning"
+    assert "nvidia.container-without-gpu-runtime" not in found
+    facts.nvidia.libcuda = ["/usr/lib/x86_64-linux-gnu/libcuda.so.1"]
+    assert not {"nvidia.container-without-libcuda", "nvidia.container-without-gpu-runtime"} & set(ids(evaluate(facts, recipes)))
+    for change in ({"container": None}, {"device_nodes": None}, {"cpu": True}):
+        near = with_torch(gpu_box(gpus=()), "2.5.1+cpu" if "cpu" in change else "2.5.1+cu124",
+                          cuda=None if "cpu" in change else "12.4")
+        near.os.container = change.get("container", "docker")
+        near.nvidia.device_nodes = change.get("device_nodes", [])
+        near.nvidia.libcuda = []
+        assert "nvidia.container-without-gpu-runtime" not in ids(evaluate(near, recipes)), change
+
+
+def mac(macos: str, machine: str, torch: str) -> Facts:
+    from envdoctor import compat
+
+    facts = Facts()
+    facts.os.system, facts.os.arch, facts.os.macos_version = "Darwin", "arm64", macos
+    facts.python = PythonFacts(status="ok", executable="/opt/homebrew/bin/python3", version="3.11.9",
+                               platform_tag=f"macosx-11.0-{machine}", machine=machine, pointer_bits=64)
+    possible, reason = compat.mps_possible(compat.target_platform(facts), macos)
+    facts.apple.apple_silicon, facts.apple.macos_version = True, macos
+    facts.apple.mps_possible, facts.apple.reason = possible, reason
+    return with_torch(facts, torch)
+
+
+def test_mps_unavailable_on_old_macos_or_old_torch(recipes):
+    assert "older than 12.3" in ids(evaluate(mac("12.2.1", "arm64", "1.13.1"), recipes))["apple.mps-unavailable"].message
+    assert "predates the MPS" in ids(evaluate(mac("13.4", "arm64", "1.11.0"), recipes))["apple.mps-unavailable"].message
+    assert "apple.mps-unavailable" not in ids(evaluate(mac("12.3", "arm64", "1.13.1"), recipes))
+    rosetta = ids(evaluate(mac("12.2.1", "x86_64", "1.13.1"), recipes))
+    assert "python.rosetta" in rosetta and "apple.mps-unavailable" not in rosetta
+
+
+def test_python_unsupported_by_the_installed_torch(recipes):
+    facts = with_torch(gpu_box(), "2.1.0+cu121", cuda="12.1")
+    facts.python.version = "3.12.1"
+    finding = ids(evaluate(facts, recipes))["torch.python-unsupported"]
+    assert "3.12" in finding.message and "3.11" in finding.message
+    facts.python.version = "3.11.7"
+    assert "torch.python-unsupported" not in ids(evaluate(facts, recipes))
+    facts.python.version = "3.12.1"
+    facts.torch.conda = True  # conda-forge builds Pythons PyPI never had
+    assert "torch.python-unsupported" not in ids(evaluate(facts, recipes))
+
+
+def test_torch_said_cuda_is_not_available(recipes):
+    facts = with_torch(gpu_box(gpus=()), "2.4.0+cu121", cuda="12.1")
+    facts.nvidia.status = "no_driver"
+    facts.torch.cuda_available = False
+    assert "no NVIDIA driver or GPU was found" in ids(evaluate(facts, recipes))["torch.cuda-not-available"].message
+    fine_driver = with_torch(gpu_box(), "2.4.0+cu121", cuda="12.1")
+    fine_driver.torch.cuda_available = False
+    assert "cannot open the GPU" in ids(evaluate(fine_driver, recipes))["torch.cuda-not-available"].message
+    old_driver = with_torch(gpu_box("470.82.01", "11.4"), "2.4.0+cu121", cuda="12.1")
+    old_driver.torch.cuda_available = False
+    found = ids(evaluate(old_driver, recipes))
+    assert "torch.cuda-newer-than-driver" in found and "torch.cuda-not-available" not in found
+    never_asked = with_torch(gpu_box(gpus=()), "2.4.0+cu121", cuda="12.1")  # check: torch is never imported
+    assert "torch.cuda-not-available" not in ids(evaluate(never_asked, recipes))
+
+
+def test_healthy_machines_get_no_error(recipes):
+    facts = with_torch(gpu_box("550.54.15", "12.4"), "2.5.1+cu124", cuda="12.4")
+    facts.torch.companions = [companion("torchvision", "0.20.1+cu124"), companion("torchaudio", "2.5.1+cu124")]
+    facts.torch.installs = [pip_torch("2.5.1+cu124")]
+    facts.torch.cuda_available = True
+    facts.os.container = "docker"
+    facts.nvidia.device_nodes, facts.nvidia.libcuda = ["/dev/nvidia0"], ["/usr/lib/x86_64-linux-gnu/libcuda.so.1"]
+    assert [f.id for f in evaluate(facts, recipes) if f.severity == "error"] == []
+
+
+# ---------------------------------------------------------------------------- the new facts, probed live
+
+
+def test_device_nodes_libcuda_and_ld_library_path_are_probed(tmp_path):
+    from conftest import make_machine
+
+    from envdoctor.probes import collect
+
+    door = make_machine(tmp_path, env={"LD_LIBRARY_PATH": "/usr/local/cuda/lib64:relative:/missing"},
+                        dirs={"/dev": ["null", "nvidia0", "nvidiactl", "nvidia-uvm", "tty"],
+                              "/usr/lib/x86_64-linux-gnu": ["libc.so.6", "libcuda.so", "libcuda.so.1"],
+                              "/usr/local/cuda/lib64": ["libcudnn.so", "libcudnn.so.8", "libcudnn.so.8.9.2",
+                                                        "libcudart.so.12", "libcudnn_ops_infer.so.8"]})
+    facts = collect(door, timeout=5)
+    assert facts.nvidia.device_nodes == ["/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidiactl"]
+    assert facts.nvidia.libcuda == ["/usr/lib/x86_64-linux-gnu/libcuda.so", "/usr/lib/x86_64-linux-gnu/libcuda.so.1"]
+    found = {(lib.name, lib.version, lib.path) for lib in facts.cuda.ld_library_path_libs or []}
+    assert found == {("libcudnn", "8.9.2", "/usr/local/cuda/lib64/libcudnn.so.8.9.2"),
+                     ("libcudart", "12", "/usr/local/cuda/lib64/libcudart.so.12")}
+
+
+def test_nothing_listed_means_not_known(tmp_path):
+    from conftest import make_machine
+
+    from envdoctor.probes import collect
+
+    facts = collect(make_machine(tmp_path), timeout=5)
+    assert facts.nvidia.device_nodes is None and facts.nvidia.libcuda is None
+    assert facts.cuda.ld_library_path_libs == []
+
+
+def test_conda_records_of_pytorch_are_read(tmp_path):
+    import json
+
+    from conftest import make_machine
+
+    from envdoctor.probes import collect
+    from envdoctor.probes.torch_install import parse_conda_record_name
+
+    assert parse_conda_record_name("pytorch-2.0.1-py3.10_cuda11.8_cudnn8.7.0_0.json") == (
+        "pytorch", "2.0.1", "py3.10_cuda11.8_cudnn8.7.0_0")
+    assert parse_conda_record_name("pytorch-cuda-11.8-h7e8668a_5.json") == ("pytorch-cuda", "11.8", "h7e8668a_5")
+    pyinfo = {"pyinfo": 1, "executable": "/opt/conda/bin/python", "version": "3.10.13", "implementation": "cpython",
+              "prefix": "/opt/conda", "base_prefix": "/opt/conda", "platform_tag": "linux-x86_64", "machine": "x86_64",
+              "pointer_bits": 64, "sys_path": ["/opt/conda/lib/python3.10/site-packages"],
+              "distributions": [{"name": "torch", "version": "2.0.1+cu118",
+                                 "location": "/opt/conda/lib/python3.10/site-packages", "installer": "pip"}]}
+    door = make_machine(tmp_path, commands=[{"argv": ["/usr/bin/python3", "-c", "<script envdoctor:pyinfo>"], "returncode": 0,
+                                             "stdout": json.dumps(pyinfo), "status": "ok"}],
+                        files={"/opt/conda/lib/python3.10/site-packages/torch/version.py":
+                               "__version__ = '2.0.1+cu118'\ncuda = '11.8'\n"},
+                        dirs={"/opt/conda/conda-meta": ["pytorch-1.13.1-py3.10_cuda11.7_cudnn8.5.0_0.json",
+                                                        "pytorch-cuda-11.7-h778d358_5.json", "python-3.10.13-h1.json"]})
+    torch = collect(door, timeout=5).torch
+    assert torch.conda
+    assert [(d.name, d.version, d.installer, d.build) for d in torch.installs] == [
+        ("torch", "2.0.1+cu118", "pip", None), ("pytorch", "1.13.1", "conda", "py3.10_cuda11.7_cudnn8.5.0_0")]

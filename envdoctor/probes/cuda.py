@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.facts import Attempt, CudaFacts, CudaToolkit
+from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
 from envdoctor.probes import ProbeContext, attempt_from
 
 LINUX_PARENT_DIRS = ("/usr/local",)
@@ -224,7 +224,47 @@ def probe(ctx: ProbeContext) -> CudaFacts:
                 active.active = True
                 break
     facts.toolkits = _merge(toolkits)
+    if door.platform().system == "Linux":
+        facts.ld_library_path_libs = _library_path_libs(ctx, env.get("LD_LIBRARY_PATH"), facts)
     return facts
+
+
+#: The CUDA libraries a torch wheel loads from its nvidia-* packages, and which a folder of
+#: LD_LIBRARY_PATH can shadow.
+SHADOWING_LIBRARIES = ("libcudnn", "libcudart", "libcublas", "libcublasLt", "libnccl", "libcusparse", "libcufft")
+_SHARED_LIBRARY = re.compile(r"^(lib[A-Za-z]+)\.so(?:\.([0-9]+(?:\.[0-9]+)*))?$")
+
+
+def parse_library_name(file_name: str) -> tuple[str, str | None] | None:
+    """``libcudnn.so.8.9.2`` -> (``libcudnn``, ``8.9.2``); ``libcudart.so`` -> (``libcudart``, None);
+    None for names that are not one of :data:`SHADOWING_LIBRARIES`."""
+    match = _SHARED_LIBRARY.match(file_name)
+    if not match or match.group(1) not in SHADOWING_LIBRARIES:
+        return None
+    return match.group(1), match.group(2)
+
+
+def _library_path_libs(ctx: ProbeContext, value: str | None, facts: CudaFacts) -> list[SharedLibrary]:
+    """The CUDA libraries in each folder of LD_LIBRARY_PATH, the most specific name of each library per folder."""
+    found: list[SharedLibrary] = []
+    for folder in dict.fromkeys(p for p in (value or "").split(":") if p.startswith("/")):
+        entries = ctx.door.listdir(folder)
+        if entries is None:
+            continue
+        best: dict[str, tuple[str | None, str]] = {}
+        for entry in sorted(entries):
+            parsed = parse_library_name(entry)
+            if parsed is None:
+                continue
+            name, version = parsed
+            known = best.get(name)
+            if known is None or len((version or "").split(".")) > len((known[0] or "").split(".")):
+                best[name] = (version, entry)
+        for name, (version, entry) in best.items():
+            found.append(SharedLibrary(name, version, posixpath.join(folder, entry), source="LD_LIBRARY_PATH"))
+        if best:
+            facts.attempts.append(Attempt(f"LD_LIBRARY_PATH {folder}", "ok", ", ".join(e for _, e in best.values())))
+    return found
 
 
 def _toolkit_of_nvcc(ctx: ProbeContext, nvcc: str, toolkits: list[CudaToolkit]) -> CudaToolkit | None:

@@ -45,6 +45,17 @@ WINDOWS_SMI_PATHS = (
 )
 #: CUDA_VISIBLE_DEVICES values that hide every device outright ("-1" does too: an invalid first entry).
 HIDE_ALL_VALUES = frozenset({"", "NoDevFiles"})
+#: Where the driver's libcuda lives: distribution packages, the NVIDIA container runtime's mounts, WSL 2.
+LIBCUDA_DIRS = (
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/nvidia/lib64",
+    "/usr/lib/wsl/lib",
+)
+_DEVICE_NODE = re.compile(r"^(?:nvidia(?:[0-9]+|ctl|-uvm|-uvm-tools|-modeset|-caps)?|dxg)$")
+_LIBCUDA = re.compile(r"^libcuda\.so(?:\.[0-9]+)*$")
 
 _MISSING = frozenset({"", "n/a", "[n/a]", "[not supported]", "[unknown error]", "[insufficient permissions]"})
 # a number ends at a blank or the table's border: "535.1٠4.05" is no driver, not driver "535.1"
@@ -461,7 +472,37 @@ def probe(ctx: ProbeContext) -> NvidiaFacts:
             module_version, module_source = _kernel_module_version(ctx, facts)
             _settle_without_gpus(facts, smi, nvml, module_version, module_source)
     _apply_visibility(ctx, facts)
+    if ctx.door.platform().system == "Linux":
+        _gpu_runtime(ctx, facts)
     return facts
+
+
+def parse_device_nodes(entries: list[str] | None) -> list[str] | None:
+    """The GPU device nodes among the names in ``/dev``: ``nvidia0``, ``nvidiactl``, ``nvidia-uvm``, WSL's ``dxg``."""
+    if entries is None:
+        return None
+    return sorted(f"/dev/{name}" for name in entries if _DEVICE_NODE.match(name))
+
+
+def _gpu_runtime(ctx: ProbeContext, facts: NvidiaFacts) -> None:
+    """What a process needs to reach the GPUs: the device nodes and the driver's libcuda.
+
+    A folder that cannot be listed tells nothing, so a fact stays None unless some folder was listed.
+    """
+    facts.device_nodes = parse_device_nodes(ctx.door.listdir("/dev"))
+    found: list[str] = []
+    listed = False
+    for folder in LIBCUDA_DIRS:
+        entries = ctx.door.listdir(folder)
+        if entries is None:
+            continue
+        listed = True
+        found.extend(f"{folder}/{name}" for name in sorted(entries) if _LIBCUDA.match(name))
+    facts.libcuda = found if listed else None
+    if listed or facts.device_nodes is not None:
+        nodes = ", ".join(facts.device_nodes or []) or "none"
+        libraries = ", ".join(facts.libcuda or []) or "none"
+        facts.attempts.append(Attempt("/dev and libcuda folders", "ok", f"device nodes: {nodes}; libcuda: {libraries}"))
 
 
 def _settle_without_gpus(

@@ -86,11 +86,30 @@ def _first_of_each(entries: list[dict], wanted) -> list[Distribution]:
     return list(seen.values())
 
 
-def _conda_owns_torch(ctx: ProbeContext, prefix: str | None) -> bool:
+def parse_conda_record_name(file_name: str) -> tuple[str, str, str] | None:
+    """``pytorch-2.0.1-py3.10_cuda11.8_cudnn8.7.0_0.json`` (conda-meta) -> (name, version, build).
+
+    conda names each record ``<name>-<version>-<build>.json``; names hold dashes, versions and builds do not.
+    """
+    if not file_name.endswith(".json"):
+        return None
+    parts = file_name[: -len(".json")].rsplit("-", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def _conda_torch_records(ctx: ProbeContext, prefix: str | None) -> list[Distribution]:
+    """conda's own records of a pytorch package in the target interpreter's environment."""
     if not prefix:
-        return False
-    entries = ctx.door.listdir(posixpath.join(prefix, "conda-meta")) or []
-    return any(_CONDA_TORCH_RECORD.match(name) for name in entries)
+        return []
+    records = []
+    for name in sorted(ctx.door.listdir(posixpath.join(prefix, "conda-meta")) or []):
+        parsed = parse_conda_record_name(name) if _CONDA_TORCH_RECORD.match(name) else None
+        if parsed is not None and parsed[0] == "pytorch":
+            records.append(Distribution("pytorch", parsed[1], prefix, "conda", source=f"conda-meta/{name}",
+                                        build=parsed[2]))
+    return records
 
 
 def probe(ctx: ProbeContext) -> TorchFacts:
@@ -121,7 +140,9 @@ def probe(ctx: ProbeContext) -> TorchFacts:
     facts.local = local_tag(first.version)
     facts.location = first.location
     facts.installer = first.installer
-    facts.conda = _conda_owns_torch(ctx, data.get("prefix"))
+    conda_records = _conda_torch_records(ctx, data.get("prefix"))
+    facts.conda = bool(conda_records)
+    facts.installs = [_distribution(t) for t in torches] + conda_records
     if facts.installer is None and facts.conda:
         facts.installer = "conda"
     facts.attempts.append(Attempt("pyinfo distributions", "ok", f"torch {first.version} in {first.location}"))

@@ -89,7 +89,7 @@ STATUS_SECTIONS = {"python": "error", "nvidia": "error", "rocm": "error", "torch
     [
         ("macos-arm64", "run", {"python", "torch", "cudnn", "apple", "cpu"}),
         ("ubuntu2204-rtx3090-535", "run", {"python", "torch", "cudnn", "nvidia"}),
-        ("ubuntu2204-rtx3090-535", "listdir", {"cuda", "cudnn", "xpu", "torch"}),
+        ("ubuntu2204-rtx3090-535", "listdir", {"cuda", "cudnn", "xpu", "torch", "nvidia"}),
         ("ubuntu2204-rtx3090-535", "nvml", {"nvidia"}),
         ("rocm-mi250x", "read_text", {"os", "cpu", "rocm", "torch", "nvidia", "cudnn"}),
     ],

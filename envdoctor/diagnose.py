@@ -1,0 +1,213 @@
+"""``envdoctor diagnose``: judge a machine from what someone pasted or recorded.
+
+The input (a ``torch.utils.collect_env`` report, an ``envdoctor check --json`` report or a recorded
+machine folder) becomes the facts ``check`` collects, the same rules judge them, and each finding that
+says "install another build" gets the resolver's command for *that* machine, or the flags the user
+must add when the report does not say enough (the driver, the GPUs).
+
+Pure apart from :func:`read_input`, which reads the file, folder or standard input through the door.
+"""
+
+from __future__ import annotations
+
+import copy
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+from envdoctor import compat, rules
+from envdoctor.facts import Facts, Finding
+from envdoctor.readers import Reading, read_folder, read_text
+from envdoctor.recipes import Recipes
+from envdoctor.report import Report
+from envdoctor.resolver import Plan, Request, resolve
+
+#: The largest report read (a real one is a few kilobytes; a 10,000-line one about 600 kB).
+INPUT_LIMIT = 8 * 1024 * 1024
+#: Lines of a report listed as not read; the rest are counted.
+MAX_LISTED = 20
+FAMILY = ("torchvision", "torchaudio")
+TARGET_OS = {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}
+
+
+def read_input(source: str, read_stdin: Callable[[int], str], timeout: float = 10.0) -> tuple[Reading, str]:
+    """(what was read, how to name the input): ``-`` is standard input, a folder a recorded machine,
+    anything else a file, read bounded through the door."""
+    from envdoctor.door import read_user_file
+
+    if source == "-":
+        return read_text(read_stdin(INPUT_LIMIT), "<stdin>"), "-"
+    path = Path(source)
+    if path.is_dir() and not path.is_symlink():
+        return read_folder(path, timeout), source
+    return read_text(read_user_file(source, INPUT_LIMIT), source), source
+
+
+def diagnose(reading: Reading, recipes: Recipes, where: str) -> Report:
+    """The report of ``diagnose``: the rules' findings with concrete fixes, and what was not read."""
+    facts = reading.facts
+    findings = rules.evaluate(facts, recipes)
+    concrete_fixes(findings, facts, recipes, where)
+    findings.extend(reading_findings(reading))
+    return Report("diagnose", facts, findings)
+
+
+def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, gpus: tuple[str, ...] = (),
+                    no_gpu: bool = False) -> Facts:
+    """The report's facts with what the user adds: ``--driver`` fills in the driver and keeps the GPUs the
+    report lists; ``--gpu`` / ``--no-gpu`` replace the GPUs (keeping the report's driver unless one is given).
+    Raises ValueError for what cannot describe a machine."""
+    from envdoctor.target import describe_target
+
+    if gpus or no_gpu:
+        keep = driver or (facts.nvidia.driver_version if not no_gpu else None)
+        out = describe_target(facts, recipes=recipes, base_is_host=False, driver=keep, gpus=gpus, no_gpu=no_gpu)
+        if keep and not driver:
+            out.overrides.remove(f"--driver {keep}")  # the report's own driver, not a flag
+        return out
+    if driver is None:
+        return facts
+    parsed = compat.parse_driver(driver)
+    if parsed is None:
+        raise ValueError(f"--driver {driver!r}: not an NVIDIA driver version such as 535.104.05 or 591.86")
+    out = copy.deepcopy(facts)
+    nvidia = out.nvidia
+    found = compat.driver_max_cuda(parsed, compat.driver_table_os(out.os.system, out.os.wsl), recipes.toolkits,
+                                   recipes.families)
+    nvidia.driver_version, nvidia.driver_max_cuda = str(parsed), (f"{found.major}.{found.minor}" if found else None)
+    if nvidia.status in ("no_driver", "unknown"):
+        nvidia.status = "ok" if nvidia.gpus else "gpus_unknown"
+        nvidia.message = "" if nvidia.gpus else "the GPUs were not described (--gpu)"
+    nvidia.source = "described"
+    out.overrides.append(f"--driver {driver}")
+    return out
+
+
+# ---------------------------------------------------------------------------- what could not be read
+
+
+def reading_findings(reading: Reading) -> list[Finding]:
+    """What the report did not let envdoctor read: lines not understood, fields missing, a cut-off end."""
+    out = []
+    if reading.unread or reading.notes:
+        listed = reading.unread[:MAX_LISTED]
+        more = len(reading.unread) - len(listed)
+        out.append(Finding(
+            "diagnose.unread", "info", "system",
+            f"{len(reading.unread)} line(s) of the report could not be read and were left out"
+            if reading.unread else "; ".join(reading.notes),
+            fix="if these lines matter, paste the report unedited (`python -m torch.utils.collect_env`)",
+            evidence=listed + ([f"... and {more} more"] if more > 0 else []) + reading.notes, subject="report"))
+    if reading.truncated_at is not None or reading.missing:
+        cut = reading.truncated_at is not None
+        missing = ", ".join(f"'{label}'" for label in reading.missing) or "nothing essential"
+        out.append(Finding(
+            "diagnose.incomplete", "warning" if cut else "info", "system",
+            (f"the report ends at line {reading.truncated_at}, before its library lists: " if cut else
+             "the report lacks fields every collect_env report prints: ") + f"missing {missing}",
+            fix="paste the whole report; what it does not say is unknown, not assumed", subject="report"))
+    return out
+
+
+# ---------------------------------------------------------------------------- concrete fixes
+
+
+def _plan_facts(facts: Facts) -> Facts:
+    """The facts to plan with. An interpreter whose path the report does not give is named the way its OS
+    runs one (``python -m pip``, ``py -3.12 -m pip``), as for a described machine."""
+    if facts.python.executable or facts.python.status != "ok":
+        return facts
+    planned = copy.deepcopy(facts)
+    planned.python.status = "unknown"
+    return planned
+
+
+def _request(facts: Facts) -> Request:
+    """The same packages (torch and the companions installed beside it), with the same manager where it works."""
+    names = ["torch"] + [name for name in FAMILY if facts.torch.companion(name) is not None]
+    return Request(requirements=names, manager="conda" if facts.torch.conda else None)
+
+
+def _target_flags(facts: Facts) -> tuple[list[str], list[str]]:
+    """(flags that describe this machine to ``install --dry-run``, what the report does not say and must be added)."""
+    given: list[str] = []
+    missing: list[str] = []
+    os_name = TARGET_OS.get(facts.os.system)
+    arch = compat.target_platform(facts)
+    if os_name is None:
+        missing.append("--target-os linux|windows|macos")
+    else:
+        given += ["--target-os", os_name]
+    if arch is None or arch.split("-", 1)[1] not in ("x86_64", "aarch64", "arm64"):
+        missing.append("--target-arch x86_64|aarch64|arm64")
+    else:
+        given += ["--target-arch", arch.split("-", 1)[1]]
+    tag = compat.python_tag(facts)
+    if tag:
+        given += ["--target-python", tag]
+    for gpu in facts.nvidia.visible_gpus():
+        if gpu.name:
+            given += ["--gpu", gpu.name]
+    for gpu in facts.rocm.gpus:
+        if gpu.arch or gpu.name:
+            given += ["--gpu", gpu.arch or gpu.name or ""]
+    if facts.nvidia.driver_version:
+        given += ["--driver", facts.nvidia.driver_version]
+    nvidia_gpus = bool(facts.nvidia.visible_gpus())
+    if nvidia_gpus and not facts.nvidia.driver_version:
+        missing.append("--driver VERSION (the version nvidia-smi prints)")
+    if facts.nvidia.status in ("gpus_unknown", "unknown") or (
+            facts.torch.cuda and not nvidia_gpus and facts.torch.cuda_available is not True):
+        missing.append("--gpu NAME (or --no-gpu)")
+    return given, missing
+
+
+def plan_for(facts: Facts, recipes: Recipes) -> Plan:
+    """The resolver's plan for the machine a report describes."""
+    return resolve(_plan_facts(facts), _request(facts), recipes)
+
+
+def concrete_fixes(findings: list[Finding], facts: Facts, recipes: Recipes, where: str) -> None:
+    """Give every finding whose fix is "install another build" the resolver's command for this machine,
+    or say which flags the report leaves out."""
+    targets = [f for f in findings if any(argv[:2] == ["envdoctor", "install"] for argv in f.commands)]
+    if not targets:
+        return
+    plan = plan_for(facts, recipes)
+    given, missing = _target_flags(facts)
+    argv = plan.commands.get(plan.manager) if plan.ok else None
+    if plan.ok and argv is None:
+        argv = plan.commands.get("pip")
+    again = shlex.join(["envdoctor", "diagnose", where])
+    if argv is not None and plan.action == "nothing_to_do":
+        argv = _forced(argv)  # the same versions are installed: the installer must replace them (a companion's build)
+    for finding in targets:
+        if argv is not None:
+            finding.commands = [list(argv)]
+            finding.evidence.append(f"plan: torch {plan.torch} {plan.variant} for {plan.platform}, Python {plan.python} "
+                                    "(the resolver of `envdoctor install`)")
+            needs = plan.requires.get("nvidia_driver")
+            if needs:
+                finding.fix = (f"{finding.fix}; the report does not name the driver: this build needs driver {needs} "
+                               f"(add --driver VERSION to `{again}` to check)") if finding.fix else finding.fix
+        else:
+            finding.commands = [["envdoctor", "install", "--dry-run", *given]] if given else []
+            why = "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2] if a.get("message"))
+            addition = (f"the report does not say enough to pick a build: add {', '.join(missing)} "
+                        f"(to `{again}` or to the command below)") if missing else f"no build fits: {why}"
+            finding.fix = f"{finding.fix}; {addition}" if finding.fix else addition
+
+
+def _forced(argv: list[str]) -> list[str]:
+    """The command with its installer's flag to reinstall what is already there at the same version."""
+    flag = {"pip": "--force-reinstall", "uv": "--reinstall", "conda": "--force-reinstall", "mamba": "--force-reinstall"}
+    at = argv.index("install") if "install" in argv else -1
+    tool = "pip" if "pip" in argv[:at] and argv[:1] != ["uv"] else argv[0] if argv else ""
+    if at < 0 or tool not in flag or flag[tool] in argv:
+        return argv
+    return [*argv[: at + 1], flag[tool], *argv[at + 1:]]
+
+
+def text_header(reading: Reading, where: str) -> str:
+    """The first line of the text output: what was read."""
+    return f"read {reading.describe()} from {where}"

@@ -1,0 +1,286 @@
+"""envdoctor lint: copied install commands (docs, tutorials, READMEs, Dockerfiles) judged for a machine.
+
+Commands are real: tests/fixtures/lint/README.md names where each file comes from. Findings are checked
+against what is known independently of the recipes where that is possible (the pytorch conda channel's
+last release is stated in pytorch/pytorch#138506; an RTX 3090 with driver 535 runs CUDA 12.2 at most).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES_DIR
+
+from envdoctor.cli import cli
+from envdoctor.facts import Facts
+from envdoctor.lint import Line, file_kind, lint_installs, parse_command, read_file_installs, wanted_of
+from envdoctor.recipes import load_recipes
+from envdoctor.target import describe_target
+
+LINT = FIXTURES_DIR / "lint"
+#: A described machine: an RTX 3090 with an R535 driver (CUDA 12.2), Python 3.11 on Linux x86_64.
+RTX3090 = ["--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.11",
+           "--gpu", "NVIDIA GeForce RTX 3090", "--driver", "535.104.05"]
+#: The same GPU with a driver that runs CUDA 13.0.
+RTX3090_NEW = [*RTX3090[:-1], "580.65.06"]
+TUTORIAL = (LINT / "tutorial-commands.sh").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="module")
+def recipes():
+    return load_recipes()
+
+
+def described(recipes, driver="535.104.05", gpus=("NVIDIA GeForce RTX 3090",), python="3.11") -> Facts:
+    return describe_target(Facts(), recipes=recipes, target_os="linux", target_arch="x86_64", target_python=python,
+                           gpus=gpus, driver=driver)
+
+
+def lint_json(*args):
+    result = CliRunner().invoke(cli, ["lint", *args, "--json"], catch_exceptions=False)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def ids(data):
+    return [f["id"] for f in data["findings"]]
+
+
+@pytest.mark.parametrize("command, expected", [
+    (TUTORIAL[0], {"lint.find-links-page", "lint.variant-gone"}),
+    (TUTORIAL[1], {"lint.pytorch-conda-channel", "lint.cudatoolkit"}),
+    (TUTORIAL[2], {"lint.no-such-installer"}),
+    (TUTORIAL[3], {"lint.pytorch-conda-channel"}),
+])
+def test_the_four_tutorial_commands_are_flagged_with_their_reasons(command, expected):
+    code, data = lint_json(command, *RTX3090)
+    assert code == 1 == data["exit_code"] and data["command"] == "lint"
+    assert expected <= set(ids(data))
+    for finding in data["findings"]:
+        assert any(e.startswith("source: ") for e in finding["evidence"]), finding["id"]
+        assert finding["subject"] == "command" and finding["commands"], finding["id"]
+
+
+def test_the_tutorial_reasons_say_what_changed():
+    _, data = lint_json(TUTORIAL[3], *RTX3090)
+    channel = next(f for f in data["findings"] if f["id"] == "lint.pytorch-conda-channel")
+    assert "after torch 2.5.1" in channel["message"] and "pytorch-cuda=12.1" in channel["message"]
+    assert any("pytorch#138506" in e for e in channel["evidence"])
+    _, data = lint_json(TUTORIAL[2], *RTX3090)
+    assert "PyTorch has no installer script" in data["findings"][0]["message"]
+    _, data = lint_json(TUTORIAL[0], *RTX3090)
+    gone = next(f for f in data["findings"] if f["id"] == "lint.variant-gone")
+    assert "cu100" in gone["message"]
+
+
+def test_the_replacement_keeps_the_packages_and_the_manager(recipes):
+    _, data = lint_json(TUTORIAL[3], *RTX3090)
+    (argv,) = {tuple(f["commands"][0]) for f in data["findings"]}
+    assert argv[:2] == ("mamba", "install") and "conda-forge" in argv
+    _, data = lint_json(TUTORIAL[0], *RTX3090)
+    (argv,) = {tuple(f["commands"][0]) for f in data["findings"]}
+    assert argv[:4] == ("python", "-m", "pip", "install")
+    assert {a.split("==")[0] for a in argv if "==" in a} == {"torch", "torchvision"}
+    # an R535 driver runs CUDA 12.2 at most: whatever the variant, it is a CUDA 12 build it can run
+    variant = argv[argv.index("--index-url") + 1].rsplit("/", 1)[1]
+    assert variant.startswith("cu12")
+
+
+def test_current_commands_on_a_machine_they_fit_pass():
+    for command in (LINT / "current-commands.sh").read_text(encoding="utf-8").splitlines():
+        code, data = lint_json(command, *RTX3090_NEW)
+        assert (code, ids(data)) == (0, []), command
+
+
+def test_the_default_wheel_on_an_old_driver():
+    code, data = lint_json("pip install torch torchvision", *RTX3090)
+    finding = next(f for f in data["findings"] if f["id"] == "lint.default-build-does-not-fit")
+    assert code == 1 and "535.104.05" in finding["message"]
+
+
+def test_a_variant_the_driver_cannot_run():
+    code, data = lint_json("pip3 install torch --index-url https://download.pytorch.org/whl/cu130", *RTX3090)
+    assert code == 1 and "lint.variant-does-not-fit" in ids(data)
+
+
+def test_a_variant_without_kernels_for_the_gpu():
+    machine = RTX3090_NEW[:RTX3090_NEW.index("--gpu")] + ["--gpu", "NVIDIA GeForce RTX 5090", "--driver", "580.65.06"]
+    code, data = lint_json("pip install 'torch<2.7' --index-url https://download.pytorch.org/whl/cu124", *machine)
+    finding = next(f for f in data["findings"] if f["id"] == "lint.variant-does-not-fit")
+    assert code == 1 and "sm_120" in finding["message"]
+
+
+def test_an_index_without_the_pinned_version():
+    code, data = lint_json("pip install torch==2.7.1+cu121 --extra-index-url https://download.pytorch.org/whl/cu121",
+                           *RTX3090)
+    assert "lint.index-lacks-version" in ids(data) and code == 1
+
+
+def test_companion_pins_that_do_not_match_torch():
+    code, data = lint_json("pip install torch==2.1.0 torchvision==0.15.2", *RTX3090)
+    finding = next(f for f in data["findings"] if f["id"] == "lint.companion-mismatch")
+    assert "0.16.0" in finding["message"]
+    argv = finding["commands"][0]
+    assert "torch==2.1.0" in argv and "torchvision==0.16.0" in argv
+
+
+def test_the_pypi_stub_and_an_unquoted_specifier():
+    _, data = lint_json("pip install pytorch", *RTX3090)
+    assert ids(data) == ["lint.pytorch-stub"]
+    _, data = lint_json("pip install torch>=2.4", *RTX3090)
+    assert "lint.unquoted-specifier" in ids(data)
+    _, data = lint_json("pip install 'torch>=2.4'", *RTX3090)
+    assert "lint.unquoted-specifier" not in ids(data)
+
+
+def test_a_local_pin_without_an_index():
+    _, data = lint_json("pip install torch==2.0.1+cu118", *RTX3090)
+    assert "lint.local-pin-without-index" in ids(data)
+    _, data = lint_json("pip install torch==2.0.1+cu118 --index-url https://download.pytorch.org/whl/cu118", *RTX3090)
+    assert "lint.local-pin-without-index" not in ids(data)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("khlam-docker-pytorch.Dockerfile", {"lint.find-links-page"}),
+    ("lllyasviel-ControlNet-environment.yaml", {"lint.pytorch-conda-channel"}),
+    ("lukasfolle-pytorch-gpu-everything-README.md", {"lint.pytorch-conda-channel", "lint.cudatoolkit"}),
+    ("sidosidonie-Cocktail-install.sh", {"lint.pytorch-conda-channel"}),
+    ("c17hawke-AIOps-init_setup.sh", {"lint.pytorch-conda-channel", "lint.cudatoolkit"}),
+    ("WHU-HZY-VIMTS-install.sh", {"lint.companion-mismatch"}),
+    ("nabarunbaruaAIML-Meta_Learning-init_setup_linux.sh", {"lint.find-links-page"}),
+    ("AIRI-Institute-StyleFeatureEditor-env_install.sh", {"lint.find-links-page"}),
+])
+def test_real_files(name, expected):
+    code, data = lint_json("--file", str(LINT / name), *RTX3090_NEW)
+    assert expected <= set(ids(data)) and code == 1
+    assert all(f["subject"].startswith(str(LINT / name) + ":") for f in data["findings"])
+
+
+@pytest.mark.parametrize("name", ["PavelShpagin-drone-embeddings-server-setup.sh",
+                                  "jiuyue1123-LAM_Audio2Expression-install_cu118.sh"])
+def test_current_or_deliberately_pinned_scripts_pass(name):
+    # the second pins torch 2.1.2 with cu118: an old release, but one that installs and runs here
+    code, data = lint_json("--file", str(LINT / name), *RTX3090_NEW)
+    assert (code, ids(data)) == (0, [])
+
+
+def test_an_unpinned_legacy_variant_is_outdated_unless_it_is_the_one_for_the_driver():
+    command = "pip install torch torchvision --index-url https://download.pytorch.org/whl/cu118"
+    _, data = lint_json(command, *RTX3090_NEW)
+    assert "lint.variant-outdated" in ids(data)
+    old_driver = [*RTX3090[:-1], "470.256.02"]  # R470 runs CUDA 11.4: cu118 (minor-version compatible) is its newest
+    _, data = lint_json(command, *old_driver)
+    assert "lint.variant-outdated" not in ids(data)
+
+
+def test_every_lint_fixture_names_its_source():
+    readme = (LINT / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{p.name}`" in readme for p in LINT.iterdir() if p.name != "README.md")
+
+
+def test_file_kinds():
+    assert file_kind("Dockerfile", "") == "dockerfile" and file_kind("x/gpu.Dockerfile", "") == "dockerfile"
+    assert file_kind("README.md", "") == "markdown" and file_kind("setup.sh", "") == "shell"
+    assert file_kind("environment.yml", "name: x\ndependencies:\n  - pytorch\n") == "conda-env"
+    assert file_kind("requirements.txt", "torch\n") == "requirements"
+
+
+def test_readme_lines_are_read_from_code_only(recipes):
+    text = (LINT / "lukasfolle-pytorch-gpu-everything-README.md").read_text(encoding="utf-8")
+    installs, _, _ = read_file_installs(text, "markdown", "README.md")
+    assert [(i.source, i.text) for i in installs] == [
+        ("README.md:7", "conda create --name team-gpu python=3.7 -y"),
+        ("README.md:9", "conda install pytorch torchvision -c pytorch"),
+        ("README.md:11", "conda install pytorch torchvision -c pytorch"),
+        ("README.md:11", "conda install pytorch torchvision cudatoolkit=10.2 -c pytorch"),
+    ]
+    prose = "Then run pip install torch to get started.\n\n```sh\n$ pip install torch\n```\n"
+    installs, _, _ = read_file_installs(prose, "markdown", "README.md")
+    assert [i.requirements for i in installs] == [["torch"]]
+
+
+def test_requirements_files_and_conda_environments(recipes):
+    text = "--extra-index-url https://download.pytorch.org/whl/cu117\ntorch==1.13.1+cu117\ntorchvision==0.14.1+cu117\n" \
+           "numpy  # comment\n-r other.txt\n"
+    (install,) = read_file_installs(text, "requirements", "requirements.txt")[0]
+    assert install.requirements == ["torch==1.13.1+cu117", "torchvision==0.14.1+cu117", "numpy"]
+    assert install.indexes == [("--extra-index-url", "https://download.pytorch.org/whl/cu117")]
+    assert install.files == ["other.txt"]
+    env = (LINT / "lllyasviel-ControlNet-environment.yaml").read_text(encoding="utf-8")
+    conda, pip = read_file_installs(env, "conda-env", "environment.yaml")[0]
+    assert conda.channels == ["pytorch", "defaults"] and "cudatoolkit=11.3" in conda.requirements
+    assert wanted_of(conda).python == "3.8" and wanted_of(conda).variant == "cu113"
+    assert "gradio==3.16.2" in pip.requirements
+
+
+def test_shell_splitting(recipes):
+    installs, scripts, unread = parse_command(Line(
+        "x", "sudo -H CUDA_HOME=/usr/local/cuda pip3 install -U 'torch>=2.4' && "
+             "curl -fsSL https://install.pytorch.org/x | sudo bash"))
+    assert installs[0].requirements == ["torch>=2.4"] and scripts[0].url == "https://install.pytorch.org/x"
+    installs, _, _ = parse_command(Line("x", "!python -m pip install torch --index-url=https://download.pytorch.org/whl/cpu"))
+    assert installs[0].indexes == [("--index-url", "https://download.pytorch.org/whl/cpu")]
+    installs, _, _ = parse_command(Line("x", "py -3.12 -m pip install torch"))
+    assert installs[0].tool == "pip"
+    _, _, unread = parse_command(Line("x", "pip install 'torch"))
+    assert unread == ["x: the quotes do not balance"]
+    installs, _, _ = read_file_installs('FROM python:3.12\nRUN ["pip", "install", "torch==2.5.1"]\n', "dockerfile", "Dockerfile")
+    assert installs[0].requirements == ["torch==2.5.1"]
+
+
+def test_other_installers_and_other_packages_are_not_judged(recipes):
+    installs, scripts, _ = parse_command(Line("x", "curl -LsSf https://astral.sh/uv/install.sh | sh && pip install numpy"))
+    assert lint_installs(installs, scripts, described(recipes), recipes) == []
+
+
+def test_a_command_that_installs_nothing_is_a_usage_error():
+    code, data = lint_json("ls -la", *RTX3090)
+    assert code == 2 and "not an install command" in data["error"]
+    code, data = lint_json(*RTX3090)
+    assert code == 2
+    code, data = lint_json("pip install numpy", *RTX3090)
+    assert code == 0 and ids(data) == ["lint.nothing-to-check"]
+
+
+def test_unquoted_commands_reach_lint_whole():
+    result = CliRunner().invoke(cli, ["lint", "--json", *RTX3090, "--", "pip", "install", "torch", "-f",
+                                      "https://download.pytorch.org/whl/torch_stable.html"], catch_exceptions=False)
+    assert "lint.find-links-page" in ids(json.loads(result.stdout))
+
+
+def test_text_output():
+    result = CliRunner().invoke(cli, ["lint", TUTORIAL[2], *RTX3090, "--color", "never"], catch_exceptions=False)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("envdoctor lint · 1 command(s) from the command · for linux-x86_64 · Python 3.11")
+    assert "[✗] command  curl https://install.pytorch.org | bash" in lines[1]
+    assert any(line.strip().startswith("$ python -m pip install torch==") for line in lines)
+    assert result.exit_code == 1
+
+
+def test_lint_never_runs_the_command(tmp_path):
+    """curl, bash, pip and conda on PATH are spies: linting must start none of them."""
+    marker = tmp_path / "ran"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("curl", "bash", "sh", "pip", "pip3", "conda", "mamba", "wget"):
+        spy = bin_dir / tool
+        spy.write_text(f"#!/bin/sh\necho {tool} >> {marker}\n")
+        spy.chmod(0o755)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    for command in TUTORIAL:
+        done = subprocess.run([sys.executable, "-m", "envdoctor", "lint", command, *RTX3090], env=env,
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+    assert not marker.exists()
+    assert os.listdir(tmp_path) == ["bin"] or sorted(os.listdir(tmp_path)) == ["bin"]
+
+
+def test_hostile_input_is_bounded():
+    installs, _, unread = parse_command(Line("x", "pip install " + "a" * 100_000))
+    assert installs == [] and unread == ["x: longer than 16384 characters"]
+    installs, _, unread = read_file_installs("pip install torch\n" * 2500, "shell", "x.sh")
+    assert len(installs) == 2000 and "500 more lines" in unread[0]
