@@ -30,6 +30,14 @@ has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu`
                                 own events (no or a wrong nonce, a check reported twice): fails
 ==============================  ==================================================================
 
+With ``--distributed`` (``envdoctor/verify/fleet.py``) each rank runs the above on its node, then rank 0
+adds: ``fleet.import``, ``fleet.join``, ``fleet.init``, ``fleet.gather`` (each names the ranks that did
+not get there in time), ``fleet.allreduce.rank_ids`` and ``fleet.allreduce.sum.N`` (against a locally
+computed reference), ``fleet.busbw`` (metrics ``algbw_gb_per_s``, ``busbw_gb_per_s``,
+``seconds_per_call``), ``fleet.same.KEY`` for envdoctor, python, torch, variant, cuda, cudnn, nccl,
+driver, gpu_model and gpu_count (naming the odd ranks and hosts), ``fleet.ranks.verify`` and
+``fleet.summaries``.
+
 When the child crashes (SIGSEGV, SIGABRT, ...), hangs past the timeout or exits with a traceback,
 the stage it was in gets a failed check whose message names the signal or error; the child and
 everything it started are killed. Results come only over a private pipe, with a per-run nonce:

@@ -78,6 +78,7 @@ class SmokeOutput:
     running: str | None = None  # the check started and never finished
     done: bool = False
     rejected: list[str] = field(default_factory=list)  # events refused, and why
+    data: list[dict] = field(default_factory=list)  # "data" events (the fleet check's gathered summaries)
 
 
 def _event_json(line: bytes) -> Any:
@@ -95,6 +96,7 @@ def parse_events(data: bytes, nonce: str) -> SmokeOutput:
 
     A torn last line (the child died mid-write) is dropped silently; anything else that is not a
     well-formed event of this run, and a second report of a check id, is kept in ``rejected``.
+    ``data`` events (named payloads, sent by the fleet check's rank script) are kept in order.
     """
     output = SmokeOutput()
     lines = data.split(b"\n")
@@ -131,6 +133,8 @@ def parse_events(data: bytes, nonce: str) -> SmokeOutput:
                 output.running = None
         elif kind == "done":
             output.done = True
+        elif kind == "data" and isinstance(event.get("name"), str):
+            output.data.append(event)
         else:
             output.rejected.append(f"event {number}: not a start, check or done event")
     return output
