@@ -13,7 +13,7 @@ import os
 import shlex
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,6 +45,7 @@ class _Run:
     command: str | None = None
     as_json: bool = False
     emitted: bool = False  # a document went to stdout: never print a second one
+    args: list[str] = field(default_factory=list)  # the command line as given (for "run it again with ...")
 
 
 _RUN = _Run()
@@ -94,7 +95,8 @@ def write_stdout(text: str, color: bool = False) -> None:
 class Output:
     """How to print: JSON or text, colour, verbosity."""
 
-    def __init__(self, as_json: bool, color: str, verbose: int, quiet: bool) -> None:
+    def __init__(self, as_json: bool, color: str, verbose: int, quiet: bool, fmt: str = "text",
+                 junit: Path | None = None) -> None:
         from envdoctor import render
 
         stream = sys.stdout
@@ -102,22 +104,62 @@ class Output:
             isatty = stream is not None and stream.isatty()
         except (ValueError, OSError):
             isatty = False
+        if as_json and fmt not in ("text", "json"):
+            raise click.UsageError(f"--json and --format {fmt} contradict each other")
+        as_json = as_json or fmt == "json"
         self.as_json = as_json
+        self.github = fmt == "github"
+        self.junit = junit
         self.facts_in_text = True
         self.verbose = verbose
         self.quiet = quiet
-        self.color = (not as_json) and render.use_color(color, os.environ, isatty)
+        self.color = (not as_json) and not self.github and render.use_color(color, os.environ, isatty)
         self.ascii_only = not render.can_encode(stream)
 
     def emit(self, report: Report) -> NoReturn:
         from envdoctor import render
 
+        if self.junit is not None:
+            write_junit(report, self.junit)
         if self.as_json:
             write_stdout(render.render_json(report))
+        elif self.github:
+            from envdoctor.render_github import render_github
+
+            append_job_summary(report, os.environ.get("GITHUB_STEP_SUMMARY"))
+            write_stdout(render_github(report, self.ascii_only, self.verbose, self.quiet,
+                                       show_facts=self.facts_in_text))
         else:
             write_stdout(render.render_text(report, self.color, self.ascii_only, self.verbose, self.quiet,
                                             show_facts=self.facts_in_text), color=self.color)
         raise SystemExit(int(report.exit_code))
+
+
+def write_junit(report: Report, path: Path) -> None:
+    """Write the --junit file; one that cannot be written makes the run a usage error (exit 2), with
+    the report still printed, as for --record."""
+    from envdoctor.door import UserFileError, write_user_file
+    from envdoctor.render_junit import render_junit
+
+    try:
+        write_user_file(str(path), render_junit(report))
+    except UserFileError as exc:
+        report.error = f"--junit: {exc}"
+        report.exit_override = ExitCode.USAGE
+
+
+def append_job_summary(report: Report, path: str | None) -> None:
+    """Append the Markdown job summary where GitHub Actions asks for it (``GITHUB_STEP_SUMMARY``); a
+    file that cannot take it costs the summary only, with a warning on stderr."""
+    from envdoctor.door import UserFileError, append_user_file
+    from envdoctor.render_github import job_summary
+
+    if not path:
+        return
+    try:
+        append_user_file(path, job_summary(report).encode("utf-8"))
+    except UserFileError as exc:
+        click.echo(f"envdoctor: no job summary written: {_printable(str(exc))}", err=True)
 
 
 class Seconds(click.ParamType):
@@ -188,6 +230,71 @@ def machine_options(func):
     return func
 
 
+class RequirementText(click.ParamType):
+    """A --require expression (``torch>=2.5``); a malformed one is a usage error pointing at the bad part."""
+
+    name = "EXPR"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from envdoctor.policy import PolicyError, Requirement, parse_requirement
+
+        if isinstance(value, Requirement):
+            return value
+        try:
+            return parse_requirement(str(value))
+        except PolicyError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def gate_options(func):
+    """--require and --policy: what the machine must have (check and verify)."""
+    func = click.option("--policy", "policy_file", type=NonEmptyPath(exists=True, dir_okay=False, path_type=Path),
+                        help="A TOML file of requirements (require = [...]) and warning ids that count as "
+                             "errors (warnings-as-errors = [...]).")(func)
+    func = click.option("--require", "requirements", multiple=True, type=RequirementText(),
+                        help="Fail unless the machine meets EXPR (repeatable): torch>=2.5, cuda>=12.4, driver>=535, "
+                             "gpus>=8, gpu-arch>=sm_80, cudnn>=9, nccl>=2.20, python>=3.10, variant=cu126, "
+                             "tflops.bf16>=600.")(func)
+    return func
+
+
+def format_options(func):
+    """--format and --junit: output for people, machines and CI systems (check and verify)."""
+    func = click.option("--junit", type=NonEmptyPath(dir_okay=False, path_type=Path), metavar="FILE",
+                        help="Also write the results as JUnit XML to FILE (for CI test reports).")(func)
+    func = click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+                        show_default=True, help="text, json (as --json), or github: the text plus GitHub Actions "
+                        "annotations, and a job summary appended to $GITHUB_STEP_SUMMARY.")(func)
+    return func
+
+
+def load_policy(path: Path | None):
+    """The --policy file, read through the door; any problem with it is a usage error naming it."""
+    from envdoctor.door import UserFileError, read_user_file
+    from envdoctor.policy import POLICY_FILE_LIMIT, Policy, PolicyError, parse_policy
+
+    if path is None:
+        return Policy()
+    try:
+        return parse_policy(read_user_file(str(path), POLICY_FILE_LIMIT), str(path))
+    except (UserFileError, PolicyError) as exc:
+        raise click.UsageError(f"--policy: {exc}")
+
+
+def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> None:
+    """Judge every requirement against what the report knows (verify's checks over the probes), and
+    count the policy's warnings as errors."""
+    from envdoctor import policy as gates
+
+    wanted = list(requirements) + list(policy.requirements)
+    if policy.warnings_as_errors:
+        report.findings = gates.escalate_warnings(report.findings, policy.warnings_as_errors, policy.origin)
+    if not wanted:
+        return
+    report.requirements = gates.evaluate(wanted, gates.observe(report.facts, report.checks, recipes))
+    report.findings += gates.findings(report.requirements)
+
+
 def open_door(machine: Path | None):
     from envdoctor.door import LiveDoor, MachineFolderError, RecordedDoor
 
@@ -241,7 +348,9 @@ class EnvdoctorGroup(click.Group):
         args = list(sys.argv[1:] if args is None else args)
         options = args[: args.index("--")] if "--" in args else args
         global _RUN
-        _RUN = _Run(command=next((a for a in options if a in self.commands), None), as_json="--json" in options)
+        as_json = "--json" in options or "--format=json" in options or any(
+            a == "--format" and b == "json" for a, b in zip(options, options[1:], strict=False))
+        _RUN = _Run(command=next((a for a in options if a in self.commands), None), as_json=as_json, args=args)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt):
@@ -299,6 +408,8 @@ def cli() -> None:
     envdoctor check            what this machine has, and what is wrong with it
     envdoctor install --dry-run   the right torch command for this machine, with reasons
     envdoctor verify           run torch for real on every device and measure it
+    envdoctor diagnose FILE    judge a pasted collect_env report, a --json report or a --record folder
+    envdoctor lint COMMAND     what is stale in a copied install command, and what to run instead
     """
 
 
@@ -310,7 +421,10 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="With --record: replace an earlier recording in that folder.")
 @click.option("--verify", "with_verify", is_flag=True, help="Append the results of `envdoctor verify`.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, record, force, with_verify, strict):
+@gate_options
+@format_options
+def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, record, force, with_verify, strict,
+          requirements, policy_file, output_format, junit):
     """Probe the machine and report what is installed and what is wrong."""
     from envdoctor import rules
     from envdoctor.door import RecordingDoor
@@ -318,21 +432,25 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
 
     if force and record is None:
         raise click.UsageError("--force only applies to --record")
-    out = Output(as_json, color, verbose, quiet)
+    out = Output(as_json, color, verbose, quiet, output_format, junit)
+    policy = load_policy(policy_file)
     start = time.monotonic()
     door = open_door(machine)
     if record is not None:
         door = RecordingDoor(door, target_python=python)
     facts = collect(door, timeout=timeout, python=python)
-    # the rules consult the recipes only about NVIDIA drivers and CUDA builds: skip loading them
-    # (about 40 ms) where there are none, unless an overlay was asked for and must be checked
-    needs_recipes = recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version or facts.torch.cuda
+    # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
+    # on a machine with neither, unless an overlay was asked for and must be checked
+    needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
+                     or facts.torch.status == "ok" or facts.rocm.gpus)
+    needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *policy.requirements))
     recipes = load_recipes(recipe_dirs) if needs_recipes else None
     report = Report("check", facts, rules.evaluate(facts, recipes), strict=strict)
     if with_verify:
         from envdoctor.verify import VerifyOptions, run_verify
 
         report.checks = run_verify(door, VerifyOptions(python=python), facts)
+    apply_policy(report, requirements, policy, recipes)
     if record is not None:
         record_machine(door, record, force, report)
     report.duration_s = round(time.monotonic() - start, 3)
@@ -365,24 +483,60 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
 @click.option("--expect-torch", type=Text("SPEC"), metavar="SPEC",
               help="Fail unless the torch version matches, e.g. '>=2.4,<2.6'.")
 @output_options
+@gate_options
+@format_options
+@click.option("--distributed", is_flag=True,
+              help="Fleet check: run under torchrun, srun or mpirun; every rank verifies its node, rank 0 compares "
+                   "them, checks all_reduce and measures bus bandwidth, and prints one report.")
+@click.option("--fleet-timeout", type=Seconds(1), default=300.0, show_default=True,
+              help="With --distributed: seconds each step waits for every rank (1 to 86400).")
 def verify(python, timeout, device, with_compile, expect_gpus, expect_cuda, expect_torch, as_json, verbose,
-           quiet, color):
+           quiet, color, requirements, policy_file, output_format, junit, distributed, fleet_timeout):
     """Run a real matmul + autograd smoke test on every device, in a child process."""
     from envdoctor.door import LiveDoor
     from envdoctor.probes import collect
     from envdoctor.verify import VerifyOptions, run_verify
 
     check_expectations(expect_cuda, expect_torch)
-    out = Output(as_json, color, verbose, quiet)
+    out = Output(as_json, color, verbose, quiet, output_format, junit)
+    policy = load_policy(policy_file)
+    launch = read_launch() if distributed else None
+    if launch is not None:
+        from envdoctor.verify.fleet import stop_children_on_sigterm
+
+        stop_children_on_sigterm()
+        if launch.rank != 0:
+            _RUN.as_json = False  # stdout is rank 0's, even when this rank is interrupted
     start = time.monotonic()
     door = LiveDoor()
     facts = collect(door, python=python)
     options = VerifyOptions(python=python, timeout=timeout, device=device, compile=with_compile,
                             expect_gpus=expect_gpus, expect_cuda=expect_cuda, expect_torch=expect_torch)
     report = Report("verify", facts, checks=run_verify(door, options, facts))
+    apply_policy(report, requirements, policy)
+    if launch is not None:
+        from envdoctor.verify.fleet import run_fleet
+
+        report = run_fleet(door, launch, report, python=python, timeout=fleet_timeout)
+        if launch.rank != 0:  # rank 0 reports for the whole job; this rank only says how its part went
+            failed = [check.id for check in report.checks if check.status == "fail"]
+            note = f"failed: {', '.join(failed[:5])}" if failed else "done"
+            click.echo(f"envdoctor: rank {launch.rank}: {note}; rank 0 reports for the job", err=True)
+            raise SystemExit(int(ExitCode.OK))
     report.duration_s = round(time.monotonic() - start, 3)
     out.facts_in_text = False
     out.emit(report)
+
+
+def read_launch():
+    """The rank, world size and rendezvous of a distributed run, from the launcher's variables; none
+    found (or nonsense) is a usage error saying how to launch."""
+    from envdoctor.verify.fleet import LaunchError, launch_from_env
+
+    try:
+        return launch_from_env(os.environ)
+    except LaunchError as exc:
+        raise click.UsageError(f"--distributed: {exc}")
 
 
 def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> None:
@@ -409,7 +563,8 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
               help="Print the plan; run no installer (the read-only probes still run, as for check).")
 @click.option("--variant", type=Text("NAME"), metavar="NAME", help="Force a build: cpu, cu126, rocm6.4, xpu, ...")
 @click.option("--manager", type=click.Choice(["pip", "uv", "conda", "mamba"]),
-              help="Package manager (default: conda/mamba in an active conda env, else pip).")
+              help="Package manager (default: the one that installed torch here; conda/mamba in a conda env "
+                   "without torch; else pip).")
 @click.option("--driver", type=Text("VERSION"), metavar="VERSION", help="Describe the target: NVIDIA driver version.")
 @click.option("--gpu", "gpus", multiple=True, type=Text("NAME"), metavar="NAME|sm_XY|gfxNNN",
               help="Describe the target's GPUs (repeatable).")
@@ -421,14 +576,21 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
               help="Use the facts of a saved `envdoctor check --json` report.")
 @click.option("--no-verify", is_flag=True, help="Skip `envdoctor verify` after installing.")
 @click.option("--break-system-packages", is_flag=True, help="Install into an OS-managed (PEP 668) interpreter anyway.")
+@click.option("-y", "--yes", is_flag=True, help="Run the plan without asking (needed where there is no terminal).")
+@click.option("--upgrade", is_flag=True, help="Replace a torch that runs here by the newest that fits.")
+@click.option("--mirror", "mirrors", multiple=True, type=Text("NAME|URL"), metavar="NAME|URL",
+              help="A mirror preset (sjtu, tuna, ustc; recipes/mirrors.toml), a copy of the PyTorch index (URL), "
+                   "or pypi=URL. Repeatable: one for each index.")
+@click.option("--no-index-check", is_flag=True, help="Do not ask the chosen index for a page before installing.")
+@click.option("--emit", type=click.Choice(["requirements", "uv", "pixi", "conda-env", "dockerfile"]),
+              help="With --dry-run: print the plan as a file a project keeps instead of the report.")
 def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, dry_run, variant,
             manager, driver, gpus, no_gpu, target_os, target_arch, target_python, facts_file, no_verify,
-            break_system_packages):
-    """Pick the torch build for this machine (or a described one), print the command, run it.
+            break_system_packages, yes, upgrade, mirrors, no_index_check, emit):
+    """Pick the torch build for this machine (or a described one), show the plan, ask, run it, check again.
 
-    REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision.
+    REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision transformers.
     """
-    from envdoctor import install as installer
     from envdoctor import rules
     from envdoctor.facts import Facts
     from envdoctor.probes import collect
@@ -439,6 +601,10 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     start = time.monotonic()
     if gpus and no_gpu:
         raise click.UsageError("--gpu and --no-gpu contradict each other")
+    if emit and not dry_run:
+        raise click.UsageError("--emit writes the plan as a file: add --dry-run")
+    if emit and as_json:
+        raise click.UsageError("--emit prints a file, --json a report: pick one")
     elsewhere = machine is not None or facts_file is not None or target_os or target_arch or target_python
     if elsewhere and not dry_run:
         raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
@@ -459,46 +625,285 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         facts = describe_target(facts, driver=driver, gpus=gpus, no_gpu=no_gpu, target_os=target_os,
                                 target_arch=target_arch, target_python=target_python, recipes=recipes,
                                 base_is_host=facts_file is None and machine is None)
-        request = Request(requirements=list(requirements), variant=variant, manager=manager)
+        from envdoctor.mirrors import choose
+
+        request = Request(requirements=list(requirements), variant=variant, manager=manager, upgrade=upgrade,
+                          mirrors=choose(mirrors, recipes) if mirrors else None)
     except ValueError as exc:
         raise click.UsageError(str(exc))
     plan = resolve(facts, request, recipes)
     report = Report("install", facts, rules.evaluate(facts, recipes), plan=plan.to_dict(), findings_gate=False)
+    if emit:
+        emit_file(report, emit, manager)
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
         report.duration_s = round(time.monotonic() - start, 3)
         out.emit(report)
-    name, argv = installer.plan_command(report.plan or {}, manager)
-    refused = installer.refusals(facts, argv, break_system_packages,
-                                 installer_found=argv is not None and door.which(argv[0]) is not None)
-    if refused or argv is None:  # refusals() names a missing command too
+    def probe_again():
+        """The target as it is after the installer ran, described by the same flags as before."""
+        return describe_target(collect(door, timeout=timeout, python=python), driver=driver, gpus=gpus, no_gpu=no_gpu,
+                               recipes=recipes, base_is_host=True)
+
+    carry_out(report, facts, door, out, start, manager=manager, yes=yes, index_check=not no_index_check,
+              verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes, probe_again=probe_again)
+
+
+def emit_file(report: Report, form: str, manager: str | None) -> NoReturn:
+    """Print the plan as a file a project keeps (secrets masked, as everywhere); a plan that did not fit,
+    or one the form cannot hold, is exit 1 with the reason on stderr."""
+    from envdoctor.emit import EmitError, render
+
+    try:
+        text = render(report.plan or {}, form, manager)
+    except EmitError as exc:
+        click.echo(f"envdoctor: --emit {form}: {_printable(str(exc))}", err=True)
+        raise SystemExit(int(ExitCode.PROBLEMS))
+    write_stdout(_printable(text).rstrip("\n"))
+    raise SystemExit(int(ExitCode.OK))
+
+
+def carry_out(report: Report, facts, door, out: Output, start: float, *, manager: str | None, yes: bool,
+              index_check: bool, verify: bool, break_system_packages: bool, recipes, probe_again) -> NoReturn:
+    """Guards, index check, plan shown, confirmation, the installer's steps streamed, then the target
+    probed and verified again: the report shows the state the install left."""
+    from envdoctor import install as installer
+    from envdoctor import rules
+    from envdoctor.mirrors import preset_names
+    from envdoctor.render import render_preview
+
+    plan = report.plan or {}
+    found_name, steps = installer.plan_steps(plan, manager)
+    name = found_name or "the installer"
+    refused = installer.step_refusals(facts, steps, break_system_packages, lambda program: door.which(program) is not None)
+    if not steps:
+        note = (plan.get("command_notes") or {}).get(name, "")
+        refuse(report, [(f"{name} cannot install this plan" + (f": {note}" if note else ""),
+                         ["pick another with --manager"])], out)
+    if refused:  # step_refusals() names a missing command too
         refuse(report, [(r.message, r.advice) for r in refused], out)
     if break_system_packages and facts.python.externally_managed:
-        argv = installer.with_break_system_packages(argv)
-    click.echo(f"envdoctor: running {name}: {_printable(shlex.join(argv))}", err=True)
-    result = installer.run_installer(door, argv)
-    if result.status in ("not_found", "error"):  # it never started: not an installer failure
-        refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])], out)
-    if not result.succeeded:
-        report.error = f"{name} failed: {result.describe()}"
+        steps = [installer.with_break_system_packages(argv) for argv in steps]
+    checks = installer.check_indexes(door, plan) if index_check else []
+    dead = [check for check in checks if not check.ok]
+    if dead:
+        refuse(report, [(check.message, installer.mirror_advice(preset_names(recipes))) for check in dead], out)
+    click.echo(render_preview(plan, name, out.color, out.ascii_only), err=True)
+    if yes:
+        confirmed = "--yes"
+    elif not _stdin_is_terminal():
+        again = ["envdoctor", *_RUN.args, "--yes"]
+        refuse(report, [("there is no terminal to confirm the plan on and --yes was not given: nothing was installed",
+                         ["run the first command (envdoctor installs, then checks the result), or the installer's "
+                          "own commands after it yourself"])],
+               out, commands=[again, *steps])
+    elif click.confirm("Proceed?", default=False, err=True):
+        confirmed = "terminal"
+    else:
+        refuse(report, [("not confirmed: nothing was installed", [])], out)
+    ran = []
+    for number, argv in enumerate(steps, 1):
+        step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
+        click.echo(f"envdoctor: running {name}{step}: {_printable(shlex.join(argv))}", err=True)
+        result = installer.run_installer(door, argv)
+        ran.append((argv, result))
+        if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
+            refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])], out)
+        if not result.succeeded:
+            break
+    click.echo("envdoctor: checking the target again", err=True)
+    after = probe_again()
+    before = facts
+    plan["run"] = installer.run_record(name, ran, confirmed, checks, before, after, plan)
+    report.facts = after
+    report.findings = rules.evaluate(after, recipes)
+    report.findings_gate = True  # the state the install left is what the report answers for
+    if not plan["run"]["succeeded"]:
+        failed = ran[-1][1]
+        report.error = f"{name} failed: {failed.describe()}"
         report.exit_override = ExitCode.INSTALLER
-        out.emit(report)
-    if not no_verify:
+    elif not plan["run"]["applied"]:
+        report.error = plan["run"]["summary"]
+    elif verify:
         from envdoctor.verify import VerifyOptions, run_verify
 
-        report.checks = run_verify(door, VerifyOptions(python=facts.python.executable))
+        report.checks = run_verify(door, VerifyOptions(python=after.python.executable or facts.python.executable), after)
     report.duration_s = round(time.monotonic() - start, 3)
     out.emit(report)
 
 
-def refuse(report: Report, reasons: list[tuple[str, list[str]]], out: Output) -> NoReturn:
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def refuse(report: Report, reasons: list[tuple[str, list[str]]], out: Output,
+           commands: list[list[str]] | None = None) -> NoReturn:
     """End an install that must not run: one ``install.refused`` finding per reason, exit 1."""
     from envdoctor.facts import Finding
 
     report.findings_gate = True
     report.error = "; ".join(message for message, _ in reasons)
-    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice),
-                                subject="python") for message, advice in reasons]
+    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice) or None,
+                                commands=list(commands or []), subject="python") for message, advice in reasons]
     out.emit(report)
+
+
+def read_stdin(limit: int) -> str:
+    """Standard input as text, at most ``limit`` bytes (a usage error beyond, or when it is not UTF-8)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise click.UsageError("-: there is no standard input to read")
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise click.UsageError(f"<stdin>: larger than {limit} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"<stdin>: not UTF-8 text (byte {exc.start})")
+
+
+def accelerator_options(func):
+    func = click.option("--no-gpu", is_flag=True, help="Describe the target: no GPU.")(func)
+    func = click.option("--gpu", "gpus", multiple=True, type=Text("NAME"), metavar="NAME|sm_XY|gfxNNN",
+                        help="Describe the target's GPUs (repeatable).")(func)
+    func = click.option("--driver", type=Text("VERSION"), metavar="VERSION",
+                        help="Describe the target: NVIDIA driver version.")(func)
+    return func
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source", type=Text("FILE|-|DIR"), metavar="FILE|-|DIR")
+@accelerator_options
+@click.option("--recipes", "recipe_dirs", multiple=True, type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),
+              help="Extra recipe folder overriding the built-in data (repeatable; also ENVDOCTOR_RECIPES).")
+@output_options
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+def diagnose(source, driver, gpus, no_gpu, recipe_dirs, as_json, verbose, quiet, color, strict):
+    """Judge someone else's machine from what they pasted or recorded.
+
+    FILE is the output of `python -m torch.utils.collect_env` (as pasted anywhere: fences, quotes and
+    warnings are fine), an `envdoctor check --json` report, or a folder `envdoctor check --record`
+    wrote; `-` reads standard input. --gpu / --driver / --no-gpu add what the report does not say.
+    """
+    from envdoctor import diagnose as doctor
+    from envdoctor.readers import NotAReportError
+
+    if gpus and no_gpu:
+        raise click.UsageError("--gpu and --no-gpu contradict each other")
+    out = Output(as_json, color, verbose, quiet)
+    start = time.monotonic()
+    recipes = load_recipes(recipe_dirs)
+    try:
+        reading, where = doctor.read_input(source, read_stdin)
+    except NotAReportError as exc:
+        raise click.UsageError(str(exc))
+    try:
+        reading.facts = doctor.add_description(reading.facts, recipes, driver=driver, gpus=gpus, no_gpu=no_gpu)
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    report = doctor.diagnose(reading, recipes, where)
+    report.strict = strict
+    report.duration_s = round(time.monotonic() - start, 3)
+    if not out.as_json:
+        write_stdout(_printable(doctor.text_header(reading, where)))
+    out.emit(report)
+
+
+#: The largest file lint reads: READMEs and Dockerfiles are kilobytes.
+LINT_FILE_LIMIT = 8 * 1024 * 1024
+
+
+@cli.command(context_settings={**CONTEXT, "ignore_unknown_options": True})
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option("--file", "file_path", type=Text("PATH"), metavar="PATH",
+              help="Lint every install line of a README, shell script, Dockerfile, requirements file or environment.yml.")
+@machine_options
+@output_options
+@accelerator_options
+@click.option("--target-os", type=click.Choice(["linux", "windows", "macos"]))
+@click.option("--target-arch", type=click.Choice(["x86_64", "aarch64", "arm64"]))
+@click.option("--target-python", type=Text("X.Y"), metavar="X.Y")
+@click.option("--facts", "facts_file", type=NonEmptyPath(exists=True, dir_okay=False, path_type=Path),
+              help="Judge for the machine of a saved `envdoctor check --json` report.")
+def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, driver, gpus,
+         no_gpu, target_os, target_arch, target_python, facts_file):
+    """Say what is stale or wrong in a torch install command, and what to run instead.
+
+    COMMAND is one install command, quoted ('pip install torch -f URL', 'curl URL | bash'); nothing is
+    run. The command is judged for this machine (read-only probes, as for check) or a described one.
+    Exit 1 when something is wrong, 0 when the command is current and fits.
+    """
+    from envdoctor import lint as linter
+    from envdoctor.door import read_user_file
+
+    out = Output(as_json, color, verbose, quiet)
+    start = time.monotonic()
+    if bool(command) == bool(file_path):
+        raise click.UsageError("give one install command (quoted) or --file PATH, not both" if command
+                               else "give an install command to lint (quoted), or --file PATH")
+    if file_path is not None:
+        text = read_user_file(file_path, LINT_FILE_LIMIT)
+        installs, scripts, unread = linter.read_file_installs(text, linter.file_kind(file_path, text), file_path)
+        what = f"{file_path}"
+    else:
+        line = command[0] if len(command) == 1 else shlex.join(command)
+        installs, scripts, unread = linter.parse_command(linter.Line("command", line))
+        if not installs and not scripts:
+            raise click.UsageError(f"not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped "
+                                   f"to a shell): {_printable(line)}" + (f" ({unread[0]})" if unread else ""))
+        what = "the command"
+    facts, recipes = _lint_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
+                                   target_python, facts_file)
+    judged = linter.lint_installs(installs, scripts, facts, recipes)
+    report = Report("lint", facts, linter.findings_of(judged), strict=True)
+    from envdoctor.facts import Finding
+
+    for problem in unread:
+        report.findings.append(Finding("lint.unreadable-line", "info", "lint", problem, subject=problem.split(":")[0]))
+    if not judged:
+        report.findings.append(Finding("lint.nothing-to-check", "info", "lint",
+                                       f"{what} holds no torch install command", subject=what))
+    report.duration_s = round(time.monotonic() - start, 3)
+    if out.as_json:
+        out.emit(report)
+    counts = report.summary()
+    problems = [f"{counts[k]} {k}(s)" for k in ("error", "warning") if counts[k]]
+    summary = (" · ".join(problems) if problems else "current and fitting") + "   (-v for evidence, --json for machines)"
+    header = f"envdoctor lint · {len(judged)} command(s) from {what} · for {linter.machine_summary(facts)}"
+    write_stdout(linter.render_lint_text(judged, header, summary, out.color, out.ascii_only, verbose, quiet),
+                 color=out.color)
+    raise SystemExit(int(report.exit_code))
+
+
+def _lint_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch, target_python,
+                  facts_file):
+    """The facts lint judges for: this machine (read-only probes), a recorded or saved one, or a described one."""
+    from envdoctor.facts import Facts
+    from envdoctor.probes import collect
+    from envdoctor.target import describe_target
+
+    if gpus and no_gpu:
+        raise click.UsageError("--gpu and --no-gpu contradict each other")
+    another_machine = bool(target_os or target_arch or target_python)
+    if another_machine and python is not None:
+        raise click.UsageError("--python names an interpreter on this machine; --target-* describe another one")
+    door = open_door(machine)
+    if facts_file is not None:
+        facts = read_facts(facts_file)
+        facts.overrides.append(f"--facts {facts_file}")
+    elif machine is not None or not another_machine:
+        facts = collect(door, timeout=timeout, python=python)
+    else:
+        facts = Facts()
+    recipes = load_recipes(recipe_dirs)
+    try:
+        facts = describe_target(facts, driver=driver, gpus=gpus, no_gpu=no_gpu, target_os=target_os,
+                                target_arch=target_arch, target_python=target_python, recipes=recipes,
+                                base_is_host=facts_file is None and machine is None)
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    return facts, recipes
 
 
 @cli.group(context_settings=CONTEXT)

@@ -78,6 +78,10 @@ FOLDER_TOTAL_LIMIT = 256 * 1024 * 1024
 FOLDER_ENTRY_LIMIT = 20_000
 JSON_DEPTH_LIMIT = 64
 COMMAND_STATUSES = ("ok", "not_found", "timed_out", "error")
+HTTP_LIMIT = 256 * 1024  # bytes of an HTTP answer kept (an index page)
+HTTP_REDIRECTS = 5
+#: What an HTTP request came to: an answer (see ``code``), or why there was none.
+HTTP_STATUSES = ("answered", "refused", "unreachable", "timed_out", "tls", "error")
 NVML_STATUSES = ("ok", "not_found", "error", "timed_out")
 
 
@@ -110,6 +114,19 @@ class CommandResult:
         if self.status == "not_found":
             return "not found"
         return self.error or "error"
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """One bounded HTTP request: ``answered`` with a status ``code`` (4xx and 5xx too), or why not."""
+
+    url: str
+    status: str  # one of HTTP_STATUSES; "refused": the URL guard refused it (or a redirect) unfetched
+    code: int | None = None
+    final_url: str = ""
+    body: bytes = b""
+    error: str = ""
+    duration_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -207,6 +224,11 @@ class Door:
         return self.platform().python_executable
 
     def nvml(self, timeout: float) -> NvmlResult:
+        raise NotImplementedError
+
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+        """GET ``url`` (https, or http to the loopback interface only; every redirect is judged the same
+        way) within ``timeout`` seconds, keeping at most ``limit`` bytes of the body."""
         raise NotImplementedError
 
 
@@ -755,6 +777,82 @@ def parse_json_text(text: str, max_depth: int = JSON_DEPTH_LIMIT) -> Any:
     return data
 
 
+# ---------------------------------------------------------------------------- writing files the user named
+
+
+def _write_refusal(path: str, mode: int) -> UserFileError:
+    return UserFileError(f"{path}: {_kind(mode)}; envdoctor writes only regular files and never through a link")
+
+
+def write_user_file(path: str, data: bytes) -> None:
+    """Replace (or create) the regular file ``path`` with ``data`` (a --junit report).
+
+    A symlink, FIFO, device or folder at ``path`` is refused, never followed or opened. The data goes
+    to a new file beside it first, renamed over ``path`` at the end, so a reader never sees half a file
+    and a failure leaves the old one. Raises :class:`UserFileError` naming the path.
+    """
+    path = str(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise _write_refusal(path, mode)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".envdoctor-", dir=folder)
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+
+
+_APPEND_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def append_user_file(path: str, data: bytes) -> None:
+    """Append ``data`` to the regular file ``path`` (created if missing): a CI job summary file.
+
+    Never follows a symlink at ``path``, never blocks on a FIFO, and writes nothing to anything that is
+    not a regular file. Raises :class:`UserFileError` naming the path.
+    """
+    path = str(path)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise _write_refusal(path, stat.S_IFLNK)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+    try:
+        fd = os.open(path, _APPEND_FLAGS, 0o644)
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _write_refusal(path, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+    finally:
+        os.close(fd)
+
+
 # ---------------------------------------------------------------------------- the live machine
 
 
@@ -816,6 +914,88 @@ def _call_with_timeout(func, timeout: float):
     return box["value"]
 
 
+def _guarded_redirects() -> Any:
+    """A urllib redirect handler that follows at most HTTP_REDIRECTS hops, each through the URL guard."""
+    import urllib.request
+
+    from envdoctor.urls import index_url_problem
+
+    class Handler(urllib.request.HTTPRedirectHandler):
+        max_redirections = HTTP_REDIRECTS
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            problem = index_url_problem(newurl)
+            if problem:
+                raise _RedirectRefused(f"redirected to {newurl}, which is refused: {problem}")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return Handler()
+
+
+class _RedirectRefused(Exception):
+    pass
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: the check asks without credentials (a 401 still answers), and
+    no credential reaches a result, a message or a log."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    match = re.match(r"([^/?#]*)(.*)", rest, re.S)
+    authority, tail = (match.group(1), match.group(2)) if match else (rest, "")
+    return f"{scheme}://{authority.rpartition('@')[2]}{tail}"
+
+
+def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+    """A bounded GET through urllib (the environment's proxy settings apply, as they do to pip)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    from envdoctor import __version__
+    from envdoctor.urls import index_url_problem
+
+    start = time.monotonic()
+    problem = index_url_problem(url)
+    url = _without_userinfo(url)
+    if problem:
+        return HttpResult(url, "refused", error=problem)
+    if not _valid_timeout(timeout):
+        return HttpResult(url, "error", error=f"invalid timeout {timeout!r}")
+    opener = urllib.request.build_opener(_guarded_redirects())
+    request = urllib.request.Request(url, headers={"User-Agent": f"envdoctor/{__version__}", "Accept": "text/html"})
+
+    def fetch() -> HttpResult:
+        try:
+            with opener.open(request, timeout=timeout) as answer:
+                return HttpResult(url, "answered", answer.status, answer.geturl(), answer.read(limit))
+        except urllib.error.HTTPError as exc:
+            body = exc.read(limit) if exc.fp is not None else b""
+            return HttpResult(url, "answered", exc.code, exc.geturl() or url, body)
+
+    try:
+        result = _call_with_timeout(fetch, timeout)
+    except _RedirectRefused as exc:
+        result = HttpResult(url, "refused", error=str(exc))
+    except TimeoutError as exc:
+        result = HttpResult(url, "timed_out", error=str(exc) or f"no answer within {timeout:.1f} s")
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLError):
+            result = HttpResult(url, "tls", error=str(reason))
+        elif isinstance(reason, TimeoutError):
+            result = HttpResult(url, "timed_out", error=f"no answer within {timeout:.1f} s")
+        else:
+            result = HttpResult(url, "unreachable", error=str(reason))
+    except OSError as exc:  # a connection reset mid-answer
+        result = HttpResult(url, "unreachable", error=redact_text(str(exc)))
+    except Exception as exc:  # http.client's InvalidURL, a malformed status line, ...: never a crash
+        result = HttpResult(url, "error", error=redact_text(f"{type(exc).__name__}: {exc}"))
+    return HttpResult(result.url, result.status, result.code, result.final_url, result.body, result.error,
+                      round(time.monotonic() - start, 3))
+
+
 class LiveDoor(Door):
     """The real machine."""
 
@@ -864,6 +1044,9 @@ class LiveDoor(Door):
 
     def python_executable(self) -> str:
         return sys.executable
+
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+        return http_get(url, timeout, limit)
 
     def nvml(self, timeout: float) -> NvmlResult:
         absent = _nvml_cannot_load(self)
@@ -1284,6 +1467,9 @@ class RecordedDoor(Door):
             self._nvml.get("status", "error"), self._nvml.get("data"), self._nvml.get("error", "")
         )
 
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+        return HttpResult(url, "error", error="a recorded machine has no network")
+
 
 # ---------------------------------------------------------------------------- recording
 
@@ -1388,6 +1574,9 @@ class RecordingDoor(Door):
         with self._lock:
             self._rec.nvml = {"status": result.status, "data": result.data, "error": result.error}
         return result
+
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+        return self.inner.http_get(url, timeout, limit)  # the network is not part of a recorded machine
 
     def _contents(self) -> dict[str, bytes]:
         """Relative path -> bytes of everything the folder will hold; secrets redacted."""

@@ -1,19 +1,22 @@
-"""Carry out a plan: the guards before any installer runs, then the installer itself.
+"""Carry out a plan: the guards before any installer runs, the installer itself, and what it changed.
 
 The guards are pure (plan + facts -> reasons to refuse); running goes through the door, argv lists
 only, so nothing is ever parsed by a shell. Every URL an installer would fetch from is judged by
-:mod:`envdoctor.urls`, the way pip and uv read it.
+:mod:`envdoctor.urls`, the way pip and uv read it. Before a real install the index pages envdoctor
+chose are asked for once, with a short timeout, so a blocked index is said at once instead of after
+the installer's own retries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
-from envdoctor.door import CommandResult, Door
+from envdoctor.door import CommandResult, Door, HttpResult
 from envdoctor.facts import Facts
 from envdoctor.urls import direct_reference_problem, index_url_problem
 
@@ -131,3 +134,152 @@ def plan_command(plan: Mapping[str, Any], manager: str | None) -> tuple[str | No
     commands = plan.get("commands") or {}
     name = manager or plan.get("manager") or next((m for m, a in commands.items() if a), None)
     return name, commands.get(name) if name else None
+
+
+def plan_steps(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None, list[list[str]] | None]:
+    """The manager the plan chose (or the one asked for) and every command it runs, in order."""
+    name, first = plan_command(plan, manager)
+    steps = (plan.get("steps") or {}).get(name) if name else None
+    return name, (steps or ([first] if first else None))
+
+
+def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_packages: bool,
+                  found: Callable[[str], bool]) -> list[Refusal]:
+    """:func:`refusals` for every step; ``found(program)`` says whether a step's program exists."""
+    if not steps:
+        return refusals(facts, None, break_system_packages)
+    out: list[Refusal] = []
+    for argv in steps:
+        out += [r for r in refusals(facts, argv, break_system_packages, installer_found=found(argv[0]))
+                if r.message not in {seen.message for seen in out}]
+    return out
+
+
+# ---------------------------------------------------------------------------- does the index answer
+
+INDEX_CHECK_TIMEOUT = 8.0
+FAMILY = ("torch", "torchvision", "torchaudio")
+
+
+@dataclass
+class IndexCheck:
+    """One index page asked for before the installer runs, and the verdict."""
+
+    what: str  # "the PyTorch index (--mirror sjtu)"
+    url: str
+    ok: bool
+    message: str
+    status: str = ""
+    code: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "url": self.url, "ok": self.ok, "message": self.message, "status": self.status,
+                "code": self.code}
+
+
+def index_pages(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(what, page URL) for each index envdoctor chose for this plan: the PyTorch index or its mirror (its
+    ``torch/`` page, or the find-links page itself) and a PyPI mirror named with --mirror. The user's own
+    configured index is the installer's business and is not asked."""
+    indexes = plan.get("indexes") or {}
+    out = []
+    torch = indexes.get("torch")
+    if torch and torch.get("url"):
+        url = str(torch["url"]).rstrip("/")
+        what = "the PyTorch index" + (f" ({torch['mirror']})" if torch.get("mirror") else "")
+        out.append((what, url if torch.get("layout") == "find-links" else f"{url}/torch/"))
+    others = indexes.get("others") or {}
+    if others.get("url"):
+        url = str(others["url"]).rstrip("/")
+        names = [c["package"] for c in plan.get("changes") or [] if c.get("package") not in FAMILY]
+        project = names[0] if names else ("torch" if not (torch and torch.get("url")) else "")
+        out.append((f"the PyPI mirror ({others.get('from') or url})", f"{url}/{project}/" if project else f"{url}/"))
+    return out
+
+
+def judge_index(what: str, result: HttpResult) -> IndexCheck:
+    """Whether an index answered well enough for the installer to use it."""
+    status, code = result.status, result.code
+    if status == "answered" and code is not None and 200 <= code < 300:
+        return IndexCheck(what, result.url, True, f"{what} answers ({code})", status, code)
+    if status == "answered" and code in (401, 403):
+        return IndexCheck(what, result.url, True, f"{what} answers {code}: it asks for credentials, which the installer "
+                                                   "takes from its own configuration", status, code)
+    if status == "answered" and code == 404:
+        return IndexCheck(what, result.url, False, f"{what} has no page {result.url} (404): it does not serve this "
+                                                    "there; is the mirror's path or layout right?", status, code)
+    if status == "answered":
+        return IndexCheck(what, result.url, False, f"{what} answers {code} at {result.url}", status, code)
+    if status == "tls":
+        return IndexCheck(what, result.url, True, f"{what} answers, but its certificate could not be checked here "
+                                                   f"({result.error}); the installer uses its own certificate settings",
+                          status)
+    reason = {"timed_out": "no answer in time", "refused": "refused", "unreachable": "no connection"}.get(status, status)
+    return IndexCheck(what, result.url, False, f"{what} does not answer at {result.url}: {reason} ({result.error})",
+                      status)
+
+
+def check_indexes(door: Door, plan: Mapping[str, Any], timeout: float = INDEX_CHECK_TIMEOUT) -> list[IndexCheck]:
+    return [judge_index(what, door.http_get(url, timeout)) for what, url in index_pages(plan)]
+
+
+def mirror_advice(presets: list[str]) -> list[str]:
+    names = ", ".join(presets)
+    return [f"pick a mirror: --mirror NAME ({names}), --mirror URL (a copy of the PyTorch index) or --mirror pypi=URL",
+            "or skip this check with --no-index-check (the installer will try anyway)"]
+
+
+# ---------------------------------------------------------------------------- after the installer ran
+
+
+def torch_state(facts: Facts) -> dict[str, Any]:
+    """What a report says about the torch family of a target: version and build, per package."""
+    torch = facts.torch
+    state: dict[str, Any] = {"torch": torch.version if torch.status in ("ok", "error") else None,
+                             "status": torch.status, "cuda": torch.cuda, "hip": torch.hip}
+    for dist in torch.companions:
+        state[dist.name] = dist.version
+    return state
+
+
+def applied(plan: Mapping[str, Any], after: Facts) -> bool:
+    """Whether the torch the target now has is the plan's release (and its local build, when pinned)."""
+    wanted = next((c["new"] for c in plan.get("changes") or [] if c.get("package") == "torch"), plan.get("torch"))
+    have = after.torch.version if after.torch.status == "ok" else None
+    if not wanted or not have:
+        return False
+    try:
+        want_v, have_v = Version(str(wanted)), Version(have)
+    except InvalidVersion:
+        return False
+    if want_v.local:
+        return want_v == have_v
+    return Version(want_v.base_version) == Version(have_v.base_version)
+
+
+def run_record(name: str, steps: list[tuple[list[str], CommandResult]], confirmed: str, checks: list[IndexCheck],
+               before: Facts, after: Facts | None, plan: Mapping[str, Any]) -> dict[str, Any]:
+    """``plan.run`` of the report: what ran, how it ended, and the torch before and after."""
+    ok = bool(steps) and all(result.succeeded for _, result in steps)
+    done = after is not None and applied(plan, after)
+    torch_now = after.torch.version if after is not None and after.torch.status == "ok" else None
+    if ok and done:
+        summary = f"installed torch {torch_now}"
+    elif ok:
+        summary = (f"the installer succeeded but the target now has torch {torch_now or 'not installed'}, "
+                   f"not the planned {plan.get('torch')}")
+    else:
+        result = next((r for _, r in steps if not r.succeeded), None)
+        summary = (f"{name} failed ({result.describe() if result else 'nothing ran'})"
+                   f"; the target now has torch {torch_now or 'not installed'}")
+    return {
+        "confirmed": confirmed,
+        "index_checks": [c.to_dict() for c in checks],
+        "steps": [{"argv": argv, "status": result.status, "returncode": result.returncode,
+                   "duration_s": round(result.duration_s, 3)} for argv, result in steps],
+        "succeeded": ok,
+        "applied": done,
+        "before": torch_state(before),
+        "after": torch_state(after) if after is not None else None,
+        "summary": summary,
+    }

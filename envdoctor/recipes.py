@@ -34,7 +34,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
-    "CondaRecipe", "CudaFamily", "JetsonRecipe", "Mirror", "RecipeError", "Recipes", "Release", "ToolkitDriver",
+    "CondaRecipe", "CudaFamily", "JetsonRecipe", "Mirror", "MirrorPreset", "RecipeError", "Recipes", "Release", "ToolkitDriver",
     "VariantRecipe", "builtin_dir", "load_recipes", "validate",
 ]
 
@@ -51,19 +51,23 @@ TOP_KEYS = {
     "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch"}),
     "torch.toml": frozenset({"schema", "source", "index", "arch_lists", "gfx_lists", "variant", "series"}),
     "gpus.toml": frozenset({"schema", "source", "nvidia", "amd", "jetson"}),
-    "mirrors.toml": frozenset({"schema", "source", "mirror"}),
+    "mirrors.toml": frozenset({"schema", "source", "mirror", "preset"}),
 }
 #: Keys an older schema had, with where their data lives now.
 MOVED_KEYS = {
     ("gpus.toml", "rocm"): "the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
                            "'gfx' list in torch.toml (named lists in [gfx_lists])",
 }
-ROW_KEYS = {"toolkit", "family", "newest_arch", "nvidia", "amd", "mirror"}
+ROW_KEYS = {"toolkit", "family", "newest_arch", "nvidia", "amd", "mirror", "preset"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
 PLATFORMS = compat.WHEEL_PLATFORMS
 KINDS = ("cpu", "cuda", "rocm", "xpu", "mps")
 INDEX_STYLES = ("find-links", "extra-index-url", "index-url")
+#: How an index serves its files: a PEP 503 simple index (``<url>/<project>/`` pages, ``--index-url``)
+#: or one page linking every file (``--find-links``).
+LAYOUTS = ("simple", "find-links")
+MIRROR_SERVES = ("pytorch", "pypi")
 CONDA_STYLES = ("cudatoolkit", "pytorch-cuda", "conda-forge")
 COMPANIONS = ("torchvision", "torchaudio")
 KIND_PLATFORMS = {
@@ -211,11 +215,27 @@ class Release:
 
 @dataclass(frozen=True)
 class Mirror:
-    """Rewrite every index URL starting with ``prefix`` to start with ``replacement``."""
+    """Rewrite every index URL starting with ``prefix`` to start with ``replacement``, whose pages are
+    laid out as ``layout`` says (a find-links mirror is passed to installers with ``--find-links``)."""
 
     prefix: str
     replacement: str
     source: str = ""
+    layout: str = "simple"
+
+
+@dataclass(frozen=True)
+class MirrorPreset:
+    """A public mirror ``--mirror NAME`` selects: of the PyTorch wheel index (``serves = "pytorch"``:
+    ``url`` replaces ``https://download.pytorch.org/whl``) or of PyPI (``serves = "pypi"``: ``url`` is
+    the simple index). ``source`` is the mirror's own documentation page."""
+
+    name: str
+    serves: str
+    url: str
+    layout: str
+    source: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,6 +270,7 @@ class Recipes:
     find_links: str
     sources: Mapping[str, str]  # file -> its top-level source line
     files: tuple[str, ...]
+    mirror_presets: tuple[MirrorPreset, ...] = ()
 
     # ------------------------------------------------------------------ drivers
 
@@ -294,12 +315,20 @@ class Recipes:
 
     def rewrite_url(self, url: str | None) -> str | None:
         """Apply the mirror table (the first matching prefix wins)."""
-        if not url:
+        mirror = self.mirror_for(url)
+        if not url or mirror is None:
             return url
-        for mirror in self.mirrors:
-            if url.startswith(mirror.prefix):
-                return mirror.replacement + url[len(mirror.prefix):]
-        return url
+        return mirror.replacement + url[len(mirror.prefix):]
+
+    def mirror_for(self, url: str | None) -> Mirror | None:
+        """The mirror row that rewrites ``url`` (the first matching prefix), or None."""
+        if not url:
+            return None
+        return next((m for m in self.mirrors if url == m.prefix or url.startswith(m.prefix + "/")), None)
+
+    def presets(self, name: str) -> tuple[MirrorPreset, ...]:
+        """The presets named ``name`` (one per index it mirrors), matched without case."""
+        return tuple(p for p in self.mirror_presets if p.name.lower() == name.lower())
 
     def index_url(self, variant: str) -> str:
         return f"{self.index_base}/{variant}"
@@ -486,7 +515,7 @@ def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
 def _row_key(key: str, row: Any) -> str:
     if not isinstance(row, dict):
         return "?"
-    for field_name in ("version", "major", "cuda", "cc", "gfx", "prefix"):
+    for field_name in ("version", "major", "cuda", "cc", "gfx", "prefix", "name"):
         if field_name in row:
             return str(row[field_name])
     return "?"
@@ -711,15 +740,55 @@ def _expand_mirrors(check: _Checker) -> tuple[Mirror, ...]:
             check.fail(file, f"mirror row {_text(row)}: needs 'prefix' and 'replacement' strings")
             continue
         entry = f"mirror \"{row['prefix']}\""
-        unknown = _unknown_keys(row, frozenset({"prefix", "replacement", "source"}))
+        unknown = _unknown_keys(row, frozenset({"prefix", "replacement", "source", "layout"}))
         if unknown or not isinstance(row.get("source", ""), str):
             check.fail(file, f"{entry}: {unknown or repr('source') + ' must be a string'}")
+            continue
+        if row.get("layout", "simple") not in LAYOUTS:
+            check.fail(file, f"{entry}: layout {_text(row.get('layout'))} is not one of {', '.join(LAYOUTS)}")
             continue
         problem = index_url_problem(row["replacement"])
         if problem:
             check.fail(file, f"{entry}: replacement {_text(row['replacement'])}: {problem}")
             continue
-        out.append(Mirror(row["prefix"].rstrip("/"), row["replacement"].rstrip("/"), str(row.get("source", ""))))
+        out.append(Mirror(row["prefix"].rstrip("/"), row["replacement"].rstrip("/"), str(row.get("source", "")),
+                          str(row.get("layout", "simple"))))
+    return tuple(out)
+
+
+PRESET_KEYS = frozenset({"name", "serves", "url", "layout", "source", "note"})
+
+
+def _expand_presets(check: _Checker) -> tuple[MirrorPreset, ...]:
+    """Public mirrors by name. Each must cite its own documentation (an https page) and say its layout."""
+    out: list[MirrorPreset] = []
+    seen: set[tuple[str, str]] = set()
+    for row in check.raw.data["mirrors.toml"].get("preset", []):
+        file = check.where("preset", _row_key("preset", row), "mirrors.toml")
+        name = row.get("name") if isinstance(row, dict) else None
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
+            check.fail(file, f"preset row {_text(row)}: 'name' must be a short lowercase name such as \"sjtu\"")
+            continue
+        entry = f"preset \"{name}\""
+        problem = _unknown_keys(row, PRESET_KEYS)
+        if not problem and any(not isinstance(row.get(k, ""), str) for k in PRESET_KEYS):
+            problem = "every value must be a string"
+        if not problem and row.get("serves") not in MIRROR_SERVES:
+            problem = f"'serves' must be one of {', '.join(MIRROR_SERVES)}"
+        if not problem and row.get("layout") not in LAYOUTS:
+            problem = f"'layout' must be one of {', '.join(LAYOUTS)} (say which the mirror serves)"
+        if not problem and (not row.get("source") or index_url_problem(row["source"])):
+            problem = "'source' must be the https URL of the mirror's own documentation page"
+        if not problem and index_url_problem(row.get("url")):
+            problem = f"url {_text(row.get('url'))}: {index_url_problem(row.get('url'))}"
+        if not problem and (name, row["serves"]) in seen:
+            continue  # an overlay's row of the same name and index comes first and wins
+        if problem:
+            check.fail(file, f"{entry}: {problem}")
+            continue
+        seen.add((name, row["serves"]))
+        out.append(MirrorPreset(name, row["serves"], row["url"].rstrip("/"), row["layout"], row["source"],
+                                row.get("note", "")))
     return tuple(out)
 
 
@@ -1115,12 +1184,13 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     if not releases:
         check.fail("recipes/torch.toml", "no releases")
     mirrors = _expand_mirrors(check)
+    presets = _expand_presets(check)
     if check.problems:
         return None, check.problems
     sources = {name: str(data.get("source", "")) for name, data in raw.data.items()}
     files = tuple(sorted({v for (_, k, _), v in raw.origin.items() if not k}))
     return Recipes(releases, toolkits, families, newest_arch, nvidia, amd, jetson, mirrors, base, find_links, sources,
-                   files), check.problems
+                   files, presets), check.problems
 
 
 def _load_raw(overlays: Iterable[Path]) -> _Raw:

@@ -128,7 +128,9 @@ def checklist(facts: Facts) -> list[Line]:
     py = facts.python
     if py.status == "ok":
         where = "venv" if py.in_venv else (f"conda env {py.conda_env_name}" if py.conda_prefix else "system")
-        value = f"{py.version} ({py.implementation}{py.abi_flags}) · {where} · {py.executable}"
+        # a pasted report (diagnose) says neither where the interpreter is nor whether it is a venv
+        where = where if py.executable or py.in_venv is not None else ""
+        value = " · ".join(p for p in (f"{py.version} ({py.implementation}{py.abi_flags})", where, py.executable) if p)
         status = "ok"
     elif described:
         value, status = (f"{py.version}{py.abi_flags} (the interpreter is {NOT_DESCRIBED})" if py.version
@@ -203,7 +205,8 @@ def checklist(facts: Facts) -> list[Line]:
         build = (f"CUDA {torch.cuda}" if torch.cuda else f"ROCm {torch.hip}" if torch.hip
                  else f"XPU {torch.xpu}" if torch.xpu else "CPU-only build")
         value = f"{torch.version} · {build} · {'conda' if torch.conda else torch.installer or '?'}"
-        lines.append(Line("torch", "torch", "torch", value, evidence=[f"{torch.location}"] + _attempts(torch)))
+        lines.append(Line("torch", "torch", "torch", value,
+                          evidence=[torch.location or torch.source] + _attempts(torch)))
     else:
         text = {"absent": "not installed", "unknown": NOT_DESCRIBED}.get(torch.status, torch.status)
         lines.append(Line("torch", "torch", "torch", text, "skip" if torch.status in ("absent", "unknown") else "error",
@@ -322,11 +325,12 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
                   "reinstall": "reinstall the torch family",
                   "install": "install"}.get(str(plan.get("action")), plan.get("action"))
         out.append(f"  {paint.mark('ok')} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
-        if plan.get("index_url"):
-            out.append(f"      index {plan['index_url']}")
+        out.extend(_environment_lines(plan))
+        out.extend(_change_lines(plan, paint))
+        out.extend(_index_lines(plan))
         for manager, argv in (plan.get("commands") or {}).items():
             if argv:
-                out.append(f"      {manager:<6} $ {_command(argv)}")
+                out.extend(_step_lines(plan, manager))
             elif verbose or manager == plan.get("manager"):
                 note = (plan.get("command_notes") or {}).get(manager, "not available")
                 out.append(f"      {manager:<6} (none: {note})")
@@ -335,8 +339,13 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
         for alternative in plan.get("alternatives") or []:
             message = alternative if isinstance(alternative, str) else alternative.get("message", alternative)
             out.append(f"      {paint.arrow} {message}")
+    for limit in plan.get("limits") or []:
+        out.append(f"  {paint.mark('info')} {limit.get('message') if isinstance(limit, Mapping) else limit}")
+    for note in plan.get("notes") or []:
+        out.append(f"  {paint.mark('info')} {note}")
     for warning in plan.get("warnings") or []:
         out.append(f"  {paint.mark('warning')} {warning}")
+    out.extend(_run_lines(plan, paint))
     out.append("  Why")
     for reason in plan.get("reasons") or []:
         if isinstance(reason, Mapping):
@@ -354,6 +363,146 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
                 text = item if isinstance(item, str) else " ".join(f"{v}" for v in item.values())
                 out.append(f"      - {text}")
     return out
+
+
+_ENVIRONMENTS = {"conda": "conda environment", "venv": "venv", "system": "system Python"}
+
+
+def _environment_lines(plan: Mapping[str, Any]) -> list[str]:
+    env = plan.get("environment") or {}
+    kind = env.get("kind")
+    if kind not in _ENVIRONMENTS:
+        return []
+    where = env.get("prefix") if kind == "conda" else env.get("python")
+    return [f"      into   {_ENVIRONMENTS[kind]} {where or '?'}"]
+
+
+def _change_lines(plan: Mapping[str, Any], paint: Painter) -> list[str]:
+    """What is installed now -> what will be, one package a line."""
+    changes = [c for c in plan.get("changes") or [] if isinstance(c, Mapping)]
+    if not changes:
+        return []
+    width = max(len(str(c.get("package"))) for c in changes) + 2
+    rows = []
+    for change in changes:
+        action = str(change.get("action"))
+        if action == "keep":
+            text = f"{change.get('current')} (kept)"
+        else:
+            text = f"{change.get('current') or 'not installed'} {paint.arrow} {change.get('new')}"
+            detail = change.get("detail")
+            action += f" ({detail})" if detail and change.get("package") in ("torch", "torchvision", "torchaudio") \
+                else f", {detail}" if detail else ""
+        rows.append((str(change.get("package")), text, "" if action == "keep" else action))
+    text_width = max(len(text) for _, text, _ in rows) + 2
+    return [f"      {name:<{width}}{text:<{text_width}}{action}".rstrip() for name, text, action in rows]
+
+
+def _index_lines(plan: Mapping[str, Any]) -> list[str]:
+    indexes = plan.get("indexes") or {}
+    torch = indexes.get("torch")
+    out = []
+    if torch and torch.get("url"):
+        via = f" ({torch['mirror']})" if torch.get("mirror") else ""
+        layout = " · find-links page" if torch.get("layout") == "find-links" else ""
+        out.append(f"      index  {torch['url']}{layout}{via}")
+    elif plan.get("index_url"):
+        out.append(f"      index  {plan['index_url']}")
+    others = indexes.get("others") or {}
+    has_others = any(c.get("package") not in ("torch", "torchvision", "torchaudio") for c in plan.get("changes") or []
+                     if isinstance(c, Mapping))
+    if has_others or others.get("url"):
+        source = f"{others['url']} ({others.get('from')})" if others.get("url") else others.get("from") or "your own index"
+        out.append(f"      others from {source}")
+    return out
+
+
+def _step_lines(plan: Mapping[str, Any], manager: str) -> list[str]:
+    """A manager's commands, one per step, as they paste into the target's shell(s)."""
+    lines = (plan.get("command_lines") or {}).get(manager)
+    steps = (plan.get("steps") or {}).get(manager) or [(plan.get("commands") or {}).get(manager)]
+    if not lines:
+        lines = {"posix": [_command(argv) for argv in steps if argv]}
+    out = []
+    label = manager
+    prompts = {"posix": "$", "powershell": "PS>", "cmd": "cmd>"}
+    for shell, texts in lines.items():
+        for number, text in enumerate(texts, 1):
+            step = f"{number}. " if len(texts) > 1 else ""
+            shown = text if text is not None else f"(this argv cannot be written for {shell}; see --json)"
+            out.append(f"      {label:<6} {prompts.get(shell, '$')} {step}{shown}")
+            label = ""
+    return out
+
+
+def _run_lines(plan: Mapping[str, Any], paint: Painter) -> list[str]:
+    """What a real install did: the index checks, each step, the torch before and after."""
+    run = plan.get("run")
+    if not isinstance(run, Mapping):
+        return []
+    out = ["  Ran"]
+    for check in run.get("index_checks") or []:
+        out.append(f"      {paint.mark('ok' if check.get('ok') else 'error')} {check.get('message')}")
+    for step in run.get("steps") or []:
+        ok = step.get("status") == "ok" and step.get("returncode") == 0
+        took = f" · {step['duration_s']:.1f} s" if isinstance(step.get("duration_s"), (int, float)) else ""
+        ended = "" if ok else f" · {step.get('status')} {step.get('returncode') if step.get('returncode') is not None else ''}"
+        out.append(f"      {paint.mark('ok' if ok else 'error')} {_command(step.get('argv') or [])}{took}{ended.rstrip()}")
+    before = (run.get("before") or {}).get("torch") or "not installed"
+    after = (run.get("after") or {}).get("torch") if run.get("after") else None
+    out.append(f"      {paint.mark('ok' if run.get('applied') else 'error')} torch {before} {paint.arrow} "
+               f"{after or 'not installed'} · {run.get('summary')}")
+    return out
+
+
+def render_preview(plan: Mapping[str, Any], manager: str, color: bool, ascii_only: bool) -> str:
+    """The plan as shown before asking for confirmation: what changes, why not newer, what will run."""
+    paint = Painter(color, ascii_only)
+    plan = _scrub(plan, printable, finite=False)
+    env = _environment_lines(plan)
+    out = [f"envdoctor will install torch {plan.get('torch')} · {plan.get('variant')}"
+           + (f" into the {env[0].strip()[len('into   '):]}" if env else "")]
+    out.extend(_change_lines(plan, paint))
+    out.extend(_index_lines(plan))
+    for limit in plan.get("limits") or []:
+        out.append(f"  {paint.mark('info')} {limit.get('message') if isinstance(limit, Mapping) else limit}")
+    for note in plan.get("notes") or []:
+        out.append(f"  {paint.mark('info')} {note}")
+    for warning in plan.get("warnings") or []:
+        out.append(f"  {paint.mark('warning')} {warning}")
+    steps = (plan.get("steps") or {}).get(manager) or []
+    out.append(f"It runs ({manager}):")
+    out.extend(f"  $ {_command(argv)}" for argv in steps)
+    text = "\n".join(out)
+    return text.translate(_ASCII_SYMBOLS) if ascii_only else text
+
+
+def render_requirements(results: list[Any], paint: Painter, verbose: int, quiet: bool) -> list[str]:
+    """One line per --require / --policy requirement: its mark, the expression and the actual value."""
+    if not results:
+        return []
+    out = ["Requirements"]
+    width = max(len(result.requirement) for result in results) + 2
+    for result in results:
+        status = {"met": "ok", "unmet": "error"}.get(result.status, "error")
+        if quiet and status == "ok":
+            continue
+        actual = f"{result.actual or 'unknown'}: {result.reason}" if result.reason else result.actual
+        out.append(f"  {paint.mark(status)} {result.requirement:<{width}}{actual}".rstrip())
+        if verbose:
+            out.extend(f"        {paint.why} {item}" for item in result.evidence)
+    return out
+
+
+def render_fleet_header(fleet: Mapping[str, Any]) -> list[str]:
+    """The line above a distributed verify's checks: how many ranks and hosts, which backend."""
+    hosts = fleet.get("hosts") or []
+    missing = fleet.get("missing_ranks") or []
+    text = (f"Fleet: {fleet.get('world_size')} rank(s) on {len(hosts)} host(s) · backend {fleet.get('backend') or '?'}"
+            f" · launched by {fleet.get('launcher') or '?'}")
+    if missing:
+        text += f" · {len(missing)} rank(s) missing"
+    return [text]
 
 
 def strip_controls(text: str) -> str:
@@ -389,6 +538,13 @@ def _scrub(value: Any, text: Callable[[str], str], finite: bool, depth: int = 0)
     return text(str(value))
 
 
+def printable_report(report: Report) -> Report:
+    """A copy of ``report`` fit to print anywhere (controls stripped, secrets masked, no NaN), for the
+    renderings that live in their own modules (render_github, render_junit)."""
+    scrubbed: Report = _scrub(report, printable, finite=True)
+    return scrubbed
+
+
 def _summary_line(report: Report) -> str:
     """The last line. For an install plan the findings are context (the plan decides the exit code),
     and the line says so instead of counting them as the run's errors."""
@@ -396,7 +552,10 @@ def _summary_line(report: Report) -> str:
     problems = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)")) if counts[k]]
     checks = [f"{counts[k]} {name}" for k, name in (("fail", "failed"), ("pass", "passed")) if counts[k]]
     plan = report.plan
-    if plan is None:
+    run = plan.get("run") if plan is not None else None
+    if isinstance(run, Mapping):  # a real install: what it did, then the state it left
+        parts = [str(run.get("summary"))] + problems + checks
+    elif plan is None:
         parts = problems + checks
     elif not plan.get("ok"):
         parts = ["no build fits"] + _context(problems, report) + checks
@@ -405,6 +564,8 @@ def _summary_line(report: Report) -> str:
     else:
         head = "nothing to do" if plan.get("action") == "nothing_to_do" else "plan found"
         parts = [head] + _context(problems, report) + checks
+    if not parts and report.error:  # a run that could not do its job never reads "no problems found"
+        parts = ["failed (see above)"]
     return (" · ".join(parts) if parts else "no problems found") + "   (-v for evidence, --json for machines)"
 
 
@@ -432,7 +593,10 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
             out.append("target described by: " + ", ".join(facts.overrides))
         if show_facts:
             out.extend(render_checklist(attach(checklist(facts), report.findings), paint, verbose, quiet))
+    if report.fleet is not None:
+        out.extend(render_fleet_header(report.fleet))
     out.extend(render_checks(report.checks, paint, verbose, quiet))
+    out.extend(render_requirements(report.requirements, paint, verbose, quiet))
     if report.plan is not None:
         out.extend(render_plan(report.plan, paint, verbose))
     if report.error:

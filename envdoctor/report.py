@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding, from_dict, to_dict
+
+if TYPE_CHECKING:
+    from envdoctor.policy import RequirementResult
 
 SCHEMA = "envdoctor.report/1"
 SCHEMA_VERSION = 1
@@ -40,6 +43,8 @@ class Report:
     findings_gate: bool = True  # False when findings are context only (install: the plan decides)
     exit_override: ExitCode | None = None
     duration_s: float | None = None
+    requirements: list[RequirementResult] = field(default_factory=list)  # --require / --policy verdicts
+    fleet: dict[str, Any] | None = None  # verify --distributed: the ranks, what differs, the collectives
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0, "pass": 0, "fail": 0, "skip": 0}
@@ -79,6 +84,8 @@ class Report:
             "findings": to_dict(self.findings),
             "checks": to_dict(self.checks),
             "plan": self.plan,
+            "requirements": [dict(to_dict(result), met=result.met) for result in self.requirements],
+            "fleet": self.fleet,
         }
 
 

@@ -101,3 +101,47 @@ def test_plan_command_picks_the_plan_manager_or_the_requested_one():
     assert plan_command(plan, None) == ("pip", PIP)
     assert plan_command(plan, "uv") == ("uv", ["uv", "pip", "install"])
     assert plan_command(plan, "conda") == ("conda", None)
+
+
+def test_every_step_is_guarded_and_named_once():
+    from envdoctor.install import plan_steps, step_refusals
+
+    second = ["/usr/bin/python3", "-m", "pip", "install", "six", "--index-url", "http://mirror.example/simple"]
+    plan = {"manager": "pip", "commands": {"pip": PIP}, "steps": {"pip": [PIP, second]}}
+    assert plan_steps(plan, None) == ("pip", [PIP, second])
+    found = step_refusals(facts(externally_managed=True), [PIP, second], False, lambda program: True)
+    assert [r.message.split(":")[0] for r in found] == [
+        "/usr/bin/python3 is managed by the OS (PEP 668); installing into it can break system tools",
+        "refusing to fetch http"]
+    assert "not installed" in step_refusals(facts(), [["uv", "pip", "install"]], False, lambda program: False)[0].message
+
+
+def test_applied_compares_the_new_state_with_the_plan():
+    from envdoctor.facts import TorchFacts
+    from envdoctor.install import applied
+
+    after = facts()
+    after.torch = TorchFacts(status="ok", version="2.13.0+cpu")
+    assert applied({"torch": "2.13.0", "changes": [{"package": "torch", "new": "2.13.0"}]}, after)
+    assert applied({"torch": "2.13.0", "changes": [{"package": "torch", "new": "2.13.0+cpu"}]}, after)
+    assert not applied({"torch": "2.13.0", "changes": [{"package": "torch", "new": "2.13.0+cu126"}]}, after)
+    assert not applied({"torch": "2.15.0", "changes": []}, after)
+    after.torch = TorchFacts(status="absent")
+    assert not applied({"torch": "2.13.0", "changes": []}, after)
+
+
+def test_the_run_record_never_calls_a_failed_or_unapplied_run_a_success():
+    from envdoctor.door import CommandResult
+    from envdoctor.facts import TorchFacts
+    from envdoctor.install import run_record
+
+    before, after = facts(), facts()
+    after.torch = TorchFacts(status="ok", version="2.13.0+cpu")
+    plan = {"torch": "2.13.0", "changes": [{"package": "torch", "new": "2.13.0"}]}
+    good = CommandResult(tuple(PIP), "ok", 0)
+    bad = CommandResult(tuple(PIP), "ok", 1, stderr="ERROR: No matching distribution found for six")
+    assert run_record("pip", [(PIP, good)], "--yes", [], before, after, plan)["summary"] == "installed torch 2.13.0+cpu"
+    failed = run_record("pip", [(PIP, good), (PIP, bad)], "--yes", [], before, after, plan)
+    assert failed["succeeded"] is False and failed["summary"].startswith("pip failed (exit code 1: ERROR: No matching")
+    unapplied = run_record("pip", [(PIP, good)], "terminal", [], before, before, plan)
+    assert unapplied["applied"] is False and "not the planned 2.13.0" in unapplied["summary"]

@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.facts import Facts, TorchFacts, to_dict
+from envdoctor.facts import Distribution, Facts, TorchFacts, to_dict
 from envdoctor.probes.nvidia import cuda_visibility, gpus_from_query, parse_smi_header, parse_smi_query
 from envdoctor.probes.rocm import parse_visible_devices
 from envdoctor.probes.system import windows_release
@@ -130,7 +130,9 @@ def installed(facts: Facts, plan: Plan) -> Facts:
     facts.torch = TorchFacts(status="ok", version=plan.torch + ("" if pypi else f"+{plan.variant}"),
                              local=None if pypi else plan.variant, cuda=variant.cuda, hip=variant.rocm,
                              xpu="1" if variant.kind == "xpu" else None, location="/home/dev/venv/lib/site-packages",
-                             copies=["/home/dev/venv/lib/site-packages"], installer="pip", source="dist-info")
+                             copies=["/home/dev/venv/lib/site-packages"], installer="pip", source="dist-info",
+                             companions=[Distribution(c["package"], c["new"]) for c in plan.changes
+                                         if c["package"] in ("torchvision", "torchaudio")])
     return facts
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from envdoctor.facts import Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts, ToolInfo, TorchFacts
+from envdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts, ToolInfo, TorchFacts
 from envdoctor.recipes import load_recipes
 from envdoctor.resolver import Request, resolve
 
@@ -183,19 +183,173 @@ def test_old_eras_use_their_own_index_form():
     assert "torch==1.12.1+cu113" in plan.packages
 
 
+def conda_env(facts, prefix="/opt/conda/envs/ml"):
+    facts.python.conda_prefix = facts.python.prefix = prefix
+    return facts
+
+
 def test_conda_commands_by_era_and_default_manager():
-    facts = machine("550.54.15", [A100])
-    facts.python.conda_prefix = "/opt/conda/envs/ml"
+    facts = conda_env(machine("550.54.15", [A100]))
     plan = resolve(facts, Request(requirements=["torch==2.5.1"]), RECIPES)
     assert plan.manager == "conda"
+    assert plan.commands["conda"][:5] == ["conda", "install", "-y", "-p", "/opt/conda/envs/ml"]
     assert plan.commands["conda"][-4:] == ["-c", "pytorch", "-c", "nvidia"]
     assert "pytorch-cuda=12.4" in plan.commands["conda"]
     facts.python.tools.append(ToolInfo("mamba", "/opt/conda/bin/mamba"))
     plan = resolve(facts, Request(), RECIPES)
-    assert plan.manager == "mamba"
+    assert plan.manager == "mamba" and plan.environment["kind"] == "conda"
     assert "cuda-version=12.6" in plan.commands["mamba"] and "-c" in plan.commands["mamba"]
-    rocm = resolve(machine(amd=[("AMD Instinct MI250X", "gfx90a")]), Request(), RECIPES)
+    rocm = resolve(conda_env(machine(amd=[("AMD Instinct MI250X", "gfx90a")])), Request(), RECIPES)
     assert rocm.commands["conda"] is None and "ROCM" in rocm.command_notes["conda"]
+
+
+def test_conda_is_refused_for_a_venv_or_system_python_with_the_reason():
+    venv = machine()
+    venv.python.in_venv = True
+    plan = resolve(venv, Request(manager="conda"), RECIPES)
+    assert plan.commands["conda"] is None and plan.steps["conda"] is None
+    assert "is a venv, not a conda environment" in plan.command_notes["conda"]
+    assert any("conda cannot install this plan" in w for w in plan.warnings)
+    system = resolve(machine(), Request(), RECIPES)
+    assert "is a system Python" in system.command_notes["conda"] and system.manager == "pip"
+
+
+def test_a_pip_torch_in_a_conda_env_is_changed_with_pip_never_conda_over_it():
+    facts = conda_env(machine())
+    facts.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu", installer="pip")
+    plan = resolve(facts, Request(upgrade=True), RECIPES)
+    assert plan.manager == "pip" and plan.commands["pip"][:4] == [PY, "-m", "pip", "install"]
+    assert any("installed with pip" in n and "never by conda" in n for n in plan.notes)
+    assert plan.commands["conda"] is None and "two copies" in plan.command_notes["conda"]
+    asked = resolve(facts, Request(upgrade=True, manager="mamba"), RECIPES)
+    assert asked.commands["mamba"] is None and asked.manager == "mamba"
+    facts.torch = TorchFacts(status="ok", version="2.13.0", installer="conda", conda=True)
+    assert resolve(facts, Request(upgrade=True), RECIPES).manager == "conda"  # conda's own torch stays with conda
+
+
+def test_a_uv_installed_torch_is_changed_with_uv_where_uv_is_there():
+    facts = machine()
+    facts.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu", installer="uv")
+    assert resolve(facts, Request(upgrade=True), RECIPES).manager == "pip"  # no uv found for this interpreter
+    facts.python.tools.append(ToolInfo("uv", "/usr/bin/uv", "0.9.0"))
+    plan = resolve(facts, Request(upgrade=True), RECIPES)
+    assert plan.manager == "uv" and "installed with uv" in plan.notes[-1]
+
+
+def test_other_requirements_come_from_the_users_index_in_a_second_step():
+    plan = resolve(machine(), Request(requirements=["torch", "transformers[torch]>=4.40", "numpy<2; python_version < '3.13'"]),
+                   RECIPES)
+    first, second = plan.steps["pip"]
+    assert first == [PY, "-m", "pip", "install", "torch==2.15.0", "--index-url", "https://download.pytorch.org/whl/cpu"]
+    assert second == [PY, "-m", "pip", "install", "torch==2.15.0", "transformers[torch]>=4.40",
+                      "numpy<2; python_version < '3.13'"]  # no index flag: the user's pip/uv configuration decides
+    assert plan.commands["pip"] == first and plan.action == "install"
+    assert plan.indexes["others"] == {"url": None, "from": "your pip/uv configuration"}
+    assert [c["package"] for c in plan.changes] == ["torch", "transformers", "numpy"]
+    uv_first, uv_second = plan.steps["uv"]
+    assert "--index-url" in uv_first and "--index-url" not in uv_second
+
+
+def test_extras_and_markers_of_the_torch_family_are_kept():
+    plan = resolve(machine(), Request(requirements=["torch[opt-einsum]>=2.4; python_version >= '3.10'"]), RECIPES)
+    first, second = plan.steps["pip"]
+    assert "torch==2.15.0; python_version >= '3.10'" in first  # the PyTorch index step: no extras
+    assert "torch[opt-einsum]==2.15.0; python_version >= '3.10'" in second  # the extra's dependencies: user's index
+    assert plan.packages == ["torch[opt-einsum]==2.15.0; python_version >= '3.10'"]
+
+
+def test_pypi_builds_take_everything_in_one_step_from_the_users_index():
+    plan = resolve(machine("595.71.05", [H100]), Request(requirements=["torch", "six"]), RECIPES)
+    assert plan.index_url is None and plan.steps["pip"] == [[PY, "-m", "pip", "install", "torch==2.15.0", "six"]]
+
+
+def test_pytorch_is_read_as_torch_with_a_note():
+    plan = resolve(machine(), Request(requirements=["pytorch>=2.4"]), RECIPES)
+    assert plan.torch == "2.15.0" and plan.packages == ["torch==2.15.0"]
+    assert any("PyPI project 'pytorch' is a stub" in note for note in plan.notes)
+
+
+def test_requirements_beside_a_fitting_torch_are_not_dropped():
+    facts = machine()
+    facts.torch = TorchFacts(status="ok", version="2.15.0+cpu", local="cpu")
+    assert resolve(facts, Request(requirements=["torch"]), RECIPES).action == "nothing_to_do"
+    plan = resolve(facts, Request(requirements=["torch", "transformers"]), RECIPES)
+    assert plan.action == "install" and "transformers" in plan.steps["pip"][-1]
+    plan = resolve(facts, Request(requirements=["torch", "torchvision"]), RECIPES)  # asked for, not installed
+    assert plan.action == "install" and {"package": "torchvision", "current": None, "new": "0.29.2",
+                                         "action": "install", "detail": ""} in plan.changes
+
+
+def test_a_healthy_older_install_is_kept_unless_upgrade_is_asked():
+    facts = machine()
+    facts.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu")
+    kept = resolve(facts, Request(), RECIPES)
+    assert (kept.torch, kept.action) == ("2.13.0", "nothing_to_do")
+    assert kept.limits[0]["kind"] == "installed" and "torch 2.15.0 (cpu) is newer: add --upgrade" in kept.limits[0]["message"]
+    upgraded = resolve(facts, Request(upgrade=True), RECIPES)
+    assert upgraded.torch == "2.15.0" and upgraded.changes[0]["action"] == "upgrade"
+    wrong = machine("550.54.15", [A100])  # a CPU build on a GPU machine is not healthy: it is replaced
+    wrong.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu")
+    assert resolve(wrong, Request(), RECIPES).action == "reinstall"
+
+
+def test_changes_say_what_is_installed_now_and_what_will_be():
+    facts = machine()
+    facts.torch = TorchFacts(status="ok", version="2.15.0+cu126", local="cu126", cuda="12.6",
+                             companions=[Distribution("torchvision", "0.28.0+cu126")])
+    plan = resolve(facts, Request(requirements=["torch", "torchvision"]), RECIPES)
+    torch, vision = plan.changes
+    assert torch == {"package": "torch", "current": "2.15.0+cu126", "new": "2.15.0+cpu", "action": "reinstall",
+                     "detail": "CUDA 12.6 -> CPU"}
+    assert vision["action"] == "upgrade" and vision["current"] == "0.28.0+cu126" and vision["new"] == "0.29.2+cpu"
+    facts.torch = TorchFacts(status="ok", version="2.15.0+cpu", local="cpu")
+    down = resolve(facts, Request(requirements=["torch==2.13.0"]), RECIPES)
+    assert down.changes[0]["action"] == "downgrade"
+
+
+@pytest.mark.parametrize("facts, requirements, expected", [
+    (machine("470.82.01", [T4]), [],
+     "torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade to >= 580.65.06 for 2.15.0"),
+    (machine(python="3.9.18"), [], "Python 3.9: torch 2.8.0 is the last release for it (torch 2.15.0 needs Python 3.11 to 3.15)"),
+    (machine("535.104.05", [T4]), ["torch", "torchaudio"],
+     "capped at torch 2.11.0 because torchaudio has no release for torch 2.12.0 to 2.14.1"),
+    (machine("580.65.06", [GTX1080]), [], "torch 2.14.1, not 2.15.0: torch 2.15.0 has no kernels for your GPU (sm_61)"),
+    (machine(glibc="2.17"), [], "torch 2.6.0, not 2.15.0: torch 2.15.0 cpu needs glibc >= 2.28, this has 2.17"),
+    (machine(), ["torch<2.6"], "torch 2.5.1, not 2.15.0: your request 'torch<2.6' excludes it"),
+], ids=["driver", "python", "torchaudio-cap", "kernels", "glibc", "request"])
+def test_the_plan_says_why_it_is_not_the_newest_torch(facts, requirements, expected):
+    plan = resolve(facts, Request(requirements=requirements), RECIPES)
+    assert expected in [limit["message"] for limit in plan.limits]
+
+
+def test_the_newest_torch_has_no_limits():
+    assert resolve(machine(), Request(), RECIPES).limits == []
+
+
+def test_mirror_presets_and_urls_reach_the_plan():
+    from envdoctor.mirrors import choose
+
+    plan = resolve(machine(), Request(requirements=["torch", "six"], mirrors=choose(["sjtu", "tuna"], RECIPES)), RECIPES)
+    assert plan.index_url == "https://mirror.sjtu.edu.cn/pytorch-wheels/cpu"
+    assert plan.indexes["torch"]["mirror"] == "--mirror sjtu"
+    assert plan.steps["pip"][1][-2:] == ["--index-url", "https://pypi.tuna.tsinghua.edu.cn/simple"]
+    assert plan.indexes["others"] == {"url": "https://pypi.tuna.tsinghua.edu.cn/simple", "from": "--mirror tuna"}
+    pypi_build = resolve(machine("595.71.05", [H100]), Request(mirrors=choose(["pypi=https://pypi.example/simple"],
+                                                                              RECIPES)), RECIPES)
+    assert pypi_build.commands["pip"][-2:] == ["--index-url", "https://pypi.example/simple"]
+    url = resolve(machine(), Request(mirrors=choose(["https://torch.example/whl/"], RECIPES)), RECIPES)
+    assert url.index_url == "https://torch.example/whl/cpu"
+
+
+def test_windows_targets_get_powershell_and_cmd_lines():
+    facts = machine("560.94", [RTX4090], system="Windows", arch="AMD64", glibc=None)
+    facts.python.executable = "C:\\Users\\Dev User\\venv\\Scripts\\python.exe"
+    lines = resolve(facts, Request(), RECIPES).command_lines["pip"]
+    assert set(lines) == {"powershell", "cmd"}
+    assert lines["powershell"][0].startswith("& 'C:\\Users\\Dev User\\venv\\Scripts\\python.exe' -m pip install ")
+    assert lines["cmd"][0].startswith('"C:\\Users\\Dev User\\venv\\Scripts\\python.exe" -m pip install ')
+    assert set(resolve(machine(), Request(), RECIPES).command_lines["pip"]) == {"posix"}
+
 
 
 def test_installed_matching_build_is_nothing_to_do():

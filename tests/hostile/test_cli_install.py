@@ -78,13 +78,14 @@ def logged(log: Path) -> str:
 
 @pytest.fixture
 def server():
-    """An HTTP server on 127.0.0.1 that answers 404 and records (host header, path) of each request."""
+    """An HTTP server on 127.0.0.1 that records (host header, path) of each request and answers 404, except
+    200 for a ``torch/`` project page (what envdoctor asks an index for before a real install)."""
     requests: list[tuple[str, str]] = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             requests.append((self.headers.get("Host", ""), self.path))
-            self.send_response(404)
+            self.send_response(200 if self.path.endswith("/torch/") else 404)
             self.end_headers()
 
         def log_message(self, *args):
@@ -148,8 +149,9 @@ def test_a_refused_mirror_url_is_never_fetched(server, spies, target, tmp_path):
 
 
 def test_an_allowed_loopback_mirror_reaches_the_installer(server, spies, target, tmp_path):
-    """The positive control for the two tests above: the same path with a clean URL runs the spy."""
-    port, _ = server
+    """The positive control for the two tests above: the same path with a clean URL runs the spy, after
+    asking that mirror (and nothing else) for the torch page."""
+    port, requests = server
     bin_dir, log = spies
     overlay = tmp_path / "recipes"
     overlay.mkdir()
@@ -157,9 +159,12 @@ def test_an_allowed_loopback_mirror_reaches_the_installer(server, spies, target,
         'schema = "envdoctor.recipes.mirrors/1"\nsource = "a loopback mirror (synthesised)"\n'
         f'mirror = [{{ prefix = "https://download.pytorch.org/whl", replacement = "http://127.0.0.1:{port}/whl" }}]\n')
     done = run("install", "torch==2.12.0", "--manager", "uv", "--python", target, "--recipes", str(overlay),
-               "--no-verify", path_first=bin_dir)
-    assert done.returncode == ExitCode.OK, done.stderr
+               "--no-verify", "--yes", "--json", path_first=bin_dir)
     assert f"--index-url http://127.0.0.1:{port}/whl/cpu" in logged(log)
+    assert requests == [(f"127.0.0.1:{port}", "/whl/cpu/torch/")]
+    # the spy installed nothing: the re-check says so, and the run is not called a success
+    data = json.loads(done.stdout)
+    assert done.returncode == ExitCode.PROBLEMS and data["plan"]["run"]["applied"] is False
 
 
 # ---------------------------------------------------------------------------- what runs and what does not
@@ -171,7 +176,11 @@ def test_a_dry_run_runs_probes_but_never_an_installer(spies, target, manager):
     done = run("install", "--dry-run", "torch==2.12.0", "--manager", manager, "--python", target, "--json",
                path_first=bin_dir)
     assert done.returncode == ExitCode.OK, done.stderr
-    assert json.loads(done.stdout)["plan"]["commands"][manager]
+    plan = json.loads(done.stdout)["plan"]
+    if manager in ("conda", "mamba"):  # the target is a venv: conda is refused for it, with the reason
+        assert plan["commands"][manager] is None and "not a conda environment" in plan["command_notes"][manager]
+    else:
+        assert plan["commands"][manager]
     assert logged(log) == "", "an installer ran during a dry-run"
 
 
@@ -224,8 +233,8 @@ def test_an_installer_that_fails_is_exit_4(tmp_path, target):
     bin_dir.mkdir()
     log = tmp_path / "uv.log"
     spy(bin_dir, "uv", log, on_install="echo 'error: no space left on device' >&2; exit 2")
-    done = run("install", "torch==2.12.0", "--manager", "uv", "--python", target, "--no-verify", "--json",
-               path_first=bin_dir)
+    done = run("install", "torch==2.12.0", "--manager", "uv", "--python", target, "--no-verify", "--yes",
+               "--no-index-check", "--json", path_first=bin_dir)
     assert done.returncode == ExitCode.INSTALLER, done.stderr
     data = json.loads(done.stdout)
     assert data["exit_code"] == 4 and data["error"].startswith("uv failed: exit code 2")
@@ -300,7 +309,8 @@ def test_ctrl_c_during_an_install_exits_130_and_stops_the_installer(tmp_path, ta
     spy(bin_dir, "uv", log, on_install="exec sleep 600")  # exec: the logged pid is the sleeping process
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-    _interrupt(["install", "torch==2.12.0", "--manager", "uv", "--python", target, "--no-verify", "--json"],
+    _interrupt(["install", "torch==2.12.0", "--manager", "uv", "--python", target, "--no-verify", "--yes",
+                "--no-index-check", "--json"],
                Path(f"{log}.pid"), "the installer", env)
 
 
