@@ -105,6 +105,8 @@ class Gpu:
     name: str | None = None
     uuid: str | None = None
     memory_total_mib: int | None = None
+    # memory already in use (other processes, the driver's reservation, a display): NVML or nvidia-smi's table
+    memory_used_mib: int | None = None
     compute_capability: str | None = None  # NVIDIA "8.6"
     arch: str | None = None  # AMD "gfx90a"; NVIDIA "sm_86" derived from compute_capability
     mig_mode: str | None = None  # "enabled" | "disabled" | None (not supported / unknown)
@@ -257,6 +259,32 @@ class TorchFacts:
 
 
 @dataclass
+class LimitsFacts:
+    """What the processes of a training job may use (Linux): shared memory, cgroup limits, open files.
+
+    None is unknown (not Linux, unreadable, a described machine, an older report). With ``cgroup``
+    known, ``cpu_limit`` / ``memory_limit_bytes`` None mean the cgroup sets no such limit.
+    """
+
+    shm_total_bytes: int | None = None  # size of /dev/shm (statvfs): DataLoader workers hand batches over in it
+    shm_free_bytes: int | None = None
+    cgroup: str | None = None  # "v1" | "v2"
+    cgroup_path: str | None = None  # the process's own cgroup, from /proc/self/cgroup
+    cpu_limit: float | None = None  # CPUs the quota allows (cpu.max, or cfs_quota_us / cfs_period_us)
+    cpus_allowed: int | None = None  # CPUs this process may be scheduled on (Cpus_allowed_list)
+    memory_limit_bytes: int | None = None  # memory.max, or memory.limit_in_bytes
+    open_files_soft: int | None = None  # RLIMIT_NOFILE, what `ulimit -n` prints
+    open_files_hard: int | None = None
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def usable_cpus(self, logical_cores: int | None) -> float | None:
+        """CPUs a process can really use: the fewest of the cores, the affinity mask and the cgroup quota."""
+        counts = [float(c) for c in (logical_cores, self.cpus_allowed, self.cpu_limit) if c]
+        return min(counts) if counts else None
+
+
+@dataclass
 class Facts:
     """Everything the probes learned, or what a description of a target machine says."""
 
@@ -270,6 +298,7 @@ class Facts:
     xpu: XpuFacts = field(default_factory=XpuFacts)
     apple: AppleFacts = field(default_factory=AppleFacts)
     torch: TorchFacts = field(default_factory=TorchFacts)
+    limits: LimitsFacts = field(default_factory=LimitsFacts)
     overrides: list[str] = field(default_factory=list)  # facts replaced by target flags, e.g. "--driver"
     probe_duration_s: float | None = None
 

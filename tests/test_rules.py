@@ -524,3 +524,103 @@ def test_conda_records_of_pytorch_are_read(tmp_path):
     assert torch.conda
     assert [(d.name, d.version, d.installer, d.build) for d in torch.installs] == [
         ("torch", "2.0.1+cu118", "pip", None), ("pytorch", "1.13.1", "conda", "py3.10_cuda11.7_cudnn8.5.0_0")]
+
+
+# ---------------------------------------------------------------------------- what a training job may use
+
+
+def limited(container: str | None = "docker", cores: int = 32, **limits) -> Facts:
+    facts = gpu_box()
+    facts.os.container = container
+    facts.cpu.logical_cores, facts.cpu.memory_total_bytes = cores, 128 << 30
+    for name, value in limits.items():
+        setattr(facts.limits, name, value)
+    return facts
+
+
+def test_recorded_containers_produce_the_limit_warnings(recipes):
+    from conftest import load_machine
+
+    _, facts = load_machine("docker-a10-shm64-cgroup2")
+    found = ids(evaluate(facts, recipes))
+    assert {k: f.severity for k, f in found.items() if k.startswith("system.")} == {
+        "system.shm-small": "warning", "system.cpu-limit": "warning", "system.memory-limit": "info",
+        "system.open-files-low": "info"}
+    assert "--shm-size" in found["system.shm-small"].fix and "--ipc=host" in found["system.shm-small"].fix
+    assert "64 MiB" in found["system.shm-small"].message
+    assert "num_workers=4" in found["system.cpu-limit"].fix and "OMP_NUM_THREADS=4" in found["system.cpu-limit"].fix
+    assert "ulimit -n 65536" in found["system.open-files-low"].fix
+    assert "nvidia.gpu-memory-in-use" not in found and "nvidia.container-without-uvm" not in found
+
+    _, facts = load_machine("docker-cgroup1-gpu-busy-no-uvm")
+    found = ids(evaluate(facts, recipes))
+    assert {"system.shm-small", "system.cpu-limit", "system.memory-limit", "nvidia.gpu-memory-in-use",
+            "nvidia.container-without-uvm"} <= set(found)
+    assert "system.open-files-low" not in found
+    assert "1.5 CPU(s)" in found["system.cpu-limit"].message and "num_workers=1" in found["system.cpu-limit"].fix
+    assert found["nvidia.gpu-memory-in-use"].severity == "warning"
+    assert "GPU 0: 19.0 GiB of 24.0 GiB in use" in found["nvidia.gpu-memory-in-use"].message
+
+
+def test_the_shm_fix_fits_where_it_runs():
+    kubernetes = ids(evaluate(limited("kubernetes", shm_total_bytes=64 << 20, shm_free_bytes=64 << 20)))
+    assert "emptyDir" in kubernetes["system.shm-small"].fix and "medium: Memory" in kubernetes["system.shm-small"].fix
+    host = ids(evaluate(limited(None, shm_total_bytes=512 << 20, shm_free_bytes=512 << 20)))
+    assert "remount" in host["system.shm-small"].fix
+    full = ids(evaluate(limited(None, shm_total_bytes=16 << 30, shm_free_bytes=100 << 20)))
+    assert "100 MiB free of 16.0 GiB" in full["system.shm-small"].message
+    assert "system.shm-small" not in ids(evaluate(limited(shm_total_bytes=8 << 30, shm_free_bytes=8 << 30)))
+    assert "system.shm-small" not in ids(evaluate(limited()))  # not known: nothing said
+
+
+def test_a_cpu_quota_warns_only_below_the_cpus_the_machine_shows():
+    assert "system.cpu-limit" not in ids(evaluate(limited(cgroup="v2", cpu_limit=None)))
+    assert "system.cpu-limit" not in ids(evaluate(limited(cores=8, cgroup="v2", cpu_limit=8.0)))
+    # the affinity mask is what os.sched_getaffinity and torch see already; the quota below it still counts
+    assert "system.cpu-limit" not in ids(evaluate(limited(cgroup="v2", cpu_limit=4.0, cpus_allowed=4)))
+    found = ids(evaluate(limited(cgroup="v2", cpu_limit=0.5, cpus_allowed=8)))["system.cpu-limit"]
+    assert "of the 8 the machine shows" in found.message and "num_workers=0" in found.fix
+    assert "OMP_NUM_THREADS=1" in found.fix
+
+
+def test_a_memory_limit_at_or_above_the_ram_is_no_limit():
+    assert "system.memory-limit" not in ids(evaluate(limited(cgroup="v1", memory_limit_bytes=128 << 30)))
+    assert ids(evaluate(limited(cgroup="v1", memory_limit_bytes=8 << 30)))["system.memory-limit"].severity == "info"
+
+
+@pytest.mark.parametrize("soft, hard, severity, fix", [
+    (256, 256, "warning", "set_sharing_strategy('file_system')"),  # the hard limit allows no more
+    (1024, 524288, "info", "ulimit -n 65536"),
+    (1024, 4096, "info", "ulimit -n 4096"),
+    (4096, 4096, None, None),
+])
+def test_open_files(soft, hard, severity, fix):
+    found = ids(evaluate(limited(open_files_soft=soft, open_files_hard=hard))).get("system.open-files-low")
+    assert (found.severity if found else None) == severity
+    if fix:
+        assert fix in found.fix
+
+
+def test_gpu_memory_in_use_is_said_from_1_gib_and_warned_from_half():
+    facts = gpu_box(gpus=(("NVIDIA A10", "8.6"), ("NVIDIA A10", "8.6")))
+    for gpu, used in zip(facts.nvidia.gpus, (16, 2048), strict=True):
+        gpu.memory_total_mib, gpu.memory_used_mib = 23028, used
+    found = ids(evaluate(facts))["nvidia.gpu-memory-in-use"]
+    assert found.severity == "info" and "GPU 1: 2.0 GiB of 22.5 GiB in use" in found.message
+    assert "GPU 0" not in found.message
+    facts.nvidia.gpus[0].memory_used_mib = 12000
+    assert ids(evaluate(facts))["nvidia.gpu-memory-in-use"].severity == "warning"
+    facts.nvidia.gpus[0].visible = facts.nvidia.gpus[1].visible = False  # hidden GPUs are not the job's
+    assert "nvidia.gpu-memory-in-use" not in ids(evaluate(facts))
+
+
+def test_a_missing_uvm_node_matters_in_a_container_only():
+    facts = gpu_box()
+    facts.nvidia.device_nodes = ["/dev/nvidia0", "/dev/nvidiactl"]
+    assert "nvidia.container-without-uvm" not in ids(evaluate(facts))  # a host creates it on first CUDA use
+    facts.os.container = "docker"
+    assert ids(evaluate(facts))["nvidia.container-without-uvm"].severity == "warning"
+    facts.nvidia.device_nodes = ["/dev/dxg"]  # WSL 2 has no /dev/nvidia* at all
+    assert "nvidia.container-without-uvm" not in ids(evaluate(facts))
+    facts.nvidia.device_nodes = ["/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidiactl"]
+    assert "nvidia.container-without-uvm" not in ids(evaluate(facts))

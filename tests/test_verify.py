@@ -50,6 +50,7 @@ def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
     assert elapsed < 30
     for check_id in ("import", "build", "devices", "cpu.alloc", "cpu.copy", "cpu.matmul.float32",
                      "cpu.matmul.bfloat16", "cpu.matmul.float16", "cpu.autograd", "cpu.gradcheck", "cpu.conv2d",
+                     "cpu.tutorial.autograd", "cpu.train.sgd", "cpu.train.amp", "cpu.data.loader",
                      "cpu.perf.matmul.float32", "cpu.perf.matmul.bfloat16"):
         assert found[check_id].status == "pass", (check_id, found[check_id].message)
         assert found[check_id].duration_s > 0, check_id
@@ -80,7 +81,8 @@ def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
 def test_checks_arrive_in_stage_order(cpu_run):
     ids = [check.id for check in cpu_run[0]]
     assert ids[:3] == ["import", "build", "devices"]
-    assert ids.index("cpu.conv2d") < ids.index("cpu.perf.matmul.float32")
+    assert (ids.index("cpu.conv2d") < ids.index("cpu.tutorial.autograd") < ids.index("cpu.train.sgd")
+            < ids.index("cpu.train.amp") < ids.index("cpu.data.loader") < ids.index("cpu.perf.matmul.float32"))
 
 
 @pytest.mark.needs_torch
@@ -148,7 +150,8 @@ def test_a_recorded_machine_cannot_run_the_verifier():
 def accelerator_like_spec(label: str = "cuda:0") -> dict:
     """The spec an accelerator gets, pointed at the CPU: the same code path with every reduced dtype."""
     return {"label": label, "device": "cpu", "dtypes": ["float32", "tf32", "float16", "bfloat16"],
-            "perf_dtypes": ["float32", "tf32"], "gradcheck": True, "conv_backend": "cudnn"}
+            "perf_dtypes": ["float32", "tf32"], "gradcheck": True, "conv_backend": "cudnn",
+            "pin_memory": False}  # pinning needs a real accelerator: a CPU-only torch cannot pin
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +166,8 @@ def test_device_path_runs_every_check_under_an_accelerator_label(torch_module, l
     ids = [event["id"] for event in results]
     assert ids == [f"{label}.alloc", f"{label}.copy", f"{label}.matmul.float32", f"{label}.matmul.tf32",
                    f"{label}.matmul.float16", f"{label}.matmul.bfloat16", f"{label}.autograd",
-                   f"{label}.gradcheck", f"{label}.conv2d", f"{label}.perf.matmul.float32",
+                   f"{label}.gradcheck", f"{label}.conv2d", f"{label}.tutorial.autograd", f"{label}.train.sgd",
+                   f"{label}.train.amp", f"{label}.data.loader", f"{label}.perf.matmul.float32",
                    f"{label}.perf.matmul.tf32"]
     assert all(event["status"] == "pass" for event in results), [(e["id"], e["message"]) for e in results]
     assert results[-1]["metrics"]["tflops"] > 0
@@ -207,7 +211,7 @@ def test_smoke_script_is_sent_with_its_marker_line():
     assert runner.SMOKE_SCRIPT.splitlines()[0] == "# envdoctor:smoke"
     argv = runner.smoke_argv("/usr/bin/python3", VerifyOptions(device="cpu"))
     assert argv[:2] == ["/usr/bin/python3", "-c"]
-    assert '"device": "cpu"' in argv[3]
+    assert '"device": "cpu"' in argv[3] and '"level": "standard"' in argv[3]
 
 
 # ---------------------------------------------------------------------------- reading the child's output

@@ -25,6 +25,7 @@ from envdoctor.facts import (
     CudaFacts,
     CudnnFacts,
     Facts,
+    LimitsFacts,
     NvidiaFacts,
     OsFacts,
     PythonFacts,
@@ -128,6 +129,7 @@ def _sections() -> dict[str, Callable[[ProbeContext], Any]]:
         apple,
         cuda,
         cudnn,
+        limits,
         nvidia,
         python,
         rocm,
@@ -147,6 +149,7 @@ def _sections() -> dict[str, Callable[[ProbeContext], Any]]:
         "xpu": xpu.probe,
         "apple": apple.probe,
         "torch": torch_install.probe,
+        "limits": limits.probe,
     }
 
 
@@ -162,6 +165,7 @@ _CRASHED: dict[str, Callable[[str], Any]] = {
     "xpu": lambda message: XpuFacts(),
     "apple": lambda message: AppleFacts(reason=message, source="probe:apple"),
     "torch": lambda message: TorchFacts(status="error"),
+    "limits": lambda message: LimitsFacts(),
 }
 
 

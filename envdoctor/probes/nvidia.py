@@ -107,6 +107,33 @@ def parse_smi_query(text: str | None, fields: tuple[str, ...] = QUERY_FIELDS) ->
     return rows
 
 
+_TABLE_GPU = re.compile(r"^\|\s+([0-9]{1,3})\s+\S")
+_TABLE_MEMORY = re.compile(r"\|\s*([0-9]{1,9})MiB\s*/\s*([0-9]{1,9})MiB\s*\|")
+
+
+def parse_smi_memory(text: str | None) -> dict[int, tuple[int, int]]:
+    """GPU index -> (MiB used, MiB total) from the GPU boxes of the ``nvidia-smi`` table.
+
+    Each box starts with a line ``|   0  NVIDIA A10   Off | ...`` and its next line holds
+    ``16MiB / 23028MiB`` in the Memory-Usage column. The MIG and process tables below are not read.
+    """
+    memory: dict[int, tuple[int, int]] = {}
+    index: int | None = None
+    for line in (text or "").splitlines():
+        if "MIG devices:" in line or "Processes:" in line:
+            break
+        if index is not None:
+            usage = _TABLE_MEMORY.search(line)
+            if usage:
+                memory[index] = (int(usage.group(1)), int(usage.group(2)))
+            index = None
+            continue
+        box = _TABLE_GPU.match(line)
+        if box:
+            index = int(box.group(1))
+    return memory
+
+
 def rejected_field(text: str | None) -> str | None:
     """The field an older nvidia-smi refused (``Field "compute_cap" is not a valid field to query.``)."""
     match = _REJECTED_FIELD.search(text or "")
@@ -197,6 +224,7 @@ def gpus_from_nvml(data: dict) -> list[Gpu]:
         if isinstance(mig, (list, tuple)) and mig and _int(mig[0]) in (0, 1):
             mig_mode = "enabled" if _int(mig[0]) == 1 else "disabled"
         memory = _int(device.get("memory_total_bytes"))
+        used = _int(device.get("memory_used_bytes"))
         gpus.append(
             Gpu(
                 vendor="nvidia",
@@ -204,6 +232,7 @@ def gpus_from_nvml(data: dict) -> list[Gpu]:
                 name=_text(device.get("name")),
                 uuid=_text(device.get("uuid")),
                 memory_total_mib=memory // (1024 * 1024) if memory is not None else None,
+                memory_used_mib=used // (1024 * 1024) if used is not None else None,
                 compute_capability=cc,
                 arch=compat.sm_name(cc),
                 mig_mode=mig_mode,
@@ -432,6 +461,10 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
     )
     if header is not None:
         facts.driver_max_cuda = header.cuda_version
+    usage = parse_smi_memory(table.stdout) if table.status == "ok" else {}
+    for gpu in facts.gpus:
+        if gpu.index in usage:
+            gpu.memory_used_mib = usage[gpu.index][0]
     if facts.gpus:
         facts.status = "ok"
         facts.driver_version = next((r["driver_version"] for r in rows if r.get("driver_version")), None) or (

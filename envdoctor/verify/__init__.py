@@ -19,16 +19,33 @@ has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu`
 ``DEV.autograd``                d/dx (x**2 + 2x) at 3 is 8
 ``DEV.gradcheck``               ``torch.autograd.gradcheck`` in float64 (skip on MPS)
 ``DEV.conv2d``                  conv2d (cuDNN / MIOpen / CPU) against an explicit-loop reference
+``DEV.tutorial.autograd``       the 60 Minute Blitz's example: ((x + 2) * (x + 2) * 3).mean() at
+                                ones(2, 2) is 27, x.grad all 4.5; y.backward(v) gives v * 512
+``DEV.train.sgd``               Linear -> Tanh -> Linear trained with optim.SGD and optim.AdamW on a
+                                seeded regression: the loss falls 10x and the weights match a float64
+                                CPU reference written by hand (no autograd, nn or optim) within 1e-3
+``DEV.train.amp``               torch.autocast in bfloat16, and float16 with a GradScaler: finite
+                                losses, at most 2 skipped steps, weights within 5e-2 / 1e-2 of float32
+``DEV.data.loader``             DataLoader, 2 workers, the default start method, pinned memory on
+                                CUDA / XPU, non_blocking copies: every batch, in order, bit-exact; a
+                                dead worker fails it with the cause (shared memory, killed, open files)
 ``DEV.perf.matmul.DTYPE``       metrics ``tflops``, and ``peak_tflops`` / ``fraction_of_peak``
                                 where ``recipes/gpu_peaks.toml`` knows the GPU
 ``DEV.perf.copy``               accelerators only: metric ``gb_per_s`` (host -> device)
 ``compile``                     with ``compile=True``: ``torch.compile`` output equals eager
 ``expect.gpus|cuda|torch``      the CI expectations given in :class:`VerifyOptions`
 ``smoke``                       the child died outside any stage (interpreter missing, ...), or the
-                                options cannot run (a timeout that is not a finite number above 0)
+                                options cannot run (a timeout that is not a finite number above 0,
+                                an unknown level)
 ``smoke.protocol``              the child's private channel carried something other than this run's
                                 own events (no or a wrong nonce, a check reported twice): fails
 ==============================  ==================================================================
+
+``VerifyOptions.level`` (``--level``) says how much runs, as ``dcgmi diag -r 1/2/3`` does for NVIDIA's
+DCGM: ``quick`` runs import, build, devices, ``DEV.matmul.float32`` and ``DEV.tutorial.autograd`` (a CI
+gate, 60 s timeout); ``standard`` (the default) every check above with a 2 s performance budget (120 s);
+``full`` trains longer on a larger model, moves 32 MiB DataLoader batches (128 MiB in /dev/shm at once,
+more than Docker's default 64 MB) and measures performance for 10 s (300 s).
 
 With ``--distributed`` (``envdoctor/verify/fleet.py``) each rank runs the above on its node, then rank 0
 adds: ``fleet.import``, ``fleet.join``, ``fleet.init``, ``fleet.gather`` (each names the ranks that did

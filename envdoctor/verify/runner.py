@@ -39,6 +39,15 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 SMOKE_PATH = Path(__file__).with_name("smoke.py")
 SMOKE_SCRIPT = SMOKE_PATH.read_text(encoding="utf-8")
 DEVICES = ("all", "cpu", "cuda", "mps", "xpu")
+#: How much each --level runs, in the spirit of NVIDIA DCGM's `dcgmi diag -r 1/2/3` (quick deployment checks
+#: in seconds, then medium, then long; https://docs.nvidia.com/datacenter/dcgm/latest/reference/command-line-reference/dcgmi/dcgmi-diag.html):
+#: quick is import, devices, one matmul and the tutorial's autograd on each device (a CI gate); standard adds
+#: every correctness check, a first training script (SGD/AdamW, autocast, a DataLoader with workers) and a
+#: short performance run; full trains longer on a larger model, moves 32 MiB DataLoader batches and measures
+#: performance for longer.
+LEVELS = ("quick", "standard", "full")
+LEVEL_PERF_SECONDS = {"quick": 0.0, "standard": 2.0, "full": 10.0}
+LEVEL_TIMEOUT_S = {"quick": 60.0, "standard": 120.0, "full": 300.0}
 PEAK_DTYPES = ("float32", "tf32", "float16", "bfloat16")
 WORD_RE = re.compile(r"^[a-z0-9]+$")
 MAX_EVENTS = 5000  # 8 GPUs with every check is a few hundred
@@ -58,10 +67,11 @@ class VerifyOptions:
     """What to test and what to expect; every field has a CLI flag."""
 
     python: str | None = None  # target interpreter; None = the one envdoctor runs on
-    timeout: float = 120.0  # the whole child run; finite and above 0
+    timeout: float | None = None  # the whole child run; finite and above 0; None: the level's (LEVEL_TIMEOUT_S)
     device: str = "all"  # cpu | cuda | mps | xpu | all (cpu + every accelerator found)
     compile: bool = False  # stage 5: torch.compile
-    perf_seconds: float = 2.0  # budget of stage 4 over all devices
+    perf_seconds: float | None = None  # budget of stage 4 over all devices; None: the level's (LEVEL_PERF_SECONDS)
+    level: str = "standard"  # quick | standard | full (LEVELS)
     expect_gpus: int | None = None
     expect_cuda: str | None = None  # "12.4": torch.version.cuda must match major.minor
     expect_torch: str | None = None  # a PEP 440 specifier, e.g. ">=2.4,<2.6"
@@ -502,7 +512,8 @@ def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
 
 
 def smoke_argv(python: str, options: VerifyOptions) -> list[str]:
-    args = {"device": options.device, "compile": bool(options.compile), "perf_seconds": float(options.perf_seconds)}
+    perf = LEVEL_PERF_SECONDS.get(options.level, 2.0) if options.perf_seconds is None else float(options.perf_seconds)
+    args = {"device": options.device, "compile": bool(options.compile), "perf_seconds": perf, "level": options.level}
     return [python, "-c", SMOKE_SCRIPT, json.dumps(args, sort_keys=True)]
 
 
@@ -515,7 +526,9 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
     """Run the smoke test in a child of the target interpreter and return every check, in order."""
     if options.device not in DEVICES:
         return [Check("devices", "fail", "devices", f"unknown device {options.device!r} (one of {', '.join(DEVICES)})")]
-    timeout = options.timeout
+    if options.level not in LEVELS:
+        return [Check("smoke", "fail", "smoke test", f"unknown level {options.level!r} (one of {', '.join(LEVELS)})")]
+    timeout = LEVEL_TIMEOUT_S[options.level] if options.timeout is None else options.timeout
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
         return [Check("smoke", "fail", "smoke test", f"timeout {timeout!r} is not a finite number of seconds above 0")]
     python = options.python or door.python_executable()

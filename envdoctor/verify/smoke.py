@@ -23,6 +23,7 @@ if sys.path and sys.path[0] == "":
     del sys.path[0]
 
 import json
+import math
 import os
 import platform
 import re
@@ -41,6 +42,27 @@ ALLOC_ELEMENTS = 4 * 1024 * 1024  # 16 MiB of float32
 COPY_BYTES = 64 * 1024 * 1024
 PERF_SIZES = {"cpu": (128, 256, 512, 1024), "accelerator": (256, 512, 1024, 2048, 4096, 8192)}
 HEADER_LIMIT = 4096
+# What a first training script runs (stage 3b), sized per --level: the regression (samples x features, hidden
+# units, optimizer steps, autocast steps) and the DataLoader's dataset (samples x float32 width, batch size).
+# "full" moves 32 MiB batches, so 2 workers keep 128 MiB in /dev/shm at once: more than Docker's default 64 MB.
+TRAINING_SIZES = {
+    "standard": {"samples": 64, "features": 8, "hidden": 16, "steps": 30, "amp_steps": 20,
+                 "loader_samples": 64, "loader_width": 4096, "loader_batch": 16},
+    "full": {"samples": 256, "features": 16, "hidden": 128, "steps": 150, "amp_steps": 100,
+             "loader_samples": 1024, "loader_width": 32768, "loader_batch": 256},
+}
+TRAIN_LR = {"sgd": 0.05, "adamw": 0.01}
+TRAIN_LOSS_FACTOR = 10.0  # the loss must fall at least this much over the steps (it falls 18x and 150x)
+# float32 on the device against the float64 reference, relative to each tensor's largest weight (the CPU's own
+# float32 rounding gives 2e-7 to 1.3e-5 here)
+TRAIN_TOLERANCE = 1e-3
+# weights after autocast steps against the float32 run (the CPU gives 1.4e-3 to 2.4e-3 and 2e-4 to 3e-4)
+AMP_TOLERANCE = {"bfloat16": 5e-2, "float16": 1e-2}
+AMP_INIT_SCALE = 1024.0
+AMP_MAX_SKIPPED = 2  # steps a GradScaler may skip (inf/NaN gradients) before it counts as stuck
+LOADER_WORKERS = 2
+LOADER_TIMEOUT_S = 60
+LEVELS = ("quick", "standard", "full")
 
 
 def open_channel():
@@ -291,7 +313,7 @@ def device_specs(torch, discovered: dict, wanted: str, reporter: Reporter) -> li
 
 def cpu_spec() -> dict:
     return {"label": "cpu", "device": "cpu", "dtypes": ["float32", "bfloat16", "float16"],
-            "perf_dtypes": ["float32", "bfloat16"], "gradcheck": True, "conv_backend": "cpu"}
+            "perf_dtypes": ["float32", "bfloat16"], "gradcheck": True, "conv_backend": "cpu", "pin_memory": False}
 
 
 def supports_dtype(torch, device: str, dtype) -> bool:
@@ -322,8 +344,8 @@ def accelerator_spec(torch, kind: str, found: dict, device: dict) -> dict:
         if supports_dtype(torch, label, torch.bfloat16):
             dtypes.append("bfloat16")
         backend = kind
-    return {"label": label, "device": label, "dtypes": dtypes,
-            "perf_dtypes": list(dtypes), "gradcheck": kind != "mps", "conv_backend": backend}
+    return {"label": label, "device": label, "dtypes": dtypes, "perf_dtypes": list(dtypes),
+            "gradcheck": kind != "mps", "conv_backend": backend, "pin_memory": kind in ("cuda", "xpu")}
 
 
 # ---------------------------------------------------------------------------- stage 3: per device
@@ -492,6 +514,382 @@ def check_conv2d(torch, spec: dict) -> dict:
     return outcome("pass", f"matches a loop reference ({spec.get('conv_backend')})", details)
 
 
+# ---------------------------------------------------------------------------- stage 3b: a first training script
+
+
+def check_tutorial_autograd(torch, spec: dict) -> dict:
+    """The autograd example of PyTorch's "60 Minute Blitz", whose answers are known: out = mean(3 (x + 2)^2)
+    at x = ones(2, 2) is 27 and d(out)/dx = 3/2 (x + 2) is 4.5 everywhere; then its vector-Jacobian product,
+    y = x * 2 doubled until its norm passes 1000, y.backward(v), gives x.grad = v * 2^k (here with
+    x = (1, 2, 3) for torch.randn(3), so k = 9). The tutorial's text: pytorch/tutorials
+    beginner_source/blitz/autograd_tutorial.py as it read until 2020 (https://github.com/pytorch/tutorials/pull/926)."""
+    device = spec["device"]
+    x = torch.ones(2, 2, device=device, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    out.backward()
+    value = float(out.item())
+    grad = x.grad.to("cpu").tolist()
+    details: dict = {"out": value, "grad": grad}
+    if value != 27.0 or any(g != 4.5 for row in grad for g in row):
+        return outcome("fail", f"out = ((x + 2) * (x + 2) * 3).mean() gave {value} and x.grad {grad}; "
+                               "27 and 4.5 everywhere expected", details)
+    x = torch.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    y = x * 2
+    doublings = 1
+    while float(y.detach().norm().item()) < 1000:
+        y = y * 2
+        doublings += 1
+    v = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float32)
+    y.backward(v.to(device))
+    expected = v * float(2 ** doublings)  # a power of two: exact in float32
+    got = x.grad.to("cpu")
+    details.update(doublings=doublings, vector_grad=got.tolist())
+    if doublings != 9 or not torch.equal(got, expected):
+        return outcome("fail", f"y.backward(v) with y = x * 2^{doublings} gave x.grad {got.tolist()}, "
+                               f"not v * 2^{doublings} = {expected.tolist()}", details)
+    return outcome("pass", "out = 27, x.grad = 4.5; y.backward(v) gives v * 512", details)
+
+
+def regression_data(torch, samples: int, features: int):
+    """A seeded synthetic regression in float64: y = sin(X a) + 0.5 X b, X uniform in [-1, 1]."""
+    generator = torch.Generator().manual_seed(2024)
+    x = torch.rand(samples, features, generator=generator, dtype=torch.float64) * 2 - 1
+    a = torch.rand(features, generator=generator, dtype=torch.float64) * 2 - 1
+    b = torch.rand(features, generator=generator, dtype=torch.float64) * 2 - 1
+    y = torch.sin((x * a).sum(dim=1, keepdim=True)) + 0.5 * (x * b).sum(dim=1, keepdim=True)
+    return x, y
+
+
+def initial_parameters(torch, features: int, hidden: int) -> list:
+    """Seeded float64 weights in nn.Linear's own range (uniform in +-1/sqrt(fan_in)): w1, b1, w2, b2."""
+    generator = torch.Generator().manual_seed(7)
+
+    def uniform(shape, fan_in):
+        return (torch.rand(*shape, generator=generator, dtype=torch.float64) * 2 - 1) / fan_in ** 0.5
+
+    return [uniform((hidden, features), features), uniform((hidden,), features),
+            uniform((1, hidden), hidden), uniform((1,), hidden)]
+
+
+def two_layer_model(torch, parameters: list, device: str):
+    """nn.Linear -> Tanh -> nn.Linear in float32 on the device, starting from the given weights."""
+    hidden, features = parameters[0].shape
+    model = torch.nn.Sequential(torch.nn.Linear(features, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
+    with torch.no_grad():
+        for index, param in enumerate(model.parameters()):
+            param.copy_(parameters[index].to(torch.float32))
+    return model.to(device)
+
+
+def make_optimizer(torch, name: str, params):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=TRAIN_LR["sgd"], momentum=0.9)
+    return torch.optim.AdamW(params, lr=TRAIN_LR["adamw"], betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+
+
+def reference_gradients(x, y, params: list) -> tuple:
+    """MSE loss of Linear -> Tanh -> Linear and its gradients, by hand (no autograd, nn or matmul)."""
+    w1, b1, w2, b2 = params
+    hidden = (x.unsqueeze(1) * w1.unsqueeze(0)).sum(dim=2) + b1
+    h = hidden.tanh()
+    prediction = (h.unsqueeze(1) * w2.unsqueeze(0)).sum(dim=2) + b2
+    error = prediction - y
+    loss = float((error * error).mean().item())
+    d_prediction = 2 * error / error.numel()
+    grad_w2 = (d_prediction.unsqueeze(2) * h.unsqueeze(1)).sum(dim=0)
+    grad_b2 = d_prediction.sum(dim=0)
+    d_hidden = (d_prediction.unsqueeze(2) * w2.unsqueeze(0)).sum(dim=1) * (1 - h * h)
+    grad_w1 = (d_hidden.unsqueeze(2) * x.unsqueeze(1)).sum(dim=0)
+    grad_b1 = d_hidden.sum(dim=0)
+    return loss, [grad_w1, grad_b1, grad_w2, grad_b2]
+
+
+def reference_training(torch, name: str, x, y, start: list, steps: int) -> tuple:
+    """The same training in float64 on the CPU, the optimizer written out from PyTorch's documented algorithms
+    (SGD with momentum: b = 0.9 b + g, p -= lr b; AdamW: p *= 1 - lr wd, then Adam's bias-corrected step)."""
+    params = [p.clone() for p in start]
+    state = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
+    losses = []
+    for step in range(1, steps + 1):
+        loss, grads = reference_gradients(x, y, params)
+        losses.append(loss)
+        for i, param in enumerate(params):
+            grad = grads[i]
+            if name == "sgd":
+                state[0][i] = grad.clone() if step == 1 else 0.9 * state[0][i] + grad
+                param -= TRAIN_LR["sgd"] * state[0][i]
+                continue
+            lr = TRAIN_LR["adamw"]
+            param *= 1 - lr * 0.01
+            state[0][i] = 0.9 * state[0][i] + 0.1 * grad
+            state[1][i] = 0.999 * state[1][i] + 0.001 * grad * grad
+            denominator = (state[1][i] / (1 - 0.999 ** step)).sqrt() + 1e-8
+            param -= lr / (1 - 0.9 ** step) * state[0][i] / denominator
+    losses.append(reference_gradients(x, y, params)[0])
+    return params, losses
+
+
+def device_training(torch, name: str, device: str, x, y, start: list, steps: int) -> tuple:
+    """What a tutorial's training loop does: nn.Module, MSELoss, backward, optimizer.step, on the device."""
+    model = two_layer_model(torch, start, device)
+    optimizer = make_optimizer(torch, name, model.parameters())
+    loss_function = torch.nn.MSELoss()
+    inputs, targets = x.to(device, torch.float32), y.to(device, torch.float32)
+    losses = []
+    with Tf32Mode(torch, False):  # IEEE float32, whatever the user's TF32 setting: the reference is exact
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = loss_function(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.item()))
+        with torch.no_grad():
+            losses.append(float(loss_function(model(inputs), targets).item()))
+    return [p.detach().to("cpu", torch.float64) for p in model.parameters()], losses
+
+
+def parameter_error(torch, got: list, expected: list) -> float:
+    """Largest difference of any parameter, relative to the largest magnitude in its tensor."""
+    if len(got) != len(expected) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(got, expected)):  # noqa: B905
+        return float("inf")
+    worst = 0.0
+    for index, b in enumerate(expected):
+        scale = max(float(b.abs().max().item()), 1e-12)
+        worst = max(worst, float((got[index] - b).abs().max().item()) / scale)
+    return worst
+
+
+def check_train_sgd(torch, spec: dict, size: dict) -> dict:
+    """Train a two-layer nn.Module with optim.SGD and optim.AdamW; the loss must fall by TRAIN_LOSS_FACTOR and
+    the weights must match the float64 CPU reference within TRAIN_TOLERANCE."""
+    x, y = regression_data(torch, size["samples"], size["features"])
+    start = initial_parameters(torch, size["features"], size["hidden"])
+    details: dict = {"steps": size["steps"], "samples": size["samples"], "hidden": size["hidden"],
+                     "tolerance": TRAIN_TOLERANCE, "loss_factor": TRAIN_LOSS_FACTOR}
+    problems = []
+    for name in ("sgd", "adamw"):
+        got, losses = device_training(torch, name, spec["device"], x, y, start, size["steps"])
+        expected, reference_losses = reference_training(torch, name, x, y, start, size["steps"])
+        error = parameter_error(torch, got, expected)
+        details[name] = {"first_loss": losses[0], "last_loss": losses[-1], "reference_last_loss": reference_losses[-1],
+                         "max_relative_error": error}
+        label = "SGD" if name == "sgd" else "AdamW"
+        if not all(math.isfinite(loss) for loss in losses):
+            problems.append(f"{label}: the loss became {losses[-1]}")
+        elif not losses[-1] * TRAIN_LOSS_FACTOR <= losses[0]:
+            problems.append(f"{label}: the loss fell from {losses[0]:.4g} to {losses[-1]:.4g} in {size['steps']} steps, "
+                            f"not by {TRAIN_LOSS_FACTOR:g}x")
+        if not error <= TRAIN_TOLERANCE:
+            problems.append(f"{label}: after {size['steps']} steps the weights differ from the float64 CPU reference "
+                            f"by {error:.3g} (relative; {TRAIN_TOLERANCE:g} allowed)")
+    if problems:
+        return outcome("fail", "; ".join(problems), details)
+    return outcome("pass", f"SGD loss {details['sgd']['first_loss']:.3g} -> {details['sgd']['last_loss']:.3g}, "
+                           f"AdamW {details['adamw']['first_loss']:.3g} -> {details['adamw']['last_loss']:.3g} in "
+                           f"{size['steps']} steps; weights match the float64 reference "
+                           f"({max(details['sgd']['max_relative_error'], details['adamw']['max_relative_error']):.2g})",
+                   details)
+
+
+def grad_scaler(torch, device_type: str):
+    """torch.amp.GradScaler for this device (torch >= 2.3), torch.cuda.amp's before; None when there is none."""
+    amp = getattr(torch, "amp", None)
+    if amp is not None and hasattr(amp, "GradScaler"):
+        try:
+            return amp.GradScaler(device_type, init_scale=AMP_INIT_SCALE)
+        except Exception:
+            return None
+    if device_type == "cuda":
+        return torch.cuda.amp.GradScaler(init_scale=AMP_INIT_SCALE)
+    return None
+
+
+def amp_training(torch, device: str, x, y, start: list, steps: int, dtype, scaler) -> dict:
+    """SGD under torch.autocast (dtype None: plain float32), with a GradScaler when given."""
+    device_type = torch.device(device).type
+    model = two_layer_model(torch, start, device)
+    optimizer = make_optimizer(torch, "sgd", model.parameters())
+    inputs, targets = x.to(device, torch.float32), y.to(device, torch.float32)
+    losses, skipped, computed_in = [], 0, None
+    with Tf32Mode(torch, False):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            if dtype is None:
+                loss = torch.nn.functional.mse_loss(model(inputs), targets)
+            else:
+                with torch.autocast(device_type=device_type, dtype=dtype):
+                    prediction = model(inputs)
+                computed_in = str(prediction.dtype).replace("torch.", "")
+                loss = torch.nn.functional.mse_loss(prediction.float(), targets)
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                before = float(scaler.get_scale())
+                scaler.step(optimizer)
+                scaler.update()
+                if float(scaler.get_scale()) < before:  # the step was skipped for inf/NaN gradients
+                    skipped += 1
+            losses.append(float(loss.item()))
+    result = {"losses": losses, "skipped": skipped, "computed_in": computed_in,
+              "params": [p.detach().to("cpu", torch.float64) for p in model.parameters()]}
+    if scaler is not None:
+        result["final_scale"] = float(scaler.get_scale())
+    return result
+
+
+def check_train_amp(torch, spec: dict, size: dict) -> dict:
+    """Mixed precision as PyTorch's AMP recipe teaches it (https://docs.pytorch.org/tutorials/recipes/recipes/
+    amp_recipe.html): autocast in bfloat16, and float16 with a GradScaler, each close to the same steps in
+    float32, with finite losses and a scaler that does not keep skipping steps. An autocast that silently
+    computed in float32 (it warns and falls back where a dtype is unsupported) is skipped, not passed."""
+    if not hasattr(torch, "autocast"):
+        return outcome("skip", "this torch has no torch.autocast (added in 1.10)")
+    device, steps = spec["device"], size["amp_steps"]
+    device_type = torch.device(device).type
+    x, y = regression_data(torch, size["samples"], size["features"])
+    start = initial_parameters(torch, size["features"], size["hidden"])
+    plain = amp_training(torch, device, x, y, start, steps, None, None)
+    details: dict = {"steps": steps, "float32_last_loss": plain["losses"][-1], "tolerance": AMP_TOLERANCE,
+                     "max_skipped": AMP_MAX_SKIPPED}
+    problems, ran, skipped_dtypes = [], [], {}
+    for name in ("bfloat16", "float16"):
+        if name not in spec["dtypes"]:
+            skipped_dtypes[name] = f"{spec['label']} has no {name}"
+            continue
+        scaler = None
+        if name == "float16":
+            scaler = grad_scaler(torch, device_type)
+            if scaler is None:
+                skipped_dtypes[name] = f"no GradScaler for {device_type} in this torch"
+                continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # autocast warns, and falls back to float32, where a dtype is unsupported
+            run = amp_training(torch, device, x, y, start, steps, getattr(torch, name), scaler)
+        if run["computed_in"] != name:
+            skipped_dtypes[name] = f"autocast on {device_type} computed in {run['computed_in']}, not {name}"
+            continue
+        ran.append(name)
+        error = parameter_error(torch, run["params"], plain["params"])
+        losses = run["losses"]
+        details[name] = {"last_loss": losses[-1], "max_relative_error": error, "skipped_steps": run["skipped"]}
+        if "final_scale" in run:
+            details[name]["final_scale"] = run["final_scale"]
+        label = f"{name}" + (" + GradScaler" if scaler is not None else "")
+        if run["skipped"] > AMP_MAX_SKIPPED:
+            problems.append(f"{label}: the GradScaler skipped {run['skipped']} of {steps} steps (scale fell to "
+                            f"{run.get('final_scale', 0):g}): it finds inf/NaN gradients on every step")
+        elif not all(math.isfinite(loss) for loss in losses):
+            problems.append(f"{label}: the loss became {losses[-1]}")
+        elif not error <= AMP_TOLERANCE[name]:
+            problems.append(f"{label}: after {steps} steps the weights differ from the float32 run by {error:.3g} "
+                            f"(relative; {AMP_TOLERANCE[name]:g} allowed)")
+    details["skipped_dtypes"] = skipped_dtypes
+    if problems:
+        return outcome("fail", "; ".join(problems), details)
+    if not ran:
+        return outcome("skip", "; ".join(f"{k}: {v}" for k, v in skipped_dtypes.items()), details)
+    shown = ", ".join(f"{name} {details[name]['max_relative_error']:.2g}" for name in ran)
+    return outcome("pass", f"autocast {' and '.join(ran)} track float32 over {steps} steps (relative error {shown})",
+                   details)
+
+
+def shm_free_bytes():
+    """Free space of /dev/shm, where DataLoader workers put each batch; None where there is none."""
+    try:
+        info = os.statvfs("/dev/shm")
+    except (AttributeError, OSError):
+        return None
+    return info.f_bavail * info.f_frsize
+
+
+def exception_chain(exc: BaseException) -> list:
+    """The exception and those it was raised from: torch reports a dead worker as "exited unexpectedly",
+    raised from the error that says which signal killed it."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def loader_failure_cause(text: str) -> tuple:
+    """(cause, what to do) for a failed DataLoader, from torch's own messages (torch/csrc/DataLoader.cpp,
+    torch/utils/data/dataloader.py)."""
+    lowered = text.lower()
+    if "bus error" in lowered or "shared memory" in lowered or "no space left on device" in lowered:
+        return "shared memory", ("/dev/shm is too small or full for the batches in flight: give the container more "
+                                 "(docker run --shm-size=16g or --ipc=host; Kubernetes: an emptyDir with medium: "
+                                 "Memory at /dev/shm)")
+    if "killed by signal: killed" in lowered:
+        return "killed", "a worker was killed (SIGKILL): usually the out-of-memory killer or a cgroup memory limit"
+    if "too many open files" in lowered or "ancdata" in lowered:
+        return "open files", "raise `ulimit -n`, or torch.multiprocessing.set_sharing_strategy('file_system')"
+    if "timed out" in lowered:
+        return "timeout", f"a worker delivered no batch within {LOADER_TIMEOUT_S} s"
+    if "killed by signal" in lowered or "exited unexpectedly" in lowered:
+        return "worker died", "a worker process died"
+    return "error", "the DataLoader raised"
+
+
+def check_data_loader(torch, spec: dict, size: dict) -> dict:
+    """A DataLoader with 2 worker processes (the platform's default start method), pinned memory where the
+    device has it, batches moved with non_blocking=True: every batch must arrive, in order, bit-exact.
+
+    Workers hand batches over in shared memory (/dev/shm on Linux), "Multi-process data loading" in
+    https://docs.pytorch.org/docs/stable/data.html; the dataset is a TensorDataset, which every start
+    method can pickle to a worker (this script runs as ``python -c``, so nothing defined here could be)."""
+    import multiprocessing
+
+    from torch.utils.data import DataLoader, TensorDataset
+
+    device = spec["device"]
+    pin = bool(spec.get("pin_memory"))
+    samples, width, batch = size["loader_samples"], size["loader_width"], size["loader_batch"]
+    generator = torch.Generator().manual_seed(31)
+    data = torch.rand(samples, width, generator=generator)
+    order = torch.arange(samples)
+    details: dict = {"workers": LOADER_WORKERS, "start_method": multiprocessing.get_start_method(),
+                     "pin_memory": pin, "batch_bytes": batch * width * 4, "batches_expected": -(-samples // batch),
+                     "shm_free_bytes": shm_free_bytes()}
+    loader = DataLoader(TensorDataset(data, order), batch_size=batch, shuffle=False, num_workers=LOADER_WORKERS,
+                        pin_memory=pin, timeout=LOADER_TIMEOUT_S)
+    received, unpinned = [], 0
+    try:
+        for values, indices in loader:
+            if pin and not values.is_pinned():
+                unpinned += 1
+            received.append((values.to(device, non_blocking=True), indices.to(device, non_blocking=True)))
+        synchronizer(torch, device)()
+    except Exception as exc:
+        chain = exception_chain(exc)
+        cause, advice = loader_failure_cause(" ".join(str(item) for item in chain))
+        errors = [error_text(item) for item in chain]
+        details.update(cause=cause, errors=errors)
+        free = details["shm_free_bytes"]
+        shm = f" (/dev/shm: {free // (1024 * 1024)} MiB free)" if cause == "shared memory" and free is not None else ""
+        return outcome("fail", f"{errors[-1]}{shm} -> {advice}", details)
+    finally:
+        del loader
+    details["batches"] = len(received)
+    got_values = torch.cat([v.to("cpu") for v, _ in received]) if received else data[:0]
+    got_order = torch.cat([i.to("cpu") for _, i in received]) if received else order[:0]
+    if len(received) != details["batches_expected"] or not torch.equal(got_order, order):
+        return outcome("fail", f"{len(received)} of {details['batches_expected']} batches arrived, "
+                               f"{'in' if torch.equal(got_order, order[:len(got_order)]) else 'out of'} order", details)
+    if not torch.equal(got_values, data):
+        changed = int((got_values != data).sum().item())
+        return outcome("fail", f"{changed} value(s) changed between the workers and {device}", details)
+    if unpinned:
+        return outcome("fail", f"pin_memory=True, yet {unpinned} batch(es) came back unpinned", details)
+    return outcome("pass", f"{len(received)} batches from {LOADER_WORKERS} workers ({details['start_method']}"
+                           f"{', pinned' if pin else ''}), in order, bit-exact", details)
+
+
 # ---------------------------------------------------------------------------- stage 4: performance
 
 
@@ -560,10 +958,15 @@ def perf_copy(torch, spec: dict, budget: float) -> dict:
 # ---------------------------------------------------------------------------- the per-device path
 
 
-def device_check_list(torch, spec: dict, perf_budget: float) -> list:
-    """(id, title, function, args) for every check of one device, in order."""
+def device_check_list(torch, spec: dict, perf_budget: float, level: str = "standard") -> list:
+    """(id, title, function, args) for every check of one device, in order, as many as the level asks."""
     label = spec["label"]
     checks: list[tuple[str, str, Callable[..., dict], tuple[Any, ...]]]
+    tutorial = (f"{label}.tutorial.autograd", f"{label}: tutorial autograd", check_tutorial_autograd, (torch, spec))
+    if level == "quick":
+        return [(f"{label}.matmul.float32", f"{label}: matmul float32", check_matmul, (torch, spec, "float32")),
+                tutorial]
+    size = TRAINING_SIZES[level]
     checks = [(f"{label}.alloc", f"{label}: allocate", check_alloc, (torch, spec)),
               (f"{label}.copy", f"{label}: copy round trip", check_copy, (torch, spec))]
     for name in DTYPE_NAMES:
@@ -571,7 +974,11 @@ def device_check_list(torch, spec: dict, perf_budget: float) -> list:
             checks.append((f"{label}.matmul.{name}", f"{label}: matmul {name}", check_matmul, (torch, spec, name)))
     checks += [(f"{label}.autograd", f"{label}: autograd", check_autograd, (torch, spec)),
                (f"{label}.gradcheck", f"{label}: gradcheck", check_gradcheck, (torch, spec)),
-               (f"{label}.conv2d", f"{label}: conv2d", check_conv2d, (torch, spec))]
+               (f"{label}.conv2d", f"{label}: conv2d", check_conv2d, (torch, spec)),
+               tutorial,
+               (f"{label}.train.sgd", f"{label}: train with SGD and AdamW", check_train_sgd, (torch, spec, size)),
+               (f"{label}.train.amp", f"{label}: train with autocast", check_train_amp, (torch, spec, size)),
+               (f"{label}.data.loader", f"{label}: DataLoader with workers", check_data_loader, (torch, spec, size))]
     perf_dtypes = [name for name in DTYPE_NAMES if name in spec["perf_dtypes"]]
     has_copy = torch.device(spec["device"]).type != "cpu"
     share = perf_budget / max(1, len(perf_dtypes) + (1 if has_copy else 0))
@@ -583,10 +990,10 @@ def device_check_list(torch, spec: dict, perf_budget: float) -> list:
     return checks
 
 
-def device_checks(torch, reporter: Reporter, spec: dict, perf_budget: float) -> list:
+def device_checks(torch, reporter: Reporter, spec: dict, perf_budget: float, level: str = "standard") -> list:
     """Every check of one device; after a failed allocation the rest are skipped, not attempted."""
     events = []
-    checks = device_check_list(torch, spec, perf_budget)
+    checks = device_check_list(torch, spec, perf_budget, level)
     for position, (check_id, title, func, args) in enumerate(checks):
         event = reporter.run(check_id, title, func, *args)
         events.append(event)
@@ -643,8 +1050,9 @@ def run(options: dict, reporter: Reporter) -> int:
     devices = reporter.run("devices", "devices", discover, torch)
     specs = device_specs(torch, devices.get("details") or {}, options.get("device", "all"), reporter)
     budget = max(0.0, float(options.get("perf_seconds", 2.0))) / len(specs)
+    level = options.get("level", "standard")
     for spec in specs:
-        device_checks(torch, reporter, spec, budget)
+        device_checks(torch, reporter, spec, budget, level if level in LEVELS else "standard")
     if options.get("compile"):
         reporter.run("compile", "torch.compile", check_compile, torch, specs[-1]["device"])
     reporter.write({"event": "done"})
