@@ -1,0 +1,87 @@
+"""How old the compatibility data is, where it came from, and what a refresh changed: said for people.
+
+Pure: the data layers (:class:`envdoctor.recipes.DataLayer`) and a refresh's outcome in, text and
+findings out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from envdoctor.facts import Finding
+from envdoctor.recipes import DataLayer, Recipes
+from envdoctor.refresh import Outcome
+
+__all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_report"]
+
+
+def describe_layers(layers: Sequence[DataLayer]) -> str:
+    """``built-in 2026-11-28 + refreshed 2026-12-10 + overlay /srv/recipes``."""
+    parts = []
+    for layer in layers:
+        if layer.kind == "overlay":
+            parts.append(f"overlay {layer.path}")
+        else:
+            parts.append(f"{layer.kind} {layer.checked or '(date unknown)'}")
+    return " + ".join(parts) or "none"
+
+
+def data_finding(layers: Sequence[DataLayer]) -> Finding:
+    """The info line `check` shows: the data's age and source."""
+    refreshed = [layer for layer in layers if layer.kind == "refreshed"]
+    evidence = [f"{layer.kind}: {layer.path}" for layer in layers]
+    evidence += [f"refreshed from PyPI {layer.pypi} and the PyTorch wheel index {layer.index}" for layer in refreshed]
+    fix = None if refreshed else "envdoctor recipes refresh learns releases newer than the built-in data"
+    return Finding("recipes.data", "info", "torch", f"recipes: {describe_layers(layers)}", subject="torch", fix=fix,
+                   evidence=evidence)
+
+
+def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
+    """A warning when a requested torch version is newer than every release the data knows: no known
+    release satisfies the request, and a version it names above the newest one does."""
+    if not recipes.releases:
+        return None
+    newest = max(recipes.releases, key=lambda r: r.parsed)
+    for text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        specifier = requirement.specifier
+        if requirement.name.lower() != "torch" or not str(specifier):
+            continue
+        if any(specifier.contains(r.version) for r in recipes.releases):
+            continue
+        for bound in specifier:
+            version = _version(bound.version.removesuffix(".*"))
+            if version is None or version < newest.parsed:
+                continue
+            if (bound.operator == ">" and version >= newest.parsed) or (version > newest.parsed and specifier.contains(version)):
+                return (f"'{text}' asks for a torch newer than every release the recipes know (the newest is "
+                        f"{newest.version}; data: {describe_layers(recipes.layers)}): run `envdoctor recipes refresh`")
+    return None
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def refresh_report(outcome: Outcome, *, dry_run: bool, target: str, requests: int, fetched_bytes: int,
+                   offline: bool) -> str:
+    """What `recipes refresh` prints: the changes, what was left out, and where the overlay went."""
+    lines = []
+    got = "from the cache of the last refresh" if offline else f"{requests} request(s), {fetched_bytes / 1e6:.1f} MB"
+    lines.append(f"envdoctor recipes refresh · {got}")
+    lines += [f"  + {change}" for change in outcome.changes] or ["  no new releases or variants"]
+    lines += [f"  - {note}" for note in outcome.notes]
+    if dry_run:
+        lines.append(f"dry run: nothing written ({target} would hold {len(outcome.releases)} release(s))")
+    else:
+        lines.append(f"wrote {len(outcome.releases)} release(s) to {target}")
+    return "\n".join(lines)

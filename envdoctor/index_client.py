@@ -1,0 +1,253 @@
+"""Ask the package indexes, through the door: bounded pages, a page cache for ``--offline``, ranged wheel reads.
+
+Every request a refresh makes is a :meth:`Door.http_get` (https, or http to the loopback interface;
+every redirect judged by the same URL guard; one timeout per request; the body bounded). Each answer
+that was used is kept in the user's cache folder, so ``--offline`` can build the same data again from
+the last pages fetched; the cache holds only the last run's pages, at most :data:`CACHE_LIMIT` bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envdoctor import refresh, wheelzip
+from envdoctor.door import Door, HttpResult, UserFileError
+from envdoctor.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
+from envdoctor.recipes import Recipes
+from envdoctor.redact import redact_text
+
+__all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "PageCache", "gather"]
+
+PAGE_LIMIT = 16 * 1024 * 1024  # one index page (the PyTorch index's torch page is a few MiB)
+CACHE_LIMIT = 256 * 1024 * 1024  # what the cache keeps of one run
+WORKERS = 8  # wheel reads in flight at once
+
+
+class FetchError(Exception):
+    """A page or wheel that could not be read; the message names the URL and says why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request brought back (or the cache kept of it)."""
+
+    url: str
+    final_url: str
+    content_type: str
+    content_range: str
+    body: bytes
+
+
+class PageCache:
+    """The last run's answers, one file each (``<key>.body`` and ``<key>.json``) in a folder of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.kept: set[str] = set()
+        self.size = 0
+
+    @staticmethod
+    def key(url: str, accept: str, byte_range: str | None) -> str:
+        return hashlib.sha256(f"{url}\0{accept}\0{byte_range or ''}".encode()).hexdigest()[:40]
+
+    def load(self, key: str) -> Answer | None:
+        from envdoctor.door import read_user_bytes, read_user_file
+
+        try:
+            meta = json.loads(read_user_file(str(self.folder / f"{key}.json"), 64 * 1024))
+            body = read_user_bytes(str(self.folder / f"{key}.body"), PAGE_LIMIT)
+        except (UserFileError, ValueError):
+            return None
+        if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in
+                                                 ("url", "final_url", "content_type", "content_range")):
+            return None
+        return Answer(meta["url"], meta["final_url"], meta["content_type"], meta["content_range"], body)
+
+    def save(self, key: str, answer: Answer) -> None:
+        from envdoctor.door import make_user_dir, write_user_file
+
+        if self.size + len(answer.body) > CACHE_LIMIT:
+            return
+        meta = {"url": answer.url, "final_url": answer.final_url, "content_type": answer.content_type,
+                "content_range": answer.content_range, "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        try:
+            make_user_dir(str(self.folder))
+            write_user_file(str(self.folder / f"{key}.body"), answer.body)
+            write_user_file(str(self.folder / f"{key}.json"), json.dumps(meta).encode())
+        except UserFileError:
+            return  # a cache that cannot be written costs --offline only
+        self.kept.add(key)
+        self.size += len(answer.body)
+
+    def prune(self) -> None:
+        """Remove every entry this run did not keep: the cache holds one run's pages."""
+        from envdoctor.door import remove_user_file
+
+        try:
+            names = [p.name for p in self.folder.iterdir()]
+        except OSError:
+            return
+        for name in names:
+            stem, _, suffix = name.rpartition(".")
+            if suffix in ("body", "json") and stem not in self.kept:
+                remove_user_file(str(self.folder / name))
+
+
+@dataclass
+class IndexClient:
+    """Bounded requests through the door, answered from the cache when ``offline``."""
+
+    door: Door
+    timeout: float
+    cache: PageCache | None = None
+    offline: bool = False
+    requests: int = 0
+    fetched_bytes: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def get(self, url: str, accept: str, byte_range: str | None = None, limit: int = PAGE_LIMIT,
+            missing_ok: bool = False) -> Answer | None:
+        """The answer to a GET; None for a 404 when ``missing_ok``; FetchError for anything else unusable."""
+        key = PageCache.key(url, accept, byte_range)
+        if self.offline:
+            cached = self.cache.load(key) if self.cache is not None else None
+            if cached is None:
+                if missing_ok:
+                    return None
+                raise FetchError(f"{redact_text(url)}: not in the cache of the last refresh (run it once without --offline)")
+            if self.cache is not None:
+                self.cache.kept.add(key)
+            return cached
+        result = self.door.http_get(url, self.timeout, limit, accept=accept, byte_range=byte_range)
+        self.requests += 1
+        self.fetched_bytes += len(result.body)
+        answer = self._judge(url, result, byte_range, missing_ok)
+        if answer is not None and self.cache is not None:
+            self.cache.save(key, answer)
+        return answer
+
+    @staticmethod
+    def _judge(url: str, result: HttpResult, byte_range: str | None, missing_ok: bool) -> Answer | None:
+        shown = redact_text(url)
+        if result.status != "answered":
+            raise FetchError(f"{shown}: {result.status.replace('_', ' ')}: {redact_text(result.error)[:300]}")
+        if result.code == 404 and missing_ok:
+            return None
+        if result.code not in (200, 206) or (result.code == 206 and byte_range is None):
+            raise FetchError(f"{shown}: answered {result.code}")
+        if result.truncated:
+            what = "the server ignores ranged requests" if byte_range is not None else "larger than the limit"
+            raise FetchError(f"{shown}: {what} ({PAGE_LIMIT // (1024 * 1024)} MiB): not read")
+        return Answer(url, result.final_url or url, result.content_type, result.content_range, result.body)
+
+    # ------------------------------------------------------------------ wheels
+
+    def wheel_members(self, url: str, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        """The members of the remote wheel at ``url`` that ``wanted`` picks, read by byte ranges."""
+        tail = self.get(url, "*/*", f"-{wheelzip.TAIL}", limit=wheelzip.TAIL)
+        assert tail is not None
+        try:
+            return self._members(url, tail, wanted)
+        except wheelzip.WheelZipError as exc:
+            raise FetchError(f"{redact_text(url)}: {exc}") from None
+
+    def _members(self, url: str, tail: Answer, wanted: Callable[[str], bool]) -> dict[str, bytes]:
+        span = wheelzip.content_range(tail.content_range) if tail.content_range else None
+        if span is None:  # a whole small file answered with 200
+            span = (0, len(tail.body) - 1, len(tail.body))
+        tail_start = span[0]
+        offset, size = wheelzip.directory_location(tail.body, tail_start)
+        if offset >= tail_start:
+            directory = tail.body[offset - tail_start: offset - tail_start + size]
+        else:
+            head = self.get(url, "*/*", f"{offset}-{tail_start - 1}", limit=tail_start - offset)
+            assert head is not None
+            directory = (head.body + tail.body)[: size]
+        members = wheelzip.directory_members(directory)
+        found: dict[str, bytes] = {}
+        for name, member in members.items():
+            if not wanted(name):
+                continue
+            first, last = wheelzip.member_span(member)
+            last = min(last, span[2] - 1)
+            chunk = self.get(url, "*/*", f"{first}-{last}", limit=last - first + 1)
+            assert chunk is not None
+            found[name] = wheelzip.member_content(chunk.body, member)
+        return found
+
+
+# ---------------------------------------------------------------------------- what a refresh reads
+
+
+def _project_files(client: IndexClient, sources: refresh.Sources, name: str) -> tuple[list[IndexFile], str]:
+    """A project's files from the JSON API, else (no such page, or not JSON) from the PEP 691 / 503 simple
+    page; and the URL read."""
+    if sources.pypi_api:
+        url = f"{sources.pypi_api}/{name}/json"
+        answer = client.get(url, ", ".join(JSON_API_TYPES), missing_ok=True)
+        if answer is not None and answer.content_type in JSON_API_TYPES:  # else a mirror without the JSON API
+            try:
+                return parse_json_api(answer.body, answer.content_type, answer.final_url), url
+            except PageError as exc:
+                raise FetchError(str(exc)) from None
+    url = f"{sources.pypi_simple}/{name}/"
+    answer = client.get(url, SIMPLE_ACCEPT)
+    assert answer is not None
+    try:
+        return parse_simple(answer.body, answer.content_type, answer.final_url), url
+    except PageError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def _index_page(client: IndexClient, url: str, missing_ok: bool = False) -> list[IndexFile] | None:
+    answer = client.get(url, SIMPLE_ACCEPT, missing_ok=missing_ok)
+    if answer is None:
+        return None
+    try:
+        return parse_simple(answer.body, answer.content_type, answer.final_url)
+    except PageError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def _read_wheels(client: IndexClient, reads: Iterable[refresh.WheelRead]) -> dict[str, refresh.WheelFacts]:
+    """Each wheel's METADATA (and torch/version.py), read in parallel; a wheel that cannot be read is a
+    fact of its own (its problem), not the end of the refresh."""
+
+    def one(read: refresh.WheelRead) -> tuple[str, refresh.WheelFacts]:
+        try:
+            if read.metadata_url:
+                answer = client.get(read.metadata_url, "*/*", limit=wheelzip.MEMBER_LIMIT)
+                assert answer is not None
+                return read.filename, refresh.WheelFacts(answer.body.decode("utf-8", errors="replace"))
+            members = client.wheel_members(read.url, refresh.wanted_member)
+        except FetchError as exc:
+            return read.filename, refresh.WheelFacts(problem=str(exc))
+        return read.filename, refresh.wheel_facts(members)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return dict(pool.map(one, list(reads)))
+
+
+def gather(client: IndexClient, sources: refresh.Sources, known: Recipes) -> refresh.Material:
+    """Everything a refresh needs from the indexes: the three projects' files, the PyTorch index's torch
+    page and the variant pages of new releases, and the METADATA of the wheels the rules must read."""
+    projects: dict[str, list[IndexFile]] = {}
+    read_from: dict[str, str] = {}
+    for name in refresh.PROJECTS:
+        projects[name], read_from[name] = _project_files(client, sources, name)
+    torch_page = f"{sources.index}/torch/"
+    pytorch = _index_page(client, torch_page)
+    assert pytorch is not None
+    new = refresh.new_releases(projects["torch"], known)
+    variant_pages: dict[str, list[IndexFile] | None] = {}
+    for variant in refresh.variants_to_confirm(pytorch, new):
+        variant_pages[variant] = _index_page(client, f"{sources.index}/{variant}/torch/", missing_ok=True)
+    wheels = _read_wheels(client, refresh.wheels_to_read(projects, new, known))
+    read_from["pytorch"] = torch_page
+    return refresh.Material(projects, pytorch, variant_pages, wheels, read_from)

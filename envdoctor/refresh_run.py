@@ -1,0 +1,119 @@
+"""`envdoctor recipes refresh`: choose the indexes, read them, build the overlay, validate it, write it.
+
+The PyPI service is the one the target's pip is configured with (``PIP_INDEX_URL``, then ``pip config
+list``: ``install.index-url`` before ``global.index-url``), else pip's own default as pip itself says
+it; envdoctor names no registry. The PyTorch wheel index is the recipes' base with the mirror table
+applied. Nothing is written until every page was read and the overlay validated by the recipe loader;
+the overlay then replaces the last one in a single rename.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from envdoctor import __version__, refresh
+from envdoctor.door import Door, UserFileError
+from envdoctor.index_client import FetchError, IndexClient, PageCache, gather
+from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
+from envdoctor.redact import redact_text
+from envdoctor.urls import index_url_problem
+
+__all__ = ["RefreshError", "RefreshRun", "pypi_sources", "run_refresh", "torch_index"]
+
+PIP_DEFAULT = "# envdoctor:pip-default\nfrom pip._internal.models.index import PyPI\nprint(PyPI.simple_url)\n"
+_CONFIG_LINE = re.compile(r"^([:\w.-]+)\.index-url\s*=\s*['\"]?([^'\"\s]+)['\"]?\s*$", re.M)
+
+
+class RefreshError(Exception):
+    """A refresh that changed nothing; the message says why."""
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    outcome: refresh.Outcome
+    target: Path
+    written: bool
+    requests: int
+    fetched_bytes: int
+
+
+def _simple_sources(simple: str, chosen_by: str) -> tuple[str, str | None, str]:
+    simple = simple.rstrip("/")
+    api = simple[: -len("/simple")] + "/pypi" if simple.endswith("/simple") else None
+    return simple, api, chosen_by
+
+
+def pypi_sources(door: Door, python: str | None, timeout: float, pypi: str | None) -> tuple[str, str | None, str]:
+    """(simple index URL, JSON API URL or None, how it was chosen) of the PyPI service to read."""
+    if pypi is not None:
+        base = pypi.rstrip("/")
+        return f"{base}/simple", f"{base}/pypi", "--pypi"
+    environment = door.env().get("PIP_INDEX_URL", "").split()
+    if environment:
+        return _simple_sources(environment[0], "PIP_INDEX_URL")
+    interpreter = python or door.python_executable()
+    listed = door.run([interpreter, "-m", "pip", "config", "list"], timeout)
+    found = {m.group(1): m.group(2) for m in _CONFIG_LINE.finditer(listed.stdout)} if listed.succeeded else {}
+    for section in ("install", "global", ":env:"):
+        if section in found:
+            return _simple_sources(found[section], f"pip config {section}.index-url")
+    default = door.run([interpreter, "-c", PIP_DEFAULT], timeout)
+    url = default.stdout.strip().splitlines()[-1] if default.succeeded and default.stdout.strip() else ""
+    if not url:
+        raise RefreshError(f"cannot ask {interpreter}'s pip for its index ({default.describe()}): give --pypi URL")
+    return _simple_sources(url, "pip's default index")
+
+
+def torch_index(recipes: Recipes, index: str | None) -> str:
+    """The PyTorch wheel index root: ``--index``, else the recipes' base with the mirror table applied."""
+    if index is not None:
+        return index.rstrip("/")
+    mirror = recipes.mirror_for(recipes.index_base)
+    if mirror is not None and mirror.layout != "simple":
+        raise RefreshError(f"the mirror {redact_text(mirror.replacement)} serves {mirror.layout} pages; a refresh reads "
+                           "a simple index (URL/torch/, URL/<variant>/torch/): give --index URL")
+    return (recipes.rewrite_url(recipes.index_base) or recipes.index_base).rstrip("/")
+
+
+def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | None, offline: bool, dry_run: bool,
+                python: str | None, timeout: float, cache_folder: Path, target_folder: Path | None = None,
+                builtin: Path | None = None) -> RefreshRun:
+    """Read the indexes, build and validate the overlay, and write it (unless ``dry_run``)."""
+    simple, api, chosen_by = pypi_sources(door, python, timeout, pypi)
+    # credentials in a configured URL are masked: requests never send them, and the overlay records the URLs
+    sources = refresh.Sources(redact_text(simple), redact_text(api) if api else None,
+                              redact_text(torch_index(recipes, index)), chosen_by)
+    for label, url in (("--pypi", simple), ("--index", sources.index)):
+        problem = index_url_problem(url)
+        if problem:
+            raise RefreshError(f"{label} {redact_text(url)}: {problem}")
+    cache = PageCache(cache_folder)
+    client = IndexClient(door, timeout, cache, offline)
+    try:
+        material = gather(client, sources, recipes)
+    except FetchError as exc:
+        raise RefreshError(f"{exc}; nothing was changed") from None
+    now = time.gmtime()
+    outcome = refresh.build(recipes, material, sources, time.strftime("%Y-%m-%d", now),
+                            time.strftime("%Y-%m-%dT%H:%M:%SZ", now), __version__)
+    _, problems = check_refreshed(outcome.text, builtin)
+    if problems:
+        raise RefreshError("the indexes gave data the recipe loader refuses: " + "; ".join(problems[:3])
+                           + "; nothing was changed")
+    folder = target_folder or refreshed_dir()
+    target = folder / REFRESHED_FILE
+    if not offline:
+        cache.prune()
+    if dry_run:
+        return RefreshRun(outcome, target, False, client.requests, client.fetched_bytes)
+    from envdoctor.door import make_user_dir, write_user_file
+
+    try:
+        make_user_dir(str(folder))
+        write_user_file(str(target), outcome.text.encode("utf-8"))
+    except UserFileError as exc:
+        raise RefreshError(f"{exc}; nothing was changed") from None
+    return RefreshRun(outcome, target, True, client.requests, client.fetched_bytes)
