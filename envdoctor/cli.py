@@ -446,6 +446,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *policy.requirements))
     recipes = load_recipes(recipe_dirs) if needs_recipes else None
     report = Report("check", facts, rules.evaluate(facts, recipes), strict=strict)
+    report.findings.append(recipes_age(recipes, recipe_dirs))
     if with_verify:
         from envdoctor.verify import VerifyOptions, run_verify
 
@@ -474,9 +475,13 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.option("--python", "python", type=Text("PATH", blank_ok=True), metavar="PATH",
               help="Interpreter whose torch to test (default: this one).")
-@click.option("--timeout", type=Seconds(1), default=120.0, show_default=True,
-              help="Seconds the whole smoke test may take (1 to 86400).")
+@click.option("--timeout", type=Seconds(1), default=None,
+              help="Seconds the whole smoke test may take (1 to 86400; default 60 quick, 120 standard, 300 full).")
 @click.option("--device", type=click.Choice(["all", "cpu", "cuda", "mps", "xpu"]), default="all", show_default=True)
+@click.option("--level", type=click.Choice(["quick", "standard", "full"]), default="standard", show_default=True,
+              help="quick: import, devices, a matmul and the tutorial's autograd (a CI gate); standard: every check "
+                   "and a first training script (SGD/AdamW, autocast, DataLoader workers); full: longer training, "
+                   "32 MiB DataLoader batches and longer performance runs.")
 @click.option("--compile", "with_compile", is_flag=True, help="Also check that torch.compile works.")
 @click.option("--expect-gpus", type=click.IntRange(min=0), help="Fail unless torch sees exactly N GPUs.")
 @click.option("--expect-cuda", type=Text("X.Y"), metavar="X.Y", help="Fail unless torch was built for CUDA X.Y.")
@@ -490,9 +495,10 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
                    "them, checks all_reduce and measures bus bandwidth, and prints one report.")
 @click.option("--fleet-timeout", type=Seconds(1), default=300.0, show_default=True,
               help="With --distributed: seconds each step waits for every rank (1 to 86400).")
-def verify(python, timeout, device, with_compile, expect_gpus, expect_cuda, expect_torch, as_json, verbose,
+def verify(python, timeout, device, level, with_compile, expect_gpus, expect_cuda, expect_torch, as_json, verbose,
            quiet, color, requirements, policy_file, output_format, junit, distributed, fleet_timeout):
-    """Run a real matmul + autograd smoke test on every device, in a child process."""
+    """Run what a first training script runs (matmul, autograd, SGD, autocast, a DataLoader) on every device,
+    in a child process."""
     from envdoctor.door import LiveDoor
     from envdoctor.probes import collect
     from envdoctor.verify import VerifyOptions, run_verify
@@ -510,7 +516,7 @@ def verify(python, timeout, device, with_compile, expect_gpus, expect_cuda, expe
     start = time.monotonic()
     door = LiveDoor()
     facts = collect(door, python=python)
-    options = VerifyOptions(python=python, timeout=timeout, device=device, compile=with_compile,
+    options = VerifyOptions(python=python, timeout=timeout, device=device, level=level, compile=with_compile,
                             expect_gpus=expect_gpus, expect_cuda=expect_cuda, expect_torch=expect_torch)
     report = Report("verify", facts, checks=run_verify(door, options, facts))
     apply_policy(report, requirements, policy)
@@ -592,7 +598,6 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision transformers.
     """
     from envdoctor import rules
-    from envdoctor.facts import Facts
     from envdoctor.probes import collect
     from envdoctor.resolver import Request, resolve
     from envdoctor.target import describe_target
@@ -609,22 +614,9 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     if elsewhere and not dry_run:
         raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
                                "printed here: add --dry-run")
-    another_machine = bool(target_os or target_arch or target_python)
-    if another_machine and python is not None:
-        raise click.UsageError("--python names an interpreter on this machine; --target-* describe another one")
-    door = open_door(machine)
-    if facts_file is not None:
-        facts = read_facts(facts_file)
-        facts.overrides.append(f"--facts {facts_file}")
-    elif machine is not None or not another_machine:
-        facts = collect(door, timeout=timeout, python=python)
-    else:
-        facts = Facts()  # a described machine: nothing of this host is probed, nothing is borrowed
-    recipes = load_recipes(recipe_dirs)
+    door, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os,
+                                           target_arch, target_python, facts_file)
     try:
-        facts = describe_target(facts, driver=driver, gpus=gpus, no_gpu=no_gpu, target_os=target_os,
-                                target_arch=target_arch, target_python=target_python, recipes=recipes,
-                                base_is_host=facts_file is None and machine is None)
         from envdoctor.mirrors import choose
 
         request = Request(requirements=list(requirements), variant=variant, manager=manager, upgrade=upgrade,
@@ -633,6 +625,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         raise click.UsageError(str(exc))
     plan = resolve(facts, request, recipes)
     report = Report("install", facts, rules.evaluate(facts, recipes), plan=plan.to_dict(), findings_gate=False)
+    warn_newer_than_known(report, requirements, recipes)
     if emit:
         emit_file(report, emit, manager)
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
@@ -803,6 +796,7 @@ def diagnose(source, driver, gpus, no_gpu, recipe_dirs, as_json, verbose, quiet,
     except ValueError as exc:
         raise click.UsageError(str(exc))
     report = doctor.diagnose(reading, recipes, where)
+    report.findings.append(recipes_age(recipes, recipe_dirs))  # the data these findings were judged with, as check says
     report.strict = strict
     report.duration_s = round(time.monotonic() - start, 3)
     if not out.as_json:
@@ -853,7 +847,7 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
             raise click.UsageError(f"not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped "
                                    f"to a shell): {_printable(line)}" + (f" ({unread[0]})" if unread else ""))
         what = "the command"
-    facts, recipes = _lint_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
+    _, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
                                    target_python, facts_file)
     judged = linter.lint_installs(installs, scripts, facts, recipes)
     report = Report("lint", facts, linter.findings_of(judged), strict=True)
@@ -876,9 +870,10 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
     raise SystemExit(int(report.exit_code))
 
 
-def _lint_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch, target_python,
-                  facts_file):
-    """The facts lint judges for: this machine (read-only probes), a recorded or saved one, or a described one."""
+def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch, target_python,
+                    facts_file):
+    """(door, facts, recipes) of the machine install and lint plan for: this machine (read-only probes), a recorded
+    or saved one, or a described one (for which nothing of this host is probed, nothing is borrowed)."""
     from envdoctor.facts import Facts
     from envdoctor.probes import collect
     from envdoctor.target import describe_target
@@ -903,7 +898,7 @@ def _lint_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, t
                                 base_is_host=facts_file is None and machine is None)
     except ValueError as exc:
         raise click.UsageError(str(exc))
-    return facts, recipes
+    return door, facts, recipes
 
 
 @cli.group(context_settings=CONTEXT)
@@ -929,6 +924,77 @@ def recipes_validate(folder):
         click.echo(f"error: {_printable(problem)}", err=True)
     click.echo(f"{len(problems)} problem(s) in {_printable(str(folder or 'the built-in recipes'))}")
     raise SystemExit(int(ExitCode.PROBLEMS if problems else ExitCode.OK))
+
+
+@recipes.command("refresh", context_settings=CONTEXT)
+@click.option("--index", "index_url", type=Text("URL"), metavar="URL",
+              help="Root of the PyTorch wheel index (URL/torch/, URL/<variant>/torch/); default: the recipes' index "
+                   "base with the mirror table applied.")
+@click.option("--pypi", "pypi_url", type=Text("URL"), metavar="URL",
+              help="Base of a PyPI-compatible service (URL/pypi/NAME/json, URL/simple/NAME/); default: the index the "
+                   "target's pip is configured with, else pip's own default.")
+@click.option("--offline", is_flag=True, help="Build the data again from the pages the last refresh fetched.")
+@click.option("--dry-run", is_flag=True, help="Print what would change (new releases, variants, defaults); write nothing.")
+@click.option("--python", "python", type=Text("PATH", blank_ok=True), metavar="PATH",
+              help="The interpreter whose pip configuration names the PyPI service (default: this one).")
+@click.option("--timeout", type=Seconds(0.1), default=30.0, show_default=True,
+              help="Seconds each request may take (0.1 to 86400).")
+def recipes_refresh(index_url, pypi_url, offline, dry_run, python, timeout):
+    """Learn torch releases newer than the built-in data from PyPI and the PyTorch wheel index.
+
+    Writes torch.toml to the user's data folder, which check and install then load on top of the
+    built-in data. What the indexes cannot tell (kernel lists, gfx targets, companions pinned only by
+    a range) is inferred from the nearest known release and marked `inferred`; plans built on it say so.
+    """
+    from envdoctor.door import LiveDoor, user_cache_path
+    from envdoctor.freshness import refresh_report
+    from envdoctor.refresh_run import RefreshError, run_refresh
+    from envdoctor.urls import index_url_problem
+
+    for flag, url in (("--index", index_url), ("--pypi", pypi_url)):
+        problem = index_url_problem(url) if url is not None else None
+        if problem:
+            raise click.BadParameter(f"{url!r}: {problem}", param_hint=flag)
+    recipes = load_recipes_without_refresh()
+    try:
+        run = run_refresh(LiveDoor(), recipes, pypi=pypi_url, index=index_url, offline=offline, dry_run=dry_run,
+                          python=python, timeout=timeout, cache_folder=user_cache_path() / "refresh")
+    except RefreshError as exc:
+        raise Failure(ExitCode.PROBLEMS, str(exc))
+    write_stdout(_printable(refresh_report(run.outcome, dry_run=dry_run, target=str(run.target), requests=run.requests,
+                                           fetched_bytes=run.fetched_bytes, offline=offline)))
+    raise SystemExit(int(ExitCode.OK))
+
+
+def load_recipes_without_refresh():
+    """The built-in data alone: what a refresh compares the indexes with (it replaces the refreshed layer)."""
+    from envdoctor.recipes import RecipeError
+    from envdoctor.recipes import load_recipes as load
+
+    try:
+        return load(refreshed=False)
+    except RecipeError as exc:
+        raise Failure(ExitCode.INTERNAL, f"recipe error: {exc}")
+
+
+def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):
+    """The info finding that says how old the recipes are and where they came from."""
+    from envdoctor.freshness import data_finding
+    from envdoctor.recipes import data_layers
+
+    if recipes is not None:
+        return data_finding(recipes.layers)
+    overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p] + list(recipe_dirs)
+    return data_finding(data_layers(overlays))
+
+
+def warn_newer_than_known(report: Report, requirements: tuple[str, ...], recipes) -> None:
+    """A plan warning when a requested torch is newer than every release the recipes know."""
+    from envdoctor.freshness import newer_than_known
+
+    warning = newer_than_known(list(requirements), recipes)
+    if warning and report.plan is not None:
+        report.plan.setdefault("warnings", []).append(warning)
 
 
 def main() -> None:

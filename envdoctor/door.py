@@ -25,6 +25,7 @@ Machine folder layout (``machine.json`` plus ``files/``)::
                    "dirs": {"/usr/local": ["cuda", "cuda-12.4"]},
                    "exists": ["/dev/dxg"],
                    "nvml": {"status": "ok", "data": {...}} | {"status": "not_found", "error": "..."},
+                   "disk_space": {"/dev/shm": {"total_bytes": 67108864, "free_bytes": 67108864}},
                    "target_python": "/home/dev/venv/bin/python" | null,
                    "recorded_files": ["commands/00-python.stdout", "files/proc/cpuinfo", ...]}
     files/        the files that were read, at their absolute path below files/ (files/proc/...;
@@ -127,6 +128,9 @@ class HttpResult:
     body: bytes = b""
     error: str = ""
     duration_s: float = 0.0
+    content_type: str = ""  # the answer's Content-Type, lowercased, without parameters
+    content_range: str = ""  # the answer's Content-Range (a ranged request answered with 206)
+    truncated: bool = False  # the body was longer than ``limit``: only its start is kept
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,14 @@ class NvmlResult:
     status: str  # "ok" | "not_found" (library missing) | "error" | "timed_out"
     data: dict | None = None
     error: str = ""
+
+
+@dataclass(frozen=True)
+class DiskSpace:
+    """What ``statvfs`` says of the filesystem holding a path (``/dev/shm``): its size and what is free."""
+
+    total_bytes: int
+    free_bytes: int  # available to an unprivileged process (f_bavail)
 
 
 @dataclass(frozen=True)
@@ -226,9 +238,16 @@ class Door:
     def nvml(self, timeout: float) -> NvmlResult:
         raise NotImplementedError
 
-    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+    def disk_space(self, path: str) -> DiskSpace | None:
+        """Size and free space of the filesystem holding ``path``; None when it cannot be asked (no such
+        path, not POSIX)."""
+        raise NotImplementedError
+
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
+                 byte_range: str | None = None) -> HttpResult:
         """GET ``url`` (https, or http to the loopback interface only; every redirect is judged the same
-        way) within ``timeout`` seconds, keeping at most ``limit`` bytes of the body."""
+        way) within ``timeout`` seconds, keeping at most ``limit`` bytes of the body. ``byte_range`` asks
+        for part of a file (``"-65536"``: its last 64 KiB; ``"100-199"``), as pip reads a wheel's METADATA."""
         raise NotImplementedError
 
 
@@ -853,6 +872,53 @@ def append_user_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def read_user_bytes(path: str, limit: int) -> bytes:
+    """The bytes of a regular file envdoctor keeps for the user (a cached index page); raises
+    :class:`UserFileError` as :func:`read_user_file` does."""
+    data, problem, truncated = _read_regular(str(path), limit, follow=False)
+    if truncated:
+        raise UserFileError(f"{path}: larger than {limit} bytes")
+    if data is None:
+        raise UserFileError(f"{path}: {problem}")
+    return data
+
+
+def make_user_dir(path: str) -> None:
+    """Create the folder ``path`` (and its parents) for envdoctor's own files; a file or FIFO where the
+    folder should be is refused. Raises :class:`UserFileError` naming the path."""
+    path = str(path)
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise UserFileError(f"{path}: cannot create the folder ({exc.strerror or exc})")
+    if not stat.S_ISDIR(mode):
+        raise UserFileError(f"{path}: {_kind(mode)}, not a folder")
+
+
+def remove_user_file(path: str) -> None:
+    """Remove a regular file envdoctor wrote (a stale cache entry); anything else there is left alone."""
+    try:
+        if stat.S_ISREG(os.lstat(str(path)).st_mode):
+            os.unlink(str(path))
+    except OSError:
+        pass
+
+
+def user_data_path() -> Path:
+    """The user's data folder for envdoctor (platformdirs: ``~/.local/share/envdoctor`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("envdoctor", appauthor=False))
+
+
+def user_cache_path() -> Path:
+    """The user's cache folder for envdoctor (platformdirs: ``~/.cache/envdoctor`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("envdoctor", appauthor=False))
+
+
 # ---------------------------------------------------------------------------- the live machine
 
 
@@ -876,6 +942,7 @@ def _nvml_query() -> dict:
             for key, call in (
                 ("uuid", lambda h: text(pynvml.nvmlDeviceGetUUID(h))),
                 ("memory_total_bytes", lambda h: int(pynvml.nvmlDeviceGetMemoryInfo(h).total)),
+                ("memory_used_bytes", lambda h: int(pynvml.nvmlDeviceGetMemoryInfo(h).used)),
                 ("compute_capability", lambda h: list(pynvml.nvmlDeviceGetCudaComputeCapability(h))),
                 ("mig_mode", lambda h: list(pynvml.nvmlDeviceGetMigMode(h))),
                 ("pci_bus_id", lambda h: text(pynvml.nvmlDeviceGetPciInfo(h).busId)),
@@ -947,8 +1014,12 @@ def _without_userinfo(url: str) -> str:
     return f"{scheme}://{authority.rpartition('@')[2]}{tail}"
 
 
-def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
-    """A bounded GET through urllib (the environment's proxy settings apply, as they do to pip)."""
+def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
+             byte_range: str | None = None) -> HttpResult:
+    """A bounded GET through urllib (the environment's proxy settings apply, as they do to pip).
+
+    Reading stops after ``limit`` bytes of the body; ``truncated`` says when more came.
+    """
     import ssl
     import urllib.error
     import urllib.request
@@ -963,16 +1034,28 @@ def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
         return HttpResult(url, "refused", error=problem)
     if not _valid_timeout(timeout):
         return HttpResult(url, "error", error=f"invalid timeout {timeout!r}")
+    if byte_range is not None and not re.fullmatch(r"[0-9]{0,19}-[0-9]{0,19}", byte_range, re.ASCII):
+        return HttpResult(url, "error", error=f"invalid byte range {byte_range!r}")
     opener = urllib.request.build_opener(_guarded_redirects())
-    request = urllib.request.Request(url, headers={"User-Agent": f"envdoctor/{__version__}", "Accept": "text/html"})
+    headers = {"User-Agent": f"envdoctor/{__version__}", "Accept": accept}
+    if byte_range is not None:
+        headers["Range"] = f"bytes={byte_range}"
+    request = urllib.request.Request(url, headers=headers)
+
+    def bounded(answer: Any, code: int, final_url: str) -> HttpResult:
+        kind = str(answer.headers.get("Content-Type", "") if answer.headers is not None else "")
+        kind = kind.split(";", 1)[0].strip().lower()
+        span = str(answer.headers.get("Content-Range", "") if answer.headers is not None else "")
+        body = answer.read(limit + 1) if getattr(answer, "fp", None) is not None else b""
+        return HttpResult(url, "answered", code, final_url, body[:limit], content_type=kind, content_range=span,
+                          truncated=len(body) > limit)
 
     def fetch() -> HttpResult:
         try:
             with opener.open(request, timeout=timeout) as answer:
-                return HttpResult(url, "answered", answer.status, answer.geturl(), answer.read(limit))
+                return bounded(answer, answer.status, answer.geturl())
         except urllib.error.HTTPError as exc:
-            body = exc.read(limit) if exc.fp is not None else b""
-            return HttpResult(url, "answered", exc.code, exc.geturl() or url, body)
+            return bounded(exc, exc.code, exc.geturl() or url)
 
     try:
         result = _call_with_timeout(fetch, timeout)
@@ -993,7 +1076,8 @@ def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
     except Exception as exc:  # http.client's InvalidURL, a malformed status line, ...: never a crash
         result = HttpResult(url, "error", error=redact_text(f"{type(exc).__name__}: {exc}"))
     return HttpResult(result.url, result.status, result.code, result.final_url, result.body, result.error,
-                      round(time.monotonic() - start, 3))
+                      round(time.monotonic() - start, 3), result.content_type, result.content_range,
+                      result.truncated)
 
 
 class LiveDoor(Door):
@@ -1045,8 +1129,9 @@ class LiveDoor(Door):
     def python_executable(self) -> str:
         return sys.executable
 
-    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
-        return http_get(url, timeout, limit)
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
+                 byte_range: str | None = None) -> HttpResult:
+        return http_get(url, timeout, limit, accept=accept, byte_range=byte_range)
 
     def nvml(self, timeout: float) -> NvmlResult:
         absent = _nvml_cannot_load(self)
@@ -1066,6 +1151,15 @@ class LiveDoor(Door):
             return NvmlResult("error", error=str(exc))
         except Exception as exc:  # a broken binding is a fact, not a crash
             return NvmlResult("error", error=f"{type(exc).__name__}: {exc}")
+
+    def disk_space(self, path: str) -> DiskSpace | None:
+        if not hasattr(os, "statvfs"):
+            return None
+        try:
+            info = os.statvfs(path)
+        except (OSError, ValueError):
+            return None
+        return DiskSpace(info.f_blocks * info.f_frsize, min(info.f_bavail, info.f_blocks) * info.f_frsize)
 
 
 def _nvml_cannot_load(door: Door) -> str:
@@ -1177,11 +1271,11 @@ class _Manifest:
     """Type checks for machine.json; each failure names the field."""
 
     TOP = {"format", "platform", "env", "which", "commands", "dirs", "exists", "nvml", "target_python",
-           "recorded_files"}
+           "recorded_files", "disk_space"}
     COMMAND = {"argv", "status", "returncode", "stdout", "stderr", "stdout_file", "stderr_file", "duration_s",
                "error", "truncated"}
-    NVML_DEVICE = {"index", "name", "uuid", "memory_total_bytes", "compute_capability", "mig_mode",
-                   "pci_bus_id", "errors"}
+    NVML_DEVICE = {"index", "name", "uuid", "memory_total_bytes", "memory_used_bytes", "compute_capability",
+                   "mig_mode", "pci_bus_id", "errors"}
 
     def __init__(self, where: str) -> None:
         self.where = where
@@ -1224,7 +1318,20 @@ class _Manifest:
         for number, entry in enumerate(commands):
             self.command(entry, f"commands[{number}]")
         self.nvml(data.get("nvml", {"status": "not_found", "error": "not recorded"}))
+        self.disk_space(data.get("disk_space", {}))
         return data
+
+    def disk_space(self, value: Any) -> None:
+        """``{"/dev/shm": {"total_bytes": N, "free_bytes": N}}``: whole numbers, free never above total."""
+        if not isinstance(value, dict):
+            raise self.fail("disk_space", "must be an object of path -> {total_bytes, free_bytes}")
+        for path, entry in value.items():
+            name = f"disk_space[{path!r}]"
+            if not isinstance(entry, dict) or set(entry) != {"total_bytes", "free_bytes"}:
+                raise self.fail(name, "must be an object with exactly total_bytes and free_bytes")
+            total, free = entry["total_bytes"], entry["free_bytes"]
+            if not (_is_int(total) and _is_int(free) and 0 <= free <= total):
+                raise self.fail(name, "total_bytes and free_bytes must be whole numbers, 0 <= free <= total")
 
     def platform(self, value: Any) -> None:
         if not isinstance(value, dict):
@@ -1303,8 +1410,9 @@ class _Manifest:
             for key in ("uuid", "pci_bus_id"):
                 if device.get(key) is not None and not isinstance(device[key], str):
                     raise self.fail(f"{name}.{key}", "must be a string or null")
-            if device.get("memory_total_bytes") is not None and not _is_int(device["memory_total_bytes"]):
-                raise self.fail(f"{name}.memory_total_bytes", "must be an integer or null")
+            for key in ("memory_total_bytes", "memory_used_bytes"):
+                if device.get(key) is not None and not _is_int(device[key]):
+                    raise self.fail(f"{name}.{key}", "must be an integer or null")
             for key in ("compute_capability", "mig_mode"):
                 pair = device.get(key)
                 if pair is not None and not (isinstance(pair, list) and len(pair) == 2 and all(map(_is_int, pair))):
@@ -1382,6 +1490,8 @@ class RecordedDoor(Door):
         self._dirs = {k: sorted(v) for k, v in manifest_data.get("dirs", {}).items()}
         self._exists = set(manifest_data.get("exists", []))
         self._nvml = manifest_data.get("nvml", {"status": "not_found", "error": "not recorded"})
+        self._disk_space = {path: DiskSpace(entry["total_bytes"], entry["free_bytes"])
+                            for path, entry in manifest_data.get("disk_space", {}).items()}
         self._commands: dict[tuple[str, ...], dict] = {}
         for number, entry in enumerate(manifest_data.get("commands", [])):
             entry = dict(entry)
@@ -1467,8 +1577,12 @@ class RecordedDoor(Door):
             self._nvml.get("status", "error"), self._nvml.get("data"), self._nvml.get("error", "")
         )
 
-    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
+                 byte_range: str | None = None) -> HttpResult:
         return HttpResult(url, "error", error="a recorded machine has no network")
+
+    def disk_space(self, path: str) -> DiskSpace | None:
+        return self._disk_space.get(path)
 
 
 # ---------------------------------------------------------------------------- recording
@@ -1486,6 +1600,7 @@ class _Recording:
     which: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     nvml: dict | None = None
+    disk_space: dict = field(default_factory=dict)
 
 
 _CREATE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -1575,8 +1690,17 @@ class RecordingDoor(Door):
             self._rec.nvml = {"status": result.status, "data": result.data, "error": result.error}
         return result
 
-    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT) -> HttpResult:
-        return self.inner.http_get(url, timeout, limit)  # the network is not part of a recorded machine
+    def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
+                 byte_range: str | None = None) -> HttpResult:
+        # the network is not part of a recorded machine
+        return self.inner.http_get(url, timeout, limit, accept=accept, byte_range=byte_range)
+
+    def disk_space(self, path: str) -> DiskSpace | None:
+        space = self.inner.disk_space(path)
+        if space is not None:
+            with self._lock:
+                self._rec.disk_space[path] = {"total_bytes": space.total_bytes, "free_bytes": space.free_bytes}
+        return space
 
     def _contents(self) -> dict[str, bytes]:
         """Relative path -> bytes of everything the folder will hold; secrets redacted."""
@@ -1622,6 +1746,7 @@ class RecordingDoor(Door):
             "dirs": dict(sorted(rec.dirs.items())),
             "exists": sorted(rec.exists),
             "nvml": rec.nvml or {"status": "not_found", "error": "not asked"},
+            "disk_space": dict(sorted(rec.disk_space.items())),
             "target_python": self.target_python,
             "recorded_files": sorted(contents),
         })

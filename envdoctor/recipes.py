@@ -1,7 +1,9 @@
 """Compatibility data: load the TOML recipes, validate them, merge overlays, answer lookups.
 
-The built-in files live in ``recipes/`` (installed as ``envdoctor.recipe_data``). Overlay folders
-(``--recipes DIR``, ``ENVDOCTOR_RECIPES``) add or override entries table by table. Overlays may come
+The built-in files live in ``recipes/`` (installed as ``envdoctor.recipe_data``). ``envdoctor recipes
+refresh`` writes the releases the built-in data lacks to ``torch.toml`` in the user's data folder, which
+is merged next (it adds releases, never changes one the built-in data has). Overlay folders
+(``--recipes DIR``, ``ENVDOCTOR_RECIPES``) come last and add or override entries table by table. Overlays may come
 from someone else, so every file is read bounded and regular-file-only, and every value is checked
 for its type before it is used: a problem is reported with its file, entry and what is wrong, e.g.
 ``recipes/torch.toml: release "2.5.1" variant "cu124": arch "sm_9O" is not sm_NN``, never raised.
@@ -34,8 +36,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
-    "CondaRecipe", "CudaFamily", "JetsonRecipe", "Mirror", "MirrorPreset", "RecipeError", "Recipes", "Release", "ToolkitDriver",
-    "VariantRecipe", "builtin_dir", "load_recipes", "validate",
+    "CondaRecipe", "CudaFamily", "DataLayer", "JetsonRecipe", "Mirror", "MirrorPreset", "RecipeError", "Recipes", "Release",
+    "ToolkitDriver", "VariantRecipe", "builtin_dir", "check_refreshed", "data_layers", "load_recipes", "refreshed_dir",
+    "validate",
 ]
 
 RECIPE_FILES = ("cuda_drivers.toml", "torch.toml", "gpus.toml", "mirrors.toml")
@@ -49,7 +52,8 @@ SCHEMAS = {
 #: The top-level keys each file may hold: a misspelt key must not be ignored silently.
 TOP_KEYS = {
     "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch"}),
-    "torch.toml": frozenset({"schema", "source", "index", "arch_lists", "gfx_lists", "variant", "series"}),
+    "torch.toml": frozenset({"schema", "source", "checked", "refresh", "index", "arch_lists", "gfx_lists", "variant",
+                             "series"}),
     "gpus.toml": frozenset({"schema", "source", "nvidia", "amd", "jetson"}),
     "mirrors.toml": frozenset({"schema", "source", "mirror", "preset"}),
 }
@@ -83,10 +87,15 @@ NAME_SUFFIX_RE = re.compile(r"^(\d+gb|\d+g|hbm\d*e?|sxm\d*|pcie|nvl|oam|nvgpu)$"
 
 SERIES_KEYS = frozenset({"source", "note", "python", "python_by_platform", "platforms", "macos_min",
                          "macos_min_by_python", "glibc", "pypi", "index_style", "conda", "variants", "releases",
-                         "companion_gaps"})
+                         "companion_gaps", "inferred"})
 RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {"torchvision", "torchaudio", "drop_variants"}
 VARIANT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "archs", "ptx", "ptx_platforms",
-                          "archs_by_platform", "platforms", "glibc", "gfx", "source", "note"})
+                          "archs_by_platform", "platforms", "glibc", "gfx", "source", "note", "inferred"})
+#: ``[refresh]`` of a refreshed torch.toml: where its data came from and when.
+REFRESH_KEYS = frozenset({"pypi", "index", "fetched", "envdoctor"})
+#: The file ``envdoctor recipes refresh`` writes in the user's data folder (``refreshed_dir()``).
+REFRESHED_FILE = "torch.toml"
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 VARIANT_DEFAULT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "note"})
 NAMED_LIST_KEYS = {"arch_lists": "archs", "gfx_lists": "gfx"}
 JETSON_KEYS = frozenset({"names", "compute_capabilities", "sbsa_compute_capabilities", "message", "source", "note"})
@@ -157,6 +166,7 @@ class VariantRecipe:
     source: str = ""
     note: str = ""
     toolkit_source: str = ""
+    inferred: tuple[str, ...] = ()  # what `recipes refresh` inferred rather than read, each with its rule
 
     def kernels_for(self, platform: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(SASS archs, PTX archs) of this variant's wheels for ``platform`` (the default lists for None)."""
@@ -186,6 +196,7 @@ class Release:
     note: str = ""
     companion_gaps: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     macos_min_by_python: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    inferred: tuple[str, ...] = ()  # what `recipes refresh` inferred rather than read, each with its rule
 
     def variant(self, name: str) -> VariantRecipe | None:
         return next((v for v in self.variants if v.name == name), None)
@@ -255,6 +266,19 @@ GpuTable = tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, cc or gf
 
 
 @dataclass(frozen=True)
+class DataLayer:
+    """One folder the data was merged from, in order: its kind (``built-in``, ``refreshed`` or ``overlay``),
+    the day its data was last compared with the indexes (``checked``, empty when unknown), and where a
+    refreshed layer read its data (``pypi``, ``index``)."""
+
+    kind: str
+    path: str
+    checked: str = ""
+    pypi: str = ""
+    index: str = ""
+
+
+@dataclass(frozen=True)
 class Recipes:
     """All compatibility data, validated. Lookups never raise on odd input; they return None."""
 
@@ -271,6 +295,9 @@ class Recipes:
     sources: Mapping[str, str]  # file -> its top-level source line
     files: tuple[str, ...]
     mirror_presets: tuple[MirrorPreset, ...] = ()
+    layers: tuple[DataLayer, ...] = ()
+    series_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # series -> its own variant names
+    variant_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # [variant.NAME] tables
 
     # ------------------------------------------------------------------ drivers
 
@@ -382,6 +409,8 @@ class _Raw:
     data: dict[str, dict[str, Any]] = field(default_factory=lambda: {name: {} for name in RECIPE_FILES})
     origin: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (file, key, entry) -> shown path
     problems: list[str] = field(default_factory=list)
+    layers: list[DataLayer] = field(default_factory=list)
+    builtin_releases: set[Version] = field(default_factory=set)  # the releases the built-in data has
 
 
 def _display(path: Path) -> str:
@@ -417,8 +446,9 @@ def _path_to_depth(value: Any, depth: int) -> str:
     return "a value"
 
 
-def _read_dir(folder: Path, raw: _Raw, overlay: bool) -> None:
-    """Merge the recipe files of one folder; each is read bounded, and refused when not a regular file."""
+def _read_dir(folder: Path, raw: _Raw, kind: str) -> None:
+    """Merge the recipe files of one folder (a layer of ``kind``: built-in, refreshed or overlay); each is
+    read bounded, and refused when not a regular file."""
     from envdoctor.door import UserFileError, read_user_file
 
     if not folder.is_dir():
@@ -429,9 +459,10 @@ def _read_dir(folder: Path, raw: _Raw, overlay: bool) -> None:
     except OSError as exc:
         raw.problems.append(f"{folder}: cannot list: {exc.strerror or exc}")
         return
+    layer = DataLayer(kind, str(folder))
     for name in names:
         path = folder / name
-        shown = str(path) if overlay else _display(path)
+        shown = str(path) if kind != "built-in" else _display(path)
         if name in OTHER_FILES:
             continue
         if name not in RECIPE_FILES:
@@ -442,17 +473,68 @@ def _read_dir(folder: Path, raw: _Raw, overlay: bool) -> None:
         except UserFileError as exc:
             raw.problems.append(f"{shown}: cannot read: {str(exc).removeprefix(f'{path}: ')}")
             continue
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raw.problems.append(f"{shown}: not valid TOML: {exc}")
-            continue
-        except RecursionError:
-            raw.problems.append(f"{shown}: not valid TOML: nested too deeply")
-            continue
-        if _file_problems(name, shown, data, raw):
-            continue
+        layer = _read_text(name, shown, text, raw, kind, str(folder)) or layer
+    raw.layers.append(layer)
+
+
+def _read_text(name: str, shown: str, text: str, raw: _Raw, kind: str, folder: str) -> DataLayer | None:
+    """Merge one recipe file's text; for torch.toml, the layer it describes (its date and sources)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raw.problems.append(f"{shown}: not valid TOML: {exc}")
+        return None
+    except RecursionError:
+        raw.problems.append(f"{shown}: not valid TOML: nested too deeply")
+        return None
+    if _file_problems(name, shown, data, raw):
+        return None
+    if name != "torch.toml":
         _merge_file(name, shown, data, raw)
+        return None
+    refresh = data.get("refresh") if isinstance(data.get("refresh"), dict) else {}
+    layer = DataLayer(kind, folder, str(data.get("checked", "")), str(refresh.get("pypi", "")),
+                      str(refresh.get("index", "")))
+    if kind == "refreshed":
+        extra = sorted(set(data) - {"schema", "source", "checked", "refresh", "series"})
+        if extra:
+            raw.problems.append(f"{shown}: a refreshed file holds only series, not {', '.join(extra)}")
+            return layer
+        data = {"series": _new_releases_only(data["series"], raw.builtin_releases)} if "series" in data else {}
+    _merge_file(name, shown, data, raw)
+    if kind == "built-in":
+        raw.builtin_releases = _release_versions(raw.data["torch.toml"])
+    return layer
+
+
+def _release_versions(torch_data: dict[str, Any]) -> set[Version]:
+    """Every release a torch.toml table names (malformed entries are left to validation)."""
+    found: set[Version] = set()
+    series = torch_data.get("series")
+    for body in series.values() if isinstance(series, dict) else ():
+        releases = body.get("releases") if isinstance(body, dict) else None
+        for version in releases if isinstance(releases, dict) else ():
+            parsed = parse_version(str(version))
+            if parsed is not None:
+                found.add(parsed)
+    return found
+
+
+def _new_releases_only(series: Any, known: set[Version]) -> Any:
+    """A refreshed ``series`` table without the releases the built-in data has: its rows win (they come
+    from build scripts and audits, a refresh only from the indexes), also after envdoctor is upgraded."""
+    if not isinstance(series, dict):
+        return series
+    kept: dict[str, Any] = {}
+    for name, body in series.items():
+        releases = body.get("releases") if isinstance(body, dict) else None
+        if not isinstance(releases, dict):
+            kept[name] = body
+            continue
+        fresh = {v: entry for v, entry in releases.items() if parse_version(str(v)) not in known}
+        if fresh:
+            kept[name] = {**body, "releases": fresh}
+    return kept
 
 
 def _file_problems(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> bool:
@@ -471,7 +553,38 @@ def _file_problems(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> bo
             raw.problems.append(f"{shown}: '{key}' is no longer read here: {moved}")
         else:
             raw.problems.append(f"{shown}: unknown key '{key}' (expected {', '.join(sorted(TOP_KEYS[name]))})")
+    if name == "torch.toml":
+        problem = _provenance_problem(data)
+        if problem:
+            raw.problems.append(f"{shown}: {problem}")
+            return True
     return False
+
+
+def _provenance_problem(data: dict[str, Any]) -> str:
+    """What is wrong with ``checked`` (a date) and ``[refresh]`` (where refreshed data came from)."""
+    checked = data.get("checked")
+    if checked is not None and not _is_date(checked):
+        return f"checked {_text(checked)} must be a date such as \"2026-11-28\""
+    refresh = data.get("refresh")
+    if refresh is None:
+        return ""
+    if not isinstance(refresh, dict) or _unknown_keys(refresh, REFRESH_KEYS) \
+            or any(not isinstance(v, str) for v in refresh.values()):
+        return f"refresh must be a table of strings ({', '.join(sorted(REFRESH_KEYS))}), got {_text(refresh)}"
+    return ""
+
+
+def _is_date(value: Any) -> bool:
+    import datetime
+
+    if not isinstance(value, str) or not DATE_RE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
@@ -578,6 +691,11 @@ def _platform_versions(value: Any) -> dict[str, str] | None:
     if any(k not in PLATFORMS or not _is_version(v) for k, v in value.items()):
         return None
     return dict(value)
+
+
+def _inferred_ok(value: Any) -> bool:
+    """``inferred = ["archs: as 2.14.0 cu130 (nearest release with this variant)", ...]``."""
+    return _str_list(value) and all(item.strip() for item in value)
 
 
 def _unknown_keys(value: dict[str, Any], allowed: frozenset[str]) -> str:
@@ -900,6 +1018,9 @@ def _expand_variant(check: _Checker, where: str, release: str, name: str, body: 
     for label in ("note", "source", "toolkit_source"):
         if not isinstance(spec.get(label, ""), str):
             check.fail(where, f"{entry}: '{label}' must be a string")
+    inferred = spec.get("inferred", [])
+    if not _inferred_ok(inferred):
+        check.fail(where, f"{entry}: 'inferred' must be a list of non-empty strings, got {_text(inferred)}")
     cuda, toolkit, rocm = spec.get("cuda"), spec.get("toolkit"), None
     gfx: Any = ()
     if kind == "cuda":
@@ -933,7 +1054,7 @@ def _expand_variant(check: _Checker, where: str, release: str, name: str, body: 
         toolkit=toolkit if kind == "cuda" else None, rocm=rocm, archs=tuple(archs), ptx=tuple(ptx),
         ptx_platforms=tuple(ptx_platforms), archs_by_platform=by_platform, platforms=tuple(platforms),
         glibc=glibc or {}, gfx=tuple(gfx), source=str(spec.get("source") or source), note=str(note),
-        toolkit_source=str(spec.get("toolkit_source", "")),
+        toolkit_source=str(spec.get("toolkit_source", "")), inferred=tuple(inferred),
     )
 
 
@@ -1112,6 +1233,8 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
     for key in ("source", "note"):
         if not isinstance(spec.get(key, ""), str):
             check.fail(where, f"{entry}: '{key}' must be a string")
+    if not _inferred_ok(spec.get("inferred", [])):
+        check.fail(where, f"{entry}: 'inferred' must be a list of non-empty strings, got {_text(spec.get('inferred'))}")
     conda = None
     raw_conda = spec.get("conda")
     if raw_conda is not None:
@@ -1145,7 +1268,7 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
         macos_min=macos_min or {}, glibc=glibc or {}, pypi=dict(pypi), index_style=str(style),
         variants=tuple(variants), torchvision=spec.get("torchvision"), torchaudio=spec.get("torchaudio"),
         conda=conda, source=str(spec.get("source", "")), note=str(spec.get("note", "")),
-        companion_gaps=gaps, macos_min_by_python=macos_by_python,
+        companion_gaps=gaps, macos_min_by_python=macos_by_python, inferred=tuple(spec.get("inferred", ())),
     )
 
 
@@ -1189,28 +1312,104 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
         return None, check.problems
     sources = {name: str(data.get("source", "")) for name, data in raw.data.items()}
     files = tuple(sorted({v for (_, k, _), v in raw.origin.items() if not k}))
+    series = raw.data["torch.toml"].get("series", {})
+    series_variants = {str(name): tuple(str(v) for v in body.get("variants", {}))
+                       for name, body in series.items() if isinstance(body, dict) and isinstance(body.get("variants", {}), dict)}
+    defaults = {str(name): {str(k): str(v) for k, v in body.items()}
+                for name, body in raw.data["torch.toml"].get("variant", {}).items() if isinstance(body, dict)}
     return Recipes(releases, toolkits, families, newest_arch, nvidia, amd, jetson, mirrors, base, find_links, sources,
-                   files, presets), check.problems
+                   files, presets, tuple(raw.layers), series_variants, defaults), check.problems
 
 
-def _load_raw(overlays: Iterable[Path]) -> _Raw:
+def refreshed_dir() -> Path:
+    """Where ``envdoctor recipes refresh`` keeps what it learnt: ``recipes/`` in the user's data folder."""
+    from envdoctor.door import user_data_path
+
+    return user_data_path() / "recipes"
+
+
+def _refreshed_folder(refreshed: Path | bool) -> Path | None:
+    """The refreshed layer to read: the default folder when it holds a refreshed file, a given folder, or none."""
+    if refreshed is False:
+        return None
+    folder = refreshed_dir() if refreshed is True else Path(refreshed)
+    return folder if (folder / REFRESHED_FILE).exists() or refreshed is not True else None
+
+
+def _load_raw(overlays: Iterable[Path], builtin: Path | None = None, refreshed: Path | bool = True) -> _Raw:
     raw = _Raw()
-    _read_dir(builtin_dir(), raw, overlay=False)
-    for folder in overlays:
-        _read_dir(Path(folder), raw, overlay=True)
+    _read_dir(builtin or builtin_dir(), raw, "built-in")
+    folder = _refreshed_folder(refreshed)
+    if folder is not None:
+        _read_dir(folder, raw, "refreshed")
+    for overlay in overlays:
+        _read_dir(Path(overlay), raw, "overlay")
     return raw
 
 
-def load_recipes(overlays: Sequence[Path] = ()) -> Recipes:
-    """The built-in recipes with each overlay folder merged on top, in order; raises RecipeError."""
-    recipes, problems = _build(_load_raw(overlays))
+def load_recipes(overlays: Sequence[Path] = (), *, builtin: Path | None = None, refreshed: Path | bool = True) -> Recipes:
+    """The built-in recipes (or the folder ``builtin``), the refreshed layer (``refreshed``: True for the
+    user's data folder, a folder, or False for none) and each overlay folder merged on top, in order;
+    raises RecipeError."""
+    recipes, problems = _build(_load_raw(overlays, builtin, refreshed))
     if problems or recipes is None:
         raise RecipeError(problems or ["recipes could not be loaded"])
     return recipes
 
 
 def validate(folder: Path | str | None = None) -> list[str]:
-    """Every problem in the built-in recipes, or in them with ``folder`` merged on top."""
+    """Every problem in the built-in recipes with the refreshed layer, or in them with ``folder`` merged on top."""
     overlays = [Path(folder)] if folder is not None else []
     _, problems = _build(_load_raw(overlays))
     return problems
+
+
+def _head(text: str) -> str:
+    """The top-level keys and the ``[refresh]`` table of a torch.toml (what a layer says of itself)."""
+    head: list[str] = []
+    keep = True
+    for line in text.splitlines():
+        if line.startswith("["):
+            keep = line.strip() == "[refresh]"
+        if keep:
+            head.append(line)
+    return "\n".join(head)
+
+
+def data_layers(overlays: Sequence[Path] = (), *, builtin: Path | None = None,
+                refreshed: Path | bool = True) -> tuple[DataLayer, ...]:
+    """The layers :func:`load_recipes` would merge, with their dates and sources, read from the top of each
+    torch.toml only (``check`` loads the whole data only when a rule needs it). A file that cannot be
+    read gives a layer without a date; loading the data says what is wrong with it."""
+    from envdoctor.door import UserFileError, read_user_file
+
+    folders: list[tuple[str, Path]] = [("built-in", builtin or builtin_dir())]
+    folder = _refreshed_folder(refreshed)
+    if folder is not None:
+        folders.append(("refreshed", folder))
+    folders += [("overlay", Path(p)) for p in overlays]
+    layers = []
+    for kind, path in folders:
+        data: dict[str, Any] = {}
+        try:
+            data = tomllib.loads(_head(read_user_file(str(path / "torch.toml"), MAX_FILE_BYTES)))
+        except (UserFileError, tomllib.TOMLDecodeError, RecursionError):
+            pass
+        refresh = data.get("refresh")
+        refresh = refresh if isinstance(refresh, dict) else {}
+        checked = data.get("checked")
+        layers.append(DataLayer(kind, str(path), str(checked) if _is_date(checked) else "",
+                                str(refresh.get("pypi", "")), str(refresh.get("index", ""))))
+    return tuple(layers)
+
+
+def check_refreshed(text: str, builtin: Path | None = None) -> tuple[Recipes | None, list[str]]:
+    """The recipes with the refreshed torch.toml ``text`` merged over the built-in data, and every problem:
+    what ``recipes refresh`` writes is validated by the loader itself before it is written."""
+    raw = _Raw()
+    _read_dir(builtin or builtin_dir(), raw, "built-in")
+    folder = refreshed_dir()
+    layer = _read_text("torch.toml", str(folder / REFRESHED_FILE), text, raw, "refreshed", str(folder))
+    if layer is not None:
+        raw.layers.append(layer)
+    return _build(raw)

@@ -124,6 +124,7 @@ def checklist(facts: Facts) -> list[Line]:
     if flags:
         cpu_parts.append(", ".join(flags))
     lines.append(Line("system", "cpu", "CPU", " · ".join(cpu_parts), evidence=_attempts(cpu)))
+    lines.extend(_limits_lines(facts))
 
     py = facts.python
     if py.status == "ok":
@@ -161,6 +162,8 @@ def checklist(facts: Facts) -> list[Line]:
             bits.append(f"compute capability {gpu.compute_capability}")
         if gpu.memory_total_mib:
             bits.append(_gib(gpu.memory_total_mib, 1024))
+        if gpu.memory_used_mib is not None:
+            bits.append(f"{_size(gpu.memory_used_mib << 20)} in use")
         if gpu.mig_mode == "enabled":
             bits.append("MIG on")
         if not gpu.visible:
@@ -214,6 +217,29 @@ def checklist(facts: Facts) -> list[Line]:
     companions = [f"{d.name} {d.version}" for d in torch.companions]
     if companions:
         lines.append(Line("torch", "torch.companions", "Companions", " · ".join(companions)))
+    return lines
+
+
+def _size(value: int) -> str:
+    return f"{value / (1 << 30):.1f} GiB" if value >= (1 << 30) else f"{value / (1 << 20):.0f} MiB"
+
+
+def _limits_lines(facts: Facts) -> list[Line]:
+    """/dev/shm, cgroup limits and open files, each only when it was read (Linux)."""
+    limits, lines = facts.limits, []
+    evidence = _attempts(limits)
+    if limits.shm_total_bytes is not None and limits.shm_free_bytes is not None:
+        lines.append(Line("system", "limits.shm", "Shared memory",
+                          f"/dev/shm {_size(limits.shm_total_bytes)} · {_size(limits.shm_free_bytes)} free", evidence=evidence))
+    if limits.cgroup:
+        parts = [f"{limits.cpu_limit:g} CPU(s)" if limits.cpu_limit is not None else "no CPU quota",
+                 f"{_size(limits.memory_limit_bytes)} memory" if limits.memory_limit_bytes is not None
+                 else "no memory limit", f"cgroup {limits.cgroup}"]
+        lines.append(Line("system", "limits.cgroup", "cgroup", " · ".join(parts), evidence=evidence))
+    if limits.open_files_soft is not None:
+        hard = limits.open_files_hard if limits.open_files_hard is not None else "unlimited"
+        lines.append(Line("system", "limits.open-files", "Open files", f"ulimit -n {limits.open_files_soft} (hard {hard})",
+                          evidence=evidence))
     return lines
 
 

@@ -748,6 +748,9 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     if "UNVERIFIED" in release.note or "UNVERIFIED" in variant.note:
         plan.warnings.append(f"torch {release.version} {variant.name}: "
                              + "; ".join(n for n in (release.note, variant.note) if "UNVERIFIED" in n))
+    if release.inferred or variant.inferred:
+        plan.warnings.append(f"torch {release.version} {variant.name}: inferred by `envdoctor recipes refresh`, not read "
+                             f"from an index: " + "; ".join((*release.inferred, *variant.inferred)))
     pypi_default = release.pypi.get(machine.platform or "") == variant.name
     index = _torch_index(release, variant, pypi_default, request, recipes)
     plan.index_url = index.url

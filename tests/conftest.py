@@ -25,6 +25,20 @@ settings.register_profile("dev", deadline=None, suppress_health_check=[HealthChe
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_data(tmp_path_factory):
+    """Keep a developer's own refreshed recipes (platformdirs' user data and cache folders) out of every test."""
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME")}
+    base = tmp_path_factory.mktemp("user-dirs")
+    os.environ["XDG_DATA_HOME"], os.environ["XDG_CACHE_HOME"] = str(base / "data"), str(base / "cache")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def load_machine(name: str, timeout: float = 5.0) -> tuple[RecordedDoor, Facts]:
     """The recorded machine ``tests/machines/<name>`` and the facts every probe collects from it."""
     door = RecordedDoor(MACHINES_DIR / name)

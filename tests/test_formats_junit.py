@@ -37,11 +37,12 @@ def test_check_writes_valid_junit_with_a_case_per_finding_and_requirement(tmp_pa
     root = ET.parse(out).getroot()
     found = cases(root)
     assert set(found) == {"envdoctor.run/envdoctor check", "envdoctor.requirements/torch>=2.5",
-                          "envdoctor.requirements/gpus>=8", "envdoctor.findings.torch/torch.cpu-build-on-gpu"}
+                          "envdoctor.requirements/gpus>=8", "envdoctor.findings.torch/torch.cpu-build-on-gpu",
+                          "envdoctor.findings.torch/recipes.data"}
     assert found["envdoctor.requirements/torch>=2.5"].find("failure") is None
     assert "gpus is 1" in found["envdoctor.requirements/gpus>=8"].find("failure").get("message")
     assert found["envdoctor.findings.torch/torch.cpu-build-on-gpu"].find("failure") is not None
-    assert (root.get("tests"), root.get("failures")) == ("4", "2")
+    assert (root.get("tests"), root.get("failures")) == ("5", "2")
 
 
 def test_warnings_fail_only_under_strict(tmp_path):
