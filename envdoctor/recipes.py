@@ -14,7 +14,6 @@ lookups here that compute something (kernel coverage, driver -> CUDA, Jetson) ca
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 import re
@@ -588,6 +587,7 @@ def _is_date(value: Any) -> bool:
 
 
 def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
+    """Merge one freshly parsed file into the layers below it (``data`` is owned here: nothing is copied)."""
     target = raw.data[name]
     for key, value in data.items():
         if key not in TOP_KEYS[name]:
@@ -596,7 +596,7 @@ def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
             if not isinstance(value, list):
                 raw.problems.append(f"{shown}: '{key}' must be a list of tables, got {type(value).__name__}")
                 continue
-            target[key] = copy.deepcopy(value) + target.get(key, [])  # later files' rows win lookups
+            target[key] = value + target.get(key, [])  # later files' rows win lookups
             for row in value:
                 raw.origin[(name, key, _row_key(key, row))] = shown
         elif key in ("series", "variant", "arch_lists", "gfx_lists"):
@@ -610,17 +610,17 @@ def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
                     for field_name, field_value in body.items():
                         if field_name in ("releases", "variants") and isinstance(field_value, dict) \
                                 and isinstance(old.get(field_name), dict):
-                            old[field_name].update(copy.deepcopy(field_value))
+                            old[field_name].update(field_value)
                         else:
-                            old[field_name] = copy.deepcopy(field_value)
+                            old[field_name] = field_value
                 else:
-                    table[entry] = copy.deepcopy(body)
+                    table[entry] = body
                 raw.origin[(name, key, str(entry))] = shown
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            target[key].update(copy.deepcopy(value))
+            target[key].update(value)
             raw.origin[(name, key, "")] = shown
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = value
             raw.origin[(name, key, "")] = shown
     raw.origin.setdefault((name, "", ""), shown)
 
