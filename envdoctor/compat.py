@@ -230,7 +230,7 @@ def driver_max_cuda(driver: object, os_name: str, toolkits: Sequence[ToolkitDriv
         return None
     supported: list[Version] = []
     for row in toolkits:
-        needed = row.driver(os_name) or (row.driver("linux") if os_name == "windows" else None)
+        needed = row.driver(os_name) or row.linux  # only the Windows column prints N/A
         if needed is not None and needed.release[0] <= version.release[0]:
             supported.append(Version(f"{row.version.major}.{row.version.minor}"))
     for family in families.values():

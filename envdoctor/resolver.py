@@ -427,8 +427,8 @@ def _default_manager(facts: Facts) -> tuple[str, str]:
 def _same_variant(installed: str | None, chosen: VariantRecipe) -> bool:
     if installed == chosen.name:
         return True
-    rocm_line = str(installed or "")  # "rocm6.2" matches the variant "rocm6.2.4"
-    return chosen.kind == "rocm" and rocm_line.startswith("rocm") and chosen.name.startswith(rocm_line)
+    # a ROCm wheel's local tag names the line ("rocm6.2"), the recipe its point release ("rocm6.2.4")
+    return chosen.kind == "rocm" and bool(installed) and chosen.name.startswith(f"{installed}.")
 
 
 @dataclass
@@ -1116,9 +1116,14 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine) -> list[dict[
         if kind in by_kind:
             best = by_kind[kind][0]
             needs = best.failures[0].needs or ", ".join(best.release.python.get(machine.platform or "", ()))
+            if machine.implementation not in (None, "cpython"):
+                message = (f"torch {best.release.version} has wheels for CPython {needs} only; this is "
+                           f"{machine.implementation} {machine.python}: use a CPython interpreter")
+            else:
+                message = (f"torch {best.release.version} needs {label} {needs}; this is Python {machine.python} "
+                           f"({best.failures[0].reason})")
             out.append({"change": "python", "torch": best.release.version, "variant": best.variant.name,
-                        "needs": needs, "message": f"torch {best.release.version} needs {label} {needs}; "
-                                                   f"this is Python {machine.python} ({best.failures[0].reason})"})
+                        "needs": needs, "message": message})
             break
     for kind, label in (("glibc", "glibc"), ("macos", "macOS")):
         if kind in by_kind:

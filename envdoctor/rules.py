@@ -176,6 +176,7 @@ def torch_cpu_build_on_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
             f"torch {torch.version} is a CPU-only build on a machine with AMD GPU(s): it will never use them",
             fix="reinstall the ROCm build",
             commands=_install_fix(facts),
+            evidence=[f"torch/version.py hip = None ({torch.source})"],
             subject="torch",
         )
 
@@ -252,13 +253,13 @@ def torch_cuda_on_this_machine(facts: Facts, recipes: Recipes | None) -> Iterabl
 
 
 def torch_multiple_copies(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
-    copies = sorted(set(facts.torch.copies))
+    copies = list(dict.fromkeys(facts.torch.copies))  # sys.path order: the first is the one imported
     if len(copies) > 1:
         yield Finding(
             "torch.multiple-copies",
             "warning",
             "torch",
-            f"{len(copies)} copies of torch are on sys.path; the first one shadows the others",
+            f"{len(copies)} copies of torch are on sys.path; the first, in {copies[0]}, shadows the others",
             fix="uninstall the extra copies (pip uninstall torch, repeated) and reinstall one",
             evidence=copies,
             subject="torch",
@@ -312,7 +313,7 @@ def torch_absent(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             "torch.install-broken",
             "error",
             "torch",
-            f"the installed torch could not be read: {detail}",
+            f"the installed torch could not be read: {detail}" if detail else "the installed torch could not be read",
             fix="reinstall torch",
             commands=_install_fix(facts),
             subject="torch",
@@ -798,7 +799,9 @@ def apple_mps_unavailable(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
         subject="apple")
 
 
-SECTIONS = ("os", "cpu", "python", "nvidia", "cuda", "cudnn", "rocm", "xpu", "apple", "torch", "limits")
+#: each probed section and the checklist line its probe failures are shown on
+SECTIONS = {"os": "os", "cpu": "cpu", "python": "python", "nvidia": "nvidia.driver", "cuda": "cuda.toolkit",
+            "cudnn": "cudnn", "rocm": "rocm", "xpu": "xpu", "apple": "apple", "torch": "torch", "limits": "limits.shm"}
 
 
 def _attempts(facts: Facts) -> Iterable[tuple[str, Attempt]]:
@@ -814,7 +817,7 @@ def probe_crashed(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             yield Finding(
                 "probe.crashed", "error", "system",
                 f"the {name} probe failed ({attempt.detail or 'no detail'}): what it checks is unknown",
-                fix="report this with the output of `envdoctor check --record DIR`", subject=name)
+                fix="report this with the output of `envdoctor check --record DIR`", subject=SECTIONS[name])
 
 
 def probe_timed_out(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -831,7 +834,7 @@ def probe_timed_out(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             f"{attempt.source} did not answer in time ({attempt.detail or 'timed out'}): the {name} facts "
             "it would have given are unknown",
             fix="look for a hung tool or driver (try the command by hand); raise --timeout if it is merely slow",
-            evidence=[f"{name}: {attempt.source} -> {attempt.status}"], subject=name)
+            evidence=[f"{name}: {attempt.source} -> {attempt.status}"], subject=SECTIONS[name])
 
 
 def nvidia_visible_devices_order(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:

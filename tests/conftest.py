@@ -22,6 +22,8 @@ FIXTURES_DIR = Path(__file__).parent / "fixtures"
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# mutation runs execute the suite once per mutant: fewer examples, the same deterministic draw
+settings.register_profile("mutmut", parent=settings.get_profile("ci"), max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

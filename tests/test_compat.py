@@ -343,3 +343,164 @@ def test_the_platform_tag_alone_decides_when_machine_is_not_reported(tag, expect
 ])
 def test_mps_reasons_are_exact(platform, macos, expected):
     assert compat.mps_possible(platform, macos) == expected
+
+
+# ---------------------------------------------------------------------------- more cases mutation testing asked for
+
+
+@pytest.mark.parametrize("cc, sass, ptx, expected", [
+    ("8.6", ["not-an-arch", "sm_80"], [], "sass"),  # an unreadable entry is skipped, not the end of the list
+    ("9.0", [], ["bogus", "compute_80"], "ptx"),
+    ("10.0", ["sm_100a"], [], "sass"),  # arch-specific SASS runs on exactly its capability
+    ("10.3", ["sm_100a"], [], None),
+    ("10.3", ["sm_100f"], [], "sass"),  # family SASS runs on the family
+    ("10.3", ["sm_100"], [], "sass"),
+    ("10.0", [], ["compute_100a"], "ptx"),  # arch-specific PTX is JIT-compiled for its capability only
+    ("10.3", [], ["compute_100a"], None),
+    ("12.0", [], ["compute_90"], "ptx"),
+    ("8.0", [], ["compute_90"], None),  # PTX never runs on an older GPU
+])
+def test_kernel_coverage_hand_checked(cc, sass, ptx, expected):
+    assert compat.kernel_coverage(cc, sass, ptx) == expected
+
+
+@pytest.mark.parametrize("os_name, expected", [
+    ("win32", "windows"), ("Win32", "windows"), ("darwin", "macos"), ("Darwin", "macos"),
+    ("Linux", "linux"), ("FreeBSD", "freebsd"), (None, ""), ("", ""),
+])
+def test_driver_table_columns_by_os_name(os_name, expected):
+    assert compat.driver_table_os(os_name) == expected
+
+
+def test_a_toolkit_older_than_its_first_table3_row_takes_that_row():
+    rows = [row("12.6.0", "560.28.03", "560.76"), row("12.6.3", "560.35.05", "561.17")]
+    assert str(compat.toolkit_driver("12.6.0", "linux", rows)) == "560.28.3"
+    assert str(compat.toolkit_driver("12.6.2", "windows", rows)) == "560.76"
+    assert str(compat.toolkit_driver("12.6.3", "windows", rows)) == "561.17"
+    assert compat.toolkit_driver("12.6.0", "linux", TABLE3) == Version("560.35.05")  # only 12.6.3 is listed
+    assert compat.toolkit_driver("12.3", "linux", TABLE3) is None and compat.toolkit_driver("x", "linux", TABLE3) is None
+
+
+def fit(level, cuda, driver_cuda, full, floor):
+    return compat.CudaFit(level, Version(cuda), Version(driver_cuda) if driver_cuda else None,
+                          Version(full) if full else None, Version(floor) if floor else None)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("12.4", "12.4.1", "550.54.15", None, "linux"), fit("full", "12.4", "12.4", "550.54.15", "525.60.13")),
+    (("12.6", "12.6.3", "535.104.05", "12.2", "linux"), fit("minor", "12.6", "12.2", "560.35.05", "525.60.13")),
+    (("12.6", "12.6.3", "520.61.05", None, "linux"), fit("none", "12.6", "11.8", "560.35.05", "525.60.13")),
+    (("12.8", "12.8.0", None, None, "windows"), fit("unknown", "12.8", None, "570.65", "528.33")),
+    (("12.8", "12.8.0", "418.39", None, "linux"), fit("none", "12.8", None, "570.26", "525.60.13")),
+    # the Windows columns: 575.51 is R575, whose Windows 12.9 driver is 576.x, so 12.9 runs by minor compatibility
+    (("12.9", "12.9.1", "575.51", None, "windows"), fit("minor", "12.9", "12.8", "576.57", "528.33")),
+    # a toolkit newer than any listed major.minor: no Table-3 driver; CUDA 9 has no family here
+    (("9.2", None, "440.33", None, "linux"), fit("full", "9.2", "10.2", None, None)),
+])
+def test_cuda_fit_whole_answers(args, expected):
+    assert compat.cuda_fit(*args, TABLE3, FAMILIES) == expected
+
+
+def test_cuda_fit_takes_the_drivers_own_report_whatever_its_type():
+    # R565 prints "CUDA Version: 12.7" (no 12.7 toolkit exists, so Table 3 alone says 12.6)
+    assert compat.cuda_fit("12.7", None, "565.57.01", "12.7", "linux", TABLE3, FAMILIES).level == "full"
+    assert compat.cuda_fit("12.7", None, "565.57.01", None, "linux", TABLE3, FAMILIES).level == "minor"
+    assert compat.cuda_fit("12.4", None, None, "12.4", "linux", TABLE3, FAMILIES).level == "full"
+    assert compat.cuda_fit("12.4", None, None, Version("12.4"), "linux", TABLE3, FAMILIES).level == "full"
+    # the toolkit, not the build's major.minor, picks the Table-3 row
+    rows = [row("12.6.0", "560.28.03", None), row("12.6.3", "560.35.05", None)]
+    assert str(compat.cuda_fit("12.6", "12.6.3", None, None, "linux", rows, FAMILIES).full_driver) == "560.35.5"
+    assert str(compat.cuda_fit("12.6", None, None, None, "linux", rows, FAMILIES).full_driver) == "560.28.3"
+
+
+MINOR = compat.CudaFit("minor", Version("12.8"), Version("12.2"), Version("570.26"), Version("525.60.13"))
+NONE = compat.CudaFit("none", Version("12.8"), Version("11.8"), Version("570.26"), Version("525.60.13"))
+UNKNOWN = compat.CudaFit("unknown", Version("12.8"), None, Version("570.26"), Version("525.60.13"))
+UNKNOWN_BARE = compat.CudaFit("unknown", Version("12.8"), None, None, None)
+
+
+@pytest.mark.parametrize("cc, sass, ptx, cuda, expected", [
+    ("9.0", ["sm_90"], [], None, compat.GpuFit(True, "sass", "sm_90 runs compiled kernels")),
+    ("12.0", ["sm_90"], ["sm_90"], None, compat.GpuFit(True, "ptx", "sm_120 runs PTX JIT-compiled by the driver")),
+    ("9.0", ["sm_90"], [], UNKNOWN,
+     compat.GpuFit(None, "sass", "driver unknown: sm_90 needs a driver >= 525.60.13", Version("525.60.13"))),
+    ("12.0", ["sm_90"], ["sm_90"], UNKNOWN,
+     compat.GpuFit(None, "ptx", "driver unknown: sm_120 needs a driver >= 570.26", Version("570.26"))),
+    ("12.0", [], ["sm_90"], UNKNOWN_BARE, compat.GpuFit(None, "ptx", "driver unknown: sm_120 needs a driver >= ?")),
+    ("12.0", [], ["sm_90"], MINOR, compat.GpuFit(
+        False, "ptx", "sm_120 has only PTX in this build, and JIT-compiling PTX of CUDA 12.8 needs driver >= 570.26 "
+        "(minor-version compatibility does not cover PTX)", Version("570.26"))),
+    ("12.0", [], ["sm_90"], compat.CudaFit("minor", Version("12.8"), Version("12.2"), None, Version("525.60.13")),
+     compat.GpuFit(False, "ptx", "sm_120 has only PTX in this build, and JIT-compiling PTX of CUDA 12.8 needs "
+                   "driver >= ? (minor-version compatibility does not cover PTX)")),
+    ("8.6", ["sm_80"], [], MINOR, compat.GpuFit(True, "sass", "sm_86 runs compiled kernels through minor-version compatibility")),
+    ("8.6", ["sm_80"], [], NONE, compat.GpuFit(
+        False, "sass", "the driver supports CUDA 11.8, the build needs CUDA 12.8", Version("525.60.13"))),
+])
+def test_gpu_fit_whole_answers(cc, sass, ptx, cuda, expected):
+    assert compat.gpu_fit(cc, sass, ptx, cuda) == expected
+
+
+def test_a_thor_known_only_by_its_capability_is_served_by_the_standard_wheels():
+    assert compat.jetson_kind(None, "11.0", RECIPES) == "sbsa"
+    assert compat.jetson_kind("", "11.0", RECIPES) == "sbsa"
+
+
+@pytest.mark.parametrize("machine, os_name, expected", [
+    ("x86_64", "linux", "x86_64"), ("AMD64", "windows", "x86_64"), ("x64", "windows", "x86_64"),
+    ("EM64T", "windows", "x86_64"), ("aarch64", "linux", "aarch64"), ("ARM64", "linux", "aarch64"),
+    ("armv8l", "linux", "aarch64"), ("arm64e", "linux", "aarch64"), ("arm64", "macos", "arm64"),
+    ("aarch64", "windows", "arm64"), ("ARM64E", "macos", "arm64"), ("armv8l", "windows", "arm64"),
+    ("i386", "linux", "x86"), ("i686", "linux", "x86"), ("x86", "windows", "x86"), ("Win32", "windows", "x86"),
+    ("riscv64", "linux", "riscv64"), ("ppc64le", "linux", "ppc64le"), ("", "linux", None), (None, "linux", None),
+])
+def test_machine_names_hand_checked(machine, os_name, expected):
+    # platform.machine() spellings: Linux uname, Windows PROCESSOR_ARCHITECTURE, macOS (arm64e is Apple's ABI)
+    assert compat._arch_name(machine, os_name) == expected
+
+
+@pytest.mark.parametrize("tag", ["macosx-10.9-universal2", "macosx-10.4-universal", "macosx-10.4-intel",
+                                 "macosx-10.4-fat"])
+def test_a_fat_macos_build_lets_the_machine_decide(tag):
+    facts = python_facts("Darwin", "arm64", platform_tag=tag, machine="x86_64")
+    assert compat.target_platform(facts) == "macos-x86_64"
+
+
+@pytest.mark.parametrize("system, arch, python, expected", [
+    ("Darwin", "arm64", {"machine": "arm64"}, "macos-arm64"),  # no platform tag: the machine, named as on macOS
+    ("Linux", "aarch64", {"machine": "aarch64", "pointer_bits": 32}, "linux-arm"),  # armhf userland on arm64
+    ("Windows", "ARM64", {"platform_tag": "win-arm64", "pointer_bits": 32}, "windows-arm"),
+    ("Linux", "x86_64", {"platform_tag": "linux-i686", "pointer_bits": 32}, "linux-x86"),
+])
+def test_the_interpreters_width_and_machine(system, arch, python, expected):
+    assert compat.target_platform(python_facts(system, arch, **python)) == expected
+
+
+def test_a_gpu_name_without_recipes_gives_no_capability():
+    from envdoctor.facts import Gpu
+    assert compat.gpu_capability(Gpu("nvidia", name="NVIDIA H100 80GB HBM3"), None) is None
+    assert compat.gpu_capability(Gpu("nvidia", name="NVIDIA H100 80GB HBM3"), RECIPES) == "9.0"
+
+
+@pytest.mark.parametrize("system, wsl, expected", [
+    ("Linux", None, "12.9"), ("Windows", None, "12.8"), ("Linux", "wsl2", "12.8"),  # WSL 2 carries the Windows driver
+])
+def test_the_driver_table_column_follows_the_os_and_wsl(system, wsl, expected):
+    # Table 3: CUDA 12.9 GA ships Linux 575.51.03 and Windows 576.02 (R575 on Linux, R576 on Windows)
+    facts = python_facts(system, "x86_64")
+    facts.os.wsl = wsl
+    facts.nvidia.driver_version = "575.51"
+    assert str(compat.facts_driver_cuda(facts, RECIPES)) == expected
+
+
+def test_below_every_row_of_its_line_the_oldest_row_is_taken_whatever_the_order():
+    rows = [row("12.6.3", "560.35.05", "561.17"), row("12.6.1", "560.35.03", "560.94")]
+    assert str(compat.toolkit_driver("12.6", "linux", rows)) == "560.35.3"
+    assert str(compat.toolkit_driver("12.6", "windows", list(reversed(rows)))) == "560.94"
+
+
+@pytest.mark.parametrize("system, arch", [(None, "x86_64"), ("Linux", None), (None, None), ("SunOS", "sun4v")])
+def test_no_platform_without_both_an_os_and_an_arch(system, arch):
+    facts = Facts()
+    facts.os.system, facts.os.arch = system, arch
+    assert compat.target_platform(facts) is None

@@ -392,3 +392,204 @@ def test_bad_requirement_is_a_value_error():
         Request(requirements=["torch>>2"])
     with pytest.raises(ValueError):
         Request(manager="brew")
+
+
+#: Commands printed on pytorch.org's "Previous PyTorch Versions" page (pytorch/pytorch.github.io,
+#: _get_started/previous-versions.md; sections v2.1.0 "Linux and Windows" and "OSX", v1.12.1 "CUDA 11.6").
+#: envdoctor adds only ``-y -p PREFIX``: no prompt, and the environment named rather than assumed.
+PUBLISHED_CONDA = [
+    ("3.11.7", "Linux", "cu121", ["torch==2.1.0", "torchvision==0.16.0", "torchaudio==2.1.0"],
+     "conda install pytorch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0 pytorch-cuda=12.1 -c pytorch -c nvidia"),
+    ("3.11.7", "Linux", "cu118", ["torch==2.1.0", "torchvision==0.16.0", "torchaudio==2.1.0"],
+     "conda install pytorch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0 pytorch-cuda=11.8 -c pytorch -c nvidia"),
+    ("3.11.7", "Linux", "cpu", ["torch==2.1.0", "torchvision==0.16.0", "torchaudio==2.1.0"],
+     "conda install pytorch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0 cpuonly -c pytorch"),
+    ("3.11.7", "Darwin", None, ["torch==2.1.0", "torchvision==0.16.0", "torchaudio==2.1.0"],
+     "conda install pytorch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0 -c pytorch"),
+    ("3.10.12", "Linux", "cu116", ["torch==1.12.1", "torchvision==0.13.1", "torchaudio==0.12.1"],
+     "conda install pytorch==1.12.1 torchvision==0.13.1 torchaudio==0.12.1 cudatoolkit=11.6 -c pytorch -c conda-forge"),
+]
+
+
+@pytest.mark.parametrize("python, system, variant, requirements, published", PUBLISHED_CONDA)
+def test_conda_commands_are_the_published_ones(python, system, variant, requirements, published):
+    if system == "Darwin":
+        facts = machine(system="Darwin", arch="arm64", macos="14.0", glibc=None, python=python)
+    else:
+        facts = machine("550.54.15", [A100], python=python)
+    plan = resolve(conda_env(facts), Request(requirements=requirements, variant=variant), RECIPES)
+    expected = published.split()
+    assert plan.commands["conda"] == expected[:2] + ["-y", "-p", "/opt/conda/envs/ml"] + expected[2:]
+    assert not plan.command_notes.get("conda")  # nothing to add to a published command
+
+
+def test_conda_forge_commands_hand_checked():
+    # conda-forge's package names: pytorch-gpu / pytorch-cpu pick the build, cuda-version pins the CUDA line
+    # (conda-forge "Installing PyTorch" notes); macOS has one build, plain "pytorch"
+    note = "conda-forge builds its own CUDA variants; cuda-version pins the CUDA line"
+    wanted = ["torch==2.8.0", "torchvision==0.23.0"]
+    gpu = resolve(conda_env(machine("550.54.15", [A100])), Request(requirements=wanted, variant="cu126"), RECIPES)
+    assert gpu.commands["conda"] == ["conda", "install", "-y", "-p", "/opt/conda/envs/ml", "-c", "conda-forge",
+                                     "pytorch-gpu==2.8.0", "torchvision==0.23.0", "cuda-version=12.6"]
+    assert gpu.command_notes["conda"] == note
+    cpu = resolve(conda_env(machine()), Request(requirements=wanted, variant="cpu"), RECIPES)
+    assert cpu.commands["conda"][5:] == ["-c", "conda-forge", "pytorch-cpu==2.8.0", "torchvision==0.23.0"]
+    assert cpu.command_notes["conda"] == note
+    mac = conda_env(machine(system="Darwin", arch="arm64", macos="14.0", glibc=None))
+    assert resolve(mac, Request(requirements=["torch==2.8.0"]), RECIPES).commands["conda"][5:] == [
+        "-c", "conda-forge", "pytorch==2.8.0"]
+
+
+def test_a_conda_reinstall_forces_it_and_rocm_or_xpu_are_refused_by_name():
+    facts = conda_env(machine())
+    facts.torch = TorchFacts(status="ok", version="2.8.0", installer="conda", conda=True, cuda="12.6")
+    plan = resolve(facts, Request(requirements=["torch==2.8.0"], variant="cpu"), RECIPES)
+    assert plan.commands["conda"][:6] == ["conda", "install", "-y", "-p", "/opt/conda/envs/ml", "--force-reinstall"]
+    fresh = resolve(conda_env(machine()), Request(requirements=["torch==2.8.0"], variant="cpu"), RECIPES)
+    assert "--force-reinstall" not in fresh.commands["conda"]
+    xpu = resolve(conda_env(machine()), Request(requirements=["torch==2.8.0"], variant="xpu"), RECIPES)
+    assert xpu.commands["conda"] is None
+    assert xpu.command_notes["conda"] == "conda has no XPU build of torch; use pip or uv"
+    only_torch = resolve(conda_env(machine()), Request(requirements=["torch==2.1.0"], variant="cpu"), RECIPES)
+    assert only_torch.commands["conda"][5:] == ["pytorch==2.1.0", "cpuonly", "-c", "pytorch"]
+
+
+def test_same_variant_matches_a_rocm_line_to_its_point_release():
+    from envdoctor.recipes import VariantRecipe
+    from envdoctor.resolver import _same_variant
+    by_name = {v.name: v for r in RECIPES.releases for v in r.variants}
+    rocm = next(v for v in by_name.values() if v.kind == "rocm" and v.name.count(".") == 2)  # e.g. rocm6.2.4
+    line = rocm.name.rsplit(".", 1)[0]
+    assert _same_variant(line, rocm) and _same_variant(rocm.name, rocm)
+    assert not _same_variant(line + "0", rocm) and not _same_variant(None, rocm) and not _same_variant("", rocm)
+    assert not _same_variant("rocm", rocm)
+    cu126 = by_name["cu126"]
+    assert _same_variant("cu126", cu126) and not _same_variant("cu12", cu126) and not _same_variant(None, cu126)
+    assert isinstance(cu126, VariantRecipe)
+
+
+@pytest.mark.parametrize("tag, cuda", [("cu118", "11.8"), ("cu92", "9.2"), ("cu130", "13.0"), ("cpu", ""),
+                                       ("cu1", ""), ("rocm6.2", ""), ("xpu", "")])
+def test_cuda_of_a_variant_tag(tag, cuda):
+    from envdoctor.resolver import _cuda_from_tag
+    assert _cuda_from_tag(tag) == cuda
+
+
+@pytest.mark.parametrize("text, written", [
+    ("torch[opt-einsum,foo]>=2.4", "torch[foo,opt-einsum]>=2.4"),
+    ('numpy<2; python_version < "3.9"', "numpy<2; python_version < '3.9'"),
+    ("pkg @ https://example.invalid/pkg-1.0-py3-none-any.whl", "pkg @ https://example.invalid/pkg-1.0-py3-none-any.whl"),
+    ('pkg @ https://example.invalid/p.whl ; sys_platform == "linux"',
+     "pkg @ https://example.invalid/p.whl ; sys_platform == 'linux'"),
+    ("""pkg; platform_machine == "x'86" """.strip(), """pkg; platform_machine == "x'86\""""),  # a quote inside stays
+])
+def test_requirements_are_written_back_as_pep_508(text, written):
+    # PEP 508: a URL requirement's marker needs whitespace before ';' (the URL could contain one)
+    from packaging.requirements import Requirement
+
+    from envdoctor.resolver import _requirement_text
+    assert _requirement_text(Requirement(text)) == written
+
+
+@pytest.mark.parametrize("status, installer, conda, expected", [
+    ("ok", "pip", False, True), ("error", None, False, True), ("ok", "uv", False, True),
+    ("ok", "conda", False, False), ("ok", None, True, False), ("missing", "pip", False, False),
+])
+def test_a_torch_pip_put_into_a_conda_env(status, installer, conda, expected):
+    from envdoctor.resolver import _pip_torch_in_conda
+    facts = conda_env(machine())
+    facts.torch = TorchFacts(status=status, version="2.5.1", installer=installer, conda=conda)
+    assert _pip_torch_in_conda(facts) is expected
+    facts.python.conda_prefix = None
+    assert _pip_torch_in_conda(facts) is False
+
+
+def test_pypy_is_told_to_use_cpython_not_another_python_version():
+    facts = machine()
+    facts.python.implementation = "pypy"
+    plan = resolve(facts, Request(), RECIPES)
+    assert not plan.ok
+    [alternative] = [a for a in plan.alternatives if a["change"] == "python"]
+    assert alternative["message"] == (f"torch {alternative['torch']} has wheels for CPython {alternative['needs']} only; "
+                                      "this is pypy 3.11: use a CPython interpreter")
+
+
+def test_glibc_limit_names_what_the_newer_release_needs():
+    plan = resolve(machine(glibc="2.17"), Request(), RECIPES)
+    assert plan.torch == "2.6.0"
+    assert plan.to_dict()["limits"] == [{"kind": "glibc", "newest": "2.15.0", "message": (
+        "torch 2.6.0, not 2.15.0: torch 2.15.0 cpu needs glibc >= 2.28, this has 2.17")}]
+
+
+def test_an_unknown_driver_is_asked_for_in_its_os_column():
+    for system, arch, column in (("Linux", "x86_64", "Linux"), ("Windows", "AMD64", "Windows")):
+        facts = machine("550.54.15", [A100], system=system, arch=arch, glibc=None if system == "Windows" else "2.35")
+        facts.nvidia.driver_version = None
+        plan = resolve(facts, Request(), RECIPES)
+        [warning] = [w for w in plan.warnings if w.startswith("the NVIDIA driver is not known")]
+        assert warning == (f"the NVIDIA driver is not known: this plan needs driver >= "
+                           f"{plan.requires['nvidia_driver'][3:]} ({column}); pass --driver VERSION to plan for the one "
+                           "you have")
+
+
+def test_conda_plans_install_the_rest_with_pip_holding_the_torch_family():
+    # conda installs the torch family; pip then adds what conda was not asked for, with the family pinned
+    # (a conda pytorch carries torch's dist-info, so pip sees it installed and leaves it be)
+    plan = resolve(conda_env(machine("550.54.15", [A100])), Request(requirements=["torch==2.5.1", "numpy<2"]), RECIPES)
+    assert plan.steps["conda"] == [
+        ["conda", "install", "-y", "-p", "/opt/conda/envs/ml", "pytorch==2.5.1", "pytorch-cuda=12.4", "-c", "pytorch",
+         "-c", "nvidia"],
+        [PY, "-m", "pip", "install", "torch==2.5.1", "numpy<2"]]
+
+
+@pytest.mark.parametrize("needs, span", [
+    ("3.11, 3.12, 3.13, 3.14t", "3.11 to 3.13"), ("3.12", "3.12"), ("3.9, 3.10", "3.9 to 3.10"),
+    ("", "another version"), ("3.14t", "3.14t"),
+])
+def test_python_spans_leave_free_threaded_builds_out(needs, span):
+    from envdoctor.resolver import _python_span
+    assert _python_span(needs) == span
+
+
+def test_what_a_machine_nothing_fits_would_need():
+    # manylinux_2_28 wheels need glibc 2.28 (PEP 600); the rest is the shipped data, read back whole
+    glibc = resolve(machine(glibc="2.5"), Request(), RECIPES)
+    assert (glibc.ok, glibc.action) == (False, "none")
+    assert glibc.alternatives == [{"change": "glibc", "torch": "2.15.0", "variant": "cpu", "needs": "2.28",
+                                   "message": "torch 2.15.0 needs glibc >= 2.28"}]
+    mac = resolve(machine(system="Darwin", arch="arm64", macos="10.15", glibc=None), Request(), RECIPES)
+    [alternative] = mac.alternatives
+    assert alternative["change"] == "macos" and alternative["needs"] == RECIPES.release("2.15.0").macos_floor(
+        "macos-arm64", "3.11")
+    old = resolve(machine("390.48", [T4]), Request(), RECIPES)
+    assert old.alternatives == [
+        {"change": "driver", "needs": "580.65.06", "torch": "2.15.0", "variant": "cu130",
+         "message": "upgrade the NVIDIA driver to >= 580.65.06 for torch 2.15.0 with cu130"},
+        {"change": "driver", "needs": "450.80.02", "torch": "2.7.1", "variant": "cu118",
+         "message": "upgrade the NVIDIA driver to >= 450.80.02 for torch 2.7.1 with cu118"},
+        {"change": "variant", "torch": "2.15.0", "variant": "cpu",
+         "message": "--variant cpu installs torch 2.15.0 without the GPU"}]
+
+
+def test_the_release_reason_quotes_the_request_only_when_there_is_one():
+    pinned = resolve(machine("550.54.15", [A100]), Request(requirements=["torch<2.6"]), RECIPES)
+    assert ("torch 2.5.1 is the newest release with a build for this machine within 'torch<2.6'"
+            in [r["decision"] for r in pinned.to_dict()["reasons"]])
+    free = resolve(machine("550.54.15", [A100]), Request(), RECIPES)
+    assert not any("within" in r["decision"] for r in free.to_dict()["reasons"])
+    evidence = [r["evidence"] for r in free.to_dict()["reasons"]]
+    assert "nvidia: nvidia-smi + driver table (linux column)" in evidence  # nvidia-smi gave no CUDA Version
+
+
+def test_an_unreadable_installed_version_is_reinstalled():
+    facts = machine()
+    facts.torch = TorchFacts(status="ok", version="garbage", installer="pip")
+    plan = resolve(facts, Request(requirements=["torch==2.13.0"]), RECIPES)
+    assert plan.to_dict()["changes"] == [{"package": "torch", "current": "garbage", "new": "2.13.0+cpu",
+                                          "action": "reinstall", "detail": ""}]
+
+
+def test_conda_says_pip_installs_what_conda_was_not_asked_for():
+    plan = resolve(conda_env(machine("550.54.15", [A100])), Request(requirements=["torch==2.5.1", "numpy<2"]), RECIPES)
+    assert plan.command_notes["conda"] == ("other requirements are PyPI names: pip installs them into the same "
+                                           "environment")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import strategies as S
+from conftest import MACHINES_DIR, load_machine
+from hypothesis import given
 
 from envdoctor.facts import (
     Attempt,
@@ -15,7 +20,19 @@ from envdoctor.facts import (
     TorchFacts,
 )
 from envdoctor.recipes import load_recipes
-from envdoctor.rules import evaluate
+from envdoctor.rules import evaluate as _evaluate
+
+RECIPES = load_recipes()
+SEEN: dict[str, tuple[bool, bool]] = {}
+
+
+def evaluate(facts, recipes=None):
+    """The rules, with every finding any test here provokes held to the report's shape."""
+    findings = _evaluate(facts, recipes)
+    assert_well_placed(findings)
+    for finding in findings:
+        SEEN[finding.id] = (bool(finding.fix), bool(finding.evidence))
+    return findings
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +214,7 @@ def test_every_timeout_is_a_finding(recipes):
     facts.cuda.attempts.append(Attempt("/usr/bin/nvcc --version", "timed_out", "timed out after 2.0 s"))
     facts.rocm.attempts.append(Attempt("/opt/rocm/bin/rocminfo", "timed_out", "timed out after 2.0 s"))
     found = [f for f in evaluate(facts, recipes) if f.id == "probe.timed-out"]
-    assert {f.subject for f in found} == {"cuda", "rocm"}
+    assert {f.subject for f in found} == {"cuda.toolkit", "rocm"}  # the lines of the probes that hung
     facts = gpu_box()
     facts.nvidia.status = "timed_out"
     facts.nvidia.attempts.append(Attempt("nvidia-smi", "timed_out"))
@@ -624,3 +641,196 @@ def test_a_missing_uvm_node_matters_in_a_container_only():
     assert "nvidia.container-without-uvm" not in ids(evaluate(facts))
     facts.nvidia.device_nodes = ["/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidiactl"]
     assert "nvidia.container-without-uvm" not in ids(evaluate(facts))
+
+
+# ---------------------------------------------------------------------------- cases mutation testing asked for
+
+
+def test_fix_commands_for_this_machine_name_its_interpreter(recipes):
+    facts = with_torch(gpu_box(), "2.13.0+cpu")
+    finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.commands == [["envdoctor", "install", "--dry-run"],
+                                ["envdoctor", "install", "--python", "/usr/bin/python3"]]
+    facts.python.executable = None
+    finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.commands == [["envdoctor", "install", "--dry-run"], ["envdoctor", "install"]]
+
+
+def test_an_interpreter_that_did_not_answer_says_its_last_attempt(recipes):
+    facts = Facts()
+    facts.python = PythonFacts(status="timed_out", executable="/opt/py/bin/python", attempts=[
+        Attempt("pyinfo", "error", "first try"), Attempt("pyinfo", "timed_out", "no answer within 10 s")])
+    finding = ids(evaluate(facts, recipes))["python.not-runnable"]
+    assert finding.message == "the target interpreter /opt/py/bin/python did not answer: no answer within 10 s"
+    facts.python = PythonFacts(status="not_found")
+    assert ids(evaluate(facts, recipes))["python.not-runnable"].message == (
+        "the target interpreter did not answer: not_found")
+    facts.python = PythonFacts(status="unknown")
+    assert "python.not-runnable" not in ids(evaluate(facts, recipes))
+
+
+@pytest.mark.parametrize("variant, kind", [
+    ("cu118", ("cuda", 11)), ("cu121", ("cuda", 12)), ("cu130", ("cuda", 13)), ("cu92", ("cuda", 9)),
+    ("rocm6.2", ("rocm", 6)), ("rocm6.2.4", ("rocm", 6)), ("rocm7.0", ("rocm", 7)), ("rocm5", ("rocm", 5)),
+    ("cpu", ("cpu", 0)), ("mps", ("cpu", 0)), ("xpu", ("xpu", 0)), (None, None), ("", None),
+])
+def test_what_two_builds_must_share(variant, kind):
+    # torchvision's ops load against torch's CUDA (or ROCm) runtime: the major must agree, the minor need not
+    from envdoctor.rules import _variant_kind
+    assert _variant_kind(variant) == kind
+
+
+@pytest.mark.parametrize("version, build, tag", [
+    ("2.1.0+cu118", None, "cu118"), ("2.1.0", "py3.10_cuda11.8_cudnn8.7.0_0", "cu118"),  # pytorch channel
+    ("1.8.1", "py3.7_cuda10.2_cudnn7.6.5_0", "cu102"), ("1.8.1", "py37_cu102", "cu102"),
+    ("2.1.0", "py3.10_cpu_0", "cpu"), ("2.5.1", "cpu_mkl_py312h1234567_100", "cpu"),
+    ("2.5.1", None, None), ("2.5.1", "", None), ("2.5.1+git1234", "py3.10_0", None),
+])
+def test_the_variant_a_distribution_names(version, build, tag):
+    from envdoctor.rules import variant_tag
+    assert variant_tag(version, build) == tag
+
+
+@pytest.mark.parametrize("value, text", [
+    ((1 << 30) - (1 << 20), "1023 MiB"), (1 << 30, "1.0 GiB"), ((1 << 31) - (1 << 20), "2.0 GiB"),
+    (64 << 20, "64 MiB"), (3 << 29, "1.5 GiB"),
+])
+def test_sizes_in_binary_units(value, text):
+    from envdoctor.rules import _mib
+    assert _mib(value) == text
+
+
+def test_conda_s_record_is_of_the_imported_pytorch_only():
+    from envdoctor.facts import Distribution
+    from envdoctor.rules import _conda_record
+    facts = Facts()
+    facts.torch = TorchFacts(status="ok", version="2.1.0")
+    ours = Distribution("pytorch", "2.1.0", installer="conda", build="py3.10_cuda11.8_cudnn8.7.0_0")
+    facts.torch.installs = [Distribution("torch", "2.1.0", installer="pip"),
+                            Distribution("pytorch", "2.0.1", installer="conda"),
+                            Distribution("pytorch-cuda", "2.1.0", installer="conda"), ours]
+    assert _conda_record(facts) is ours
+    facts.torch.installs = [Distribution("pytorch", "2.1.0", installer="pip"),
+                            Distribution("pytorch", "not-a-version", installer="conda")]
+    assert _conda_record(facts) is None
+    facts.torch.version = None
+    facts.torch.installs = [ours]
+    assert _conda_record(facts) is None
+
+
+def test_the_installed_build_is_found_from_its_version_and_platform(recipes):
+    from envdoctor.rules import _installed_build
+    facts = with_torch(gpu_box(), "2.5.1+cu124", cuda="12.4")
+    assert _installed_build(facts, recipes).name == "cu124"
+    assert _installed_build(facts, None) is None
+    # PyPI's plain 2.5.1 for Linux aarch64 is its CPU build, whatever version.py is silent about
+    arm = with_torch(gpu_box(), "2.5.1")
+    arm.os.arch = "aarch64"
+    arm.python.platform_tag, arm.python.machine = "linux-aarch64", "aarch64"
+    assert _installed_build(arm, recipes).name == "cpu"
+    arm.torch.version = None
+    assert _installed_build(arm, recipes) is None
+
+
+def test_shared_memory_fixes_are_commands_that_paste(recipes):
+    # docker run --shm-size and Compose shm_size (Docker reference), a Memory emptyDir (Kubernetes volumes)
+    from envdoctor.rules import _shm_fix
+    assert _shm_fix("kubernetes") == (
+        "mount a memory-backed emptyDir at /dev/shm (volumes: - name: dshm, emptyDir: {medium: Memory, "
+        "sizeLimit: 16Gi}; volumeMounts: - name: dshm, mountPath: /dev/shm)")
+    assert _shm_fix("docker") == ("restart the docker container with a larger /dev/shm: docker run --shm-size=16g ... "
+                                  "(or --ipc=host to share the host's); in Compose, shm_size: 16gb")
+    assert _shm_fix(None) == "enlarge it: sudo mount -o remount,size=16G /dev/shm (or lower num_workers / batch size)"
+
+
+#: The checklist lines `check` prints (envdoctor/render.py makes one per fact) and the area of each; a
+#: finding is shown on the line its subject names, so a subject outside this table, or in another area,
+#: would print a stray line.
+LINES = {"os": "system", "cpu": "system", "limits.shm": "system", "limits.cgroup": "system",
+         "limits.open-files": "system", "python": "python", "python.tools": "python", "nvidia.driver": "gpu",
+         "nvidia.gpus": "gpu", "rocm": "gpu", "xpu": "gpu", "apple": "gpu", "gpu.none": "gpu",
+         "cuda.toolkit": "cuda", "cudnn": "cudnn", "torch": "torch", "torch.companions": "torch"}
+#: README's finding ids start with the thing they are about
+ID_AREAS = {"system": "system", "python": "python", "nvidia": "gpu", "rocm": "gpu", "xpu": "gpu", "apple": "gpu",
+            "cuda": "cuda", "cudnn": "cudnn", "torch": "torch", "recipes": "torch"}
+
+#: findings whose message already is the whole evidence (a state the probe reported, or an absence)
+WITHOUT_EVIDENCE = {"probe.crashed", "python.not-runnable", "system.wsl1", "nvidia.no-gpu-visible", "nvidia.driver-mismatch",
+                    "nvidia.gpus-unknown",
+                    "nvidia.query-failed", "nvidia.smi-timed-out", "torch.not-installed", "torch.install-broken",
+                    "torch.pip-over-conda", "torch.rocm-build-on-nvidia", "cuda.toolkit-newer-than-driver",
+                    "cuda.toolkit-torch-major-differs"}
+
+
+def assert_well_placed(findings):
+    for finding in findings:
+        assert finding.severity in ("error", "warning", "info"), finding
+        if finding.id.startswith("probe."):  # a probe that failed is a system matter, shown on the probe's line
+            assert finding.area == "system" and finding.subject in LINES, finding
+        else:
+            assert LINES.get(finding.subject) == finding.area, finding
+            assert ID_AREAS[finding.id.split(".")[0]] == finding.area, finding
+        assert re.fullmatch(r"[a-z]+\.[a-z0-9-]+", finding.id), finding
+        assert finding.message and finding.message == finding.message.strip(), finding
+        assert finding.fix, finding  # the checklist promises a fix for everything it flags
+        assert finding.evidence or finding.id in WITHOUT_EVIDENCE, finding
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MACHINES_DIR.iterdir()))
+def test_findings_of_recorded_machines_sit_on_their_lines(name, recipes):
+    assert_well_placed(evaluate(load_machine(name)[1], recipes))
+
+
+@given(S.machines())
+def test_findings_of_generated_machines_sit_on_their_lines(machine):
+    assert_well_placed(evaluate(machine.facts(), RECIPES))
+    assert_well_placed(evaluate(machine.facts(), None))
+
+
+@given(S.host_facts())
+def test_findings_of_generated_hosts_sit_on_their_lines(facts):
+    assert_well_placed(evaluate(facts, RECIPES))
+
+
+def test_shadowing_copies_and_pip_over_conda_say_what_they_saw(recipes):
+    facts = with_torch(gpu_box("535.104.05", "12.2"), "2.1.2+cu121", cuda="12.1")
+    facts.torch.copies = ["/usr/lib/python3/dist-packages", "/home/u/.local/lib/python3.10/site-packages"]
+    copies = ids(evaluate(facts, recipes))["torch.multiple-copies"]
+    assert copies.message == ("2 copies of torch are on sys.path; the first, in /usr/lib/python3/dist-packages, "
+                              "shadows the others")
+    assert copies.evidence == facts.torch.copies
+    facts.python.conda_prefix, facts.torch.conda = "/opt/conda", True
+    over = ids(evaluate(facts, recipes))["torch.pip-over-conda"]
+    assert over.message == ("torch was installed with pip over a conda-managed torch in this environment: "
+                            "conda and pip now disagree about what is installed")
+
+
+
+def test_a_64_bit_python_on_a_platform_without_wheels_is_not_called_32_bit(recipes):
+    facts = Facts()
+    facts.os.system, facts.os.arch = "Linux", "riscv64"
+    facts.python = PythonFacts(status="ok", executable="/usr/bin/python3", version="3.12.3",
+                               platform_tag="linux-riscv64", machine="riscv64", pointer_bits=64)
+    finding = ids(evaluate(facts, recipes))["python.no-torch-wheels"]
+    assert finding.message == "torch publishes no wheels for linux-riscv64: it cannot be installed into this interpreter"
+
+
+def test_a_cpu_build_on_amd_gpus_and_conda_s_cpu_build_on_nvidia(recipes):
+    from envdoctor.facts import Distribution
+    amd = with_torch(Facts(), "2.5.1+cpu")
+    amd.os.system, amd.os.arch = "Linux", "x86_64"
+    amd.python = PythonFacts(status="ok", executable="/usr/bin/python3", version="3.11.7")
+    amd.rocm = RocmFacts(status="ok", version="6.2.0", gpus=[Gpu("amd", 0, "AMD Instinct MI250X", arch="gfx90a")])
+    finding = ids(evaluate(amd, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.message == "torch 2.5.1+cpu is a CPU-only build on a machine with AMD GPU(s): it will never use them"
+    assert finding.fix == "reinstall the ROCm build"
+    conda = with_torch(gpu_box(), "2.1.0")
+    conda.torch.conda, conda.torch.installer = True, "conda"
+    conda.torch.installs = [Distribution("pytorch", "2.1.0", installer="conda", build="py3.10_cpu_0", channel="pytorch",
+                                         source="conda-meta/pytorch-2.1.0-py3.10_cpu_0.json")]
+    finding = ids(evaluate(conda, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.message == ("torch 2.1.0 is conda's CPU-only build (pytorch 2.1.0 py3.10_cpu_0, channel pytorch) on a "
+                               "machine with 1 NVIDIA GPU(s) (NVIDIA GeForce RTX 4090): it will never use them")
+    assert finding.fix == ("reinstall the CUDA build for this driver (conda-forge's pytorch-gpu, or the CUDA wheel "
+                           "with pip)")
+    assert finding.evidence[-1] == "conda-meta/pytorch-2.1.0-py3.10_cpu_0.json: build py3.10_cpu_0"
