@@ -94,7 +94,8 @@ def test_overlay_adds_a_release_and_a_gpu_and_rewrites_index_urls():
     assert recipes.releases[0].version == "2.16.0"
     assert recipes.gpu_compute_capability("NVIDIA Example Accelerator 9000") == "8.9"
     assert recipes.rewrite_url("https://download.pytorch.org/whl/cu126") == "https://mirror.example.internal/pytorch-whl/cu126"
-    assert recipes.rewrite_url("https://pypi.org/simple") == "https://pypi.org/simple"
+    unrelated = "https://index.example.org/simple"  # an index no mirror rule names is left as it is
+    assert recipes.rewrite_url(unrelated) == unrelated
 
 
 # ---------------------------------------------------------------------------- the API the planner uses
