@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import psutil
 import pytest
 from click.testing import CliRunner
 from conftest import MACHINES_DIR
+from hostile.fakes import gone
 
 from envdoctor.cli import cli
 from envdoctor.verify import fleet
@@ -225,19 +225,6 @@ def test_a_rank_stuck_between_collectives_is_named_and_its_process_stopped(tmp_p
                 psutil.Process(int(pid)).kill()
             except psutil.Error:
                 pass
-
-
-def gone(pid: int, within: float = 30.0) -> bool:
-    """Whether the process is gone (or a zombie) within ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_the_rank_script_uses_no_newer_syntax_than_the_smoke_test():

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psutil
 import pytest
 from click.testing import CliRunner
+from fakes import gone
 
 from envdoctor.cli import cli
 from envdoctor.report import ExitCode
@@ -270,19 +270,6 @@ def _wait_for(path: Path, proc: subprocess.Popen, what: str) -> int:
     return int(path.read_text().split()[0])
 
 
-def _gone(pid: int) -> bool:
-    """True once ``pid`` has exited (a zombie waiting for init counts as gone)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _interrupt(args: list[str], pid_file: Path, what: str, env: dict) -> None:
     proc = subprocess.Popen([*ENTRY, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -297,7 +284,7 @@ def _interrupt(args: list[str], pid_file: Path, what: str, env: dict) -> None:
     assert "Aborted" not in err and "Traceback" not in err
     assert "interrupted" in err
     assert json.loads(out)["exit_code"] == ExitCode.INTERRUPTED
-    if not _gone(child):
+    if not gone(child, within=60):
         os.kill(child, signal.SIGKILL)
         pytest.fail(f"{what} (pid {child}) kept running after envdoctor was interrupted")
 
