@@ -124,7 +124,7 @@ class Output:
         if self.as_json:
             write_stdout(render.render_json(report))
         elif self.github:
-            from envdoctor.render_github import render_github
+            from envdoctor.render.github import render_github
 
             append_job_summary(report, os.environ.get("GITHUB_STEP_SUMMARY"))
             write_stdout(render_github(report, self.ascii_only, self.verbose, self.quiet,
@@ -139,7 +139,7 @@ def write_junit(report: Report, path: Path) -> None:
     """Write the --junit file; one that cannot be written makes the run a usage error (exit 2), with
     the report still printed, as for --record."""
     from envdoctor.door import UserFileError, write_user_file
-    from envdoctor.render_junit import render_junit
+    from envdoctor.render.junit import render_junit
 
     try:
         write_user_file(str(path), render_junit(report))
@@ -152,7 +152,7 @@ def append_job_summary(report: Report, path: str | None) -> None:
     """Append the Markdown job summary where GitHub Actions asks for it (``GITHUB_STEP_SUMMARY``); a
     file that cannot take it costs the summary only, with a warning on stderr."""
     from envdoctor.door import UserFileError, append_user_file
-    from envdoctor.render_github import job_summary
+    from envdoctor.render.github import job_summary
 
     if not path:
         return
@@ -947,8 +947,7 @@ def recipes_refresh(index_url, pypi_url, offline, dry_run, python, timeout):
     a range) is inferred from the nearest known release and marked `inferred`; plans built on it say so.
     """
     from envdoctor.door import LiveDoor, user_cache_path
-    from envdoctor.freshness import refresh_report
-    from envdoctor.refresh_run import RefreshError, run_refresh
+    from envdoctor.refresh import RefreshError, refresh_report, run_refresh
     from envdoctor.urls import index_url_problem
 
     for flag, url in (("--index", index_url), ("--pypi", pypi_url)):
@@ -979,8 +978,8 @@ def load_recipes_without_refresh():
 
 def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):
     """The info finding that says how old the recipes are and where they came from."""
-    from envdoctor.freshness import data_finding
     from envdoctor.recipes import data_layers
+    from envdoctor.refresh import data_finding
 
     if recipes is not None:
         return data_finding(recipes.layers)
@@ -990,7 +989,7 @@ def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):
 
 def warn_newer_than_known(report: Report, requirements: tuple[str, ...], recipes) -> None:
     """A plan warning when a requested torch is newer than every release the recipes know."""
-    from envdoctor.freshness import newer_than_known
+    from envdoctor.refresh import newer_than_known
 
     warning = newer_than_known(list(requirements), recipes)
     if warning and report.plan is not None:

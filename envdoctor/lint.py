@@ -1,13 +1,12 @@
 """``envdoctor lint``: what is stale or wrong in a copied torch install command, and what to run instead.
 
-Commands come from the command line or from a file: every install line of a README (inside code), a
-shell script, a Dockerfile, a requirements file or a conda ``environment.yml``. Each is split with
-``shlex`` (POSIX rules) into its commands; nothing is ever run and no shell is involved. A finding names
-the reason and its source (the recipe row, the release that ended an era); the replacement comes from
-the resolver, for this machine or a described one, with the same packages and the same manager where
-that manager still works.
+Commands come from the command line or from a file, read by :mod:`envdoctor.readers.install_commands`
+(nothing is ever run and no shell is involved). A finding names the reason and its source (the recipe row,
+the release that ended an era); the replacement comes from the resolver, for this machine or a described
+one, with the same packages and the same manager where that manager still works. The reader's names and
+:func:`~envdoctor.render.lint.render_lint_text` are re-exported for the command line.
 
-Pure: text, facts and recipes in, findings out.
+Pure: facts, recipes and the commands read in, findings out.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -26,7 +24,13 @@ from packaging.utils import canonicalize_name
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
+from envdoctor.readers.install_commands import Install, Script
+from envdoctor.readers.install_commands import Line as Line
+from envdoctor.readers.install_commands import file_kind as file_kind
+from envdoctor.readers.install_commands import parse_command as parse_command
+from envdoctor.readers.install_commands import read_file_installs as read_file_installs
 from envdoctor.recipes import Recipes, Release, VariantRecipe
+from envdoctor.render.lint import render_lint_text as render_lint_text
 from envdoctor.resolver import Plan, Request, resolve
 
 FAMILY = ("torch", "torchvision", "torchaudio")
@@ -36,385 +40,12 @@ CONDA_FAMILY = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": 
 CONDA_PAIRING = frozenset({"cudatoolkit", "pytorch-cuda", "cpuonly", "cuda-version", "pytorch-mutex"})
 PYTORCH_HOSTS = ("pytorch.org",)
 WHEEL_HOST = "download.pytorch.org"
-SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "python", "python3", "sudo"})
-SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")"})
-PREFIXES = frozenset({"sudo", "time", "nohup", "exec", "command", "env", "run", "RUN"})
-#: pip options that take a value (the next word unless written ``--opt=value``).
-PIP_VALUE_OPTIONS = frozenset({
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links", "-i", "--index-url",
-    "--extra-index-url", "-t", "--target", "--prefix", "--root", "--platform", "--python-version", "--implementation",
-    "--abi", "--src", "--upgrade-strategy", "--progress-bar", "--trusted-host", "--cache-dir", "--log", "--proxy",
-    "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--global-option", "--install-option",
-    "-C", "--config-settings", "--only-binary", "--no-binary", "--report", "--python", "-p", "--torch-backend",
-    "--index", "--default-index", "--index-strategy", "--keyring-provider",
-})
-CONDA_VALUE_OPTIONS = frozenset({"-c", "--channel", "-n", "--name", "-p", "--prefix", "--file", "--solver",
-                                 "--repodata-fn", "--experimental", "--platform", "--subdir"})
 _VARIANT_IN_URL = re.compile(r"/whl/(?:lts/[0-9.]+/|nightly/|test/)?(cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)(?:/|$)")
 _LOCAL = re.compile(r"^(cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)$")
 _WHEEL_FILE = re.compile(r"^(torch|torchvision|torchaudio)-([0-9][^-]*)-")
 _CONDA_SPEC = re.compile(r"^(?:([A-Za-z0-9_./-]+)::)?([A-Za-z0-9_.-]+)\s*(.*)$")
-_INSTALL_HINT = re.compile(r"\b(?:pip3?(?:\.[0-9]+)?|uv|conda|mamba|micromamba)\s+(?:install|add|create)\b"
-                           r"|\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b")
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-#: The longest command line read: shlex copies its word on every character (quadratic), and no install
-#: command is anywhere near this long.
-MAX_LINE = 16 * 1024
 #: The most install commands of one file judged (each asks the resolver); the rest are counted.
 MAX_COMMANDS = 200
-#: The most lines of one file split into words (those that mention an installer at all).
-MAX_CANDIDATES = 2000
-_CANDIDATE = re.compile(r"\b(?:install|add|create)\b|\|")
-
-
-# ---------------------------------------------------------------------------- reading commands out of text
-
-
-@dataclass
-class Line:
-    """One logical command line and where it was found (``README.md:12``)."""
-
-    source: str
-    text: str
-
-
-def lines_of(text: str, kind: str, name: str) -> list[Line]:
-    """The command lines of a file: ``kind`` is ``shell``, ``dockerfile``, ``markdown``, ``requirements`` or
-    ``conda-env`` (see :func:`file_kind`); the last two are read by :func:`read_file_installs` instead."""
-    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    out: list[Line] = []
-    if kind == "markdown":
-        fence = False
-        for number, raw in enumerate(physical, start=1):
-            stripped = raw.strip()
-            if stripped.startswith(("```", "~~~")):
-                fence = not fence
-                continue
-            if len(raw) > MAX_LINE:
-                continue
-            if fence or raw.startswith(("    ", "\t")):
-                out.extend(_logical([(number, raw)], name))
-            else:
-                out.extend(Line(f"{name}:{number}", span) for span in _CODE_SPAN.findall(raw) if _INSTALL_HINT.search(span))
-        return out
-    return _logical(list(enumerate(physical, start=1)), name)
-
-
-def _logical(numbered: list[tuple[int, str]], name: str) -> list[Line]:
-    """Physical lines joined at trailing backslashes; comments and blank lines dropped."""
-    out: list[Line] = []
-    pending: list[str] = []
-    start = 0
-    for number, raw in numbered:
-        line = raw.rstrip() if len(raw) <= MAX_LINE else "#"  # too long to be a command: skipped like a comment
-        if not pending:
-            start = number
-            if line.lstrip().startswith("#") or not line.strip():
-                continue
-        if line.endswith("\\"):
-            pending.append(line[:-1])
-            continue
-        pending.append(line)
-        out.append(Line(f"{name}:{start}", " ".join(part.strip() for part in pending)))
-        pending = []
-    if pending:
-        out.append(Line(f"{name}:{start}", " ".join(part.strip() for part in pending)))
-    return out
-
-
-def file_kind(name: str, text: str) -> str:
-    """How to read a file, from its name and, failing that, its first lines."""
-    base = posixpath.basename(name.replace("\\", "/")).lower()
-    if base.startswith(("dockerfile", "containerfile")) or base.endswith((".dockerfile", ".containerfile")):
-        return "dockerfile"
-    if base.endswith((".md", ".markdown", ".rst", ".txt")) and base.startswith("readme"):
-        return "markdown"
-    if base.endswith((".md", ".markdown", ".rst", ".ipynb")):
-        return "markdown"
-    if base.endswith((".yml", ".yaml")) and re.search(r"^dependencies\s*:", text, re.MULTILINE):
-        return "conda-env"
-    if base.endswith(".txt") or base.endswith(".in"):
-        return "requirements"
-    return "shell"
-
-
-# ---------------------------------------------------------------------------- splitting commands
-
-
-@dataclass
-class Install:
-    """One install command as written: which tool, which packages, which indexes and channels."""
-
-    source: str
-    text: str
-    tool: str  # "pip" | "uv" | "conda" | "mamba" | "micromamba"
-    requirements: list[str] = field(default_factory=list)  # pip/uv requirement strings or conda specs, as written
-    indexes: list[tuple[str, str]] = field(default_factory=list)  # ("--index-url", url), ("-f", url), ...
-    channels: list[str] = field(default_factory=list)
-    pre: bool = False
-    redirected: list[str] = field(default_factory=list)  # words the shell would take as a redirection target
-    files: list[str] = field(default_factory=list)  # -r requirements.txt, --file env.txt: read separately
-
-    @property
-    def manager(self) -> str:
-        """The resolver's name for the tool (micromamba speaks mamba's command line)."""
-        return "mamba" if self.tool == "micromamba" else self.tool
-
-
-@dataclass
-class Script:
-    """``curl URL | bash``: a script fetched from the network and run by a shell."""
-
-    source: str
-    text: str
-    url: str
-    shell: str
-
-
-def _tokens(text: str) -> list[str] | None:
-    """Shell words and operators of one line, split by POSIX rules; None when the quotes do not balance
-    (or the line is longer than :data:`MAX_LINE`)."""
-    if len(text) > MAX_LINE:
-        return None
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        return None
-    # a comment starts with '#' at the start of a word
-    for index, word in enumerate(words):
-        if word.startswith("#"):
-            return words[:index]
-    return words
-
-
-def _segments(words: list[str]) -> list[tuple[list[str], str]]:
-    """(command words, the operator that follows it)."""
-    out: list[tuple[list[str], str]] = []
-    current: list[str] = []
-    for word in words:
-        if word in SEPARATORS:
-            out.append((current, word))
-            current = []
-        else:
-            current.append(word)
-    out.append((current, ""))
-    return out
-
-
-def _strip_prefix(words: list[str]) -> list[str]:
-    """A command without what runs it: env assignments, sudo, ``!`` / ``%`` of notebooks, ``$`` prompts."""
-    words = list(words)
-    while words:
-        head = words[0]
-        if head in ("$", ">", "-") or head in PREFIXES or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", head):
-            words.pop(0)
-            if head == "sudo":
-                while words and words[0].startswith("-"):
-                    words.pop(0)
-            continue
-        if head[:1] in ("!", "%") and len(head) > 1:
-            words[0] = head[1:]
-        break
-    return words
-
-
-def _program(word: str) -> str:
-    return posixpath.basename(word.replace("\\", "/")).lower().removesuffix(".exe")
-
-
-def parse_command(line: Line) -> tuple[list[Install], list[Script], list[str]]:
-    """The install commands and piped scripts of one line, and what could not be read."""
-    words = _tokens(line.text)
-    if words is None:
-        why = f"longer than {MAX_LINE} characters" if len(line.text) > MAX_LINE else "the quotes do not balance"
-        return [], [], [f"{line.source}: {why}"]
-    installs: list[Install] = []
-    scripts: list[Script] = []
-    segments = _segments(words)
-    for position, (segment, operator) in enumerate(segments):
-        command = _strip_prefix(segment)
-        if not command:
-            continue
-        program = _program(command[0])
-        if program in ("curl", "wget") and operator == "|" and position + 1 < len(segments):
-            shell = _strip_prefix(segments[position + 1][0])
-            if shell and _program(shell[0]) in SHELLS:
-                url = next((w for w in command[1:] if "://" in w), None)
-                if url:
-                    scripts.append(Script(line.source, line.text, url, _program(shell[0])))
-            continue
-        install = _install(command, line, segment)
-        if install is not None:
-            installs.append(install)
-    return installs, scripts, []
-
-
-def _install(command: list[str], line: Line, segment: list[str]) -> Install | None:
-    program = _program(command[0])
-    rest: list[str] | None = None
-    tool = ""
-    if re.fullmatch(r"pip[0-9.]*", program) and len(command) > 1 and command[1] == "install":
-        tool, rest = "pip", command[2:]
-    elif re.fullmatch(r"(python[0-9.]*|py|pypy3?)", program):
-        if "-m" in command[1:]:
-            at = command.index("-m", 1)
-            if command[at + 1:at + 3] == ["pip", "install"]:
-                tool, rest = "pip", command[at + 3:]
-    elif program == "uv" and command[1:3] == ["pip", "install"]:
-        tool, rest = "uv", command[3:]
-    elif program == "uv" and command[1:2] == ["add"]:
-        tool, rest = "uv", command[2:]
-    elif program in ("conda", "mamba", "micromamba") and len(command) > 1 and command[1] in ("install", "create"):
-        tool, rest = program, command[2:]
-    if rest is None:
-        return None
-    install = Install(line.source, line.text, tool)
-    values = CONDA_VALUE_OPTIONS if tool in ("conda", "mamba", "micromamba") else PIP_VALUE_OPTIONS
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        index += 1
-        if word in (">", "<", ">>", ">&", "<&", "&>"):
-            if index < len(rest):
-                target = rest[index]
-                index += 1
-                if target[:1] in ("=",) or target[:1].isdigit():
-                    install.redirected.append(f"{word}{target}")
-            continue
-        if word.startswith("-") and len(word) > 1:
-            name, equals, value = word.partition("=")
-            if name in values and not equals:
-                value = rest[index] if index < len(rest) else ""
-                index += 1
-            _option(install, name, value)
-            continue
-        install.requirements.append(word)
-    return install
-
-
-def _option(install: Install, name: str, value: str) -> None:
-    if name in ("-f", "--find-links", "-i", "--index-url", "--extra-index-url", "--index", "--default-index"):
-        install.indexes.append((name, value))
-    elif name in ("-c", "--channel") and install.tool in ("conda", "mamba", "micromamba"):
-        install.channels.append(value)
-    elif name in ("-r", "--requirement", "--file"):
-        install.files.append(value)
-    elif name == "--pre":
-        install.pre = True
-
-
-# ---------------------------------------------------------------------------- files that are not shell
-
-
-def read_file_installs(text: str, kind: str, name: str) -> tuple[list[Install], list[Script], list[str]]:
-    """Every install command of a file."""
-    if kind == "requirements":
-        return [_requirements_file(text, name)], [], []
-    if kind == "conda-env":
-        return _conda_env(text, name), [], []
-    installs: list[Install] = []
-    scripts: list[Script] = []
-    unread: list[str] = []
-    candidates = [line for line in lines_of(text, kind, name) if _CANDIDATE.search(line.text)]
-    if len(candidates) > MAX_CANDIDATES:
-        unread.append(f"{candidates[MAX_CANDIDATES].source}: {len(candidates) - MAX_CANDIDATES} more lines that may "
-                      f"install something are not read (only the first {MAX_CANDIDATES} are)")
-    for line in candidates[:MAX_CANDIDATES]:
-        command = line.text
-        if kind == "dockerfile":
-            head, _, body = command.partition(" ")
-            if head.upper() != "RUN":
-                continue
-            command = _exec_form(body.strip())
-        found, piped, problems = parse_command(Line(line.source, command))
-        installs += found
-        scripts += piped
-        unread += problems
-    return installs, scripts, unread
-
-
-def _exec_form(body: str) -> str:
-    """``RUN ["pip", "install", "torch"]`` as the shell words it stands for."""
-    if body.startswith("["):
-        from envdoctor.door import parse_json_text
-
-        try:
-            words = parse_json_text(body)
-        except ValueError:
-            return body
-        if isinstance(words, list) and all(isinstance(w, str) for w in words):
-            return shlex.join(words)
-    return body
-
-
-def _requirements_file(text: str, name: str) -> Install:
-    """A requirements file is one ``pip install -r``: its options apply to every line."""
-    install = Install(f"{name}:1", f"pip install -r {name}", "pip")
-    for line in _logical(list(enumerate(text.replace("\r", "").split("\n"), start=1)), name):
-        words = _tokens(line.text) or []
-        index = 0
-        while index < len(words):
-            word = words[index]
-            index += 1
-            if word.startswith("-"):
-                option, equals, value = word.partition("=")
-                if option in PIP_VALUE_OPTIONS and not equals:
-                    value = words[index] if index < len(words) else ""
-                    index += 1
-                _option(install, option, value)
-            elif word not in ("\\",):
-                install.requirements.append(word)
-                break  # the rest of a requirement line is its markers and hashes
-    return install
-
-
-def _conda_env(text: str, name: str) -> list[Install]:
-    """``environment.yml``: its channels and dependencies, the ``pip:`` list as a pip install of its own.
-
-    Read line by line (the file's own simple YAML: lists under ``channels:`` and ``dependencies:``).
-    """
-    conda = Install(f"{name}:1", f"conda env create -f {name}", "conda")
-    pip = Install(f"{name}:1", f"pip install (the pip: list of {name})", "pip")
-    section = ""
-    pip_indent: int | None = None
-    for number, raw in enumerate(text.replace("\r", "").split("\n"), start=1):
-        line = raw.split(" #", 1)[0].rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip())
-        stripped = line.strip()
-        if indent == 0 and stripped.endswith(":"):
-            section, pip_indent = stripped[:-1], None
-            continue
-        if indent == 0:
-            section = ""
-            continue
-        if not stripped.startswith("- "):
-            continue
-        item = stripped[2:].strip().strip("'\"")
-        if pip_indent is not None and indent > pip_indent:
-            words = item.split()
-            if words and words[0].startswith("-"):
-                option, equals, value = words[0].partition("=")
-                _option(pip, option, value if equals else (words[1] if len(words) > 1 else ""))
-            elif words:
-                pip.requirements.append(item)
-                pip.source = pip.source if pip.requirements[:-1] else f"{name}:{number}"
-            continue
-        pip_indent = None
-        if section == "channels":
-            conda.channels.append(item)
-        elif section == "dependencies":
-            if item.rstrip(":") == "pip" and item.endswith(":"):
-                pip_indent = indent
-                continue
-            conda.requirements.append(item)
-            if len(conda.requirements) == 1:
-                conda.source = f"{name}:{number}"
-    return [i for i in (conda, pip) if i.requirements]
 
 
 # ---------------------------------------------------------------------------- what a command asks for
@@ -964,35 +595,3 @@ def findings_of(judged: list[Judged]) -> list[Finding]:
                 finding.evidence.append(f"instead: {item.instead_note}")
             out.append(finding)
     return out
-
-
-def render_lint_text(judged: list[Judged], header: str, summary: str, color: bool, ascii_only: bool,
-                     verbose: int = 0, quiet: bool = False) -> str:
-    """Each command as written, its findings with reason and source, and the command to use instead."""
-    from envdoctor.render import SYMBOLS, Painter, printable
-
-    paint = Painter(color, ascii_only)
-    out = [printable(header)]
-    for item in judged:
-        if quiet and not item.findings:
-            continue
-        mark = paint.mark(max((f.severity for f in item.findings), key=_RANK.__getitem__) if item.findings else "ok")
-        out.append(f"{mark} {printable(item.source)}  {printable(item.text)}")
-        for finding in item.findings:
-            out.append(f"    {paint.mark(finding.severity)} {printable(finding.message)}  ({finding.id})")
-            for evidence in finding.evidence:
-                if evidence.startswith("source:") or verbose:
-                    out.append(f"        {paint.why} {printable(evidence)}")
-        if item.instead:
-            out.append(f"    {paint.arrow} instead" + (f" ({printable(item.instead_note)})" if item.instead_note else ""))
-            out.append(f"        $ {printable(shlex.join(item.instead))}")
-        elif item.findings and item.instead_note:
-            out.append(f"    {paint.arrow} no command fits: {printable(item.instead_note)}")
-    out.append("")
-    out.append(summary)
-    text = "\n".join(out)
-    table: dict[str, str | int | None] = dict(SYMBOLS)
-    return text.translate(str.maketrans(table)) if ascii_only else text
-
-
-_RANK = {"info": 0, "warning": 1, "error": 2}

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from envdoctor.cli import cli
 from envdoctor.facts import Check, Facts, Finding
-from envdoctor.render_github import SUMMARY_LIMIT, annotation, annotation_lines, job_summary
+from envdoctor.render.github import SUMMARY_LIMIT, annotation, annotation_lines, job_summary
 from envdoctor.report import Report
 
 DATA_CODES = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))

@@ -13,7 +13,7 @@ from conftest import FIXTURES_DIR, MACHINES_DIR
 from envdoctor.cli import cli
 from envdoctor.facts import Check, Facts, Finding
 from envdoctor.policy import RequirementResult
-from envdoctor.render_junit import render_junit
+from envdoctor.render.junit import render_junit
 from envdoctor.report import Report
 
 xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (a test dependency) validates the JUnit XML")

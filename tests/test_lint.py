@@ -18,7 +18,8 @@ from conftest import FIXTURES_DIR
 
 from envdoctor.cli import cli
 from envdoctor.facts import Facts
-from envdoctor.lint import Line, file_kind, lint_installs, parse_command, read_file_installs, wanted_of
+from envdoctor.lint import lint_installs, wanted_of
+from envdoctor.readers.install_commands import Line, file_kind, parse_command, read_file_installs
 from envdoctor.recipes import load_recipes
 from envdoctor.target import describe_target
 

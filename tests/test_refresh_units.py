@@ -17,11 +17,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envdoctor import wheelzip
-from envdoctor.freshness import describe_layers, newer_than_known
-from envdoctor.indexes import IndexFile, PageError, link_problem, parse_json_api, parse_simple, parse_wheel_name, wheel_platform
 from envdoctor.recipes import builtin_dir, check_refreshed, data_layers, load_recipes
-from envdoctor.refresh import (
+from envdoctor.refresh import wheelzip
+from envdoctor.refresh.freshness import describe_layers, newer_than_known
+from envdoctor.refresh.indexes import (
+    IndexFile,
+    PageError,
+    link_problem,
+    parse_json_api,
+    parse_simple,
+    parse_wheel_name,
+    wheel_platform,
+)
+from envdoctor.refresh.learn import (
     Material,
     Sources,
     WheelFacts,
@@ -31,7 +39,7 @@ from envdoctor.refresh import (
     toml_text,
     wanted_member,
 )
-from envdoctor.refresh_run import torch_index
+from envdoctor.refresh.run import torch_index
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -357,7 +365,7 @@ def test_install_warns_when_a_requested_torch_is_newer_than_the_data(requirement
 
 
 def test_one_refresh_reads_the_newest_releases_only(monkeypatch):
-    from envdoctor import refresh
+    from envdoctor.refresh import learn as refresh
 
     monkeypatch.setattr(refresh, "MAX_NEW", 0)
     material, sources = synthetic_material()
@@ -368,7 +376,7 @@ def test_one_refresh_reads_the_newest_releases_only(monkeypatch):
 
 def test_the_pypi_service_comes_from_the_environment_then_pips_configuration_then_pip(monkeypatch, tmp_path):
     from envdoctor.door import LiveDoor
-    from envdoctor.refresh_run import pypi_sources
+    from envdoctor.refresh.run import pypi_sources
 
     for name in [k for k in __import__("os").environ if k.startswith("PIP_")]:
         monkeypatch.delenv(name)

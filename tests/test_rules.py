@@ -743,7 +743,7 @@ def test_shared_memory_fixes_are_commands_that_paste(recipes):
     assert _shm_fix(None) == "enlarge it: sudo mount -o remount,size=16G /dev/shm (or lower num_workers / batch size)"
 
 
-#: The checklist lines `check` prints (envdoctor/render.py makes one per fact) and the area of each; a
+#: The checklist lines `check` prints (envdoctor/render/text.py makes one per fact) and the area of each; a
 #: finding is shown on the line its subject names, so a subject outside this table, or in another area,
 #: would print a stray line.
 LINES = {"os": "system", "cpu": "system", "limits.shm": "system", "limits.cgroup": "system",

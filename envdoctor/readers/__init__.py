@@ -4,6 +4,7 @@
 Each turns its input into the :class:`~envdoctor.facts.Facts` ``check`` collects, so the same rules
 judge it, and says what it could not read. Text readers are pure; a recorded folder is replayed
 through :class:`~envdoctor.door.RecordedDoor` and the same probes ``check`` runs.
+:mod:`.install_commands` reads the install commands in a README, script, Dockerfile or requirements file.
 """
 
 from __future__ import annotations

@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from envdoctor import __version__, refresh
+from envdoctor import __version__
 from envdoctor.door import Door, UserFileError
-from envdoctor.index_client import FetchError, IndexClient, PageCache, gather
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
+from envdoctor.refresh import learn
+from envdoctor.refresh.client import FetchError, IndexClient, PageCache, gather
 from envdoctor.urls import index_url_problem
 
 __all__ = ["RefreshError", "RefreshRun", "pypi_sources", "run_refresh", "torch_index"]
@@ -33,7 +34,7 @@ class RefreshError(Exception):
 
 @dataclass(frozen=True)
 class RefreshRun:
-    outcome: refresh.Outcome
+    outcome: learn.Outcome
     target: Path
     written: bool
     requests: int
@@ -84,7 +85,7 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     """Read the indexes, build and validate the overlay, and write it (unless ``dry_run``)."""
     simple, api, chosen_by = pypi_sources(door, python, timeout, pypi)
     # credentials in a configured URL are masked: requests never send them, and the overlay records the URLs
-    sources = refresh.Sources(redact_text(simple), redact_text(api) if api else None,
+    sources = learn.Sources(redact_text(simple), redact_text(api) if api else None,
                               redact_text(torch_index(recipes, index)), chosen_by)
     for label, url in (("--pypi", simple), ("--index", sources.index)):
         problem = index_url_problem(url)
@@ -97,7 +98,7 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     except FetchError as exc:
         raise RefreshError(f"{exc}; nothing was changed") from None
     now = time.gmtime()
-    outcome = refresh.build(recipes, material, sources, time.strftime("%Y-%m-%d", now),
+    outcome = learn.build(recipes, material, sources, time.strftime("%Y-%m-%d", now),
                             time.strftime("%Y-%m-%dT%H:%M:%SZ", now), __version__)
     _, problems = check_refreshed(outcome.text, builtin)
     if problems:

@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envdoctor import refresh, wheelzip
 from envdoctor.door import Door, HttpResult, UserFileError
-from envdoctor.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
+from envdoctor.refresh import learn, wheelzip
+from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 
 __all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "PageCache", "gather"]
 
@@ -185,7 +185,7 @@ class IndexClient:
 # ---------------------------------------------------------------------------- what a refresh reads
 
 
-def _project_files(client: IndexClient, sources: refresh.Sources, name: str) -> tuple[list[IndexFile], str]:
+def _project_files(client: IndexClient, sources: learn.Sources, name: str) -> tuple[list[IndexFile], str]:
     """A project's files from the JSON API, else (no such page, or not JSON) from the PEP 691 / 503 simple
     page; and the URL read."""
     if sources.pypi_api:
@@ -215,39 +215,39 @@ def _index_page(client: IndexClient, url: str, missing_ok: bool = False) -> list
         raise FetchError(str(exc)) from None
 
 
-def _read_wheels(client: IndexClient, reads: Iterable[refresh.WheelRead]) -> dict[str, refresh.WheelFacts]:
+def _read_wheels(client: IndexClient, reads: Iterable[learn.WheelRead]) -> dict[str, learn.WheelFacts]:
     """Each wheel's METADATA (and torch/version.py), read in parallel; a wheel that cannot be read is a
     fact of its own (its problem), not the end of the refresh."""
 
-    def one(read: refresh.WheelRead) -> tuple[str, refresh.WheelFacts]:
+    def one(read: learn.WheelRead) -> tuple[str, learn.WheelFacts]:
         try:
             if read.metadata_url:
                 answer = client.get(read.metadata_url, "*/*", limit=wheelzip.MEMBER_LIMIT)
                 assert answer is not None
-                return read.filename, refresh.WheelFacts(answer.body.decode("utf-8", errors="replace"))
-            members = client.wheel_members(read.url, refresh.wanted_member)
+                return read.filename, learn.WheelFacts(answer.body.decode("utf-8", errors="replace"))
+            members = client.wheel_members(read.url, learn.wanted_member)
         except FetchError as exc:
-            return read.filename, refresh.WheelFacts(problem=str(exc))
-        return read.filename, refresh.wheel_facts(members)
+            return read.filename, learn.WheelFacts(problem=str(exc))
+        return read.filename, learn.wheel_facts(members)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return dict(pool.map(one, list(reads)))
 
 
-def gather(client: IndexClient, sources: refresh.Sources, known: Recipes) -> refresh.Material:
+def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn.Material:
     """Everything a refresh needs from the indexes: the three projects' files, the PyTorch index's torch
     page and the variant pages of new releases, and the METADATA of the wheels the rules must read."""
     projects: dict[str, list[IndexFile]] = {}
     read_from: dict[str, str] = {}
-    for name in refresh.PROJECTS:
+    for name in learn.PROJECTS:
         projects[name], read_from[name] = _project_files(client, sources, name)
     torch_page = f"{sources.index}/torch/"
     pytorch = _index_page(client, torch_page)
     assert pytorch is not None
-    new = refresh.new_releases(projects["torch"], known)
+    new = learn.new_releases(projects["torch"], known)
     variant_pages: dict[str, list[IndexFile] | None] = {}
-    for variant in refresh.variants_to_confirm(pytorch, new):
+    for variant in learn.variants_to_confirm(pytorch, new):
         variant_pages[variant] = _index_page(client, f"{sources.index}/{variant}/torch/", missing_ok=True)
-    wheels = _read_wheels(client, refresh.wheels_to_read(projects, new, known))
+    wheels = _read_wheels(client, learn.wheels_to_read(projects, new, known))
     read_from["pytorch"] = torch_page
-    return refresh.Material(projects, pytorch, variant_pages, wheels, read_from)
+    return learn.Material(projects, pytorch, variant_pages, wheels, read_from)

@@ -13,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
-from envdoctor.refresh import Outcome
+from envdoctor.refresh.learn import Outcome
 
 __all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_report"]
 

@@ -1,4 +1,4 @@
-"""Render a Report: a checklist for people, one JSON document for machines.
+"""Render a Report as a checklist for people.
 
 Colour only repeats the mark, so an uncoloured log reads the same; whether to colour is decided by
 :func:`use_color` (``--color``, ``NO_COLOR``, ``FORCE_COLOR``, ``TERM=dumb``, TTY).
@@ -6,11 +6,7 @@ Colour only repeats the mark, so an uncoloured log reads the same; whether to co
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +14,7 @@ import click
 
 from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding
-from envdoctor.redact import redact_data, redact_text
+from envdoctor.render.printable import printable, scrub
 from envdoctor.report import Report
 
 MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
@@ -26,19 +22,6 @@ ASCII_MARKS = {"ok": "ok", "warning": "warn", "error": "FAIL", "skip": "skip", "
 #: Every non-ASCII symbol the text rendering writes, and what an ASCII-only stream gets instead.
 SYMBOLS = {"✓": "ok", "✗": "FAIL", "→": "->", "↳": "why:", "←": "<-", "≤": "<=", "·": "|"}
 _ASCII_SYMBOLS = str.maketrans(SYMBOLS)
-#: Terminal control: ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), C0 controls
-#: other than newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides that reorder
-#: what a reader sees. Each alternative stops at the next ESC, so stripping is linear in the text.
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
-    r"|\x1b[ -/]*[0-~]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
-#: Values nested deeper than this (only untrusted input does that) are shown as a placeholder.
-MAX_DEPTH = 32
-TOO_DEEP = "(nested too deeply to show)"
 COLORS = {"ok": "green", "warning": "yellow", "error": "red", "skip": None, "info": "cyan"}
 RANK = {"skip": 0, "ok": 1, "info": 1, "warning": 2, "error": 3}
 CHECK_STATUS = {"pass": "ok", "fail": "error", "skip": "skip"}
@@ -484,7 +467,7 @@ def _run_lines(plan: Mapping[str, Any], paint: Painter) -> list[str]:
 def render_preview(plan: Mapping[str, Any], manager: str, color: bool, ascii_only: bool) -> str:
     """The plan as shown before asking for confirmation: what changes, why not newer, what will run."""
     paint = Painter(color, ascii_only)
-    plan = _scrub(plan, printable, finite=False)
+    plan = scrub(plan, printable, finite=False)
     env = _environment_lines(plan)
     out = [f"envdoctor will install torch {plan.get('torch')} · {plan.get('variant')}"
            + (f" into the {env[0].strip()[len('into   '):]}" if env else "")]
@@ -531,46 +514,6 @@ def render_fleet_header(fleet: Mapping[str, Any]) -> list[str]:
     return [text]
 
 
-def strip_controls(text: str) -> str:
-    """``text`` without anything a terminal would act on instead of printing."""
-    return _CONTROL.sub("", text)
-
-
-def printable(text: str) -> str:
-    """``text`` fit for a terminal or a log: controls stripped, then credentials and tokens masked."""
-    return redact_text(strip_controls(text))
-
-
-def _scrub(value: Any, text: Callable[[str], str], finite: bool, depth: int = 0) -> Any:
-    """A copy of ``value`` (dataclasses, dicts, lists) with ``text`` applied to every string,
-    nesting cut at MAX_DEPTH and, with ``finite``, NaN and infinities turned into None (JSON has neither).
-    """
-    if isinstance(value, str):
-        return text(value)
-    if isinstance(value, float):
-        return value if not finite or math.isfinite(value) else None
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    if depth >= MAX_DEPTH:
-        return TOO_DEEP
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _scrub(getattr(value, f.name), text, finite, depth + 1)
-                   for f in dataclasses.fields(value) if f.init}
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, Mapping):
-        return {(text(k) if isinstance(k, str) else k): _scrub(v, text, finite, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_scrub(v, text, finite, depth + 1) for v in value)
-    return text(str(value))
-
-
-def printable_report(report: Report) -> Report:
-    """A copy of ``report`` fit to print anywhere (controls stripped, secrets masked, no NaN), for the
-    renderings that live in their own modules (render_github, render_junit)."""
-    scrubbed: Report = _scrub(report, printable, finite=True)
-    return scrubbed
-
-
 def _summary_line(report: Report) -> str:
     """The last line. For an install plan the findings are context (the plan decides the exit code),
     and the line says so instead of counting them as the run's errors."""
@@ -607,7 +550,7 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
                 show_facts: bool = True) -> str:
     """The checklist. Every value is made printable first (controls stripped, secrets masked); an
     ASCII-only stream gets ASCII for every symbol."""
-    report = _scrub(report, printable, finite=False)
+    report = scrub(report, printable, finite=False)
     paint = Painter(color, ascii_only)
     out: list[str] = []
     facts = report.facts
@@ -631,12 +574,6 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
     out.append(_summary_line(report))
     text = "\n".join(out)
     return text.translate(_ASCII_SYMBOLS) if ascii_only else text
-
-
-def render_json(report: Report) -> str:
-    """One JSON document: strict JSON (no NaN), nesting bounded, every string through redact_data."""
-    document = redact_data(_scrub(report, str, finite=True).to_dict())
-    return json.dumps(document, indent=2, allow_nan=False, default=str)
 
 
 def can_encode(stream: Any, text: str = "".join(SYMBOLS)) -> bool:

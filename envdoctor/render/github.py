@@ -16,7 +16,8 @@ summary", same page); GitHub takes at most 1 MiB per step, and envdoctor writes 
 from __future__ import annotations
 
 from envdoctor.facts import Check, Finding
-from envdoctor.render import printable_report, render_text
+from envdoctor.render.printable import printable_report
+from envdoctor.render.text import render_text
 from envdoctor.report import Report
 
 #: Bytes of Markdown one run appends to the job summary (GitHub's limit is 1 MiB per step).

@@ -1,6 +1,6 @@
 """Learn new torch releases from the package indexes: files and METADATA in, a recipes overlay out.
 
-Pure. :mod:`envdoctor.index_client` fetches; this module decides what to read and what it means.
+Pure. :mod:`envdoctor.refresh.client` fetches; this module decides what to read and what it means.
 
 What the indexes tell, and is written as read:
 
@@ -54,8 +54,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.compat import WHEEL_PLATFORMS
-from envdoctor.indexes import IndexFile, Wheel, parse_wheel_name, wheel_platform
 from envdoctor.recipes import KIND_PLATFORMS, Recipes, Release, VariantRecipe
+from envdoctor.refresh.indexes import IndexFile, Wheel, parse_wheel_name, wheel_platform
 
 __all__ = [
     "PROJECTS", "Material", "Outcome", "Sources", "WheelFacts", "WheelRead", "build", "new_releases", "toml_text",

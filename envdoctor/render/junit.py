@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from envdoctor.facts import Finding
-from envdoctor.render import printable_report
+from envdoctor.render.printable import printable_report
 from envdoctor.report import Report
 
 #: Characters outside XML 1.0's ``Char`` production (https://www.w3.org/TR/xml/#charsets).

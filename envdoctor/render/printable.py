@@ -1,0 +1,66 @@
+"""What every rendering does to a report first: terminal controls stripped, secrets masked, nesting bounded."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from envdoctor.redact import redact_text
+from envdoctor.report import Report
+
+#: Terminal control: ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), C0 controls
+#: other than newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides that reorder
+#: what a reader sees. Each alternative stops at the next ESC, so stripping is linear in the text.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+#: Values nested deeper than this (only untrusted input does that) are shown as a placeholder.
+MAX_DEPTH = 32
+TOO_DEEP = "(nested too deeply to show)"
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without anything a terminal would act on instead of printing."""
+    return _CONTROL.sub("", text)
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a terminal or a log: controls stripped, then credentials and tokens masked."""
+    return redact_text(strip_controls(text))
+
+
+def scrub(value: Any, text: Callable[[str], str], finite: bool, depth: int = 0) -> Any:
+    """A copy of ``value`` (dataclasses, dicts, lists) with ``text`` applied to every string,
+    nesting cut at MAX_DEPTH and, with ``finite``, NaN and infinities turned into None (JSON has neither).
+    """
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, float):
+        return value if not finite or math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if depth >= MAX_DEPTH:
+        return TOO_DEEP
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: scrub(getattr(value, f.name), text, finite, depth + 1)
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, Mapping):
+        return {(text(k) if isinstance(k, str) else k): scrub(v, text, finite, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(v, text, finite, depth + 1) for v in value)
+    return text(str(value))
+
+
+def printable_report(report: Report) -> Report:
+    """A copy of ``report`` fit to print anywhere (controls stripped, secrets masked, no NaN), for the
+    renderings that take a Report as it is (GitHub annotations, JUnit XML)."""
+    scrubbed: Report = scrub(report, printable, finite=True)
+    return scrubbed
