@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from envdoctor.cli import cli
 from envdoctor.facts import Check, Facts, Finding
-from envdoctor.render.github import SUMMARY_LIMIT, annotation, annotation_lines, job_summary
+from envdoctor.render.github import SUMMARY_LIMIT, annotation, annotation_lines, job_summary, render_github
 from envdoctor.report import Report
 
 DATA_CODES = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
@@ -158,3 +158,21 @@ def test_format_json_is_json_and_contradictions_are_usage_errors():
     assert json.loads(result.stdout)["exit_code"] == 2  # --json still gets its one document
     result = invoke("check", "--machine", machine, "--format=json", "--require", "torch>>2")
     assert result.exit_code == 2 and json.loads(result.stdout)["exit_code"] == 2
+
+
+#: Every number a verify check carries (README's JSON table names the metrics).
+CHECK_METRICS = ("tflops", "peak_tflops", "fraction_of_peak", "gb_per_s", "max_abs_error", "algbw_gb_per_s",
+                 "busbw_gb_per_s", "import_s")
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf")])
+@pytest.mark.parametrize("status, mark", [("pass", "✅"), ("fail", "❌")])
+def test_a_broken_gpus_nan_and_infinities_show_as_they_are(value, shown, status, mark):
+    check = Check("matmul", status, message="measured", duration_s=value, details={"elements": value},
+                  metrics=dict.fromkeys(CHECK_METRICS, value))
+    report = Report("verify", None, checks=[check], duration_s=value)
+    summary = job_summary(report)
+    assert f"| {mark} | matmul | measured · {shown} TFLOP/s · busbw {shown} GB/s |" in summary.splitlines()
+    log = render_github(report, ascii_only=False, verbose=1)
+    assert f"{shown} TFLOP/s of {shown} peak ({shown}%)" in log
+    assert f"        ↳ elements: {shown}" in log.splitlines()

@@ -111,3 +111,24 @@ def test_junit_replaces_an_earlier_report(tmp_path):
     assert invoke("check", "--machine", str(MACHINES_DIR / "debian12-no-gpu"), "--junit", str(out)).exit_code == 0
     SCHEMA.validate(str(out))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["envdoctor.xml"]
+
+
+#: Every number a verify check carries (README's JSON table names the metrics).
+CHECK_METRICS = ("tflops", "peak_tflops", "fraction_of_peak", "gb_per_s", "max_abs_error", "algbw_gb_per_s",
+                 "busbw_gb_per_s", "import_s")
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf")])
+def test_a_broken_gpus_nan_and_infinities_give_a_valid_document_that_shows_them(value, shown):
+    report = Report("verify", Facts(), checks=[
+        Check("matmul", "pass", message="measured", duration_s=value, metrics=dict.fromkeys(CHECK_METRICS, value)),
+        Check("memcpy", "fail", message="wrong answer", duration_s=value, metrics=dict.fromkeys(CHECK_METRICS, value))],
+        duration_s=value)
+    root = ET.fromstring(render_junit(report))
+    SCHEMA.validate(root)  # a time is a decimal: what cannot be one reads 0
+    suite = next(s for s in root if s.get("name") == "envdoctor.verify")
+    assert [c.get("time") for c in suite.findall("testcase")] == ["0", "0"] and suite.get("time") == "0.000"
+    assert root.get("time") == "0"
+    assert suite.find("testcase[@name='matmul']/system-out").text == "measured · " + ", ".join(
+        f"{name}={shown}" for name in CHECK_METRICS)
+    assert suite.find("testcase[@name='memcpy']/failure").get("message") == "wrong answer"

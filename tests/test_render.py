@@ -195,3 +195,53 @@ def test_dry_run_summary_counts_findings_as_context():
     assert render_text(report, False, False).splitlines()[-1].startswith("nothing to do   (")
     check = report_with_cpu_torch_on_gpu()
     assert render_text(check, False, False).splitlines()[-1].startswith("1 error(s)   (")
+
+
+#: Every number a verify check carries (README's JSON table names the metrics), each given the same value.
+CHECK_METRICS = ("tflops", "peak_tflops", "fraction_of_peak", "gb_per_s", "max_abs_error", "algbw_gb_per_s",
+                 "busbw_gb_per_s", "import_s")
+
+
+def broken_gpu_report(value: float, status: str) -> Report:
+    """A verify run on a GPU that measures ``value`` for everything (a broken GPU gives NaN TFLOP/s)."""
+    check = Check("matmul", status, "fp32 matmul", "measured", duration_s=value, details={"elements": value},
+                  metrics=dict.fromkeys(CHECK_METRICS, value))
+    return Report("verify", None, [], checks=[check], duration_s=value)
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf")])
+@pytest.mark.parametrize("status", ["pass", "fail"])
+def test_text_shows_nan_and_infinities_as_they_are(value, shown, status):
+    text = render_text(broken_gpu_report(value, status), False, False, verbose=1)
+    mark = "✓" if status == "pass" else "✗"
+    assert text.splitlines()[:3] == [
+        "Verify",
+        f"  [{mark}] matmul  {shown:>8} ms  measured · {shown} TFLOP/s of {shown} peak ({shown}%) · {shown} GB/s"
+        f" · max err {shown} · import {shown} s",
+        f"        ↳ elements: {shown}",
+    ]
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf")])
+def test_json_writes_null_and_says_which_values_were_not_finite(value, shown):
+    data = json.loads(render_json(broken_gpu_report(value, "fail")), parse_constant=lambda name: pytest.fail(name))
+    check = data["checks"][0]
+    assert check["metrics"] == dict.fromkeys(CHECK_METRICS, None)
+    assert check["duration_s"] is None and check["details"] == {"elements": None} and data["duration_s"] is None
+    assert data["non_finite"] == [{"path": "/checks/0/duration_s", "value": shown},
+                                  {"path": "/checks/0/details/elements", "value": shown}] + [
+        {"path": f"/checks/0/metrics/{name}", "value": shown} for name in CHECK_METRICS] + [
+        {"path": "/duration_s", "value": shown}]
+
+
+def test_json_of_finite_values_lists_nothing_as_non_finite():
+    report = broken_gpu_report(2.5, "pass")
+    data = json.loads(render_json(report))
+    assert data["non_finite"] == [] and data["checks"][0]["metrics"]["tflops"] == 2.5
+
+
+def test_a_metric_another_rank_sent_as_null_reads_as_unknown():
+    report = broken_gpu_report(1.0, "pass")
+    report.checks[0].metrics = {"tflops": None, "peak_tflops": 10.0, "fraction_of_peak": None}
+    line = render_text(report, False, False).splitlines()[1]
+    assert line == "  [✓] matmul    1000.0 ms  measured · ? TFLOP/s of 10 peak (?%)"

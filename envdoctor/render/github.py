@@ -16,7 +16,7 @@ summary", same page); GitHub takes at most 1 MiB per step, and envdoctor writes 
 from __future__ import annotations
 
 from envdoctor.facts import Check, Finding
-from envdoctor.render.printable import printable_report
+from envdoctor.render.printable import format_number, printable_report
 from envdoctor.render.text import render_text
 from envdoctor.report import Report
 
@@ -133,7 +133,7 @@ def _check_text(check: Check) -> str:
     metrics = check.metrics
     extra = []
     if "tflops" in metrics:
-        extra.append(f"{metrics['tflops']:.3g} TFLOP/s")
+        extra.append(f"{format_number(metrics['tflops'], '.3g')} TFLOP/s")
     if "busbw_gb_per_s" in metrics:
-        extra.append(f"busbw {metrics['busbw_gb_per_s']:.3g} GB/s")
+        extra.append(f"busbw {format_number(metrics['busbw_gb_per_s'], '.3g')} GB/s")
     return " · ".join(part for part in (check.message, *extra) if part)

@@ -15,6 +15,7 @@ dropped, so any report gives a well-formed document.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -31,7 +32,8 @@ def _text(value: object) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return f"{value:.3f}" if isinstance(value, (int, float)) and value >= 0 else "0"
+    """A ``time`` attribute: the schema wants a decimal, so a NaN, infinite or negative time reads 0."""
+    return f"{value:.3f}" if isinstance(value, (int, float)) and math.isfinite(value) and value >= 0 else "0"
 
 
 class _Suite:
@@ -48,7 +50,7 @@ class _Suite:
         self.names[name] = count
         unique = name if count == 1 else f"{name} #{count}"
         self.tests += 1
-        self.time += time or 0.0
+        self.time += time if isinstance(time, (int, float)) and math.isfinite(time) and time > 0 else 0.0
         attributes = {"classname": classname, "name": _text(unique)}
         if time is not None:
             attributes["time"] = _seconds(time)

@@ -36,31 +36,50 @@ def printable(text: str) -> str:
     return redact_text(strip_controls(text))
 
 
-def scrub(value: Any, text: Callable[[str], str], finite: bool, depth: int = 0) -> Any:
-    """A copy of ``value`` (dataclasses, dicts, lists) with ``text`` applied to every string,
-    nesting cut at MAX_DEPTH and, with ``finite``, NaN and infinities turned into None (JSON has neither).
+def scrub(value: Any, text: Callable[[str], str], non_finite: list[tuple[str, str]] | None = None,
+          path: str = "", depth: int = 0) -> Any:
+    """A copy of ``value`` (dataclasses, dicts, lists) with ``text`` applied to every string and nesting cut
+    at MAX_DEPTH. Given a ``non_finite`` list, NaN and infinities become None (JSON has neither) and each
+    is recorded there as (its JSON Pointer, ``"nan"`` / ``"inf"`` / ``"-inf"``); without it they are kept.
     """
     if isinstance(value, str):
         return text(value)
     if isinstance(value, float):
-        return value if not finite or math.isfinite(value) else None
+        if non_finite is None or math.isfinite(value):
+            return value
+        non_finite.append((path, repr(value)))
+        return None
     if value is None or isinstance(value, (bool, int)):
         return value
     if depth >= MAX_DEPTH:
         return TOO_DEEP
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: scrub(getattr(value, f.name), text, finite, depth + 1)
+        changes = {f.name: scrub(getattr(value, f.name), text, non_finite, f"{path}/{f.name}", depth + 1)
                    for f in dataclasses.fields(value) if f.init}
         return dataclasses.replace(value, **changes)
     if isinstance(value, Mapping):
-        return {(text(k) if isinstance(k, str) else k): scrub(v, text, finite, depth + 1) for k, v in value.items()}
+        return {(text(k) if isinstance(k, str) else k): scrub(v, text, non_finite, f"{path}/{_pointer_token(k)}", depth + 1)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(scrub(v, text, finite, depth + 1) for v in value)
+        return type(value)(scrub(v, text, non_finite, f"{path}/{n}", depth + 1) for n, v in enumerate(value))
     return text(str(value))
 
 
+def _pointer_token(key: object) -> str:
+    """A mapping key as one JSON Pointer token (RFC 6901: ``~`` is written ``~0`` and ``/`` ``~1``)."""
+    return printable(str(key)).replace("~", "~0").replace("/", "~1")
+
+
+def format_number(value: object, spec: str) -> str:
+    """``value`` formatted with ``spec`` when it is a number: NaN and infinities read ``nan``, ``inf``,
+    ``-inf`` (what a broken GPU measures); anything else (a null from another rank's JSON) reads ``?``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "?"
+    return format(value, spec)
+
+
 def printable_report(report: Report) -> Report:
-    """A copy of ``report`` fit to print anywhere (controls stripped, secrets masked, no NaN), for the
-    renderings that take a Report as it is (GitHub annotations, JUnit XML)."""
-    scrubbed: Report = scrub(report, printable, finite=True)
+    """A copy of ``report`` fit to print anywhere (controls stripped, secrets masked; NaN kept, for
+    :func:`format_number` to show), for the renderings that take a Report as it is (GitHub annotations, JUnit XML)."""
+    scrubbed: Report = scrub(report, printable)
     return scrubbed

@@ -14,7 +14,7 @@ import click
 
 from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding
-from envdoctor.render.printable import printable, scrub
+from envdoctor.render.printable import format_number, printable, scrub
 from envdoctor.report import Report
 
 MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
@@ -296,16 +296,18 @@ def _metric_text(check: Check) -> str:
     bits = []
     metrics = check.metrics
     if "tflops" in metrics:
-        text = f"{metrics['tflops']:.3g} TFLOP/s"
+        text = f"{format_number(metrics['tflops'], '.3g')} TFLOP/s"
         if metrics.get("peak_tflops"):
-            text += f" of {metrics['peak_tflops']:g} peak ({metrics.get('fraction_of_peak', 0) * 100:.0f}%)"
+            fraction = metrics.get("fraction_of_peak", 0)
+            percent = fraction * 100 if isinstance(fraction, (int, float)) else None
+            text += f" of {format_number(metrics['peak_tflops'], 'g')} peak ({format_number(percent, '.0f')}%)"
         bits.append(text)
     if "gb_per_s" in metrics:
-        bits.append(f"{metrics['gb_per_s']:.3g} GB/s")
+        bits.append(f"{format_number(metrics['gb_per_s'], '.3g')} GB/s")
     if "max_abs_error" in metrics:
-        bits.append(f"max err {metrics['max_abs_error']:.2g}")
+        bits.append(f"max err {format_number(metrics['max_abs_error'], '.2g')}")
     if "import_s" in metrics:
-        bits.append(f"import {metrics['import_s']:.2f} s")
+        bits.append(f"import {format_number(metrics['import_s'], '.2f')} s")
     return " · ".join(bits)
 
 
@@ -318,7 +320,7 @@ def render_checks(checks: list[Check], paint: Painter, verbose: int, quiet: bool
         status = CHECK_STATUS.get(check.status, "error")
         if quiet and status != "error":
             continue
-        took = f"{check.duration_s * 1000:8.1f} ms" if check.duration_s is not None else " " * 11
+        took = f"{format_number(check.duration_s * 1000, '8.1f')} ms" if isinstance(check.duration_s, (int, float)) else " " * 11
         extra = " · ".join(p for p in (check.message, _metric_text(check)) if p)
         out.append(f"  {paint.mark(status)} {check.id:<{width}}{took}  {extra}".rstrip())
         if verbose and check.details:
@@ -467,7 +469,7 @@ def _run_lines(plan: Mapping[str, Any], paint: Painter) -> list[str]:
 def render_preview(plan: Mapping[str, Any], manager: str, color: bool, ascii_only: bool) -> str:
     """The plan as shown before asking for confirmation: what changes, why not newer, what will run."""
     paint = Painter(color, ascii_only)
-    plan = scrub(plan, printable, finite=False)
+    plan = scrub(plan, printable)
     env = _environment_lines(plan)
     out = [f"envdoctor will install torch {plan.get('torch')} · {plan.get('variant')}"
            + (f" into the {env[0].strip()[len('into   '):]}" if env else "")]
@@ -550,13 +552,13 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
                 show_facts: bool = True) -> str:
     """The checklist. Every value is made printable first (controls stripped, secrets masked); an
     ASCII-only stream gets ASCII for every symbol."""
-    report = scrub(report, printable, finite=False)
+    report = scrub(report, printable)
     paint = Painter(color, ascii_only)
     out: list[str] = []
     facts = report.facts
     if facts is not None:
         platform_tag = f"{facts.os.system.lower()}-{facts.os.arch}"
-        took = f" · {report.duration_s:.2f} s" if report.duration_s is not None else ""
+        took = f" · {format_number(report.duration_s, '.2f')} s" if report.duration_s is not None else ""
         out.append(f"envdoctor {__version__} · {platform_tag} · python {facts.python.version or '?'}{took}")
         if facts.overrides:
             out.append("target described by: " + ", ".join(facts.overrides))
