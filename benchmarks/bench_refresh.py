@@ -30,7 +30,7 @@ from install_servers import RefreshIndex, wheel_zip  # noqa: E402
 
 from envdoctor.door import LiveDoor  # noqa: E402
 from envdoctor.recipes import load_recipes  # noqa: E402
-from envdoctor.refresh import run_refresh  # noqa: E402
+from envdoctor.refresh.run import run_refresh  # noqa: E402
 
 RELEASES = 50
 PYTHONS = ("311", "312", "313", "314")

@@ -947,7 +947,8 @@ def recipes_refresh(index_url, pypi_url, offline, dry_run, python, timeout):
     a range) is inferred from the nearest known release and marked `inferred`; plans built on it say so.
     """
     from envdoctor.door import LiveDoor, user_cache_path
-    from envdoctor.refresh import RefreshError, refresh_report, run_refresh
+    from envdoctor.refresh import refresh_report
+    from envdoctor.refresh.run import RefreshError, run_refresh
     from envdoctor.urls import index_url_problem
 
     for flag, url in (("--index", index_url), ("--pypi", pypi_url)):

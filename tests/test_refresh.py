@@ -16,7 +16,7 @@ from install_servers import Page, RefreshIndex
 from envdoctor.door import LiveDoor
 from envdoctor.facts import Facts
 from envdoctor.recipes import Recipes, builtin_dir, load_recipes
-from envdoctor.refresh import RefreshError, run_refresh
+from envdoctor.refresh.run import RefreshError, run_refresh
 from envdoctor.resolver import Request, resolve
 from envdoctor.target import describe_target
 
