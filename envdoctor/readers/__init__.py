@@ -49,8 +49,7 @@ class Reading:
         size = f", {self.lines} lines" if self.lines else ""
         unread = f", {len(self.unread)} not read" if self.unread else ""
         messages = len(self.paste.signals) if self.paste is not None else 0
-        recognised = f", {messages} message(s) recognised" if self.paste is not None and (
-            messages or self.kind == "paste") else ""
+        recognised = f", {messages} message(s) recognised" if self.kind == "paste" else ""
         return f"{KINDS[self.kind]}{size}{unread}{recognised}"
 
 
@@ -99,7 +98,7 @@ def read_text(text: str, where: str) -> Reading:
             paste.facts.os.attempts.insert(0, Attempt(where, "ok", KINDS["paste"]))
             return Reading("paste", paste.facts, paste.lines, paste=paste)  # JSON a notebook printed an error in
         facts.os.attempts.append(Attempt(where, "ok", KINDS[kind]))
-        return Reading(kind, facts, lines=text.count("\n") + 1, paste=paste)
+        return Reading(kind, facts, lines=text.count("\n") + 1)  # structured: its messages are envdoctor's own
     if kind == "collect_env":
         from envdoctor.readers.collect_env import read_collect_env
 

@@ -122,8 +122,8 @@ def _torch(reading: PasteReading) -> None:
     for signal in reading.signals:
         if signal.kind in ("found_existing", "wheel") and signal.get("package") == "torch":
             version = signal.get("version")
-        elif signal.kind in ("torch_version", "cpu_build") and signal.get("version"):
-            version = signal.get("version") + ("+cpu" if signal.kind == "cpu_build" else "")
+        elif signal.kind in ("torch_version", "cpu_version") and signal.get("version"):
+            version = signal.get("version") + ("+cpu" if signal.kind == "cpu_version" else "")
         elif signal.kind == "conda_package" and signal.get("package") == "pytorch":
             torch.installs.append(Distribution("torch", signal.get("version"), source=f"paste line {signal.line}",
                                                build=signal.get("build"), channel=signal.get("channel") or None,

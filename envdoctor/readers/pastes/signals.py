@@ -76,7 +76,7 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("shm_small", "no space left on device", _p(r"unable to write to file </torch_[^>]*>: No space left on device")),
     # builds without the accelerator
     ("cpu_build", "not compiled with cuda", _p(r"Torch not compiled with CUDA enabled")),
-    ("cpu_build", "+cpu", _p(r"\btorch[ =-]{1,3}(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\+cpu\b")),
+    ("cpu_version", "+cpu", _p(r"\btorch[ =-]{1,3}(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\+cpu\b")),
     ("cuda_unavailable", "cuda is not available",
      _p(r"(?:CUDA is not available|no CUDA GPUs are available|Found no NVIDIA driver)")),
     # pip, uv, conda
