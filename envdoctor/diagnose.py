@@ -67,7 +67,6 @@ def merge_here(reading: Reading, here: Facts) -> None:
         reading.facts = copy.deepcopy(here)
         if not reading.facts.nvidia.gpus and pasted_gpus and reading.facts.nvidia.status == "unknown":
             reading.facts.nvidia.gpus = pasted_gpus
-    reading.notes.append("judged with this machine's facts (--here)")
     reading.here = True
 
 
@@ -262,7 +261,7 @@ def concrete_fixes(findings: list[Finding], facts: Facts, recipes: Recipes, wher
                 finding.fix = (f"{finding.fix}; the report does not name the driver: this build needs driver {needs} "
                                f"(add --driver VERSION to `{again}` to check)") if finding.fix else finding.fix
         else:
-            finding.commands = [["envdoctor", "install", "--dry-run", *given]] if given else []
+            finding.commands = [["envdoctor", "install", "--dry-run", *given]]
             why = "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2] if a.get("message"))
             addition = (f"the report does not say enough to pick a build: add {', '.join(missing)} "
                         f"(to `{again}` or to the command below)") if missing else f"no build fits: {why}"
@@ -281,4 +280,5 @@ def _forced(argv: list[str]) -> list[str]:
 
 def text_header(reading: Reading, where: str) -> str:
     """The first line of the text output: what was read."""
-    return f"read {reading.describe()} from {where}"
+    return f"read {reading.describe()} from {where}" + (", judged with this machine's probe (--here)"
+                                                         if reading.here else "")
