@@ -64,20 +64,20 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     gpu_signal = reading.first("gpu_incompatible", "gpu_too_old")
     if gpu_signal is None:
         return
-    gpus = reading.facts.nvidia.gpus
-    gpu = gpus[0] if gpus else None
-    cc = _cc_value(gpu.compute_capability or "") if gpu else 0.0
+    sm = gpu_signal.get("sm")
+    capability = gpu_signal.get("cc") or (f"{sm[:-1]}.{sm[-1]}" if sm[-1:].isdigit() else f"{sm[:-2]}.{sm[-2:]}")
+    cc = _cc_value(capability)
     kernels = reading.first("kernel_list")
     listed = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
     minimum = reading.first("min_capability")
     floor = _cc_value(minimum.get("min")) if minimum else (min(listed) if listed else 0.0)
     ceiling = _cc_value(minimum.get("max")) if minimum and minimum.get("max") else (max(listed) if listed else 0.0)
-    name = gpu.name if gpu else "the GPU"
+    name = gpu_signal.get("name").strip().strip("\"'") or "the GPU"
     supports = f" (this build has kernels for {kernels.get('list').strip()})" if kernels else ""
     if gpu_signal.kind == "gpu_too_old" or (floor and cc and cc < floor):
         yield _finding(
             "paste.gpu-too-old", "error", "gpu",
-            f"{name} (compute capability {gpu.compute_capability if gpu else '?'}) is older than the oldest "
+            f"{name} (compute capability {capability}) is older than the oldest "
             f"architecture this torch build was compiled for ({floor or '?'}){supports}: its kernels cannot run there",
             [gpu_signal, minimum, kernels],
             "install an older torch release whose wheels still include this architecture, build torch from source "
@@ -87,7 +87,7 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     newest = f" (its newest is sm_{str(ceiling).replace('.', '')})" if ceiling else ""
     yield _finding(
         "paste.gpu-too-new", "error", "gpu",
-        f"{name} (compute capability {gpu.compute_capability if gpu else '?'}) is newer than every architecture "
+        f"{name} (compute capability {capability}) is newer than every architecture "
         f"this torch build has kernels for{newest}: 'no kernel image is available' at run time",
         [gpu_signal, kernels],
         "install a torch build for a CUDA new enough to have kernels for this GPU", _install_fix(reading.facts),
@@ -461,10 +461,10 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
         "rocm" in s.get("site").lower() for s in reading.all("torch_path"))
     evidence: list[Signal | None] = []
     if len([p for p in packages if p.startswith("pytorch")]) > 1:
-        evidence = list(packages.values())
+        evidence = [*packages.values()]
         why = "two conda packages install the same torch files (" + ", ".join(packages) + "): each overwrites the other"
     elif len(sites) > 1:
-        evidence = (user_site or reading.all("torch_path"))[:2]
+        evidence = [*(user_site or reading.all("torch_path"))[:2]]
         why = "torch is imported from more than one place: a user-site or other environment's torch shadows this one"
     elif rocm_env_cpu:
         evidence = [reading.first("cpu_build"), reading.first("torch_path")]

@@ -23,7 +23,8 @@ from envdoctor.target import unknown_facts
 SOURCE = "paste"
 _WINDOWS_PATH = re.compile(r"(?:^|[\s\"'(=])[A-Za-z]:\\|WinError|\.dll\b|\\(?:Lib|Scripts)\\", re.IGNORECASE)
 _MAC_PATH = re.compile(r"/Users/|/opt/homebrew/|\bmacOS\b|\bDarwin\b|\.dylib\b")
-_LINUX_PATH = re.compile(r"/home/|/opt/|/(?:site|dist)-packages/|/usr/(?:local/)?lib/|/opt/conda|/root/|\.so(?:\.[0-9]+)*\b|linux-gnu|\bUbuntu\b")
+_LINUX_PATH = re.compile(r"/home/|/opt/|/(?:site|dist)-packages/|/usr/(?:local/)?lib/|/root/|\.so(?:\.[0-9]+)*\b"
+                         r"|linux-gnu|\bUbuntu\b")
 _ARCH = re.compile(r"(x86_64|aarch64|arm64|AMD64|win_amd64|win32)", re.IGNORECASE)
 #: Lines looked at for the OS and architecture: the paths near the top say it.
 OS_LINES = 400

@@ -159,7 +159,8 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("nccl_socket", "nccl warn", _p(r"NCCL WARN (?:Bootstrap : no socket interface found|NET/Socket[^\n]{0,80}|"
                                     r"Connect to [^\n]{0,80} failed)")),
     # several installs
-    ("torch_path", "torch", _p(r"(?<![\w.])(?P<site>(?:[A-Za-z]:[\\/]|[/\\~])[\w.~:/\\ -]{0,300}?[/\\](?:site|dist)-packages)[/\\]torch[/\\]")),
+    ("torch_path", "torch", _p(r"(?<![\w.])(?P<site>(?:[A-Za-z]:[\\/]|[/\\~])[\w.~:/\\ -]{0,300}?[/\\]"
+                               r"(?:site|dist)-packages)[/\\]torch[/\\]")),
     ("no_version_attr", "has no attribute", _p(r"module 'torch' has no attribute '(?:version|__version__|cuda)'")),
     ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
     ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
