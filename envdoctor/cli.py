@@ -408,7 +408,7 @@ def cli() -> None:
     envdoctor check            what this machine has, and what is wrong with it
     envdoctor install --dry-run   the right torch command for this machine, with reasons
     envdoctor verify           run torch for real on every device and measure it
-    envdoctor diagnose FILE    judge a pasted collect_env report, a --json report or a --record folder
+    envdoctor diagnose FILE    the cause and fix of a pasted error, log or collect_env report
     envdoctor lint COMMAND     what is stale in a copied install command, and what to run instead
     """
 
@@ -768,22 +768,32 @@ def accelerator_options(func):
 @cli.command(context_settings=CONTEXT)
 @click.argument("source", type=Text("FILE|-|DIR"), metavar="FILE|-|DIR")
 @accelerator_options
+@click.option("--here", is_flag=True,
+              help="The paste came from this machine: judge it with this machine's probe, so each fix is the "
+                   "command for this interpreter.")
+@click.option("--python", "python", type=Text("PATH", blank_ok=True), metavar="PATH",
+              help="With --here: the interpreter the paste came from (default: the one running envdoctor).")
 @click.option("--recipes", "recipe_dirs", multiple=True, type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),
               help="Extra recipe folder overriding the built-in data (repeatable; also ENVDOCTOR_RECIPES).")
 @output_options
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-def diagnose(source, driver, gpus, no_gpu, recipe_dirs, as_json, verbose, quiet, color, strict):
-    """Judge someone else's machine from what they pasted or recorded.
+def diagnose(source, driver, gpus, no_gpu, here, python, recipe_dirs, as_json, verbose, quiet, color, strict):
+    """Name the cause and the fix of what someone pasted: an error, a warning, a traceback, pip, uv or
+    conda output, nvidia-smi output, an extension build log, a collect_env report, in any mix and order.
 
-    FILE is the output of `python -m torch.utils.collect_env` (as pasted anywhere: fences, quotes and
-    warnings are fine), an `envdoctor check --json` report, or a folder `envdoctor check --record`
-    wrote; `-` reads standard input. --gpu / --driver / --no-gpu add what the report does not say.
+    FILE is the pasted text (markdown quotes, fences, prompts and prose around it are fine), an
+    `envdoctor check --json` report, or a folder `envdoctor check --record` wrote; `-` reads standard
+    input. --here adds this machine's probe; --gpu / --driver / --no-gpu add what the paste does not say.
+    Text in which nothing is recognised is a warning (exit 0, 1 with --strict); binary input is a
+    usage error (exit 2).
     """
     from envdoctor import diagnose as doctor
     from envdoctor.readers import NotAReportError
 
     if gpus and no_gpu:
         raise click.UsageError("--gpu and --no-gpu contradict each other")
+    if python is not None and not here:
+        raise click.UsageError("--python only applies to --here")
     out = Output(as_json, color, verbose, quiet)
     start = time.monotonic()
     recipes = load_recipes(recipe_dirs)
@@ -791,6 +801,10 @@ def diagnose(source, driver, gpus, no_gpu, recipe_dirs, as_json, verbose, quiet,
         reading, where = doctor.read_input(source, read_stdin)
     except NotAReportError as exc:
         raise click.UsageError(str(exc))
+    if here:
+        from envdoctor.probes import collect
+
+        doctor.merge_here(reading, collect(open_door(None), python=python))
     try:
         reading.facts = doctor.add_description(reading.facts, recipes, driver=driver, gpus=gpus, no_gpu=no_gpu)
     except ValueError as exc:

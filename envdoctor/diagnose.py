@@ -1,7 +1,8 @@
 """``envdoctor diagnose``: judge a machine from what someone pasted or recorded.
 
-The input (a ``torch.utils.collect_env`` report, an ``envdoctor check --json`` report or a recorded
-machine folder) becomes the facts ``check`` collects, the same rules judge them, and each finding that
+The input (any pasted error, warning or log, a ``torch.utils.collect_env`` report, an ``envdoctor check
+--json`` report or a recorded machine folder) becomes the facts ``check`` collects, the same rules judge
+them, the messages the paste holds name their causes (:mod:`envdoctor.paste_rules`), and each finding that
 says "install another build" gets the resolver's command for *that* machine, or the flags the user
 must add when the report does not say enough (the driver, the GPUs).
 
@@ -11,11 +12,12 @@ Pure apart from :func:`read_input`, which reads the file, folder or standard inp
 from __future__ import annotations
 
 import copy
+import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
 
-from envdoctor import compat, rules
+from envdoctor import compat, paste_rules, rules
 from envdoctor.facts import Facts, Finding
 from envdoctor.readers import Reading, read_folder, read_text
 from envdoctor.recipes import Recipes
@@ -47,9 +49,77 @@ def diagnose(reading: Reading, recipes: Recipes, where: str) -> Report:
     """The report of ``diagnose``: the rules' findings with concrete fixes, and what was not read."""
     facts = reading.facts
     findings = rules.evaluate(facts, recipes)
+    if reading.paste is not None:
+        reading.paste.facts = facts  # what --driver / --gpu / --here added
+        findings.extend(paste_rules.evaluate(reading.paste, recipes))
     concrete_fixes(findings, facts, recipes, where)
     findings.extend(reading_findings(reading))
+    findings.extend(unjudged_build(facts, recipes))
+    findings.extend(paste_gaps(reading, findings, where))
     return Report("diagnose", facts, findings)
+
+
+def merge_here(reading: Reading, here: Facts) -> None:
+    """Judge the paste on this machine: the live probe's facts replace what the paste let envdoctor infer
+    (the paste's messages stay the evidence), so every fix is the command for this interpreter."""
+    if reading.kind == "paste":
+        pasted_gpus = reading.facts.nvidia.gpus
+        reading.facts = copy.deepcopy(here)
+        if not reading.facts.nvidia.gpus and pasted_gpus and reading.facts.nvidia.status == "unknown":
+            reading.facts.nvidia.gpus = pasted_gpus
+    reading.here = True
+
+
+def unjudged_build(facts: Facts, recipes: Recipes) -> list[Finding]:
+    """A torch the data cannot judge (a nightly, a source build, a variant not in the recipes) is said to be
+    one, so no silence reads as "no problems found"."""
+    torch = facts.torch
+    if torch.status != "ok" or not torch.version:
+        return []
+    public = torch.version.split("+")[0]
+    if rules.is_source_build(torch.version):
+        what = "built from source"
+    elif ".dev" in public or re.search(r"[0-9](?:a|b|rc)[0-9]", public):
+        what = "a nightly or pre-release"
+    elif not any(r.version == public for r in recipes.releases):
+        what = "a release not in envdoctor's data"
+    elif compat.installed_variant_name(facts, recipes) is None:
+        what = "a build variant not in envdoctor's data"
+    else:
+        return []
+    return [Finding(
+        "diagnose.build-not-judged", "warning", "torch",
+        f"torch {torch.version} is {what}: which GPUs and drivers it supports cannot be judged from the data, "
+        "so its absence of errors here proves nothing",
+        fix="run `envdoctor verify` on that machine, which runs torch for real on every device",
+        commands=[["envdoctor", "verify"]], evidence=[torch.source] if torch.source else [], subject="torch")]
+
+
+def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Finding]:
+    """For a paste: nothing recognised (say so, and what to paste), or the facts its fix depends on that it lacks."""
+    if reading.kind != "paste" or reading.paste is None:
+        return []
+    again = shlex.join(["envdoctor", "diagnose", where])
+    if not reading.paste.signals:
+        return [Finding(
+            "diagnose.nothing-recognised", "warning", "system",
+            f"nothing in these {reading.lines} line(s) is an error, warning or report envdoctor knows",
+            fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
+                "(and `nvidia-smi` on an NVIDIA machine) with it",
+            commands=[["python", "-m", "torch.utils.collect_env"]], subject="paste")]
+    if reading.here or not any(f.id.startswith("paste.") for f in findings):
+        return []
+    lacking = paste_rules.facts_missing(reading.facts)
+    said = reading.paste.said
+    if not lacking:
+        return []
+    return [Finding(
+        "diagnose.paste-lacks", "info", "system",
+        f"the paste does not say {', '.join(lacking)}; the fixes above are judged without them",
+        fix=f"run `{again} --here` on that machine (it adds what this machine's probe sees), or paste "
+            "`python -m torch.utils.collect_env` too",
+        commands=[["envdoctor", "diagnose", where, "--here"]],
+        evidence=[f"the paste says: {'; '.join(said)}"] if said else [], subject="paste")]
 
 
 def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, gpus: tuple[str, ...] = (),
@@ -191,7 +261,7 @@ def concrete_fixes(findings: list[Finding], facts: Facts, recipes: Recipes, wher
                 finding.fix = (f"{finding.fix}; the report does not name the driver: this build needs driver {needs} "
                                f"(add --driver VERSION to `{again}` to check)") if finding.fix else finding.fix
         else:
-            finding.commands = [["envdoctor", "install", "--dry-run", *given]] if given else []
+            finding.commands = [["envdoctor", "install", "--dry-run", *given]]
             why = "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2] if a.get("message"))
             addition = (f"the report does not say enough to pick a build: add {', '.join(missing)} "
                         f"(to `{again}` or to the command below)") if missing else f"no build fits: {why}"
@@ -210,4 +280,5 @@ def _forced(argv: list[str]) -> list[str]:
 
 def text_header(reading: Reading, where: str) -> str:
     """The first line of the text output: what was read."""
-    return f"read {reading.describe()} from {where}"
+    return f"read {reading.describe()} from {where}" + (", judged with this machine's probe (--here)"
+                                                         if reading.here else "")

@@ -109,9 +109,20 @@ def test_text_output_says_what_was_read_then_the_checklist():
     assert "· None" not in out
 
 
-def test_text_that_is_not_a_report_is_a_usage_error():
+def test_text_in_which_nothing_is_recognised_says_so_and_what_to_paste():
     code, data = run_json("diagnose", "-", input="Hello, my torch does not work, please help\n")
-    assert code == 2 == data["exit_code"] and "not a report envdoctor can read" in data["error"]
+    assert code == 0 == data["exit_code"]
+    (finding,) = [f for f in data["findings"] if f["id"] == "diagnose.nothing-recognised"]
+    assert finding["severity"] == "warning" and finding["commands"] == [["python", "-m", "torch.utils.collect_env"]]
+    strict_code, _ = run_json("diagnose", "-", "--strict", input="Hello, my torch does not work, please help\n")
+    assert strict_code == 1
+
+
+def test_binary_input_is_a_usage_error(tmp_path):
+    path = tmp_path / "core"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00")
+    code, data = run_json("diagnose", str(path))
+    assert code == 2 and "binary data, not text" in data["error"]
 
 
 @pytest.mark.parametrize("content, message", [

@@ -187,9 +187,15 @@ def test_a_second_report_in_the_same_text_is_not_mixed_in():
     "", "hello", "OS: Linux\nCPU: fast", "pip install torch",
     '{"not": "an envdoctor report"}'.replace("{", "[", 1).replace("}", "]"),
 ])
-def test_text_that_is_no_report_is_refused(text):
-    with pytest.raises(NotAReportError, match="not a report envdoctor can read"):
-        read_text(text, "pasted.txt")
+def test_text_that_is_no_report_is_read_as_a_paste_with_nothing_recognised(text):
+    reading = read_text(text, "pasted.txt")
+    assert reading.kind == "paste" and reading.paste is not None and reading.paste.signals == []
+
+
+@pytest.mark.parametrize("text", ["PyTorch version: 2.1\x00\x00", "\x01\x02\x03\x04 binary"])
+def test_binary_input_is_refused(text):
+    with pytest.raises(NotAReportError, match="binary data, not text"):
+        read_text(text, "pasted.bin")
 
 
 def test_detect():

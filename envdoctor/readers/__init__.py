@@ -1,5 +1,6 @@
 """Readers of other people's machines: a pasted ``torch.utils.collect_env`` report, a saved
-``envdoctor check --json`` report, or a folder ``envdoctor check --record`` wrote.
+``envdoctor check --json`` report, a folder ``envdoctor check --record`` wrote, or whatever was pasted
+when torch failed (errors, warnings, pip / conda / nvidia-smi output: :mod:`envdoctor.readers.pastes`).
 
 Each turns its input into the :class:`~envdoctor.facts.Facts` ``check`` collects, so the same rules
 judge it, and says what it could not read. Text readers are pure; a recorded folder is replayed
@@ -11,13 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envdoctor.facts import Attempt, Facts
+
+if TYPE_CHECKING:
+    from envdoctor.readers.pastes import PasteReading
 
 KINDS = {
     "collect_env": "a torch.utils.collect_env report",
     "envdoctor-report": "an envdoctor --json report",
     "machine-folder": "a machine folder recorded by envdoctor check --record",
+    "paste": "pasted text",
 }
 
 
@@ -36,11 +42,15 @@ class Reading:
     missing: list[str] = field(default_factory=list)  # fields the report does not have
     truncated_at: int | None = None  # the last line read, when the report ends early
     notes: list[str] = field(default_factory=list)
+    paste: PasteReading | None = None  # the messages recognised in the text (any text input)
+    here: bool = False  # judged together with the live probe of this machine (--here)
 
     def describe(self) -> str:
         size = f", {self.lines} lines" if self.lines else ""
         unread = f", {len(self.unread)} not read" if self.unread else ""
-        return f"{KINDS[self.kind]}{size}{unread}"
+        messages = len(self.paste.signals) if self.paste is not None else 0
+        recognised = f", {messages} message(s) recognised" if self.kind == "paste" else ""
+        return f"{KINDS[self.kind]}{size}{unread}{recognised}"
 
 
 def _strip_fences(text: str) -> str:
@@ -64,24 +74,50 @@ def detect(text: str) -> str | None:
 
 
 def read_text(text: str, where: str) -> Reading:
-    """Read a report given as text; raises :class:`NotAReportError` (or the report module's
-    ReportFormatError for a broken envdoctor report) naming ``where``."""
+    """Read text: a report (collect_env, envdoctor --json) or any paste, with the messages it holds.
+
+    Raises :class:`NotAReportError` for input that is not text (binary), or the report module's
+    ReportFormatError for a broken envdoctor report, naming ``where``.
+    """
+    from envdoctor.readers.pastes import read_paste
+    from envdoctor.readers.pastes.unwrap import FULL_WIDTH, is_binary
+
+    if is_binary(text):
+        raise NotAReportError(f"{where}: binary data, not text: expected a pasted error, log or report")
+    paste = read_paste(text)
+    text = text.translate(FULL_WIDTH)  # one character for one: the report's line numbers stay
     kind = detect(text)
     if kind == "envdoctor-report":
-        from envdoctor.report import facts_from_report, parse_report
+        from envdoctor.report import ReportFormatError, facts_from_report, parse_report
 
-        facts = facts_from_report(parse_report(_strip_fences(text), where), where)
+        try:
+            facts = facts_from_report(parse_report(_strip_fences(text), where), where)
+        except ReportFormatError:
+            if not paste.signals:
+                raise
+            paste.facts.os.attempts.insert(0, Attempt(where, "ok", KINDS["paste"]))
+            return Reading("paste", paste.facts, paste.lines, paste=paste)  # JSON a notebook printed an error in
         facts.os.attempts.append(Attempt(where, "ok", KINDS[kind]))
-        return Reading(kind, facts, lines=text.count("\n") + 1)
+        return Reading(kind, facts, lines=text.count("\n") + 1)  # structured: its messages are envdoctor's own
     if kind == "collect_env":
         from envdoctor.readers.collect_env import read_collect_env
 
         found = read_collect_env(text)
         found.facts.os.attempts.insert(0, Attempt(where, "ok", KINDS[kind]))
-        return Reading(kind, found.facts, found.lines, found.unread, found.missing, found.truncated_at, found.notes)
-    raise NotAReportError(f"{where}: not a report envdoctor can read: expected the output of "
-                          "`python -m torch.utils.collect_env`, an `envdoctor check --json` report, or a folder "
-                          "recorded with `envdoctor check --record`")
+        _fill_from_paste(found.facts, paste.facts)
+        return Reading(kind, found.facts, found.lines, found.unread, found.missing, found.truncated_at, found.notes,
+                       paste=paste)
+    paste.facts.os.attempts.insert(0, Attempt(where, "ok" if paste.signals else "empty", KINDS["paste"]))
+    return Reading("paste", paste.facts, paste.lines, paste=paste)
+
+
+def _fill_from_paste(facts: Facts, pasted: Facts) -> None:
+    """What the messages around a report say that the report does not: torch's own GPU warning names a GPU
+    and its compute capability when the report could not list the GPUs."""
+    if not facts.nvidia.gpus and pasted.nvidia.gpus:
+        facts.nvidia.gpus = pasted.nvidia.gpus
+        if facts.nvidia.status in ("no_driver", "unknown", "gpus_unknown") and facts.nvidia.driver_version:
+            facts.nvidia.status = "ok"
 
 
 def read_folder(folder: Path, timeout: float = 10.0) -> Reading:

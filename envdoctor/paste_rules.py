@@ -1,0 +1,539 @@
+"""Causes of pasted errors: each rule reads the messages a paste holds (and the facts they gave) and names
+the cause, the line it rests on, the fix and where that fix is documented.
+
+One finding id per kind of cause; ids never change. A fix that is "install another build" carries
+``envdoctor install``, which :func:`envdoctor.diagnose.concrete_fixes` replaces with the resolver's
+command for the machine the paste (and ``--here``) describes. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from envdoctor import compat
+from envdoctor.facts import Facts, Finding
+from envdoctor.readers.pastes import PasteReading
+from envdoctor.readers.pastes.signals import Signal
+from envdoctor.rules import _install_fix
+
+if TYPE_CHECKING:
+    from envdoctor.recipes import Recipes
+
+LOCALLY = "https://pytorch.org/get-started/locally/"
+PREVIOUS = "https://pytorch.org/get-started/previous-versions/"
+CPP_EXTENSION = "https://pytorch.org/docs/stable/cpp_extension.html"
+NVIDIA_CUDA_COMPAT = "https://docs.nvidia.com/deploy/cuda-compatibility/"
+CONTAINER_TOOLKIT = "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html"
+WSL_CUDA = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+ROCM_GPUS = "https://rocm.docs.amd.com/projects/install-on-linux/en/latest/reference/system-requirements.html"
+MPS = "https://developer.apple.com/metal/pytorch/"
+NUMPY2 = "https://numpy.org/devdocs/numpy_2_0_migration_guide.html#c-api-changes"
+NCCL_ENV = "https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html#sharing-data"
+CONDA_INSTALL = "https://pytorch.org/get-started/previous-versions/ (conda commands per release)"
+
+Rule = Callable[[PasteReading, "Recipes | None"], Iterable[Finding]]
+
+
+def _quote(signal: Signal) -> str:
+    return f"paste line {signal.line}: {signal.quote}"
+
+
+def _finding(id_: str, severity: str, area: str, message: str, signals: Iterable[Signal | None], fix: str,
+             commands: list[list[str]], source: str) -> Finding:
+    evidence = [_quote(s) for s in signals if s is not None]
+    return Finding(id_, severity, area, message, subject="paste", fix=fix, commands=commands,
+                   evidence=evidence + [f"source: {source}"])
+
+
+def _cc_value(text: str) -> float:
+    """``sm_86`` / ``8.6`` as a number to compare (8.6)."""
+    digits = re.sub(r"[^0-9.]", "", text.replace("sm_", ""))
+    if "." not in digits and len(digits) >= 2:
+        digits = f"{digits[:-1]}.{digits[-1]}"
+    try:
+        return float(digits)
+    except ValueError:
+        return 0.0
+
+
+def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """torch's own check said the GPU is outside the build's architectures: newer than its newest kernels,
+    or older than its oldest."""
+    gpu_signal = reading.first("gpu_incompatible", "gpu_too_old")
+    if gpu_signal is None:
+        return
+    sm = gpu_signal.get("sm")
+    capability = gpu_signal.get("cc") or (f"{sm[:-1]}.{sm[-1]}" if sm[-1:].isdigit() else f"{sm[:-2]}.{sm[-2:]}")
+    cc = _cc_value(capability)
+    kernels = reading.first("kernel_list")
+    listed = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
+    minimum = reading.first("min_capability")
+    floor = _cc_value(minimum.get("min")) if minimum else (min(listed) if listed else 0.0)
+    ceiling = _cc_value(minimum.get("max")) if minimum and minimum.get("max") else (max(listed) if listed else 0.0)
+    name = gpu_signal.get("name").strip().strip("\"'") or "the GPU"
+    supports = f" (this build has kernels for {kernels.get('list').strip()})" if kernels else ""
+    if gpu_signal.kind == "gpu_too_old" or (floor and cc and cc < floor):
+        yield _finding(
+            "paste.gpu-too-old", "error", "gpu",
+            f"{name} (compute capability {capability}) is older than the oldest "
+            f"architecture this torch build was compiled for ({floor or '?'}){supports}: its kernels cannot run there",
+            [gpu_signal, minimum, kernels],
+            "install an older torch release whose wheels still include this architecture, build torch from source "
+            "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU",
+            _install_fix(reading.facts), PREVIOUS)
+        return
+    newest = f" (its newest is sm_{str(ceiling).replace('.', '')})" if ceiling else ""
+    yield _finding(
+        "paste.gpu-too-new", "error", "gpu",
+        f"{name} (compute capability {capability}) is newer than every architecture "
+        f"this torch build has kernels for{newest}: 'no kernel image is available' at run time",
+        [gpu_signal, kernels],
+        "install a torch build for a CUDA new enough to have kernels for this GPU", _install_fix(reading.facts),
+        LOCALLY)
+
+
+def no_kernel_image(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A kernel launch found no code for the GPU, and the paste does not say which GPU."""
+    signal = reading.first("no_kernel_image")
+    if signal is None or reading.first("gpu_incompatible", "gpu_too_old"):
+        return
+    yield _finding(
+        "paste.no-kernel-image", "error", "gpu",
+        "the installed torch (or an extension) has no compiled kernels for this GPU's architecture: the build is "
+        "older than the GPU (or the GPU older than the build's oldest architecture)",
+        [signal],
+        "install a torch build whose kernels cover this GPU; the paste does not name the GPU: add --gpu NAME "
+        "(nvidia-smi --query-gpu=name,compute_cap --format=csv) or run `envdoctor diagnose - --here` on that machine",
+        _install_fix(reading.facts), LOCALLY)
+
+
+def driver_too_old(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """torch's CUDA is newer than the newest CUDA the driver supports."""
+    signal = reading.first("driver_too_old")
+    if signal is None:
+        return
+    cuda = reading.facts.nvidia.driver_max_cuda
+    driver = f" (the driver supports CUDA {cuda})" if cuda else ""
+    yield _finding(
+        "paste.driver-too-old", "error", "gpu",
+        "the installed torch was built for a newer CUDA than the NVIDIA driver supports" + driver
+        + ": torch.cuda.is_available() is False",
+        [signal],
+        (f"install a torch build for CUDA {cuda} or older" if cuda else "install a torch build for this driver")
+        + ", or upgrade the NVIDIA driver (a container cannot: the host's driver is the one used)",
+        _install_fix(reading.facts), NVIDIA_CUDA_COMPAT)
+
+
+def cpu_only_build(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A CPU-only torch asked to use CUDA."""
+    signal = reading.first("cpu_build")
+    if signal is None:
+        return
+    version = reading.facts.torch.version
+    yield _finding(
+        "paste.cpu-only-build", "error", "torch",
+        f"the torch that was imported{f' ({version})' if version else ''} is a CPU-only build: it cannot use the GPU "
+        "(on Windows and macOS the default PyPI wheel is CPU-only; on Linux a +cpu wheel or conda's cpuonly did it)",
+        [signal],
+        "uninstall torch and install the CUDA build for this machine from PyTorch's index",
+        _install_fix(reading.facts), LOCALLY)
+
+
+def no_matching_wheel(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """pip or uv found no torch file for this Python, platform, index or pin."""
+    signal = reading.first("pip_no_version", "uv_no_wheel")
+    if signal is None:
+        return
+    requirement = signal.get("requirement")
+    versions = signal.get("versions").strip()
+    index = reading.first("looking_in", "index_url")
+    url = index.get("url") if index else ""
+    offered = [v.strip() for v in versions.split(",") if v.strip()]
+    if offered and all(v.startswith("0.") for v in offered):
+        why = ("only the 0.1.2 source releases match: the Python is 32-bit (or an unsupported platform), and torch "
+               "publishes 64-bit wheels only")
+        fix = "install a 64-bit Python (Windows: the x86-64 installer), make a fresh venv with it and install again"
+    elif url and re.search(r"/whl/(?:nightly/)?(cu[0-9]+|rocm[0-9.]+|cpu|xpu)/?$", url) and versions in ("", "none"):
+        variant = re.search(r"/whl/(?:nightly/)?([^/]+)/?$", url)
+        why = (f"the index {url} offers no torch for this Python and platform (the variant "
+               f"{variant.group(1) if variant else '?'} may not exist, or has no wheel for this Python)")
+        fix = "use an index of a variant that exists for this Python (the command below is the one that fits)"
+    elif versions in ("", "none"):
+        why = ("no torch wheel exists for this Python version, OS or architecture (a Python newer than the newest torch "
+               "supports, a 32-bit Python, or a platform without wheels)")
+        fix = "use a Python that torch publishes wheels for (64-bit, a supported version), or a torch release that " \
+              "supports this one"
+    else:
+        why = (f"the pin {requirement} names a release with no wheel for this Python and platform "
+               f"(the index offers {offered[0]} ... {offered[-1]})")
+        fix = "drop or update the pin to a release with wheels for this Python, or use an older Python for that release"
+    yield _finding(
+        "paste.no-matching-wheel", "error", "python", f"pip could not install {requirement or 'torch'}: {why}",
+        [signal, index], fix, _install_fix(reading.facts), PREVIOUS)
+
+
+def missing_library(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A shared library torch (or a library it loads) needs is not found; libcuda has its own rules."""
+    signals = [s for s in reading.all("missing_library", "could_not_load") if "libcuda.so" not in s.get("lib")]
+    if not signals or reading.first("wsl") or any("libcuda.so" in s.get("lib") for s in reading.all("missing_library")):
+        return
+    dll = reading.first("dll_path")
+    lib = (dll.get("lib") if dll else "") or next((s.get("lib") for s in signals if s.get("lib")), "")
+    version = reading.facts.torch.version or ""
+    if lib.lower() in ("fbgemm.dll", "libomp140.x86_64.dll") or "2.4.0" in version:
+        fix = ("a DLL the Windows wheel needs is missing (torch 2.4.0's fbgemm.dll needs libomp140.x86_64.dll): "
+               "install torch 2.4.1 or newer, or the Microsoft Visual C++ Redistributable")
+    elif lib.endswith(".dll") or reading.facts.os.system == "Windows":
+        fix = ("install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; "
+               "make sure no other CUDA or torch folder on PATH shadows the wheel's DLLs")
+    else:
+        fix = ("reinstall the torch build that matches this machine, so its CUDA libraries (the nvidia-* packages) "
+               "come with it; unset LD_LIBRARY_PATH entries that point at another CUDA")
+    yield _finding(
+        "paste.missing-library", "error", "torch",
+        f"a shared library could not be loaded{f' ({lib})' if lib else ''}: it, or one it depends on, is not "
+        "installed where the loader looks",
+        [signals[0], dll], fix, _install_fix(reading.facts), LOCALLY)
+
+
+_EXTENSIONS = ("flash_attn", "xformers", "apex", "mmcv", "torch_scatter", "torch_sparse", "torch_cluster",
+               "detectron2", "torchvision", "torchaudio", "bitsandbytes", "deepspeed", "vllm", "pytorch3d",
+               "torch_geometric", "spconv", "mamba_ssm", "causal_conv1d", "transformer_engine", "torchtext")
+
+
+def _extension(text: str) -> str:
+    lowered = text.lower().replace("-", "_")
+    return next((name for name in _EXTENSIONS if name in lowered), "")
+
+
+def abi_mismatch(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A compiled extension or companion built against another torch than the one installed."""
+    signal = reading.first("undefined_symbol", "missing_operator")
+    if signal is None:
+        return
+    extension = _extension(signal.get("path") + " " + signal.get("file") + " " + signal.get("op") + " " + signal.quote)
+    if not extension:
+        extension = next((_extension(s.quote) for s in reading.signals if _extension(s.quote)), "")
+    companion = extension in ("torchvision", "torchaudio", "torchtext")
+    name = extension or "a compiled extension"
+    yield _finding(
+        "paste.abi-mismatch", "error", "torch",
+        f"{name} was built against another torch release than the one installed: its compiled code "
+        + (f"references a symbol this torch does not export ({signal.get('symbol')})" if signal.get("symbol")
+           else "does not register its operators with this torch"),
+        [signal],
+        (f"install the {extension} release made for the installed torch (the same index and variant)" if companion
+         else f"reinstall {name} built for the installed torch: pip uninstall {extension or 'EXTENSION'}, then a "
+              f"wheel for this torch/CUDA/Python or a source build with --no-build-isolation"),
+        _install_fix(reading.facts) if companion else
+        [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir",
+          extension.replace("_", "-") if extension else "EXTENSION"]],
+        PREVIOUS if companion else CPP_EXTENSION)
+
+
+def extension_build(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """An extension build against the wrong CUDA toolkit or host compiler."""
+    mismatch = reading.first("toolkit_mismatch")
+    compiler = reading.first("compiler_too_new")
+    other = reading.first("cuda_home", "nvcc_arch")
+    if mismatch is not None:
+        toolkit, torch_cuda = mismatch.get("toolkit"), mismatch.get("torch_cuda")
+        yield _finding(
+            "paste.extension-build", "error", "cuda",
+            f"the extension is compiled with the CUDA {toolkit} toolkit (nvcc / CUDA_HOME) but torch was built with "
+            f"CUDA {torch_cuda}: torch's build check refuses a different CUDA major",
+            [mismatch],
+            f"install a torch built for CUDA {toolkit.split('.')[0]}.x (the index of that variant), or point "
+            f"CUDA_HOME at a CUDA {torch_cuda} toolkit before building",
+            [["python", "-m", "pip", "install", "torch", "--index-url", _index_for(toolkit, recipes)]]
+            + [["export", f"CUDA_HOME=/usr/local/cuda-{torch_cuda}"]], CPP_EXTENSION)
+    elif compiler is not None:
+        cuda, highest = compiler.get("cuda"), compiler.get("max")
+        yield _finding(
+            "paste.extension-build", "error", "cuda",
+            f"the host compiler {compiler.get('compiler') or ''} {compiler.get('version')} is newer than CUDA "
+            f"{cuda or 'this toolkit'} accepts{f' (at most {highest})' if highest else ''}",
+            [compiler],
+            "build with an older host compiler (CC/CXX, or nvcc -ccbin), or use a newer CUDA toolkit that supports "
+            "this compiler (and a torch built for it)",
+            [["export", "CC=gcc-10", "CXX=g++-10"]], CPP_EXTENSION)
+    elif other is not None:
+        yield _finding(
+            "paste.extension-build", "error", "cuda",
+            "the extension build could not find a usable CUDA toolkit (CUDA_HOME unset, or nvcc too old for the "
+            "GPU architecture asked for)",
+            [other],
+            "install the CUDA toolkit matching torch.version.cuda and set CUDA_HOME to it, or install a prebuilt wheel",
+            [["python", "-c", "import torch; print(torch.version.cuda)"]], CPP_EXTENSION)
+
+
+def _index_for(toolkit: str, recipes: Recipes | None) -> str:
+    """PyTorch's index for the newest variant of a CUDA major no newer than the toolkit."""
+    wanted = compat.parse_version(toolkit)
+    best = ""
+    best_version = None
+    if recipes is not None and wanted is not None:
+        for release in recipes.releases:
+            for variant in release.variants:
+                version = compat.parse_version(variant.cuda) if variant.kind == "cuda" else None
+                if version is not None and version.major == wanted.major and version <= wanted and (
+                        best_version is None or version > best_version):
+                    best, best_version = variant.name, version
+    return f"https://download.pytorch.org/whl/{best or 'cu' + toolkit.replace('.', '')}"
+
+
+def mps_unavailable(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """torch on a Mac could not use MPS."""
+    signal = reading.first("mps")
+    if signal is None:
+        return
+    rosetta = "10.16" in "\n".join(s.quote for s in reading.signals) or reading.facts.os.arch == "x86_64"
+    yield _finding(
+        "paste.mps-unavailable", "error", "gpu",
+        "torch cannot use the Apple GPU (MPS): "
+        + ("the Python runs as x86_64 (Rosetta 2 reports macOS as 10.16)" if rosetta else
+           "the process sees an older macOS or no Metal device (an x86_64 Python under Rosetta 2 reports 10.16; "
+           "a sandbox can hide Metal)"),
+        [signal],
+        "use a native arm64 Python (python -c 'import platform; print(platform.machine())' must say arm64) with an "
+        "arm64 torch, outside any sandbox that blocks Metal; MPS needs macOS 12.3+",
+        [["python", "-c", "import platform, torch; print(platform.machine(), platform.mac_ver()[0], "
+          "torch.backends.mps.is_built(), torch.backends.mps.is_available())"]], MPS)
+
+
+_OVERRIDES = (("gfx103", "10.3.0"), ("gfx110", "11.0.0"), ("gfx90", "9.0.0"))
+
+
+def rocm(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A ROCm torch without code for the AMD GPU, or with no GPU to use."""
+    signal = reading.first("hip_no_binary", "hip_no_gpu")
+    if signal is None:
+        return
+    gfx = reading.first("gfx")
+    card = reading.first("radeon")
+    target = gfx.get("gfx").lower() if gfx else ""
+    override = next((value for prefix, value in _OVERRIDES if target.startswith(prefix)), "")
+    model = f" (Radeon {card.get('model')})" if card else ""
+    if signal.kind == "hip_no_gpu":
+        message = "ROCm torch sees no AMD GPU: the user is not in the render/video groups, or the container lacks " \
+                  "/dev/kfd and /dev/dri"
+        fix = "sudo usermod -aG render,video $USER (log in again); in Docker: --device=/dev/kfd --device=/dev/dri"
+        commands = [["rocminfo"]]
+    else:
+        message = (f"the ROCm torch build has no code object for this AMD GPU"
+                   f"{f' ({target})' if target else ''}{model}: "
+                   "its architecture is not in the build's target list")
+        fix = ((f"set HSA_OVERRIDE_GFX_VERSION={override} so ROCm runs the code of the nearest supported target of "
+                "the same family") if override else
+               "for an RDNA2 card set HSA_OVERRIDE_GFX_VERSION=10.3.0 (RDNA3: 11.0.0); a GPU of another family "
+               "needs a torch built with its gfx target (PYTORCH_ROCM_ARCH) or a supported GPU")
+        commands = [["export", f"HSA_OVERRIDE_GFX_VERSION={override or '10.3.0'}"], ["rocminfo"]]
+    yield _finding("paste.rocm", "error", "gpu", message, [signal, gfx, card], fix, commands, ROCM_GPUS)
+
+
+def wsl_libcuda(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """On WSL 2 the driver's libcuda lives in /usr/lib/wsl/lib, where cuDNN's dlopen('libcuda.so') does not look."""
+    signal = next((s for s in reading.all("missing_library", "could_not_load") if "libcuda.so" in s.quote
+                   and "libcuda.so.1" not in s.get("lib")), None)
+    if signal is None or reading.first("no_driver"):
+        return
+    yield _finding(
+        "paste.wsl-libcuda", "error", "cuda",
+        "libcuda.so cannot be loaded: on WSL 2 the Windows driver's libcuda is in /usr/lib/wsl/lib, which the loader "
+        "cache lists only as libcuda.so.1 (cuDNN asks for libcuda.so)",
+        [signal, reading.first("wsl")],
+        "add /usr/lib/wsl/lib to LD_LIBRARY_PATH (in ~/.bashrc), or run `sudo ldconfig` after fixing the "
+        "/usr/lib/wsl/lib symlinks; do not install a Linux NVIDIA driver inside WSL",
+        [["export", "LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH"]], WSL_CUDA)
+
+
+def nvml(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """nvidia-smi (NVML) cannot talk to the kernel driver."""
+    mismatch = reading.first("nvml_mismatch")
+    no_driver = reading.first("nvml_no_driver")
+    if mismatch is not None:
+        yield _finding(
+            "paste.nvml", "error", "gpu",
+            "the NVIDIA user-space libraries and the loaded kernel module are different driver versions (a driver "
+            "was upgraded without a reboot, or a container installed its own driver)",
+            [mismatch],
+            "reboot (or unload and reload the nvidia kernel modules); in a container, remove the driver installed "
+            "inside it: the host's driver is used, and torch should be a build for that driver",
+            [["cat", "/proc/driver/nvidia/version"], ["sudo", "reboot"]], NVIDIA_CUDA_COMPAT)
+    elif no_driver is not None:
+        yield _finding(
+            "paste.nvml", "error", "gpu",
+            "nvidia-smi cannot reach the NVIDIA kernel driver: the module is not loaded (not built for this kernel, "
+            "or refused by Secure Boot because it is unsigned)",
+            [no_driver],
+            "check `mokutil --sb-state`: with Secure Boot on, sign the module or disable it; reinstall the driver for "
+            "the running kernel (DKMS) and reboot",
+            [["mokutil", "--sb-state"], ["sudo", "modprobe", "nvidia"]], NVIDIA_CUDA_COMPAT)
+
+
+def container_gpu(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A container started without the GPUs, or with driver libraries that do not match the host, or a small /dev/shm."""
+    no_driver = reading.first("no_driver", "container_runtime", "nvml_unknown")
+    compat_error = reading.first("forward_compat")
+    shm = reading.first("shm_small")
+    if compat_error is not None:
+        yield _finding(
+            "paste.container", "error", "gpu",
+            "CUDA error 804 (forward compatibility on unsupported hardware): the container's CUDA driver libraries "
+            "(a cuda-compat package, or libraries the container toolkit mounted) do not match the host's driver",
+            [compat_error, reading.first("smi_header")],
+            "use the host's driver libraries: remove cuda-compat from LD_LIBRARY_PATH in the image, or update the "
+            "host's nvidia-container-toolkit so it mounts matching libraries",
+            [["nvidia-container-cli", "info"]], CONTAINER_TOOLKIT)
+    elif no_driver is not None:
+        yield _finding(
+            "paste.container", "error", "gpu",
+            "no NVIDIA driver is visible to this process: a container started without the NVIDIA runtime (docker run "
+            "without --gpus), or a host without the driver",
+            [no_driver],
+            "start the container with the GPUs (docker run --gpus all, Kubernetes nvidia.com/gpu) after installing "
+            "the NVIDIA Container Toolkit on the host; on a host, install the driver",
+            [["docker", "run", "--gpus", "all", "IMAGE", "nvidia-smi"]], CONTAINER_TOOLKIT)
+    elif shm is not None:
+        yield _finding(
+            "paste.container", "error", "system",
+            "/dev/shm is too small for DataLoader workers to hand batches over (Docker gives 64 MB)",
+            [shm], "start the container with --ipc=host or --shm-size=8g, or use num_workers=0",
+            [["docker", "run", "--shm-size=8g", "IMAGE"]], CONTAINER_TOOLKIT)
+
+
+def conda_trap(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """conda's solver refused the specs, or chose the CPU builds."""
+    unsat = reading.first("conda_unsat")
+    cpu = [s for s in reading.all("conda_cpu") if s.get("package") in ("pytorch", "pytorch-mutex", "cpuonly")]
+    if unsat is not None:
+        conflicts = reading.all("conda_conflict")
+        yield _finding(
+            "paste.conda", "error", "python",
+            "conda cannot satisfy the requested packages together"
+            + (f": {'; '.join(c.quote for c in conflicts[:3])}" if conflicts else
+               " (a pinned cudatoolkit / python / pytorch combination that no build provides)"),
+            [unsat, *conflicts[:3]],
+            "drop the conflicting pin (cudatoolkit, python) or use the exact combination PyTorch published for that "
+            "release; PyTorch no longer publishes conda packages after 2.5, so pip in the conda env is the current way",
+            _install_fix(reading.facts), CONDA_INSTALL)
+    elif cpu:
+        yield _finding(
+            "paste.conda", "error", "torch",
+            "conda installed the CPU builds of pytorch (pytorch-mutex=cpu / cpuonly): a package in the solve "
+            "depends on cpuonly, or the CUDA build was not available for the pins",
+            cpu[:3],
+            "remove cpuonly and pytorch-mutex and install the CUDA build explicitly (pytorch-cuda=X.Y or the "
+            "cudatoolkit build string), installing the package that pulled cpuonly separately; or use pip",
+            _install_fix(reading.facts), CONDA_INSTALL)
+
+
+def numpy_abi(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A module compiled against another NumPy C API than the one installed."""
+    signal = reading.first("numpy_abi")
+    if signal is None:
+        return
+    two = "1.x" in signal.quote or "_ARRAY_API" in signal.quote
+    built, found = signal.get("built"), signal.get("numpy")
+    newer_needed = bool(built and found and int(built, 16) > int(found, 16))
+    yield _finding(
+        "paste.numpy-abi", "error", "python",
+        ("a module compiled against NumPy 1.x is running with NumPy 2 (a torch or extension wheel built before NumPy 2)"
+         if two else f"a module was compiled against NumPy C API {built} but NumPy {found} is installed"
+         if built else "NumPy and a compiled module disagree on the NumPy C API"),
+        [signal],
+        'pip install "numpy<2" (or upgrade the module to a build for NumPy 2)' if two or not newer_needed
+        else "upgrade NumPy to the version the module was built against",
+        [["python", "-m", "pip", "install", "numpy<2" if two or not newer_needed else "--upgrade", *(
+            [] if two or not newer_needed else ["numpy"])]], NUMPY2)
+
+
+def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """Two torch installs in one environment, or one that shadows the intended one."""
+    packages = {s.get("package"): s for s in reading.all("conda_package")}
+    sites = list(dict.fromkeys(s.get("site").lower() for s in reading.all("torch_path")))
+    user_site = [s for s in reading.all("torch_path") if re.search(r"appdata.roaming.python|\.local.lib.python",
+                                                                   s.get("site"), re.IGNORECASE)]
+    odd = reading.first("no_version_attr")
+    rocm_env_cpu = reading.first("cpu_build") is not None and any(
+        "rocm" in s.get("site").lower() for s in reading.all("torch_path"))
+    evidence: list[Signal | None] = []
+    if len([p for p in packages if p.startswith("pytorch")]) > 1:
+        evidence = [*packages.values()]
+        why = "two conda packages install the same torch files (" + ", ".join(packages) + "): each overwrites the other"
+    elif len(sites) > 1:
+        evidence = [*(user_site or reading.all("torch_path"))[:2]]
+        why = "torch is imported from more than one place: a user-site or other environment's torch shadows this one"
+    elif rocm_env_cpu:
+        evidence = [reading.first("cpu_build"), reading.first("torch_path")]
+        why = ("a CPU-only torch was imported in an environment set up for ROCm: another torch (a per-user site "
+               "package, another Python on the path) shadows the one installed there")
+    elif odd is not None:
+        evidence = [odd]
+        why = "the torch package is broken: files of two installs were mixed, then one was uninstalled"
+    else:
+        return
+    yield _finding(
+        "paste.multiple-installs", "error", "torch", why, evidence,
+        "use one environment with one torch: uninstall every copy (pip uninstall torch until none is left, conda "
+        "remove the duplicate), set PYTHONNOUSERSITE=1 so a per-user site-packages is not on sys.path, then install once",
+        [["python", "-c", "import sys, torch; print(sys.executable, torch.__file__, torch.__version__)"]],
+        "https://docs.python.org/3/using/cmdline.html#envvar-PYTHONNOUSERSITE")
+
+
+def nccl(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """NCCL failed on its environment: /dev/shm permissions or size, or the network interface."""
+    shm = reading.first("nccl_shm")
+    error = reading.first("nccl_error")
+    socket = reading.first("nccl_socket")
+    if shm is not None:
+        denied = "permission" in shm.quote.lower()
+        yield _finding(
+            "paste.nccl", "error", "system",
+            "NCCL could not create its shared-memory segment in /dev/shm: "
+            + ("the process may not write there (/dev/shm is not mode 1777)" if denied else
+               "/dev/shm is full or too small (Docker gives 64 MB)"),
+            [shm, error],
+            ("restore /dev/shm to mode 1777 (sudo chmod 1777 /dev/shm)" if denied else
+             "start the container with --ipc=host or --shm-size=... (NCCL_SHM_DISABLE=1 works around it, slower)"),
+            [["sudo", "chmod", "1777", "/dev/shm"]] if denied else [["docker", "run", "--ipc=host", "IMAGE"]],
+            NCCL_ENV)
+    elif socket is not None or error is not None:
+        yield _finding(
+            "paste.nccl", "error", "system",
+            "NCCL failed on its environment (network interface or system resources)",
+            [socket, error],
+            "run with NCCL_DEBUG=INFO to see the failing call; set NCCL_SOCKET_IFNAME to the interface the nodes "
+            "share, and check /dev/shm (mode 1777, enough space)",
+            [["env", "NCCL_DEBUG=INFO", "NCCL_DEBUG_SUBSYS=INIT,NET"]], NCCL_ENV)
+
+
+RULES: tuple[Rule, ...] = (
+    gpu_architecture, no_kernel_image, driver_too_old, cpu_only_build, no_matching_wheel, missing_library,
+    abi_mismatch, extension_build, mps_unavailable, rocm, wsl_libcuda, nvml, container_gpu, conda_trap,
+    numpy_abi, multiple_installs, nccl,
+)
+
+
+def evaluate(reading: PasteReading, recipes: Recipes | None = None) -> list[Finding]:
+    """Every cause the paste's messages show, in rule order."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings.extend(rule(reading, recipes))
+    return findings
+
+
+def facts_missing(facts: Facts) -> list[str]:
+    """What a paste leaves unknown that the fix depends on, each with how to get it."""
+    out = []
+    if not facts.os.system:
+        out.append("the OS")
+    if not facts.python.version:
+        out.append("the Python version (python --version)")
+    if facts.nvidia.status == "unknown" and not facts.rocm.gpus:
+        out.append("the GPU and driver (nvidia-smi)")
+    if not facts.torch.version:
+        out.append("the installed torch (python -c 'import torch; print(torch.__version__)')")
+    return out

@@ -1,0 +1,158 @@
+"""Read whatever someone pasted when torch went wrong: errors, warnings and tracebacks, pip / uv / conda
+output, nvidia-smi and its failures, extension builds, loader errors, in any mix and order.
+
+The recognised messages (:mod:`.signals`) stay as evidence for the causes, and what they tell about the
+machine (a GPU and its compute capability, the driver's CUDA, the Python, the OS, the torch release)
+becomes :class:`~envdoctor.facts.Facts`, so the rules and the resolver judge a paste as they judge a
+machine. Whatever a paste does not say stays unknown.
+
+Pure: text in, :class:`PasteReading` out, linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from envdoctor import compat
+from envdoctor.facts import Attempt, Distribution, Facts, Gpu
+from envdoctor.readers.pastes.signals import Signal, scan
+from envdoctor.readers.pastes.unwrap import unwrap
+from envdoctor.target import unknown_facts
+
+SOURCE = "paste"
+_WINDOWS_PATH = re.compile(r"(?:^|[\s\"'(=])[A-Za-z]:\\|WinError|\.dll\b|\\(?:Lib|Scripts)\\", re.IGNORECASE)
+_MAC_PATH = re.compile(r"/Users/|/opt/homebrew/|\bmacOS\b|\bDarwin\b|\.dylib\b")
+_LINUX_PATH = re.compile(r"/home/|/opt/|/(?:site|dist)-packages/|/usr/(?:local/)?lib/|/root/|\.so(?:\.[0-9]+)*\b"
+                         r"|linux-gnu|\bUbuntu\b")
+_ARCH = re.compile(r"(x86_64|aarch64|arm64|AMD64|win_amd64|win32)", re.IGNORECASE)
+#: Lines looked at for the OS and architecture: the paths near the top say it.
+OS_LINES = 400
+
+
+@dataclass
+class PasteReading:
+    """What the paste says: the recognised messages, the facts they give, and the lines read."""
+
+    facts: Facts
+    signals: list[Signal] = field(default_factory=list)
+    lines: int = 0
+    said: list[str] = field(default_factory=list)  # facts the paste gave, as "python 3.11 (line 4)"
+
+    def first(self, *kinds: str) -> Signal | None:
+        return next((s for s in self.signals if s.kind in kinds), None)
+
+    def all(self, *kinds: str) -> list[Signal]:
+        return [s for s in self.signals if s.kind in kinds]
+
+
+def _cuda_of(found: str) -> str | None:
+    """The CUDA version in torch's "found version 11040" (CUDA's 1000 * major + 10 * minor)."""
+    if not found.isdigit():
+        return None
+    number = int(found)
+    return f"{number // 1000}.{number % 1000 // 10}" if 1000 <= number < 100000 else None
+
+
+def _os(lines: list[str], reading: PasteReading) -> None:
+    facts = reading.facts
+    head = "\n".join(lines[:OS_LINES])
+    if reading.first("wsl"):
+        facts.os.system, facts.os.wsl = "Linux", "wsl2"
+    elif _WINDOWS_PATH.search(head):
+        facts.os.system = "Windows"
+    elif _MAC_PATH.search(head) or reading.first("mps"):
+        facts.os.system = "Darwin"
+    elif _LINUX_PATH.search(head):
+        facts.os.system = "Linux"
+    if facts.os.system:
+        facts.os.source = "paths in the paste"
+        reading.said.append(f"OS {facts.os.system}" + (" (WSL 2)" if facts.os.wsl else ""))
+    arch = _ARCH.search(head)
+    if arch and facts.os.system:
+        value = arch.group(1).lower()
+        facts.os.arch = ("x86_64" if value in ("x86_64", "amd64", "win_amd64") else "x86" if value == "win32"
+                         else "aarch64" if facts.os.system == "Linux" else "arm64")
+
+
+def _python(reading: PasteReading) -> None:
+    found = reading.first("python_version", "python_path", "wheel")
+    if found is None:
+        return
+    text = found.get("python")
+    if found.kind == "wheel" or found.kind == "python_path" and "." not in text:
+        text = f"{text.lstrip('cp')[:1]}.{text.lstrip('cp')[1:]}" if text else ""
+    if compat.parse_version(text) is None:
+        return
+    python = reading.facts.python
+    python.version, python.source = text, f"paste line {found.line}"
+    reading.said.append(f"Python {text} (line {found.line})")
+
+
+def _nvidia(reading: PasteReading) -> None:
+    nvidia = reading.facts.nvidia
+    for signal in reading.all("gpu_incompatible", "gpu_too_old"):
+        if signal.kind == "gpu_incompatible":
+            sm = signal.get("sm").rstrip("abcdefghijklmnopqrstuvwxyz")
+            cc = f"{sm[:-1]}.{sm[-1]}"
+        else:
+            cc = signal.get("cc")
+        name = signal.get("name").strip().strip("\"'")
+        if any(gpu.name == name for gpu in nvidia.gpus):
+            continue
+        nvidia.gpus.append(Gpu("nvidia", len(nvidia.gpus), name, compute_capability=cc,
+                               arch=compat.sm_name(cc), source=f"paste line {signal.line}"))
+        reading.said.append(f"GPU {name} (compute capability {cc}, line {signal.line})")
+    header = reading.first("smi_header")
+    if header is not None:
+        nvidia.driver_version = header.get("driver")
+        nvidia.driver_max_cuda = header.get("cuda") or None
+        reading.said.append(f"driver {nvidia.driver_version} (line {header.line})")
+    too_old = next((s for s in reading.all("driver_too_old") if s.get("found")), None)
+    if too_old is not None and nvidia.driver_max_cuda is None:
+        nvidia.driver_max_cuda = _cuda_of(too_old.get("found"))
+        reading.said.append(f"the driver supports CUDA {nvidia.driver_max_cuda} (line {too_old.line})")
+    if nvidia.gpus or nvidia.driver_version:
+        nvidia.status = "ok" if nvidia.gpus and nvidia.driver_version else "unknown"
+        nvidia.source = SOURCE
+
+
+def _torch(reading: PasteReading) -> None:
+    torch = reading.facts.torch
+    version = ""
+    for signal in reading.signals:
+        if signal.kind in ("found_existing", "wheel") and signal.get("package") == "torch":
+            version = signal.get("version")
+        elif signal.kind in ("torch_version", "cpu_version") and signal.get("version"):
+            version = signal.get("version") + ("+cpu" if signal.kind == "cpu_version" else "")
+        elif signal.kind == "conda_package" and signal.get("package") == "pytorch":
+            torch.installs.append(Distribution("torch", signal.get("version"), source=f"paste line {signal.line}",
+                                               build=signal.get("build"), channel=signal.get("channel") or None,
+                                               installer="conda"))
+        if version:
+            torch.source = f"paste line {signal.line}"
+            break
+    if version:
+        torch.version = version
+        torch.local = version.partition("+")[2] or None
+        reading.said.append(f"torch {version} ({torch.source})")
+    if reading.first("cpu_build"):
+        torch.cuda = None
+        torch.local = torch.local or "cpu"
+        torch.cuda_available = False
+
+
+def read_paste(text: str) -> PasteReading:
+    """The messages and facts of a paste (see the module's docstring)."""
+    lines = unwrap(text)
+    reading = PasteReading(unknown_facts(), scan(lines), len(lines))
+    for section in (reading.facts.os, reading.facts.python, reading.facts.nvidia, reading.facts.torch):
+        section.source = SOURCE
+    reading.facts.python.status = "unknown"
+    _os(lines, reading)
+    _python(reading)
+    _nvidia(reading)
+    _torch(reading)
+    reading.facts.os.attempts.append(Attempt(SOURCE, "ok" if reading.signals else "empty",
+                                             f"{len(reading.signals)} message(s) recognised"))
+    return reading

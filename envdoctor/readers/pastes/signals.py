@@ -1,0 +1,210 @@
+"""The messages torch, pip, uv, conda, nvidia-smi, the loaders, NCCL and extension builds print when an
+environment is wrong, as patterns over any version's and locale's wording.
+
+Each pattern has a keyword that must appear (lower case) in the line where the message starts, so a
+line is looked at by a regular expression only when it can hold the message: linear in the paste.
+A message may run over up to :data:`WINDOW` lines (a terminal or an editor wrapped it); a pattern
+ending in ``$`` is a whole line of a table (``conda list``) and is matched against that line alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: Lines a message may be wrapped over.
+WINDOW = 3
+#: The most signals of one kind kept (a log repeating a warning 10,000 times says it once).
+PER_KIND = 8
+_VERSION = r"[0-9]+(?:\.[0-9]+)*"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One recognised message: what it is, the paste line it starts on, that line, and what it says."""
+
+    kind: str
+    line: int
+    quote: str
+    data: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    def get(self, name: str) -> str:
+        return self.data.get(name) or ""
+
+
+def _p(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+#: (kind, keyword, pattern): the named groups become the signal's data.
+PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    # torch's GPU architecture checks (torch/cuda/__init__.py, every wording since 1.3)
+    ("gpu_incompatible", "is not compatible with the current pytorch",
+     _p(r"(?:^|[\"':]\s*)(?P<name>[^\"':]{2,120}?) with CUDA capability sm_(?P<sm>[0-9]{2,3}[a-z]?) is not compatible")),
+    ("kernel_list", "cuda capabilities",
+     _p(r"supports? CUDA capabilit(?:y|ies)\s*(?P<list>(?:sm_[0-9]{2,3}[a-z]?[\s,]*)+)")),
+    ("gpu_too_old", "which is of cuda capability",
+     _p(r"Found GPU\s?(?P<index>[0-9]+)\s+(?P<name>.{2,120}?) which is of cuda capability (?P<cc>[0-9]+\.[0-9]+)")),
+    ("min_capability", "cuda capability",
+     _p(r"(?:minimum cuda capability (?:that we support|supported by this library) is|"
+        r"Minimum and Maximum cuda capability supported by this version of PyTorch is)\s*\(?(?P<min>[0-9]+\.[0-9]+)\)?"
+        r"(?:\s*-\s*\(?(?P<max>[0-9]+\.[0-9]+)\)?)?")),
+    ("no_kernel_image", "no kernel image",
+     _p(r"no kernel image is available for execution on the device")),
+    ("no_kernel_image", "cudaerrornokernelimagefordevice", _p(r"cudaErrorNoKernelImageForDevice")),
+    # the driver
+    ("driver_too_old", "driver on your system is too old",
+     _p(r"NVIDIA driver on your system is too old \(found version (?P<found>[0-9]+)\)")),
+    ("driver_too_old", "driver version is insufficient",
+     _p(r"CUDA driver version is insufficient for CUDA runtime version")),
+    ("no_driver", "found no nvidia driver", _p(r"Found no NVIDIA driver on your system")),
+    ("forward_compat", "forward compatibility was attempted",
+     _p(r"(?:Error (?P<code>804): )?forward compatibility was attempted on non supported HW")),
+    ("nvml_mismatch", "driver/library version mismatch", _p(r"Driver/library version mismatch")),
+    ("nvml_mismatch", "nvml library version", _p(r"NVML library version:\s*(?P<lib>[0-9.]+)")),
+    ("nvml_no_driver", "couldn't communicate with the nvidia driver",
+     _p(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")),
+    ("nvml_unknown", "failed to initialize nvml", _p(r"Failed to initialize NVML:\s*Unknown Error")),
+    ("smi_header", "driver version", _p(r"Driver Version:\s*(?P<driver>[0-9]+\.[0-9]+(?:\.[0-9]+)?)"
+                                         r"(?:.{0,40}?CUDA Version:\s*(?P<cuda>[0-9]+\.[0-9]+))?")),
+    ("container_runtime", "could not select device driver",
+     _p(r"could not select device driver \"?[^\"]*\"? with capabilities: \[\[gpu\]\]")),
+    ("container_runtime", "nvidia-container-cli", _p(r"nvidia-container-cli: (?P<why>.{0,120})")),
+    ("container_runtime", "unknown flag: --gpus", _p(r"unknown flag: --gpus")),
+    ("shm_small", "shared memory", _p(r"insufficient shared memory \(shm\)")),
+    ("shm_small", "bus error", _p(r"DataLoader worker \(pid [0-9]+\) is killed by signal: Bus error")),
+    ("shm_small", "no space left on device", _p(r"unable to write to file </torch_[^>]*>: No space left on device")),
+    # builds without the accelerator
+    ("cpu_build", "not compiled with cuda", _p(r"Torch not compiled with CUDA enabled")),
+    ("cpu_version", "+cpu", _p(r"\btorch[ =-]{1,3}(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\+cpu\b")),
+    ("cuda_unavailable", "cuda is not available",
+     _p(r"(?:CUDA is not available|no CUDA GPUs are available|Found no NVIDIA driver)")),
+    # pip, uv, conda
+    ("pip_no_version", "could not find a version that satisfies",
+     _p(r"Could not find a version that satisfies the requirement (?P<requirement>(?P<package>torch|torchvision|"
+        r"torchaudio|pytorch)\b[^\s(]*)(?:\s*\(from versions:\s*(?P<versions>[^)]{0,4000})\))?")),
+    ("pip_no_version", "no matching distribution found for",
+     _p(r"No matching distribution found for (?P<requirement>(?P<package>torch|torchvision|torchaudio)\b\S*)")),
+    ("uv_no_wheel", "has no wheels with a matching",
+     _p(r"(?P<requirement>torch\S*) has no (?:usable )?wheels with a matching (?P<what>Python ABI tag|Python version|"
+        r"platform tag|Python implementation tag)")),
+    ("uv_no_wheel", "there is no version of",
+     _p(r"there is no version of (?P<requirement>(?P<package>torch|torchvision|torchaudio)\S*)")),
+    ("looking_in", "looking in", _p(r"Looking in (?:indexes|links):\s*(?P<url>\S+)")),
+    ("index_url", "--index-url", _p(r"--(?:extra-)?index-url[ =](?P<url>\S+)")),
+    ("conda_unsat", "unsatisfiableerror", _p(r"UnsatisfiableError")),
+    ("conda_unsat", "could not solve for environment", _p(r"Could not solve for environment specs")),
+    ("conda_unsat", "found conflicts", _p(r"Found conflicts! Looking for incompatible packages")),
+    ("conda_unsat", "packagesnotfounderror", _p(r"PackagesNotFoundError")),
+    ("conda_unsat", "nothing provides", _p(r"nothing provides (?P<what>\S+)")),
+    ("conda_conflict", "->", _p(r"^(?P<parent>py(?:torch|thon)[^\s]*)\s*->\s*(?P<child>\S+)")),
+    ("conda_cpu", "cpu", _p(r"^(?P<package>pytorch|pytorch-mutex|torchvision|torchaudio|cpuonly)\s+(?P<version>[0-9][^\s]*)\s+"
+                            r"(?P<build>\S*cpu\S*)(?:\s+(?P<channel>\S+))?$")),
+    ("conda_package", "pytorch", _p(r"^(?P<package>pytorch(?:-nightly|-cpu|-gpu)?)\s+(?P<version>[0-9][^\s]*)\s+"
+                                    r"(?P<build>\S+)(?:\s+(?P<channel>\S+))?$")),
+    # shared libraries
+    ("missing_library", "cannot open shared object file",
+     _p(r"(?P<lib>[\w.+-]+\.so[\w.]*): cannot open shared object file")),
+    ("missing_library", "winerror 126", _p(r"WinError 126\]?(?P<why>[^\"\n]{0,80})")),
+    ("missing_library", "找不到指定的模块", _p(r"找不到指定的模块")),
+    ("missing_library", "dll load failed", _p(r"DLL load failed(?: while importing (?P<module>\w+))?")),
+    ("missing_library", "library not loaded", _p(r"Library not loaded: (?P<lib>\S+)")),
+    ("dll_path", ".dll", _p(r"Error loading \\?\"(?P<path>[^\"]{1,400}?(?P<lib>[\w.+-]+\.dll))\\?\"")),
+    ("could_not_load", "could not load library", _p(r"Could not load library (?P<lib>[\w.+-]+)")),
+    # extensions and companions
+    ("undefined_symbol", "undefined symbol",
+     _p(r"(?P<path>[\w./\\:~+-]*?(?P<file>[\w.+-]+\.so))?: undefined symbol: (?P<symbol>\S+)")),
+    ("undefined_symbol", "procedure could not be found",
+     _p(r"(?:The specified procedure could not be found|找不到指定的程序)")),
+    ("missing_operator", "torchvision::", _p(r"(?:No such operator|operator) (?P<op>torchvision::\w+)")),
+    ("missing_operator", "couldn't load custom c++ ops", _p(r"Couldn't load custom C\+\+ ops")),
+    ("toolkit_mismatch", "the detected cuda version",
+     _p(r"The detected CUDA version \((?P<toolkit>[0-9.]+)\) mismatches the version that was used to compile\s*"
+        r"PyTorch \((?P<torch_cuda>[0-9.]+)\)")),
+    ("compiler_too_new", "is greater than the maximum required version",
+     _p(r"The current installed version of (?P<compiler>\S+) \((?P<version>[0-9.]+)\) is greater than the maximum "
+        r"required version by CUDA (?P<cuda>[0-9.]+)(?: \((?P<max>[0-9.]+)\))?")),
+    ("compiler_too_new", "unsupported gnu version", _p(r"unsupported GNU version!?\s*(?P<why>[^\n]{0,80})")),
+    ("cuda_home", "cuda_home", _p(r"CUDA_HOME environment variable is not set|No CUDA runtime is found")),
+    ("nvcc_arch", "unsupported gpu architecture", _p(r"Unsupported gpu architecture '(?P<arch>compute_[0-9]+a?)'")),
+    # NumPy
+    ("numpy_abi", "numpy 1.x", _p(r"compiled using NumPy 1\.x cannot be run in\s*NumPy (?P<numpy>[0-9][0-9.]*)")),
+    ("numpy_abi", "api version",
+     _p(r"module compiled against (?:ABI|API) version (?P<built>0x[0-9a-f]+) but this version of numpy is "
+        r"(?P<numpy>0x[0-9a-f]+)")),
+    ("numpy_abi", "numpy.core.multiarray failed to import", _p(r"numpy\.core\.multiarray failed to import")),
+    ("numpy_abi", "_array_api not found", _p(r"_ARRAY_API not found")),
+    ("numpy_abi", "numpy is not available", _p(r"Numpy is not available")),
+    ("numpy_abi", "binary incompatibility", _p(r"numpy\.dtype size changed, may indicate binary incompatibility")),
+    ("numpy_version", "np.__version__", _p(r"np\.__version__\W*'(?P<numpy>[0-9.]+)'")),
+    # Apple
+    ("mps", "mps", _p(r"(?:The MPS backend is (?:supported on|not available)[^.\n]{0,80}|MPS \w+ is only supported on "
+                      r"MacOS [0-9]+[^.\n]{0,40}|mps\.is_available\(\)\W*False|torch\.backends\.mps\.is_built\(\)\W*False)")),
+    # ROCm
+    ("hip_no_binary", "nobinaryforgpu", _p(r"hipErrorNoBinaryForGpu")),
+    ("hip_no_binary", "hip error: invalid device function", _p(r"HIP error: invalid device function")),
+    ("hip_no_binary", "unable to find code object", _p(r"Unable to find code object for all current devices")),
+    ("hip_no_gpu", "no hip gpus are available", _p(r"No HIP GPUs are available")),
+    ("gfx", "gfx", _p(r"\b(?P<gfx>gfx[0-9]{3,4}[a-z]?)\b")),
+    ("radeon", "radeon", _p(r"Radeon(?: RX)?\s*(?P<model>[0-9]{3,4}\s?(?:XTX|XT)?)")),
+    ("hsa_override", "hsa_override_gfx_version", _p(r"HSA_OVERRIDE_GFX_VERSION=?(?P<value>[0-9.]*)")),
+    # WSL and containers
+    ("wsl", "/usr/lib/wsl", _p(r"/usr/lib/wsl/lib")),
+    ("wsl", "microsoft-standard-wsl", _p(r"microsoft-standard-WSL2?")),
+    # NCCL
+    ("nccl_shm", "nccl warn", _p(r"NCCL WARN (?:Call to (?P<call>shm_open|posix_fallocate|mmap|ftruncate) failed\s*:\s*"
+                                 r"(?P<why>[^\n]{0,80})|Error while creating shared memory segment)")),
+    ("nccl_error", "nccl error", _p(r"NCCL error[^\n]{0,120}?(?P<what>unhandled system error|unhandled cuda error|"
+                                    r"internal error|invalid usage|remote process exited)")),
+    ("nccl_socket", "nccl warn", _p(r"NCCL WARN (?:Bootstrap : no socket interface found|NET/Socket[^\n]{0,80}|"
+                                    r"Connect to [^\n]{0,80} failed)")),
+    # several installs
+    ("torch_path", "torch", _p(r"(?<![\w.])(?P<site>(?:[A-Za-z]:[\\/]|[/\\~])[\w.~:/\\ -]{0,300}?[/\\]"
+                               r"(?:site|dist)-packages)[/\\]torch[/\\]")),
+    ("no_version_attr", "has no attribute", _p(r"module 'torch' has no attribute '(?:version|__version__|cuda)'")),
+    ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
+    ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
+                           r"(?P<python>cp[0-9]+)-[\w]+-(?P<platform>[\w.]+)\.whl")),
+    ("torch_version", "torch", _p(r"(?:torch(?:\.version)?\.__version__\W*|^torch\s+)['\"]?(?P<version>[0-9]+\.[0-9]+"
+                                  r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
+    ("python_path", "python", _p(r"[/\\](?:lib[/\\])?python(?P<python>[23]\.[0-9]{1,2})[/\\](?:site|dist)-packages")),
+    ("python_path", "python3", _p(r"[\\/]Python(?P<python>3[0-9]{1,2})[\\/]")),
+    ("python_path", "cpython-", _p(r"\.cpython-(?P<python>3[0-9]{1,2})-")),
+    ("python_version", "python ", _p(r"^Python (?P<python>[23]\.[0-9]{1,2}\.[0-9]+)\b")),
+)
+#: The keywords, lower case, each with the patterns it opens.
+_BY_KEYWORD: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _kind, _keyword, _pattern in PATTERNS:
+    _BY_KEYWORD.setdefault(_keyword, []).append((_kind, _pattern))
+
+
+def scan(lines: list[str]) -> list[Signal]:
+    """Every message recognised in the cleaned lines, in paste order, each kind at most :data:`PER_KIND` times
+    (distinct messages; a repeated one counts once)."""
+    found: list[Signal] = []
+    seen: set[tuple[str, str]] = set()
+    counts: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        lowered = line.lower()
+        window = ""
+        for keyword, patterns in _BY_KEYWORD.items():
+            if keyword not in lowered:
+                continue
+            if not window:
+                window = " ".join(part for part in lines[index:index + WINDOW] if part)
+            for kind, pattern in patterns:
+                if counts.get(kind, 0) >= PER_KIND:
+                    continue
+                match = pattern.search(line if pattern.pattern.endswith("$") else window)
+                if match is None or match.start() >= len(line):
+                    continue
+                key = (kind, match.group(0))
+                if key in seen:
+                    continue
+                seen.add(key)
+                counts[kind] = counts.get(kind, 0) + 1
+                data = {name: value.strip() for name, value in match.groupdict().items() if value}
+                found.append(Signal(kind, index + 1, line[:300], data))
+    return found

@@ -1,0 +1,56 @@
+"""Take the wrapping off pasted text: markdown quotes, fences and bold, shell and REPL prompts, CRLF,
+full-width punctuation from Chinese and Japanese input methods, and over-long lines.
+
+Pure and linear: each line is cleaned on its own, so line numbers stay those of the paste.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Full-width punctuation an input method types where the message has ASCII (one character to one,
+#: so columns and line numbers do not move).
+FULL_WIDTH = str.maketrans({
+    "：": ":", "（": "(", "）": ")", "，": ",", "；": ";", "＝": "=", "＂": '"', "＇": "'", "［": "[", "］": "]",
+    "｛": "{", "｝": "}", "＜": "<", "＞": ">", "／": "/", "＼": "\\", "＿": "_", "－": "-", "．": ".", "　": " ",
+    "“": '"', "”": '"', "‘": "'", "’": "'", "\t": " ", "\r": "",
+})
+#: The longest line looked at; a real message line is a few hundred characters.
+LINE_LIMIT = 4000
+_QUOTE = re.compile(r"^(?:\s{0,3}>\s?)+")
+_PROMPT = re.compile(
+    r"^(?:\([\w.@/ -]{1,64}\)\s)?"  # a conda or venv name: (base) (myenv)
+    r"(?:[\w.@-]{1,64}:[~\w/. -]{0,200}[$#]\s"  # user@host:~/dir$
+    r"|[$#%❯➜»]\s"  # a bare prompt
+    r"|PS [A-Za-z]:\\[^>]{0,200}>\s?"  # PowerShell
+    r"|[A-Za-z]:\\[^>]{0,200}>"  # cmd.exe
+    r"|>>>\s|\.\.\.\s)")
+_BOLD = re.compile(r"\*\*|__(?=\S)|(?<=\S)__")
+
+
+def clean_line(raw: str) -> str:
+    """One pasted line as the program printed it."""
+    line = raw[:LINE_LIMIT].translate(FULL_WIDTH)
+    line = _QUOTE.sub("", line)
+    line = _BOLD.sub("", line) if "**" in line else line
+    stripped = line.strip()
+    if stripped.startswith(("```", "~~~")):
+        return ""
+    prompt = _PROMPT.match(stripped)
+    if prompt:
+        stripped = stripped[prompt.end():]
+    return stripped.strip("`").strip()
+
+
+def unwrap(text: str) -> list[str]:
+    """The paste's lines, cleaned (index i is line i + 1 of the paste)."""
+    return [clean_line(raw) for raw in text.split("\n")]
+
+
+def is_binary(text: str) -> bool:
+    """Text no program prints: NUL bytes, or mostly control characters in its first kilobytes."""
+    head = text[:8192]
+    if "\x00" in head:
+        return True
+    controls = sum(1 for char in head if ord(char) < 32 and char not in "\n\r\t\f\v\x1b")
+    return bool(head) and controls * 10 > len(head)
