@@ -615,6 +615,8 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
         platform_tag = f"{facts.os.system.lower()}-{facts.os.arch}"
         took = f" · {report.duration_s:.2f} s" if report.duration_s is not None else ""
         out.append(f"envdoctor {__version__} · {platform_tag} · python {facts.python.version or '?'}{took}")
+        if facts.python.chosen_because and facts.python.status != "unknown":
+            out.append(f"judging {facts.python.executable or '?'}: {facts.python.chosen_because}")
         if facts.overrides:
             out.append("target described by: " + ", ".join(facts.overrides))
         if show_facts:
