@@ -27,14 +27,17 @@ class Choice:
     reason: str
 
 
+def _is_windows_path(folder: str) -> bool:
+    return "\\" in folder or (len(folder) > 1 and folder[1] == ":")
+
+
 def _join(folder: str, *parts: str) -> str:
-    module = ntpath if "\\" in folder or (len(folder) > 1 and folder[1] == ":") else posixpath
-    return module.join(folder, *parts)
+    return ntpath.join(folder, *parts) if _is_windows_path(folder) else posixpath.join(folder, *parts)
 
 
 def _parent(folder: str) -> str:
-    module = ntpath if "\\" in folder or (len(folder) > 1 and folder[1] == ":") else posixpath
-    return module.dirname(folder.rstrip("/\\") or folder)
+    trimmed = folder.rstrip("/\\") or folder
+    return ntpath.dirname(trimmed) if _is_windows_path(folder) else posixpath.dirname(trimmed)
 
 
 def _interpreter_in(folder: str, layouts: tuple[tuple[str, ...], ...], exists: Callable[[str], bool]) -> str | None:
