@@ -200,7 +200,8 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
                           evidence=[f"source ← {install.source}"] if install.source else []))
     if not facts.cudnn.installs:
-        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else "none found outside torch", "skip",
+        none = "none found outside torch (pip/conda torch brings its own)"
+        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else none, "skip",
                           _attempts(facts.cudnn)))
 
     torch = facts.torch
