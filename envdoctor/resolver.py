@@ -921,7 +921,8 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
     for name, pin in pins.items():
         if name == "torch":
             current = facts.torch.version if facts.torch.status in ("ok", "error") else None
-            current_label = _build_label(compat.installed_variant_name(facts, recipes), facts.torch.cuda, facts.torch.hip,
+            installed_variant = compat.installed_variant_name(facts, recipes) if current else None
+            current_label = _build_label(installed_variant, facts.torch.cuda, facts.torch.hip,
                                          facts.torch.xpu) if current else ""
         else:
             dist = facts.torch.companion(name)
@@ -936,7 +937,8 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
             action = "reinstall"
         elif old_version is not None and new_version is not None:
             old_base, new_base = Version(old_version.base_version), Version(new_version.base_version)
-            other_build = current_label != new_label if name == "torch" else \
+            # torch: the variant, as the plan judges "already this build" (ROCm 6.2.41133 is rocm6.2)
+            other_build = not _same_variant(installed_variant, variant) if name == "torch" else \
                 bool(new_version.local) and old_version.local != new_version.local
             if other_build:
                 detail = f"{current_label or 'another build'} -> {new_label}"

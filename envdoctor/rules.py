@@ -368,15 +368,19 @@ def cuda_toolkit_not_needed_by_torch(facts: Facts, recipes: Recipes | None) -> I
     toolkit = compat.major_minor(active.version)
     if built and toolkit and built[0] == toolkit[0]:
         then = f"and then its major version must match torch's CUDA: it does ({facts.torch.cuda})"
+        fix = "nothing to do: keep it for extension builds"
     elif built and toolkit:
         then = f"and then its major version must match torch's CUDA {facts.torch.cuda}, which it does not"
+        fix = f"for extension builds, point CUDA_HOME at a CUDA {built[0]}.x toolkit"
     else:
         then = "and then its major version must match the CUDA of the torch build they compile against"
+        fix = "installing torch needs no toolkit: envdoctor install"
     yield Finding(
         "cuda.toolkit-not-needed-by-torch", "info", "cuda",
         f"pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA driver: "
         f"CUDA toolkit {active.version} matters only to compile CUDA extensions, {then}",
-        evidence=[f"{active.path or 'nvcc'} ← {active.source}"], subject="cuda.toolkit",
+        fix=fix, evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p)],
+        subject="cuda.toolkit",
     )
 
 
@@ -389,7 +393,9 @@ def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Ite
         "cudnn.system-not-used-by-torch", "info", "cudnn",
         "pip and conda builds of torch bring their own cuDNN (the nvidia-cudnn package, conda's cudnn) and do not "
         "load this one: it matters only to programs built against it",
-        evidence=[f"{install.path or '?'} ← {install.source}" for install in system], subject="cudnn",
+        fix="nothing to do for torch", subject="cudnn",
+        evidence=[" ← ".join(p for p in (install.path or install.package or "cudnn", install.source) if p)
+                  for install in system],
     )
 
 
