@@ -1055,6 +1055,12 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
             return head + base + ["cpuonly", "-c", "pytorch"], ""
         return head + base + ["-c", "pytorch"], ""
     note = "conda-forge builds its own CUDA variants; cuda-version pins the CUDA line"
+    # conda-forge's torchaudio has linux-64, linux-aarch64, osx-64 and osx-arm64 builds, no win-64
+    # (anaconda.org/conda-forge/torchaudio/files)
+    if audio and (plan.platform or "").startswith("windows"):
+        return None, ("conda-forge has no Windows build of torchaudio: install this plan with pip or uv "
+                      "(--manager pip), or leave torchaudio out")
+    vision += audio
     if variant.kind == "cuda":
         return head + ["-c", "conda-forge", f"pytorch-gpu=={release.version}", *vision, f"cuda-version={variant.cuda}"], note
     if variant.kind == "cpu" and plan.platform and not plan.platform.startswith("macos"):

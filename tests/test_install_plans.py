@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import MACHINES_DIR
+from test_interpreter import make_conda_prefix, needs_pyenv
 
 ROOT = Path(__file__).parents[1]
 
@@ -35,3 +37,28 @@ def test_the_rocm_build_installed_is_kept_whatever_its_hip_patch_level():
     assert (plan["action"], plan["variant"]) == ("nothing_to_do", "rocm6.2")
     assert plan["changes"] == [{"package": "torch", "current": "2.5.1+rocm6.2", "new": "2.5.1", "action": "keep",
                                 "detail": ""}]
+
+
+@needs_pyenv
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX conda layout")
+def test_conda_installs_torchaudio_when_it_was_asked_for(tmp_path):
+    """The pip line and the conda line install the same family (conda-forge has torchaudio for Linux and macOS)."""
+    make_conda_prefix(tmp_path / "envs" / "ml")
+    done = subprocess.run([sys.executable, "-m", "envdoctor", "install", "--dry-run", "--json", "--gpu", "sm_86",
+                           "--driver", "570.86.10", "torch", "torchvision", "torchaudio"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "CONDA_PREFIX": str(tmp_path / "envs" / "ml"),
+                               "PYTHONPATH": str(ROOT)})
+    plan = json.loads(done.stdout)["plan"]
+    torch, vision, audio = (arg for arg in plan["commands"]["pip"] if arg.startswith(("torch==", "torchvision==",
+                                                                                        "torchaudio==")))
+    assert plan["commands"]["conda"] == ["conda", "install", "-y", "-p", str(tmp_path / "envs" / "ml"), "-c", "conda-forge",
+                                         f"pytorch-gpu=={torch[7:]}", vision, audio, "cuda-version=12.8"]
+
+
+def test_conda_says_why_it_cannot_bring_torchaudio_to_windows_and_what_to_use():
+    plan = plan_of("--target-os", "windows", "--target-arch", "x86_64", "--target-python", "3.12", "--gpu", "sm_86",
+                   "--driver", "570.86", "--manager", "conda", "torch", "torchaudio")
+    assert plan["commands"]["conda"] is None
+    assert plan["command_notes"]["conda"] == ("conda-forge has no Windows build of torchaudio: install this plan with "
+                                              "pip or uv (--manager pip), or leave torchaudio out")
