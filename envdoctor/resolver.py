@@ -176,6 +176,7 @@ class _Machine:
     jetson: tuple[Gpu, str] | None  # a Jetson GPU and compat.jetson_kind's answer
     nvidia_unsure: str  # why the NVIDIA GPUs cannot be known ("" when they can)
     rocm_unsure: str
+    no_driver: bool = False  # probed, and there is no NVIDIA driver (not merely unknown)
     fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
 
 
@@ -209,6 +210,7 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
         xpu=bool(facts.xpu.present), jetson=jetson,
         nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
         rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""),
+        no_driver=nv.status == "no_driver",
     )
 
 
@@ -682,8 +684,13 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
     if chosen.needs_driver is not None:
         column = {"windows": "Windows", "linux": "Linux"}.get(machine.driver_os, machine.driver_os)
         plan.requires["nvidia_driver"] = f">= {chosen.needs_driver}"
-        plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
-                             f"({column}); pass --driver VERSION to plan for the one you have")
+        if machine.no_driver:
+            plan.warnings.append(f"there is no NVIDIA driver here: this {variant.name} build runs on the CPU only until "
+                                 f"a driver >= {chosen.needs_driver} ({column}) is installed; without --variant the "
+                                 "plan is the CPU build")
+        else:
+            plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
+                                 f"({column}); pass --driver VERSION to plan for the one you have")
     if machine.python is None:
         pythons = ", ".join(release.python.get(plat, ()))
         plan.requires["python"] = pythons
@@ -738,8 +745,10 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     plan.torch = release.version
     plan.variant = variant.name
     plan.warnings.extend(dict.fromkeys(chosen.warnings))
+    newer = next((limit["newest"] for limit in plan.limits if limit.get("kind") == "installed"), None)
     plan.reasons.append(_reason(
-        f"torch {release.version} is the newest release with a build for this machine"
+        (f"torch {release.version} is installed, fits this machine and is kept: torch {newer} is newer (add --upgrade)"
+         if newer else f"torch {release.version} is the newest release with a build for this machine")
         + (f" within '{', '.join(str(r) for r in request.parsed())}'" if request.requirements else ""),
         f"series {release.series}: {release.source}", f"{TORCH_FILE} series.{release.series}"))
     plan.reasons.append(_reason(_variant_decision(chosen, machine), variant.source or release.source,
@@ -833,7 +842,8 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
         level = fit.level if fit else ""
         how = {"full": f"its CUDA {variant.cuda} <= the driver's CUDA {machine.driver_cuda}",
                "minor": f"CUDA {variant.cuda} runs through minor-version compatibility",
-               "unknown": "the driver is not known"}.get(level, "")
+               "unknown": "there is no NVIDIA driver here" if machine.no_driver else "the driver is not known"
+               }.get(level, "")
         sass, ptx = variant.kernels_for(machine.platform)
         archs = ", ".join(sass) + (f" + PTX {', '.join(ptx)}" if ptx else "")
         covers = "cover every GPU" if machine.nvidia else "(GPUs not known)"

@@ -62,3 +62,20 @@ def test_conda_says_why_it_cannot_bring_torchaudio_to_windows_and_what_to_use():
     assert plan["commands"]["conda"] is None
     assert plan["command_notes"]["conda"] == ("conda-forge has no Windows build of torchaudio: install this plan with "
                                               "pip or uv (--manager pip), or leave torchaudio out")
+
+
+def test_a_kept_torch_is_not_called_the_newest_release():
+    plan = plan_of("--machine", str(MACHINES_DIR / "rocm-mi250x"))
+    newer = next(limit["newest"] for limit in plan["limits"] if limit["kind"] == "installed")
+    reasons = [reason["decision"] for reason in plan["reasons"]]
+    assert f"torch 2.5.1 is installed, fits this machine and is kept: torch {newer} is newer (add --upgrade)" in reasons
+    assert not any("newest release" in reason for reason in reasons)
+
+
+def test_a_cuda_variant_on_a_machine_without_a_driver_says_there_is_none():
+    plan = plan_of("--machine", str(MACHINES_DIR / "debian12-no-gpu"), "--variant", "cu126")
+    needs = plan["requires"]["nvidia_driver"]
+    assert f"there is no NVIDIA driver here: this cu126 build runs on the CPU only until a driver {needs} (Linux) is " \
+           "installed; without --variant the plan is the CPU build" in plan["warnings"]
+    assert not any("not known" in warning for warning in plan["warnings"])
+    assert not any("driver is not known" in reason["decision"] for reason in plan["reasons"])
