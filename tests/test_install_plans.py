@@ -79,3 +79,26 @@ def test_a_cuda_variant_on_a_machine_without_a_driver_says_there_is_none():
            "installed; without --variant the plan is the CPU build" in plan["warnings"]
     assert not any("not known" in warning for warning in plan["warnings"])
     assert not any("driver is not known" in reason["decision"] for reason in plan["reasons"])
+
+
+def test_a_nothing_to_do_plan_prints_no_command_to_run():
+    done = envdoctor("install", "--dry-run", "--machine", str(MACHINES_DIR / "rocm-mi250x"))
+    plan = done.stdout[done.stdout.index("\nPlan\n"):done.stdout.index("  Why\n")]
+    assert "nothing to do: the installed torch already fits" in plan
+    assert not any(line.lstrip().startswith(("pip ", "uv ", "index ", "conda ")) for line in plan.splitlines())
+
+
+def test_quiet_prints_no_heading_over_nothing():
+    done = envdoctor("check", "-q", "--machine", str(MACHINES_DIR / "ubuntu2204-rtx3090-535"), "--require",
+                     "python>=3.8")
+    assert done.stdout.splitlines()[1:] == ["", "no problems found   (-v for evidence, --json for machines)"]
+
+
+def test_verbose_shows_each_read_once_under_the_line_it_backs():
+    done = envdoctor("check", "-v", "--machine", str(MACHINES_DIR / "docker-a10-shm64-cgroup2"))
+    evidence = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("↳")]
+    assert len(evidence) == len(set(evidence)), "an evidence line is repeated"
+    lines = done.stdout.splitlines()
+    shm = next(i for i, line in enumerate(lines) if "Shared memory" in line)
+    assert lines[shm + 1].strip().startswith("↳ /dev/shm (statvfs) → ok")
+    assert lines[shm + 2].strip().startswith("[")  # the next line of the checklist, not other reads
