@@ -102,3 +102,18 @@ def test_verbose_shows_each_read_once_under_the_line_it_backs():
     shm = next(i for i, line in enumerate(lines) if "Shared memory" in line)
     assert lines[shm + 1].strip().startswith("↳ /dev/shm (statvfs) → ok")
     assert lines[shm + 2].strip().startswith("[")  # the next line of the checklist, not other reads
+
+
+@pytest.mark.parametrize("name", ["Intel Arc B580", "Intel Arc A770", "Intel Data Center GPU Max 1550"])
+def test_an_intel_gpu_described_by_name_is_planned_the_xpu_build(name):
+    plan = plan_of("--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.12", "--gpu", name)
+    assert plan["variant"] == "xpu"
+    assert "Intel GPU present: XPU build" in [reason["decision"] for reason in plan["reasons"]]
+
+
+def test_an_intel_gpu_torch_has_no_build_for_is_a_usage_error_saying_which_it_has():
+    done = envdoctor("install", "--dry-run", "--gpu", "Intel UHD Graphics 630")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: --gpu 'Intel UHD Graphics 630': torch's XPU build runs on Intel Arc (A- and B-series, Core Ultra's "
+        "Arc graphics) and Data Center GPU Max, not on this Intel GPU; leave --gpu out for the CPU build")
