@@ -117,3 +117,27 @@ def test_an_intel_gpu_torch_has_no_build_for_is_a_usage_error_saying_which_it_ha
     assert done.stderr.strip().splitlines()[-1] == (
         "Error: --gpu 'Intel UHD Graphics 630': torch's XPU build runs on Intel Arc (A- and B-series, Core Ultra's "
         "Arc graphics) and Data Center GPU Max, not on this Intel GPU; leave --gpu out for the CPU build")
+
+
+def emitted(form: str, *args: str) -> list[str]:
+    done = envdoctor("install", "--dry-run", "--emit", form, *args)
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if not line.startswith("#")]
+
+
+def test_an_emitted_file_pins_the_family_alike_whatever_this_machine_has_installed():
+    """wsl2-rtx4070 has torch 2.13.0+cpu (a reinstall plan); the same machine described has nothing installed."""
+    recorded = emitted("requirements", "--machine", str(MACHINES_DIR / "wsl2-rtx4070"))
+    described = emitted("requirements", "--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.10",
+                        "--gpu", "sm_89", "--driver", "537.13")
+    assert recorded[0] == described[0] == "--extra-index-url https://download.pytorch.org/whl/cu126"
+    assert recorded == described
+    assert not any("+" in line for line in recorded[1:])
+
+
+def test_an_emitted_dockerfile_starts_from_an_image_with_the_plan_s_python():
+    lines = emitted("dockerfile", "--machine", str(MACHINES_DIR / "wsl2-rtx4070"))
+    assert lines[:2] == ["ARG BASE_IMAGE=python:3.10-slim", "FROM ${BASE_IMAGE}"]
+    assert all(line.startswith("RUN [") for line in lines[2:]) and lines[2:]
+    unknown = emitted("dockerfile", "--target-os", "linux", "--target-arch", "x86_64", "--no-gpu")
+    assert unknown[:2] == ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}"]
