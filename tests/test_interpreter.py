@@ -130,3 +130,17 @@ def test_a_dot_venv_above_the_working_directory_and_python_overrides_it(tmp_path
     facts = judged(cli(["check", "--json", "--python", sys.executable], inner, VIRTUAL_ENV=str(tmp_path)))
     assert facts["chosen_because"] == "given with --python"
     assert facts["version"] == ".".join(str(part) for part in sys.version_info[:3])
+
+
+@needs_pyenv
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
+def test_verify_in_an_activated_venv_without_torch_points_to_install(tmp_path):
+    python = make_venv(tmp_path / "work-env")
+    done = cli(["verify", "--json", "--level", "quick"], tmp_path, VIRTUAL_ENV=str(tmp_path / "work-env"))
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["facts"]["python"]["executable"] == str(python)
+    imported = next(check for check in report["checks"] if check["id"] == "import")
+    assert (imported["status"], imported["message"]) == (
+        "fail", f"torch is not installed in {python}: envdoctor install --python {python} installs the build for "
+                "this machine (ModuleNotFoundError: No module named 'torch')")
