@@ -23,11 +23,10 @@ def _install_fix(facts: Facts) -> list[list[str]]:
     described = [part for override in facts.overrides for part in override.split(" ", 1)]
     if described:
         return [["envdoctor", "install", "--dry-run", *described]]
-    return [["envdoctor", "install", "--dry-run"]] + (
-        [["envdoctor", "install", "--python", facts.python.executable]]
-        if facts.python.executable
-        else [["envdoctor", "install"]]
-    )
+    # the interpreter is named in both: run elsewhere (another working directory, another venv active)
+    # the command would otherwise plan for another one
+    python = ["--python", facts.python.executable] if facts.python.executable else []
+    return [["envdoctor", "install", "--dry-run", *python], ["envdoctor", "install", *python]]
 
 
 def python_runs(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:

@@ -141,3 +141,10 @@ def test_an_emitted_dockerfile_starts_from_an_image_with_the_plan_s_python():
     assert all(line.startswith("RUN [") for line in lines[2:]) and lines[2:]
     unknown = emitted("dockerfile", "--target-os", "linux", "--target-arch", "x86_64", "--no-gpu")
     assert unknown[:2] == ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}"]
+
+
+def test_fix_commands_name_the_interpreter_they_were_found_in():
+    done = envdoctor("check", "--json", "--machine", str(MACHINES_DIR / "wsl2-rtx4070"))
+    finding = next(f for f in json.loads(done.stdout)["findings"] if f["id"] == "torch.cpu-build-on-gpu")
+    assert finding["commands"] == [["envdoctor", "install", "--dry-run", "--python", "/home/dev/venv/bin/python"],
+                                   ["envdoctor", "install", "--python", "/home/dev/venv/bin/python"]]
