@@ -306,6 +306,21 @@ def open_door(machine: Path | None):
         raise click.UsageError(str(exc))
 
 
+def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
+    """(interpreter, why it is the target): --python, else the environment the user activated, as
+    :func:`envdoctor.interpreter.choose_interpreter` finds it; (None, "") on a recorded machine, which keeps
+    the interpreter it was recorded with."""
+    if python is not None:
+        return python, "given with --python"
+    cwd = door.cwd()
+    if cwd is None:
+        return None, ""
+    from envdoctor.interpreter import choose_interpreter
+
+    choice = choose_interpreter(door.env(), cwd, door.python_executable(), door.exists)
+    return choice.executable, choice.reason
+
+
 def load_recipes(recipe_dirs: tuple[Path, ...]):
     """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
     from envdoctor.recipes import RecipeError
@@ -436,9 +451,11 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     policy = load_policy(policy_file)
     start = time.monotonic()
     door = open_door(machine)
+    python, chosen_because = target_interpreter(door, python)
     if record is not None:
         door = RecordingDoor(door, target_python=python)
     facts = collect(door, timeout=timeout, python=python)
+    facts.python.chosen_because = chosen_because
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
     # on a machine with neither, unless an overlay was asked for and must be checked
     needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
@@ -515,7 +532,9 @@ def verify(python, timeout, device, level, with_compile, expect_gpus, expect_cud
             _RUN.as_json = False  # stdout is rank 0's, even when this rank is interrupted
     start = time.monotonic()
     door = LiveDoor()
+    python, chosen_because = target_interpreter(door, python)
     facts = collect(door, python=python)
+    facts.python.chosen_because = chosen_because
     options = VerifyOptions(python=python, timeout=timeout, device=device, level=level, compile=with_compile,
                             expect_gpus=expect_gpus, expect_cuda=expect_cuda, expect_torch=expect_torch)
     report = Report("verify", facts, checks=run_verify(door, options, facts))
@@ -633,8 +652,10 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         out.emit(report)
     def probe_again():
         """The target as it is after the installer ran, described by the same flags as before."""
-        return describe_target(collect(door, timeout=timeout, python=python), driver=driver, gpus=gpus, no_gpu=no_gpu,
-                               recipes=recipes, base_is_host=True)
+        chosen, chosen_because = target_interpreter(door, python)
+        after = collect(door, timeout=timeout, python=chosen)
+        after.python.chosen_because = chosen_because
+        return describe_target(after, driver=driver, gpus=gpus, no_gpu=no_gpu, recipes=recipes, base_is_host=True)
 
     carry_out(report, facts, door, out, start, manager=manager, yes=yes, index_check=not no_index_check,
               verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes, probe_again=probe_again)
@@ -902,7 +923,9 @@ def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu,
         facts = read_facts(facts_file)
         facts.overrides.append(f"--facts {facts_file}")
     elif machine is not None or not another_machine:
-        facts = collect(door, timeout=timeout, python=python)
+        chosen, chosen_because = target_interpreter(door, python)
+        facts = collect(door, timeout=timeout, python=chosen)
+        facts.python.chosen_because = chosen_because
     else:
         facts = Facts()
     recipes = load_recipes(recipe_dirs)

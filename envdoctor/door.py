@@ -228,6 +228,10 @@ class Door:
     def which(self, name: str) -> str | None:
         raise NotImplementedError
 
+    def cwd(self) -> str | None:
+        """The working directory, where a ``.venv`` may be; None for a machine that is not this one."""
+        return None
+
     def platform(self) -> PlatformInfo:
         raise NotImplementedError
 
@@ -1121,6 +1125,12 @@ class LiveDoor(Door):
     def which(self, name: str) -> str | None:
         return shutil.which(name)
 
+    def cwd(self) -> str | None:
+        try:
+            return os.getcwd()
+        except OSError:  # the working directory was removed
+            return None
+
     def platform(self) -> PlatformInfo:
         if self._platform is None:
             self._platform = _live_platform()
@@ -1670,6 +1680,9 @@ class RecordingDoor(Door):
 
     def env(self) -> Mapping[str, str]:
         return self.inner.env()
+
+    def cwd(self) -> str | None:
+        return self.inner.cwd()
 
     def which(self, name: str) -> str | None:
         found = self.inner.which(name)

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from envdoctor import __version__
@@ -48,12 +49,22 @@ def render(plan: Mapping[str, Any], form: str, manager: str | None = None) -> st
 
 
 def _split(plan: Mapping[str, Any]) -> tuple[list[Requirement], list[Requirement]]:
-    """(torch family pins with their extras, every other requirement), as the plan installs them."""
+    """(torch family pins with their extras, every other requirement), as the plan installs them.
+
+    A family pin loses its local label (``==2.14.1+cu126`` -> ``==2.14.1``): the plan pins it only to
+    replace a build installed on this machine, which a file for a fresh environment must not depend on;
+    the index the file names still serves the variant (its ``+cu126`` sorts above PyPI's ``2.14.1``)."""
     family: list[Requirement] = []
     others: list[Requirement] = []
     for text in plan.get("packages") or []:
         requirement = Requirement(str(text))
-        (family if canonicalize_name(requirement.name) in FAMILY else others).append(requirement)
+        if canonicalize_name(requirement.name) in FAMILY:
+            requirement.specifier = SpecifierSet(",".join(
+                f"{spec.operator}{spec.version.split('+')[0]}" if spec.operator == "==" else str(spec)
+                for spec in requirement.specifier))
+            family.append(requirement)
+        else:
+            others.append(requirement)
     return family, others
 
 
@@ -92,6 +103,12 @@ def _platform_marker(platform: str | None) -> str:
     names = machines.get(machine, (machine,))
     machine_part = " or ".join(f"platform_machine == '{name}'" for name in names)
     return f"sys_platform == '{sys_platform}' and ({machine_part})"
+
+
+def _without_local(argument: str) -> str:
+    """``torch==2.14.1+cu126`` -> ``torch==2.14.1`` for the torch family (see :func:`_split`); anything else as is."""
+    name, equals, version = argument.partition("==")
+    return f"{name}=={version.split('+')[0]}" if equals and canonicalize_name(name) in FAMILY else argument
 
 
 def _requirement_text(requirement: Requirement) -> str:
@@ -238,9 +255,16 @@ def dockerfile(plan: Mapping[str, Any]) -> str:
     if not steps:
         raise EmitError("pip cannot install this plan: " + str((plan.get("command_notes") or {}).get("pip", "")))
     lines = _header(plan)
+    python = str(plan.get("python") or "")
+    if python and python[-1].isdigit():  # the official python images have no free-threaded tag
+        lines.append(f"ARG BASE_IMAGE=python:{python}-slim")
+    else:
+        lines.append(f"# pass --build-arg BASE_IMAGE=<a Linux image with Python {python or 'the plan needs'}>")
+        lines.append("ARG BASE_IMAGE")
+    lines.append("FROM ${BASE_IMAGE}")
     lines.append("# exec-form RUN: no shell parses these arguments; the image's python3 is the target")
     for argv in steps:
         position = argv.index("install") + 1
-        command = ["python3", *argv[argv.index("-m"):position], "--no-cache-dir", *argv[position:]]
+        command = ["python3", *argv[argv.index("-m"):position], "--no-cache-dir", *map(_without_local, argv[position:])]
         lines.append("RUN " + json.dumps(command))
     return "\n".join(lines) + "\n"

@@ -91,6 +91,7 @@ class PythonFacts:
     tools: list[ToolInfo] = field(default_factory=list)
     source: str = ""
     attempts: list[Attempt] = field(default_factory=list)
+    chosen_because: str = ""  # why this interpreter is the target: "--python", "VIRTUAL_ENV is set: ..."
 
     def tool(self, name: str) -> ToolInfo | None:
         return next((t for t in self.tools if t.name == name), None)

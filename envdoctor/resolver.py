@@ -176,6 +176,7 @@ class _Machine:
     jetson: tuple[Gpu, str] | None  # a Jetson GPU and compat.jetson_kind's answer
     nvidia_unsure: str  # why the NVIDIA GPUs cannot be known ("" when they can)
     rocm_unsure: str
+    no_driver: bool = False  # probed, and there is no NVIDIA driver (not merely unknown)
     fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
 
 
@@ -209,6 +210,7 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
         xpu=bool(facts.xpu.present), jetson=jetson,
         nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
         rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""),
+        no_driver=nv.status == "no_driver",
     )
 
 
@@ -682,8 +684,13 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
     if chosen.needs_driver is not None:
         column = {"windows": "Windows", "linux": "Linux"}.get(machine.driver_os, machine.driver_os)
         plan.requires["nvidia_driver"] = f">= {chosen.needs_driver}"
-        plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
-                             f"({column}); pass --driver VERSION to plan for the one you have")
+        if machine.no_driver:
+            plan.warnings.append(f"there is no NVIDIA driver here: this {variant.name} build runs on the CPU only until "
+                                 f"a driver >= {chosen.needs_driver} ({column}) is installed; without --variant the "
+                                 "plan is the CPU build")
+        else:
+            plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
+                                 f"({column}); pass --driver VERSION to plan for the one you have")
     if machine.python is None:
         pythons = ", ".join(release.python.get(plat, ()))
         plan.requires["python"] = pythons
@@ -738,8 +745,10 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     plan.torch = release.version
     plan.variant = variant.name
     plan.warnings.extend(dict.fromkeys(chosen.warnings))
+    newer = next((limit["newest"] for limit in plan.limits if limit.get("kind") == "installed"), None)
     plan.reasons.append(_reason(
-        f"torch {release.version} is the newest release with a build for this machine"
+        (f"torch {release.version} is installed, fits this machine and is kept: torch {newer} is newer (add --upgrade)"
+         if newer else f"torch {release.version} is the newest release with a build for this machine")
         + (f" within '{', '.join(str(r) for r in request.parsed())}'" if request.requirements else ""),
         f"series {release.series}: {release.source}", f"{TORCH_FILE} series.{release.series}"))
     plan.reasons.append(_reason(_variant_decision(chosen, machine), variant.source or release.source,
@@ -833,7 +842,8 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
         level = fit.level if fit else ""
         how = {"full": f"its CUDA {variant.cuda} <= the driver's CUDA {machine.driver_cuda}",
                "minor": f"CUDA {variant.cuda} runs through minor-version compatibility",
-               "unknown": "the driver is not known"}.get(level, "")
+               "unknown": "there is no NVIDIA driver here" if machine.no_driver else "the driver is not known"
+               }.get(level, "")
         sass, ptx = variant.kernels_for(machine.platform)
         archs = ", ".join(sass) + (f" + PTX {', '.join(ptx)}" if ptx else "")
         covers = "cover every GPU" if machine.nvidia else "(GPUs not known)"
@@ -921,7 +931,8 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
     for name, pin in pins.items():
         if name == "torch":
             current = facts.torch.version if facts.torch.status in ("ok", "error") else None
-            current_label = _build_label(compat.installed_variant_name(facts, recipes), facts.torch.cuda, facts.torch.hip,
+            installed_variant = compat.installed_variant_name(facts, recipes) if current else None
+            current_label = _build_label(installed_variant, facts.torch.cuda, facts.torch.hip,
                                          facts.torch.xpu) if current else ""
         else:
             dist = facts.torch.companion(name)
@@ -936,7 +947,8 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
             action = "reinstall"
         elif old_version is not None and new_version is not None:
             old_base, new_base = Version(old_version.base_version), Version(new_version.base_version)
-            other_build = current_label != new_label if name == "torch" else \
+            # torch: the variant, as the plan judges "already this build" (ROCm 6.2.41133 is rocm6.2)
+            other_build = not _same_variant(installed_variant, variant) if name == "torch" else \
                 bool(new_version.local) and old_version.local != new_version.local
             if other_build:
                 detail = f"{current_label or 'another build'} -> {new_label}"
@@ -1053,6 +1065,12 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
             return head + base + ["cpuonly", "-c", "pytorch"], ""
         return head + base + ["-c", "pytorch"], ""
     note = "conda-forge builds its own CUDA variants; cuda-version pins the CUDA line"
+    # conda-forge's torchaudio has linux-64, linux-aarch64, osx-64 and osx-arm64 builds, no win-64
+    # (anaconda.org/conda-forge/torchaudio/files)
+    if audio and (plan.platform or "").startswith("windows"):
+        return None, ("conda-forge has no Windows build of torchaudio: install this plan with pip or uv "
+                      "(--manager pip), or leave torchaudio out")
+    vision += audio
     if variant.kind == "cuda":
         return head + ["-c", "conda-forge", f"pytorch-gpu=={release.version}", *vision, f"cuda-version={variant.cuda}"], note
     if variant.kind == "cpu" and plan.platform and not plan.platform.startswith("macos"):

@@ -23,11 +23,10 @@ def _install_fix(facts: Facts) -> list[list[str]]:
     described = [part for override in facts.overrides for part in override.split(" ", 1)]
     if described:
         return [["envdoctor", "install", "--dry-run", *described]]
-    return [["envdoctor", "install", "--dry-run"]] + (
-        [["envdoctor", "install", "--python", facts.python.executable]]
-        if facts.python.executable
-        else [["envdoctor", "install"]]
-    )
+    # the interpreter is named in both: run elsewhere (another working directory, another venv active)
+    # the command would otherwise plan for another one
+    python = ["--python", facts.python.executable] if facts.python.executable else []
+    return [["envdoctor", "install", "--dry-run", *python], ["envdoctor", "install", *python]]
 
 
 def python_runs(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -355,6 +354,48 @@ def cuda_toolkit_vs_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
             fix=f"point CUDA_HOME at a CUDA {built[0]}.x toolkit when building extensions",
             subject="cuda.toolkit",
         )
+
+
+def cuda_toolkit_not_needed_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A toolkit is no prerequisite of torch: wheels and conda packages bring their CUDA runtime; nvcc only
+    compiles extensions, whose toolkit must have torch's CUDA major version (PyTorch's "Get Started" page
+    asks only for the driver; torch.utils.cpp_extension refuses a toolkit of another major version)."""
+    active = facts.cuda.active()
+    if active is None:
+        return
+    built = compat.major_minor(facts.torch.cuda) if facts.torch.status == "ok" else None
+    toolkit = compat.major_minor(active.version)
+    if built and toolkit and built[0] == toolkit[0]:
+        then = f"and then its major version must match torch's CUDA: it does ({facts.torch.cuda})"
+        fix = "nothing to do: keep it for extension builds"
+    elif built and toolkit:
+        then = f"and then its major version must match torch's CUDA {facts.torch.cuda}, which it does not"
+        fix = f"for extension builds, point CUDA_HOME at a CUDA {built[0]}.x toolkit"
+    else:
+        then = "and then its major version must match the CUDA of the torch build they compile against"
+        fix = "installing torch needs no toolkit: envdoctor install"
+    yield Finding(
+        "cuda.toolkit-not-needed-by-torch", "info", "cuda",
+        f"pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA driver: "
+        f"CUDA toolkit {active.version} matters only to compile CUDA extensions, {then}",
+        fix=fix, evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p)],
+        subject="cuda.toolkit",
+    )
+
+
+def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A system cuDNN is not the one torch loads: wheels use the nvidia-cudnn package, conda its cudnn."""
+    system = [install for install in facts.cudnn.installs if install.kind != "pip"]
+    if not system:
+        return
+    yield Finding(
+        "cudnn.system-not-used-by-torch", "info", "cudnn",
+        "pip and conda builds of torch bring their own cuDNN (the nvidia-cudnn package, conda's cudnn) and do not "
+        "load this one: it matters only to programs built against it",
+        fix="nothing to do for torch", subject="cudnn",
+        evidence=[" ← ".join(p for p in (install.path or install.package or "cudnn", install.source) if p)
+                  for install in system],
+    )
 
 
 # ---------------------------------------------------------------------------- builds that do not fit each other
@@ -905,6 +946,8 @@ RULES: tuple[Callable[[Facts, Recipes | None], Iterable[Finding]], ...] = (
     limits_open_files,
     cuda_toolkit_vs_driver,
     cuda_toolkit_vs_torch,
+    cuda_toolkit_not_needed_by_torch,
+    cudnn_system_not_used_by_torch,
     cuda_library_path_shadows_wheel,
 )
 

@@ -44,6 +44,9 @@ ARCHES = ("x86_64", "aarch64", "arm64")
 #: What each OS calls its 64-bit Arm architecture.
 ARM64_NAME = {"linux": "aarch64", "windows": "arm64", "macos": "arm64"}
 _PYTHON = re.compile(r"^3\.([0-9]{1,2})(t?)$", re.ASCII)
+#: The Intel GPUs torch's XPU build runs on: Arc A- and B-series (and Core Ultra's Arc graphics), Data Center
+#: GPU Max (PyTorch's "Getting Started on Intel GPU" page, hardware prerequisites).
+_XPU_NAME = re.compile(r"\barc\b|data center gpu max", re.IGNORECASE)
 
 
 def _gpu(text: str, index: int, recipes: Recipes) -> Gpu:
@@ -65,6 +68,11 @@ def _gpu(text: str, index: int, recipes: Recipes) -> Gpu:
     gfx = recipes.amd_gfx(value)
     if gfx is not None:
         return Gpu("amd", index, value, arch=gfx, source=SOURCE)
+    if _XPU_NAME.search(value):
+        return Gpu("intel", index, value, source=SOURCE)
+    if lowered.startswith("intel"):
+        raise ValueError(f"--gpu {value!r}: torch's XPU build runs on Intel Arc (A- and B-series, Core Ultra's Arc "
+                         "graphics) and Data Center GPU Max, not on this Intel GPU; leave --gpu out for the CPU build")
     raise ValueError(f"--gpu {value!r}: not a GPU name in recipes/gpus.toml; give its architecture instead, "
                      "e.g. --gpu sm_86 (NVIDIA) or --gpu gfx90a (AMD)")
 
@@ -183,6 +191,9 @@ def _describe_accelerators(out: Facts, described: list[Gpu], driver: compat.Driv
     """Replace every accelerator fact with what the flags say; what they do not say is unknown."""
     nvidia = [g for g in described if g.vendor == "nvidia"]
     amd = [g for g in described if g.vendor == "amd"]
+    intel = [g for g in described if g.vendor == "intel"]
+    for position, gpu in enumerate(intel):
+        gpu.index = position
     for position, gpu in enumerate(nvidia):
         gpu.index = position
     for position, gpu in enumerate(amd):
@@ -203,7 +214,7 @@ def _describe_accelerators(out: Facts, described: list[Gpu], driver: compat.Driv
     if status == "gpus_unknown":
         out.nvidia.message = "the GPUs were not described (--gpu)"
     out.rocm = RocmFacts(status="ok" if amd else "absent", gpus=amd, source=SOURCE)
-    out.xpu = XpuFacts(present=False, source=SOURCE)
+    out.xpu = XpuFacts(present=bool(intel), devices=intel, source=SOURCE)
     platform = compat.target_platform(out)
     possible, reason = compat.mps_possible(platform, out.os.macos_version)
     out.apple = AppleFacts(apple_silicon=platform == "macos-arm64", macos_version=out.os.macos_version,

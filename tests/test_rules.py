@@ -649,7 +649,7 @@ def test_a_missing_uvm_node_matters_in_a_container_only():
 def test_fix_commands_for_this_machine_name_its_interpreter(recipes):
     facts = with_torch(gpu_box(), "2.13.0+cpu")
     finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
-    assert finding.commands == [["envdoctor", "install", "--dry-run"],
+    assert finding.commands == [["envdoctor", "install", "--dry-run", "--python", "/usr/bin/python3"],
                                 ["envdoctor", "install", "--python", "/usr/bin/python3"]]
     facts.python.executable = None
     finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]

@@ -183,7 +183,8 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
                           evidence=[f"source ← {install.source}"] if install.source else []))
     if not facts.cudnn.installs:
-        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else "none found outside torch", "skip",
+        none = "none found outside torch (pip/conda torch brings its own)"
+        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else none, "skip",
                           _attempts(facts.cudnn)))
 
     torch = facts.torch
@@ -207,22 +208,28 @@ def _size(value: int) -> str:
     return f"{value / (1 << 30):.1f} GiB" if value >= (1 << 30) else f"{value / (1 << 20):.0f} MiB"
 
 
+SHM_SOURCE, LIMITS_SOURCE = "/dev/shm", "/proc/self/limits"
+
+
 def _limits_lines(facts: Facts) -> list[Line]:
     """/dev/shm, cgroup limits and open files, each only when it was read (Linux)."""
     limits, lines = facts.limits, []
-    evidence = _attempts(limits)
+    # one probe reads all three: each line shows the reads behind it, not every read of the probe
+    shm_read = [a for a in _attempts(limits) if a.startswith(SHM_SOURCE)]
+    limits_read = [a for a in _attempts(limits) if a.startswith(LIMITS_SOURCE)]
+    cgroup_read = [a for a in _attempts(limits) if a not in shm_read and a not in limits_read]
     if limits.shm_total_bytes is not None and limits.shm_free_bytes is not None:
         lines.append(Line("system", "limits.shm", "Shared memory",
-                          f"/dev/shm {_size(limits.shm_total_bytes)} · {_size(limits.shm_free_bytes)} free", evidence=evidence))
+                          f"/dev/shm {_size(limits.shm_total_bytes)} · {_size(limits.shm_free_bytes)} free", evidence=shm_read))
     if limits.cgroup:
         parts = [f"{limits.cpu_limit:g} CPU(s)" if limits.cpu_limit is not None else "no CPU quota",
                  f"{_size(limits.memory_limit_bytes)} memory" if limits.memory_limit_bytes is not None
                  else "no memory limit", f"cgroup {limits.cgroup}"]
-        lines.append(Line("system", "limits.cgroup", "cgroup", " · ".join(parts), evidence=evidence))
+        lines.append(Line("system", "limits.cgroup", "cgroup", " · ".join(parts), evidence=cgroup_read))
     if limits.open_files_soft is not None:
         hard = limits.open_files_hard if limits.open_files_hard is not None else "unlimited"
         lines.append(Line("system", "limits.open-files", "Open files", f"ulimit -n {limits.open_files_soft} (hard {hard})",
-                          evidence=evidence))
+                          evidence=limits_read))
     return lines
 
 
@@ -326,7 +333,7 @@ def render_checks(checks: list[Check], paint: Painter, verbose: int, quiet: bool
         if verbose and check.details:
             for key, value in check.details.items():
                 out.append(f"        {paint.why} {key}: {value}")
-    return out
+    return out if len(out) > 1 else []  # -q with nothing failed: no heading over nothing
 
 
 def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[str]:
@@ -338,8 +345,10 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
         out.append(f"  {paint.mark('ok')} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
         out.extend(_environment_lines(plan))
         out.extend(_change_lines(plan, paint))
-        out.extend(_index_lines(plan))
-        for manager, argv in (plan.get("commands") or {}).items():
+        # nothing to run: the installer lines would read as something to do
+        commands = {} if plan.get("action") == "nothing_to_do" else plan.get("commands") or {}
+        out.extend(_index_lines(plan) if commands else [])
+        for manager, argv in commands.items():
             if argv:
                 out.extend(_step_lines(plan, manager))
             elif verbose or manager == plan.get("manager"):
@@ -502,7 +511,7 @@ def render_requirements(results: list[Any], paint: Painter, verbose: int, quiet:
         out.append(f"  {paint.mark(status)} {result.requirement:<{width}}{actual}".rstrip())
         if verbose:
             out.extend(f"        {paint.why} {item}" for item in result.evidence)
-    return out
+    return out if len(out) > 1 else []  # -q with every requirement met: no heading over nothing
 
 
 def render_fleet_header(fleet: Mapping[str, Any]) -> list[str]:
@@ -560,6 +569,8 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
         platform_tag = f"{facts.os.system.lower()}-{facts.os.arch}"
         took = f" · {format_number(report.duration_s, '.2f')} s" if report.duration_s is not None else ""
         out.append(f"envdoctor {__version__} · {platform_tag} · python {facts.python.version or '?'}{took}")
+        if facts.python.chosen_because and facts.python.status != "unknown":
+            out.append(f"judging {facts.python.executable or '?'}: {facts.python.chosen_because}")
         if facts.overrides:
             out.append("target described by: " + ", ".join(facts.overrides))
         if show_facts:

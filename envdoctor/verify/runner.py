@@ -17,6 +17,7 @@ import json
 import math
 import re
 import secrets
+import shlex
 import signal
 import sys
 from collections.abc import Iterable, Mapping
@@ -545,6 +546,8 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
     if protocol is not None:
         checks.append(protocol)
     by_id = {check.id: check for check in checks}
+    if "import" in by_id:
+        point_to_install(by_id["import"], python)
     build = by_id["build"].details if "build" in by_id else None
     devices = by_id["devices"].details if "devices" in by_id else None
     if "devices" in by_id:
@@ -558,6 +561,13 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
                     check.details["peaks_error"] = str(exc)
     checks.extend(expectation_checks(options, build, devices))
     return checks
+
+
+def point_to_install(check: Check, python: str) -> None:
+    """A failed ``import torch`` because torch is not there says so and what installs it, not only the error."""
+    if check.status == "fail" and check.message.startswith("ModuleNotFoundError: No module named 'torch'"):
+        check.message = (f"torch is not installed in {python}: envdoctor install --python {shlex.quote(python)} "
+                         f"installs the build for this machine ({check.message})")
 
 
 def _recipes() -> Recipes | None:
