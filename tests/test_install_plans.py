@@ -47,7 +47,8 @@ def test_conda_installs_torchaudio_when_it_was_asked_for(tmp_path):
     done = subprocess.run([sys.executable, "-m", "envdoctor", "install", "--dry-run", "--json", "--gpu", "sm_86",
                            "--driver", "570.86.10", "torch", "torchvision", "torchaudio"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                          env={**os.environ, "CONDA_PREFIX": str(tmp_path / "envs" / "ml"),
+                          env={**{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
+                               "CONDA_PREFIX": str(tmp_path / "envs" / "ml"),
                                "PYTHONPATH": str(ROOT)})
     plan = json.loads(done.stdout)["plan"]
     torch, vision, audio = (arg for arg in plan["commands"]["pip"] if arg.startswith(("torch==", "torchvision==",
