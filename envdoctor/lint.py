@@ -601,8 +601,8 @@ def image_facts(image: Image, facts: Facts, recipes: Recipes) -> Facts:
                           target_python=image.python or (facts.python.version if facts.python.status == "unknown" else None))
     out.overrides = [o for o in facts.overrides if o.startswith(ACCELERATOR_FLAGS)]
     if out.overrides:
-        out.nvidia, out.rocm, out.xpu, out.apple = (copy.deepcopy(x) for x in (facts.nvidia, facts.rocm, facts.xpu,
-                                                                                facts.apple))
+        described = copy.deepcopy(facts)
+        out.nvidia, out.rocm, out.xpu, out.apple = described.nvidia, described.rocm, described.xpu, described.apple
     if image.distro is not None:
         out.os.distro_id, out.os.distro_version = image.distro
     return out
@@ -674,8 +674,8 @@ def _judge_cuda_install(install: Install, facts: Facts, recipes: Recipes) -> Jud
         return None
     manager = install.manager if install.tool in ("pip", "uv", "conda", "mamba") else None
     plan = resolve(facts, Request(["torch"], manager=manager), recipes)
-    planned = recipes.release(plan.torch).variant(plan.variant) if plan.ok and plan.torch and plan.variant and \
-        recipes.release(plan.torch) else None
+    release = recipes.release(plan.torch) if plan.ok and plan.torch else None
+    planned = release.variant(plan.variant) if release is not None and plan.variant else None
     torch_cuda = planned.cuda if planned is not None and planned.kind == "cuda" else None
     after = f"; {toolkit_for_torch(version, torch_cuda)}" if planned is not None else ""
     distro = (facts.os.distro_id or "", facts.os.distro_version or "")
@@ -772,6 +772,22 @@ def machine_summary(facts: Facts) -> str:
         parts.append(f"driver {facts.nvidia.driver_version}")
     described = f" (described by {', '.join(facts.overrides)})" if facts.overrides else ""
     return " · ".join(parts) + described
+
+
+def judged_for(installs: Iterable[Install], facts: Facts, recipes: Recipes) -> str:
+    """Whom the commands were judged for: this (or the described) machine, or each Dockerfile stage's image."""
+    images = list({id(i.image): i.image for i in installs if i.image is not None}.values())
+    if not images:
+        return machine_summary(facts)
+    described = any(o.startswith(ACCELERATOR_FLAGS) for o in facts.overrides)
+    parts = []
+    for image in images:
+        summary = machine_summary(image_facts(image, facts, recipes))
+        if image.python_from:
+            summary = summary.replace(f"Python {image.python}", f"Python {image.python} (from {image.python_from})", 1)
+        parts.append(f"image {image.summary()}: {summary}" + ("" if described else " · GPU not described "
+                                                                        "(--gpu/--driver, or --no-gpu)"))
+    return "; ".join(parts)
 
 
 def findings_of(judged: list[Judged]) -> list[Finding]:
