@@ -231,6 +231,12 @@ def test_shell_splitting(recipes):
     assert unread == ["x: the quotes do not balance"]
     installs, _, _ = read_file_installs('FROM python:3.12\nRUN ["pip", "install", "torch==2.5.1"]\n', "dockerfile", "Dockerfile")
     assert installs[0].requirements == ["torch==2.5.1"]
+    text = "ARG BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\nFROM --platform=linux/arm64 ${BASE}\n" \
+           "RUN --mount=type=cache,target=/root/.cache/pip pip install torch\n"
+    (install,), _, _ = read_file_installs(text, "dockerfile", "Dockerfile")
+    image = install.image
+    assert (install.requirements, image.reference, image.arch, image.distro, image.cuda, image.cudnn, image.python) == (
+        ["torch"], "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", "aarch64", ("ubuntu", "22.04"), "12.4", True, None)
 
 
 def test_other_installers_and_other_packages_are_not_judged(recipes):

@@ -342,7 +342,8 @@ def _dockerfile(lines: list[Line], candidates: set[int], unread: list[str]) -> t
                 python_of(image, apt)
             image, apt = parse_from(line.source, _tokens(body) or [], args, stages), []
         elif instruction == "RUN" and id(line) in candidates:
-            found, piped, problems = parse_command(Line(line.source, _exec_form(body.strip())))
+            command = re.sub(r"^(?:--[a-z]+=\S*\s+)+", "", body.strip())  # RUN --mount=... --network=...
+            found, piped, problems = parse_command(Line(line.source, _exec_form(command)))
             for install in found:
                 install.image = image
                 if install.tool == "apt":
