@@ -899,7 +899,7 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
     counts = report.summary()
     problems = [f"{counts[k]} {k}(s)" for k in ("error", "warning") if counts[k]]
     summary = (" · ".join(problems) if problems else "current and fitting") + "   (-v for evidence, --json for machines)"
-    header = f"envdoctor lint · {len(judged)} command(s) from {what} · for {linter.machine_summary(facts)}"
+    header = f"envdoctor lint · {len(judged)} command(s) from {what} · for {linter.judged_for(installs, facts, recipes)}"
     write_stdout(linter.render_lint_text(judged, header, summary, out.color, out.ascii_only, verbose, quiet),
                  color=out.color)
     raise SystemExit(int(report.exit_code))

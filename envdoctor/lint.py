@@ -11,6 +11,7 @@ Pure: facts, recipes and the commands read in, findings out.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import posixpath
 import re
@@ -24,6 +25,7 @@ from packaging.utils import canonicalize_name
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
+from envdoctor.readers.images import DISTRO_CUDA_TOOLKIT, Image
 from envdoctor.readers.install_commands import Install, Script
 from envdoctor.readers.install_commands import Line as Line
 from envdoctor.readers.install_commands import file_kind as file_kind
@@ -32,6 +34,8 @@ from envdoctor.readers.install_commands import read_file_installs as read_file_i
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.render.lint import render_lint_text as render_lint_text
 from envdoctor.resolver import Plan, Request, resolve
+from envdoctor.target import describe_target
+from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
 FAMILY = ("torch", "torchvision", "torchaudio")
 CONDA_FAMILY = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio",
@@ -46,6 +50,15 @@ _WHEEL_FILE = re.compile(r"^(torch|torchvision|torchaudio)-([0-9][^-]*)-")
 _CONDA_SPEC = re.compile(r"^(?:([A-Za-z0-9_./-]+)::)?([A-Za-z0-9_.-]+)\s*(.*)$")
 #: The most install commands of one file judged (each asks the resolver); the rest are counted.
 MAX_COMMANDS = 200
+#: Installs of system packages and installer files: read for a CUDA toolkit or cuDNN only.
+SYSTEM_TOOLS = ("apt", "dnf", "installer")
+_APT_TOOLKIT = re.compile(r"^(?:nvidia-cuda-toolkit|cuda|cuda-toolkit|cuda-toolkit-([0-9]+)-([0-9]+)|cuda-([0-9]+)-([0-9]+)"
+                          r"|cuda-(?:runtime|libraries|libraries-dev|nvcc|cudart|compiler)-([0-9]+)-([0-9]+))$")
+_APT_CUDNN = re.compile(r"^(?:lib)?cudnn[0-9]*(?:-(?:dev|samples|headers))?(?:-cuda-([0-9]+))?$|^nvidia-cudnn$")
+_RUNFILE = re.compile(r"^cuda_([0-9]+\.[0-9]+)\.[0-9]+_[0-9.]+_(?:linux|windows)(?:_[a-z0-9]+)?\.(?:run|exe)$")
+_LOCAL_REPO = re.compile(r"^cuda-repo-[a-z0-9]+-([0-9]+)-([0-9]+)-local")
+_CONDA_TOOLKIT = frozenset({"cudatoolkit", "cuda-toolkit", "cuda-nvcc", "cuda", "cuda-runtime", "cuda-cudart"})
+_PIP_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]+-cu[0-9]{2}$")
 
 
 # ---------------------------------------------------------------------------- what a command asks for
@@ -237,11 +250,16 @@ def judge_script(script: Script) -> Judged | None:
 
 def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
     """Findings for one install command, and the resolver's command for the same intent; None for a command
-    that installs nothing of the torch family."""
+    that installs nothing of the torch family and no CUDA toolkit or cuDNN. A command of a Dockerfile is
+    judged for its stage's image (:func:`image_facts`), everything else for ``facts``."""
+    if install.image is not None:
+        facts = image_facts(install.image, facts, recipes)
+    if install.tool in SYSTEM_TOOLS:
+        return _judge_cuda_install(install, facts, recipes)
     judged = Judged(install.source, install.text)
     wanted = wanted_of(install)
     if not wanted.any and not wanted.pytorch_cuda:
-        return None
+        return _judge_cuda_install(install, facts, recipes)
     conda = install.tool in ("conda", "mamba", "micromamba")
     out = judged.findings
     add = out.append
@@ -274,11 +292,16 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
                      fix="use the plain version with the variant's index URL (the command below)"))
     _judge_companions(install, wanted, recipes, out)
     chosen = _what_it_installs(install, wanted, facts, recipes, conda, variant_known, out)
-    if chosen is not None:
-        _judge_fit(install, wanted, chosen, facts, recipes, out)
-    if out:
+    if chosen is not None and _judge_fit(install, wanted, chosen, facts, recipes, out):
+        _judge_against_plan(install, wanted, chosen, plan, facts, recipes, out)
+    return _with_instead(judged, instead, note)
+
+
+def _with_instead(judged: Judged, instead: list[str] | None, note: str) -> Judged:
+    """The judgement with the command to run instead, named by each finding, when there is any finding."""
+    if judged.findings:
         judged.instead, judged.instead_note = instead, note
-        for finding in out:
+        for finding in judged.findings:
             if instead:
                 finding.commands = [instead]
     return judged
@@ -382,39 +405,31 @@ def _judge_companions(install: Install, wanted: Wanted, recipes: Recipes, out: l
 def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: Recipes, conda: bool,
                       variant_known: bool, out: list[Finding]) -> tuple[Release, VariantRecipe] | None:
     """The release and variant this command installs on the machine, the way the installer picks: the newest
-    release matching the pins that the index (or PyPI, or the conda channel) has for this platform and Python."""
+    release matching the pins that the index (or PyPI, or the conda channel) has for this platform and Python,
+    whether or not it runs on the GPUs. Asked of the resolver with the accelerators left out of the facts."""
     if not variant_known or wanted.stub:
         return None
     platform = compat.target_platform(facts)
-    python = wanted.python or compat.python_tag(facts)
-    spec = wanted.specs.get("torch", SpecifierSet())
     channels = [c.lower().rstrip("/").rsplit("/", 1)[-1] for c in install.channels]
     if conda and "pytorch" not in channels:
         return None  # conda-forge (or defaults) pick their own build: not modelled here
-    plain_pypi = not conda and not install.indexes and not wanted.variant
     custom_index = not conda and any(WHEEL_HOST not in (urlsplit(u).hostname or "") for _, u in install.indexes)
     if custom_index and not wanted.variant:
         return None  # a mirror or private index: what it holds is not known
-    candidates = []
-    for release in recipes.releases:
-        if not spec.contains(release.parsed, prereleases=install.pre or None):
-            continue
-        if conda and (release.conda is None or release.conda.style == "conda-forge"):
-            continue
-        if platform is not None and platform not in release.platforms:
-            continue
-        name = (release.pypi.get(platform or "") if plain_pypi else wanted.variant or
-                (release.pypi.get(platform or "") if conda else None))
+    spec = wanted.specs.get("torch", SpecifierSet())
+    if conda:
+        on_channel = [r for r in recipes.releases if r.conda is not None and r.conda.style != "conda-forge"]
+        spec &= SpecifierSet(f"<={on_channel[0].version}") if on_channel else SpecifierSet("<0")
+    requirements = [f"torch{spec}"] + [f"{n}{wanted.specs[n]}" for n in ("torchvision", "torchaudio") if n in wanted.specs]
+    blind = _without_accelerators(_with_python(facts, wanted.python), recipes)
+    plan = resolve(blind, Request(requirements, variant=wanted.variant, allow_prerelease=install.pre, upgrade=True),
+                   recipes)
+    release = recipes.release(plan.torch) if plan.ok and plan.torch else None
+    if release is not None:
+        name = wanted.variant or release.pypi.get(platform or "")
         variant = release.variant(name) if name else None
-        if variant is None:
-            continue
-        if platform is not None and platform not in variant.platforms:
-            continue
-        if python is not None and platform is not None and python not in release.python.get(platform, ()):
-            continue
-        candidates.append((release, variant))
-    if candidates:
-        return candidates[0]
+        return (release, variant) if variant is not None else None
+    python = wanted.python or compat.python_tag(facts)
     pinned = wanted.pins.get("torch")
     pinned_version = compat.parse_version(pinned)
     if pinned and recipes.release(pinned) is None and pinned_version is not None and (
@@ -444,18 +459,26 @@ def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: R
     return None
 
 
+def _without_accelerators(facts: Facts, recipes: Recipes) -> Facts:
+    """The facts with no GPU and no driver, and nothing installed: what an installer looks at when it picks."""
+    blind = describe_target(facts, recipes=recipes, base_is_host=False, no_gpu=True)
+    blind.torch.status, blind.torch.version = "absent", None
+    return blind
+
+
 def _judge_fit(install: Install, wanted: Wanted, chosen: tuple[Release, VariantRecipe], facts: Facts,
-               recipes: Recipes, out: list[Finding]) -> None:
-    """The build the command installs, checked against the machine by the resolver (driver, kernels, Python)."""
+               recipes: Recipes, out: list[Finding]) -> bool:
+    """The build the command installs, checked against the machine by the resolver (driver, kernels, Python);
+    whether it runs there."""
     release, variant = chosen
     plan = resolve(_with_python(facts, wanted.python), Request([f"torch=={release.version}"], variant=variant.name),
                    recipes)
     if plan.ok:
-        return
+        return True
     reasons = [r["reason"] for r in plan.rejected if r.get("torch") == release.version and r.get("variant") == variant.name]
     if not reasons:
         reasons = [str(a.get("message", "")) for a in plan.alternatives if a.get("message")]
-    default = not install.indexes and not wanted.variant and install.tool not in ("conda", "mamba", "micromamba")
+    default = _from_the_default(install, wanted)
     what = (f"torch {release.version} from PyPI (its default wheel here is {variant.name})" if default else
             f"torch {release.version} {variant.name}")
     out.append(_finding(
@@ -463,14 +486,47 @@ def _judge_fit(install: Install, wanted: Wanted, chosen: tuple[Release, VariantR
         "error", f"this installs {what}, which does not run on this machine: {'; '.join(reasons[:2]) or 'no fit'}",
         f"the resolver (recipes/torch.toml series {release.series}; {variant.source or release.source})",
         fix="the command below picks the build for this machine"))
+    return False
+
+
+def _from_the_default(install: Install, wanted: Wanted) -> bool:
+    """Whether the variant is the one PyPI (or the channel) picks, not one the command names."""
+    return not install.indexes and not wanted.variant and install.tool not in ("conda", "mamba", "micromamba")
+
+
+def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release, VariantRecipe], plan: Plan | None,
+                        facts: Facts, recipes: Recipes, out: list[Finding]) -> None:
+    """A build that runs here but is not the kind ``install`` plans for the same request: a GPU build where
+    torch can use no GPU (gigabytes of CUDA libraries for nothing), or PyPI's CPU default where it can."""
+    if plan is None or not plan.ok or plan.torch is None or plan.variant is None:
+        return
+    planned = (recipes.release(plan.torch) or chosen[0]).variant(plan.variant)
+    release, variant = chosen
+    if planned is None or planned.kind == variant.kind:
+        return
+    because = next((r["decision"] for r in plan.reasons if r["decision"].startswith("variant ")), plan.variant)
+    if variant.kind in ("cuda", "rocm") and planned.kind == "cpu":
+        out.append(_finding(
+            install.source, install.text, "lint.gpu-build-without-gpu", "warning",
+            f"this installs torch {release.version} {variant.name}"
+            f"{' (the PyPI default here)' if _from_the_default(install, wanted) else ''}, a "
+            f"{'CUDA' if variant.kind == 'cuda' else 'ROCm'} build whose GPU libraries are gigabytes that this machine "
+            f"cannot use: install plans the CPU build ({plan.variant}) for it",
+            f"the resolver, for the same request as `envdoctor install`: {because}",
+            fix="install the CPU build (the command below)"))
+    elif variant.kind == "cpu" and _from_the_default(install, wanted):
+        out.append(_finding(
+            install.source, install.text, "lint.cpu-build-on-gpu", "warning",
+            f"PyPI's default wheel here is torch {release.version} {variant.name}, which leaves the GPU unused "
+            f"(torch.cuda.is_available() is False): install plans {plan.variant} for it",
+            f"the resolver, for the same request as `envdoctor install`: {because}",
+            fix="install the GPU build from its index (the command below)"))
 
 
 def _with_python(facts: Facts, python: str | None) -> Facts:
     """The facts with the Python a conda command creates (``python=3.8``) instead of this one."""
     if python is None or compat.python_tag(facts) == python:
         return facts
-    import copy
-
     changed = copy.deepcopy(facts)
     changed.python.version = python
     changed.python.status = "unknown" if changed.python.status == "ok" else changed.python.status
@@ -504,14 +560,24 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
     if plan is None or not plan.ok:
         why = "; ".join(str(a.get("message", "")) for a in (plan.alternatives if plan else [])[:2])
         return None, why or "no build fits this machine", plan
+    argv, why = _command_of(plan, install)
+    return argv, "; ".join(n for n in (note, why) if n), plan
+
+
+def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
+    """The plan's command for the command's manager (pip where that manager cannot install the plan), as it
+    runs where the command runs; and a note when it is not that manager's."""
     argv = plan.commands.get(plan.manager)
+    note = ""
     if argv is None:
         reason = plan.command_notes.get(plan.manager, "")
-        note = (note + "; " if note else "") + f"{plan.manager} cannot install it ({reason}): pip"
+        note = f"{plan.manager} cannot install it ({reason}): pip"
         argv = plan.commands.get("pip")
-    if argv is not None and install.tool == "micromamba" and argv[:1] == ["mamba"]:
+    if argv is None:
+        return None, note
+    if install.tool == "micromamba" and argv[:1] == ["mamba"]:
         argv = ["micromamba", *argv[1:]]
-    return (list(argv) if argv else None), note, plan
+    return (_in_image(list(argv)) if install.image is not None else list(argv)), note
 
 
 def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes) -> Plan:
@@ -523,16 +589,138 @@ def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes)
     return resolve(facts, request, recipes)
 
 
+# ---------------------------------------------------------------------------- images
+
+
+def image_facts(image: Image, facts: Facts, recipes: Recipes) -> Facts:
+    """The machine a Dockerfile stage installs into: Linux on the image's (or the builder's) architecture with
+    the image's Python; its GPUs are the ones --gpu/--driver/--no-gpu describe, else unknown (never this host's)."""
+    host = compat.target_platform(facts) or ""
+    arch = image.arch or (facts.os.arch if host.startswith("linux-") and facts.os.arch else "x86_64")
+    out = describe_target(Facts(), recipes=recipes, target_os="linux", target_arch=arch,
+                          target_python=image.python or (facts.python.version if facts.python.status == "unknown" else None))
+    out.overrides = [o for o in facts.overrides if o.startswith(ACCELERATOR_FLAGS)]
+    if out.overrides:
+        described = copy.deepcopy(facts)
+        out.nvidia, out.rocm, out.xpu, out.apple = described.nvidia, described.rocm, described.xpu, described.apple
+    if image.distro is not None:
+        out.os.distro_id, out.os.distro_version = image.distro
+    return out
+
+
+ACCELERATOR_FLAGS = ("--gpu ", "--driver ", "--no-gpu")
+
+
+def _in_image(argv: list[str]) -> list[str]:
+    """A command as it runs inside an image: its ``python3`` (the name every image with Python has)."""
+    if argv[:1] == ["python"]:
+        return ["python3", *argv[1:]]
+    return argv
+
+
+# ---------------------------------------------------------------------------- CUDA toolkit and cuDNN
+
+
+def _cuda_parts(install: Install, facts: Facts) -> tuple[list[str], list[str], list[str], str | None]:
+    """(toolkit packages, cuDNN packages, installer files, the toolkit's CUDA version) of a command."""
+    toolkit: list[str] = []
+    cudnn: list[str] = []
+    files: list[str] = []
+    version: str | None = None
+    conda = install.tool in ("conda", "mamba", "micromamba")
+    for text in install.requirements:
+        if install.tool == "installer":
+            base = posixpath.basename(text.replace("\\", "/")).lower()
+            runfile, repo = _RUNFILE.match(base), _LOCAL_REPO.match(base)
+            if runfile or repo:
+                files.append(text)
+                version = version or (runfile.group(1) if runfile else f"{repo.group(1)}.{repo.group(2)}" if repo else None)
+            elif base.startswith("cudnn"):
+                files.append(text)
+        elif conda:
+            match = _CONDA_SPEC.match(text.strip())
+            name = match.group(2).lower() if match else ""
+            if name in _CONDA_TOOLKIT:
+                toolkit.append(text)
+                pinned = match.group(3).strip().lstrip("=").split("=")[0] if match else ""
+                version = version or (".".join(pinned.split(".")[:2]) if compat.major_minor(pinned) else None)
+            elif name == "cudnn":
+                cudnn.append(text)
+        elif install.tool in ("pip", "uv"):
+            name = re.split(r"[<>=!~\[; ]", text, maxsplit=1)[0].lower()
+            if _PIP_CUDA_WHEEL.match(name):
+                (cudnn if "cudnn" in name else toolkit).append(text)
+        else:
+            name = text.lower().split("=", 1)[0].split(":", 1)[0]
+            found = _APT_TOOLKIT.match(name)
+            if found:
+                toolkit.append(text)
+                numbers = [g for g in found.groups() if g]
+                if numbers:
+                    version = version or f"{numbers[0]}.{numbers[1]}"
+                elif name == "nvidia-cuda-toolkit":
+                    distro = (facts.os.distro_id or "", facts.os.distro_version or "")
+                    version = version or (DISTRO_CUDA_TOOLKIT[distro][0] if distro in DISTRO_CUDA_TOOLKIT else None)
+            elif _APT_CUDNN.match(name):
+                cudnn.append(text)
+    return toolkit, cudnn, files, version
+
+
+def _judge_cuda_install(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
+    """A CUDA toolkit, cuDNN or NVIDIA's CUDA libraries installed for torch on their own: the step old
+    tutorials put before PyTorch, which pip and conda builds of torch do not need. None when there is none."""
+    toolkit, cudnn, files, version = _cuda_parts(install, facts)
+    if not (toolkit or cudnn or files):
+        return None
+    manager = install.manager if install.tool in ("pip", "uv", "conda", "mamba") else None
+    plan = resolve(facts, Request(["torch"], manager=manager), recipes)
+    release = recipes.release(plan.torch) if plan.ok and plan.torch else None
+    planned = release.variant(plan.variant) if release is not None and plan.variant else None
+    torch_cuda = planned.cuda if planned is not None and planned.kind == "cuda" else None
+    after = f"; {toolkit_for_torch(version, torch_cuda)}" if planned is not None else ""
+    distro = (facts.os.distro_id or "", facts.os.distro_version or "")
+    judged = Judged(install.source, install.text)
+    src, text = install.source, install.text
+    if install.tool in ("pip", "uv"):
+        judged.findings.append(_finding(
+            src, text, "lint.cuda-wheels-alone", "warning",
+            f"{', '.join(toolkit + cudnn)} on their own do not make torch use the GPU: torch's wheels require the "
+            f"NVIDIA CUDA wheels of their own build and install them; {DRIVER_ONLY}",
+            DRIVER_ONLY_SOURCE, fix="install torch itself (the command below): it brings the CUDA wheels it needs"))
+    else:
+        if toolkit:
+            cited = (f" (CUDA {version} on {distro[0].capitalize()} {distro[1]}: {DISTRO_CUDA_TOOLKIT[distro][1]})"
+                     if "nvidia-cuda-toolkit" in [t.lower() for t in toolkit] and distro in DISTRO_CUDA_TOOLKIT else "")
+            judged.findings.append(_finding(
+                src, text, "lint.cuda-toolkit-not-needed", "warning",
+                f"{', '.join(toolkit)}{cited}: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}{after}",
+                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
+        if cudnn:
+            judged.findings.append(_finding(
+                src, text, "lint.cudnn-not-needed", "warning",
+                f"{', '.join(cudnn)}: torch does not load the system's cuDNN; {DRIVER_ONLY}",
+                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
+        if files:
+            judged.findings.append(_finding(
+                src, text, "lint.cuda-installer-not-needed", "warning",
+                f"{', '.join(files)} is NVIDIA's {'cuDNN' if not version else f'CUDA {version}'} installer, not "
+                f"needed for torch; {DRIVER_ONLY}{after if version else ''}",
+                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
+    if not plan.ok:
+        return _with_instead(judged, None, "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2]))
+    return _with_instead(judged, *_command_of(plan, install))
+
+
 # ---------------------------------------------------------------------------- the whole input
 
 
 def lint_installs(installs: Iterable[Install], scripts: Iterable[Script], facts: Facts, recipes: Recipes) -> list[Judged]:
     """Every command judged (the first :data:`MAX_COMMANDS`; a repeated command once), in the order of the input."""
-    seen: dict[tuple[str, str], Judged | None] = {}
+    seen: dict[tuple[str, str, str], Judged | None] = {}
     judged: list[Judged] = []
     installs = list(installs)
     for position, install in enumerate(installs):
-        key = (install.tool, install.text)
+        key = (install.tool, install.text, install.image.source if install.image is not None else "")
         if key not in seen:
             if len(seen) >= MAX_COMMANDS:
                 left = len(installs) - position
@@ -584,6 +772,22 @@ def machine_summary(facts: Facts) -> str:
         parts.append(f"driver {facts.nvidia.driver_version}")
     described = f" (described by {', '.join(facts.overrides)})" if facts.overrides else ""
     return " · ".join(parts) + described
+
+
+def judged_for(installs: Iterable[Install], facts: Facts, recipes: Recipes) -> str:
+    """Whom the commands were judged for: this (or the described) machine, or each Dockerfile stage's image."""
+    images = list({id(i.image): i.image for i in installs if i.image is not None}.values())
+    if not images:
+        return machine_summary(facts)
+    described = any(o.startswith(ACCELERATOR_FLAGS) for o in facts.overrides)
+    parts = []
+    for image in images:
+        summary = machine_summary(image_facts(image, facts, recipes))
+        if image.python_from:
+            summary = summary.replace(f"Python {image.python}", f"Python {image.python} (from {image.python_from})", 1)
+        parts.append(f"image {image.summary()}: {summary}" + ("" if described else " · GPU not described "
+                                                                        "(--gpu/--driver, or --no-gpu)"))
+    return "; ".join(parts)
 
 
 def findings_of(judged: list[Judged]) -> list[Finding]:

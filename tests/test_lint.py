@@ -231,6 +231,12 @@ def test_shell_splitting(recipes):
     assert unread == ["x: the quotes do not balance"]
     installs, _, _ = read_file_installs('FROM python:3.12\nRUN ["pip", "install", "torch==2.5.1"]\n', "dockerfile", "Dockerfile")
     assert installs[0].requirements == ["torch==2.5.1"]
+    text = "ARG BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\nFROM --platform=linux/arm64 ${BASE}\n" \
+           "RUN --mount=type=cache,target=/root/.cache/pip pip install torch\n"
+    (install,), _, _ = read_file_installs(text, "dockerfile", "Dockerfile")
+    image = install.image
+    assert (install.requirements, image.reference, image.arch, image.distro, image.cuda, image.cudnn, image.python) == (
+        ["torch"], "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", "aarch64", ("ubuntu", "22.04"), "12.4", True, None)
 
 
 def test_other_installers_and_other_packages_are_not_judged(recipes):
@@ -285,3 +291,147 @@ def test_hostile_input_is_bounded():
     assert installs == [] and unread == ["x: longer than 16384 characters"]
     installs, _, unread = read_file_installs("pip install torch\n" * 2500, "shell", "x.sh")
     assert len(installs) == 2000 and "500 more lines" in unread[0]
+
+
+# ---------------------------------------------------------------------------- the real CLI, as a child process
+
+#: A described Linux machine without a GPU (Python 3.11).
+NO_GPU = ["--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.11", "--no-gpu"]
+
+
+def cli_json(*args):
+    """``python -m envdoctor ARGS --json`` in a child process: (exit code, the JSON report)."""
+    done = subprocess.run([sys.executable, "-m", "envdoctor", *args, "--json"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    return done.returncode, json.loads(done.stdout)
+
+
+def cli_text(*args):
+    done = subprocess.run([sys.executable, "-m", "envdoctor", *args, "--color", "never"], capture_output=True,
+                          text=True, timeout=120)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.parametrize("command, expected", [
+    ("conda install -c conda-forge cudnn cudatoolkit", ["lint.cuda-toolkit-not-needed", "lint.cudnn-not-needed"]),
+    ("sudo apt install nvidia-cuda-toolkit", ["lint.cuda-toolkit-not-needed"]),
+    ("sudo apt-get install -y cuda-toolkit-12-4", ["lint.cuda-toolkit-not-needed"]),
+    ("sudo dnf install cuda-12-1", ["lint.cuda-toolkit-not-needed"]),
+    ("sudo apt-get install libcudnn8 libcudnn8-dev", ["lint.cudnn-not-needed"]),
+    ("sudo apt-get -y install cudnn9-cuda-12 libcudnn9-cuda-12", ["lint.cudnn-not-needed"]),
+    ("sh cuda_12.4.0_550.54.14_linux.run --silent --toolkit", ["lint.cuda-installer-not-needed"]),
+    ("sudo dpkg -i cuda-repo-ubuntu2204-12-4-local_12.4.0-550.54.14-1_amd64.deb", ["lint.cuda-installer-not-needed"]),
+    ("cuda_12.4.0_551.61_windows.exe -s", ["lint.cuda-installer-not-needed"]),
+    ("conda install cuda-toolkit=12.4 -c nvidia", ["lint.cuda-toolkit-not-needed"]),
+    ("pip install nvidia-cudnn-cu12", ["lint.cuda-wheels-alone"]),
+])
+def test_the_toolkit_first_myth_is_corrected(command, expected):
+    code, data = cli_json("lint", command, *RTX3090_NEW)
+    assert (code, ids(data)) == (1, expected)
+    for finding in data["findings"]:
+        assert "bring their own CUDA runtime and cuDNN and need only the NVIDIA driver" in finding["message"]
+        assert finding["fix"].startswith("install only the NVIDIA driver") or finding["id"] == "lint.cuda-wheels-alone"
+        # the command to run instead is torch itself, for this GPU (driver 580 runs CUDA 13.0), same manager
+        argv = finding["commands"][0]
+        if command.startswith("conda"):
+            assert argv[:6] == ["conda", "install", "-y", "-c", "conda-forge", "pytorch-gpu==2.15.0"]
+            assert argv[6:] == ["cuda-version=13.0"]
+        else:
+            assert argv[:4] == ["python", "-m", "pip", "install"] and argv[4].startswith("torch==")
+            assert argv[-1].rsplit("/", 1)[1].startswith("cu13")
+
+
+def test_a_toolkit_of_another_major_than_torch_cannot_even_build_extensions():
+    # driver 580.65.06 runs CUDA 13.0 (NVIDIA's CUDA 13.0 release notes, table 3): torch here is a CUDA 13 build
+    _, data = cli_json("lint", "sudo apt-get install -y cuda-toolkit-12-4", *RTX3090_NEW)
+    assert "CUDA 12.4 cannot even compile extensions for torch built with CUDA 13" in data["findings"][0]["message"]
+    # without a GPU torch is a CPU build, which uses no toolkit at all
+    _, data = cli_json("lint", "sudo apt-get install -y cuda-toolkit-12-4", *NO_GPU)
+    assert "the torch planned here is not a CUDA build, so no CUDA toolkit is used at all" in data["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("command", ["sudo apt-get install -y git python3-pip", "sudo dpkg -i cuda-keyring_1.1-1_all.deb",
+                                     "sudo apt install nvidia-driver-550", "pip install numpy"])
+def test_system_installs_of_other_things_are_not_findings(command):
+    code, data = cli_json("lint", command, *RTX3090_NEW)
+    assert (code, ids(data)) == (0, ["lint.nothing-to-check"])
+
+
+def test_the_distribution_toolkit_is_named_with_its_version(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y nvidia-cuda-toolkit\n")
+    _, data = cli_json("lint", "--file", str(dockerfile), "--no-gpu")
+    (finding,) = data["findings"]
+    # packages.ubuntu.com/jammy/nvidia-cuda-toolkit: 11.5.1-1ubuntu1
+    assert finding["id"] == "lint.cuda-toolkit-not-needed"
+    assert finding["message"].startswith("nvidia-cuda-toolkit (CUDA 11.5 on Ubuntu 22.04: ")
+
+
+def test_lint_agrees_with_install_on_a_machine_without_a_gpu():
+    code, data = cli_json("lint", "pip install torch torchvision", *NO_GPU)
+    assert code == 1 and ids(data) == ["lint.gpu-build-without-gpu"]
+    _, plan = cli_json("install", "--dry-run", "torch", "torchvision", *NO_GPU)
+    assert plan["plan"]["variant"] == "cpu"
+    assert data["findings"][0]["commands"] == [plan["plan"]["commands"]["pip"]]
+    assert data["findings"][0]["commands"][0][-2:] == ["--index-url", "https://download.pytorch.org/whl/cpu"]
+    # an explicit CUDA index on that machine: the same finding
+    _, data = cli_json("lint", "pip install torch --index-url https://download.pytorch.org/whl/cu130", *NO_GPU)
+    assert ids(data) == ["lint.gpu-build-without-gpu"]
+    # the CPU index there fits
+    code, data = cli_json("lint", "pip install torch --index-url https://download.pytorch.org/whl/cpu", *NO_GPU)
+    assert (code, ids(data)) == (0, [])
+
+
+def test_pypi_cpu_default_on_a_windows_machine_with_a_gpu():
+    # PyPI's Windows wheel is the CPU build (compat-data.md §2c); install plans a CUDA build for the RTX 3090
+    machine = ["--target-os", "windows", "--target-arch", "x86_64", "--target-python", "3.12",
+               "--gpu", "NVIDIA GeForce RTX 3090", "--driver", "591.86"]
+    code, data = cli_json("lint", "pip install torch", *machine)
+    assert code == 1 and ids(data) == ["lint.cpu-build-on-gpu"]
+    argv = data["findings"][0]["commands"][0]
+    assert argv[argv.index("--index-url") + 1].rsplit("/", 1)[1].startswith("cu")
+
+
+def test_a_dockerfile_is_judged_for_its_image_not_this_host():
+    code, text = cli_text("lint", "--file", str(LINT / "IzhanVarsky-big-data-hw.Dockerfile"), "--no-gpu")
+    assert text.splitlines()[0] == (
+        f"envdoctor lint · 1 command(s) from {LINT / 'IzhanVarsky-big-data-hw.Dockerfile'} · for image "
+        "python:3.10.4-slim-buster (Debian 10): linux-x86_64 · Python 3.10 (from the image tag "
+        "python:3.10.4-slim-buster) · no NVIDIA or AMD GPU (described by --no-gpu)")
+    assert code == 0
+
+
+def test_a_dockerfile_python_from_apt_and_commands_that_run_inside_the_image():
+    code, data = cli_json("lint", "--file", str(LINT / "beachcities-Tessera.Dockerfile"), "--no-gpu")
+    assert data["facts"]["python"]["executable"] != [] and code == 1
+    finding = next(f for f in data["findings"] if f["id"] == "lint.gpu-build-without-gpu")
+    argv = finding["commands"][0]
+    assert argv[:4] == ["python3", "-m", "pip", "install"] and argv[-1] == "https://download.pytorch.org/whl/cpu"
+    _, text = cli_text("lint", "--file", str(LINT / "beachcities-Tessera.Dockerfile"), "--no-gpu")
+    assert ("for image nvidia/cuda:12.6.0-devel-ubuntu22.04 (Ubuntu 22.04, CUDA 12.6): linux-x86_64 · Python 3.10 "
+            "(from apt package python3.10)") in text.splitlines()[0]
+    assert sys.executable not in text
+
+
+def test_a_dockerfile_meets_the_gpu_that_is_described():
+    # an RTX 5090 is sm_120; cu126 builds carry kernels up to sm_90 (PyTorch's build matrix)
+    machine = ["--gpu", "NVIDIA GeForce RTX 5090", "--driver", "580.65.06"]
+    code, data = cli_json("lint", "--file", str(LINT / "beachcities-Tessera.Dockerfile"), *machine)
+    finding = next(f for f in data["findings"] if f["id"] == "lint.variant-does-not-fit")
+    assert code == 1 and "sm_120" in finding["message"]
+    _, text = cli_text("lint", "--file", str(LINT / "pizoz-Thesis.Dockerfile"))
+    assert text.splitlines()[0].endswith("Python 3.11 (from the image tag python:3.11-bookworm) · GPU not described "
+                                         "(--gpu/--driver, or --no-gpu)")
+
+
+def test_each_stage_of_a_multi_stage_build_is_judged_by_its_from():
+    _, text = cli_text("lint", "--file", str(LINT / "multistage-assembled.Dockerfile"), "--no-gpu")
+    header = text.splitlines()[0]
+    assert ("image ubuntu:22.04 (Ubuntu 22.04): linux-x86_64 · Python 3.10 (from apt package python3 "
+            "(packages.ubuntu.com/jammy/python3: 3.10.6-1~22.04))") in header
+    assert "image python:3.12-slim (Debian 12): linux-x86_64 · Python 3.12 (from the image tag python:3.12-slim)" in header
+    code, data = cli_json("lint", "--file", str(LINT / "multistage-assembled.Dockerfile"), "--no-gpu")
+    name = str(LINT / "multistage-assembled.Dockerfile")
+    assert code == 1 and [(f["subject"], f["id"]) for f in data["findings"]] == [
+        (f"{name}:3", "lint.cuda-toolkit-not-needed"), (f"{name}:3", "lint.cudnn-not-needed"),
+        (f"{name}:7", "lint.gpu-build-without-gpu")]

@@ -12,6 +12,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from envdoctor.readers.images import Image, parse_from, python_of
+
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "python", "python3", "sudo"})
 SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")"})
 PREFIXES = frozenset({"sudo", "time", "nohup", "exec", "command", "env", "run", "RUN"})
@@ -26,15 +28,20 @@ PIP_VALUE_OPTIONS = frozenset({
 })
 CONDA_VALUE_OPTIONS = frozenset({"-c", "--channel", "-n", "--name", "-p", "--prefix", "--file", "--solver",
                                  "--repodata-fn", "--experimental", "--platform", "--subdir"})
-_INSTALL_HINT = re.compile(r"\b(?:pip3?(?:\.[0-9]+)?|uv|conda|mamba|micromamba)\s+(?:install|add|create)\b"
-                           r"|\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b")
+_INSTALL_HINT = re.compile(r"\b(?:pip3?(?:\.[0-9]+)?|uv|conda|mamba|micromamba|apt(?:-get)?|dnf|yum)\s+(?:-y\s+)?"
+                           r"(?:install|add|create)\b|\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|\.(?:run|deb|rpm|exe)\b")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 #: The longest command line read: shlex copies its word on every character (quadratic), and no install
 #: command is anywhere near this long.
 MAX_LINE = 16 * 1024
 #: The most lines of one file split into words (those that mention an installer at all).
 MAX_CANDIDATES = 2000
-_CANDIDATE = re.compile(r"\b(?:install|add|create)\b|\|")
+_CANDIDATE = re.compile(r"\b(?:install|add|create)\b|\||\.(?:run|deb|rpm|exe)\b")
+#: System package managers: their installs are read for the CUDA toolkit and cuDNN (and a Dockerfile's Python).
+SYSTEM_MANAGERS = {"apt": "apt", "apt-get": "apt", "aptitude": "apt", "dnf": "dnf", "yum": "dnf", "microdnf": "dnf",
+                   "zypper": "dnf"}
+#: Installer files run or installed directly: NVIDIA's runfile, local repository packages, Windows installers.
+_INSTALLER_FILE = re.compile(r"\.(?:run|deb|rpm|exe|msi)$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------- reading commands out of text
@@ -117,13 +124,14 @@ class Install:
 
     source: str
     text: str
-    tool: str  # "pip" | "uv" | "conda" | "mamba" | "micromamba"
-    requirements: list[str] = field(default_factory=list)  # pip/uv requirement strings or conda specs, as written
+    tool: str  # "pip" | "uv" | "conda" | "mamba" | "micromamba" | "apt" | "dnf" | "installer" (a file run directly)
+    requirements: list[str] = field(default_factory=list)  # requirement strings, conda specs, packages or files
     indexes: list[tuple[str, str]] = field(default_factory=list)  # ("--index-url", url), ("-f", url), ...
     channels: list[str] = field(default_factory=list)
     pre: bool = False
     redirected: list[str] = field(default_factory=list)  # words the shell would take as a redirection target
     files: list[str] = field(default_factory=list)  # -r requirements.txt, --file env.txt: read separately
+    image: Image | None = None  # the Dockerfile stage it runs in; None: the machine it is judged for
 
     @property
     def manager(self) -> str:
@@ -239,6 +247,16 @@ def _install(command: list[str], line: Line, segment: list[str]) -> Install | No
         tool, rest = "uv", command[2:]
     elif program in ("conda", "mamba", "micromamba") and len(command) > 1 and command[1] in ("install", "create"):
         tool, rest = program, command[2:]
+    elif program in SYSTEM_MANAGERS and "install" in command[1:]:
+        words = command[command.index("install", 1) + 1:]
+        return Install(line.source, line.text, SYSTEM_MANAGERS[program], [w for w in words if not w.startswith("-")])
+    elif program in ("dpkg", "rpm") and any(w in ("-i", "--install", "-U", "-ivh", "-Uvh") for w in command[1:]):
+        files = [w for w in command[1:] if _INSTALLER_FILE.search(w)]
+        return Install(line.source, line.text, "installer", files) if files else None
+    else:
+        run = command[1:] if program in ("sh", "bash") else command
+        if run and _INSTALLER_FILE.search(run[0]):
+            return Install(line.source, line.text, "installer", [run[0]])
     if rest is None:
         return None
     install = Install(line.source, line.text, tool)
@@ -288,21 +306,53 @@ def read_file_installs(text: str, kind: str, name: str) -> tuple[list[Install], 
     installs: list[Install] = []
     scripts: list[Script] = []
     unread: list[str] = []
-    candidates = [line for line in lines_of(text, kind, name) if _CANDIDATE.search(line.text)]
+    lines = lines_of(text, kind, name)
+    candidates = [line for line in lines if _CANDIDATE.search(line.text)]
     if len(candidates) > MAX_CANDIDATES:
         unread.append(f"{candidates[MAX_CANDIDATES].source}: {len(candidates) - MAX_CANDIDATES} more lines that may "
                       f"install something are not read (only the first {MAX_CANDIDATES} are)")
+    if kind == "dockerfile":
+        return _dockerfile(lines, set(id(line) for line in candidates[:MAX_CANDIDATES]), unread)
     for line in candidates[:MAX_CANDIDATES]:
-        command = line.text
-        if kind == "dockerfile":
-            head, _, body = command.partition(" ")
-            if head.upper() != "RUN":
-                continue
-            command = _exec_form(body.strip())
-        found, piped, problems = parse_command(Line(line.source, command))
+        found, piped, problems = parse_command(line)
         installs += found
         scripts += piped
         unread += problems
+    return installs, scripts, unread
+
+
+def _dockerfile(lines: list[Line], candidates: set[int], unread: list[str]) -> tuple[list[Install], list[Script], list[str]]:
+    """A Dockerfile's RUN commands, each with the image of its stage (FROM, with ARG defaults filled in)."""
+    installs: list[Install] = []
+    scripts: list[Script] = []
+    args: dict[str, str] = {}
+    stages: dict[str, Image] = {}
+    image: Image | None = None
+    apt: list[str] = []
+    for line in lines:
+        head, _, body = line.text.strip().partition(" ")
+        instruction = head.upper()
+        if instruction == "ARG" and image is None:
+            for word in _tokens(body) or []:
+                key, equals, value = word.partition("=")
+                if equals:
+                    args[key] = value
+        elif instruction == "FROM":
+            if image is not None:
+                python_of(image, apt)
+            image, apt = parse_from(line.source, _tokens(body) or [], args, stages), []
+        elif instruction == "RUN" and id(line) in candidates:
+            command = re.sub(r"^(?:--[a-z]+=\S*\s+)+", "", body.strip())  # RUN --mount=... --network=...
+            found, piped, problems = parse_command(Line(line.source, _exec_form(command)))
+            for install in found:
+                install.image = image
+                if install.tool == "apt":
+                    apt += install.requirements
+            installs += found
+            scripts += piped
+            unread += problems
+    if image is not None:
+        python_of(image, apt)
     return installs, scripts, unread
 
 

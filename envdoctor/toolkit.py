@@ -1,0 +1,40 @@
+"""Why a pip or conda torch needs the NVIDIA driver and no CUDA toolkit or cuDNN of the system: the one
+explanation that check and lint give, with its sources.
+
+Pure: text only. Old tutorials install the CUDA Toolkit and cuDNN before PyTorch; the wheels and conda
+packages have carried their own CUDA runtime and cuDNN for years, so that step only costs gigabytes (and
+a toolkit of another major version breaks extension builds).
+"""
+
+from __future__ import annotations
+
+from envdoctor import compat
+
+#: What a pip or conda torch needs of CUDA on the machine.
+DRIVER_ONLY = ("pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA "
+               "driver; a CUDA toolkit matters only to compile CUDA extensions, and then its major version must "
+               "match torch's CUDA")
+#: Where that is written down.
+DRIVER_ONLY_SOURCE = ("torch wheel METADATA: Requires-Dist nvidia-cuda-runtime-cu12, nvidia-cudnn-cu12 (torch 2.6.0, "
+                      "shared/reference/raw/pypi/metadata); torch/utils/cpp_extension.py _check_cuda_version raises "
+                      "when the toolkit's CUDA major differs from torch.version.cuda")
+#: What to do instead of installing a toolkit or cuDNN for torch.
+DRIVER_ONLY_FIX = ("install only the NVIDIA driver (nvidia-smi shows it), then torch with the command below; add a "
+                   "CUDA toolkit only to compile extensions, with the major version of torch's CUDA")
+
+
+def toolkit_for_torch(toolkit: str | None, torch_cuda: str | None) -> str:
+    """What a CUDA toolkit of version ``toolkit`` means next to a torch built with ``torch_cuda`` (None: a
+    CPU build, or no torch planned): unused, usable for extensions, or of the wrong major version."""
+    if torch_cuda is None:
+        return "the torch planned here is not a CUDA build, so no CUDA toolkit is used at all"
+    torch_version = compat.major_minor(torch_cuda)
+    own = compat.major_minor(toolkit) if toolkit else None
+    if torch_version is None:
+        return f"torch here is built with CUDA {torch_cuda}"
+    if own is None or toolkit is None:
+        return f"torch here is built with CUDA {torch_cuda}: a toolkit for extensions would need CUDA {torch_version[0]}"
+    if own[0] != torch_version[0]:
+        return (f"CUDA {toolkit} cannot even compile extensions for torch built with CUDA {torch_cuda}: the major "
+                "versions differ")
+    return f"CUDA {toolkit} would compile extensions for torch built with CUDA {torch_cuda}; torch itself does not use it"
