@@ -1,12 +1,14 @@
 """`envdoctor recipes refresh`: choose the indexes, read them, build the overlay, validate it, write it.
 
-The PyPI service is the one the target's pip is configured with (``PIP_INDEX_URL``, then ``pip config
-list``: ``install.index-url`` before ``global.index-url``), else pip's own default as pip itself says
-it; envdoctor names no registry. The PyTorch wheel index is ``--index``, else the ``--mirror`` that serves
-it (a preset of recipes/mirrors.toml or a URL, chosen as install chooses), else the recipes' base with the
-mirror table applied. A PyTorch index that cannot be reached leaves the releases learnt from PyPI alone,
-marked so; PyPI not reached changes nothing. Nothing is written until every page was read and the overlay validated by the recipe loader;
-the overlay then replaces the last one in a single rename.
+The PyPI service is ``--pypi``, else the ``--mirror`` that serves PyPI, else the one the target's pip is
+configured with (``PIP_INDEX_URL``, then ``pip config list``: ``install.index-url`` before
+``global.index-url``), else pip's own default as pip itself says it; envdoctor names no registry. The
+PyTorch wheel index is ``--index``, else the ``--mirror`` that serves it (a preset of recipes/mirrors.toml
+or a URL, chosen as install chooses), else the recipes' base with the mirror table applied.
+
+A PyTorch index that gives no answer leaves the releases learnt from PyPI alone, marked so; PyPI giving
+no answer changes nothing. Nothing is written until every page that answered was read and the overlay
+validated by the recipe loader; the overlay then replaces the last one in a single rename.
 """
 
 from __future__ import annotations
