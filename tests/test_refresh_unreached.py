@@ -17,10 +17,13 @@ import pytest
 from install_servers import Page, RefreshIndex
 from test_refresh import data_without, plans, refresh_into, release_rows, variant_rows
 from test_refresh_cli import envdoctor
+from test_refresh_units import synthetic_material
 
 from envdoctor.mirrors import choose
-from envdoctor.recipes import load_recipes
-from envdoctor.refresh.run import RefreshError
+from envdoctor.recipes import check_refreshed, load_recipes
+from envdoctor.refresh.indexes import IndexFile
+from envdoctor.refresh.learn import Material, build
+from envdoctor.refresh.run import RefreshError, torch_index
 
 NOT_LEARNT = ("torch 2.14.1: only the PyPI builds are known (linux-x86_64 cu130, linux-aarch64 cu130, windows-x86_64 cpu, "
               "macos-arm64 mps); the PyTorch index's per-variant builds (+cuXXX, +rocmX.Y, +xpu, +cpu), the platforms "
@@ -107,6 +110,39 @@ def test_with_both_indexes_down_nothing_changes(tmp_path):
     assert message.startswith("neither PyPI nor the PyTorch wheel index could be read: ")
     assert message.endswith("; nothing was changed") and message.count("Connection refused") == 2
     assert (tmp_path / "refreshed" / "torch.toml").read_text() == "# an earlier refresh\n"
+
+
+def test_pypi_alone_gives_the_pypi_builds_and_honours_requires_python():
+    """The synthesised torch 2.16.0 of the inference tests, its PyTorch index not read, plus a cp310 wheel
+    whose Requires-Python (>=3.11) an installer would refuse on 3.10."""
+    material, sources = synthetic_material()
+    refused = IndexFile("torch-2.16.0-cp310-cp310-manylinux_2_28_x86_64.whl",
+                        "https://files.example/torch-2.16.0-cp310-cp310-manylinux_2_28_x86_64.whl", ">=3.11",
+                        "2026-12-09T15:00:00Z")
+    alone = Material({**material.projects, "torch": [*material.projects["torch"], refused]}, [], {}, material.wheels,
+                     material.read_from, pytorch_missing="https://whl.example/whl/torch/: timed out: no answer")
+    outcome = build(load_recipes(refreshed=False), alone, sources, "2026-12-10", "2026-12-10T08:00:00Z", "0.1.0")
+    recipes, problems = check_refreshed(outcome.text)
+    assert problems == [] and recipes is not None
+    release = recipes.release("2.16.0")
+    assert release is not None
+    assert release.python["linux-x86_64"] == ("3.12", "3.14")
+    assert {v.name: v.platforms for v in release.variants} == {
+        "cpu": ("windows-x86_64",), "cu134": ("linux-x86_64", "linux-aarch64"), "mps": ("macos-arm64",)}
+    cu134 = release.variant("cu134")
+    assert cu134 is not None and (cu134.cuda, cu134.toolkit) == ("13.4", "13.4.1")  # the PyPI wheel's pin
+    assert outcome.not_learned == [
+        "torch 2.16.0: only the PyPI builds are known (linux-x86_64 cu134, linux-aarch64 cu134, windows-x86_64 cpu, "
+        "macos-arm64 mps); the PyTorch index's per-variant builds (+cuXXX, +rocmX.Y, +xpu, +cpu), the platforms each "
+        "is built for and their kernel architecture lists were not learnt (the PyTorch wheel index was not read)"]
+
+
+def test_a_mirror_preset_or_url_is_the_pytorch_index_a_refresh_reads():
+    known = load_recipes(refreshed=False)
+    sjtu = next(p.url for p in known.presets("sjtu") if p.serves == "pytorch")
+    assert torch_index(known, None, choose(["sjtu"], known)) == sjtu
+    assert torch_index(known, None, choose(["https://copy.example/whl/"], known)) == "https://copy.example/whl"
+    assert torch_index(known, "https://given.example/whl", None) == "https://given.example/whl"
 
 
 # ---------------------------------------------------------------------------- as users run it

@@ -5,7 +5,7 @@ Pure. :mod:`envdoctor.refresh.client` fetches; this module decides what to read 
 What the indexes tell, and is written as read:
 
 - PyPI (JSON API or PEP 691 / 503 simple pages) of torch: the releases, their platforms and Python tags
-  (``cp313t`` -> ``3.13t``), macOS floors (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
+  (``cp313t`` -> ``3.13t``; a tag its file's Requires-Python refuses is left out), macOS floors (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
 - the METADATA (and ``torch/version.py``) of each new release's PyPI wheel per platform, read by byte
   ranges: the PyPI default build (``+cu130`` in ``__version__``; else the ``cuda-toolkit==13.0.3`` /
   ``nvidia-cuda-runtime-cu12==12.4.127`` pins of ``Requires-Dist``);
@@ -28,6 +28,10 @@ built on the row repeats as a warning:
    within a day of the torch release and its range admits it;
 5. a glibc floor behind a legacy tag (``manylinux1``, ``manylinux2010``: torch's wheels needed more than
    the tag says), the conda recipe and the index style: as the nearest known release.
+
+Where the PyTorch index gave no answer (``Material.pytorch_missing``), a release is learnt from PyPI
+alone: its variants are PyPI's own builds, each on the platforms PyPI serves it for, and the release's
+``note`` and first ``inferred`` entry say what only the index tells (:func:`unlearnt`).
 
 Naming conventions, not inference: the ``cpu`` variant is on every platform (the PyPI wheels of
 Windows, macOS and older aarch64 are CPU builds); macOS arm64 has ``mps`` when the nearest release has it,
@@ -527,6 +531,15 @@ def _floors(wheels: Sequence[tuple[IndexFile, Wheel]], platform: str) -> dict[st
     return out
 
 
+def _admits(requires_python: str | None, python: str) -> bool:
+    """Whether a file's Requires-Python admits Python tag ``python`` (``3.13t`` as 3.13): an installer skips
+    the file otherwise, whatever its tag says. An unreadable Requires-Python admits every Python."""
+    try:
+        return requires_python is None or SpecifierSet(requires_python).contains(python.rstrip("t"))
+    except InvalidSpecifier:
+        return True
+
+
 def _companion_gaps(torch_python: Mapping[str, Sequence[str]], files: Sequence[tuple[IndexFile, Wheel]]) -> dict[str, list[str]]:
     """Per platform, the Pythons of torch with no wheel of the companion release."""
     gaps: dict[str, list[str]] = {}
@@ -541,11 +554,7 @@ def _companion_gaps(torch_python: Mapping[str, Sequence[str]], files: Sequence[t
                 fits = python in wheel.pythons if wheel.pythons else (
                     not python.endswith("t") and Version(plain) >= Version(wheel.abi3_from)
                     if wheel.abi3_from else True)
-                try:
-                    allowed = entry.requires_python is None or SpecifierSet(entry.requires_python).contains(plain)
-                except InvalidSpecifier:
-                    allowed = True
-                if fits and allowed:
+                if fits and _admits(entry.requires_python, python):
                     ok = True
                     break
             if not ok:
@@ -605,7 +614,8 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
         return None
     inferred: list[str] = []
     platforms = _platform_order(p for _, wheel in wheels for p in wheel.platforms)
-    python = {p: _python_order(py for _, w in wheels if p in w.platforms for py in w.pythons) for p in platforms}
+    python = {p: _python_order(py for e, w in wheels if p in w.platforms for py in w.pythons
+                               if _admits(e.requires_python, py)) for p in platforms}
     python = {p: v for p, v in python.items() if v}
     platforms = [p for p in platforms if p in python]
     if not python:
