@@ -5,7 +5,8 @@ Pure. :mod:`envdoctor.refresh.client` fetches; this module decides what to read 
 What the indexes tell, and is written as read:
 
 - PyPI (JSON API or PEP 691 / 503 simple pages) of torch: the releases, their platforms and Python tags
-  (``cp313t`` -> ``3.13t``; a tag its file's Requires-Python refuses is left out), macOS floors (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
+  (``cp313t`` -> ``3.13t``; a tag its file's Requires-Python refuses is left out), macOS floors
+  (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
 - the METADATA (and ``torch/version.py``) of each new release's PyPI wheel per platform, read by byte
   ranges: the PyPI default build (``+cu130`` in ``__version__``; else the ``cuda-toolkit==13.0.3`` /
   ``nvidia-cuda-runtime-cu12==12.4.127`` pins of ``Requires-Dist``);
