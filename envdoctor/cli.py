@@ -965,8 +965,11 @@ def recipes_validate(folder):
 
 @recipes.command("refresh", context_settings=CONTEXT)
 @click.option("--index", "index_url", type=Text("URL"), metavar="URL",
-              help="Root of the PyTorch wheel index (URL/torch/, URL/<variant>/torch/); default: the recipes' index "
-                   "base with the mirror table applied.")
+              help="Root of the PyTorch wheel index (URL/torch/, URL/<variant>/torch/); default: the --mirror serving "
+                   "it, else the recipes' index base with the mirror table applied.")
+@click.option("--mirror", "mirrors", multiple=True, type=Text("NAME|URL"), metavar="NAME|URL",
+              help="A mirror preset (sjtu, tuna, ustc; recipes/mirrors.toml), a copy of the PyTorch index (URL), "
+                   "or pypi=URL, as install takes them. Repeatable: one for each index.")
 @click.option("--pypi", "pypi_url", type=Text("URL"), metavar="URL",
               help="Base of a PyPI-compatible service (URL/pypi/NAME/json, URL/simple/NAME/); default: the index the "
                    "target's pip is configured with, else pip's own default.")
@@ -976,15 +979,19 @@ def recipes_validate(folder):
               help="The interpreter whose pip configuration names the PyPI service (default: this one).")
 @click.option("--timeout", type=Seconds(0.1), default=30.0, show_default=True,
               help="Seconds each request may take (0.1 to 86400).")
-def recipes_refresh(index_url, pypi_url, offline, dry_run, python, timeout):
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (schema envdoctor.refresh/1).")
+def recipes_refresh(index_url, mirrors, pypi_url, offline, dry_run, python, timeout, as_json):
     """Learn torch releases newer than the built-in data from PyPI and the PyTorch wheel index.
 
     Writes torch.toml to the user's data folder, which check and install then load on top of the
     built-in data. What the indexes cannot tell (kernel lists, gfx targets, companions pinned only by
     a range) is inferred from the nearest known release and marked `inferred`; plans built on it say so.
+    With the PyTorch index unreachable, releases are learnt from PyPI alone (PyPI's own builds only) and
+    the output and overlay say what was not learnt; with PyPI unreachable too, nothing changes (exit 1).
     """
     from envdoctor.door import LiveDoor, user_cache_path
-    from envdoctor.refresh import refresh_report
+    from envdoctor.mirrors import choose
+    from envdoctor.refresh import refresh_document, refresh_report
     from envdoctor.refresh.run import RefreshError, run_refresh
     from envdoctor.urls import index_url_problem
 
@@ -994,10 +1001,27 @@ def recipes_refresh(index_url, pypi_url, offline, dry_run, python, timeout):
             raise click.BadParameter(f"{url!r}: {problem}", param_hint=flag)
     recipes = load_recipes_without_refresh()
     try:
+        chosen = choose(mirrors, recipes) if mirrors else None
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    if chosen is not None and chosen.pytorch is not None and index_url is not None:
+        raise click.UsageError(f"--index and {chosen.pytorch_from} both name the PyTorch wheel index: pick one")
+    if chosen is not None and chosen.pypi is not None and pypi_url is not None:
+        raise click.UsageError(f"--pypi and {chosen.pypi_from} both name the PyPI service: pick one")
+    try:
         run = run_refresh(LiveDoor(), recipes, pypi=pypi_url, index=index_url, offline=offline, dry_run=dry_run,
-                          python=python, timeout=timeout, cache_folder=user_cache_path() / "refresh")
+                          python=python, timeout=timeout, cache_folder=user_cache_path() / "refresh", mirrors=chosen)
     except RefreshError as exc:
         raise Failure(ExitCode.PROBLEMS, str(exc))
+    if as_json:
+        import json
+
+        from envdoctor.redact import redact_data
+
+        document = refresh_document(run.outcome, dry_run=dry_run, target=str(run.target), written=run.written,
+                                    requests=run.requests, fetched_bytes=run.fetched_bytes, offline=offline)
+        write_stdout(json.dumps(redact_data(document), indent=2))
+        raise SystemExit(int(ExitCode.OK))
     write_stdout(_printable(refresh_report(run.outcome, dry_run=dry_run, target=str(run.target), requests=run.requests,
                                            fetched_bytes=run.fetched_bytes, offline=offline)))
     raise SystemExit(int(ExitCode.OK))

@@ -42,9 +42,9 @@ def data_without(tmp_path: Path, release: str) -> Path:
     return folder
 
 
-def refresh_into(tmp_path: Path, builtin: Path, index: RefreshIndex, **options):
+def refresh_into(tmp_path: Path, builtin: Path, server: RefreshIndex, **options):
     known = load_recipes(builtin=builtin, refreshed=False)
-    settings = dict(pypi=index.pypi_url, index=index.index_url, offline=False, dry_run=False, python=None, timeout=10,
+    settings = dict(pypi=server.pypi_url, index=server.index_url, offline=False, dry_run=False, python=None, timeout=10,
                     cache_folder=tmp_path / "cache", target_folder=tmp_path / "refreshed", builtin=builtin)
     settings.update(options)
     return run_refresh(LiveDoor(), known, **settings)

@@ -9,6 +9,6 @@ The package exports what ``check`` asks on its start-up path (the data's age); t
 imported from :mod:`.run` where it runs, so ``check`` never loads the index client.
 """
 
-from envdoctor.refresh.freshness import data_finding, describe_layers, newer_than_known, refresh_report
+from envdoctor.refresh.freshness import data_finding, describe_layers, newer_than_known, refresh_document, refresh_report
 
-__all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_report"]
+__all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_document", "refresh_report"]

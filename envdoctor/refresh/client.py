@@ -22,7 +22,7 @@ from envdoctor.redact import redact_text
 from envdoctor.refresh import learn, wheelzip
 from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 
-__all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "PageCache", "gather"]
+__all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "NotReached", "PageCache", "gather"]
 
 PAGE_LIMIT = 16 * 1024 * 1024  # one index page (the PyTorch index's torch page is a few MiB)
 CACHE_LIMIT = 256 * 1024 * 1024  # what the cache keeps of one run
@@ -31,6 +31,16 @@ WORKERS = 8  # wheel reads in flight at once
 
 class FetchError(Exception):
     """A page or wheel that could not be read; the message names the URL and says why."""
+
+
+class NotReached(FetchError):
+    """No answer came (refused connection, name not resolved, timeout, TLS torn down), the page is not
+    there (404), or ``--offline`` has no copy of it: what a blocked or absent index looks like, as opposed
+    to an index that answered with something unusable."""
+
+
+#: The door's statuses of a request that got no answer from the server.
+_NO_ANSWER = ("unreachable", "timed_out", "tls")
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,7 @@ class IndexClient:
             if cached is None:
                 if missing_ok:
                     return None
-                raise FetchError(f"{redact_text(url)}: not in the cache of the last refresh (run it once without --offline)")
+                raise NotReached(f"{redact_text(url)}: not in the cache of the last refresh (run it once without --offline)")
             if self.cache is not None:
                 self.cache.kept.add(key)
             return cached
@@ -135,10 +145,14 @@ class IndexClient:
     @staticmethod
     def _judge(url: str, result: HttpResult, byte_range: str | None, missing_ok: bool) -> Answer | None:
         shown = redact_text(url)
+        if result.status in _NO_ANSWER:
+            raise NotReached(f"{shown}: {result.status.replace('_', ' ')}: {redact_text(result.error)[:300]}")
         if result.status != "answered":
             raise FetchError(f"{shown}: {result.status.replace('_', ' ')}: {redact_text(result.error)[:300]}")
         if result.code == 404 and missing_ok:
             return None
+        if result.code == 404:
+            raise NotReached(f"{shown}: answered 404")
         if result.code not in (200, 206) or (result.code == 206 and byte_range is None):
             raise FetchError(f"{shown}: answered {result.code}")
         if result.truncated:
@@ -236,18 +250,30 @@ def _read_wheels(client: IndexClient, reads: Iterable[learn.WheelRead]) -> dict[
 
 def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn.Material:
     """Everything a refresh needs from the indexes: the three projects' files, the PyTorch index's torch
-    page and the variant pages of new releases, and the METADATA of the wheels the rules must read."""
+    page and the variant pages of new releases, and the METADATA of the wheels the rules must read.
+
+    A PyTorch index that cannot be reached (or has no torch page) is a state of its own: the material
+    then says why, and the releases are learnt from PyPI alone. PyPI not reached ends the refresh."""
+    torch_page = f"{sources.index}/torch/"
+    missing = ""
+    try:
+        pytorch = _index_page(client, torch_page)
+    except NotReached as exc:
+        pytorch, missing = [], str(exc)
+    assert pytorch is not None
     projects: dict[str, list[IndexFile]] = {}
     read_from: dict[str, str] = {}
     for name in learn.PROJECTS:
-        projects[name], read_from[name] = _project_files(client, sources, name)
-    torch_page = f"{sources.index}/torch/"
-    pytorch = _index_page(client, torch_page)
-    assert pytorch is not None
+        try:
+            projects[name], read_from[name] = _project_files(client, sources, name)
+        except NotReached as exc:
+            if missing:
+                raise FetchError(f"neither PyPI nor the PyTorch wheel index could be read: {exc}; {missing}") from None
+            raise
     new = learn.new_releases(projects["torch"], known)
     variant_pages: dict[str, list[IndexFile] | None] = {}
     for variant in learn.variants_to_confirm(pytorch, new):
         variant_pages[variant] = _index_page(client, f"{sources.index}/{variant}/torch/", missing_ok=True)
     wheels = _read_wheels(client, learn.wheels_to_read(projects, new, known))
     read_from["pytorch"] = torch_page
-    return learn.Material(projects, pytorch, variant_pages, wheels, read_from)
+    return learn.Material(projects, pytorch, variant_pages, wheels, read_from, pytorch_missing=missing)

@@ -7,6 +7,7 @@ findings out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
@@ -15,7 +16,7 @@ from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
 from envdoctor.refresh.learn import Outcome
 
-__all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_report"]
+__all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_document", "refresh_report"]
 
 
 def describe_layers(layers: Sequence[DataLayer]) -> str:
@@ -74,14 +75,37 @@ def _version(text: str) -> Version | None:
 
 def refresh_report(outcome: Outcome, *, dry_run: bool, target: str, requests: int, fetched_bytes: int,
                    offline: bool) -> str:
-    """What `recipes refresh` prints: the changes, what was left out, and where the overlay went."""
+    """What `recipes refresh` prints: the changes, what was left out or not learnt, and where the overlay went."""
     lines = []
     got = "from the cache of the last refresh" if offline else f"{requests} request(s), {fetched_bytes / 1e6:.1f} MB"
     lines.append(f"envdoctor recipes refresh · {got}")
     lines += [f"  + {change}" for change in outcome.changes] or ["  no new releases or variants"]
     lines += [f"  - {note}" for note in outcome.notes]
+    lines += [f"  ! not learnt: {what}" for what in outcome.not_learned]
     if dry_run:
         lines.append(f"dry run: nothing written ({target} would hold {len(outcome.releases)} release(s))")
     else:
         lines.append(f"wrote {len(outcome.releases)} release(s) to {target}")
     return "\n".join(lines)
+
+
+def refresh_document(outcome: Outcome, *, dry_run: bool, target: str, written: bool, requests: int,
+                     fetched_bytes: int, offline: bool) -> dict[str, Any]:
+    """What `recipes refresh --json` prints: the same facts as :func:`refresh_report`, as data."""
+    refresh = outcome.overlay.get("refresh", {})
+    return {
+        "schema": "envdoctor.refresh/1",
+        "releases": list(outcome.releases),
+        "changes": list(outcome.changes),
+        "notes": list(outcome.notes),
+        "pypi": refresh.get("pypi", ""),
+        "pytorch_index": {"url": refresh.get("index", ""), "read": not outcome.pytorch_missing,
+                          "problem": outcome.pytorch_missing or None},
+        "not_learned": list(outcome.not_learned),
+        "target": target,
+        "written": written,
+        "dry_run": dry_run,
+        "offline": offline,
+        "requests": requests,
+        "fetched_bytes": fetched_bytes,
+    }

@@ -5,7 +5,8 @@ Pure. :mod:`envdoctor.refresh.client` fetches; this module decides what to read 
 What the indexes tell, and is written as read:
 
 - PyPI (JSON API or PEP 691 / 503 simple pages) of torch: the releases, their platforms and Python tags
-  (``cp313t`` -> ``3.13t``), macOS floors (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
+  (``cp313t`` -> ``3.13t``; a tag its file's Requires-Python refuses is left out), macOS floors
+  (``macosx_14_0``), glibc floors (``manylinux_2_28``), upload times;
 - the METADATA (and ``torch/version.py``) of each new release's PyPI wheel per platform, read by byte
   ranges: the PyPI default build (``+cu130`` in ``__version__``; else the ``cuda-toolkit==13.0.3`` /
   ``nvidia-cuda-runtime-cu12==12.4.127`` pins of ``Requires-Dist``);
@@ -28,6 +29,10 @@ built on the row repeats as a warning:
    within a day of the torch release and its range admits it;
 5. a glibc floor behind a legacy tag (``manylinux1``, ``manylinux2010``: torch's wheels needed more than
    the tag says), the conda recipe and the index style: as the nearest known release.
+
+Where the PyTorch index gave no answer (``Material.pytorch_missing``), a release is learnt from PyPI
+alone: its variants are PyPI's own builds, each on the platforms PyPI serves it for, and the release's
+``note`` and first ``inferred`` entry say what only the index tells (:func:`unlearnt`).
 
 Naming conventions, not inference: the ``cpu`` variant is on every platform (the PyPI wheels of
 Windows, macOS and older aarch64 are CPU builds); macOS arm64 has ``mps`` when the nearest release has it,
@@ -59,7 +64,7 @@ from envdoctor.refresh.indexes import IndexFile, Wheel, parse_wheel_name, wheel_
 
 __all__ = [
     "PROJECTS", "Material", "Outcome", "Sources", "WheelFacts", "WheelRead", "build", "new_releases", "toml_text",
-    "variants_to_confirm", "wanted_member", "wheel_facts", "wheels_to_read",
+    "unlearnt", "variants_to_confirm", "wanted_member", "wheel_facts", "wheels_to_read",
 ]
 
 PROJECTS = ("torch", "torchvision", "torchaudio")
@@ -124,6 +129,7 @@ class Material:
     variant_pages: Mapping[str, Sequence[IndexFile] | None]  # variant -> its torch page (None: missing)
     wheels: Mapping[str, WheelFacts]  # by file name
     read_from: Mapping[str, str]  # "torch" / "torchvision" / "torchaudio" / "pytorch" -> the URL read
+    pytorch_missing: str = ""  # why the PyTorch index's torch page was not read ("": it was)
 
 
 @dataclass
@@ -134,6 +140,8 @@ class Outcome:
     releases: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # new releases, new variants, changed defaults
     notes: list[str] = field(default_factory=list)  # what was left out, and differences in known releases
+    pytorch_missing: str = ""  # why the PyTorch index was not read ("": it was)
+    not_learned: list[str] = field(default_factory=list)  # per release learnt from PyPI alone: what is unknown
 
     @property
     def text(self) -> str:
@@ -524,6 +532,15 @@ def _floors(wheels: Sequence[tuple[IndexFile, Wheel]], platform: str) -> dict[st
     return out
 
 
+def _admits(requires_python: str | None, python: str) -> bool:
+    """Whether a file's Requires-Python admits Python tag ``python`` (``3.13t`` as 3.13): an installer skips
+    the file otherwise, whatever its tag says. An unreadable Requires-Python admits every Python."""
+    try:
+        return requires_python is None or SpecifierSet(requires_python).contains(python.rstrip("t"))
+    except InvalidSpecifier:
+        return True
+
+
 def _companion_gaps(torch_python: Mapping[str, Sequence[str]], files: Sequence[tuple[IndexFile, Wheel]]) -> dict[str, list[str]]:
     """Per platform, the Pythons of torch with no wheel of the companion release."""
     gaps: dict[str, list[str]] = {}
@@ -538,11 +555,7 @@ def _companion_gaps(torch_python: Mapping[str, Sequence[str]], files: Sequence[t
                 fits = python in wheel.pythons if wheel.pythons else (
                     not python.endswith("t") and Version(plain) >= Version(wheel.abi3_from)
                     if wheel.abi3_from else True)
-                try:
-                    allowed = entry.requires_python is None or SpecifierSet(entry.requires_python).contains(plain)
-                except InvalidSpecifier:
-                    allowed = True
-                if fits and allowed:
+                if fits and _admits(entry.requires_python, python):
                     ok = True
                     break
             if not ok:
@@ -593,7 +606,8 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
     order = _nearest(ctx.known, release)
     nearest = order[0] if order else None
     variants_found = ctx.variants.get(release, {})
-    if not variants_found:
+    pypi_alone = bool(ctx.material.pytorch_missing)
+    if not variants_found and not pypi_alone:
         ctx.notes.append(f"torch {release}: on PyPI, not on the PyTorch wheel index yet: not written")
         return None
     if nearest is None:
@@ -601,7 +615,8 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
         return None
     inferred: list[str] = []
     platforms = _platform_order(p for _, wheel in wheels for p in wheel.platforms)
-    python = {p: _python_order(py for _, w in wheels if p in w.platforms for py in w.pythons) for p in platforms}
+    python = {p: _python_order(py for e, w in wheels if p in w.platforms for py in w.pythons
+                               if _admits(e.requires_python, py)) for p in platforms}
     python = {p: v for p, v in python.items() if v}
     platforms = [p for p in platforms if p in python]
     if not python:
@@ -637,7 +652,10 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
     defaults, pins = _pypi_defaults(ctx, release, wheels, platforms, order)
     if defaults is None:
         return None
-    body_variants = _variant_bodies(ctx, release, variants_found, platforms, order, defaults, pins, glibc)
+    if pypi_alone:
+        variants_found = _pypi_builds(wheels, defaults)
+    body_variants = _variant_bodies(ctx, release, variants_found, platforms, order, defaults, pins, glibc,
+                                    confirmed=not pypi_alone)
     if body_variants is None:
         return None
     spec["pypi"] = defaults
@@ -668,9 +686,30 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
         spec["drop_variants"] = list(ctx.known.series_variants[series])
     spec["variants"] = body_variants
     spec["source"] = _source(ctx, release, pins)
+    if pypi_alone:
+        spec["note"] = f"learnt from PyPI alone: the PyTorch wheel index {ctx.sources.index} was not read"
+        inferred.insert(0, unlearnt(str(release), defaults))
     if inferred:
         spec["inferred"] = inferred
     return spec
+
+
+def unlearnt(release: str, defaults: Mapping[str, str]) -> str:
+    """What a release learnt from PyPI alone lacks: every build but PyPI's own, which only the PyTorch
+    index lists, with the platforms each is built for."""
+    builds = ", ".join(f"{p} {v}" for p, v in defaults.items())
+    return (f"torch {release}: only the PyPI builds are known ({builds}); the PyTorch index's per-variant builds "
+            "(+cuXXX, +rocmX.Y, +xpu, +cpu), the platforms each is built for and their kernel architecture lists "
+            "were not learnt (the PyTorch wheel index was not read)")
+
+
+def _pypi_builds(wheels: Sequence[tuple[IndexFile, Wheel]], defaults: Mapping[str, str]) -> dict[str, list[Wheel]]:
+    """The builds PyPI itself serves (its default on each platform) and their wheels: the variants of a
+    release learnt without the PyTorch index."""
+    found: dict[str, list[Wheel]] = {}
+    for platform, name in defaults.items():
+        found.setdefault(name, []).extend(w for _, w in wheels if platform in w.platforms)
+    return found
 
 
 def _pypi_defaults(ctx: _Context, release: Version, wheels: Sequence[tuple[IndexFile, Wheel]], platforms: Sequence[str],
@@ -700,16 +739,18 @@ def _pypi_defaults(ctx: _Context, release: Version, wheels: Sequence[tuple[Index
 def _variant_bodies(ctx: _Context, release: Version, found: Mapping[str, Sequence[Wheel]], platforms: Sequence[str],
                     order: Sequence[Release], defaults: Mapping[str, str],
                     pins: Mapping[str, tuple[str | None, str | None, str]],
-                    release_glibc: Mapping[str, str]) -> dict[str, Any] | None:
-    bodies: dict[str, Any] = {"cpu": {}}
-    if "macos-arm64" in platforms and defaults.get("macos-arm64") == "mps":
+                    release_glibc: Mapping[str, str], confirmed: bool = True) -> dict[str, Any] | None:
+    """The variant bodies: those the PyTorch index lists (``confirmed``: each by its own page, plus cpu and
+    mps by convention), else the PyPI builds alone, each on the platforms PyPI serves it for."""
+    bodies: dict[str, Any] = {"cpu": {}} if confirmed else {}
+    if confirmed and "macos-arm64" in platforms and defaults.get("macos-arm64") == "mps":
         bodies["mps"] = {}
     default_table = ctx.known.variant_defaults
     linux_pin = pins.get("linux-x86_64", (None, None, ""))
     for name in sorted(found):
         page = ctx.material.variant_pages.get(name)
-        listed = page is not None and any(w.version.public == str(release) and w.local == name
-                                           for _, w in _wheels(page, "torch"))
+        listed = not confirmed or page is not None and any(w.version.public == str(release) and w.local == name
+                                                             for _, w in _wheels(page, "torch"))
         if not listed:
             ctx.notes.append(f"torch {release} {name}: {ctx.sources.index}/{name}/torch/ does not list it: left out")
             continue
@@ -729,18 +770,21 @@ def _variant_bodies(ctx: _Context, release: Version, found: Mapping[str, Sequenc
                 body["platforms"] = on
         else:
             body = {}
-            if kind == "xpu" and set(on) != set(KIND_PLATFORMS["xpu"]):
+            usual = {p for p in platforms if p in KIND_PLATFORMS.get(kind, ())}
+            if kind == "xpu" and set(on) != set(KIND_PLATFORMS["xpu"]) or not confirmed and set(on) != usual:
                 body["platforms"] = on
         glibc = {p: f for p, f in _variant_glibc(found[name], on).items() if release_glibc.get(p) != f}
         if glibc:
             body["glibc"] = glibc
-        body["source"] = f"PyTorch wheel index {ctx.sources.index}/{name}/torch/"
+        body["source"] = (f"PyTorch wheel index {ctx.sources.index}/{name}/torch/" if confirmed else
+                          f"PyPI's own build of torch {release} on {', '.join(on)} (the PyTorch index was not read)")
         if not body.get("inferred"):
             body.pop("inferred", None)
         bodies[name] = body
     missing = sorted(set(defaults.values()) - set(bodies))
     if missing:
-        ctx.notes.append(f"torch {release}: its PyPI build {', '.join(missing)} is not on the PyTorch index: not written")
+        where = "is not on the PyTorch index" if confirmed else "has no known kernel list to infer from"
+        ctx.notes.append(f"torch {release}: its PyPI build {', '.join(missing)} {where}: not written")
         return None
     return bodies
 
@@ -748,7 +792,7 @@ def _variant_bodies(ctx: _Context, release: Version, found: Mapping[str, Sequenc
 def _variant_glibc(wheels: Sequence[Wheel], platforms: Sequence[str]) -> dict[str, str]:
     """The glibc a variant's own wheels need where their tags say (``manylinux_2_28``)."""
     out: dict[str, str] = {}
-    for platform in platforms:
+    for platform in (p for p in platforms if p.startswith("linux")):
         floors = [f for w in wheels for tag in w.tags for plat, f, legacy in [wheel_platform(tag)]
                   if plat == platform and f is not None and not legacy]
         if floors:
@@ -759,8 +803,9 @@ def _variant_glibc(wheels: Sequence[Wheel], platforms: Sequence[str]) -> dict[st
 def _source(ctx: _Context, release: Version, pins: Mapping[str, tuple[str | None, str | None, str]]) -> str:
     read = ctx.material.read_from
     evidence = "; ".join(p[2] for p in pins.values() if p[2])
+    pytorch = f"PyTorch wheel index {read.get('pytorch', '')}" + (" not read" if ctx.material.pytorch_missing else "")
     return (f"envdoctor recipes refresh {ctx.today}: PyPI {read.get('torch', '')} ({ctx.sources.pypi_from}); "
-            f"PyTorch wheel index {read.get('pytorch', '')}; {evidence}")
+            f"{pytorch}; {evidence}")
 
 
 # ---------------------------------------------------------------------------- the overlay
@@ -835,16 +880,21 @@ def build(known: Recipes, material: Material, sources: Sources, today: str, fetc
             known_names.add(name)
     changes += _changed_defaults(known, written)
     notes += _known_differences(known, material.pytorch)
+    missing = material.pytorch_missing
+    not_learned = [unlearnt(str(v), s["pypi"]) for v, s in written.items()] if missing else []
+    if missing:
+        notes.insert(0, f"the PyTorch wheel index was not read ({missing}): releases learnt from PyPI alone, with "
+                        "PyPI's own builds only; differences in known releases not checked")
     overlay: dict[str, Any] = {
         "schema": "envdoctor.recipes.torch/2",
         "source": f"envdoctor recipes refresh {today}: PyPI {sources.pypi_simple} ({sources.pypi_from}), "
-                  f"PyTorch wheel index {sources.index}",
+                  f"PyTorch wheel index {sources.index}" + (" not read: releases learnt from PyPI alone" if missing else ""),
         "checked": today,
         "refresh": {"pypi": sources.pypi_api or sources.pypi_simple, "index": sources.index, "fetched": fetched,
                     "envdoctor": version},
         "series": series,
     }
-    return Outcome(overlay, [str(v) for v in written], changes, notes)
+    return Outcome(overlay, [str(v) for v in written], changes, notes, missing, not_learned)
 
 
 # ---------------------------------------------------------------------------- TOML text

@@ -1,10 +1,14 @@
 """`envdoctor recipes refresh`: choose the indexes, read them, build the overlay, validate it, write it.
 
-The PyPI service is the one the target's pip is configured with (``PIP_INDEX_URL``, then ``pip config
-list``: ``install.index-url`` before ``global.index-url``), else pip's own default as pip itself says
-it; envdoctor names no registry. The PyTorch wheel index is the recipes' base with the mirror table
-applied. Nothing is written until every page was read and the overlay validated by the recipe loader;
-the overlay then replaces the last one in a single rename.
+The PyPI service is ``--pypi``, else the ``--mirror`` that serves PyPI, else the one the target's pip is
+configured with (``PIP_INDEX_URL``, then ``pip config list``: ``install.index-url`` before
+``global.index-url``), else pip's own default as pip itself says it; envdoctor names no registry. The
+PyTorch wheel index is ``--index``, else the ``--mirror`` that serves it (a preset of recipes/mirrors.toml
+or a URL, chosen as install chooses), else the recipes' base with the mirror table applied.
+
+A PyTorch index that gives no answer leaves the releases learnt from PyPI alone, marked so; PyPI giving
+no answer changes nothing. Nothing is written until every page that answered was read and the overlay
+validated by the recipe loader; the overlay then replaces the last one in a single rename.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from envdoctor import __version__
 from envdoctor.door import Door, UserFileError
+from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
 from envdoctor.refresh import learn
@@ -47,11 +52,14 @@ def _simple_sources(simple: str, chosen_by: str) -> tuple[str, str | None, str]:
     return simple, api, chosen_by
 
 
-def pypi_sources(door: Door, python: str | None, timeout: float, pypi: str | None) -> tuple[str, str | None, str]:
+def pypi_sources(door: Door, python: str | None, timeout: float, pypi: str | None,
+                 mirrors: MirrorChoice | None = None) -> tuple[str, str | None, str]:
     """(simple index URL, JSON API URL or None, how it was chosen) of the PyPI service to read."""
     if pypi is not None:
         base = pypi.rstrip("/")
         return f"{base}/simple", f"{base}/pypi", "--pypi"
+    if mirrors is not None and mirrors.pypi is not None:
+        return _simple_sources(mirrors.pypi, mirrors.pypi_from)
     environment = door.env().get("PIP_INDEX_URL", "").split()
     if environment:
         return _simple_sources(environment[0], "PIP_INDEX_URL")
@@ -68,25 +76,29 @@ def pypi_sources(door: Door, python: str | None, timeout: float, pypi: str | Non
     return _simple_sources(url, "pip's default index")
 
 
-def torch_index(recipes: Recipes, index: str | None) -> str:
-    """The PyTorch wheel index root: ``--index``, else the recipes' base with the mirror table applied."""
+def torch_index(recipes: Recipes, index: str | None, mirrors: MirrorChoice | None = None) -> str:
+    """The PyTorch wheel index root: ``--index``, else the ``--mirror`` serving it, else the recipes' base
+    with the mirror table applied."""
     if index is not None:
         return index.rstrip("/")
-    mirror = recipes.mirror_for(recipes.index_base)
+    chosen = mirrors.pytorch if mirrors is not None else None
+    mirror = chosen or recipes.mirror_for(recipes.index_base)
     if mirror is not None and mirror.layout != "simple":
         raise RefreshError(f"the mirror {redact_text(mirror.replacement)} serves {mirror.layout} pages; a refresh reads "
                            "a simple index (URL/torch/, URL/<variant>/torch/): give --index URL")
+    if chosen is not None:
+        return chosen.replacement.rstrip("/")
     return (recipes.rewrite_url(recipes.index_base) or recipes.index_base).rstrip("/")
 
 
 def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | None, offline: bool, dry_run: bool,
                 python: str | None, timeout: float, cache_folder: Path, target_folder: Path | None = None,
-                builtin: Path | None = None) -> RefreshRun:
+                builtin: Path | None = None, mirrors: MirrorChoice | None = None) -> RefreshRun:
     """Read the indexes, build and validate the overlay, and write it (unless ``dry_run``)."""
-    simple, api, chosen_by = pypi_sources(door, python, timeout, pypi)
+    simple, api, chosen_by = pypi_sources(door, python, timeout, pypi, mirrors)
     # credentials in a configured URL are masked: requests never send them, and the overlay records the URLs
     sources = learn.Sources(redact_text(simple), redact_text(api) if api else None,
-                              redact_text(torch_index(recipes, index)), chosen_by)
+                              redact_text(torch_index(recipes, index, mirrors)), chosen_by)
     for label, url in (("--pypi", simple), ("--index", sources.index)):
         problem = index_url_problem(url)
         if problem:
