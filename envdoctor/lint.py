@@ -339,7 +339,7 @@ def read_file_installs(text: str, kind: str, name: str) -> tuple[list[Install], 
 def _exec_form(body: str) -> str:
     """``RUN ["pip", "install", "torch"]`` as the shell words it stands for."""
     if body.startswith("["):
-        from envdoctor.door import parse_json_text
+        from envdoctor.readers.json_text import parse_json_text
 
         try:
             words = parse_json_text(body)

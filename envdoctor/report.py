@@ -96,7 +96,7 @@ class ReportFormatError(ValueError):
 def parse_report(text: str, where: str = "report") -> Any:
     """The JSON of a saved report, read as strict JSON (no NaN or infinities, bounded nesting); any
     problem is a ReportFormatError naming ``where``."""
-    from envdoctor.door import parse_json_text
+    from envdoctor.readers.json_text import parse_json_text
 
     try:
         return parse_json_text(text)

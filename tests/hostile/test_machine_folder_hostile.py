@@ -157,14 +157,14 @@ def test_machine_json_itself_must_be_a_regular_file(tmp_path, kind):
 
 
 def test_a_huge_machine_json_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(door, "MANIFEST_LIMIT", 1000)
+    monkeypatch.setattr(door.recorded, "MANIFEST_LIMIT", 1000)
     manifest = base_manifest()
     manifest["env"]["PADDING"] = "x" * 2000
     assert "larger than 1000 bytes" in refused(write_folder(tmp_path, manifest))
 
 
 def test_a_huge_output_file_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(door, "FOLDER_FILE_LIMIT", 1000)
+    monkeypatch.setattr(door.recorded, "FOLDER_FILE_LIMIT", 1000)
     manifest = base_manifest()
     manifest["commands"][0].pop("stdout")
     manifest["commands"][0]["stdout_file"] = "commands/smi.txt"
