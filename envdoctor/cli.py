@@ -351,13 +351,17 @@ class EnvdoctorGroup(click.Group):
         as_json = "--json" in options or "--format=json" in options or any(
             a == "--format" and b == "json" for a, b in zip(options, options[1:], strict=False))
         _RUN = _Run(command=next((a for a in options if a in self.commands), None), as_json=as_json, args=args)
+        from envdoctor.door import Stopped, stop_all_commands, stop_on_signals
+
+        stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt):
-            from envdoctor.door import stop_all_commands
-
             stop_all_commands()  # probe threads may still be waiting on their commands
             self._end(ExitCode.INTERRUPTED, "interrupted")
+        except Stopped as exc:
+            stop_all_commands()
+            self._end(ExitCode(128 + exc.number), f"stopped by {exc}")
         except click.ClickException as exc:
             exc.message = _printable(exc.message)  # type: ignore[misc]  # Final in click's stubs; show() reads it
             exc.show()
@@ -396,7 +400,8 @@ Exit codes:
   2    usage error: a bad flag or value, an unreadable machine folder, --facts report or --record folder
   3    envdoctor itself failed: a malformed recipe file, an internal error
   4    the package installer ran and failed
-  130  interrupted (Ctrl-C); the processes envdoctor started are stopped first"""
+  130  interrupted (Ctrl-C); the processes envdoctor started are stopped first
+  129, 131, 143  stopped by SIGHUP, SIGQUIT or SIGTERM, the same way"""
 
 
 @click.group(cls=EnvdoctorGroup, context_settings=CONTEXT, epilog=EXIT_CODES)

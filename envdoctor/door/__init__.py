@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from envdoctor.door.live import LiveDoor
 from envdoctor.door.net import http_get
-from envdoctor.door.processes import run_command, run_with_channel, stop_all_commands
+from envdoctor.door.processes import (
+    STOP_SIGNALS,
+    Stopped,
+    run_command,
+    run_with_channel,
+    stop_all_commands,
+    stop_on_signals,
+)
 from envdoctor.door.recorded import (
     FOLDER_ENTRY_LIMIT,
     FOLDER_FILE_LIMIT,
@@ -77,6 +84,7 @@ __all__ = [
     "OUTPUT_LIMIT",
     "READ_LIMIT",
     "RECORDED_ENV",
+    "STOP_SIGNALS",
     "ChannelResult",
     "CommandResult",
     "DiskSpace",
@@ -90,6 +98,7 @@ __all__ = [
     "RecordError",
     "RecordedDoor",
     "RecordingDoor",
+    "Stopped",
     "UserFileError",
     "append_user_file",
     "command_key",
@@ -102,6 +111,7 @@ __all__ = [
     "run_command",
     "run_with_channel",
     "stop_all_commands",
+    "stop_on_signals",
     "user_cache_path",
     "user_data_path",
     "write_user_file",

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from envdoctor.door.processes import _valid_timeout
+from envdoctor.door.processes import _STOPPING, _valid_timeout
 from envdoctor.door.types import HTTP_LIMIT, HTTP_REDIRECTS, HttpResult
 from envdoctor.redact import redact_text
 
@@ -52,20 +52,27 @@ def _nvml_query() -> dict:
 
 
 def _call_with_timeout(func, timeout: float):
-    """Run func in a daemon thread; a hung driver call cannot keep envdoctor from exiting."""
+    """Run func in a daemon thread; a hung driver call cannot keep envdoctor from exiting, and a
+    stopping signal ends the wait within a tenth of a second."""
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = func()
         except BaseException as exc:  # reported, never raised across the thread
             box["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=target, daemon=True, name="envdoctor-nvml")
     thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"no answer within {timeout:.1f} s")
+    deadline = time.monotonic() + timeout
+    while not done.wait(max(0.0, min(0.1, deadline - time.monotonic()))):
+        if _STOPPING.is_set():
+            raise TimeoutError("envdoctor is stopping")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"no answer within {timeout:.1f} s")
     if "error" in box:
         raise box["error"]
     return box["value"]

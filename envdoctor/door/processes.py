@@ -110,7 +110,7 @@ class _Child:
     def __init__(self, proc: subprocess.Popen) -> None:
         self.proc = proc
         self.seen: dict[int, Any] = {}  # pid -> psutil.Process (which refuses to signal a reused pid)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # reentrant: a signal handler may stop the child mid-call
         self.reaped = False
         self.next_look = time.monotonic() + 0.05
         self.look_every = 0.05
@@ -198,7 +198,82 @@ class _Child:
 
 
 _RUNNING: set[_Child] = set()
-_RUNNING_LOCK = threading.Lock()
+_RUNNING_LOCK = threading.RLock()  # reentrant: the signal handler takes it in whatever thread it interrupts
+_STOPPING = threading.Event()  # set by a stopping signal: no new command starts
+_SUBREAPER: list[bool] = []  # [whether envdoctor is the subreaper of its children's orphans], once asked
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+#: Set in every child's environment to envdoctor's pid: what its orphans are told apart by.
+DOOR_PARENT_VARIABLE = "ENVDOCTOR_DOOR_PARENT"
+#: The signals that end envdoctor with every child it started; each exits 128 + its number.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
+
+
+class Stopped(BaseException):
+    """A signal (SIGTERM, SIGHUP, SIGQUIT) ended the run; every command the door started is already stopped.
+
+    A BaseException, as KeyboardInterrupt is: nothing on the way up may swallow it.
+    """
+
+    def __init__(self, number: int) -> None:
+        super().__init__(signal.Signals(number).name)
+        self.number = number
+
+
+def _become_subreaper() -> bool:
+    """Linux: make envdoctor the parent of its children's orphans (``PR_SET_CHILD_SUBREAPER``).
+
+    A daemon that double-forks and closes its file descriptors leaves no pipe and no process-group
+    trace; as a subreaper, envdoctor still sees it as a child of its own and can end it.
+    """
+    if not _SUBREAPER:
+        answer = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                libc = ctypes.CDLL(None, use_errno=True)
+                answer = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+            except (OSError, AttributeError):
+                answer = False
+        _SUBREAPER.append(answer)
+    return _SUBREAPER[0]
+
+
+def _sweep_orphans() -> None:
+    """Kill and reap the processes reparented to envdoctor (it is their subreaper) once no command runs.
+
+    Orphans are told from anything else envdoctor's process started by the variable every door child
+    inherits (``/proc/PID/environ`` keeps it even when the process clears its environment later).
+    """
+    import psutil
+
+    if not (_SUBREAPER and _SUBREAPER[0]):
+        return
+    me = str(os.getpid())
+    with _RUNNING_LOCK:
+        if _RUNNING:
+            return
+        try:
+            children = psutil.Process().children(recursive=True)
+        except psutil.Error:
+            return
+        orphans = []
+        for process in children:
+            try:
+                if process.environ().get(DOOR_PARENT_VARIABLE) == me:
+                    orphans.append(process)
+            except psutil.Error:
+                continue
+        for process in orphans:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+    for process in orphans:
+        try:
+            process.wait(KILL_GRACE)
+        except (psutil.Error, subprocess.TimeoutExpired):  # psutil.TimeoutExpired is a psutil.Error
+            pass
 
 
 def stop_all_commands() -> None:
@@ -212,6 +287,34 @@ def stop_all_commands() -> None:
     for child in children:
         child.look()
         child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+
+
+def _stop_on_signal(number: int, frame: Any) -> None:
+    """Stop every child now, refuse new ones, and end the run: KeyboardInterrupt for SIGINT, else Stopped.
+
+    Only the first signal raises; a second one during the clean-up only kills again.
+    """
+    first = not _STOPPING.is_set()
+    _STOPPING.set()
+    stop_all_commands()
+    if first:
+        if number == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(number)
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT, SIGTERM, SIGHUP and SIGQUIT stop every child at once and end the run (main thread only).
+
+    CI cancellation, ``timeout`` and pod termination send SIGTERM; a closed terminal SIGHUP.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in STOP_SIGNALS:
+        try:
+            signal.signal(number, _stop_on_signal)
+        except (OSError, ValueError):
+            pass
 
 
 def _read_ready(fd: int, sink: _Sink) -> bool:
@@ -341,8 +444,13 @@ def _run(
     if not _valid_timeout(timeout):
         return ChannelResult(CommandResult(argv, "error", error=f"invalid timeout {timeout!r}: "
                                                                 "it must be a finite number of seconds above 0"))
+    if _STOPPING.is_set():
+        return ChannelResult(CommandResult(argv, "error", error="not started: envdoctor is stopping"))
     deadline = start + timeout
-    kwargs: dict[str, Any] = {"cwd": cwd, "env": None if env is None else dict(env), "stdin": subprocess.DEVNULL}
+    _become_subreaper()
+    child_env = dict(os.environ if env is None else env)
+    child_env[DOOR_PARENT_VARIABLE] = str(os.getpid())
+    kwargs: dict[str, Any] = {"cwd": cwd, "env": child_env, "stdin": subprocess.DEVNULL}
     if os.name == "posix":
         kwargs["start_new_session"] = True
     else:
@@ -391,6 +499,8 @@ def _run(
         child = _Child(proc)
         with _RUNNING_LOCK:
             _RUNNING.add(child)
+        if _STOPPING.is_set():  # a signal came while it started: it goes at once
+            child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
         out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit)
         sinks: dict[int, _Sink] = {}
         if capture and proc.stdout is not None and proc.stderr is not None:
@@ -412,6 +522,7 @@ def _run(
         finally:
             with _RUNNING_LOCK:
                 _RUNNING.discard(child)
+            _sweep_orphans()
             for handle in (proc.stdout, proc.stderr):
                 if handle is not None:
                     handle.close()
