@@ -13,7 +13,8 @@ Machine folder layout (``machine.json`` plus ``files/``)::
                    "nvml": {"status": "ok", "data": {...}} | {"status": "not_found", "error": "..."},
                    "disk_space": {"/dev/shm": {"total_bytes": 67108864, "free_bytes": 67108864}},
                    "target_python": "/home/dev/venv/bin/python" | null,
-                   "recorded_files": ["commands/00-python.stdout", "files/proc/cpuinfo", ...]}
+                   "recorded_files": ["commands/00-python.stdout", "files/proc/cpuinfo", ...],
+                   "recorded_sha256": {"commands/00-python.stdout": "<hex digest>", ...}}
     files/        the files that were read, at their absolute path below files/ (files/proc/...;
                   a Windows path C:\\a\\b at files/C/a/b): see :func:`recorded_file_path`
 
@@ -21,7 +22,8 @@ A folder may come from someone else, so :class:`RecordedDoor` checks all of it w
 field's type, regular files only (no symlinks, FIFOs or devices anywhere in the folder), sizes
 bounded, every referenced file present. Anything else is a :class:`MachineFolderError` naming the
 entry. ``target_python`` is the interpreter a recording was made for (``--python``);
-``recorded_files`` lists what the recording wrote, so a later ``--force`` removes only that.
+``recorded_files`` lists what the recording wrote and ``recorded_sha256`` the hash of each, so a later
+``--force`` removes only those files, and only while they still hold what was written.
 
 A command argument that holds a script (a newline, or longer than 200 characters) is matched by its
 first line when that line is a ``# envdoctor:NAME`` marker, so fixtures stay valid when a script
@@ -120,7 +122,7 @@ class _Manifest:
     """Type checks for machine.json; each failure names the field."""
 
     TOP = {"format", "platform", "env", "which", "commands", "dirs", "exists", "nvml", "target_python",
-           "recorded_files", "disk_space"}
+           "recorded_files", "recorded_sha256", "disk_space"}
     COMMAND = {"argv", "status", "returncode", "stdout", "stderr", "stdout_file", "stderr_file", "duration_s",
                "error", "truncated"}
     NVML_DEVICE = {"index", "name", "uuid", "memory_total_bytes", "memory_used_bytes", "compute_capability",
@@ -158,6 +160,8 @@ class _Manifest:
                      lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "list of strings")
         self.strings(data.get("exists", []), "exists")
         self.strings(data.get("recorded_files", []), "recorded_files")
+        self.mapping(data.get("recorded_sha256", {}), "recorded_sha256",
+                     lambda v: isinstance(v, str) and re.fullmatch("[0-9a-f]{64}", v) is not None, "SHA-256 hex digest")
         target = data.get("target_python")
         if target is not None and not (isinstance(target, str) and target):
             raise self.fail("target_python", "must be a non-empty string or null")

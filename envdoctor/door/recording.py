@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import ntpath
@@ -193,6 +194,7 @@ class RecordingDoor(Door):
             "disk_space": dict(sorted(rec.disk_space.items())),
             "target_python": self.target_python,
             "recorded_files": sorted(contents),
+            "recorded_sha256": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(contents.items())},
         })
         manifest["env"] = redact_env(env)
         text = json.dumps(manifest, indent=2, allow_nan=False, default=str) + "\n"
@@ -249,7 +251,12 @@ def _open_record_folder(folder: Path, force: bool) -> None:
 
 
 def _remove_recording(folder: Path) -> None:
-    """Delete the files an earlier recording's machine.json names, and machine.json."""
+    """Delete the files an earlier recording wrote, and its machine.json.
+
+    machine.json may have been edited by anyone, so a file goes only when its bytes still hash to what
+    ``recorded_sha256`` says envdoctor wrote; any other file stays (and a write that would replace it
+    is refused later).
+    """
     manifest = folder / "machine.json"
     data, problem, _ = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
     try:
@@ -258,17 +265,17 @@ def _remove_recording(folder: Path) -> None:
         parsed = parse_json_text(data.decode("utf-8"))
         if not isinstance(parsed, dict) or parsed.get("format") != MACHINE_FORMAT:
             raise ValueError(f"'format' is not {MACHINE_FORMAT!r}")
-        names = list(parsed.get("recorded_files") or [])
-        for entry in parsed.get("commands") or []:
-            names += [entry[key] for key in ("stdout_file", "stderr_file") if isinstance(entry, dict) and key in entry]
+        hashes = parsed.get("recorded_sha256") or {}
+        if not isinstance(hashes, dict) or not all(isinstance(value, str) for value in hashes.values()):
+            raise ValueError("'recorded_sha256' is not an object of name -> hash")
     except (ValueError, TypeError) as exc:
         raise RecordError(f"{manifest}: not a recording envdoctor can replace ({exc}); remove the folder by hand")
-    names = [name for name in names if name != "machine.json"]
+    names = [name for name in hashes if name != "machine.json"]
     for name in names:
         if not _safe_relative(name):
             raise RecordError(f"{manifest}: names {name!r}, which is not inside the folder; remove it by hand")
     folders: set[str] = set()
-    for name in [*names, "machine.json"]:
+    for name in names:
         path = folder / name
         _check_no_links(folder, name, last=False)
         try:
@@ -279,17 +286,27 @@ def _remove_recording(folder: Path) -> None:
             raise _write_problem(path, exc)
         if not stat.S_ISREG(mode):
             raise RecordError(f"{path}: {_kind(mode)}, not a file envdoctor wrote; remove it by hand")
-        try:
-            os.unlink(path)
-        except OSError as exc:
-            raise _write_problem(path, exc)
+        content, _, truncated = _read_regular(str(path), MANIFEST_LIMIT, follow=False)
+        if content is None or truncated or hashlib.sha256(content).hexdigest() != hashes[name]:
+            continue  # not what envdoctor wrote there: left alone
+        _remove(path)
         parts = name.split("/")
         folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    _remove(manifest)
     for name in sorted(folders, key=lambda n: n.count("/"), reverse=True):
         try:
             os.rmdir(folder / name)
         except OSError:
             pass  # not empty: something else lives there
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise _write_problem(path, exc)
 
 
 def _check_no_links(folder: Path, relative: str, *, last: bool) -> None:
