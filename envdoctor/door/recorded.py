@@ -64,6 +64,9 @@ MANIFEST_LIMIT = 32 * 1024 * 1024  # machine.json
 FOLDER_FILE_LIMIT = 16 * 1024 * 1024  # any other file of a machine folder
 FOLDER_TOTAL_LIMIT = 256 * 1024 * 1024
 FOLDER_ENTRY_LIMIT = 20_000
+#: Entries of machine.json's lists and objects, and names in its directory listings, all together: a
+#: recording holds a few thousand; checking and indexing stops before work grows past this.
+MANIFEST_ENTRY_LIMIT = 100_000
 
 
 def command_key(argv: Sequence[str]) -> tuple[str, ...]:
@@ -153,6 +156,7 @@ class _Manifest:
         if not isinstance(data, dict) or data.get("format") != MACHINE_FORMAT:
             raise MachineFolderError(f"{self.where}: 'format' must be {MACHINE_FORMAT!r}")
         self.keys(data, self.TOP, "top level")
+        self.size(data)
         self.platform(data.get("platform"))
         self.mapping(data.get("env", {}), "env", lambda v: isinstance(v, str), "string")
         self.mapping(data.get("which", {}), "which", lambda v: isinstance(v, str), "string")
@@ -173,6 +177,22 @@ class _Manifest:
         self.nvml(data.get("nvml", {"status": "not_found", "error": "not recorded"}))
         self.disk_space(data.get("disk_space", {}))
         return data
+
+    def size(self, data: dict) -> None:
+        """Refuse a manifest with more than MANIFEST_ENTRY_LIMIT entries before any is looked at one by one."""
+        total = 0
+        for key in sorted(self.TOP - {"format", "platform", "nvml", "target_python"}):
+            value = data.get(key)
+            if isinstance(value, (dict, list)):
+                total += len(value)
+            if total > MANIFEST_ENTRY_LIMIT:
+                raise self.fail(key, f"more than {MANIFEST_ENTRY_LIMIT} entries in all: not a recorded machine")
+        listings = data.get("dirs")
+        if isinstance(listings, dict):
+            for listing in listings.values():
+                total += len(listing) if isinstance(listing, list) else 0
+                if total > MANIFEST_ENTRY_LIMIT:
+                    raise self.fail("dirs", f"more than {MANIFEST_ENTRY_LIMIT} entries in all: not a recorded machine")
 
     def disk_space(self, value: Any) -> None:
         """``{"/dev/shm": {"total_bytes": N, "free_bytes": N}}``: whole numbers, free never above total."""
