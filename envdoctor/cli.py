@@ -57,6 +57,12 @@ def _printable(text: str) -> str:
     return printable(text)
 
 
+def _path_text(path: object) -> str:
+    """A path on one line: controls (a newline too) escaped as Python writes them, then made printable."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(path))
+    return _printable(text)
+
+
 def _silence_stdout() -> None:
     """Point a stdout nobody reads at the null device, so the exit flush cannot raise again."""
     try:
@@ -471,10 +477,10 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
     try:
         written = door.write(folder, force=force)
     except (RecordError, OSError) as exc:
-        report.error = f"cannot record into {folder}: {exc}"
+        report.error = f"cannot record into {_path_text(folder)}: {_path_text(exc)}"
         report.exit_override = ExitCode.USAGE
         return
-    click.echo(f"envdoctor: recorded this machine in {_printable(str(written))}", err=True)
+    click.echo(f"envdoctor: recorded this machine in {_path_text(written)}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
