@@ -481,24 +481,24 @@ def _run(
             os.close(stdin_write)
             to_close.remove(stdin_write)
             kwargs["stdin"] = stdin_read
-        try:
-            proc = subprocess.Popen(
-                argv,
-                stdout=subprocess.PIPE if capture else 2,
-                stderr=subprocess.PIPE if capture else None,
-                **kwargs,
-            )
-        except FileNotFoundError:
-            return ChannelResult(CommandResult(argv, "not_found", duration_s=time.monotonic() - start))
-        except (OSError, ValueError) as exc:
-            return ChannelResult(CommandResult(argv, "error", duration_s=time.monotonic() - start, error=str(exc)))
+        with _RUNNING_LOCK:  # started and registered in one step: the orphan sweep never sees it in between
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    stdout=subprocess.PIPE if capture else 2,
+                    stderr=subprocess.PIPE if capture else None,
+                    **kwargs,
+                )
+            except FileNotFoundError:
+                return ChannelResult(CommandResult(argv, "not_found", duration_s=time.monotonic() - start))
+            except (OSError, ValueError) as exc:
+                return ChannelResult(CommandResult(argv, "error", duration_s=time.monotonic() - start, error=str(exc)))
+            child = _Child(proc)
+            _RUNNING.add(child)
         for fd in list(to_close):
             if fd != channel_read:
                 os.close(fd)
                 to_close.remove(fd)
-        child = _Child(proc)
-        with _RUNNING_LOCK:
-            _RUNNING.add(child)
         if _STOPPING.is_set():  # a signal came while it started: it goes at once
             child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
         out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit)
