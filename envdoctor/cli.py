@@ -57,6 +57,12 @@ def _printable(text: str) -> str:
     return printable(text)
 
 
+def _path_text(path: object) -> str:
+    """A path on one line: controls (a newline too) escaped as Python writes them, then made printable."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(path))
+    return _printable(text)
+
+
 def _silence_stdout() -> None:
     """Point a stdout nobody reads at the null device, so the exit flush cannot raise again."""
     try:
@@ -366,13 +372,17 @@ class EnvdoctorGroup(click.Group):
         as_json = "--json" in options or "--format=json" in options or any(
             a == "--format" and b == "json" for a, b in zip(options, options[1:], strict=False))
         _RUN = _Run(command=next((a for a in options if a in self.commands), None), as_json=as_json, args=args)
+        from envdoctor.door import Stopped, stop_all_commands, stop_on_signals
+
+        stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt):
-            from envdoctor.door import stop_all_commands
-
             stop_all_commands()  # probe threads may still be waiting on their commands
             self._end(ExitCode.INTERRUPTED, "interrupted")
+        except Stopped as exc:
+            stop_all_commands()
+            self._end(ExitCode(128 + exc.number), f"stopped by {exc}")
         except click.ClickException as exc:
             exc.message = _printable(exc.message)  # type: ignore[misc]  # Final in click's stubs; show() reads it
             exc.show()
@@ -411,7 +421,8 @@ Exit codes:
   2    usage error: a bad flag or value, an unreadable machine folder, --facts report or --record folder
   3    envdoctor itself failed: a malformed recipe file, an internal error
   4    the package installer ran and failed
-  130  interrupted (Ctrl-C); the processes envdoctor started are stopped first"""
+  130  interrupted (Ctrl-C); the processes envdoctor started are stopped first
+  129, 131, 143  stopped by SIGHUP, SIGQUIT or SIGTERM, the same way"""
 
 
 @click.group(cls=EnvdoctorGroup, context_settings=CONTEXT, epilog=EXIT_CODES)
@@ -483,10 +494,10 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
     try:
         written = door.write(folder, force=force)
     except (RecordError, OSError) as exc:
-        report.error = f"cannot record into {folder}: {exc}"
+        report.error = f"cannot record into {_path_text(folder)}: {_path_text(exc)}"
         report.exit_override = ExitCode.USAGE
         return
-    click.echo(f"envdoctor: recorded this machine in {_printable(str(written))}", err=True)
+    click.echo(f"envdoctor: recorded this machine in {_path_text(written)}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -28,7 +28,10 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad flags or values
     INTERNAL = 3  # envdoctor itself failed (e.g. a malformed recipe file)
     INSTALLER = 4  # the package installer ran and failed
+    HANGUP = 129  # SIGHUP (128 + 1): the terminal went; the children envdoctor started are killed first
     INTERRUPTED = 130  # Ctrl-C (SIGINT); the children envdoctor started are killed first
+    QUIT = 131  # SIGQUIT (128 + 3)
+    TERMINATED = 143  # SIGTERM (128 + 15): CI cancellation, `timeout`, pod termination
 
 
 @dataclass
@@ -96,7 +99,7 @@ class ReportFormatError(ValueError):
 def parse_report(text: str, where: str = "report") -> Any:
     """The JSON of a saved report, read as strict JSON (no NaN or infinities, bounded nesting); any
     problem is a ReportFormatError naming ``where``."""
-    from envdoctor.door import parse_json_text
+    from envdoctor.readers.json_text import parse_json_text
 
     try:
         return parse_json_text(text)

@@ -18,10 +18,10 @@ from envdoctor.door import (
     RecordedDoor,
     RecordingDoor,
     command_key,
-    parse_json_text,
     recorded_file_path,
     run_command,
 )
+from envdoctor.readers.json_text import parse_json_text
 
 
 def _script(tmp_path, name, body):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from envdoctor.door import RecordedDoor
 from envdoctor.probes import ProbeContext
 from envdoctor.probes.system import (
+    OS_RELEASE_LIMIT,
     normalise_arch,
     normalise_distro_id,
     parse_cgroup_container,
@@ -95,6 +96,15 @@ def test_os_release_unquoting_agrees_with_shlex(raw):
     assert unquote_os_release_value(raw) == " ".join(words)
 
 
+@pytest.mark.parametrize("body", ['"' + '\\"' * (8 << 20) + '"', '\\"' * (8 << 20)])
+def test_a_16_mib_os_release_of_escaped_quotes_is_read_only_up_to_its_limit(body):
+    """16 MiB of escaped quotes: only the first OS_RELEASE_LIMIT characters are unquoted, so the work
+    (and the regex engine's memory, which grows with a quoted value's length) stays small."""
+    text = f"ID=debian\nNAME={body}\nVERSION_ID=12\n"
+    pairs = (OS_RELEASE_LIMIT - len("ID=debian\nNAME=") - body.startswith('"')) // 2
+    assert parse_os_release(text) == {"ID": "debian", "NAME": '"' * pairs}
+
+
 @pytest.mark.parametrize("text", ["", None, "\x00\xff garbage ===", "ID"])
 def test_os_release_without_pairs_is_empty(text):
     assert parse_os_release(text) == {}
@@ -102,6 +112,7 @@ def test_os_release_without_pairs_is_empty(text):
 
 def test_distro_id_normalised_like_distro():
     assert normalise_distro_id("ol") == "oracle"
+    assert normalise_distro_id("opensuse-leap") == "opensuse"
     assert normalise_distro_id("Ubuntu") == "ubuntu"
 
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import distro
-
 from envdoctor.facts import Attempt, CpuFacts, OsFacts
 from envdoctor.probes import ProbeContext, attempt_from
 
 OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")
+
+#: How much of an os-release file is parsed. Real ones are under 1 KiB (see tests/fixtures/os_release);
+#: a bound keeps the work small whatever a recorded machine's file holds.
+OS_RELEASE_LIMIT = 64 * 1024
+
+#: os-release IDs spelled two ways, as the ``distro`` package (1.9.0, ``NORMALIZED_OS_ID``) normalises
+#: them. Its os-release parser is not used: it opens the files itself (not through the door) and
+#: unquotes with shlex, which is quadratic in a value's length.
+NORMALIZED_OS_ID = {"ol": "oracle", "opensuse-leap": "opensuse"}
 
 #: The first Windows build numbered as Windows 11 (Microsoft keeps the 10.0 major version).
 WINDOWS_11_FIRST_BUILD = 22000
@@ -91,11 +98,11 @@ def unquote_os_release_value(raw: str) -> str:
 def parse_os_release(text: str | None) -> dict[str, str]:
     """``KEY=value`` pairs of an os-release file; comments, blank and malformed lines are skipped.
 
-    Linear in the file's size: a value is unquoted in one pass (shlex copies its token on every
-    character, which took 25 s for one 1 MB line).
+    Only the first OS_RELEASE_LIMIT characters are read, and a value is unquoted in one pass (shlex
+    copies its token on every character, which took 25 s for one 1 MB line).
     """
     values: dict[str, str] = {}
-    for line in (text or "").splitlines():
+    for line in (text or "")[:OS_RELEASE_LIMIT].splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
@@ -110,7 +117,7 @@ def parse_os_release(text: str | None) -> dict[str, str]:
 def normalise_distro_id(raw: str) -> str:
     """The os-release ID as ``distro`` normalises it (``ol`` -> ``oracle``)."""
     lowered = raw.lower().replace(" ", "_")
-    return distro.NORMALIZED_OS_ID.get(lowered, lowered)
+    return NORMALIZED_OS_ID.get(lowered, lowered)
 
 
 def parse_proc_version_wsl(text: str | None) -> str | None:

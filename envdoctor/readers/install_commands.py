@@ -359,7 +359,7 @@ def _dockerfile(lines: list[Line], candidates: set[int], unread: list[str]) -> t
 def _exec_form(body: str) -> str:
     """``RUN ["pip", "install", "torch"]`` as the shell words it stands for."""
     if body.startswith("["):
-        from envdoctor.door import parse_json_text
+        from envdoctor.readers.json_text import parse_json_text
 
         try:
             words = parse_json_text(body)

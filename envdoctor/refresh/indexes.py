@@ -184,7 +184,7 @@ def _kind(content_type: str, url: str, allowed: tuple[str, ...]) -> None:
 
 
 def _json(body: bytes, url: str) -> Any:
-    from envdoctor.door import parse_json_text
+    from envdoctor.readers.json_text import parse_json_text
 
     try:
         return parse_json_text(body.decode("utf-8"), max_depth=16)

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from envdoctor import __version__, policy
-from envdoctor.door import Door, parse_json_text
+from envdoctor.door import Door
 from envdoctor.facts import Check, Facts
+from envdoctor.readers.json_text import parse_json_text
 from envdoctor.report import Report
 from envdoctor.verify import runner
 

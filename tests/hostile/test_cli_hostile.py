@@ -266,6 +266,18 @@ def test_record_refuses_a_non_empty_folder_unless_forced(tmp_path):
     assert (first / "machine.json").is_file()
 
 
+def test_a_record_path_with_controls_is_printed_escaped_on_one_line(tmp_path):
+    folder = tmp_path / "a\nb\x1b[31mc"
+    result = invoke("check", "--machine", NVIDIA_MACHINE, "--record", str(folder), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "machine.json").is_file()
+    line = next(line for line in result.stderr.splitlines() if line.startswith("envdoctor: recorded"))
+    assert line == f"envdoctor: recorded this machine in {tmp_path}/a\\nb\\x1b[31mc"
+    again = invoke("check", "--machine", NVIDIA_MACHINE, "--record", str(folder), "--json")
+    assert again.exit_code == ExitCode.USAGE
+    assert one_document(again.stdout)["error"].startswith(f"cannot record into {tmp_path}/a\\nb\\x1b[31mc: ")
+
+
 def test_record_onto_a_file_is_a_usage_error(tmp_path):
     in_the_way = tmp_path / "file"
     in_the_way.write_text("keep me")

@@ -109,6 +109,42 @@ def test_force_refuses_a_machine_json_envdoctor_did_not_write(tmp_path):
     assert (folder / "machine.json").read_text() == '{"some": "other tool"}'
 
 
+def test_force_leaves_a_file_whose_content_changed_since_it_was_recorded(tmp_path):
+    """machine.json may be forged: a named file goes only while it still holds what envdoctor wrote."""
+    folder = recording(tmp_path).write(tmp_path / "rec")
+    manifest = json.loads((folder / "machine.json").read_text())
+    edited = next(name for name in manifest["recorded_sha256"] if name.startswith("files/"))
+    (folder / edited).write_text("the user's notes now\n")
+    recorder = RecordingDoor(LiveDoor())
+    recorder.read_text(str(tmp_path / "input" / "data.txt"))  # the same file again
+    with pytest.raises(RecordError, match=f"{edited}: already exists"):
+        recorder.write(folder, force=True)
+    assert (folder / edited).read_text() == "the user's notes now\n"
+    assert not (folder / "machine.json").exists()  # the rest of the first recording is gone
+    assert [name for name in tree(folder) if tree(folder)[name] != "dir"] == [edited]
+
+
+@pytest.mark.parametrize("named", ["../outside.txt", "mine.txt"])
+def test_force_with_a_forged_manifest_deletes_nothing_else(tmp_path, named):
+    """A forged machine.json naming a file outside the folder, or one inside with a made-up hash."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("mine\n")
+    forged = {"format": "envdoctor.machine/1", "platform": {"system": "Linux", "machine": "x86_64"},
+              "recorded_files": [named], "recorded_sha256": {named: "0" * 64}}
+    (folder / "machine.json").write_text(json.dumps(forged))
+    if named.startswith(".."):
+        with pytest.raises(RecordError, match="'../outside.txt', which is not inside the folder"):
+            recording(tmp_path).write(folder, force=True)
+    else:
+        recording(tmp_path).write(folder, force=True)
+        assert RecordedDoor(folder).read_text(str(tmp_path / "input" / "data.txt")) == "some text\n"
+    assert outside.read_text() == "precious\n"
+    assert (folder / "mine.txt").read_text() == "mine\n"
+
+
 @posix_only
 @pytest.mark.parametrize("planted", ["commands", "files", "machine.json", "files/tmp"])
 def test_a_planted_symlink_is_never_followed(tmp_path, planted):
