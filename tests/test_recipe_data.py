@@ -572,3 +572,58 @@ def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
     assert "UNVERIFIED" in recipes.find_variant("1.12.1", "cu102").note  # 1.12 Windows cu102
     assert "UNVERIFIED" in recipes.find_variant("2.1.2", "rocm5.6").note  # which 5.x first had gfx1100
+
+
+# ---------------------------------------------------------------------------- the 2026-12 audit
+# cu129 for 2.9-2.14: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
+# aarch64 and removes it for Windows; installs: 2.9.0+cu129 (vllm-project/vllm#28077), 2.12.1 and 2.13.0+cu129
+# (runpod/containers#162), 2.14.0+cu129 (rapidsai/rmm#2541).
+@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0", "2.14.0", "2.14.1"])
+def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
+    variant = recipes.find_variant(torch, "cu129")
+    assert variant is not None and set(variant.platforms) == {"linux-x86_64", "linux-aarch64"}
+    assert (variant.cuda, variant.toolkit) == ("12.9", "12.9.1")  # install_cuda.sh: cuda_12.9.1_575.57.08
+    sass, ptx = variant.kernels_for("linux-x86_64")
+    assert {"sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"} <= set(sass) and list(ptx) == ["sm_120"]
+    assert ("sm_70" in sass) is (Version(torch) < Version("2.11"))  # Volta kept on Linux up to 2.10 (#157517)
+    assert variant.kernels_for("linux-aarch64") == (("sm_80", "sm_90", "sm_100", "sm_120", "sm_121"), ())
+
+
+def test_cu129_is_not_offered_for_2_15(recipes):
+    assert recipes.find_variant("2.15.0", "cu129") is None  # RFC pytorch#190385: no CUDA 12.x wheels
+
+
+@pytest.mark.parametrize("version, label, linux, windows", [
+    # the runfile names (audit 2026-12): cuda_<version>_<linux driver>_linux.run
+    ("12.3.2", "12.3 Update 2", "545.23.08", "546.12"),
+    ("12.8.2", "12.8 Update 2", "570.211.01", "572.61"),
+    ("12.9.2", "12.9 Update 2", "575.57.08", "576.57"),
+    ("13.0.3", "13.0 Update 3", "580.126.20", None),
+    ("13.1.2", "13.1 Update 2", "590.48.01", None),
+])
+def test_cuda_updates_the_audit_found(recipes, version, label, linux, windows):
+    [row] = [r for r in recipes.toolkits if str(r.version) == version]
+    assert (row.label, str(row.linux), str(row.windows) if row.windows else None) == (label, linux, windows)
+
+
+def test_cu130_keeps_one_driver_minimum(recipes):
+    """The 13.0.3 row must not move cu130's Table-3 driver: the wheels are built with 13.0.2 (580.95.05)."""
+    assert str(compat.toolkit_driver("13.0.2", "linux", recipes.toolkits)) == "580.95.05"
+
+
+# The first toolkit of each architecture (NVIDIA release notes; see test_compat.FLOORS for the drivers).
+FIRST_CUDA = {"7.5": "10.0.130", "8.0": "11.0.2", "8.6": "11.1.0", "8.9": "11.8.0", "9.0": "11.8.0",
+              "10.0": "12.8.0", "10.3": "12.9.0", "11.0": "13.0.0", "12.0": "12.8.0", "12.1": "12.9.0"}
+
+
+def test_first_cuda_of_each_architecture(recipes):
+    assert dict(recipes.gpu_first_cuda) == FIRST_CUDA
+    for row in raw("cuda_drivers.toml")["gpu_first_cuda"]:
+        assert row["source"].startswith("NVIDIA "), row
+
+
+def test_sjtu_offers_only_its_simple_indexes(recipes):
+    """sjtug/portal pytorch-wheels.md documents per-variant simple indexes and marks torch_stable.html deprecated."""
+    [preset] = [p for p in recipes.mirror_presets if p.name == "sjtu"]
+    assert preset.layout == "simple"
+    assert "torch_stable.html (--find-links) usage deprecated" in " ".join(preset.note.split())

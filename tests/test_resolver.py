@@ -601,3 +601,33 @@ def test_conda_says_pip_installs_what_conda_was_not_asked_for():
     plan = resolve(conda_env(machine("550.54.15", [A100])), Request(requirements=["torch==2.5.1", "numpy<2"]), RECIPES)
     assert plan.command_notes["conda"] == ("other requirements are PyPI names: pip installs them into the same "
                                            "environment")
+
+
+def test_a_driver_too_old_for_the_gpu_is_upgraded_first():
+    # Blackwell arrived with CUDA 12.8, whose Table-3 driver is 570.26: R560 drives no RTX 5090 (audit 2026-12)
+    plan = resolve(machine("560.35.05", [RTX5090]), Request(), RECIPES)
+    assert not plan.ok
+    assert plan.reasons[2]["decision"] == (
+        "upgrade the NVIDIA driver first: GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates sm_120: GPUs "
+        "of compute capability 12.0 arrived with CUDA 12.8 and need driver branch R570 or newer (>= 570.26); no CUDA "
+        "build runs on it until then")
+    cuda = [r for r in plan.rejected if r["variant"].startswith("cu")]
+    assert cuda and all(r["reason"].startswith("GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates")
+                        for r in cuda)
+    # R570 reaches 2.14.1 cu129 through minor-version compatibility; R580 reaches 2.15.0
+    assert [(a.get("needs"), a.get("torch"), a.get("variant")) for a in plan.alternatives if a["change"] == "driver"] \
+        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.14.1", "cu129")]
+
+
+def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
+    # 2.15's cu130/cu132 arch lists are presumed as 2.14: a plan for them is [!], never [✓]
+    plan = resolve(machine("580.95.05", [H100]), Request(requirements=["torch==2.15.0"]), RECIPES)
+    assert plan.ok and plan.mark == "warning"
+    [warning] = [w for w in plan.warnings if "UNVERIFIED" in w]
+    assert warning == f"torch 2.15.0 {plan.variant}: exact arch list UNVERIFIED, presumed as 2.14"  # not Windows'
+    # 2.7 cu128's note concerns its linux-aarch64 list only
+    plan = resolve(machine("570.124.06", [RTX5090]), Request(requirements=["torch==2.7.1"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")
+    assert not [w for w in plan.warnings if "UNVERIFIED" in w]
+    plan = resolve(machine("570.124.06", [RTX5090], arch="aarch64"), Request(requirements=["torch==2.7.1"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "warning")
