@@ -4,8 +4,8 @@
 - GPUs: one compute-capability parser (``8.6``, ``sm_86``, ``sm_90a``, ``compute_120``) and one
   kernel-coverage function (SASS within a major, PTX only where the wheel carries it for the
   platform and only with a driver that can JIT it);
-- drivers: one driver -> newest-CUDA function (Linux, Windows, WSL 2 reads the Windows column) and
-  one minor-version-compatibility verdict;
+- drivers: one driver -> newest-CUDA function (Linux, Windows, WSL 2 reads the Windows column), one
+  minor-version-compatibility verdict, and one answer to whether a driver can drive a GPU at all;
 - platforms: the target interpreter's platform and Python tag, taken from that interpreter;
 - AMD gfx coverage and Jetson boards.
 
@@ -240,7 +240,7 @@ def driver_max_cuda(driver: object, os_name: str, toolkits: Sequence[ToolkitDriv
     return max(supported, default=None)
 
 
-def toolkit_driver(toolkit: object, os_name: str, toolkits: Sequence[ToolkitDriver]) -> Version | None:
+def toolkit_driver(toolkit: object, os_name: str, toolkits: Sequence[ToolkitDriver]) -> DriverVersion | None:
     """Table-3 driver of a toolkit (the newest row of its major.minor at or below it; else the oldest of it)."""
     wanted = parse_version(toolkit)
     if wanted is None:
@@ -351,6 +351,54 @@ def gpu_fit(capability: object, sass: Sequence[str], ptx: Sequence[str], fit: Cu
         return GpuFit(True, how, f"{arch.sm} runs compiled kernels through minor-version compatibility")
     return GpuFit(False, how, f"the driver supports CUDA {fit.driver_cuda}, the build needs CUDA {fit.cuda}",
                   fit.needs())
+
+
+@dataclass(frozen=True)
+class GpuDriverFloor:
+    """Whether a driver can drive a GPU at all, whatever torch build runs on it."""
+
+    drives: bool | None  # None: the GPU's architecture or the driver is not known
+    needs: DriverVersion | None  # the Table-3 driver of the first toolkit for the GPU's architecture
+    first_cuda: Version | None  # that toolkit
+    reason: str
+
+
+def driver_drives_gpu(capability: object, driver: object, os_name: str, first_cuda: Mapping[str, str],
+                      toolkits: Sequence[ToolkitDriver]) -> GpuDriverFloor:
+    """A driver drives only the GPUs released before it: a GPU needs a driver of the branch that shipped with
+    the first CUDA toolkit for its architecture, or a newer branch (NVIDIA release notes per toolkit: Turing in
+    10.0, GA100 in 11.0, GA10x in 11.1, Ada and Hopper in 11.8, Blackwell in 12.8; the rows are
+    ``gpu_first_cuda`` in cuda_drivers.toml). Judged by branch, as :func:`driver_max_cuda` judges CUDA.
+
+    An architecture older than every row (Volta and before) is driven by every driver of the table; one
+    newer than every row, or between rows of another major, is not known.
+    """
+    arch = parse_cc(capability)
+    if arch is None:
+        return GpuDriverFloor(None, None, None, "compute capability unknown")
+    rows = sorted((cc, cuda) for cc, cuda in ((parse_cc(k), parse_version(v)) for k, v in first_cuda.items())
+                  if cc is not None and cuda is not None)
+    wanted = (arch.major, arch.minor)
+    same_major = [(cc, cuda) for cc, cuda in rows if cc.major == arch.major and cc.minor <= arch.minor]
+    if same_major:
+        cuda = same_major[-1][1]
+    elif rows and wanted < (rows[0][0].major, rows[0][0].minor):
+        return GpuDriverFloor(True, None, None, f"{arch.sm} predates every toolkit of the driver table")
+    else:
+        return GpuDriverFloor(None, None, None, f"no first CUDA toolkit known for {arch.sm}")
+    needs = toolkit_driver(str(cuda), os_name, toolkits) or toolkit_driver(str(cuda), "linux", toolkits)
+    if needs is None:
+        return GpuDriverFloor(None, None, cuda, f"no driver known for CUDA {cuda}")
+    first = f"{cuda.major}.{cuda.minor}"
+    version = driver if isinstance(driver, DriverVersion) else parse_driver(driver)
+    if version is None:
+        return GpuDriverFloor(None, needs, cuda, f"{arch.sm} needs driver branch R{needs.branch} or newer "
+                                                 f"(>= {needs}, CUDA {first}'s)")
+    if version.branch >= needs.branch:
+        return GpuDriverFloor(True, needs, cuda, f"driver {version} (R{version.branch}) drives {arch.sm}")
+    return GpuDriverFloor(False, needs, cuda, f"driver {version} (R{version.branch}) predates {arch.sm}: GPUs of "
+                                              f"compute capability {arch.cc} arrived with CUDA {first} and need driver "
+                                              f"branch R{needs.branch} or newer (>= {needs})")
 
 
 # ---------------------------------------------------------------------------- AMD, Jetson

@@ -50,7 +50,7 @@ SCHEMAS = {
 }
 #: The top-level keys each file may hold: a misspelt key must not be ignored silently.
 TOP_KEYS = {
-    "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch"}),
+    "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch", "gpu_first_cuda"}),
     "torch.toml": frozenset({"schema", "source", "checked", "refresh", "index", "arch_lists", "gfx_lists", "variant",
                              "series"}),
     "gpus.toml": frozenset({"schema", "source", "nvidia", "amd", "jetson"}),
@@ -61,7 +61,7 @@ MOVED_KEYS = {
     ("gpus.toml", "rocm"): "the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
                            "'gfx' list in torch.toml (named lists in [gfx_lists])",
 }
-ROW_KEYS = {"toolkit", "family", "newest_arch", "nvidia", "amd", "mirror", "preset"}
+ROW_KEYS = {"toolkit", "family", "newest_arch", "gpu_first_cuda", "nvidia", "amd", "mirror", "preset"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
 PLATFORMS = compat.WHEEL_PLATFORMS
@@ -297,6 +297,7 @@ class Recipes:
     layers: tuple[DataLayer, ...] = ()
     series_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # series -> its own variant names
     variant_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # [variant.NAME] tables
+    gpu_first_cuda: Mapping[str, str] = field(default_factory=dict)  # capability "12.0" -> first toolkit "12.8.0"
 
     # ------------------------------------------------------------------ drivers
 
@@ -780,6 +781,20 @@ def _expand_newest_arch(check: _Checker) -> dict[str, str]:
             check.fail(file, f"newest_arch \"{cuda}\": no 'source'")
         newest.setdefault(cuda, str(row["cc"]))
     return newest
+
+
+def _expand_gpu_first_cuda(check: _Checker) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for row in check.raw.data["cuda_drivers.toml"].get("gpu_first_cuda", []):
+        file = check.where("gpu_first_cuda", _row_key("gpu_first_cuda", row), "cuda_drivers.toml")
+        problem = _row_problem(row, frozenset({"cc", "cuda", "source", "note"}), "") if isinstance(row, dict) else "not a table"
+        if problem or not _is_cc(row.get("cc")) or compat.major_minor(row.get("cuda")) is None:
+            check.fail(file, f"gpu_first_cuda row {_text(row)}: " + (problem or "needs 'cc' (\"12.0\") and 'cuda' (\"12.8.0\")"))
+            continue
+        if not row.get("source"):
+            check.fail(file, f"gpu_first_cuda \"{row['cc']}\": no 'source'")
+        first.setdefault(str(compat.cc_text(row["cc"])), str(row["cuda"]))
+    return first
 
 
 # ---------------------------------------------------------------------------- gpus.toml
@@ -1299,6 +1314,7 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
             check.fail(check.where("source", "", name), "'source' must be a string")
     toolkits, families = _expand_drivers(check)
     newest_arch = _expand_newest_arch(check)
+    gpu_first_cuda = _expand_gpu_first_cuda(check)
     nvidia = _gpu_table(check, "nvidia", "cc", _is_cc)
     amd = _gpu_table(check, "amd", "gfx", compat.is_gfx)
     jetson = _expand_jetson(check)
@@ -1318,7 +1334,7 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     defaults = {str(name): {str(k): str(v) for k, v in body.items()}
                 for name, body in raw.data["torch.toml"].get("variant", {}).items() if isinstance(body, dict)}
     return Recipes(releases, toolkits, families, newest_arch, nvidia, amd, jetson, mirrors, base, find_links, sources,
-                   files, presets, tuple(raw.layers), series_variants, defaults), check.problems
+                   files, presets, tuple(raw.layers), series_variants, defaults, gpu_first_cuda), check.problems
 
 
 def refreshed_dir() -> Path:

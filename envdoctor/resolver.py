@@ -147,6 +147,7 @@ class Plan:
     # that shell cannot be given the argv exactly)
     command_lines: dict[str, dict[str, list[str | None]]] = field(default_factory=dict)
     run: dict[str, Any] | None = None  # what a real install did (set by `install`, not the resolver)
+    mark: str = "ok"  # "warning" (shown [!], never [✓]) when the chosen build rests on data marked UNVERIFIED
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = to_dict(self)
@@ -178,6 +179,7 @@ class _Machine:
     rocm_unsure: str
     no_driver: bool = False  # probed, and there is no NVIDIA driver (not merely unknown)
     fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
+    floors: list[compat.GpuDriverFloor] = field(default_factory=list)  # per NVIDIA GPU: can the driver drive it
 
 
 def _machine(facts: Facts, recipes: Recipes) -> _Machine:
@@ -201,6 +203,8 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
     driver_os = compat.driver_table_os(os_name, facts.os.wsl)
     driver_cuda = compat.facts_driver_cuda(facts, recipes) if driver is not None else None
     distro = (facts.os.distro_id or "").lower()
+    floors = [compat.driver_drives_gpu(cc, driver, driver_os, recipes.gpu_first_cuda, recipes.toolkits)
+              for _, cc in nvidia]
     return _Machine(
         platform=platform, os=os_name, python=compat.python_tag(facts),
         implementation=(facts.python.implementation or "").lower() or None,
@@ -209,7 +213,7 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
         driver=driver, driver_cuda=driver_cuda, driver_os=driver_os, nvidia=nvidia, amd=amd,
         xpu=bool(facts.xpu.present), jetson=jetson,
         nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
-        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""),
+        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""), floors=floors,
         no_driver=nv.status == "no_driver",
     )
 
@@ -328,8 +332,12 @@ def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> N
             f"CUDA {fit.cuda}" + (f" (driver >= {needed})" if needed else ""), str(needed) if needed else ""))
     sass, ptx = variant.kernels_for(machine.platform)
     needs: list[Version] = []
-    for gpu, cc in machine.nvidia:
+    for (gpu, cc), floor in zip(machine.nvidia, machine.floors, strict=True):
         label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
+        if floor.drives is False:  # no build runs until the driver is upgraded: said first, as the real constraint
+            candidate.failures.insert(0, _Failure("driver", f"{label}: {floor.reason}", str(floor.needs or "")))
+        elif floor.drives is None and floor.needs is not None:
+            needs.append(floor.needs)
         verdict = compat.gpu_fit(cc, sass, ptx, fit, recipes.newest_cc(variant.cuda))
         if verdict.runs is False and verdict.how == "":
             candidate.failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
@@ -345,8 +353,8 @@ def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> N
             f"{variant.name} runs on this driver (CUDA {fit.driver_cuda}) through CUDA minor-version compatibility: "
             f"its compiled kernels work, PTX JIT-compiled at run time does not (driver >= {fit.full_driver or '?'} "
             f"for CUDA {variant.toolkit or variant.cuda})")
-    if fit.level == "unknown":
-        own = fit.needs(ptx=True)
+    if fit.level == "unknown":  # one minimum: what the known GPUs need of this build, else its PTX's driver
+        own = None if machine.nvidia else fit.needs(ptx=True)
         candidate.needs_driver = max(needs + ([own] if own else []), default=None)
 
 
@@ -377,7 +385,7 @@ def _rank(candidate: _Candidate, pypi_default: bool) -> tuple[int, int, tuple[in
         if fit == "minor":
             return (3, 1, (-number,), int(pypi_default))  # closest to what the driver supports
         needs = candidate.needs_driver.release if candidate.needs_driver else ()
-        return (3, 0, tuple(-part for part in needs), int(pypi_default))  # the oldest driver it needs
+        return (3, 0, (*(-part for part in needs), -number), int(pypi_default))  # the oldest driver, then CUDA
     if variant.kind == "rocm":
         rocm = compat.parse_version(variant.rocm) or Version("0")
         return (2, 0, (rocm.major * 100 + rocm.minor,), 0)
@@ -589,8 +597,7 @@ def _limits(candidates: list[_Candidate], chosen: _Candidate, machine: _Machine,
         kind = _main_kind(best)
         if any(item["kind"] == kind for item in out):
             continue
-        message = _limit_message(kind, best, chosen, [c for c in newer if c.release.parsed == version], newer, machine,
-                                 specs)
+        message = _limit_message(kind, best, chosen, newer, machine, specs)
         out.append({"kind": kind, "newest": best.release.version, "message": message})
     return out
 
@@ -612,19 +619,15 @@ def _python_span(needs: str) -> str:
     return str(versions[0]) if len(versions) == 1 else f"{versions[0]} to {versions[-1]}"
 
 
-def _limit_message(kind: str, best: _Candidate, chosen: _Candidate, same_release: list[_Candidate],
-                   newer: list[_Candidate], machine: _Machine, specs: dict[str, SpecifierSet]) -> str:
+def _limit_message(kind: str, best: _Candidate, chosen: _Candidate, newer: list[_Candidate], machine: _Machine,
+                   specs: dict[str, SpecifierSet]) -> str:
     version, plan = best.release.version, chosen.release.version
     failure = next(f for f in best.failures if f.kind == kind)
     head = f"torch {plan}, not {version}"
     if kind == "driver":
-        needs = [compat.parse_driver(f.needs) for c in same_release for f in c.failures
-                 if f.kind == "driver" and {g.kind for g in c.failures} == {"driver"}]
-        known = [n for n in needs if n is not None]
         driver = f"your driver {machine.driver} supports CUDA {machine.driver_cuda}" if machine.driver \
             else "the NVIDIA driver is not known"
-        upgrade = f"; upgrade to >= {min(known)} for {version}" if known else f"; {failure.reason}"
-        return f"{head}: {driver}{upgrade}"
+        return f"{head}: {driver}; {_driver_reach(newer, failure)}"
     if kind == "python":
         every_newer = all(any(f.kind == "python" for f in c.failures) for c in newer)
         if every_newer and machine.python:
@@ -647,6 +650,34 @@ def _limit_message(kind: str, best: _Candidate, chosen: _Candidate, same_release
     return f"{head}: {failure.reason}"
 
 
+def _driver_need(candidate: _Candidate) -> Version | None:
+    """The oldest driver that lifts every one of a candidate's failures (None: not all are the driver's)."""
+    if {f.kind for f in candidate.failures} != {"driver"}:
+        return None
+    needs = [compat.parse_driver(f.needs) for f in candidate.failures]
+    return None if any(n is None for n in needs) else max(n for n in needs if n is not None)
+
+
+def _driver_reach(newer: list[_Candidate], failure: _Failure) -> str:
+    """What a driver upgrade buys: the newest release it reaches, its driver, and what holds the next one back."""
+    reachable = [(c, need) for c in newer for need in [_driver_need(c)] if need is not None]
+    if not reachable:
+        return failure.reason
+    top = max(c.release.parsed for c, _ in reachable)
+    need = min(n for c, n in reachable if c.release.parsed == top)
+    release = next(c.release.version for c, _ in reachable if c.release.parsed == top)
+    message = f"upgrade the driver to >= {need} for torch up to {release}"
+    beyond = [c for c in newer if c.release.parsed > top]
+    if beyond:
+        first = min(c.release.parsed for c in beyond)
+        blocked = min((c for c in beyond if c.release.parsed == first), key=lambda c: len({f.kind for f in c.failures}))
+        cause = next(f for f in blocked.failures if f.kind == _main_kind(blocked))
+        why = (f"has no kernels for {cause.needs}" if cause.kind == "kernels" and cause.needs
+               else cause.reason)
+        message += f" (torch {blocked.release.version} {why})"
+    return message
+
+
 # ---------------------------------------------------------------------------- filling in the plan
 
 
@@ -664,6 +695,13 @@ def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reaso
             f"nvidia: {facts.nvidia.source or 'facts'}" + ("" if facts.nvidia.driver_max_cuda else " + driver table")
             + (f" ({machine.driver_os} column)" if machine.driver else ""),
             f"{DRIVER_FILE} toolkit/family; {GPU_FILE} nvidia"))
+        for (gpu, _), floor in zip(machine.nvidia, machine.floors, strict=True):
+            if floor.drives is False:
+                plan.reasons.append(_reason(
+                    f"upgrade the NVIDIA driver first: GPU {gpu.index if gpu.index is not None else '?'} "
+                    f"{gpu.name or ''}: {floor.reason}; no CUDA build runs on it until then".replace("  ", " "),
+                    f"first CUDA for this architecture: {floor.first_cuda}; its Table-3 driver {floor.needs}",
+                    f"{DRIVER_FILE} gpu_first_cuda, toolkit"))
         if machine.amd:
             plan.warnings.append("both NVIDIA and AMD GPUs are present: planning for the NVIDIA GPUs")
     elif machine.amd:
@@ -754,9 +792,10 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     plan.reasons.append(_reason(_variant_decision(chosen, machine), variant.source or release.source,
                                 f"{TORCH_FILE} series.{release.series}.variants.{variant.name}"))
     _requires(plan, chosen, machine)
-    if "UNVERIFIED" in release.note or "UNVERIFIED" in variant.note:
-        plan.warnings.append(f"torch {release.version} {variant.name}: "
-                             + "; ".join(n for n in (release.note, variant.note) if "UNVERIFIED" in n))
+    unverified = _unverified(release.note, variant.note, machine.platform)
+    if unverified:
+        plan.mark = "warning"
+        plan.warnings.append(f"torch {release.version} {variant.name}: {'; '.join(unverified)}")
     if release.inferred or variant.inferred:
         plan.warnings.append(f"torch {release.version} {variant.name}: inferred by `envdoctor recipes refresh`, not read "
                              f"from an index: " + "; ".join((*release.inferred, *variant.inferred)))
@@ -819,6 +858,17 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.warnings.append(f"{plan.manager} cannot install this plan: {plan.command_notes.get(plan.manager, '')}")
     if plan.manager in ("pip", "uv") and plan.environment["manager_reason"]:
         plan.notes.append(plan.environment["manager_reason"])
+
+
+def _unverified(release_note: str, variant_note: str, platform: str | None) -> list[str]:
+    """The UNVERIFIED clauses of the notes that concern this platform: a clause naming other platforms only
+    (``the linux-aarch64 arch list is UNVERIFIED``) says nothing about this plan."""
+    out = []
+    for clause in (c.strip() for note in (release_note, variant_note) for c in note.split(";")):
+        named = {p for p in compat.WHEEL_PLATFORMS if p in clause}
+        if "UNVERIFIED" in clause and (not named or platform in named):
+            out.append(clause)
+    return out
 
 
 def _installer_python(facts: Facts, machine: _Machine) -> list[str] | None:

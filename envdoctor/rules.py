@@ -130,6 +130,29 @@ def nvidia_hidden_gpus(facts: Facts, recipes: Recipes | None) -> Iterable[Findin
     )
 
 
+def nvidia_driver_older_than_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A driver from before a GPU's architecture cannot drive it: no torch build helps until it is upgraded."""
+    nvidia = facts.nvidia
+    if recipes is None or nvidia.status != "ok" or not nvidia.driver_version:
+        return
+    column = compat.driver_table_os(facts.os.system, facts.os.wsl)
+    for gpu in nvidia.visible_gpus():
+        capability = compat.gpu_capability(gpu, recipes)
+        floor = compat.driver_drives_gpu(capability, nvidia.driver_version, column, recipes.gpu_first_cuda,
+                                         recipes.toolkits)
+        if floor.drives is not False:
+            continue
+        label = f"GPU {gpu.index} {gpu.name or ''}".rstrip()
+        yield Finding(
+            "nvidia.driver-older-than-gpu", "error", "gpu",
+            f"NVIDIA driver {nvidia.driver_version} cannot drive {label}: {floor.reason}",
+            fix=f"upgrade the NVIDIA driver to >= {floor.needs} (branch R{floor.needs.branch if floor.needs else '?'} or "
+                "newer) before installing torch: no torch build runs on this GPU with the current driver",
+            evidence=[f"compute capability {capability}; first CUDA toolkit for it: {floor.first_cuda} "
+                      f"(recipes/cuda_drivers.toml gpu_first_cuda)"],
+            subject="nvidia.driver")
+
+
 def wsl1_has_no_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
     if facts.os.wsl == "wsl1":
         yield Finding(
@@ -923,6 +946,7 @@ RULES: tuple[Callable[[Facts, Recipes | None], Iterable[Finding]], ...] = (
     python_externally_managed,
     wsl1_has_no_gpu,
     nvidia_driver_state,
+    nvidia_driver_older_than_gpu,
     nvidia_hidden_gpus,
     nvidia_visible_devices_order,
     torch_absent,

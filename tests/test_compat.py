@@ -504,3 +504,51 @@ def test_no_platform_without_both_an_os_and_an_arch(system, arch):
     facts = Facts()
     facts.os.system, facts.os.arch = system, arch
     assert compat.target_platform(facts) is None
+
+
+# ---------------------------------------------------------------------------- a driver too old for the GPU
+# Expected values from NVIDIA's release notes: the first toolkit of each architecture (CUDA 10.0 Turing, 11.0
+# GA100, 11.1 GA10x, 11.8 Ada and Hopper, 12.8 Blackwell sm_100/sm_120, 12.9 sm_103/sm_121) and Table 3's
+# driver for that toolkit's GA release (Linux / Windows columns).
+FLOORS = [
+    ("12.0", "560.35.05", "linux", False, "570.26", "12.8.0"),  # RTX 5090 on R560: the audit's case
+    ("12.0", "570.26", "linux", True, "570.26", "12.8.0"),
+    ("12.0", "570.124.06", "linux", True, "570.26", "12.8.0"),
+    ("12.0", "566.36", "windows", False, "570.65", "12.8.0"),
+    ("10.0", "565.57.01", "linux", False, "570.26", "12.8.0"),  # B200
+    ("10.3", "570.124.06", "linux", False, "575.51.03", "12.9.0"),  # B300 arrived with CUDA 12.9
+    ("12.1", "575.51.03", "linux", True, "575.51.03", "12.9.0"),
+    ("9.0", "515.65.01", "linux", False, "520.61.05", "11.8.0"),  # Hopper and Ada: R520
+    ("8.9", "520.61.05", "linux", True, "520.61.05", "11.8.0"),
+    ("8.9", "516.94", "windows", False, "520.06", "11.8.0"),
+    ("8.6", "450.80.02", "linux", False, "455.23", "11.1.0"),  # GA10x: CUDA 11.1
+    ("8.0", "450.80.02", "linux", True, "450.51.05", "11.0.2"),
+    ("7.5", "410.48", "linux", True, "410.48", "10.0.130"),
+    ("11.0", "575.57.08", "linux", False, "580.65.06", "13.0.0"),  # Thor as sm_110: CUDA 13.0
+]
+
+
+@pytest.mark.parametrize("cc, driver, column, drives, needs, first", FLOORS)
+def test_a_driver_drives_only_gpus_released_before_it(cc, driver, column, drives, needs, first):
+    floor = compat.driver_drives_gpu(cc, driver, column, RECIPES.gpu_first_cuda, RECIPES.toolkits)
+    assert (floor.drives, str(floor.needs), str(floor.first_cuda)) == (drives, needs, first)
+
+
+def test_the_driver_floor_names_the_branch_and_the_version():
+    floor = compat.driver_drives_gpu("sm_120", "560.35.05", "linux", RECIPES.gpu_first_cuda, RECIPES.toolkits)
+    assert floor.reason == ("driver 560.35.05 (R560) predates sm_120: GPUs of compute capability 12.0 arrived with "
+                            "CUDA 12.8 and need driver branch R570 or newer (>= 570.26)")
+
+
+@pytest.mark.parametrize("cc, driver, drives", [
+    ("6.1", "390.48", True),  # Pascal predates every toolkit of the table: any driver of it drives a GTX 1080
+    ("7.0", "410.48", True),
+    ("13.0", "610.43.02", None),  # an architecture no release notes name yet: not known, never a false alarm
+    ("not a gpu", "560.35.05", None),
+    ("12.0", None, None),
+])
+def test_unknown_or_older_architectures(cc, driver, drives):
+    floor = compat.driver_drives_gpu(cc, driver, "linux", RECIPES.gpu_first_cuda, RECIPES.toolkits)
+    assert floor.drives is drives
+    if cc == "12.0":
+        assert str(floor.needs) == "570.26"  # a described machine is told what it needs

@@ -25,8 +25,8 @@ def test_the_default_output_says_what_changes_and_why_not_newer():
     text = "\n".join(render_plan(plan_for(facts, "torch", "transformers"), PAINT, verbose=0))
     assert "torch         2.7.1+cpu → 2.7.1+cu118" in text and "reinstall (CPU -> CUDA 11.8)" in text
     assert "transformers  not installed → transformers" in text
-    assert ("[i] torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade to >= 580.65.06 for 2.15.0"
-            in text)
+    assert ("[i] torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= "
+            "580.65.06 for torch up to 2.15.0" in text)
     assert "pip    $ 1. /opt/venv/bin/python -m pip install torch==2.7.1+cu118" in text
     assert "others from your pip/uv configuration" in text
 

@@ -99,8 +99,8 @@ def test_windows_with_an_amd_gpu_gets_the_cpu_build_and_the_reason():
 
 
 def test_no_fit_alternatives_never_name_another_vendors_build():
-    facts = box(amd=[("AMD Radeon 780M", "gfx1103")])  # gfx1103 is in no ROCm wheel (audit #2)
-    plan = resolve(facts, Request(), RECIPES)
+    facts = box(amd=[("AMD Radeon 780M", "gfx1103")])  # gfx1103 is in no ROCm wheel before 2.13 (audit #2)
+    plan = resolve(facts, Request(requirements=["torch<2.13"]), RECIPES)
     assert not plan.ok
     for alternative in plan.alternatives:
         assert not str(alternative.get("variant", "")).startswith(("cu", "xpu"))
@@ -146,3 +146,15 @@ def test_wsl_driver_number_reads_the_windows_column():
     facts.os.wsl = "wsl2"
     plan = plan_then_check(facts)
     assert plan.variant == "cu126"
+
+
+def test_check_and_install_agree_that_a_driver_older_than_the_gpu_comes_first():
+    # Blackwell arrived with CUDA 12.8 (Table 3: 570.26, branch R570); R560 cannot drive an RTX 5090
+    facts = box(driver="560.35.05", max_cuda="12.6", gpus=[("NVIDIA GeForce RTX 5090", "12.0")])
+    plan = resolve(facts, Request(), RECIPES)
+    assert not plan.ok and any(r["decision"].startswith("upgrade the NVIDIA driver first") for r in plan.reasons)
+    [finding] = [f for f in evaluate(facts, RECIPES) if f.id == "nvidia.driver-older-than-gpu"]
+    assert finding.severity == "error" and ">= 570.26" in finding.fix
+    upgraded = box(driver="570.124.06", max_cuda="12.8", gpus=[("NVIDIA GeForce RTX 5090", "12.0")])
+    assert (plan_then_check(upgraded).torch, plan_then_check(upgraded).variant) == ("2.14.1", "cu129")
+    assert "nvidia.driver-older-than-gpu" not in {f.id for f in evaluate(upgraded, RECIPES)}

@@ -290,6 +290,41 @@ def test_d_a_plan_for_an_unknown_driver_names_a_driver_that_runs_it(machine, dat
     assert level is not None and all(ref_runs(g.capability, sass, ptx, level, variant.cuda) for g in machine.gpus)
 
 
+#: The first driver branch of each GPU architecture: the Table-3 driver of the first toolkit that supports
+#: it (NVIDIA release notes: 10.0 Turing R410, 11.0 GA100 R450, 11.1 GA10x R455, 11.8 Ada and Hopper R520,
+#: 12.8 Blackwell sm_100/sm_120 R570, 12.9 sm_103/sm_121 R575, 13.0 Thor sm_110 R580). Older architectures:
+#: every driver of the tables drives them.
+FIRST_BRANCH = {(7, 5): 410, (8, 0): 450, (8, 6): 455, (8, 9): 520, (9, 0): 520, (10, 0): 570, (10, 3): 575,
+                (11, 0): 580, (12, 0): 570, (12, 1): 575}
+
+
+def ref_drives(driver: str, capability: tuple[int, int]) -> bool:
+    """Whether a driver's branch is at least the first branch of the GPU's architecture (same major, nearest
+    minor at or below)."""
+    floors = [b for (major, minor), b in FIRST_BRANCH.items() if major == capability[0] and minor <= capability[1]]
+    return int(driver.split(".")[0]) >= max(floors, default=0)
+
+
+@settings(max_examples=120)
+@given(machine=S.nvidia_machines(), data=st.data())
+@example(machine=S.Machine("linux", "linux-x86_64", driver=S.driver("560.35.05"),
+                           gpus=(S.gpu("NVIDIA GeForce RTX 5090"),)), data=None)
+def test_d_no_plan_installs_a_build_on_a_gpu_its_driver_cannot_drive(machine, data):
+    """Any driver of the tables, not only the ones a GPU shipped with: a plan for a GPU the driver predates
+    installs no CUDA build and says to upgrade the driver first; any CUDA plan has a driver for every GPU."""
+    if data is not None:
+        column = S.WINDOWS_DRIVERS if machine.driver.column == "windows" else S.LINUX_DRIVERS
+        machine = machine.with_driver(data.draw(st.sampled_from(column)))
+    plan = resolve(machine.facts(), Request(), RECIPES)
+    undriven = [g for g in machine.gpus if not ref_drives(machine.driver.version, g.capability)]
+    cuda_plan = plan.ok and str(plan.variant).startswith("cu")
+    if cuda_plan:
+        assert not undriven, (plan.variant, machine.driver.version, [g.name for g in undriven])
+    elif undriven and not any(g.jetson for g in machine.gpus):
+        assert not plan.ok
+        assert any(r["decision"].startswith("upgrade the NVIDIA driver first") for r in plan.reasons), plan.reasons
+
+
 # ---------------------------------------------------------------------------- e. described machines
 
 

@@ -12,6 +12,7 @@ import re
 import sys
 
 import pytest
+from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.recipes import builtin_dir, load_recipes
@@ -149,7 +150,11 @@ GFX = [
     ("2.10.0", "rocm7.0", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1200 1201"),
     ("2.10.0", "rocm7.1", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1200 1201"),
     ("2.13.0", "rocm7.1", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1200 1201"),
-    ("2.13.0", "rocm7.2", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1150 1151 1200 1201"),
+    # gfx1103: pytorch#179653 landed 2026-04-17, after the 2.12 cut (#179788); release/2.13 is the first after it
+    ("2.12.1", "rocm7.2", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1150 1151 1200 1201"),
+    ("2.13.0", "rocm7.2", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1103 1150 1151 1200 1201"),
+    # 2.14 builds ROCm 7.2 and 7.14 (pytorch/test-infra#8497, 00fa5780c)
+    ("2.14.1", "rocm7.2", "gfx900 906 908 90a 942 950 1030 1100 1101 1102 1103 1150 1151 1200 1201"),
     ("2.14.1", "rocm7.14", ""),
 ]
 
@@ -163,11 +168,13 @@ def test_rocm_gfx_targets_per_release(recipes, torch, variant, gfx):
         assert "UNVERIFIED" in recipe.note
 
 
-def test_no_rocm_wheel_carries_gfx1103_and_only_rocm7_2_carries_strix(recipes):
-    """uv's measurements: gfx1103 (Radeon 780M) in none; gfx1150/gfx1151 only from rocm7.2 (audit #2)."""
+def test_gfx1103_only_from_2_13_and_only_rocm7_2_carries_strix(recipes):
+    """uv's measurements: gfx1103 (Radeon 780M) in no wheel up to 2.12 (unslothai/unsloth#9829 reads release/2.12
+    without it); pytorch#179653 added it after the 2.12 cut. gfx1150/gfx1151 only from rocm7.2 (audit #2)."""
     for release in recipes.releases:
         for variant in release.variants:
-            assert "gfx1103" not in variant.gfx
+            if "gfx1103" in variant.gfx:
+                assert release.parsed >= Version("2.13") and variant.name == "rocm7.2", (release.version, variant.name)
             if "gfx1150" in variant.gfx or "gfx1151" in variant.gfx:
                 assert variant.name == "rocm7.2", (release.version, variant.name)
 
@@ -193,8 +200,10 @@ PAIRS = [
     ("1.10.2", "0.11.3", "0.10.2"),
     ("2.0.0", "0.15.1", "2.0.1"),  # 0.15.0 pins torch==2.0.0+cu117 likewise
     ("2.11.0", "0.26.0", "2.11.0"),
-    ("2.12.0", "0.27.0", None),
-    ("2.14.1", "0.29.1", None),  # 0.29.1: torch>=2.14.0, paired by upload date
+    # torchaudio 2.11.1: py3-none, Requires-Dist torch>=2.11 (evidence/torchaudio-2.11.1.txt): it pairs 2.12-2.14 too
+    ("2.12.0", "0.27.0", "2.11.1"),
+    ("2.13.0", "0.28.0", "2.11.1"),
+    ("2.14.1", "0.29.1", "2.11.1"),  # 0.29.1: torch>=2.14.0, paired by upload date
     ("2.15.0", "0.29.2", "2.11.1"),  # both py3-none, uploaded with torch 2.15.0 (audit #7)
 ]
 
@@ -270,7 +279,8 @@ def test_companion_wheels_are_missing_exactly_where_pypi_has_none(recipes):
         ("1.10.0", "torchvision", "linux-aarch64", "3.8", True),  # 0.11.1 has aarch64 wheels
         ("2.7.1", "torchvision", "macos-arm64", "3.13t", True),  # torchvision 0.22.1 has cp313t macOS arm64
         ("2.11.0", "torchaudio", "windows-x86_64", "3.14t", True),
-        ("2.13.0", "torchaudio", "linux-x86_64", "3.12", False),  # no torchaudio paired with 2.13
+        ("2.13.0", "torchaudio", "linux-x86_64", "3.12", True),  # torchaudio 2.11.1 is py3-none
+        ("2.12.0", "torchaudio", "linux-x86_64", "3.14t", True),
         ("2.15.0", "torchaudio", "linux-aarch64", "3.15t", True),  # 2.11.1 is py3-none, Requires-Python >=3.10
     ],
 )
@@ -545,7 +555,8 @@ def test_gpu_peaks_cite_nvidia_datasheets_and_whitepapers():
 # ---------------------------------------------------------------------------- notes the audit settled (§4)
 def test_settled_notes_are_no_longer_unverified(recipes):
     note = recipes.release("2.14.1").note  # torchvision 0.29.1's pin was read; the aarch64 PyPI wheel is cu130
-    assert "pin UNVERIFIED" not in note and "aarch64" not in note and "xpu UNVERIFIED" in note
+    assert "pin UNVERIFIED" not in note and "aarch64" not in note and "UNVERIFIED" not in note
+    assert "xpu UNVERIFIED" in recipes.find_variant("2.14.1", "xpu").note  # said where it concerns the plan
     assert "UNVERIFIED" not in recipes.release("1.10.0").note
     assert recipes.release("2.14.0").pypi["linux-aarch64"] == "cu130"
     for variant in ("cu128", "cu129"):
@@ -554,8 +565,65 @@ def test_settled_notes_are_no_longer_unverified(recipes):
 
 
 def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
-    assert "UNVERIFIED" in recipes.release("2.15.0").note  # 2.15 ROCm, XPU, Windows CUDA
-    assert "UNVERIFIED" in recipes.find_variant("2.15.0", "cu132").note  # 2.15 arch lists
+    for name in ("cu130", "cu132"):  # 2.15 arch lists, and its Windows CUDA wheels: PyPI's Windows wheel is +cpu
+        note = recipes.find_variant("2.15.0", name).note
+        assert "exact arch list UNVERIFIED" in note and "windows-x86_64 wheel UNVERIFIED" in note
+    assert "UNVERIFIED" not in recipes.release("2.15.0").note
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
     assert "UNVERIFIED" in recipes.find_variant("1.12.1", "cu102").note  # 1.12 Windows cu102
     assert "UNVERIFIED" in recipes.find_variant("2.1.2", "rocm5.6").note  # which 5.x first had gfx1100
+
+
+# ---------------------------------------------------------------------------- the 2026-12 audit
+# cu129 for 2.9-2.14: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
+# aarch64 and removes it for Windows; installs: 2.9.0+cu129 (vllm-project/vllm#28077), 2.12.1 and 2.13.0+cu129
+# (runpod/containers#162), 2.14.0+cu129 (rapidsai/rmm#2541).
+@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0", "2.14.0", "2.14.1"])
+def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
+    variant = recipes.find_variant(torch, "cu129")
+    assert variant is not None and set(variant.platforms) == {"linux-x86_64", "linux-aarch64"}
+    assert (variant.cuda, variant.toolkit) == ("12.9", "12.9.1")  # install_cuda.sh: cuda_12.9.1_575.57.08
+    sass, ptx = variant.kernels_for("linux-x86_64")
+    assert {"sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"} <= set(sass) and list(ptx) == ["sm_120"]
+    assert ("sm_70" in sass) is (Version(torch) < Version("2.11"))  # Volta kept on Linux up to 2.10 (#157517)
+    assert variant.kernels_for("linux-aarch64") == (("sm_80", "sm_90", "sm_100", "sm_120", "sm_121"), ())
+
+
+def test_cu129_is_not_offered_for_2_15(recipes):
+    assert recipes.find_variant("2.15.0", "cu129") is None  # RFC pytorch#190385: no CUDA 12.x wheels
+
+
+@pytest.mark.parametrize("version, label, linux, windows", [
+    # the runfile names (audit 2026-12): cuda_<version>_<linux driver>_linux.run
+    ("12.3.2", "12.3 Update 2", "545.23.08", "546.12"),
+    ("12.8.2", "12.8 Update 2", "570.211.01", "572.61"),
+    ("12.9.2", "12.9 Update 2", "575.57.08", "576.57"),
+    ("13.0.3", "13.0 Update 3", "580.126.20", None),
+    ("13.1.2", "13.1 Update 2", "590.48.01", None),
+])
+def test_cuda_updates_the_audit_found(recipes, version, label, linux, windows):
+    [row] = [r for r in recipes.toolkits if str(r.version) == version]
+    assert (row.label, str(row.linux), str(row.windows) if row.windows else None) == (label, linux, windows)
+
+
+def test_cu130_keeps_one_driver_minimum(recipes):
+    """The 13.0.3 row must not move cu130's Table-3 driver: the wheels are built with 13.0.2 (580.95.05)."""
+    assert str(compat.toolkit_driver("13.0.2", "linux", recipes.toolkits)) == "580.95.05"
+
+
+# The first toolkit of each architecture (NVIDIA release notes; see test_compat.FLOORS for the drivers).
+FIRST_CUDA = {"7.5": "10.0.130", "8.0": "11.0.2", "8.6": "11.1.0", "8.9": "11.8.0", "9.0": "11.8.0",
+              "10.0": "12.8.0", "10.3": "12.9.0", "11.0": "13.0.0", "12.0": "12.8.0", "12.1": "12.9.0"}
+
+
+def test_first_cuda_of_each_architecture(recipes):
+    assert dict(recipes.gpu_first_cuda) == FIRST_CUDA
+    for row in raw("cuda_drivers.toml")["gpu_first_cuda"]:
+        assert row["source"].startswith("NVIDIA "), row
+
+
+def test_sjtu_offers_only_its_simple_indexes(recipes):
+    """sjtug/portal pytorch-wheels.md documents per-variant simple indexes and marks torch_stable.html deprecated."""
+    [preset] = [p for p in recipes.mirror_presets if p.name == "sjtu"]
+    assert preset.layout == "simple"
+    assert "torch_stable.html (--find-links) usage deprecated" in " ".join(preset.note.split())

@@ -22,8 +22,8 @@ from envdoctor.target import describe_target
 
 #: The built-in rows of each release, as they stand in recipes/torch.toml: removed from a copy of the data.
 REMOVED = {
-    "2.14.1": '"2.14.1" = { torchvision = "0.29.1", note = "torchvision 0.29.1 (Requires-Dist: torch>=2.14.0) paired by '
-              'upload date" }\n',
+    "2.14.1": '"2.14.1" = { torchvision = "0.29.1", torchaudio = "2.11.1", note = "torchvision 0.29.1 (Requires-Dist: '
+              'torch>=2.14.0) paired by upload date" }\n',
     "2.5.1": ', "2.5.1" = { torchvision = "0.20.1", torchaudio = "2.5.1" }',
 }
 
@@ -71,6 +71,19 @@ def release_rows(recipes: Recipes, version: str) -> tuple:
             {k: dict(v) for k, v in release.macos_min_by_python.items()})
 
 
+#: Variants whose built-in note says no wheel of them was read: a refresh lists their wheels itself.
+SEEN_BY_A_REFRESH = {"2.14.1": ("xpu",)}
+#: Companions paired by their range alone, uploaded with another torch release: a refresh pairs by upload date
+#: (rule 4), so it leaves them out. torchaudio 2.11.1 (torch>=2.11) came with 2.15.0 and pairs 2.12-2.14 too.
+RANGE_PAIRED = {"2.14.1": "torchaudio"}
+
+
+def expected_rows(recipes: Recipes, version: str) -> tuple:
+    """release_rows as a refresh can rediscover them."""
+    rows = release_rows(recipes, version)
+    return rows[:7] + (None,) + rows[8:] if RANGE_PAIRED.get(version) == "torchaudio" else rows
+
+
 MACHINES = [  # (os, arch, python, gpus, driver)
     ("linux", "x86_64", "3.12", ["NVIDIA GeForce RTX 4090"], "580.95.05"),
     ("linux", "x86_64", "3.12", ["NVIDIA GeForce GTX 1080"], "550.54.15"),
@@ -109,8 +122,11 @@ def test_a_removed_release_is_rediscovered_with_the_built_in_rows(tmp_path, rele
     assert run.target.read_text() == run.outcome.text
     original = load_recipes(refreshed=False)
     refreshed = load_recipes(builtin=builtin, refreshed=tmp_path / "refreshed")
-    assert release_rows(refreshed, release) == release_rows(original, release)
-    assert variant_rows(refreshed, release) == variant_rows(original, release)
+    assert release_rows(refreshed, release) == expected_rows(original, release)
+    expected_variants = variant_rows(original, release)
+    for name in SEEN_BY_A_REFRESH.get(release, ()):  # the built-in note says no wheel was read; a refresh reads one
+        expected_variants[name] = expected_variants[name][:-1] + ("",)
+    assert variant_rows(refreshed, release) == expected_variants
     expected, got = plans(original, release), plans(refreshed, release)
     for machine, before, after in zip(MACHINES, expected, got, strict=True):
         decided = {k: v for k, v in after.items() if k != "inferred"}
@@ -162,7 +178,8 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
     with RefreshIndex() as index:
         run = refresh_into(tmp_path, builtin, index, dry_run=True)
     assert not run.written and not (tmp_path / "refreshed").exists()
-    assert run.outcome.changes[0].startswith("new release 2.14.1: variants cpu, cu126, cu130, cu132, mps, rocm7.14, xpu; "
+    assert run.outcome.changes[0].startswith("new release 2.14.1: variants cpu, cu126, cu129, cu130, cu132, mps, rocm7.14, "
+                                             "rocm7.2, xpu; "
                                              "PyPI default linux-x86_64 cu130, linux-aarch64 cu130, windows-x86_64 cpu")
 
 
@@ -239,10 +256,10 @@ def test_a_variant_its_own_page_does_not_list_is_left_out(tmp_path):
 
 def test_releases_the_data_has_are_reported_never_written(tmp_path):
     with RefreshIndex() as index:
-        index.listing = index.listing + [("rocm7.2", "torch-2.14.1+rocm7.2-cp312-cp312-manylinux_2_28_x86_64.whl")]
+        index.listing = index.listing + [("rocm7.1", "torch-2.14.1+rocm7.1-cp312-cp312-manylinux_2_28_x86_64.whl")]
         run = refresh_into(tmp_path, builtin_dir(), index)
     assert run.outcome.releases == [] and run.outcome.overlay["series"] == {}
-    assert "torch 2.14.1: the PyTorch index lists rocm7.2, which the data lacks (not written: the built-in rows are kept)" \
+    assert "torch 2.14.1: the PyTorch index lists rocm7.1, which the data lacks (not written: the built-in rows are kept)" \
         in run.outcome.notes
 
 

@@ -26,12 +26,12 @@ def envdoctor(tmp_path: Path, *args: str, extra: dict[str, str] | None = None) -
 
 def test_refresh_writes_the_overlay_that_check_then_dates(tmp_path):
     with RefreshIndex() as index:
-        index.listing = index.listing + [("rocm7.2", "torch-2.14.1+rocm7.2-cp312-cp312-manylinux_2_28_x86_64.whl")]
+        index.listing = index.listing + [("rocm7.1", "torch-2.14.1+rocm7.1-cp312-cp312-manylinux_2_28_x86_64.whl")]
         done = envdoctor(tmp_path, "recipes", "refresh", "--pypi", index.pypi_url, "--index", index.index_url)
     assert done.returncode == 0, done.stderr
     written = tmp_path / "data" / "envdoctor" / "recipes" / "torch.toml"
     assert f"wrote 0 release(s) to {written}" in done.stdout  # the built-in data has every release served
-    assert "the PyTorch index lists rocm7.2, which the data lacks" in done.stdout
+    assert "the PyTorch index lists rocm7.1, which the data lacks" in done.stdout
     today = time.strftime("%Y-%m-%d", time.gmtime())
     assert f'checked = "{today}"' in written.read_text()
     checked = envdoctor(tmp_path, "check", "--machine", str(ROOT / "tests" / "machines" / "debian12-no-gpu"), "--json")

@@ -44,11 +44,13 @@ CASES = [
     ("driver-470-t4", machine("470.82.01", [T4]), [], "2.7.1", "cu118"),
     ("driver-450-old-t4", machine("450.80.02", [T4]), [], "2.7.1", "cu118"),
     ("gtx1080-580", machine("580.65.06", [GTX1080]), [], "2.14.1", "cu126"),
-    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.11.0", "cu128"),
+    # cu129 for 2.9-2.14 (Linux; generate_binary_build_matrix.py, runpod/containers#162, rapidsai/rmm#2541):
+    # R570 runs CUDA 12.9's compiled kernels through minor-version compatibility
+    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.14.1", "cu129"),
     ("rtx5090-580", machine("580.65.06", [RTX5090]), [], "2.15.0", "cu130"),
     ("mixed-1080-4090", machine("580.65.06", [GTX1080, RTX4090]), [], "2.14.1", "cu126"),
-    # rocm7.14 (2.14) has no measured gfx list, so the newest build known to carry gfx90a wins
-    ("rocm-gfx90a", machine(amd=[("AMD Instinct MI250X", "gfx90a")]), [], "2.13.0", "rocm7.2"),
+    # 2.14 builds rocm7.2 as well as rocm7.14 (pytorch/test-infra#8497); rocm7.14 has no measured gfx list
+    ("rocm-gfx90a", machine(amd=[("AMD Instinct MI250X", "gfx90a")]), [], "2.14.1", "rocm7.2"),
     ("rocm-gfx1100-2.5", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.6"], "2.5.1", "rocm6.2"),
     ("macos-arm64-15", machine(system="Darwin", arch="arm64", macos="15.1", glibc=None), [], "2.15.0", "mps"),
     ("macos-arm64-13", machine(system="Darwin", arch="arm64", macos="13.6", glibc=None), [], "2.11.0", "mps"),
@@ -156,11 +158,13 @@ def test_unknown_variant_is_not_ok():
 
 
 def test_torchaudio_request_limits_to_releases_that_have_it():
-    # torchaudio 2.11.1 (py3-none, torch>=2.11) pairs with 2.15.0; nothing pairs with 2.12-2.14
+    # torchaudio 2.11.1 (py3-none, torch>=2.11) pairs with 2.12-2.15; 2.11.0 with 2.11 alone
     plan = resolve(machine(), Request(requirements=["torch", "torchvision", "torchaudio"]), RECIPES)
     assert plan.torch == "2.15.0"
     assert "torchaudio==2.11.1" in plan.packages
-    plan = resolve(machine(), Request(requirements=["torch<2.15", "torchaudio"]), RECIPES)
+    plan = resolve(machine(), Request(requirements=["torch==2.14.1", "torchaudio"]), RECIPES)
+    assert plan.ok and plan.torch == "2.14.1" and "torchaudio==2.11.1" in plan.packages
+    plan = resolve(machine(), Request(requirements=["torch<2.12", "torchaudio"]), RECIPES)
     assert plan.torch == "2.11.0" and "torchaudio==2.11.0" in plan.packages
 
 
@@ -309,14 +313,18 @@ def test_changes_say_what_is_installed_now_and_what_will_be():
 
 @pytest.mark.parametrize("facts, requirements, expected", [
     (machine("470.82.01", [T4]), [],
-     "torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade to >= 580.65.06 for 2.15.0"),
+     "torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= 580.65.06 for "
+     "torch up to 2.15.0"),
     (machine(python="3.9.18"), [], "Python 3.9: torch 2.8.0 is the last release for it (torch 2.15.0 needs Python 3.11 to 3.15)"),
-    (machine("535.104.05", [T4]), ["torch", "torchaudio"],
-     "capped at torch 2.11.0 because torchaudio has no release for torch 2.12.0 to 2.14.1"),
+    # what a driver upgrade buys: cu126 (>= 525.60.13, NVIDIA Table 2 '12.x >= 525') reaches 2.14.1; 2.15 has no
+    # Pascal kernels (turing_blackwell lists of cu130/cu132)
+    (machine("470.82.01", [GTX1080]), [],
+     "torch 2.7.1, not 2.8.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= 525.60.13 for torch "
+     "up to 2.14.1 (torch 2.15.0 has no kernels for sm_61)"),
     (machine("580.65.06", [GTX1080]), [], "torch 2.14.1, not 2.15.0: torch 2.15.0 has no kernels for your GPU (sm_61)"),
     (machine(glibc="2.17"), [], "torch 2.6.0, not 2.15.0: torch 2.15.0 cpu needs glibc >= 2.28, this has 2.17"),
     (machine(), ["torch<2.6"], "torch 2.5.1, not 2.15.0: your request 'torch<2.6' excludes it"),
-], ids=["driver", "python", "torchaudio-cap", "kernels", "glibc", "request"])
+], ids=["driver", "python", "driver-reach", "kernels", "glibc", "request"])
 def test_the_plan_says_why_it_is_not_the_newest_torch(facts, requirements, expected):
     plan = resolve(facts, Request(requirements=requirements), RECIPES)
     assert expected in [limit["message"] for limit in plan.limits]
@@ -593,3 +601,33 @@ def test_conda_says_pip_installs_what_conda_was_not_asked_for():
     plan = resolve(conda_env(machine("550.54.15", [A100])), Request(requirements=["torch==2.5.1", "numpy<2"]), RECIPES)
     assert plan.command_notes["conda"] == ("other requirements are PyPI names: pip installs them into the same "
                                            "environment")
+
+
+def test_a_driver_too_old_for_the_gpu_is_upgraded_first():
+    # Blackwell arrived with CUDA 12.8, whose Table-3 driver is 570.26: R560 drives no RTX 5090 (audit 2026-12)
+    plan = resolve(machine("560.35.05", [RTX5090]), Request(), RECIPES)
+    assert not plan.ok
+    assert plan.reasons[2]["decision"] == (
+        "upgrade the NVIDIA driver first: GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates sm_120: GPUs "
+        "of compute capability 12.0 arrived with CUDA 12.8 and need driver branch R570 or newer (>= 570.26); no CUDA "
+        "build runs on it until then")
+    cuda = [r for r in plan.rejected if r["variant"].startswith("cu")]
+    assert cuda and all(r["reason"].startswith("GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates")
+                        for r in cuda)
+    # R570 reaches 2.14.1 cu129 through minor-version compatibility; R580 reaches 2.15.0
+    assert [(a.get("needs"), a.get("torch"), a.get("variant")) for a in plan.alternatives if a["change"] == "driver"] \
+        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.14.1", "cu129")]
+
+
+def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
+    # 2.15's cu130/cu132 arch lists are presumed as 2.14: a plan for them is [!], never [✓]
+    plan = resolve(machine("580.95.05", [H100]), Request(requirements=["torch==2.15.0"]), RECIPES)
+    assert plan.ok and plan.mark == "warning"
+    [warning] = [w for w in plan.warnings if "UNVERIFIED" in w]
+    assert warning == f"torch 2.15.0 {plan.variant}: exact arch list UNVERIFIED, presumed as 2.14"  # not Windows'
+    # 2.7 cu128's note concerns its linux-aarch64 list only
+    plan = resolve(machine("570.124.06", [RTX5090]), Request(requirements=["torch==2.7.1"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")
+    assert not [w for w in plan.warnings if "UNVERIFIED" in w]
+    plan = resolve(machine("570.124.06", [RTX5090], arch="aarch64"), Request(requirements=["torch==2.7.1"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "warning")

@@ -834,3 +834,21 @@ def test_a_cpu_build_on_amd_gpus_and_conda_s_cpu_build_on_nvidia(recipes):
     assert finding.fix == ("reinstall the CUDA build for this driver (conda-forge's pytorch-gpu, or the CUDA wheel "
                            "with pip)")
     assert finding.evidence[-1] == "conda-meta/pytorch-2.1.0-py3.10_cpu_0.json: build py3.10_cpu_0"
+
+
+def test_a_driver_older_than_the_gpu_is_an_error_naming_the_upgrade(recipes):
+    # R570 is the first branch for Blackwell (CUDA 12.8, Table 3: 570.26): an RTX 5090 on R560 runs nothing
+    found = ids(evaluate(gpu_box("560.35.05", "12.6", (("NVIDIA GeForce RTX 5090", "12.0"),)), recipes))
+    finding = found["nvidia.driver-older-than-gpu"]
+    assert finding.severity == "error" and finding.subject == "nvidia.driver"
+    assert finding.message == ("NVIDIA driver 560.35.05 cannot drive GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 "
+                               "(R560) predates sm_120: GPUs of compute capability 12.0 arrived with CUDA 12.8 and "
+                               "need driver branch R570 or newer (>= 570.26)")
+    assert finding.fix.startswith("upgrade the NVIDIA driver to >= 570.26 (branch R570 or newer)")
+
+
+def test_a_driver_that_drives_the_gpu_draws_no_floor_finding(recipes):
+    for driver, cuda, gpu in (("570.124.06", "12.8", ("NVIDIA GeForce RTX 5090", "12.0")),
+                              ("470.82.01", "11.4", ("NVIDIA GeForce GTX 1080", "6.1")),
+                              ("520.61.05", "11.8", ("NVIDIA H100 80GB HBM3", "9.0"))):
+        assert "nvidia.driver-older-than-gpu" not in ids(evaluate(gpu_box(driver, cuda, (gpu,)), recipes))

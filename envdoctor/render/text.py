@@ -342,7 +342,7 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
         action = {"nothing_to_do": "nothing to do: the installed torch already fits",
                   "reinstall": "reinstall the torch family",
                   "install": "install"}.get(str(plan.get("action")), plan.get("action"))
-        out.append(f"  {paint.mark('ok')} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
+        out.append(f"  {paint.mark(plan.get('mark', 'ok'))} torch {plan.get('torch')} · {plan.get('variant')} · {action}")
         out.extend(_environment_lines(plan))
         out.extend(_change_lines(plan, paint))
         # nothing to run: the installer lines would read as something to do
