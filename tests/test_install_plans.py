@@ -42,7 +42,10 @@ def test_the_rocm_build_installed_is_kept_whatever_its_hip_patch_level():
 @needs_pyenv
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX conda layout")
 def test_conda_installs_torchaudio_when_it_was_asked_for(tmp_path):
-    """The pip line and the conda line install the same family (conda-forge has torchaudio for Linux and macOS)."""
+    """The pip line and the conda line install the same family (conda-forge has torchaudio for Linux and macOS).
+
+    Driver 570.86.10 runs CUDA <= 12.8 (NVIDIA's CUDA release notes, Table 3); torch 2.14.1 is built for CUDA 12.6,
+    12.9, 13.0 and 13.2 (release/2.14's build matrix), so the conda line asks for CUDA 12.6 as the pip line does."""
     make_conda_prefix(tmp_path / "envs" / "ml")
     done = subprocess.run([sys.executable, "-m", "envdoctor", "install", "--dry-run", "--json", "--gpu", "sm_86",
                            "--driver", "570.86.10", "torch", "torchvision", "torchaudio"],
@@ -54,7 +57,7 @@ def test_conda_installs_torchaudio_when_it_was_asked_for(tmp_path):
     torch, vision, audio = (arg for arg in plan["commands"]["pip"] if arg.startswith(("torch==", "torchvision==",
                                                                                         "torchaudio==")))
     assert plan["commands"]["conda"] == ["conda", "install", "-y", "-p", str(tmp_path / "envs" / "ml"), "-c", "conda-forge",
-                                         f"pytorch-gpu=={torch[7:]}", vision, audio, "cuda-version=12.8"]
+                                         f"pytorch-gpu=={torch[7:]}", vision, audio, "cuda-version=12.6"]
 
 
 def test_conda_says_why_it_cannot_bring_torchaudio_to_windows_and_what_to_use():
