@@ -23,8 +23,63 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from envdoctor.facts import Facts, Gpu
-    from envdoctor.recipes import CudaFamily, Recipes, ToolkitDriver
+
+    # The recipe rows compat reads, by their shape: envdoctor.recipes builds on compat, never the reverse.
+
+    class ToolkitDriver(Protocol):
+        """A toolkit release and the driver it ships with (``envdoctor.recipes.ToolkitDriver``)."""
+
+        @property
+        def version(self) -> Version: ...
+        @property
+        def linux(self) -> Version | None: ...
+        def driver(self, os: str) -> Version | None: ...
+
+    class CudaFamily(Protocol):
+        """A CUDA major's minor-version-compatibility floor (``envdoctor.recipes.CudaFamily``)."""
+
+        @property
+        def major(self) -> int: ...
+        def floor(self, os: str) -> Version | None: ...
+
+    class _JetsonRows(Protocol):
+        @property
+        def names(self) -> Sequence[str]: ...
+        @property
+        def compute_capabilities(self) -> Sequence[str]: ...
+        @property
+        def sbsa_compute_capabilities(self) -> Sequence[str]: ...
+
+    class _VariantRow(Protocol):
+        @property
+        def kind(self) -> str: ...
+        @property
+        def platforms(self) -> Sequence[str]: ...
+
+    class _ReleaseRow(Protocol):
+        @property
+        def platforms(self) -> Sequence[str]: ...
+        @property
+        def variants(self) -> Sequence[_VariantRow]: ...
+        @property
+        def pypi(self) -> Mapping[str, str]: ...
+
+    class Recipes(Protocol):
+        """The loaded recipe data (``envdoctor.recipes.Recipes``)."""
+
+        @property
+        def releases(self) -> Sequence[_ReleaseRow]: ...
+        @property
+        def toolkits(self) -> Sequence[ToolkitDriver]: ...
+        @property
+        def families(self) -> Mapping[int, CudaFamily]: ...
+        @property
+        def jetson(self) -> _JetsonRows | None: ...
+        def release(self, version: str) -> _ReleaseRow | None: ...
+        def gpu_compute_capability(self, name: str) -> str | None: ...
 
 #: Platforms torch publishes wheels for, as ``os-arch``.
 WHEEL_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")

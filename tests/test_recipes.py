@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor import recipes as recipes_module
-from envdoctor.recipes import RecipeError, load_recipes, validate
+from envdoctor.recipes import RecipeError, builtin_dir, load_recipes, loader, schema, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "recipes"
 
@@ -285,10 +284,10 @@ def test_fifo_recipe_file_is_refused_without_blocking(tmp_path):
 
 
 def test_oversized_recipe_file_is_refused(tmp_path):
-    big = "# " + "x" * (recipes_module.MAX_FILE_BYTES + 10) + "\n"
+    big = "# " + "x" * (loader.MAX_FILE_BYTES + 10) + "\n"
     problems = validate(_overlay(tmp_path, {"mirrors.toml": big}))
     assert problems == [(f"{tmp_path / 'overlay' / 'mirrors.toml'}: cannot read: larger than "
-                         f"{recipes_module.MAX_FILE_BYTES} bytes")]
+                         f"{loader.MAX_FILE_BYTES} bytes")]
 
 
 def test_a_recipe_file_that_is_a_folder_is_refused(tmp_path):
@@ -333,8 +332,8 @@ def _toml_document(data: dict) -> str:
 WORDS = ["2.5", "2.5.1", "2.16", "2.16.0", "cu124", "cu132", "rocm6.2", "cpu", "sm_86", "sm_9O", "8.6", "gfx90a",
          "gfx11OO", "@cu12", "@rocm6_0", "@nope", "linux-x86_64", "windows-x86_64", "macos-arm64", "3.12", "3.13t",
          "3.99", "cuda", "rocm", "https://download.pytorch.org/whl", "http://10.0.0.1/whl", "UNVERIFIED", ""]
-KEYS = sorted(recipes_module.SERIES_KEYS | recipes_module.RELEASE_KEYS | recipes_module.VARIANT_KEYS
-              | recipes_module.JETSON_KEYS | {"cc", "gfx", "names", "version", "linux", "windows", "major", "prefix",
+KEYS = sorted(schema.SERIES_KEYS | schema.RELEASE_KEYS | schema.VARIANT_KEYS
+              | schema.JETSON_KEYS | {"cc", "gfx", "names", "version", "linux", "windows", "major", "prefix",
                                                "replacement", "base", "find_links", "style", "schema"})
 scalars = st.one_of(st.sampled_from(WORDS), st.text(max_size=8), st.integers(-10**6, 10**6),
                     st.floats(allow_nan=False, allow_infinity=False), st.booleans())
@@ -349,8 +348,8 @@ def _nested(depth: int):
                         max_leaves=depth)
 
 
-release_body = st.dictionaries(st.sampled_from(sorted(recipes_module.RELEASE_KEYS)), values, max_size=5)
-series_body = st.dictionaries(st.sampled_from(sorted(recipes_module.SERIES_KEYS)), values, max_size=6).flatmap(
+release_body = st.dictionaries(st.sampled_from(sorted(schema.RELEASE_KEYS)), values, max_size=5)
+series_body = st.dictionaries(st.sampled_from(sorted(schema.SERIES_KEYS)), values, max_size=6).flatmap(
     lambda body: st.dictionaries(st.sampled_from(["2.5.0", "2.5.1", "2.16.0", "x"]), st.one_of(release_body, values),
                                  max_size=2).map(lambda releases: {**body, "releases": releases}))
 row = st.dictionaries(keys, values, max_size=5)
@@ -411,7 +410,7 @@ def _load_toml(path: Path) -> dict:
 
 def _valid_overlay() -> dict:
     """The site overlays of the fixtures, with part of the built-in torch.toml and gpus.toml repeated in them."""
-    builtin = recipes_module.builtin_dir()
+    builtin = builtin_dir()
     torch = _load_toml(builtin / "torch.toml")
     gpus = _load_toml(builtin / "gpus.toml")
     site = _load_toml(FIXTURES / "companion_gaps" / "torch.toml")
