@@ -297,6 +297,49 @@ def test_a_recipe_file_that_is_a_folder_is_refused(tmp_path):
     assert len(problems) == 1 and problems[0].startswith(f"{folder / 'torch.toml'}: cannot read: a directory")
 
 
+PEAKS = '[[gpu]]\nname = "X"\nmatch = ["x"]\ntf32 = 1.0\nsource = "https://example.org"\n'
+
+
+def _validate_cli(folder):
+    from click.testing import CliRunner
+
+    from envdoctor.cli import cli
+
+    return CliRunner().invoke(cli, ["recipes", "validate", str(folder)], catch_exceptions=False)
+
+
+def test_validate_reads_an_overlays_gpu_peaks(tmp_path):
+    (tmp_path / "gpu_peaks.toml").write_text(PEAKS)
+    result = _validate_cli(tmp_path)
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_validate_refuses_a_symlinked_gpu_peaks_out_of_the_folder(tmp_path):
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text(PEAKS)  # valid: following the link would report nothing
+    folder = tmp_path / "overlay"
+    folder.mkdir()
+    (folder / "gpu_peaks.toml").symlink_to(outside)
+    result = _validate_cli(folder)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {folder / 'gpu_peaks.toml'}: cannot read: a symbolic link, not a regular file\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_validate_refuses_a_fifo_gpu_peaks_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "gpu_peaks.toml")
+    result = _validate_cli(tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path / 'gpu_peaks.toml'}: cannot read: a FIFO, not a regular file\n"
+
+
+def test_validate_refuses_an_oversized_gpu_peaks(tmp_path):
+    (tmp_path / "gpu_peaks.toml").write_text(PEAKS + "# " + "x" * loader.MAX_FILE_BYTES + "\n")
+    result = _validate_cli(tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path / 'gpu_peaks.toml'}: cannot read: larger than {loader.MAX_FILE_BYTES} bytes\n"
+
+
 # ---------------------------------------------------------------------------- property: never a traceback
 
 
