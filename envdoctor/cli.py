@@ -547,11 +547,11 @@ def read_launch():
 
 def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> None:
     """A malformed --expect-* is a usage error, before anything runs."""
-    import re
-
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    if expect_cuda is not None and not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", expect_cuda):
+    from envdoctor import compat
+
+    if expect_cuda is not None and compat.parse_cuda(expect_cuda) is None:
         raise click.BadParameter(f"{expect_cuda!r} is not a CUDA version like 12.4", param_hint="--expect-cuda")
     if expect_torch is not None:
         try:

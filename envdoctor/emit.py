@@ -23,10 +23,9 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from envdoctor import __version__
+from envdoctor import __version__, compat
 
 FORMS = ("requirements", "uv", "pixi", "conda-env", "dockerfile")
-FAMILY = ("torch", "torchvision", "torchaudio")
 
 
 class EmitError(ValueError):
@@ -53,7 +52,7 @@ def _split(plan: Mapping[str, Any]) -> tuple[list[Requirement], list[Requirement
     others: list[Requirement] = []
     for text in plan.get("packages") or []:
         requirement = Requirement(str(text))
-        (family if canonicalize_name(requirement.name) in FAMILY else others).append(requirement)
+        (family if canonicalize_name(requirement.name) in compat.TORCH_FAMILY else others).append(requirement)
     return family, others
 
 
@@ -85,7 +84,7 @@ def _index_name(plan: Mapping[str, Any]) -> str:
 def _platform_marker(platform: str | None) -> str:
     """A PEP 508 marker true on the plan's platform only (empty when it is not known)."""
     system, _, machine = (platform or "").partition("-")
-    sys_platform = {"linux": "linux", "windows": "win32", "macos": "darwin"}.get(system)
+    sys_platform = compat.SYS_PLATFORMS.get(system)
     if not sys_platform:
         return ""
     machines = {"x86_64": ("x86_64", "AMD64"), "aarch64": ("aarch64", "arm64"), "arm64": ("arm64", "aarch64")}

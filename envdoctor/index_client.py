@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envdoctor import refresh, wheelzip
+from envdoctor import compat, refresh, wheelzip
 from envdoctor.door import Door, HttpResult, UserFileError
 from envdoctor.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 from envdoctor.recipes import Recipes
@@ -239,7 +239,7 @@ def gather(client: IndexClient, sources: refresh.Sources, known: Recipes) -> ref
     page and the variant pages of new releases, and the METADATA of the wheels the rules must read."""
     projects: dict[str, list[IndexFile]] = {}
     read_from: dict[str, str] = {}
-    for name in refresh.PROJECTS:
+    for name in compat.TORCH_FAMILY:
         projects[name], read_from[name] = _project_files(client, sources, name)
     torch_page = f"{sources.index}/torch/"
     pytorch = _index_page(client, torch_page)

@@ -468,13 +468,6 @@ def test_same_variant_matches_a_rocm_line_to_its_point_release():
     assert isinstance(cu126, VariantRecipe)
 
 
-@pytest.mark.parametrize("tag, cuda", [("cu118", "11.8"), ("cu92", "9.2"), ("cu130", "13.0"), ("cpu", ""),
-                                       ("cu1", ""), ("rocm6.2", ""), ("xpu", "")])
-def test_cuda_of_a_variant_tag(tag, cuda):
-    from envdoctor.resolver.choose import _cuda_from_tag
-    assert _cuda_from_tag(tag) == cuda
-
-
 @pytest.mark.parametrize("text, written", [
     ("torch[opt-einsum,foo]>=2.4", "torch[foo,opt-einsum]>=2.4"),
     ('numpy<2; python_version < "3.9"', "numpy<2; python_version < '3.9'"),

@@ -13,7 +13,7 @@ from typing import Any
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.compat import parse_driver, parse_version, sm_name
+from envdoctor.compat import COMPANIONS, parse_driver, parse_version, sm_name
 from envdoctor.recipes.model import (
     KIND_PLATFORMS,
     PLATFORMS,
@@ -40,12 +40,11 @@ INDEX_STYLES = ("find-links", "extra-index-url", "index-url")
 LAYOUTS = ("simple", "find-links")
 MIRROR_SERVES = ("pytorch", "pypi")
 CONDA_STYLES = ("cudatoolkit", "pytorch-cuda", "conda-forge")
-COMPANIONS = ("torchvision", "torchaudio")
 PYTHON_RE = re.compile(r"^3\.(\d+)(t?)$", re.ASCII)
 SERIES_KEYS = frozenset({"source", "note", "python", "python_by_platform", "platforms", "macos_min",
                          "macos_min_by_python", "glibc", "pypi", "index_style", "conda", "variants", "releases",
                          "companion_gaps", "inferred"})
-RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {"torchvision", "torchaudio", "drop_variants"}
+RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {*COMPANIONS, "drop_variants"}
 VARIANT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "archs", "ptx", "ptx_platforms",
                           "archs_by_platform", "platforms", "glibc", "gfx", "source", "note", "inferred"})
 #: ``[refresh]`` of a refreshed torch.toml: where its data came from and when.

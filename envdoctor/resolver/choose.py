@@ -36,7 +36,7 @@ from envdoctor.resolver.commands import (
     pip_torch_in_conda,
     requirement_text,
 )
-from envdoctor.resolver.plan import FAMILY, Plan, Request, Wanted
+from envdoctor.resolver.plan import Plan, Request, Wanted
 
 TORCH_FILE = "recipes/torch.toml"
 DRIVER_FILE = "recipes/cuda_drivers.toml"
@@ -143,7 +143,7 @@ def _spec_failures(release: Release, specs: dict[str, SpecifierSet], request: Re
     spec = specs.get("torch")
     if spec is not None and not spec.contains(release.parsed, prereleases=request.allow_prerelease or None):
         failures.append(_Failure("spec", f"torch {release.version} does not satisfy 'torch{spec}'"))
-    for name in ("torchvision", "torchaudio"):
+    for name in compat.COMPANIONS:
         if name in specs:
             pinned = getattr(release, name)
             if pinned is None:
@@ -167,7 +167,7 @@ def _platform_failures(release: Release, variant: VariantRecipe, machine: _Machi
         failures.append(_Failure("python", f"torch {release.version} has no wheels for Python {machine.python} on {plat}",
                                  ", ".join(pythons)))
     elif machine.python is not None:
-        for name in ("torchvision", "torchaudio"):
+        for name in compat.COMPANIONS:
             pinned = getattr(release, name)
             if name in specs and pinned and not release.companion_wheel(name, plat, machine.python):
                 failures.append(_Failure("companion", f"{name} {pinned} (for torch {release.version}) has no wheel "
@@ -335,7 +335,7 @@ def _specs(request: Request, described: bool) -> tuple[Wanted, list[str]]:
         name = canonicalize_name(requirement.name)
         if requirement.marker is not None and described:
             warnings.append(f"the marker of '{requirement}' is not evaluated for a described target; it is kept as written")
-        if name in FAMILY:
+        if name in compat.TORCH_FAMILY:
             wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & requirement.specifier
             wanted.extras.setdefault(name, set()).update(requirement.extras)
             if requirement.marker is not None:
@@ -663,11 +663,11 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.action = "install"
     else:
         pending = [c for c in plan.changes if c["action"] != "keep"
-                   and (c["package"] == "torch" or request.explicit or c["package"] not in FAMILY)]
+                   and (c["package"] == "torch" or request.explicit or c["package"] not in compat.TORCH_FAMILY)]
         plan.action = "install" if pending else "nothing_to_do"
         if not request.explicit:  # the default pair: a kept torch does not pull in a companion nobody asked for
             pins = {"torch": pins["torch"]}
-            plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in FAMILY]
+            plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in compat.TORCH_FAMILY]
     family = [pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
     family_extras = [pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
     others = [requirement_text(r) for r in wanted.others]
@@ -717,18 +717,13 @@ def _pins(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSe
 def _build_label(local: str | None, cuda: str | None = None, hip: str | None = None, xpu: str | None = None) -> str:
     """'CUDA 12.6', 'ROCm 6.2', 'XPU', 'CPU' for a build, from its local tag or what version.py says."""
     if cuda or (local or "").startswith("cu"):
-        numbers = compat.major_minor(cuda) or compat.major_minor(_cuda_from_tag(local or ""))
+        numbers = compat.major_minor(cuda) or compat.major_minor(compat.variant_cuda(local))
         return f"CUDA {numbers[0]}.{numbers[1]}" if numbers else "CUDA"
     if hip or (local or "").startswith("rocm"):
         return f"ROCm {hip or (local or '')[4:]}"
     if xpu or local == "xpu":
         return "XPU"
     return "CPU" if local in (None, "cpu") else local or "CPU"
-
-
-def _cuda_from_tag(tag: str) -> str:
-    digits = tag[2:]
-    return f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) >= 2 else ""
 
 
 def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes: Recipes,

@@ -7,15 +7,33 @@ a second step; a conda plan installs into the target interpreter's own environme
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
+from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Facts
 from envdoctor.recipes import Release, VariantRecipe
-from envdoctor.resolver.plan import FAMILY, MANAGERS, Plan, Wanted
+from envdoctor.resolver.plan import MANAGERS, Plan, Wanted
 from envdoctor.shells import join, shells_for
+
+
+def installer_of(argv: Sequence[str]) -> str:
+    """Which installer a command runs: ``pip`` (``python -m pip``, ``py -3.12 -m pip``, ``pip3``), ``uv`` (``uv
+    pip``), ``conda``, ``mamba`` or ``micromamba``; "" for anything else."""
+    at = argv.index("install") if "install" in argv else len(argv)
+    words = [re.split(r"[\\/]", word)[-1].lower().removesuffix(".exe") for word in argv[:at]]
+    program = words[0] if words else ""
+    if program == "uv":
+        return "uv" if words[1:] == ["pip"] else ""
+    if program in ("conda", "mamba", "micromamba"):
+        return program
+    if re.fullmatch(r"pip[0-9.]*", program) or words[-2:] == ["-m", "pip"]:
+        return "pip"
+    return ""
 
 
 def add_commands(plan: Plan, release: Release, variant: VariantRecipe, python: list[str] | None, reinstall: bool,
@@ -117,7 +135,7 @@ def manager_steps(manager: str, plan: Plan, release: Release, variant: VariantRe
         if manager == "pip":
             force = ["--force-reinstall"]
         else:
-            force = [arg for name in FAMILY
+            force = [arg for name in TORCH_FAMILY
                      if any(p.startswith(name + "==") for p in family) for arg in ("--reinstall-package", name)]
         note = "same version, another build: the torch family is force-reinstalled from PyPI"
     elif reinstall:

@@ -10,12 +10,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import to_dict
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.urls import direct_reference_problem
 
 DEFAULT_REQUIREMENTS = ("torch", "torchvision")
-FAMILY = ("torch", "torchvision", "torchaudio")
 MANAGERS = ("pip", "uv", "conda", "mamba")
 #: Names people type for torch. The PyPI project "pytorch" is a stub whose install only fails.
 ALIASES = {"pytorch": "torch"}
@@ -54,7 +54,7 @@ class Request:
                                    f"'{requirement.name}' is a stub that installs nothing usable")
                 requirement.name = alias
             if requirement.url is not None:
-                if canonicalize_name(requirement.name) in FAMILY:
+                if canonicalize_name(requirement.name) in TORCH_FAMILY:
                     raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not a build "
                                      f"chosen for this machine; name a version instead (e.g. {requirement.name}>=2.4)")
                 problem = direct_reference_problem(requirement)
