@@ -577,11 +577,11 @@ def read_launch():
 
 def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> None:
     """A malformed --expect-* is a usage error, before anything runs."""
-    import re
-
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    if expect_cuda is not None and not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", expect_cuda):
+    from envdoctor import compat
+
+    if expect_cuda is not None and compat.parse_cuda(expect_cuda) is None:
         raise click.BadParameter(f"{expect_cuda!r} is not a CUDA version like 12.4", param_hint="--expect-cuda")
     if expect_torch is not None:
         try:
@@ -958,16 +958,23 @@ def recipes() -> None:
 @click.argument("folder", required=False, type=NonEmptyPath(exists=True, file_okay=False, path_type=Path))
 def recipes_validate(folder):
     """Validate the built-in recipes, or the recipe files in FOLDER."""
+    from envdoctor.door import UserFileError, read_user_file
     from envdoctor.recipes import validate
+    from envdoctor.recipes.loader import MAX_FILE_BYTES
     from envdoctor.verify import GpuPeaksError, load_gpu_peaks
+    from envdoctor.verify.runner import parse_gpu_peaks
 
     problems = validate(folder)
     peaks = folder / "gpu_peaks.toml" if folder is not None else None
-    if peaks is None or peaks.is_file():
-        try:
-            load_gpu_peaks(peaks)
-        except GpuPeaksError as exc:
-            problems.extend(exc.problems)
+    try:
+        if peaks is None:
+            load_gpu_peaks()
+        elif os.path.lexists(peaks):  # someone else's folder: bounded, a regular file, never a link out of it
+            parse_gpu_peaks(read_user_file(str(peaks), MAX_FILE_BYTES), peaks.name)
+    except UserFileError as exc:
+        problems.append(f"{peaks}: cannot read: {str(exc).removeprefix(f'{peaks}: ')}")
+    except GpuPeaksError as exc:
+        problems.extend(exc.problems)
     for problem in problems:
         click.echo(f"error: {_printable(problem)}", err=True)
     click.echo(f"{len(problems)} problem(s) in {_printable(str(folder or 'the built-in recipes'))}")

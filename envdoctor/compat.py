@@ -23,8 +23,63 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from envdoctor.facts import Facts, Gpu
-    from envdoctor.recipes import CudaFamily, Recipes, ToolkitDriver
+
+    # The recipe rows compat reads, by their shape: envdoctor.recipes builds on compat, never the reverse.
+
+    class ToolkitDriver(Protocol):
+        """A toolkit release and the driver it ships with (``envdoctor.recipes.ToolkitDriver``)."""
+
+        @property
+        def version(self) -> Version: ...
+        @property
+        def linux(self) -> DriverVersion | None: ...
+        def driver(self, os: str) -> DriverVersion | None: ...
+
+    class CudaFamily(Protocol):
+        """A CUDA major's minor-version-compatibility floor (``envdoctor.recipes.CudaFamily``)."""
+
+        @property
+        def major(self) -> int: ...
+        def floor(self, os: str) -> Version | None: ...
+
+    class _JetsonRows(Protocol):
+        @property
+        def names(self) -> Sequence[str]: ...
+        @property
+        def compute_capabilities(self) -> Sequence[str]: ...
+        @property
+        def sbsa_compute_capabilities(self) -> Sequence[str]: ...
+
+    class _VariantRow(Protocol):
+        @property
+        def kind(self) -> str: ...
+        @property
+        def platforms(self) -> Sequence[str]: ...
+
+    class _ReleaseRow(Protocol):
+        @property
+        def platforms(self) -> Sequence[str]: ...
+        @property
+        def variants(self) -> Sequence[_VariantRow]: ...
+        @property
+        def pypi(self) -> Mapping[str, str]: ...
+
+    class Recipes(Protocol):
+        """The loaded recipe data (``envdoctor.recipes.Recipes``)."""
+
+        @property
+        def releases(self) -> Sequence[_ReleaseRow]: ...
+        @property
+        def toolkits(self) -> Sequence[ToolkitDriver]: ...
+        @property
+        def families(self) -> Mapping[int, CudaFamily]: ...
+        @property
+        def jetson(self) -> _JetsonRows | None: ...
+        def release(self, version: str) -> _ReleaseRow | None: ...
+        def gpu_compute_capability(self, name: str) -> str | None: ...
 
 #: Platforms torch publishes wheels for, as ``os-arch``.
 WHEEL_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
@@ -212,7 +267,7 @@ def driver_table_os(os_name: str | None, wsl: str | None = None) -> str:
     """
     if wsl == "wsl2":
         return "windows"
-    return {"win32": "windows", "darwin": "macos"}.get((os_name or "").lower(), (os_name or "").lower())
+    return os_key(os_name) or (os_name or "").lower()
 
 
 def driver_max_cuda(driver: object, os_name: str, toolkits: Sequence[ToolkitDriver],
@@ -483,7 +538,7 @@ def target_platform(facts: Facts) -> str | None:
     wheels, a 32-bit Python on 64-bit Windows (``win32``, while ``platform.machine()`` still says AMD64)
     installs none. A universal2 macOS build runs as whatever ``platform.machine()`` says.
     """
-    os_name = {"darwin": "macos", "windows": "windows", "linux": "linux"}.get((facts.os.system or "").lower())
+    os_name = os_key(facts.os.system)
     python = facts.python
     arch: str | None = None
     if python.status == "ok":
@@ -569,10 +624,60 @@ def installed_variant_name(facts: Facts, recipes: Recipes | None) -> str | None:
     platform = target_platform(facts)
     if release is not None and platform is not None and platform in release.pypi:
         return release.pypi[platform]
-    cuda = major_minor(torch.cuda)
-    if cuda:
-        return f"cu{cuda[0]}{cuda[1]}"
-    hip = major_minor(torch.hip)
-    if hip:
-        return f"rocm{hip[0]}.{hip[1]}"
-    return "xpu" if torch.xpu else None
+    return cuda_variant(torch.cuda) or rocm_variant(torch.hip) or ("xpu" if torch.xpu else None)
+
+
+# ---------------------------------------------------------------------------- build variants, packages, OS names
+
+#: The torch family: torch and the companions released in step with it (a release pins one of each).
+TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
+#: The companions alone, by their PyPI names.
+COMPANIONS = TORCH_FAMILY[1:]
+#: A wheel variant's name as the PyTorch index and local versions spell it: ``cu118``, ``cu1210``, ``rocm6.2``,
+#: ``rocm6.2.4``, ``cpu``, ``xpu`` (for embedding in larger patterns; :data:`VARIANT_RE` matches a whole name).
+VARIANT_PATTERN = r"cu[0-9]{2,4}|cpu|rocm[0-9]+\.[0-9]+(?:\.[0-9]+)?|xpu"
+VARIANT_RE = re.compile(rf"^(?:{VARIANT_PATTERN})$", re.ASCII)
+_CUDA_VARIANT = re.compile(r"^cu([0-9])([0-9])$|^cu([0-9]{2})([0-9]{1,2})$", re.ASCII)
+_CUDA_TEXT = re.compile(r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?$", re.ASCII)
+_HIP_TEXT = re.compile(r"^([0-9]+)\.([0-9]+)(?:[.+-]|$)", re.ASCII)
+#: OS names as ``platform.system()`` prints them, by the name the recipes use.
+SYSTEM_NAMES = {"linux": "Linux", "windows": "Windows", "macos": "Darwin"}
+#: ``sys.platform`` (the ``sys_platform`` marker) by the name the recipes use.
+SYS_PLATFORMS = {"linux": "linux", "windows": "win32", "macos": "darwin"}
+_OS_KEYS = {name.lower(): key for names in (SYSTEM_NAMES, SYS_PLATFORMS) for key, name in names.items()} \
+    | {key: key for key in SYSTEM_NAMES}
+
+
+def cuda_variant(cuda: object) -> str | None:
+    """The variant name of a CUDA version: ``11.8`` -> ``cu118``, ``12.10`` -> ``cu1210``, ``12.4.1`` -> ``cu124``."""
+    found = major_minor(cuda)
+    return f"cu{found[0]}{found[1]}" if found is not None else None
+
+
+def variant_cuda(name: object) -> str | None:
+    """The CUDA version a variant name stands for: ``cu92`` -> ``9.2``, ``cu118`` -> ``11.8``, ``cu1210`` ->
+    ``12.10`` (since CUDA 10 the major has two digits); None for a name that is not a CUDA variant."""
+    match = _CUDA_VARIANT.match(name) if isinstance(name, str) else None
+    if match is None:
+        return None
+    major, minor = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return f"{int(major)}.{int(minor)}"
+
+
+def rocm_variant(hip: object) -> str | None:
+    """The variant line of a HIP version as ``torch.version.hip`` prints it: ``6.2.41133-dd7f95766`` -> ``rocm6.2``."""
+    match = _HIP_TEXT.match(hip.strip()) if isinstance(hip, str) else None
+    return f"rocm{int(match.group(1))}.{int(match.group(2))}" if match else None
+
+
+def parse_cuda(text: object) -> tuple[int, int] | None:
+    """(major, minor) of a CUDA version someone typed: ``12.4`` or ``12.4.1``, ASCII digits only."""
+    if not isinstance(text, str) or not _CUDA_TEXT.match(text.strip()):
+        return None
+    return major_minor(text.strip())
+
+
+def os_key(system: object) -> str | None:
+    """``linux``, ``windows`` or ``macos`` for an OS as ``platform.system()`` (``Darwin``), ``sys.platform``
+    (``win32``) or the recipes (``macos``) name it; None for any other."""
+    return _OS_KEYS.get(system.strip().lower()) if isinstance(system, str) else None

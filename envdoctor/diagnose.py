@@ -23,13 +23,12 @@ from envdoctor.readers import Reading, read_folder, read_text
 from envdoctor.recipes import Recipes
 from envdoctor.report import Report
 from envdoctor.resolver import Plan, Request, resolve
+from envdoctor.resolver.commands import installer_of
 
 #: The largest report read (a real one is a few kilobytes; a 10,000-line one about 600 kB).
 INPUT_LIMIT = 8 * 1024 * 1024
 #: Lines of a report listed as not read; the rest are counted.
 MAX_LISTED = 20
-FAMILY = ("torchvision", "torchaudio")
-TARGET_OS = {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}
 
 
 def read_input(source: str, read_stdin: Callable[[int], str], timeout: float = 10.0) -> tuple[Reading, str]:
@@ -194,7 +193,7 @@ def _plan_facts(facts: Facts) -> Facts:
 
 def _request(facts: Facts) -> Request:
     """The same packages (torch and the companions installed beside it), with the same manager where it works."""
-    names = ["torch"] + [name for name in FAMILY if facts.torch.companion(name) is not None]
+    names = ["torch"] + [name for name in compat.COMPANIONS if facts.torch.companion(name) is not None]
     return Request(requirements=names, manager="conda" if facts.torch.conda else None)
 
 
@@ -202,7 +201,7 @@ def _target_flags(facts: Facts) -> tuple[list[str], list[str]]:
     """(flags that describe this machine to ``install --dry-run``, what the report does not say and must be added)."""
     given: list[str] = []
     missing: list[str] = []
-    os_name = TARGET_OS.get(facts.os.system)
+    os_name = compat.os_key(facts.os.system)
     arch = compat.target_platform(facts)
     if os_name is None:
         missing.append("--target-os linux|windows|macos")
@@ -272,7 +271,7 @@ def _forced(argv: list[str]) -> list[str]:
     """The command with its installer's flag to reinstall what is already there at the same version."""
     flag = {"pip": "--force-reinstall", "uv": "--reinstall", "conda": "--force-reinstall", "mamba": "--force-reinstall"}
     at = argv.index("install") if "install" in argv else -1
-    tool = "pip" if "pip" in argv[:at] and argv[:1] != ["uv"] else argv[0] if argv else ""
+    tool = installer_of(argv)
     if at < 0 or tool not in flag or flag[tool] in argv:
         return argv
     return [*argv[: at + 1], flag[tool], *argv[at + 1:]]

@@ -24,10 +24,9 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from envdoctor import __version__
+from envdoctor import __version__, compat
 
 FORMS = ("requirements", "uv", "pixi", "conda-env", "dockerfile")
-FAMILY = ("torch", "torchvision", "torchaudio")
 
 
 class EmitError(ValueError):
@@ -58,7 +57,7 @@ def _split(plan: Mapping[str, Any]) -> tuple[list[Requirement], list[Requirement
     others: list[Requirement] = []
     for text in plan.get("packages") or []:
         requirement = Requirement(str(text))
-        if canonicalize_name(requirement.name) in FAMILY:
+        if canonicalize_name(requirement.name) in compat.TORCH_FAMILY:
             requirement.specifier = SpecifierSet(",".join(
                 f"{spec.operator}{spec.version.split('+')[0]}" if spec.operator == "==" else str(spec)
                 for spec in requirement.specifier))
@@ -96,7 +95,7 @@ def _index_name(plan: Mapping[str, Any]) -> str:
 def _platform_marker(platform: str | None) -> str:
     """A PEP 508 marker true on the plan's platform only (empty when it is not known)."""
     system, _, machine = (platform or "").partition("-")
-    sys_platform = {"linux": "linux", "windows": "win32", "macos": "darwin"}.get(system)
+    sys_platform = compat.SYS_PLATFORMS.get(system)
     if not sys_platform:
         return ""
     machines = {"x86_64": ("x86_64", "AMD64"), "aarch64": ("aarch64", "arm64"), "arm64": ("arm64", "aarch64")}
@@ -108,7 +107,7 @@ def _platform_marker(platform: str | None) -> str:
 def _without_local(argument: str) -> str:
     """``torch==2.14.1+cu126`` -> ``torch==2.14.1`` for the torch family (see :func:`_split`); anything else as is."""
     name, equals, version = argument.partition("==")
-    return f"{name}=={version.split('+')[0]}" if equals and canonicalize_name(name) in FAMILY else argument
+    return f"{name}=={version.split('+')[0]}" if equals and canonicalize_name(name) in compat.TORCH_FAMILY else argument
 
 
 def _requirement_text(requirement: Requirement) -> str:

@@ -16,8 +16,10 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from envdoctor import compat
 from envdoctor.door import CommandResult, Door, HttpResult
 from envdoctor.facts import Facts
+from envdoctor.resolver.commands import installer_of
 from envdoctor.urls import direct_reference_problem, index_url_problem
 
 INSTALL_TIMEOUT = 3600.0
@@ -106,7 +108,7 @@ def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool,
     if not installer_found:
         found.append(Refusal(f"{argv[0]} is not installed (not found on PATH)",
                              [f"install {argv[0]}, or pick another manager with --manager"]))
-    manager_is_pip = "pip" in argv[:4]
+    manager_is_pip = installer_of(argv) in ("pip", "uv")
     if facts.python.externally_managed and manager_is_pip and not break_system_packages:
         found.append(Refusal(
             f"{facts.python.executable} is managed by the OS (PEP 668); installing into it can break "
@@ -121,7 +123,7 @@ def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool,
 
 
 def with_break_system_packages(argv: list[str]) -> list[str]:
-    return argv + ["--break-system-packages"] if "pip" in argv[:4] else argv
+    return argv + ["--break-system-packages"] if installer_of(argv) in ("pip", "uv") else argv
 
 
 def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT) -> CommandResult:
@@ -158,7 +160,6 @@ def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_pack
 # ---------------------------------------------------------------------------- does the index answer
 
 INDEX_CHECK_TIMEOUT = 8.0
-FAMILY = ("torch", "torchvision", "torchaudio")
 
 
 @dataclass
@@ -191,7 +192,7 @@ def index_pages(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
     others = indexes.get("others") or {}
     if others.get("url"):
         url = str(others["url"]).rstrip("/")
-        names = [c["package"] for c in plan.get("changes") or [] if c.get("package") not in FAMILY]
+        names = [c["package"] for c in plan.get("changes") or [] if c.get("package") not in compat.TORCH_FAMILY]
         project = names[0] if names else ("torch" if not (torch and torch.get("url")) else "")
         out.append((f"the PyPI mirror ({others.get('from') or url})", f"{url}/{project}/" if project else f"{url}/"))
     return out

@@ -37,15 +37,13 @@ from envdoctor.resolver import Plan, Request, resolve
 from envdoctor.target import describe_target
 from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
-FAMILY = ("torch", "torchvision", "torchaudio")
 CONDA_FAMILY = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio",
                 "pytorch-gpu": "torch", "pytorch-cpu": "torch"}
 #: conda packages that only pair torch with a CUDA line or the CPU: the resolver picks its own.
 CONDA_PAIRING = frozenset({"cudatoolkit", "pytorch-cuda", "cpuonly", "cuda-version", "pytorch-mutex"})
 PYTORCH_HOSTS = ("pytorch.org",)
 WHEEL_HOST = "download.pytorch.org"
-_VARIANT_IN_URL = re.compile(r"/whl/(?:lts/[0-9.]+/|nightly/|test/)?(cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)(?:/|$)")
-_LOCAL = re.compile(r"^(cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)$")
+_VARIANT_IN_URL = re.compile(rf"/whl/(?:lts/[0-9.]+/|nightly/|test/)?({compat.VARIANT_PATTERN})(?:/|$)", re.ASCII)
 _WHEEL_FILE = re.compile(r"^(torch|torchvision|torchaudio)-([0-9][^-]*)-")
 _CONDA_SPEC = re.compile(r"^(?:([A-Za-z0-9_./-]+)::)?([A-Za-z0-9_.-]+)\s*(.*)$")
 #: The most install commands of one file judged (each asks the resolver); the rest are counted.
@@ -113,7 +111,7 @@ def _wanted_pip(install: Install) -> Wanted:
         if name == "pytorch":
             wanted.stub = True
             continue
-        if name not in FAMILY:
+        if name not in compat.TORCH_FAMILY:
             wanted.others.append(text)
             continue
         wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & _public_specifier(requirement.specifier)
@@ -148,7 +146,7 @@ def _add_pin(wanted: Wanted, name: str, version: str, text: str) -> None:
         wanted.pins[name] = public
     if local:
         wanted.locals[name] = local
-        if _LOCAL.match(local) and wanted.variant is None:
+        if compat.VARIANT_RE.match(local) and wanted.variant is None:
             wanted.variant, wanted.variant_from = local, text
 
 
@@ -182,8 +180,7 @@ def _wanted_conda(install: Install) -> Wanted:
             wanted.others.append(text)
     cuda = wanted.pytorch_cuda or wanted.cudatoolkit
     if cuda and cuda != "any" and compat.major_minor(cuda):
-        major, minor = compat.major_minor(cuda) or (0, 0)
-        wanted.variant, wanted.variant_from = f"cu{major}{minor}", ("pytorch-cuda=" if wanted.pytorch_cuda else
+        wanted.variant, wanted.variant_from = compat.cuda_variant(cuda), ("pytorch-cuda=" if wanted.pytorch_cuda else
                                                                    "cudatoolkit=") + cuda
     elif wanted.cpuonly:
         wanted.variant, wanted.variant_from = "cpu", "cpuonly"
@@ -391,7 +388,7 @@ def _judge_companions(install: Install, wanted: Wanted, recipes: Recipes, out: l
     release = recipes.release(torch) if torch else None
     if release is None:
         return
-    for name in ("torchvision", "torchaudio"):
+    for name in compat.COMPANIONS:
         pinned = wanted.pins.get(name)
         paired = release.companion(name)
         if pinned and paired and compat.parse_version(pinned) != compat.parse_version(paired):
@@ -538,7 +535,7 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
                  recipes: Recipes) -> tuple[list[str] | None, str, Plan | None]:
     """The resolver's command for the same packages with the same manager: with the command's pins where a build
     fits them, else with torch's pin alone, else the newest that fits. Also the plan it comes from."""
-    names = [n for n in FAMILY if n in wanted.specs] or ["torch"]
+    names = [n for n in compat.TORCH_FAMILY if n in wanted.specs] or ["torch"]
     manager = install.manager
     others = [] if install.tool in ("conda", "mamba", "micromamba") else wanted.others
     target = _with_python(facts, wanted.python)
@@ -584,8 +581,8 @@ def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes)
     try:
         request = Request(requirements=requirements, manager=manager)
     except ValueError:
-        request = Request(requirements=[r for r in requirements if r.split("=")[0].split("<")[0].split(">")[0] in FAMILY],
-                          manager=manager)
+        family = [r for r in requirements if r.split("=")[0].split("<")[0].split(">")[0] in compat.TORCH_FAMILY]
+        request = Request(requirements=family, manager=manager)
     return resolve(facts, request, recipes)
 
 

@@ -356,11 +356,11 @@ def _variant(facts: Facts, build: Mapping[str, Any] | None, recipes: Recipes | N
     if version is not None and version.local:
         return _known(version.local, "torch's local version label")
     if build is not None:
-        cuda, hip = compat.major_minor(build.get("cuda")), compat.major_minor(build.get("hip"))
+        cuda, hip = compat.cuda_variant(build.get("cuda")), compat.rocm_variant(build.get("hip"))
         if cuda:
-            return _known(f"cu{cuda[0]}{cuda[1]}", "torch.version.cuda (verify)")
+            return _known(cuda, "torch.version.cuda (verify)")
         if hip:
-            return _known(f"rocm{hip[0]}.{hip[1]}", "torch.version.hip (verify)")
+            return _known(hip, "torch.version.hip (verify)")
         return _known("xpu" if build.get("xpu") else "cpu", "torch.version (verify)")
     name = compat.installed_variant_name(facts, recipes)
     if name:

@@ -427,7 +427,6 @@ def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Ite
 _SOURCE_LOCAL = re.compile(r"^(?:git)?[0-9a-f]{7,40}$")
 _CONDA_CUDA = re.compile(r"cuda([0-9]+)\.([0-9]+)")
 _CONDA_CU = re.compile(r"(?:^|_)cu([0-9]{3,4})(?:_|$)")
-_VARIANT = re.compile(r"^(?:cu[0-9]{2,4}|cpu|rocm[0-9.]+|xpu)$")
 
 
 def is_source_build(version: str | None) -> bool:
@@ -440,12 +439,12 @@ def variant_tag(version: str | None, build: str | None = None) -> str | None:
     """The build variant a distribution names: its local label (``+cu118``), else what a conda build string says
     (``py3.7_cuda10.2_cudnn7.6.5_0`` -> ``cu102``, ``py37_cu102`` -> ``cu102``, ``cpu_py310h...`` -> ``cpu``)."""
     parsed = compat.parse_version(version)
-    if parsed is not None and parsed.local and _VARIANT.match(parsed.local):
+    if parsed is not None and parsed.local and compat.VARIANT_RE.match(parsed.local):
         return parsed.local
     text = (build or "").lower()
     match = _CONDA_CUDA.search(text)
     if match:
-        return f"cu{match.group(1)}{match.group(2)}"
+        return compat.cuda_variant(f"{match.group(1)}.{match.group(2)}")
     match = _CONDA_CU.search(text)
     if match:
         return f"cu{match.group(1)}"
@@ -494,9 +493,9 @@ def _variant_kind(variant: str | None) -> tuple[str, int] | None:
     """What matters of a variant for two builds to work together: its kind and, for CUDA and ROCm, the major."""
     if not variant:
         return None
-    cuda = re.fullmatch(r"cu([0-9]+)[0-9]", variant)
+    cuda = compat.major_minor(compat.variant_cuda(variant))
     if cuda:
-        return "cuda", int(cuda.group(1))
+        return "cuda", cuda[0]
     rocm = re.fullmatch(r"rocm([0-9]+)(?:\.[0-9.]+)?", variant)
     if rocm:
         return "rocm", int(rocm.group(1))
@@ -516,7 +515,7 @@ def torch_companions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
     platform = compat.target_platform(facts)
     paired = recipes.release(version.public)
     symptom = {"torchvision": "\"operator torchvision::nms does not exist\"", "torchaudio": "\"undefined symbol\""}
-    for name in ("torchvision", "torchaudio"):
+    for name in compat.COMPANIONS:
         companion = torch.companion(name)
         companion_version = compat.parse_version(companion.version) if companion else None
         if companion is None or companion_version is None:

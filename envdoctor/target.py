@@ -39,7 +39,6 @@ from envdoctor.facts import (
 from envdoctor.recipes import Recipes
 
 SOURCE = "described"
-OS_NAMES = {"linux": "Linux", "windows": "Windows", "macos": "Darwin"}
 ARCHES = ("x86_64", "aarch64", "arm64")
 #: What each OS calls its 64-bit Arm architecture.
 ARM64_NAME = {"linux": "aarch64", "windows": "arm64", "macos": "arm64"}
@@ -117,8 +116,8 @@ def describe_target(
     gpu_texts = list(gpus)
     if gpu_texts and no_gpu:
         raise ValueError("--gpu and --no-gpu contradict each other")
-    if target_os is not None and target_os not in OS_NAMES:
-        raise ValueError(f"--target-os {target_os!r}: use one of {', '.join(OS_NAMES)}")
+    if target_os is not None and target_os not in compat.SYSTEM_NAMES:
+        raise ValueError(f"--target-os {target_os!r}: use one of {', '.join(compat.SYSTEM_NAMES)}")
     if target_arch is not None and target_arch not in ARCHES:
         raise ValueError(f"--target-arch {target_arch!r}: use one of {', '.join(ARCHES)}")
     parsed_driver = None
@@ -152,7 +151,7 @@ def describe_target(
     else:
         out = copy.deepcopy(facts)
     if target_os is not None:
-        out.os.system = OS_NAMES[target_os]
+        out.os.system = compat.SYSTEM_NAMES[target_os]
         out.os.source = SOURCE
         if target_os != "linux":
             out.os.glibc = out.os.distro_id = out.os.wsl = None
@@ -160,8 +159,8 @@ def describe_target(
             out.os.macos_version = None
         out.overrides.append(f"--target-os {target_os}")
     if target_arch is not None:
-        os_key = {"Darwin": "macos", "Windows": "windows", "Linux": "linux"}.get(out.os.system, "linux")
-        out.os.arch = ARM64_NAME[os_key] if target_arch in ("aarch64", "arm64") else target_arch
+        os_name = compat.os_key(out.os.system) or "linux"
+        out.os.arch = ARM64_NAME[os_name] if target_arch in ("aarch64", "arm64") else target_arch
         out.python.platform_tag = out.python.machine = None
         out.overrides.append(f"--target-arch {target_arch}")
     if python is not None:

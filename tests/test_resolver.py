@@ -464,7 +464,7 @@ def test_a_conda_reinstall_forces_it_and_rocm_or_xpu_are_refused_by_name():
 
 def test_same_variant_matches_a_rocm_line_to_its_point_release():
     from envdoctor.recipes import VariantRecipe
-    from envdoctor.resolver import _same_variant
+    from envdoctor.resolver.choose import _same_variant
     by_name = {v.name: v for r in RECIPES.releases for v in r.variants}
     rocm = next(v for v in by_name.values() if v.kind == "rocm" and v.name.count(".") == 2)  # e.g. rocm6.2.4
     line = rocm.name.rsplit(".", 1)[0]
@@ -474,13 +474,6 @@ def test_same_variant_matches_a_rocm_line_to_its_point_release():
     cu126 = by_name["cu126"]
     assert _same_variant("cu126", cu126) and not _same_variant("cu12", cu126) and not _same_variant(None, cu126)
     assert isinstance(cu126, VariantRecipe)
-
-
-@pytest.mark.parametrize("tag, cuda", [("cu118", "11.8"), ("cu92", "9.2"), ("cu130", "13.0"), ("cpu", ""),
-                                       ("cu1", ""), ("rocm6.2", ""), ("xpu", "")])
-def test_cuda_of_a_variant_tag(tag, cuda):
-    from envdoctor.resolver import _cuda_from_tag
-    assert _cuda_from_tag(tag) == cuda
 
 
 @pytest.mark.parametrize("text, written", [
@@ -495,8 +488,9 @@ def test_requirements_are_written_back_as_pep_508(text, written):
     # PEP 508: a URL requirement's marker needs whitespace before ';' (the URL could contain one)
     from packaging.requirements import Requirement
 
-    from envdoctor.resolver import _requirement_text
-    assert _requirement_text(Requirement(text)) == written
+    from envdoctor.resolver.commands import requirement_text
+
+    assert requirement_text(Requirement(text)) == written
 
 
 @pytest.mark.parametrize("status, installer, conda, expected", [
@@ -504,12 +498,13 @@ def test_requirements_are_written_back_as_pep_508(text, written):
     ("ok", "conda", False, False), ("ok", None, True, False), ("missing", "pip", False, False),
 ])
 def test_a_torch_pip_put_into_a_conda_env(status, installer, conda, expected):
-    from envdoctor.resolver import _pip_torch_in_conda
+    from envdoctor.resolver.commands import pip_torch_in_conda
+
     facts = conda_env(machine())
     facts.torch = TorchFacts(status=status, version="2.5.1", installer=installer, conda=conda)
-    assert _pip_torch_in_conda(facts) is expected
+    assert pip_torch_in_conda(facts) is expected
     facts.python.conda_prefix = None
-    assert _pip_torch_in_conda(facts) is False
+    assert pip_torch_in_conda(facts) is False
 
 
 def test_pypy_is_told_to_use_cpython_not_another_python_version():
@@ -555,7 +550,7 @@ def test_conda_plans_install_the_rest_with_pip_holding_the_torch_family():
     ("", "another version"), ("3.14t", "3.14t"),
 ])
 def test_python_spans_leave_free_threaded_builds_out(needs, span):
-    from envdoctor.resolver import _python_span
+    from envdoctor.resolver.choose import _python_span
     assert _python_span(needs) == span
 
 

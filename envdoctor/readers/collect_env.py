@@ -494,9 +494,8 @@ def _listed_torch(libraries: _Libraries) -> Distribution | None:
 def _build_versions(listed: Distribution) -> tuple[str | None, str | None]:
     """(CUDA, ROCm) a listed torch was built for, from its local label or conda build string."""
     tag = variant_tag(listed.version, listed.build) or ""
-    cuda = re.fullmatch(r"cu([0-9]+)([0-9])", tag)
     rocm = re.fullmatch(r"rocm([0-9.]+)", tag)
-    return (f"{cuda.group(1)}.{cuda.group(2)}" if cuda else None), (rocm.group(1) if rocm else None)
+    return compat.variant_cuda(tag), (rocm.group(1) if rocm else None)
 
 
 def _same_interpreter(fields: dict[str, Field], listed: Distribution) -> bool:

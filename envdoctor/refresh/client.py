@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envdoctor import compat
 from envdoctor.door import Door, HttpResult, UserFileError
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
@@ -263,7 +264,7 @@ def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn
     assert pytorch is not None
     projects: dict[str, list[IndexFile]] = {}
     read_from: dict[str, str] = {}
-    for name in learn.PROJECTS:
+    for name in compat.TORCH_FAMILY:
         try:
             projects[name], read_from[name] = _project_files(client, sources, name)
         except NotReached as exc:

@@ -58,24 +58,22 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envdoctor.compat import WHEEL_PLATFORMS
+from envdoctor import compat
+from envdoctor.compat import COMPANIONS, TORCH_FAMILY, WHEEL_PLATFORMS
 from envdoctor.recipes import KIND_PLATFORMS, Recipes, Release, VariantRecipe
 from envdoctor.refresh.indexes import IndexFile, Wheel, parse_wheel_name, wheel_platform
 
 __all__ = [
-    "PROJECTS", "Material", "Outcome", "Sources", "WheelFacts", "WheelRead", "build", "new_releases", "toml_text",
+    "Material", "Outcome", "Sources", "WheelFacts", "WheelRead", "build", "new_releases", "toml_text",
     "unlearnt", "variants_to_confirm", "wanted_member", "wheel_facts", "wheels_to_read",
 ]
 
-PROJECTS = ("torch", "torchvision", "torchaudio")
-COMPANIONS = ("torchvision", "torchaudio")
 #: The platforms whose PyPI wheel is read for its build (macOS wheels are CPU/MPS builds by construction).
 READ_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64")
 MAX_NEW = 100  # new releases one refresh reads and writes (the newest)
 MAX_CANDIDATES = 5  # companion releases read per new torch release and companion
 PAIRING_WINDOW = datetime.timedelta(days=1)
 CANDIDATE_WINDOW = datetime.timedelta(days=60)  # companions read after a release with no successor yet
-_VARIANT = re.compile(r"^(cu\d{2,3}|rocm\d+\.\d+(\.\d+)?|xpu|cpu)$", re.ASCII)
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu\d+)?$")
 _VERSION_PY = {
     "version": re.compile(r"^__version__\s*(?::[^=\n]*)?=\s*['\"]([^'\"\n]{1,80})['\"]", re.M),
@@ -215,7 +213,7 @@ def _variant_files(pytorch: Iterable[IndexFile]) -> dict[Version, dict[str, list
     found: dict[Version, dict[str, list[Wheel]]] = {}
     for _, wheel in _wheels(pytorch, "torch"):
         label = wheel.local
-        if _VARIANT.match(label):
+        if compat.VARIANT_RE.match(label):
             found.setdefault(Version(wheel.version.public), {}).setdefault(label, []).append(wheel)
     return found
 
@@ -251,7 +249,7 @@ Releases = Mapping[Version, Sequence[tuple[IndexFile, Wheel]]]
 
 def _listings(projects: Mapping[str, Sequence[IndexFile]]) -> dict[str, Releases]:
     """Each project's final releases, parsed once."""
-    return {name: _releases(projects.get(name, ()), name) for name in PROJECTS}
+    return {name: _releases(projects.get(name, ()), name) for name in TORCH_FAMILY}
 
 
 def _companion_candidates(listings: Mapping[str, Releases], name: str, release: Version,
@@ -364,24 +362,18 @@ def _version_py(text: str) -> dict[str, str | None]:
     return found
 
 
-def _cuda_variant(cuda: str) -> str:
-    major, _, minor = cuda.partition(".")
-    return f"cu{major}{minor[:1]}"
-
-
 def build_of(facts: WheelFacts, platform: str) -> tuple[str | None, str]:
     """The variant a PyPI wheel is (``cu130``, ``cpu``, ``rocm6.4``, ``xpu``), and the evidence; None when
     the wheel could not be read."""
     if facts.version_py:
         fields = _version_py(facts.version_py)
         label = (fields["version"] or "").partition("+")[2]
-        if _VARIANT.match(label):
+        if compat.VARIANT_RE.match(label):
             return label, f"torch/version.py __version__ = {fields['version']!r}"
         if fields["cuda"]:
-            return _cuda_variant(fields["cuda"]), f"torch/version.py cuda = {fields['cuda']!r}"
+            return compat.cuda_variant(fields["cuda"]), f"torch/version.py cuda = {fields['cuda']!r}"
         if fields["hip"]:
-            hip = ".".join(fields["hip"].split(".")[:2])
-            return f"rocm{hip}", f"torch/version.py hip = {fields['hip']!r}"
+            return compat.rocm_variant(fields["hip"]), f"torch/version.py hip = {fields['hip']!r}"
         if fields["xpu"]:
             return "xpu", f"torch/version.py xpu = {fields['xpu']!r}"
         if fields["version"]:
@@ -389,7 +381,7 @@ def build_of(facts: WheelFacts, platform: str) -> tuple[str | None, str]:
     if facts.metadata:
         cuda, _, pin = cuda_pins(facts.metadata, platform)
         if cuda:
-            return _cuda_variant(cuda), f"METADATA Requires-Dist {pin}"
+            return compat.cuda_variant(cuda), f"METADATA Requires-Dist {pin}"
         return "cpu", "METADATA pins no CUDA libraries (torch/version.py not read)"
     return None, facts.problem or "not read"
 
@@ -414,11 +406,6 @@ def _nearest(known: Recipes, release: Version) -> list[Release]:
     return older + newer
 
 
-def _cuda_of(name: str) -> str:
-    digits = name[2:]
-    return f"{int(digits[:-1])}.{digits[-1]}"
-
-
 def _kernels(order: Sequence[Release], name: str, platform: str) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
     """(SASS, PTX, where from) for variant ``name`` on ``platform``: rule 1."""
     for release in order:
@@ -426,7 +413,7 @@ def _kernels(order: Sequence[Release], name: str, platform: str) -> tuple[tuple[
         if variant is not None and platform in variant.platforms:
             sass, ptx = variant.kernels_for(platform)
             return sass, ptx, f"{release.version} {name}"
-    major = _cuda_of(name).split(".")[0]
+    major = (compat.variant_cuda(name) or "").split(".")[0]
     for release in order:
         same = [v for v in release.variants if v.kind == "cuda" and v.cuda and v.cuda.split(".")[0] == major
                 and platform in v.platforms]
@@ -479,7 +466,7 @@ def _cuda_body(name: str, platforms: Sequence[str], order: Sequence[Release], de
     if note:
         body["note"] = note
     if defaults is None:
-        cuda = _cuda_of(name)
+        cuda = compat.variant_cuda(name) or ""
         body.update(kind="cuda", cuda=cuda)
         if pin[0] == cuda and pin[1]:
             body.update(toolkit=pin[1], toolkit_source="the cuda-toolkit pin of the PyPI wheel's METADATA")

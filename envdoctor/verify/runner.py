@@ -474,7 +474,7 @@ def expect_cuda_check(expected: str, build: Mapping[str, Any] | None) -> Check:
     def fail(message: str) -> Check:
         return Check("expect.cuda", "fail", "expected CUDA build", message, details={"expected": expected})
 
-    want = compat.major_minor(expected)
+    want = compat.parse_cuda(expected)
     if want is None:
         return fail(f"{expected!r} is not a CUDA version like 12.4")
     if build is None:

@@ -1,70 +1,38 @@
-"""Compatibility data: load the TOML recipes, validate them, merge overlays, answer lookups.
+"""Schema expansion: the merged TOML tables checked value by value and expanded into the model.
 
-The built-in files live in ``recipes/`` (installed as ``envdoctor.recipe_data``). ``envdoctor recipes
-refresh`` writes the releases the built-in data lacks to ``torch.toml`` in the user's data folder, which
-is merged next (it adds releases, never changes one the built-in data has). Overlay folders
-(``--recipes DIR``, ``ENVDOCTOR_RECIPES``) come last and add or override entries table by table. Overlays may come
-from someone else, so every file is read bounded and regular-file-only, and every value is checked
-for its type before it is used: a problem is reported with its file, entry and what is wrong, e.g.
-``recipes/torch.toml: release "2.5.1" variant "cu124": arch "sm_9O" is not sm_NN``, never raised.
-
-Versions, driver numbers and compute capabilities are parsed by :mod:`envdoctor.compat` only; the
-lookups here that compute something (kernel coverage, driver -> CUDA, Jetson) call into it.
-"""
+A problem is reported with its file, entry and what is wrong, never raised."""
 
 from __future__ import annotations
 
 import functools
-import os
 import re
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.compat import DriverVersion, parse_cc, parse_driver, parse_version, sm_name
+from envdoctor.compat import COMPANIONS, parse_driver, parse_version, sm_name
+from envdoctor.recipes.model import (
+    KIND_PLATFORMS,
+    PLATFORMS,
+    CondaRecipe,
+    CudaFamily,
+    DataLayer,
+    GpuTable,
+    JetsonRecipe,
+    Mirror,
+    MirrorPreset,
+    Recipes,
+    Release,
+    ToolkitDriver,
+    VariantRecipe,
+    _words,
+)
 from envdoctor.urls import index_url_problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-__all__ = [
-    "CondaRecipe", "CudaFamily", "DataLayer", "JetsonRecipe", "Mirror", "MirrorPreset", "RecipeError", "Recipes", "Release",
-    "ToolkitDriver", "VariantRecipe", "builtin_dir", "check_refreshed", "data_layers", "load_recipes", "refreshed_dir",
-    "validate",
-]
-
 RECIPE_FILES = ("cuda_drivers.toml", "torch.toml", "gpus.toml", "mirrors.toml")
-OTHER_FILES = ("gpu_peaks.toml",)  # read by the verifier, not by this loader
-SCHEMAS = {
-    "cuda_drivers.toml": "envdoctor.recipes.cuda_drivers/1",
-    "torch.toml": "envdoctor.recipes.torch/2",
-    "gpus.toml": "envdoctor.recipes.gpus/2",
-    "mirrors.toml": "envdoctor.recipes.mirrors/1",
-}
-#: The top-level keys each file may hold: a misspelt key must not be ignored silently.
-TOP_KEYS = {
-    "cuda_drivers.toml": frozenset({"schema", "source", "toolkit", "family", "newest_arch", "gpu_first_cuda"}),
-    "torch.toml": frozenset({"schema", "source", "checked", "refresh", "index", "arch_lists", "gfx_lists", "variant",
-                             "series"}),
-    "gpus.toml": frozenset({"schema", "source", "nvidia", "amd", "jetson"}),
-    "mirrors.toml": frozenset({"schema", "source", "mirror", "preset"}),
-}
-#: Keys an older schema had, with where their data lives now.
-MOVED_KEYS = {
-    ("gpus.toml", "rocm"): "the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
-                           "'gfx' list in torch.toml (named lists in [gfx_lists])",
-}
-ROW_KEYS = {"toolkit", "family", "newest_arch", "gpu_first_cuda", "nvidia", "amd", "mirror", "preset"}
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
-PLATFORMS = compat.WHEEL_PLATFORMS
 KINDS = ("cpu", "cuda", "rocm", "xpu", "mps")
 INDEX_STYLES = ("find-links", "extra-index-url", "index-url")
 #: How an index serves its files: a PEP 503 simple index (``<url>/<project>/`` pages, ``--index-url``)
@@ -72,334 +40,19 @@ INDEX_STYLES = ("find-links", "extra-index-url", "index-url")
 LAYOUTS = ("simple", "find-links")
 MIRROR_SERVES = ("pytorch", "pypi")
 CONDA_STYLES = ("cudatoolkit", "pytorch-cuda", "conda-forge")
-COMPANIONS = ("torchvision", "torchaudio")
-KIND_PLATFORMS = {
-    "cpu": PLATFORMS,
-    "cuda": ("linux-x86_64", "windows-x86_64"),
-    "rocm": ("linux-x86_64",),
-    "xpu": ("linux-x86_64", "windows-x86_64"),
-    "mps": ("macos-arm64",),
-}
 PYTHON_RE = re.compile(r"^3\.(\d+)(t?)$", re.ASCII)
-NAME_DROP = {"nvidia", "geforce", "tesla", "amd", "instinct", "radeon", "tm", "r"}
-NAME_SUFFIX_RE = re.compile(r"^(\d+gb|\d+g|hbm\d*e?|sxm\d*|pcie|nvl|oam|nvgpu)$")
-
 SERIES_KEYS = frozenset({"source", "note", "python", "python_by_platform", "platforms", "macos_min",
                          "macos_min_by_python", "glibc", "pypi", "index_style", "conda", "variants", "releases",
                          "companion_gaps", "inferred"})
-RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {"torchvision", "torchaudio", "drop_variants"}
+RELEASE_KEYS = (SERIES_KEYS - {"releases"}) | {*COMPANIONS, "drop_variants"}
 VARIANT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "archs", "ptx", "ptx_platforms",
                           "archs_by_platform", "platforms", "glibc", "gfx", "source", "note", "inferred"})
 #: ``[refresh]`` of a refreshed torch.toml: where its data came from and when.
 REFRESH_KEYS = frozenset({"pypi", "index", "fetched", "envdoctor"})
-#: The file ``envdoctor recipes refresh`` writes in the user's data folder (``refreshed_dir()``).
-REFRESHED_FILE = "torch.toml"
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 VARIANT_DEFAULT_KEYS = frozenset({"kind", "cuda", "toolkit", "toolkit_source", "note"})
 NAMED_LIST_KEYS = {"arch_lists": "archs", "gfx_lists": "gfx"}
 JETSON_KEYS = frozenset({"names", "compute_capabilities", "sbsa_compute_capabilities", "message", "source", "note"})
-
-
-class RecipeError(ValueError):
-    """Recipe data that cannot be used; ``problems`` lists every 'file: entry: problem' found."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__("; ".join(self.problems[:5]) + more)
-
-
-@dataclass(frozen=True)
-class ToolkitDriver:
-    """One row of NVIDIA's Table 3: the driver a toolkit release ships with."""
-
-    version: Version
-    label: str
-    linux: DriverVersion | None
-    windows: DriverVersion | None
-    source: str
-    note: str = ""
-
-    def driver(self, os: str) -> DriverVersion | None:
-        return self.windows if os == "windows" else self.linux
-
-
-@dataclass(frozen=True)
-class CudaFamily:
-    """The minor-version-compatibility floor of one CUDA major (None: no such compatibility)."""
-
-    major: int
-    linux: DriverVersion | None
-    windows: DriverVersion | None
-    source: str
-    note: str = ""
-
-    def floor(self, os: str) -> DriverVersion | None:
-        return self.windows if os == "windows" else self.linux
-
-
-@dataclass(frozen=True)
-class CondaRecipe:
-    style: str  # "cudatoolkit" (<= 1.12) | "pytorch-cuda" (1.13 - 2.5) | "conda-forge"
-    cuda: tuple[str, ...] = ()  # CUDA versions the pytorch channel had (pytorch channel styles)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class VariantRecipe:
-    """One wheel build of one release: ``2.5.1`` + ``cu124``."""
-
-    torch: str
-    name: str
-    kind: str
-    cuda: str | None = None
-    toolkit: str | None = None
-    rocm: str | None = None
-    archs: tuple[str, ...] = ()
-    ptx: tuple[str, ...] = ()
-    ptx_platforms: tuple[str, ...] = PLATFORMS
-    archs_by_platform: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    platforms: tuple[str, ...] = ()
-    glibc: Mapping[str, str] = field(default_factory=dict)
-    gfx: tuple[str, ...] = ()  # ROCm: gfx targets of this release's wheel; empty: unknown (note says UNVERIFIED)
-    source: str = ""
-    note: str = ""
-    toolkit_source: str = ""
-    inferred: tuple[str, ...] = ()  # what `recipes refresh` inferred rather than read, each with its rule
-
-    def kernels_for(self, platform: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(SASS archs, PTX archs) of this variant's wheels for ``platform`` (the default lists for None)."""
-        sass = self.archs_by_platform.get(platform or "", self.archs)
-        ptx = self.ptx if platform is None or platform in self.ptx_platforms else ()
-        return sass, ptx
-
-
-@dataclass(frozen=True)
-class Release:
-    """One torch release on PyPI with everything needed to install it."""
-
-    version: str
-    parsed: Version
-    series: str
-    python: Mapping[str, tuple[str, ...]]  # platform -> "3.11", "3.13t", ...
-    platforms: tuple[str, ...]
-    macos_min: Mapping[str, str]
-    glibc: Mapping[str, str]
-    pypi: Mapping[str, str]  # platform -> variant plain `pip install torch` gets
-    index_style: str
-    variants: tuple[VariantRecipe, ...]
-    torchvision: str | None
-    torchaudio: str | None
-    conda: CondaRecipe | None
-    source: str
-    note: str = ""
-    companion_gaps: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
-    macos_min_by_python: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    inferred: tuple[str, ...] = ()  # what `recipes refresh` inferred rather than read, each with its rule
-
-    def variant(self, name: str) -> VariantRecipe | None:
-        return next((v for v in self.variants if v.name == name), None)
-
-    def companion(self, name: str) -> str | None:
-        """The torchvision / torchaudio version this release pairs (None: none)."""
-        return self.torchvision if name == "torchvision" else self.torchaudio if name == "torchaudio" else None
-
-    def companion_wheel(self, name: str, platform: str, python: str) -> bool:
-        """Whether the paired ``name`` has a PyPI wheel for ``platform`` and Python tag ``python`` (``3.13t``).
-
-        False for a companion this release does not pair, and where torch itself has no wheel (the data
-        records companion wheels only beside torch's own).
-        """
-        if self.companion(name) is None or python not in self.python.get(platform, ()):
-            return False
-        return python not in self.companion_gaps.get(name, {}).get(platform, ())
-
-    def macos_floor(self, platform: str, python: str | None = None) -> str | None:
-        """The oldest macOS the wheel for ``platform`` (and ``python``, where its wheel differs) installs on."""
-        if python is not None:
-            special = self.macos_min_by_python.get(platform, {}).get(python)
-            if special is not None:
-                return special
-        return self.macos_min.get(platform)
-
-
-@dataclass(frozen=True)
-class Mirror:
-    """Rewrite every index URL starting with ``prefix`` to start with ``replacement``, whose pages are
-    laid out as ``layout`` says (a find-links mirror is passed to installers with ``--find-links``)."""
-
-    prefix: str
-    replacement: str
-    source: str = ""
-    layout: str = "simple"
-
-
-@dataclass(frozen=True)
-class MirrorPreset:
-    """A public mirror ``--mirror NAME`` selects: of the PyTorch wheel index (``serves = "pytorch"``:
-    ``url`` replaces ``https://download.pytorch.org/whl``) or of PyPI (``serves = "pypi"``: ``url`` is
-    the simple index). ``source`` is the mirror's own documentation page."""
-
-    name: str
-    serves: str
-    url: str
-    layout: str
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class JetsonRecipe:
-    """Jetson modules: ``compute_capabilities`` the standard wheels do not serve, ``sbsa_compute_capabilities``
-    the SBSA aarch64 wheels do (Thor)."""
-
-    names: tuple[str, ...]
-    compute_capabilities: tuple[str, ...]
-    message: str
-    source: str
-    sbsa_compute_capabilities: tuple[str, ...] = ()
-    note: str = ""
-
-
-GpuTable = tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, cc or gfx, source), longest first
-
-
-@dataclass(frozen=True)
-class DataLayer:
-    """One folder the data was merged from, in order: its kind (``built-in``, ``refreshed`` or ``overlay``),
-    the day its data was last compared with the indexes (``checked``, empty when unknown), and where a
-    refreshed layer read its data (``pypi``, ``index``)."""
-
-    kind: str
-    path: str
-    checked: str = ""
-    pypi: str = ""
-    index: str = ""
-
-
-@dataclass(frozen=True)
-class Recipes:
-    """All compatibility data, validated. Lookups never raise on odd input; they return None."""
-
-    releases: tuple[Release, ...]  # newest first
-    toolkits: tuple[ToolkitDriver, ...]
-    families: Mapping[int, CudaFamily]
-    newest_arch: Mapping[str, str]  # CUDA "12.8" (or a whole major, "13") -> newest capability it builds for
-    nvidia_gpus: GpuTable
-    amd_gpus: GpuTable
-    jetson: JetsonRecipe | None
-    mirrors: tuple[Mirror, ...]
-    index_base: str
-    find_links: str
-    sources: Mapping[str, str]  # file -> its top-level source line
-    files: tuple[str, ...]
-    mirror_presets: tuple[MirrorPreset, ...] = ()
-    layers: tuple[DataLayer, ...] = ()
-    series_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # series -> its own variant names
-    variant_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # [variant.NAME] tables
-    gpu_first_cuda: Mapping[str, str] = field(default_factory=dict)  # capability "12.0" -> first toolkit "12.8.0"
-
-    # ------------------------------------------------------------------ drivers
-
-    def newest_cc(self, cuda: str | None) -> str | None:
-        """The newest compute capability code built with this CUDA can target (``12.8`` -> ``12.0``)."""
-        found = compat.major_minor(cuda)
-        if found is None:
-            return None
-        return self.newest_arch.get(f"{found[0]}.{found[1]}") or self.newest_arch.get(str(found[0]))
-
-    # ------------------------------------------------------------------ GPUs
-
-    def gpu_compute_capability(self, name: str) -> str | None:
-        """Compute capability for an NVIDIA GPU name as nvidia-smi prints it, or for ``sm_86`` / ``8.6``."""
-        if not isinstance(name, str):
-            return None
-        arch = parse_cc(name)
-        if arch is not None:
-            return arch.cc
-        return _lookup(self.nvidia_gpus, name)
-
-    def amd_gfx(self, name: str) -> str | None:
-        """LLVM gfx target for an AMD GPU name (``AMD Instinct MI250X`` -> ``gfx90a``) or a gfx target."""
-        if not isinstance(name, str):
-            return None
-        base = compat.gfx_base(name)
-        if base is not None:
-            return base
-        return _lookup(self.amd_gpus, name)
-
-    # ------------------------------------------------------------------ releases
-
-    def release(self, version: str) -> Release | None:
-        parsed = parse_version(version)
-        if parsed is None:
-            return None
-        return next((r for r in self.releases if r.parsed == parsed), None)
-
-    def find_variant(self, torch_version: str, variant: str) -> VariantRecipe | None:
-        release = self.release(str(torch_version).split("+")[0])
-        return release.variant(variant) if release else None
-
-    def rewrite_url(self, url: str | None) -> str | None:
-        """Apply the mirror table (the first matching prefix wins)."""
-        mirror = self.mirror_for(url)
-        if not url or mirror is None:
-            return url
-        return mirror.replacement + url[len(mirror.prefix):]
-
-    def mirror_for(self, url: str | None) -> Mirror | None:
-        """The mirror row that rewrites ``url`` (the first matching prefix), or None."""
-        if not url:
-            return None
-        return next((m for m in self.mirrors if url == m.prefix or url.startswith(m.prefix + "/")), None)
-
-    def presets(self, name: str) -> tuple[MirrorPreset, ...]:
-        """The presets named ``name`` (one per index it mirrors), matched without case."""
-        return tuple(p for p in self.mirror_presets if p.name.lower() == name.lower())
-
-    def index_url(self, variant: str) -> str:
-        return f"{self.index_base}/{variant}"
-
-
-# ---------------------------------------------------------------------------- GPU names
-
-
-def _words(name: str) -> list[str]:
-    text = re.sub(r"\(tm\)|\(r\)|[®™]", " ", name.lower())
-    words = re.split(r"[\s\-_/,()]+", text)
-    return [w for w in words if w and w not in NAME_DROP and not NAME_SUFFIX_RE.match(w)]
-
-
-def _lookup(table: GpuTable, name: str) -> str | None:
-    """The value of the longest table name whose words start the GPU's words."""
-    words = _words(name)
-    if not words:
-        return None
-    for key, value, _ in table:  # longest keys first
-        if len(key) <= len(words) and tuple(words[: len(key)]) == key:
-            return value
-    return None
-
-
-def builtin_dir() -> Path:
-    """The installed data package, or ``recipes/`` beside the package in a source tree.
-
-    ``envdoctor.recipe_data`` is a namespace package (a folder of data files), so its location is
-    read from the import system rather than from importlib.resources' multiplexed path.
-    """
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec("envdoctor.recipe_data")
-    except (ImportError, ValueError):
-        spec = None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(location) / "torch.toml").is_file():
-            return Path(location)
-    return Path(__file__).resolve().parent.parent / "recipes"
-
-
-# ---------------------------------------------------------------------------- reading + merging
 
 
 @dataclass
@@ -412,167 +65,6 @@ class _Raw:
     layers: list[DataLayer] = field(default_factory=list)
     builtin_releases: set[Version] = field(default_factory=set)  # the releases the built-in data has
 
-
-def _display(path: Path) -> str:
-    parts = path.parts
-    return str(Path(*parts[-2:])) if len(parts) >= 2 else str(path)
-
-
-def _depth_problem(value: Any, limit: int = MAX_DEPTH) -> str | None:
-    """Where a value nests tables or lists deeper than ``limit`` (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return f"{_path_to_depth(value, limit + 1)}: nested deeper than {limit} levels"
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return None
-
-
-def _path_to_depth(value: Any, depth: int) -> str:
-    """The first path (``a.b[0]``) that reaches ``depth``, for the problem message."""
-    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
-    while stack:
-        item, level, where = stack.pop()
-        if level >= depth:
-            return where.lstrip(".") or "a value"
-        if isinstance(item, dict):
-            stack.extend((v, level + 1, f"{where}.{k}") for k, v in reversed(list(item.items())))
-        elif isinstance(item, list):
-            stack.extend((v, level + 1, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
-    return "a value"
-
-
-def _read_dir(folder: Path, raw: _Raw, kind: str) -> None:
-    """Merge the recipe files of one folder (a layer of ``kind``: built-in, refreshed or overlay); each is
-    read bounded, and refused when not a regular file."""
-    from envdoctor.door import UserFileError, read_user_file
-
-    if not folder.is_dir():
-        raw.problems.append(f"{folder}: not a folder")
-        return
-    try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".toml"))
-    except OSError as exc:
-        raw.problems.append(f"{folder}: cannot list: {exc.strerror or exc}")
-        return
-    layer = DataLayer(kind, str(folder))
-    for name in names:
-        path = folder / name
-        shown = str(path) if kind != "built-in" else _display(path)
-        if name in OTHER_FILES:
-            continue
-        if name not in RECIPE_FILES:
-            raw.problems.append(f"{shown}: unknown recipe file (expected one of {', '.join(RECIPE_FILES)})")
-            continue
-        try:
-            text = read_user_file(str(path), MAX_FILE_BYTES)
-        except UserFileError as exc:
-            raw.problems.append(f"{shown}: cannot read: {str(exc).removeprefix(f'{path}: ')}")
-            continue
-        layer = _read_text(name, shown, text, raw, kind, str(folder)) or layer
-    raw.layers.append(layer)
-
-
-def _read_text(name: str, shown: str, text: str, raw: _Raw, kind: str, folder: str) -> DataLayer | None:
-    """Merge one recipe file's text; for torch.toml, the layer it describes (its date and sources)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raw.problems.append(f"{shown}: not valid TOML: {exc}")
-        return None
-    except RecursionError:
-        raw.problems.append(f"{shown}: not valid TOML: nested too deeply")
-        return None
-    if _file_problems(name, shown, data, raw):
-        return None
-    if name != "torch.toml":
-        _merge_file(name, shown, data, raw)
-        return None
-    refresh = data.get("refresh") if isinstance(data.get("refresh"), dict) else {}
-    layer = DataLayer(kind, folder, str(data.get("checked", "")), str(refresh.get("pypi", "")),
-                      str(refresh.get("index", "")))
-    if kind == "refreshed":
-        extra = sorted(set(data) - {"schema", "source", "checked", "refresh", "series"})
-        if extra:
-            raw.problems.append(f"{shown}: a refreshed file holds only series, not {', '.join(extra)}")
-            return layer
-        data = {"series": _new_releases_only(data["series"], raw.builtin_releases)} if "series" in data else {}
-    _merge_file(name, shown, data, raw)
-    if kind == "built-in":
-        raw.builtin_releases = _release_versions(raw.data["torch.toml"])
-    return layer
-
-
-def _release_versions(torch_data: dict[str, Any]) -> set[Version]:
-    """Every release a torch.toml table names (malformed entries are left to validation)."""
-    found: set[Version] = set()
-    series = torch_data.get("series")
-    for body in series.values() if isinstance(series, dict) else ():
-        releases = body.get("releases") if isinstance(body, dict) else None
-        for version in releases if isinstance(releases, dict) else ():
-            parsed = parse_version(str(version))
-            if parsed is not None:
-                found.add(parsed)
-    return found
-
-
-def _new_releases_only(series: Any, known: set[Version]) -> Any:
-    """A refreshed ``series`` table without the releases the built-in data has: its rows win (they come
-    from build scripts and audits, a refresh only from the indexes), also after envdoctor is upgraded."""
-    if not isinstance(series, dict):
-        return series
-    kept: dict[str, Any] = {}
-    for name, body in series.items():
-        releases = body.get("releases") if isinstance(body, dict) else None
-        if not isinstance(releases, dict):
-            kept[name] = body
-            continue
-        fresh = {v: entry for v, entry in releases.items() if parse_version(str(v)) not in known}
-        if fresh:
-            kept[name] = {**body, "releases": fresh}
-    return kept
-
-
-def _file_problems(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> bool:
-    """Report what makes a whole file unusable (deep nesting, a wrong schema) and misspelt top-level keys."""
-    deep = _depth_problem(data)
-    if deep:
-        raw.problems.append(f"{shown}: {deep}")
-        return True
-    schema = data.get("schema")
-    if schema is not None and schema != SCHEMAS[name]:
-        raw.problems.append(f"{shown}: schema {schema!r} is not {SCHEMAS[name]!r}")
-        return True
-    for key in sorted(set(data) - TOP_KEYS[name]):
-        moved = MOVED_KEYS.get((name, key))
-        if moved:
-            raw.problems.append(f"{shown}: '{key}' is no longer read here: {moved}")
-        else:
-            raw.problems.append(f"{shown}: unknown key '{key}' (expected {', '.join(sorted(TOP_KEYS[name]))})")
-    if name == "torch.toml":
-        problem = _provenance_problem(data)
-        if problem:
-            raw.problems.append(f"{shown}: {problem}")
-            return True
-    return False
-
-
-def _provenance_problem(data: dict[str, Any]) -> str:
-    """What is wrong with ``checked`` (a date) and ``[refresh]`` (where refreshed data came from)."""
-    checked = data.get("checked")
-    if checked is not None and not _is_date(checked):
-        return f"checked {_text(checked)} must be a date such as \"2026-11-28\""
-    refresh = data.get("refresh")
-    if refresh is None:
-        return ""
-    if not isinstance(refresh, dict) or _unknown_keys(refresh, REFRESH_KEYS) \
-            or any(not isinstance(v, str) for v in refresh.values()):
-        return f"refresh must be a table of strings ({', '.join(sorted(REFRESH_KEYS))}), got {_text(refresh)}"
-    return ""
 
 
 def _is_date(value: Any) -> bool:
@@ -587,43 +79,6 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
-    """Merge one freshly parsed file into the layers below it (``data`` is owned here: nothing is copied)."""
-    target = raw.data[name]
-    for key, value in data.items():
-        if key not in TOP_KEYS[name]:
-            continue
-        if key in ROW_KEYS:
-            if not isinstance(value, list):
-                raw.problems.append(f"{shown}: '{key}' must be a list of tables, got {type(value).__name__}")
-                continue
-            target[key] = value + target.get(key, [])  # later files' rows win lookups
-            for row in value:
-                raw.origin[(name, key, _row_key(key, row))] = shown
-        elif key in ("series", "variant", "arch_lists", "gfx_lists"):
-            if not isinstance(value, dict):
-                raw.problems.append(f"{shown}: '{key}' must be a table, got {type(value).__name__}")
-                continue
-            table = target.setdefault(key, {})
-            for entry, body in value.items():
-                old = table.get(entry)
-                if key == "series" and isinstance(body, dict) and isinstance(old, dict):
-                    for field_name, field_value in body.items():
-                        if field_name in ("releases", "variants") and isinstance(field_value, dict) \
-                                and isinstance(old.get(field_name), dict):
-                            old[field_name].update(field_value)
-                        else:
-                            old[field_name] = field_value
-                else:
-                    table[entry] = body
-                raw.origin[(name, key, str(entry))] = shown
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            target[key].update(value)
-            raw.origin[(name, key, "")] = shown
-        else:
-            target[key] = value
-            raw.origin[(name, key, "")] = shown
-    raw.origin.setdefault((name, "", ""), shown)
 
 
 def _row_key(key: str, row: Any) -> str:
@@ -1336,96 +791,3 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     return Recipes(releases, toolkits, families, newest_arch, nvidia, amd, jetson, mirrors, base, find_links, sources,
                    files, presets, tuple(raw.layers), series_variants, defaults, gpu_first_cuda), check.problems
 
-
-def refreshed_dir() -> Path:
-    """Where ``envdoctor recipes refresh`` keeps what it learnt: ``recipes/`` in the user's data folder."""
-    from envdoctor.door import user_data_path
-
-    return user_data_path() / "recipes"
-
-
-def _refreshed_folder(refreshed: Path | bool) -> Path | None:
-    """The refreshed layer to read: the default folder when it holds a refreshed file, a given folder, or none."""
-    if refreshed is False:
-        return None
-    folder = refreshed_dir() if refreshed is True else Path(refreshed)
-    return folder if (folder / REFRESHED_FILE).exists() or refreshed is not True else None
-
-
-def _load_raw(overlays: Iterable[Path], builtin: Path | None = None, refreshed: Path | bool = True) -> _Raw:
-    raw = _Raw()
-    _read_dir(builtin or builtin_dir(), raw, "built-in")
-    folder = _refreshed_folder(refreshed)
-    if folder is not None:
-        _read_dir(folder, raw, "refreshed")
-    for overlay in overlays:
-        _read_dir(Path(overlay), raw, "overlay")
-    return raw
-
-
-def load_recipes(overlays: Sequence[Path] = (), *, builtin: Path | None = None, refreshed: Path | bool = True) -> Recipes:
-    """The built-in recipes (or the folder ``builtin``), the refreshed layer (``refreshed``: True for the
-    user's data folder, a folder, or False for none) and each overlay folder merged on top, in order;
-    raises RecipeError."""
-    recipes, problems = _build(_load_raw(overlays, builtin, refreshed))
-    if problems or recipes is None:
-        raise RecipeError(problems or ["recipes could not be loaded"])
-    return recipes
-
-
-def validate(folder: Path | str | None = None) -> list[str]:
-    """Every problem in the built-in recipes with the refreshed layer, or in them with ``folder`` merged on top."""
-    overlays = [Path(folder)] if folder is not None else []
-    _, problems = _build(_load_raw(overlays))
-    return problems
-
-
-def _head(text: str) -> str:
-    """The top-level keys and the ``[refresh]`` table of a torch.toml (what a layer says of itself)."""
-    head: list[str] = []
-    keep = True
-    for line in text.splitlines():
-        if line.startswith("["):
-            keep = line.strip() == "[refresh]"
-        if keep:
-            head.append(line)
-    return "\n".join(head)
-
-
-def data_layers(overlays: Sequence[Path] = (), *, builtin: Path | None = None,
-                refreshed: Path | bool = True) -> tuple[DataLayer, ...]:
-    """The layers :func:`load_recipes` would merge, with their dates and sources, read from the top of each
-    torch.toml only (``check`` loads the whole data only when a rule needs it). A file that cannot be
-    read gives a layer without a date; loading the data says what is wrong with it."""
-    from envdoctor.door import UserFileError, read_user_file
-
-    folders: list[tuple[str, Path]] = [("built-in", builtin or builtin_dir())]
-    folder = _refreshed_folder(refreshed)
-    if folder is not None:
-        folders.append(("refreshed", folder))
-    folders += [("overlay", Path(p)) for p in overlays]
-    layers = []
-    for kind, path in folders:
-        data: dict[str, Any] = {}
-        try:
-            data = tomllib.loads(_head(read_user_file(str(path / "torch.toml"), MAX_FILE_BYTES)))
-        except (UserFileError, tomllib.TOMLDecodeError, RecursionError):
-            pass
-        refresh = data.get("refresh")
-        refresh = refresh if isinstance(refresh, dict) else {}
-        checked = data.get("checked")
-        layers.append(DataLayer(kind, str(path), str(checked) if _is_date(checked) else "",
-                                str(refresh.get("pypi", "")), str(refresh.get("index", ""))))
-    return tuple(layers)
-
-
-def check_refreshed(text: str, builtin: Path | None = None) -> tuple[Recipes | None, list[str]]:
-    """The recipes with the refreshed torch.toml ``text`` merged over the built-in data, and every problem:
-    what ``recipes refresh`` writes is validated by the loader itself before it is written."""
-    raw = _Raw()
-    _read_dir(builtin or builtin_dir(), raw, "built-in")
-    folder = refreshed_dir()
-    layer = _read_text("torch.toml", str(folder / REFRESHED_FILE), text, raw, "refreshed", str(folder))
-    if layer is not None:
-        raw.layers.append(layer)
-    return _build(raw)

@@ -10,8 +10,8 @@ it needs. When nothing fits, the same candidates are looked at again with one co
 time to say what would; when an older release wins, the newer ones' failures say why (``limits``).
 
 The plan says what changes per package, into which environment (a conda plan names its prefix; the
-manager that installed torch keeps it), and every command in order: the torch family from the
-PyTorch index (or a mirror), everything else from the user's own index in a second step.
+manager that installed torch keeps it), and where the torch family comes from (the PyTorch index or a
+mirror); :mod:`envdoctor.resolver.commands` writes the commands that carry it out.
 """
 
 from __future__ import annotations
@@ -19,22 +19,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.facts import Facts, Gpu, to_dict
-from envdoctor.mirrors import MirrorChoice
+from envdoctor.facts import Facts, Gpu
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
-from envdoctor.shells import join, shells_for
-from envdoctor.urls import direct_reference_problem
+from envdoctor.resolver.commands import (
+    TorchIndex,
+    add_commands,
+    installer_python,
+    local_pins,
+    pin_text,
+    pip_torch_in_conda,
+    requirement_text,
+)
+from envdoctor.resolver.plan import Plan, Request, Wanted
 
-DEFAULT_REQUIREMENTS = ("torch", "torchvision")
-FAMILY = ("torch", "torchvision", "torchaudio")
-MANAGERS = ("pip", "uv", "conda", "mamba")
 TORCH_FILE = "recipes/torch.toml"
 DRIVER_FILE = "recipes/cuda_drivers.toml"
 GPU_FILE = "recipes/gpus.toml"
@@ -52,106 +55,6 @@ UNSURE_ROCM = {
     "unknown": "nothing is known about the machine's GPUs",
 }
 KIND_NAMES = {"cuda": "CUDA (NVIDIA)", "rocm": "ROCm (AMD)", "xpu": "XPU (Intel)", "mps": "MPS (Apple)", "cpu": "CPU"}
-#: Names people type for torch. The PyPI project "pytorch" is a stub whose install only fails.
-ALIASES = {"pytorch": "torch"}
-
-
-class ResolveError(ValueError):
-    """A request that cannot be understood (a bad requirement string, an unknown manager)."""
-
-
-@dataclass
-class Request:
-    """What to install. ``requirements`` empty means torch + torchvision (the getting-started pair)."""
-
-    requirements: list[str] = field(default_factory=list)
-    variant: str | None = None  # None: pick for the machine; else "cpu", "cu126", "rocm6.4", "xpu", ...
-    manager: str | None = None  # None: how torch is installed now; conda/mamba in a conda env; else pip
-    allow_prerelease: bool = False
-    upgrade: bool = False  # replace a torch that runs here by a newer one
-    mirrors: MirrorChoice | None = None
-
-    def __post_init__(self) -> None:
-        if self.manager is not None and self.manager not in MANAGERS:
-            raise ValueError(f"unknown package manager {self.manager!r} (use one of {', '.join(MANAGERS)})")
-        if self.variant is not None and not self.variant.strip():
-            raise ValueError("--variant needs a name such as cpu, cu126 or rocm6.4")
-        parsed = []
-        self._notes: list[str] = []
-        for text in self.requirements or DEFAULT_REQUIREMENTS:
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement as exc:
-                raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
-            alias = ALIASES.get(canonicalize_name(requirement.name))
-            if alias is not None and requirement.url is None:
-                self._notes.append(f"'{requirement.name}' is read as '{alias}': the PyPI project "
-                                   f"'{requirement.name}' is a stub that installs nothing usable")
-                requirement.name = alias
-            if requirement.url is not None:
-                if canonicalize_name(requirement.name) in FAMILY:
-                    raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not a build "
-                                     f"chosen for this machine; name a version instead (e.g. {requirement.name}>=2.4)")
-                problem = direct_reference_problem(requirement)
-                if problem:
-                    raise ValueError(f"{text!r}: refused: {problem}")
-            parsed.append(requirement)
-        self._parsed = parsed
-
-    def parsed(self) -> list[Requirement]:
-        return list(self._parsed)
-
-    def notes(self) -> list[str]:
-        return list(self._notes)
-
-    @property
-    def explicit(self) -> bool:
-        """Whether the requirements were given (the default torch + torchvision pair was not asked for)."""
-        return bool(self.requirements)
-
-
-@dataclass
-class Plan:
-    """The decision and how to carry it out. ``to_dict`` is the JSON contract of ``install``."""
-
-    ok: bool
-    action: str  # "install" | "reinstall" | "nothing_to_do" | "none"
-    manager: str
-    torch: str | None = None
-    variant: str | None = None
-    index_url: str | None = None
-    packages: list[str] = field(default_factory=list)
-    commands: dict[str, list[str] | None] = field(default_factory=dict)
-    command_notes: dict[str, str] = field(default_factory=dict)
-    reasons: list[dict[str, str]] = field(default_factory=list)
-    rejected: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    alternatives: list[dict[str, Any]] = field(default_factory=list)
-    platform: str | None = None
-    python: str | None = None
-    # what the plan needs of the machine that the facts could not confirm: {"nvidia_driver": ">= 580.65.06"}
-    requires: dict[str, str] = field(default_factory=dict)
-    # every command a manager runs, in order (commands[m] is the first); None: it cannot install the plan
-    steps: dict[str, list[list[str]] | None] = field(default_factory=dict)
-    # per package: {"package", "current", "new", "action" (install/upgrade/downgrade/reinstall/keep), "detail"}
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    # why not a newer torch: {"kind", "newest", "message"}, said in the default output
-    limits: list[dict[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # the environment installed into: {"kind" (conda/venv/system/described/unknown), "prefix", "python",
-    # "manager_reason"}
-    environment: dict[str, Any] = field(default_factory=dict)
-    # where packages come from: {"torch": {"url", "layout", "flag", "mirror"} | None, "others": {"url", "from"}}
-    indexes: dict[str, Any] = field(default_factory=dict)
-    # manager -> shell ("posix", or "powershell" and "cmd" for a Windows target) -> one line per step (None:
-    # that shell cannot be given the argv exactly)
-    command_lines: dict[str, dict[str, list[str | None]]] = field(default_factory=dict)
-    run: dict[str, Any] | None = None  # what a real install did (set by `install`, not the resolver)
-    mark: str = "ok"  # "warning" (shown [!], never [✓]) when the chosen build rests on data marked UNVERIFIED
-
-    def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = to_dict(self)
-        return result
 
 
 # ---------------------------------------------------------------------------- the machine
@@ -245,7 +148,7 @@ def _spec_failures(release: Release, specs: dict[str, SpecifierSet], request: Re
     spec = specs.get("torch")
     if spec is not None and not spec.contains(release.parsed, prereleases=request.allow_prerelease or None):
         failures.append(_Failure("spec", f"torch {release.version} does not satisfy 'torch{spec}'"))
-    for name in ("torchvision", "torchaudio"):
+    for name in compat.COMPANIONS:
         if name in specs:
             pinned = getattr(release, name)
             if pinned is None:
@@ -269,7 +172,7 @@ def _platform_failures(release: Release, variant: VariantRecipe, machine: _Machi
         failures.append(_Failure("python", f"torch {release.version} has no wheels for Python {machine.python} on {plat}",
                                  ", ".join(pythons)))
     elif machine.python is not None:
-        for name in ("torchvision", "torchaudio"):
+        for name in compat.COMPANIONS:
             pinned = getattr(release, name)
             if name in specs and pinned and not release.companion_wheel(name, plat, machine.python):
                 failures.append(_Failure("companion", f"{name} {pinned} (for torch {release.version}) has no wheel "
@@ -412,19 +315,12 @@ def _environment(facts: Facts) -> dict[str, Any]:
     return {"kind": kind, "prefix": prefix, "python": python.executable, "manager_reason": ""}
 
 
-def _pip_torch_in_conda(facts: Facts) -> bool:
-    """A torch that pip (or uv) put into a conda environment: conda must not install over it."""
-    torch = facts.torch
-    return bool(facts.python.conda_prefix) and torch.status in ("ok", "error") and bool(torch.version) \
-        and not torch.conda and (torch.installer or "pip") != "conda"
-
-
 def _default_manager(facts: Facts) -> tuple[str, str]:
     """The manager that installed torch here decides (never conda over a pip torch); else conda/mamba in a
     conda environment, pip elsewhere. Returns (manager, why)."""
     python, torch = facts.python, facts.torch
     if python.conda_prefix:
-        if _pip_torch_in_conda(facts):
+        if pip_torch_in_conda(facts):
             return "pip", (f"torch {torch.version} in the conda environment {python.conda_prefix} was installed with "
                            f"{torch.installer or 'pip'}: it is changed with pip, never by conda over it")
         manager = "mamba" if python.tool("mamba") is not None else "conda"
@@ -441,24 +337,14 @@ def _same_variant(installed: str | None, chosen: VariantRecipe) -> bool:
     return chosen.kind == "rocm" and bool(installed) and chosen.name.startswith(f"{installed}.")
 
 
-@dataclass
-class _Wanted:
-    """The request, split: the torch family's specifiers, extras and markers, and everything else."""
-
-    specs: dict[str, SpecifierSet]
-    extras: dict[str, set[str]]
-    markers: dict[str, Marker]
-    others: list[Requirement]
-
-
-def _specs(request: Request, described: bool) -> tuple[_Wanted, list[str]]:
-    wanted = _Wanted({}, {}, {}, [])
+def _specs(request: Request, described: bool) -> tuple[Wanted, list[str]]:
+    wanted = Wanted({}, {}, {}, [])
     warnings: list[str] = []
     for requirement in request.parsed():
         name = canonicalize_name(requirement.name)
         if requirement.marker is not None and described:
             warnings.append(f"the marker of '{requirement}' is not evaluated for a described target; it is kept as written")
-        if name in FAMILY:
+        if name in compat.TORCH_FAMILY:
             wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & requirement.specifier
             wanted.extras.setdefault(name, set()).update(requirement.extras)
             if requirement.marker is not None:
@@ -746,21 +632,10 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
                              "torch will run on the CPU")
 
 
-@dataclass
-class _Index:
-    """Where the torch family comes from: its URL (None: the user's own index has the build), the
-    installer flag for it, and the mirror that serves it."""
-
-    url: str | None
-    flag: str  # "--index-url" | "--extra-index-url" | "-f"
-    layout: str
-    mirror: str  # how the mirror was chosen ("--mirror sjtu", a recipes overlay) or ""
-
-
 def _torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, request: Request,
-                 recipes: Recipes) -> _Index:
+                 recipes: Recipes) -> TorchIndex:
     if pypi_default:
-        return _Index(None, "", "simple", "")
+        return TorchIndex(None, "", "simple", "")
     url = recipes.find_links if release.index_style == "find-links" else recipes.index_url(variant.name)
     chosen = request.mirrors.pytorch if request.mirrors else None
     mirror: Mirror | None = chosen if chosen is not None and (url == chosen.prefix or url.startswith(chosen.prefix + "/")) \
@@ -771,12 +646,12 @@ def _torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, r
     via = (request.mirrors.pytorch_from if request.mirrors and mirror is chosen else
            f"mirror row {mirror.prefix} ({mirror.source or 'recipes overlay'})" if mirror is not None else "")
     if release.index_style == "find-links" or layout == "find-links":
-        return _Index(url, "-f", "find-links", via)
+        return TorchIndex(url, "-f", "find-links", via)
     flag = "--extra-index-url" if release.index_style == "extra-index-url" else "--index-url"
-    return _Index(url, flag, layout, via)
+    return TorchIndex(url, flag, layout, via)
 
 
-def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request, wanted: _Wanted,
+def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request, wanted: Wanted,
           recipes: Recipes) -> None:
     release, variant, specs = chosen.release, chosen.variant, wanted.specs
     plan.ok = True
@@ -826,7 +701,7 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
                    f"installed torch {installed.version} ({installed_variant or 'unknown build'}) is replaced by "
                    f"{release.version}+{variant.name}")
             plan.reasons.append(_reason(why, f"torch: {installed.source or 'facts'}", "facts.torch"))
-    local = _local_pins(release, pypi_default, reinstall, index)
+    local = local_pins(release, pypi_default, reinstall, index)
     pins = _pins(release, variant, specs, local)
     plan.changes = _changes(pins, facts, variant, recipes, wanted.others)
     if reinstall:
@@ -835,25 +710,17 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.action = "install"
     else:
         pending = [c for c in plan.changes if c["action"] != "keep"
-                   and (c["package"] == "torch" or request.explicit or c["package"] not in FAMILY)]
+                   and (c["package"] == "torch" or request.explicit or c["package"] not in compat.TORCH_FAMILY)]
         plan.action = "install" if pending else "nothing_to_do"
         if not request.explicit:  # the default pair: a kept torch does not pull in a companion nobody asked for
             pins = {"torch": pins["torch"]}
-            plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in FAMILY]
-    family = [_pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
-    family_extras = [_pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
-    others = [_requirement_text(r) for r in wanted.others]
+            plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in compat.TORCH_FAMILY]
+    family = [pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
+    family_extras = [pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
+    others = [requirement_text(r) for r in wanted.others]
     plan.packages = family_extras + others
-    python = _installer_python(facts, machine)
-    for name in MANAGERS:
-        steps, note = _steps(name, plan, release, variant, python, reinstall, local, index, pypi_mirror, family,
-                             family_extras, others, facts)
-        plan.steps[name] = steps
-        plan.commands[name] = steps[0] if steps else None
-        if steps:
-            plan.command_lines[name] = {shell: [join(argv, shell) for argv in steps] for shell in shells_for(plan.platform)}
-        if note:
-            plan.command_notes[name] = note
+    python = installer_python(facts, machine.os, machine.python)
+    add_commands(plan, release, variant, python, reinstall, local, index, pypi_mirror, family, family_extras, others, facts)
     if plan.commands.get(plan.manager) is None:
         plan.warnings.append(f"{plan.manager} cannot install this plan: {plan.command_notes.get(plan.manager, '')}")
     if plan.manager in ("pip", "uv") and plan.environment["manager_reason"]:
@@ -869,20 +736,6 @@ def _unverified(release_note: str, variant_note: str, platform: str | None) -> l
         if "UNVERIFIED" in clause and (not named or platform in named):
             out.append(clause)
     return out
-
-
-def _installer_python(facts: Facts, machine: _Machine) -> list[str] | None:
-    """How the commands name the target interpreter; None when it is not known at all.
-
-    A described machine's interpreter is named the way its OS runs one: ``python`` (the active
-    environment's) elsewhere, the ``py`` launcher with the version on Windows.
-    """
-    python = facts.python
-    if python.status == "unknown":
-        if machine.os == "windows":
-            return ["py", f"-{machine.python}"] if machine.python else ["py"]
-        return ["python"]
-    return [python.executable] if python.executable else None
 
 
 def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
@@ -907,15 +760,6 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
     return "variant cpu: no GPU to use"
 
 
-def _local_pins(release: Release, pypi_default: bool, reinstall: bool, index: _Index) -> bool:
-    """Whether pins carry ``+variant``: the find-links/extra-index eras and find-links mirrors need it (the
-    user's index stays in play, and PyPI's build of the same version must not win), and a reinstall from a
-    variant index uses it so pip cannot treat a same-version build of another variant as satisfying."""
-    if pypi_default:
-        return False
-    return index.flag in ("-f", "--extra-index-url") or reinstall
-
-
 def _pins(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSet], local: bool) -> dict[str, str]:
     """The version each torch family package is pinned to: {"torch": "2.7.1+cu126", ...}."""
     suffix = f"+{variant.name}" if local else ""
@@ -929,48 +773,16 @@ def _pins(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSe
     return pins
 
 
-def _marker_text(marker: Marker) -> str:
-    """A marker with single-quoted values (PEP 508 allows both): a double quote inside an argument does
-    not survive Windows PowerShell's passing to native programs."""
-    text = str(marker)
-    return text.replace('"', "'") if "'" not in text else text
-
-
-def _pin_text(name: str, version: str, wanted: _Wanted, extras: bool) -> str:
-    extra = sorted(wanted.extras.get(name, ())) if extras else []
-    text = f"{name}{'[' + ','.join(extra) + ']' if extra else ''}=={version}"
-    marker = wanted.markers.get(name)
-    return f"{text}; {_marker_text(marker)}" if marker is not None else text
-
-
-def _requirement_text(requirement: Requirement) -> str:
-    text = requirement.name
-    if requirement.extras:
-        text += f"[{','.join(sorted(requirement.extras))}]"
-    if requirement.url:
-        text += f" @ {requirement.url}"
-    elif requirement.specifier:
-        text += str(requirement.specifier)
-    if requirement.marker is not None:
-        text += f"{' ' if requirement.url else ''}; {_marker_text(requirement.marker)}"
-    return text
-
-
 def _build_label(local: str | None, cuda: str | None = None, hip: str | None = None, xpu: str | None = None) -> str:
     """'CUDA 12.6', 'ROCm 6.2', 'XPU', 'CPU' for a build, from its local tag or what version.py says."""
     if cuda or (local or "").startswith("cu"):
-        numbers = compat.major_minor(cuda) or compat.major_minor(_cuda_from_tag(local or ""))
+        numbers = compat.major_minor(cuda) or compat.major_minor(compat.variant_cuda(local))
         return f"CUDA {numbers[0]}.{numbers[1]}" if numbers else "CUDA"
     if hip or (local or "").startswith("rocm"):
         return f"ROCm {hip or (local or '')[4:]}"
     if xpu or local == "xpu":
         return "XPU"
     return "CPU" if local in (None, "cpu") else local or "CPU"
-
-
-def _cuda_from_tag(tag: str) -> str:
-    digits = tag[2:]
-    return f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) >= 2 else ""
 
 
 def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes: Recipes,
@@ -1011,121 +823,9 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
         out.append({"package": name, "current": current, "new": pin, "action": action, "detail": detail})
     for requirement in others:
         out.append({"package": canonicalize_name(requirement.name), "current": None,
-                    "new": _requirement_text(requirement), "action": "install",
+                    "new": requirement_text(requirement), "action": "install",
                     "detail": "from your own index, not the PyTorch index"})
     return out
-
-
-def _steps(manager: str, plan: Plan, release: Release, variant: VariantRecipe, python: list[str] | None,
-           reinstall: bool, local: bool, index: _Index, pypi_mirror: str | None, family: list[str],
-           family_extras: list[str], others: list[str], facts: Facts) -> tuple[list[list[str]] | None, str]:
-    """Every command a manager runs. The torch family comes from the PyTorch index (or its mirror);
-    everything else, and the extras' dependencies, from the user's own index in a second step that names
-    the family's pins again so the installer keeps them."""
-    if manager not in ("pip", "uv"):
-        return _conda_steps(manager, plan, release, variant, reinstall, python, family, others, pypi_mirror, facts)
-    if python is None:
-        return None, "the target interpreter is not known"
-    force: list[str] = []
-    note = ""
-    if reinstall and not local:
-        if manager == "pip":
-            force = ["--force-reinstall"]
-        else:
-            force = [arg for name in FAMILY
-                     if any(p.startswith(name + "==") for p in family) for arg in ("--reinstall-package", name)]
-        note = "same version, another build: the torch family is force-reinstalled from PyPI"
-    elif reinstall:
-        note = f"the local version +{variant.name} makes the installer replace the installed build"
-    user_index = ["--index-url", pypi_mirror] if pypi_mirror else []
-    if manager == "pip":
-        head = [*python, "-m", "pip", "install"]
-    else:
-        target = python[0] if python[0] not in ("python", "py") else (plan.python or "")
-        head = ["uv", "pip", "install", *(["--python", target] if target else [])]
-    if index.url is None:  # PyPI's own build: one step from the user's index
-        return [[*head, *force, *family_extras, *others, *user_index]], note
-    torch_index = [index.flag, index.url]
-    # the user's index stays in play when the torch index is only added (-f, --extra-index-url): a PyPI
-    # mirror then serves torch's dependencies too
-    first = [*head, *force, *family, *torch_index, *(user_index if index.flag != "--index-url" else [])]
-    steps = [first]
-    if others or family_extras != family:
-        steps.append([*head, *family_extras, *others, *user_index])
-        if others:
-            note = (note + "; " if note else "") + ("other requirements come from your own index in a second step "
-                                                    "(the PyTorch index does not serve them)")
-    return steps, note
-
-
-def _conda_steps(manager: str, plan: Plan, release: Release, variant: VariantRecipe, reinstall: bool,
-                 python: list[str] | None, family: list[str], others: list[str], pypi_mirror: str | None,
-                 facts: Facts) -> tuple[list[list[str]] | None, str]:
-    """The conda/mamba command, into the target interpreter's own conda environment (``-p PREFIX``)."""
-    target = facts.python
-    prefix: list[str] = []
-    if target.status != "unknown":
-        if not target.conda_prefix:
-            what = "a venv" if target.in_venv else "a system Python" if target.status == "ok" else "not known"
-            return None, (f"the target interpreter {target.executable or ''} is {what}, not a conda environment: conda "
-                          "installs only into conda environments (use pip or uv, or --python a conda env's python)")
-        if _pip_torch_in_conda(facts):
-            return None, (f"torch {facts.torch.version} was installed with {facts.torch.installer or 'pip'} into this "
-                          "conda environment; a conda install over it leaves two copies that shadow each other: change "
-                          "it with pip, or remove it first (python -m pip uninstall torch)")
-        prefix = ["-p", target.conda_prefix]
-    argv, note = _conda_command(manager, plan, release, variant, reinstall, prefix)
-    if argv is None:
-        return None, note
-    steps = [argv]
-    if target.status == "unknown":
-        python = ["python"]  # the activated conda environment's interpreter, not the py launcher's choice
-    if others:
-        if python is None:
-            return None, "the target interpreter is not known, so the other requirements cannot be installed with pip"
-        pins = [p.split(";")[0].split("+")[0] for p in family]
-        steps.append([*python, "-m", "pip", "install", *pins, *others,
-                      *(["--index-url", pypi_mirror] if pypi_mirror else [])])
-        note = (note + "; " if note else "") + "other requirements are PyPI names: pip installs them into the same environment"
-    return steps, note
-
-
-def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantRecipe, reinstall: bool,
-                   prefix: list[str]) -> tuple[list[str] | None, str]:
-    conda = release.conda
-    if conda is None:
-        return None, f"torch {release.version} has no conda recipe"
-    if variant.kind in ("rocm", "xpu"):
-        return None, f"conda has no {variant.kind.upper()} build of torch; use pip or uv"
-    head = [manager, "install", "-y", *prefix] + (["--force-reinstall"] if reinstall else [])
-    vision = [f"torchvision=={release.torchvision}"] if release.torchvision and any(
-        p.startswith("torchvision") for p in plan.packages) else []
-    audio = [f"torchaudio=={release.torchaudio}"] if release.torchaudio and any(
-        p.startswith("torchaudio") for p in plan.packages) else []
-    if conda.style in ("cudatoolkit", "pytorch-cuda"):
-        base = [f"pytorch=={release.version}", *vision, *audio]
-        if variant.kind == "cuda":
-            if variant.cuda not in conda.cuda:
-                return None, (f"the pytorch conda channel had no CUDA {variant.cuda} build of {release.version} "
-                              f"(had {', '.join(conda.cuda)})")
-            if conda.style == "cudatoolkit":
-                return head + base + [f"cudatoolkit={variant.cuda}", "-c", "pytorch", "-c", "conda-forge"], ""
-            return head + base + [f"pytorch-cuda={variant.cuda}", "-c", "pytorch", "-c", "nvidia"], ""
-        if variant.kind == "cpu" and plan.platform and not plan.platform.startswith("macos"):
-            return head + base + ["cpuonly", "-c", "pytorch"], ""
-        return head + base + ["-c", "pytorch"], ""
-    note = "conda-forge builds its own CUDA variants; cuda-version pins the CUDA line"
-    # conda-forge's torchaudio has linux-64, linux-aarch64, osx-64 and osx-arm64 builds, no win-64
-    # (anaconda.org/conda-forge/torchaudio/files)
-    if audio and (plan.platform or "").startswith("windows"):
-        return None, ("conda-forge has no Windows build of torchaudio: install this plan with pip or uv "
-                      "(--manager pip), or leave torchaudio out")
-    vision += audio
-    if variant.kind == "cuda":
-        return head + ["-c", "conda-forge", f"pytorch-gpu=={release.version}", *vision, f"cuda-version={variant.cuda}"], note
-    if variant.kind == "cpu" and plan.platform and not plan.platform.startswith("macos"):
-        return head + ["-c", "conda-forge", f"pytorch-cpu=={release.version}", *vision], note
-    return head + ["-c", "conda-forge", f"pytorch=={release.version}", *vision], note
 
 
 # ---------------------------------------------------------------------------- when nothing fits

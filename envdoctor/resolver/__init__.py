@@ -1,0 +1,10 @@
+"""Pick the torch build for a machine and say how to install it: pure, ``resolve(facts, request, recipes) -> Plan``.
+
+:mod:`.choose` decides (which release and variant, from where, what changes), :mod:`.commands` writes the
+pip / uv / conda / mamba commands that carry the decision out, :mod:`.plan` holds the request and the plan.
+"""
+
+from envdoctor.resolver.choose import resolve
+from envdoctor.resolver.plan import DEFAULT_REQUIREMENTS, MANAGERS, Plan, Request, ResolveError
+
+__all__ = ["DEFAULT_REQUIREMENTS", "MANAGERS", "Plan", "Request", "ResolveError", "resolve"]
