@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 RECIPE_FILES = ("cuda_drivers.toml", "torch.toml", "gpus.toml", "mirrors.toml")
-OTHER_FILES = ("gpu_peaks.toml",)  # read by the verifier, not by this loader
+OTHER_FILES = ("gpu_peaks.toml", "extensions.toml")  # read by the verifier and envdoctor.extensions
 SCHEMAS = {
     "cuda_drivers.toml": "envdoctor.recipes.cuda_drivers/1",
     "torch.toml": "envdoctor.recipes.torch/2",
