@@ -190,7 +190,8 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
             problems.append(f"{where}: torch_pins {release!r}: {spec!r} is not a version specifier")
     if len(problems) > count:
         return None
-    return Extension(key, tuple(str(d) for d in dists), row["import"], row["compiled"], row["coupling"], row["label"], row["wheels"],
+    return Extension(key, tuple(str(d) for d in dists), row["import"], row["compiled"], row["coupling"], row["label"],
+                     row["wheels"],
                      tuple(row["source"]), row.get("symptom", ""), row.get("wheel_url", ""), row.get("index_url", ""),
                      gb, dict(pins), row.get("note", ""))
 
