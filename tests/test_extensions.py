@@ -11,15 +11,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from install_servers import torch_wheel
 
 from envdoctor import extensions as ext
 from envdoctor.extensions import BuiltFor, ExtensionDataError, Mismatch, TorchBuild
-from install_servers import torch_wheel
 
 CATALOG = ext.builtin_catalog()
 
