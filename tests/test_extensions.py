@@ -215,3 +215,12 @@ def test_check_names_each_extension_built_for_another_torch(venv):
         "label +cu123torch2.4cxx11abiFALSE", "torch: built for torch 2.4, installed torch 2.13",
         "cuda: built for CUDA 12.3, installed a torch without CUDA", "abi: built for cxx11abiFALSE, installed cxx11abiTRUE"]
     assert all(f["severity"] == "error" for key, f in found.items() if key[0] == "torch.extension-mismatch")
+
+
+def test_recipes_validate_checks_extensions_too(tmp_path):
+    (tmp_path / "extensions.toml").write_text('schema = "envdoctor.recipes.extensions/0"\n')
+    done = subprocess.run([sys.executable, "-m", "envdoctor", "recipes", "validate", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "error: extensions.toml: schema must be 'envdoctor.recipes.extensions/1', not " \
+           "'envdoctor.recipes.extensions/0'" in done.stderr.splitlines()
