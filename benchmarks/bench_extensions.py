@@ -26,7 +26,7 @@ from extension_wheels import build_all  # noqa: E402
 from install_servers import torch_wheel  # noqa: E402
 
 BUDGET_S = 0.05
-#: 20 distributions: each catalogued project, several PyG wheels, spread over real labels.
+#: 20 distributions: 19 catalogued (each project, every PyG and triton name) and einops, which is not read.
 TWENTY = {
     "flash_attn": ("2.6.3+cu123torch2.4cxx11abiFALSE", ["torch", "einops"]),
     "xformers": ("0.0.28.post1+cu121", ["numpy", "torch==2.4.1"]),
