@@ -39,8 +39,10 @@ MAX_FILE_BYTES = 256 * 1024
 LABELS = ("flash-attn", "pyg", "cuda", "none")
 COUPLINGS = ("torch-abi", "torch-pin", "pinned-by-torch", "cuda-runtime", "jit")
 WHEEL_SOURCES = ("github-release", "pyg-index", "openmmlab-index", "pypi", "pypi+pytorch-index", "source")
-EXTENSION_KEYS = frozenset({"dists", "import", "compiled", "coupling", "label", "wheels", "wheel_url", "index_url",
-                            "build_gb_per_job", "symptom", "source", "note", "torch_pins"})
+EXTENSION_KEYS = frozenset({
+    "dists", "import", "compiled", "coupling", "label", "wheels", "wheel_url", "index_url", "build_gb_per_job",
+    "build_minutes_64_cores", "wheel_cuda_tags", "wheel_cuda_major_from", "symptom", "source", "note", "torch_pins",
+})
 TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "source", "note"})
 _DIST_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -76,8 +78,18 @@ class Extension:
     wheel_url: str = ""
     index_url: str = ""
     build_gb_per_job: int | None = None
+    build_minutes_64_cores: tuple[int, int] | None = None  # (fewest, most) minutes of a build on 64 cores
     torch_pins: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    wheel_cuda_tags: Mapping[str, str] = field(default_factory=dict)  # CUDA major -> the tag older assets carry
+    wheel_cuda_major_from: Version | None = None  # the first release whose assets carry the CUDA major only
+
+    def wheel_cuda_tag(self, version: str, cuda_major: int) -> str:
+        """``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA ``cuda_major`` torch."""
+        parsed = parse_version(version)
+        if self.wheel_cuda_major_from is None or (parsed is not None and parsed >= self.wheel_cuda_major_from):
+            return str(cuda_major)
+        return self.wheel_cuda_tags.get(str(cuda_major), str(cuda_major))
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,17 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
     gb = row.get("build_gb_per_job")
     if gb is not None and (isinstance(gb, bool) or not isinstance(gb, int) or not 0 < gb <= 256):
         problems.append(f"{where}: 'build_gb_per_job' must be a whole number of GB (1-256)")
+    minutes = row.get("build_minutes_64_cores")
+    if minutes is not None and not (isinstance(minutes, list) and len(minutes) == 2 and all(
+            isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 1440 for m in minutes) and minutes[0] <= minutes[1]):
+        problems.append(f"{where}: 'build_minutes_64_cores' must be [fewest, most] whole minutes")
+    tags = row.get("wheel_cuda_tags", {})
+    if not isinstance(tags, dict) or not all(k.isdigit() and isinstance(v, str) and v.isdigit() for k, v in tags.items()):
+        problems.append(f"{where}: 'wheel_cuda_tags' must map a CUDA major to digits")
+        tags = {}
+    major_from = row.get("wheel_cuda_major_from")
+    if major_from is not None and parse_version(major_from) is None:
+        problems.append(f"{where}: 'wheel_cuda_major_from' must be a release")
     pins = row.get("torch_pins", {})
     if not isinstance(pins, dict):
         problems.append(f"{where}: 'torch_pins' must be a table of release = specifier")
@@ -193,7 +216,8 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
     return Extension(key, tuple(str(d) for d in dists), row["import"], row["compiled"], row["coupling"], row["label"],
                      row["wheels"],
                      tuple(row["source"]), row.get("symptom", ""), row.get("wheel_url", ""), row.get("index_url", ""),
-                     gb, dict(pins), row.get("note", ""))
+                     gb, (minutes[0], minutes[1]) if minutes else None, dict(pins), row.get("note", ""), dict(tags),
+                     parse_version(major_from) if major_from else None)
 
 
 def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
@@ -422,7 +446,7 @@ def fix_for(ext: Extension, dist: str, built: BuiltFor, torch: TorchBuild,
         if cuda is None:
             return f"{dist} needs a CUDA torch: install one first, then {dist}"
         abi = "TRUE" if torch.cxx11_abi else "FALSE" if torch.cxx11_abi is not None else "{TRUE|FALSE}"
-        asset = ext.wheel_url.format(version="VERSION", cuda_major=cuda.major, torch=f"{release.major}.{release.minor}",
+        asset = ext.wheel_url.format(version="VERSION", cuda_tag=cuda.major, torch=f"{release.major}.{release.minor}",
                                      abi=abi, python=python_tag or "cpXY", platform=platform_tag or "linux_x86_64")
         return (f"pip install --no-deps the release asset built for this torch ({asset}); without one, build it "
                 f"against this torch: pip install --no-build-isolation --no-binary {dist} {dist}")

@@ -25,7 +25,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from envdoctor import compat
+from envdoctor import compat, extension_plan
 from envdoctor.facts import Facts, Gpu, to_dict
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
@@ -147,6 +147,8 @@ class Plan:
     # that shell cannot be given the argv exactly)
     command_lines: dict[str, dict[str, list[str | None]]] = field(default_factory=dict)
     run: dict[str, Any] | None = None  # what a real install did (set by `install`, not the resolver)
+    # compiled extensions asked for (flash-attn, torch-scatter, ...): how each is made to agree with this torch
+    extensions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = to_dict(self)
@@ -794,12 +796,16 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
             plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in FAMILY]
     family = [_pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
     family_extras = [_pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
-    others = [_requirement_text(r) for r in wanted.others]
+    extensions, kept_others = extension_plan.plan_all(facts, wanted.others, release.version, variant.name,
+                                                      machine.python, machine.platform, index.url)
+    plan.extensions = [e.to_dict() for e in extensions]
+    others = [_requirement_text(r) for r in kept_others]
     plan.packages = family_extras + others
     python = _installer_python(facts, machine)
     for name in MANAGERS:
         steps, note = _steps(name, plan, release, variant, python, reinstall, local, index, pypi_mirror, family,
                              family_extras, others, facts)
+        steps = extension_plan.with_extension_steps(steps, extensions) if name in ("pip", "uv") else steps
         plan.steps[name] = steps
         plan.commands[name] = steps[0] if steps else None
         if steps:
