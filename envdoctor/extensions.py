@@ -5,7 +5,9 @@ or C++ ABI fails at import with ``undefined symbol`` (or xformers' "built for" w
 torch to satisfy the extension's pin. The build is read from what the wheel says of itself: its local
 version label (``+pt24cu121``, ``+cu12torch2.6cxx11abiFALSE``, ``+cu121``) and its ``Requires-Dist`` pins
 on torch, with ``recipes/extensions.toml`` for how each project writes them. Everything here is pure:
-text and facts in, data out; the file is read through the door by :func:`load_catalog`.
+text and facts in, data out; the file is read through the door by :func:`load_catalog`. packaging's
+requirement and specifier parsers are imported where used: check's start-up does not pay for them when no
+extension is installed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from envdoctor.compat import parse_version, python_tag, target_platform
@@ -27,11 +27,6 @@ from envdoctor.facts import Facts, Finding
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 SCHEMA = "envdoctor.recipes.extensions/1"
 FILE_NAME = "extensions.toml"
@@ -160,6 +155,8 @@ def _strings(value: Any) -> bool:
 
 
 def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extension | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     where = f"{origin}: extension {key!r}"
     if not isinstance(row, dict):
         problems.append(f"{where}: must be a table")
@@ -222,6 +219,11 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
 
 def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
     """Validate extensions.toml; every problem names the file, the entry and what is wrong."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -319,6 +321,8 @@ def parse_label(grammar: str, label: str | None) -> BuiltFor | None:
 
 def torch_requirement(lines: Iterable[str], name: str = "torch") -> str | None:
     """The specifier of ``name`` among Requires-Dist values without an extra (``torch==2.4.1`` -> ``==2.4.1``)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     specs = []
     for line in lines:
         try:
@@ -366,6 +370,8 @@ def _cuda_text(cuda: tuple[int, int | None]) -> str:
 
 def compare(built: BuiltFor, torch: TorchBuild) -> list[Mismatch]:
     """Every way ``built`` disagrees with the installed torch (empty: it fits, as far as the build says)."""
+    from packaging.specifiers import SpecifierSet
+
     found: list[Mismatch] = []
     release = torch.release
     if built.torch is not None and release is not None and built.torch != (release.major, release.minor):
@@ -473,6 +479,8 @@ def _installed_torch(facts: Facts, catalog: Catalog) -> TorchBuild | None:
 
 def _triton_findings(facts: Facts, catalog: Catalog) -> Iterable[Finding]:
     """torch pins the triton its torch.compile kernels are generated for; another one breaks torch.compile."""
+    from packaging.specifiers import SpecifierSet
+
     triton = catalog.by_dist("triton")
     for installed in facts.extensions.installed:
         if triton is None or installed.name not in triton.dists:
