@@ -224,3 +224,37 @@ def test_recipes_validate_checks_extensions_too(tmp_path):
     assert done.returncode != 0
     assert "error: extensions.toml: schema must be 'envdoctor.recipes.extensions/1', not " \
            "'envdoctor.recipes.extensions/0'" in done.stderr.splitlines()
+
+
+def _facts(torch_version: str, cuda: str | None, installed, torch_requires=(), conda=False):
+    from envdoctor.facts import ExtensionFacts, Facts, InstalledExtension
+
+    facts = Facts()
+    facts.torch.status, facts.torch.version, facts.torch.cuda, facts.torch.conda = "ok", torch_version, cuda, conda
+    facts.extensions = ExtensionFacts(status="ok", installed=[InstalledExtension(*row) for row in installed],
+                                      torch_requires=list(torch_requires))
+    return facts
+
+
+def test_a_triton_other_than_the_one_torch_pins_is_a_mismatch():
+    """torch 2.13.0's METADATA (shared/reference/raw/pypi/metadata) pins triton==3.7.1 on Linux."""
+    pin = 'triton==3.7.1; platform_system == "Linux" and python_version < "3.15"'
+    facts = _facts("2.13.0", "12.8", [("triton", "3.6.0", "/site")], [pin])
+    [finding] = ext.torch_extensions_match(facts, None)
+    assert (finding.id, finding.severity) == ("torch.extension-mismatch", "error")
+    assert finding.evidence == ["torch Requires-Dist: triton==3.7.1", "installed: triton 3.6.0"]
+    assert list(ext.torch_extensions_match(_facts("2.13.0", "12.8", [("triton", "3.7.1", "/site")], [pin]), None)) == []
+
+
+def test_a_conda_torch_has_no_known_abi_so_only_torch_and_cuda_are_compared():
+    facts = _facts("2.4.1", "12.4", [("flash-attn", "2.6.3+cu123torch2.4cxx11abiTRUE", "/site", ["torch"])], conda=True)
+    assert list(ext.torch_extensions_match(facts, None)) == []
+    facts.torch.conda = False  # PyTorch's own 2.4 wheel: pre-C++11 ABI
+    [finding] = ext.torch_extensions_match(facts, None)
+    assert finding.evidence[-1] == "abi: built for cxx11abiTRUE, installed cxx11abiFALSE"
+
+
+def test_no_torch_no_extension_findings():
+    facts = _facts("2.4.1", None, [("torch-scatter", "2.1.2+pt24cu121", "/site")])
+    facts.torch.status = "absent"
+    assert list(ext.torch_extensions_match(facts, None)) == []
