@@ -121,6 +121,8 @@ class Plan:
     variant: str | None = None
     index_url: str | None = None
     packages: list[str] = field(default_factory=list)
+    # compiled extensions asked for (flash-attn, torch-scatter, ...): how each is made to agree with this torch
+    extensions: list[dict[str, Any]] = field(default_factory=list)
     commands: dict[str, list[str] | None] = field(default_factory=dict)
     command_notes: dict[str, str] = field(default_factory=dict)
     reasons: list[dict[str, str]] = field(default_factory=list)
@@ -147,8 +149,6 @@ class Plan:
     # that shell cannot be given the argv exactly)
     command_lines: dict[str, dict[str, list[str | None]]] = field(default_factory=dict)
     run: dict[str, Any] | None = None  # what a real install did (set by `install`, not the resolver)
-    # compiled extensions asked for (flash-attn, torch-scatter, ...): how each is made to agree with this torch
-    extensions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = to_dict(self)
