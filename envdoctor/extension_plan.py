@@ -228,13 +228,13 @@ def plan_all(facts: Facts, requirements: Sequence[Requirement], torch_version: s
     return plans, rest
 
 
-def with_extension_steps(steps: list[list[str]] | None, plans: Sequence[ExtensionPlan]) -> list[list[str]] | None:
-    """pip's or uv's steps with each extension's after them, installed by the same ``... install`` head."""
-    if not steps or not plans:
+def with_extension_steps(steps: list[list[str]] | None, extensions: Sequence[dict[str, Any]]) -> list[list[str]] | None:
+    """pip's or uv's steps with each planned extension's (``Plan.extensions``) after them, by the same head."""
+    if not steps or not extensions:
         return steps
     first = steps[0]
     end = first.index("install") + 1
     if first[end:end + 1] == ["--python"]:
         end += 2
     head = first[:end]
-    return [*steps, *([*head, *args] for plan in plans for args in plan.args)]
+    return [*steps, *([*head, *args] for extension in extensions for args in extension.get("args", []))]

@@ -805,7 +805,7 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     for name in MANAGERS:
         steps, note = _steps(name, plan, release, variant, python, reinstall, local, index, pypi_mirror, family,
                              family_extras, others, facts)
-        steps = extension_plan.with_extension_steps(steps, extensions) if name in ("pip", "uv") else steps
+        steps = extension_plan.with_extension_steps(steps, plan.extensions) if name in ("pip", "uv") else steps
         plan.steps[name] = steps
         plan.commands[name] = steps[0] if steps else None
         if steps:

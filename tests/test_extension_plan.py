@@ -129,7 +129,8 @@ def test_only_checked_extensions_are_planned():
 
 def test_extension_steps_follow_with_the_same_head():
     steps = [["uv", "pip", "install", "--python", "/v/bin/python", "torch==2.4.1"]]
-    planned = [ep.ExtensionPlan("torch-scatter", "wheel", [["torch-scatter", "-f", "https://x/torch-2.4.0+cpu.html"]])]
+    planned = [ep.ExtensionPlan("torch-scatter", "wheel", [["torch-scatter", "-f", "https://x/torch-2.4.0+cpu.html"]]
+                                ).to_dict()]
     assert ep.with_extension_steps(steps, planned) == [
         steps[0], ["uv", "pip", "install", "--python", "/v/bin/python", "torch-scatter", "-f",
                    "https://x/torch-2.4.0+cpu.html"]]
