@@ -975,6 +975,14 @@ def recipes_validate(folder):
         problems.append(f"{peaks}: cannot read: {str(exc).removeprefix(f'{peaks}: ')}")
     except GpuPeaksError as exc:
         problems.extend(exc.problems)
+    from envdoctor.extensions import ExtensionDataError, load_catalog
+
+    extensions = folder / "extensions.toml" if folder is not None else None
+    if extensions is None or extensions.is_file():
+        try:
+            load_catalog(extensions)
+        except ExtensionDataError as exc:
+            problems.extend(exc.problems)
     for problem in problems:
         click.echo(f"error: {_printable(problem)}", err=True)
     click.echo(f"{len(problems)} problem(s) in {_printable(str(folder or 'the built-in recipes'))}")

@@ -286,6 +286,28 @@ class LimitsFacts:
 
 
 @dataclass
+class InstalledExtension:
+    """A compiled extension of the torch ecosystem as its dist-info tells it (flash-attn, torch-scatter, ...)."""
+
+    name: str  # normalised distribution name: "flash-attn"
+    version: str  # with its local label: "2.6.3+cu123torch2.4cxx11abiFALSE"
+    location: str | None = None
+    requires: list[str] = field(default_factory=list)  # its Requires-Dist values naming torch
+    installer: str | None = None
+
+
+@dataclass
+class ExtensionFacts:
+    """The torch ecosystem's compiled extensions in the target interpreter, and the triton torch pins."""
+
+    status: str = "unknown"  # "ok" | "error" | "unknown" (not looked at: a described target, an older report)
+    installed: list[InstalledExtension] = field(default_factory=list)
+    torch_requires: list[str] = field(default_factory=list)  # torch's own Requires-Dist values naming triton
+    source: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass
 class Facts:
     """Everything the probes learned, or what a description of a target machine says."""
 
@@ -300,6 +322,7 @@ class Facts:
     apple: AppleFacts = field(default_factory=AppleFacts)
     torch: TorchFacts = field(default_factory=TorchFacts)
     limits: LimitsFacts = field(default_factory=LimitsFacts)
+    extensions: ExtensionFacts = field(default_factory=ExtensionFacts)
     overrides: list[str] = field(default_factory=list)  # facts replaced by target flags, e.g. "--driver"
     probe_duration_s: float | None = None
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor import compat
+from envdoctor.extensions import torch_extensions_match
 from envdoctor.facts import Attempt, Distribution, Facts, Finding
 
 if TYPE_CHECKING:
@@ -956,6 +957,7 @@ RULES: tuple[Callable[[Facts, Recipes | None], Iterable[Finding]], ...] = (
     torch_pip_in_conda,
     torch_pip_conda_versions_differ,
     torch_companions_match,
+    torch_extensions_match,
     torch_source_build_without_cuda,
     torch_python_supported,
     torch_cuda_not_available,

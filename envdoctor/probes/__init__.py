@@ -24,6 +24,7 @@ from envdoctor.facts import (
     CpuFacts,
     CudaFacts,
     CudnnFacts,
+    ExtensionFacts,
     Facts,
     LimitsFacts,
     NvidiaFacts,
@@ -129,6 +130,7 @@ def _sections() -> dict[str, Callable[[ProbeContext], Any]]:
         apple,
         cuda,
         cudnn,
+        extensions,
         limits,
         nvidia,
         python,
@@ -150,6 +152,7 @@ def _sections() -> dict[str, Callable[[ProbeContext], Any]]:
         "apple": apple.probe,
         "torch": torch_install.probe,
         "limits": limits.probe,
+        "extensions": extensions.probe,
     }
 
 
@@ -166,6 +169,7 @@ _CRASHED: dict[str, Callable[[str], Any]] = {
     "apple": lambda message: AppleFacts(reason=message, source="probe:apple"),
     "torch": lambda message: TorchFacts(status="error"),
     "limits": lambda message: LimitsFacts(),
+    "extensions": lambda message: ExtensionFacts(status="error"),
 }
 
 

@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from envdoctor import compat
+from envdoctor import compat, extension_plan
 from envdoctor.facts import Facts, Gpu
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
 from envdoctor.resolver.commands import (
@@ -717,7 +717,10 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
             plan.changes = [c for c in plan.changes if c["package"] == "torch" or c["package"] not in compat.TORCH_FAMILY]
     family = [pin_text(name, pin, wanted, extras=False) for name, pin in pins.items()]
     family_extras = [pin_text(name, pin, wanted, extras=True) for name, pin in pins.items()]
-    others = [requirement_text(r) for r in wanted.others]
+    extensions, kept_others = extension_plan.plan_all(facts, wanted.others, release.version, variant.name,
+                                                      machine.python, machine.platform, index.url)
+    plan.extensions = [e.to_dict() for e in extensions]
+    others = [requirement_text(r) for r in kept_others]
     plan.packages = family_extras + others
     python = installer_python(facts, machine.os, machine.python)
     add_commands(plan, release, variant, python, reinstall, local, index, pypi_mirror, family, family_extras, others, facts)
