@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-OTHER_FILES = ("gpu_peaks.toml",)  # read by the verifier, not by this loader
+OTHER_FILES = ("gpu_peaks.toml", "extensions.toml")  # read by the verifier and envdoctor.extensions
 SCHEMAS = {
     "cuda_drivers.toml": "envdoctor.recipes.cuda_drivers/1",
     "torch.toml": "envdoctor.recipes.torch/2",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
+from envdoctor import extension_plan
 from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Facts
 from envdoctor.recipes import Release, VariantRecipe
@@ -43,6 +44,7 @@ def add_commands(plan: Plan, release: Release, variant: VariantRecipe, python: l
     for name in MANAGERS:
         steps, note = manager_steps(name, plan, release, variant, python, reinstall, local, index, pypi_mirror, family,
                                     family_extras, others, facts)
+        steps = extension_plan.with_extension_steps(steps, plan.extensions) if name in ("pip", "uv") else steps
         plan.steps[name] = steps
         plan.commands[name] = steps[0] if steps else None
         if steps:

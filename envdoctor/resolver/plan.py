@@ -86,6 +86,8 @@ class Plan:
     variant: str | None = None
     index_url: str | None = None
     packages: list[str] = field(default_factory=list)
+    # compiled extensions asked for (flash-attn, torch-scatter, ...): how each is made to agree with this torch
+    extensions: list[dict[str, Any]] = field(default_factory=list)
     commands: dict[str, list[str] | None] = field(default_factory=dict)
     command_notes: dict[str, str] = field(default_factory=dict)
     reasons: list[dict[str, str]] = field(default_factory=list)
