@@ -278,12 +278,13 @@ def format_options(func):
 
 
 def load_policy(path: Path | None):
-    """The --policy file, read through the door; any problem with it is a usage error naming it."""
-    from envdoctor.door import UserFileError, read_user_file
-    from envdoctor.policy import POLICY_FILE_LIMIT, Policy, PolicyError, parse_policy
-
+    """The --policy file, read through the door (None without one: the policy module is not even
+    imported); any problem with it is a usage error naming it."""
     if path is None:
-        return Policy()
+        return None
+    from envdoctor.door import UserFileError, read_user_file
+    from envdoctor.policy import POLICY_FILE_LIMIT, PolicyError, parse_policy
+
     try:
         return parse_policy(read_user_file(str(path), POLICY_FILE_LIMIT), str(path))
     except (UserFileError, PolicyError) as exc:
@@ -293,10 +294,12 @@ def load_policy(path: Path | None):
 def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> None:
     """Judge every requirement against what the report knows (verify's checks over the probes), and
     count the policy's warnings as errors."""
+    wanted = list(requirements) + list(policy.requirements if policy is not None else ())
+    if not wanted and (policy is None or not policy.warnings_as_errors):
+        return
     from envdoctor import policy as gates
 
-    wanted = list(requirements) + list(policy.requirements)
-    if policy.warnings_as_errors:
+    if policy is not None and policy.warnings_as_errors:
         report.findings = gates.escalate_warnings(report.findings, policy.warnings_as_errors, policy.origin)
     if not wanted:
         return
@@ -458,7 +461,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     # on a machine with neither, unless an overlay was asked for and must be checked
     needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
                      or facts.torch.status == "ok" or facts.rocm.gpus)
-    needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *policy.requirements))
+    needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *(policy.requirements if policy else ())))
     recipes = load_recipes(recipe_dirs) if needs_recipes else None
     report = Report("check", facts, rules.evaluate(facts, recipes), strict=strict)
     report.findings.append(recipes_age(recipes, recipe_dirs))

@@ -7,13 +7,16 @@ findings out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
-from envdoctor.refresh import Outcome
+
+if TYPE_CHECKING:  # refresh (email, html parsers) is for `recipes refresh` only, not for every check
+    from envdoctor.refresh import Outcome
 
 __all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_report"]
 
