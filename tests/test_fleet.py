@@ -192,7 +192,11 @@ def test_four_ranks_one_of_them_different_is_named(tmp_path):
     root = ET.parse(junit).getroot()
     failed = {case.get("name") for case in root.iter("testcase") if case.find("failure") is not None}
     assert {"fleet.same.driver", "fleet.same.gpu_model", "fleet.ranks.verify"} <= failed
-    assert "envdoctor: rank 2: failed: devices" in stderr
+    assert found["fleet.ranks.verify"]["details"] == {"ranks": [2]}
+    # rank 2's own stderr line races torchrun stopping it once rank 0 ends the job: what it may say is
+    # checked, not whether it got to say it
+    assert "envdoctor: rank 2: done" not in stderr
+    assert "envdoctor: rank 1: failed" not in stderr and "envdoctor: rank 3: failed" not in stderr
 
 
 @pytest.mark.needs_torch
