@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.facts import Finding
@@ -45,6 +44,8 @@ def data_finding(layers: Sequence[DataLayer]) -> Finding:
 def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
     """A warning when a requested torch version is newer than every release the data knows: no known
     release satisfies the request, and a version it names above the newest one does."""
+    from packaging.requirements import InvalidRequirement, Requirement  # install's question; check does without
+
     if not recipes.releases:
         return None
     newest = max(recipes.releases, key=lambda r: r.parsed)
