@@ -1,52 +1,77 @@
 """Time `envdoctor check --json` against what users run instead, on this machine.
 
 Compares, each as a fresh process: envdoctor check --json, `python -m torch.utils.collect_env`
-and a bare `python -c "import torch"` (the floor for anything that imports torch). Prints a
-markdown table (median of N runs) for README.md.
+and a bare `python -c "import torch"` (the floor for anything that imports torch). The commands
+are interleaved (one of each per round, N rounds), so a change in the machine's load touches every
+command alike. Wall time and CPU time (user + sys of the process and its children) are both
+reported: on a shared machine the CPU time moves less than the wall time. Prints a markdown
+table for README.md; ``--max-check-ms`` and ``--min-ratio`` make it a gate (exit 1 when missed).
 
-    python benchmarks/bench_check.py [--runs 7] [--python PATH]
+    python benchmarks/bench_check.py [--rounds 15] [--python PATH] [--max-check-ms 100] [--min-ratio 15]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
 
+CHECK = "envdoctor check --json"
+COLLECT_ENV = "python -m torch.utils.collect_env"
 
-def time_command(argv: list[str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300, check=False)
-        times.append(time.perf_counter() - start)
-    return times
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process tree) of one run: os.wait4 gives the child's own
+    rusage, which includes its reaped descendants (the probes' commands, the pyinfo child)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = 0  # reaped by wait4: tell Popen not to wait for it again
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--python", default=sys.executable, help="interpreter with envdoctor and torch")
+    parser.add_argument("--max-check-ms", type=float, help="fail when check's wall median is above this")
+    parser.add_argument("--min-ratio", type=float, help="fail when collect_env / check (wall medians) is below this")
     args = parser.parse_args()
     version = subprocess.run([args.python, "-c", "import importlib.metadata as m; print(m.version('torch'))"],
                              capture_output=True, text=True, timeout=60).stdout.strip() or "not installed"
     commands = {
-        "envdoctor check --json": [args.python, "-m", "envdoctor", "check", "--json"],
-        "python -m torch.utils.collect_env": [args.python, "-m", "torch.utils.collect_env"],
+        CHECK: [args.python, "-m", "envdoctor", "check", "--json"],
+        COLLECT_ENV: [args.python, "-m", "torch.utils.collect_env"],
         'python -c "import torch"': [args.python, "-c", "import torch"],
     }
-    time_command(commands["envdoctor check --json"], 1)  # warm the page cache
-    medians = {name: statistics.median(time_command(argv, args.runs)) for name, argv in commands.items()}
-    base = medians["envdoctor check --json"]
-    print(f"{platform.machine()} · {platform.system()} · Python {platform.python_version()} · "
-          f"torch {version} · median of {args.runs} runs\n")
-    print("| command | median (s) | vs envdoctor check |")
-    print("|---|---:|---:|")
-    for name, median in medians.items():
-        print(f"| `{name}` | {median:.3f} | {median / base:.1f}x |")
+    for argv in commands.values():  # warm the page cache
+        run_once(argv)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(args.rounds):
+        for name, argv in commands.items():
+            samples[name].append(run_once(argv))
+    wall = {name: statistics.median(w for w, _ in runs) for name, runs in samples.items()}
+    cpu = {name: statistics.median(c for _, c in runs) for name, runs in samples.items()}
+    base = wall[CHECK]
+    print(f"{platform.machine()} · {platform.system()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
+          f"torch {version} · medians of {args.rounds} interleaved rounds\n")
+    print("| command | wall median (ms) | CPU median (ms, user+sys) | wall vs envdoctor check |")
+    print("|---|---:|---:|---:|")
+    for name in commands:
+        print(f"| `{name}` | {wall[name] * 1000:.0f} | {cpu[name] * 1000:.0f} | {wall[name] / base:.1f}x |")
+    missed = []
+    if args.max_check_ms is not None and base * 1000 > args.max_check_ms:
+        missed.append(f"check took {base * 1000:.0f} ms (limit {args.max_check_ms:g})")
+    if args.min_ratio is not None and wall[COLLECT_ENV] / base < args.min_ratio:
+        missed.append(f"collect_env is only {wall[COLLECT_ENV] / base:.1f}x check (want {args.min_ratio:g}x)")
+    if missed:
+        print("\n" + "; ".join(missed), file=sys.stderr)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,15 @@ class Failure(Exception):
         self.message = message
 
 
+#: What a write to a full or failing standard output raises (click writes --help itself, unbuffered).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+class OutputError(Exception):
+    """Standard output refused the report (a full disk, ``> /dev/full``): exit 2, as for a --junit or
+    --record destination that cannot be written."""
+
+
 @dataclass
 class _Run:
     """What the outermost handler needs to know about the run in progress."""
@@ -93,9 +102,9 @@ def write_stdout(text: str, color: bool = False) -> None:
     except (BrokenPipeError, ValueError):
         _silence_stdout()
     except OSError as exc:
-        if exc.errno not in (errno.EPIPE, errno.EINVAL):  # EINVAL: a closed pipe on Windows
-            raise
         _silence_stdout()
+        if exc.errno not in (errno.EPIPE, errno.EINVAL):  # EINVAL: a closed pipe on Windows
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from exc
 
 
 class Output:
@@ -275,12 +284,13 @@ def format_options(func):
 
 
 def load_policy(path: Path | None):
-    """The --policy file, read through the door; any problem with it is a usage error naming it."""
-    from envdoctor.door import UserFileError, read_user_file
-    from envdoctor.policy import POLICY_FILE_LIMIT, Policy, PolicyError, parse_policy
-
+    """The --policy file, read through the door (None without one: the policy module is not even
+    imported); any problem with it is a usage error naming it."""
     if path is None:
-        return Policy()
+        return None
+    from envdoctor.door import UserFileError, read_user_file
+    from envdoctor.policy import POLICY_FILE_LIMIT, PolicyError, parse_policy
+
     try:
         return parse_policy(read_user_file(str(path), POLICY_FILE_LIMIT), str(path))
     except (UserFileError, PolicyError) as exc:
@@ -290,10 +300,12 @@ def load_policy(path: Path | None):
 def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> None:
     """Judge every requirement against what the report knows (verify's checks over the probes), and
     count the policy's warnings as errors."""
+    wanted = list(requirements) + list(policy.requirements if policy is not None else ())
+    if not wanted and (policy is None or not policy.warnings_as_errors):
+        return
     from envdoctor import policy as gates
 
-    wanted = list(requirements) + list(policy.requirements)
-    if policy.warnings_as_errors:
+    if policy is not None and policy.warnings_as_errors:
         report.findings = gates.escalate_warnings(report.findings, policy.warnings_as_errors, policy.origin)
     if not wanted:
         return
@@ -389,9 +401,14 @@ class EnvdoctorGroup(click.Group):
             self._end(ExitCode.USAGE, exc.format_message(), quiet=True)
         except Failure as exc:
             self._end(exc.code, exc.message)
+        except OutputError as exc:
+            self._end(ExitCode.USAGE, str(exc))
         except _bad_input_errors() as exc:  # bad input met after the flags were read: still a usage error
             self._end(ExitCode.USAGE, str(exc))
         except Exception as exc:  # a bug in envdoctor: one line, the traceback on request
+            if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+                _silence_stdout()
+                self._end(ExitCode.USAGE, f"cannot write to standard output: {exc.strerror or exc}")
             if os.environ.get("ENVDOCTOR_DEBUG"):
                 import traceback
 
@@ -418,7 +435,8 @@ Exit codes:
   0    fine: no error findings (warnings too with --strict), a plan was found, verify passed
   1    problems found: an error finding, a failed or unmet verify check, no build fits,
        an install refused (PEP 668, an unsafe URL, a missing installer, no target interpreter)
-  2    usage error: a bad flag or value, an unreadable machine folder, --facts report or --record folder
+  2    usage error: a bad flag or value, an unreadable machine folder, --facts report or --record folder,
+       a standard output that cannot be written (a full disk)
   3    envdoctor itself failed: a malformed recipe file, an internal error
   4    the package installer ran and failed
   130  interrupted (Ctrl-C); the processes envdoctor started are stopped first
@@ -471,7 +489,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     # on a machine with neither, unless an overlay was asked for and must be checked
     needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
                      or facts.torch.status == "ok" or facts.rocm.gpus)
-    needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *policy.requirements))
+    needs_recipes = needs_recipes or any(r.key == "variant" for r in (*requirements, *(policy.requirements if policy else ())))
     recipes = load_recipes(recipe_dirs) if needs_recipes else None
     report = Report("check", facts, rules.evaluate(facts, recipes), strict=strict)
     report.findings.append(recipes_age(recipes, recipe_dirs))
@@ -657,7 +675,14 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     report = Report("install", facts, rules.evaluate(facts, recipes), plan=plan.to_dict(), findings_gate=False)
     warn_newer_than_known(report, requirements, recipes)
     if emit:
-        emit_file(report, emit, manager)
+        from envdoctor.install import emitted_file
+
+        written, text = emitted_file(report.plan or {}, emit, manager)
+        if not written:
+            click.echo(f"envdoctor: {text}", err=True)
+            raise SystemExit(int(ExitCode.PROBLEMS))
+        write_stdout(text)
+        raise SystemExit(int(ExitCode.OK))
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
         report.duration_s = round(time.monotonic() - start, 3)
         out.emit(report)
@@ -668,89 +693,16 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         after.python.chosen_because = chosen_because
         return describe_target(after, driver=driver, gpus=gpus, no_gpu=no_gpu, recipes=recipes, base_is_host=True)
 
-    carry_out(report, facts, door, out, start, manager=manager, yes=yes, index_check=not no_index_check,
-              verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes, probe_again=probe_again)
+    from envdoctor.install import Console, carry_out
 
+    def confirm(question: str) -> bool:
+        return click.confirm(question, default=False, err=True)
 
-def emit_file(report: Report, form: str, manager: str | None) -> NoReturn:
-    """Print the plan as a file a project keeps (secrets masked, as everywhere); a plan that did not fit,
-    or one the form cannot hold, is exit 1 with the reason on stderr."""
-    from envdoctor.emit import EmitError, render
-
-    try:
-        text = render(report.plan or {}, form, manager)
-    except EmitError as exc:
-        click.echo(f"envdoctor: --emit {form}: {_printable(str(exc))}", err=True)
-        raise SystemExit(int(ExitCode.PROBLEMS))
-    write_stdout(_printable(text).rstrip("\n"))
-    raise SystemExit(int(ExitCode.OK))
-
-
-def carry_out(report: Report, facts, door, out: Output, start: float, *, manager: str | None, yes: bool,
-              index_check: bool, verify: bool, break_system_packages: bool, recipes, probe_again) -> NoReturn:
-    """Guards, index check, plan shown, confirmation, the installer's steps streamed, then the target
-    probed and verified again: the report shows the state the install left."""
-    from envdoctor import install as installer
-    from envdoctor import rules
-    from envdoctor.mirrors import preset_names
-    from envdoctor.render import render_preview
-
-    plan = report.plan or {}
-    found_name, steps = installer.plan_steps(plan, manager)
-    name = found_name or "the installer"
-    refused = installer.step_refusals(facts, steps, break_system_packages, lambda program: door.which(program) is not None)
-    if not steps:
-        note = (plan.get("command_notes") or {}).get(name, "")
-        refuse(report, [(f"{name} cannot install this plan" + (f": {note}" if note else ""),
-                         ["pick another with --manager"])], out)
-    if refused:  # step_refusals() names a missing command too
-        refuse(report, [(r.message, r.advice) for r in refused], out)
-    if break_system_packages and facts.python.externally_managed:
-        steps = [installer.with_break_system_packages(argv) for argv in steps]
-    checks = installer.check_indexes(door, plan) if index_check else []
-    dead = [check for check in checks if not check.ok]
-    if dead:
-        refuse(report, [(check.message, installer.mirror_advice(preset_names(recipes))) for check in dead], out)
-    click.echo(render_preview(plan, name, out.color, out.ascii_only), err=True)
-    if yes:
-        confirmed = "--yes"
-    elif not _stdin_is_terminal():
-        again = ["envdoctor", *_RUN.args, "--yes"]
-        refuse(report, [("there is no terminal to confirm the plan on and --yes was not given: nothing was installed",
-                         ["run the first command (envdoctor installs, then checks the result), or the installer's "
-                          "own commands after it yourself"])],
-               out, commands=[again, *steps])
-    elif click.confirm("Proceed?", default=False, err=True):
-        confirmed = "terminal"
-    else:
-        refuse(report, [("not confirmed: nothing was installed", [])], out)
-    ran = []
-    for number, argv in enumerate(steps, 1):
-        step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
-        click.echo(f"envdoctor: running {name}{step}: {_printable(shlex.join(argv))}", err=True)
-        result = installer.run_installer(door, argv)
-        ran.append((argv, result))
-        if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
-            refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])], out)
-        if not result.succeeded:
-            break
-    click.echo("envdoctor: checking the target again", err=True)
-    after = probe_again()
-    before = facts
-    plan["run"] = installer.run_record(name, ran, confirmed, checks, before, after, plan)
-    report.facts = after
-    report.findings = rules.evaluate(after, recipes)
-    report.findings_gate = True  # the state the install left is what the report answers for
-    if not plan["run"]["succeeded"]:
-        failed = ran[-1][1]
-        report.error = f"{name} failed: {failed.describe()}"
-        report.exit_override = ExitCode.INSTALLER
-    elif not plan["run"]["applied"]:
-        report.error = plan["run"]["summary"]
-    elif verify:
-        from envdoctor.verify import VerifyOptions, run_verify
-
-        report.checks = run_verify(door, VerifyOptions(python=after.python.executable or facts.python.executable), after)
+    console = Console(say=lambda text: click.echo(text, err=True), confirm=confirm if _stdin_is_terminal() else None,
+                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only)
+    report = carry_out(report, facts, door, console, manager=manager, yes=yes, index_check=not no_index_check,
+                       verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes,
+                       probe_again=probe_again)
     report.duration_s = round(time.monotonic() - start, 3)
     out.emit(report)
 
@@ -760,18 +712,6 @@ def _stdin_is_terminal() -> bool:
         return sys.stdin is not None and sys.stdin.isatty()
     except (ValueError, OSError):
         return False
-
-
-def refuse(report: Report, reasons: list[tuple[str, list[str]]], out: Output,
-           commands: list[list[str]] | None = None) -> NoReturn:
-    """End an install that must not run: one ``install.refused`` finding per reason, exit 1."""
-    from envdoctor.facts import Finding
-
-    report.findings_gate = True
-    report.error = "; ".join(message for message, _ in reasons)
-    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice) or None,
-                                commands=list(commands or []), subject="python") for message, advice in reasons]
-    out.emit(report)
 
 
 def read_stdin(limit: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
@@ -21,6 +21,10 @@ from envdoctor.door import CommandResult, Door, HttpResult
 from envdoctor.facts import Facts
 from envdoctor.resolver.commands import installer_of
 from envdoctor.urls import direct_reference_problem, index_url_problem
+
+if TYPE_CHECKING:
+    from envdoctor.recipes import Recipes
+    from envdoctor.report import Report
 
 INSTALL_TIMEOUT = 3600.0
 #: Options whose value an installer fetches: pip/uv index and find-links pages, pip's constraints
@@ -284,3 +288,112 @@ def run_record(name: str, steps: list[tuple[list[str], CommandResult]], confirme
         "after": torch_state(after) if after is not None else None,
         "summary": summary,
     }
+
+
+# ---------------------------------------------------------------------------- the whole install
+
+
+@dataclass
+class Console:
+    """How an install talks to the person at the terminal; the CLI supplies it, so this module prints nothing.
+
+    ``confirm`` is None where there is no terminal to ask on; ``again`` is the command line that runs the
+    same install with ``--yes`` (offered when there is none).
+    """
+
+    say: Callable[[str], None]
+    confirm: Callable[[str], bool] | None
+    again: list[str]
+    color: bool = False
+    ascii_only: bool = False
+
+
+def refuse(report: Report, reasons: list[tuple[str, list[str]]], commands: list[list[str]] | None = None) -> Report:
+    """An install that must not run: one ``install.refused`` finding per reason, exit 1."""
+    from envdoctor.facts import Finding
+
+    report.findings_gate = True
+    report.error = "; ".join(message for message, _ in reasons)
+    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice) or None,
+                                commands=list(commands or []), subject="python") for message, advice in reasons]
+    return report
+
+
+def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, manager: str | None,
+              index_check: bool, verify: bool, break_system_packages: bool, recipes: Recipes,
+              probe_again: Callable[[], Facts], yes: bool) -> Report:
+    """Plan -> guards -> index check -> confirmation -> the installer's steps streamed -> the target probed
+    and verified again. The report returned shows the state the install left (or why nothing ran)."""
+    import shlex
+
+    from envdoctor import rules
+    from envdoctor.mirrors import preset_names
+    from envdoctor.render import printable, render_preview
+    from envdoctor.report import ExitCode
+
+    plan = report.plan or {}
+    found_name, steps = plan_steps(plan, manager)
+    name = found_name or "the installer"
+    refused = step_refusals(facts, steps, break_system_packages, lambda program: door.which(program) is not None)
+    if not steps:
+        note = (plan.get("command_notes") or {}).get(name, "")
+        return refuse(report, [(f"{name} cannot install this plan" + (f": {note}" if note else ""),
+                                ["pick another with --manager"])])
+    if refused:  # step_refusals() names a missing command too
+        return refuse(report, [(r.message, r.advice) for r in refused])
+    if break_system_packages and facts.python.externally_managed:
+        steps = [with_break_system_packages(argv) for argv in steps]
+    checks = check_indexes(door, plan) if index_check else []
+    dead = [check for check in checks if not check.ok]
+    if dead:
+        return refuse(report, [(check.message, mirror_advice(preset_names(recipes))) for check in dead])
+    console.say(render_preview(plan, name, console.color, console.ascii_only))
+    if yes:
+        confirmed = "--yes"
+    elif console.confirm is None:
+        return refuse(report, [("there is no terminal to confirm the plan on and --yes was not given: nothing was "
+                                "installed", ["run the first command (envdoctor installs, then checks the result), or "
+                                              "the installer's own commands after it yourself"])],
+                      commands=[[*console.again, "--yes"], *steps])
+    elif console.confirm("Proceed?"):
+        confirmed = "terminal"
+    else:
+        return refuse(report, [("not confirmed: nothing was installed", [])])
+    ran: list[tuple[list[str], CommandResult]] = []
+    for number, argv in enumerate(steps, 1):
+        step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
+        console.say(f"envdoctor: running {name}{step}: {printable(shlex.join(argv))}")
+        result = run_installer(door, argv)
+        ran.append((argv, result))
+        if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
+            return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])
+        if not result.succeeded:
+            break
+    console.say("envdoctor: checking the target again")
+    after = probe_again()
+    plan["run"] = run_record(name, ran, confirmed, checks, facts, after, plan)
+    report.facts = after
+    report.findings = rules.evaluate(after, recipes)
+    report.findings_gate = True  # the state the install left is what the report answers for
+    if not plan["run"]["succeeded"]:
+        report.error = f"{name} failed: {ran[-1][1].describe()}"
+        report.exit_override = ExitCode.INSTALLER
+    elif not plan["run"]["applied"]:
+        report.error = plan["run"]["summary"]
+    elif verify:
+        from envdoctor.verify import VerifyOptions, run_verify
+
+        report.checks = run_verify(door, VerifyOptions(python=after.python.executable or facts.python.executable), after)
+    return report
+
+
+def emitted_file(plan: Mapping[str, Any], form: str, manager: str | None) -> tuple[bool, str]:
+    """(True, the plan as a file a project keeps) or (False, why it cannot be written in that form: a plan
+    that did not fit, or one the form cannot hold)."""
+    from envdoctor.emit import EmitError, render
+    from envdoctor.render import printable
+
+    try:
+        return True, printable(render(plan, form, manager)).rstrip("\n")
+    except EmitError as exc:
+        return False, f"--emit {form}: {printable(str(exc))}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
+if TYPE_CHECKING:  # an annotation only: check loads the recipes, which use this module, without packaging's parser
+    from packaging.requirements import Requirement
 
 #: Characters every URL parser reads the same way: printable ASCII without the backslash.
 _PLAIN = re.compile(r"^[!-\[\]-~]+$")

@@ -242,3 +242,16 @@ def test_help_lists_the_exit_codes():
     for line in ("0    fine", "1    problems found", "2    usage error", "3    envdoctor itself failed",
                  "4    the package installer ran and failed", "130  interrupted"):
         assert line in text
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device whose every write fails ENOSPC)")
+@pytest.mark.parametrize("args", [("check", "--json"), ("check",), ("recipes", "refresh", "--help")])
+def test_a_stdout_that_refuses_writes_is_exit_2_with_one_line(args):
+    """`envdoctor check > /dev/full`: the report cannot be delivered, which is said in one line on stderr
+    with the documented exit code, never as an internal error."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", *args],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                                cwd=Path(__file__).parents[1])
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "envdoctor: cannot write to standard output: No space left on device\n"

@@ -192,15 +192,21 @@ def test_four_ranks_one_of_them_different_is_named(tmp_path):
     root = ET.parse(junit).getroot()
     failed = {case.get("name") for case in root.iter("testcase") if case.find("failure") is not None}
     assert {"fleet.same.driver", "fleet.same.gpu_model", "fleet.ranks.verify"} <= failed
-    assert "envdoctor: rank 2: failed: devices" in stderr
+    assert found["fleet.ranks.verify"]["details"] == {"ranks": [2]}
+    # rank 2's own stderr line races torchrun stopping it once rank 0 ends the job: what it may say is
+    # checked, not whether it got to say it
+    assert "envdoctor: rank 2: done" not in stderr
+    assert "envdoctor: rank 1: failed" not in stderr and "envdoctor: rank 3: failed" not in stderr
 
 
 @pytest.mark.needs_torch
 def test_a_rank_that_never_starts_is_named_after_the_timeout(tmp_path):
-    code, document, rest, _ = torchrun(tmp_path, 2, "--fleet-timeout", "5", fault_rank=1, fault="exit")
+    # the timeout covers rank 0's own import of torch too, which takes seconds on a busy machine
+    code, document, rest, _ = torchrun(tmp_path, 2, "--fleet-timeout", "20", fault_rank=1, fault="exit")
     assert rest.strip() == ""
     assert document["exit_code"] == 1
-    join = checks_of(document)["fleet.join"]
+    join = checks_of(document).get("fleet.join")
+    assert join is not None, [(check["id"], check["status"], check["message"]) for check in document["checks"]]
     assert join["status"] == "fail" and "rank(s) 1 never arrived" in join["message"]
     assert document["fleet"]["missing_ranks"] == [1]
     assert "fleet.gather" not in checks_of(document)  # nothing after a failed step runs
@@ -209,8 +215,8 @@ def test_a_rank_that_never_starts_is_named_after_the_timeout(tmp_path):
 @pytest.mark.needs_torch
 def test_a_rank_stuck_between_collectives_is_named_and_its_process_stopped(tmp_path):
     try:
-        code, document, rest, _ = torchrun(tmp_path, 2, "--fleet-timeout", "5", fault_rank=1, fault="hang")
-        stuck = [int(pid) for pid in (tmp_path / "pids").read_text().split()]
+        # each step before the stuck one must finish within the fleet timeout, on a busy machine too
+        code, document, rest, _ = torchrun(tmp_path, 2, "--fleet-timeout", "20", fault_rank=1, fault="hang")
         assert document["exit_code"] == 1
         failed = [check for check in document["checks"] if check["status"] == "fail"]
         assert [check["id"] for check in failed] == ["fleet.allreduce.sum.1"]
@@ -218,6 +224,7 @@ def test_a_rank_stuck_between_collectives_is_named_and_its_process_stopped(tmp_p
         assert failed[0]["details"]["ranks_behind"][0]["rank"] == 1
         assert [rank["rank"] for rank in document["fleet"]["ranks"]] == [0, 1]  # the gather had worked
         # torchrun stops the job when rank 0 exits 1; the stuck child of rank 1 goes with it
+        stuck = [int(pid) for pid in (tmp_path / "pids").read_text().split()]
         assert stuck and all(gone(pid) for pid in stuck)
     finally:
         for pid in (tmp_path / "pids").read_text().split() if (tmp_path / "pids").exists() else []:

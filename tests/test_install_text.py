@@ -12,6 +12,8 @@ from envdoctor.report import ExitCode, Report
 from envdoctor.resolver import Request, resolve
 
 RECIPES = load_recipes()
+#: The newest release in the data: what a plan without limits picks (read here, so a data update moves it).
+NEWEST = RECIPES.releases[0].version
 PAINT = Painter(color=False, ascii_only=False)
 
 
@@ -25,8 +27,8 @@ def test_the_default_output_says_what_changes_and_why_not_newer():
     text = "\n".join(render_plan(plan_for(facts, "torch", "transformers"), PAINT, verbose=0))
     assert "torch         2.7.1+cpu → 2.7.1+cu118" in text and "reinstall (CPU -> CUDA 11.8)" in text
     assert "transformers  not installed → transformers" in text
-    assert ("[i] torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= "
-            "580.65.06 for torch up to 2.15.0" in text)
+    assert (f"[i] torch 2.7.1, not {NEWEST}: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= "
+            f"580.65.06 for torch up to {NEWEST}" in text)
     assert "pip    $ 1. /opt/venv/bin/python -m pip install torch==2.7.1+cu118" in text
     assert "others from your pip/uv configuration" in text
 
@@ -43,7 +45,7 @@ def test_a_windows_target_gets_powershell_and_cmd_lines():
 def test_the_preview_before_confirmation_lists_every_step():
     plan = plan_for(machine(), "torch", "six")
     text = render_preview(plan, "pip", color=False, ascii_only=True)
-    assert text.startswith("envdoctor will install torch 2.15.0 | cpu into the system Python /opt/venv/bin/python")
+    assert text.startswith(f"envdoctor will install torch {NEWEST} | cpu into the system Python /opt/venv/bin/python")
     assert text.count("  $ /opt/venv/bin/python -m pip install") == 2 and "It runs (pip):" in text
 
 
@@ -55,9 +57,9 @@ def ran(summary: str, succeeded: bool, applied: bool) -> dict:
 
 def test_the_last_line_of_a_run_says_what_it_did_and_never_hides_a_failure():
     plan = plan_for(machine())
-    plan["run"] = ran("installed torch 2.15.0+cpu", True, True)
+    plan["run"] = ran(f"installed torch {NEWEST}+cpu", True, True)
     good = Report("install", machine(), plan=plan)
-    assert render_text(good, False, False).splitlines()[-1].startswith("installed torch 2.15.0+cpu")
+    assert render_text(good, False, False).splitlines()[-1].startswith(f"installed torch {NEWEST}+cpu")
     plan = dict(plan, run=ran("pip failed (exit code 1); the target now has torch not installed", False, False))
     bad = Report("install", machine(), plan=plan, error="pip failed: exit code 1", exit_override=ExitCode.INSTALLER)
     lines = render_text(bad, False, False).splitlines()

@@ -11,6 +11,8 @@ from envdoctor.recipes import load_recipes
 from envdoctor.resolver import Request, resolve
 
 RECIPES = load_recipes()
+#: The newest release in the data: what a plan without limits picks (read here, so a data update moves it).
+NEWEST = RECIPES.releases[0].version
 PY = "/opt/venv/bin/python"
 
 
@@ -33,9 +35,9 @@ T4, A100, H100 = "Tesla T4", "NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"
 
 CASES = [
     # id, facts, requirements, expected torch, expected variant
-    ("no-gpu-linux", machine(), [], "2.15.0", "cpu"),
-    ("driver-580-h100", machine("580.65.06", [H100]), [], "2.15.0", "cu130"),
-    ("driver-595-h100", machine("595.71.05", [H100]), [], "2.15.0", "cu132"),
+    ("no-gpu-linux", machine(), [], f"{NEWEST}", "cpu"),
+    ("driver-580-h100", machine("580.65.06", [H100]), [], f"{NEWEST}", "cu130"),
+    ("driver-595-h100", machine("595.71.05", [H100]), [], f"{NEWEST}", "cu132"),
     ("driver-570-4090", machine("570.124.06", [RTX4090]), [], "2.14.1", "cu126"),
     ("driver-550-a100", machine("550.54.15", [A100]), [], "2.14.1", "cu126"),
     ("driver-535-t4", machine("535.104.05", [T4]), [], "2.14.1", "cu126"),
@@ -47,22 +49,22 @@ CASES = [
     # cu129 for 2.9-2.14 (Linux; generate_binary_build_matrix.py, runpod/containers#162, rapidsai/rmm#2541):
     # R570 runs CUDA 12.9's compiled kernels through minor-version compatibility
     ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.14.1", "cu129"),
-    ("rtx5090-580", machine("580.65.06", [RTX5090]), [], "2.15.0", "cu130"),
+    ("rtx5090-580", machine("580.65.06", [RTX5090]), [], f"{NEWEST}", "cu130"),
     ("mixed-1080-4090", machine("580.65.06", [GTX1080, RTX4090]), [], "2.14.1", "cu126"),
     # 2.14 builds rocm7.2 as well as rocm7.14 (pytorch/test-infra#8497); rocm7.14 has no measured gfx list
     ("rocm-gfx90a", machine(amd=[("AMD Instinct MI250X", "gfx90a")]), [], "2.14.1", "rocm7.2"),
     ("rocm-gfx1100-2.5", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.6"], "2.5.1", "rocm6.2"),
-    ("macos-arm64-15", machine(system="Darwin", arch="arm64", macos="15.1", glibc=None), [], "2.15.0", "mps"),
+    ("macos-arm64-15", machine(system="Darwin", arch="arm64", macos="15.1", glibc=None), [], f"{NEWEST}", "mps"),
     ("macos-arm64-13", machine(system="Darwin", arch="arm64", macos="13.6", glibc=None), [], "2.11.0", "mps"),
     ("macos-x86_64", machine(system="Darwin", arch="x86_64", macos="13.0", glibc=None, python="3.11.4"), [], "2.2.2", "cpu"),
-    ("windows-no-gpu", machine(system="Windows", arch="AMD64", glibc=None), [], "2.15.0", "cpu"),
+    ("windows-no-gpu", machine(system="Windows", arch="AMD64", glibc=None), [], f"{NEWEST}", "cpu"),
     ("windows-560-4090", machine("560.94", [RTX4090], system="Windows", arch="AMD64", glibc=None), [], "2.14.1", "cu126"),
-    ("aarch64-no-gpu", machine(arch="aarch64"), [], "2.15.0", "cpu"),
-    ("aarch64-gh200", machine("580.65.06", ["NVIDIA GH200 480GB"], arch="aarch64"), [], "2.15.0", "cu130"),
+    ("aarch64-no-gpu", machine(arch="aarch64"), [], f"{NEWEST}", "cpu"),
+    ("aarch64-gh200", machine("580.65.06", ["NVIDIA GH200 480GB"], arch="aarch64"), [], f"{NEWEST}", "cu130"),
     ("old-glibc", machine(glibc="2.17"), [], "2.6.0", "cpu"),
     ("python-3.9", machine(python="3.9.18"), [], "2.8.0", "cpu"),
     ("free-threaded-3.13t", machine(python="3.13.1", abi="t"), [], "2.12.0", "cpu"),
-    ("python-3.15", machine(python="3.15.0"), [], "2.15.0", "cpu"),
+    ("python-3.15", machine(python="3.15.0"), [], f"{NEWEST}", "cpu"),
 ]
 
 
@@ -78,7 +80,7 @@ def test_profiles_get_the_expected_build(facts, requirements, torch, variant):
 def test_cpu_plan_uses_the_cpu_index_not_the_cuda_default():
     plan = resolve(machine(), Request(), RECIPES)
     assert plan.index_url == "https://download.pytorch.org/whl/cpu"
-    assert plan.commands["pip"] == [PY, "-m", "pip", "install", "torch==2.15.0", "torchvision==0.29.2",
+    assert plan.commands["pip"] == [PY, "-m", "pip", "install", f"torch=={NEWEST}", "torchvision==0.29.2",
                                     "--index-url", "https://download.pytorch.org/whl/cpu"]
     assert plan.commands["uv"][:5] == ["uv", "pip", "install", "--python", PY]
 
@@ -114,14 +116,14 @@ def test_pascal_with_a_too_new_specifier_names_the_last_release_that_works():
     plan = resolve(machine("580.65.06", [GTX1080]), Request(requirements=["torch>=2.15"]), RECIPES)
     assert not plan.ok
     assert any("torch <= 2.14.1 supports your GPU (sm_61) with cu126" in a["message"] for a in plan.alternatives)
-    assert any(r["torch"] == "2.15.0" and "sm_61" in r["reason"] for r in plan.rejected)
+    assert any(r["torch"] == f"{NEWEST}" and "sm_61" in r["reason"] for r in plan.rejected)
 
 
 def test_python_too_old_for_the_specifier():
     plan = resolve(machine(python="3.9.18"), Request(requirements=["torch>=2.15"]), RECIPES)
     assert not plan.ok
     by_change = {a["change"]: a for a in plan.alternatives}
-    assert "3.11" in by_change["python"]["needs"] and by_change["python"]["torch"] == "2.15.0"
+    assert "3.11" in by_change["python"]["needs"] and by_change["python"]["torch"] == f"{NEWEST}"
     assert by_change["torch"]["torch"] == "2.8.0"
 
 
@@ -160,7 +162,7 @@ def test_unknown_variant_is_not_ok():
 def test_torchaudio_request_limits_to_releases_that_have_it():
     # torchaudio 2.11.1 (py3-none, torch>=2.11) pairs with 2.12-2.15; 2.11.0 with 2.11 alone
     plan = resolve(machine(), Request(requirements=["torch", "torchvision", "torchaudio"]), RECIPES)
-    assert plan.torch == "2.15.0"
+    assert plan.torch == f"{NEWEST}"
     assert "torchaudio==2.11.1" in plan.packages
     plan = resolve(machine(), Request(requirements=["torch==2.14.1", "torchaudio"]), RECIPES)
     assert plan.ok and plan.torch == "2.14.1" and "torchaudio==2.11.1" in plan.packages
@@ -244,8 +246,8 @@ def test_other_requirements_come_from_the_users_index_in_a_second_step():
     plan = resolve(machine(), Request(requirements=["torch", "transformers[torch]>=4.40", "numpy<2; python_version < '3.13'"]),
                    RECIPES)
     first, second = plan.steps["pip"]
-    assert first == [PY, "-m", "pip", "install", "torch==2.15.0", "--index-url", "https://download.pytorch.org/whl/cpu"]
-    assert second == [PY, "-m", "pip", "install", "torch==2.15.0", "transformers[torch]>=4.40",
+    assert first == [PY, "-m", "pip", "install", f"torch=={NEWEST}", "--index-url", "https://download.pytorch.org/whl/cpu"]
+    assert second == [PY, "-m", "pip", "install", f"torch=={NEWEST}", "transformers[torch]>=4.40",
                       "numpy<2; python_version < '3.13'"]  # no index flag: the user's pip/uv configuration decides
     assert plan.commands["pip"] == first and plan.action == "install"
     assert plan.indexes["others"] == {"url": None, "from": "your pip/uv configuration"}
@@ -257,25 +259,25 @@ def test_other_requirements_come_from_the_users_index_in_a_second_step():
 def test_extras_and_markers_of_the_torch_family_are_kept():
     plan = resolve(machine(), Request(requirements=["torch[opt-einsum]>=2.4; python_version >= '3.10'"]), RECIPES)
     first, second = plan.steps["pip"]
-    assert "torch==2.15.0; python_version >= '3.10'" in first  # the PyTorch index step: no extras
-    assert "torch[opt-einsum]==2.15.0; python_version >= '3.10'" in second  # the extra's dependencies: user's index
-    assert plan.packages == ["torch[opt-einsum]==2.15.0; python_version >= '3.10'"]
+    assert f"torch=={NEWEST}; python_version >= '3.10'" in first  # the PyTorch index step: no extras
+    assert f"torch[opt-einsum]=={NEWEST}; python_version >= '3.10'" in second  # the extra's dependencies: user's index
+    assert plan.packages == [f"torch[opt-einsum]=={NEWEST}; python_version >= '3.10'"]
 
 
 def test_pypi_builds_take_everything_in_one_step_from_the_users_index():
     plan = resolve(machine("595.71.05", [H100]), Request(requirements=["torch", "six"]), RECIPES)
-    assert plan.index_url is None and plan.steps["pip"] == [[PY, "-m", "pip", "install", "torch==2.15.0", "six"]]
+    assert plan.index_url is None and plan.steps["pip"] == [[PY, "-m", "pip", "install", f"torch=={NEWEST}", "six"]]
 
 
 def test_pytorch_is_read_as_torch_with_a_note():
     plan = resolve(machine(), Request(requirements=["pytorch>=2.4"]), RECIPES)
-    assert plan.torch == "2.15.0" and plan.packages == ["torch==2.15.0"]
+    assert plan.torch == f"{NEWEST}" and plan.packages == [f"torch=={NEWEST}"]
     assert any("PyPI project 'pytorch' is a stub" in note for note in plan.notes)
 
 
 def test_requirements_beside_a_fitting_torch_are_not_dropped():
     facts = machine()
-    facts.torch = TorchFacts(status="ok", version="2.15.0+cpu", local="cpu")
+    facts.torch = TorchFacts(status="ok", version=f"{NEWEST}+cpu", local="cpu")
     assert resolve(facts, Request(requirements=["torch"]), RECIPES).action == "nothing_to_do"
     plan = resolve(facts, Request(requirements=["torch", "transformers"]), RECIPES)
     assert plan.action == "install" and "transformers" in plan.steps["pip"][-1]
@@ -289,9 +291,9 @@ def test_a_healthy_older_install_is_kept_unless_upgrade_is_asked():
     facts.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu")
     kept = resolve(facts, Request(), RECIPES)
     assert (kept.torch, kept.action) == ("2.13.0", "nothing_to_do")
-    assert kept.limits[0]["kind"] == "installed" and "torch 2.15.0 (cpu) is newer: add --upgrade" in kept.limits[0]["message"]
+    assert kept.limits[0]["kind"] == "installed" and f"torch {NEWEST} (cpu) is newer: add --upgrade" in kept.limits[0]["message"]
     upgraded = resolve(facts, Request(upgrade=True), RECIPES)
-    assert upgraded.torch == "2.15.0" and upgraded.changes[0]["action"] == "upgrade"
+    assert upgraded.torch == f"{NEWEST}" and upgraded.changes[0]["action"] == "upgrade"
     wrong = machine("550.54.15", [A100])  # a CPU build on a GPU machine is not healthy: it is replaced
     wrong.torch = TorchFacts(status="ok", version="2.13.0+cpu", local="cpu")
     assert resolve(wrong, Request(), RECIPES).action == "reinstall"
@@ -299,31 +301,32 @@ def test_a_healthy_older_install_is_kept_unless_upgrade_is_asked():
 
 def test_changes_say_what_is_installed_now_and_what_will_be():
     facts = machine()
-    facts.torch = TorchFacts(status="ok", version="2.15.0+cu126", local="cu126", cuda="12.6",
+    facts.torch = TorchFacts(status="ok", version=f"{NEWEST}+cu126", local="cu126", cuda="12.6",
                              companions=[Distribution("torchvision", "0.28.0+cu126")])
     plan = resolve(facts, Request(requirements=["torch", "torchvision"]), RECIPES)
     torch, vision = plan.changes
-    assert torch == {"package": "torch", "current": "2.15.0+cu126", "new": "2.15.0+cpu", "action": "reinstall",
+    assert torch == {"package": "torch", "current": f"{NEWEST}+cu126", "new": f"{NEWEST}+cpu", "action": "reinstall",
                      "detail": "CUDA 12.6 -> CPU"}
     assert vision["action"] == "upgrade" and vision["current"] == "0.28.0+cu126" and vision["new"] == "0.29.2+cpu"
-    facts.torch = TorchFacts(status="ok", version="2.15.0+cpu", local="cpu")
+    facts.torch = TorchFacts(status="ok", version=f"{NEWEST}+cpu", local="cpu")
     down = resolve(facts, Request(requirements=["torch==2.13.0"]), RECIPES)
     assert down.changes[0]["action"] == "downgrade"
 
 
 @pytest.mark.parametrize("facts, requirements, expected", [
     (machine("470.82.01", [T4]), [],
-     "torch 2.7.1, not 2.15.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= 580.65.06 for "
-     "torch up to 2.15.0"),
-    (machine(python="3.9.18"), [], "Python 3.9: torch 2.8.0 is the last release for it (torch 2.15.0 needs Python 3.11 to 3.15)"),
+     f"torch 2.7.1, not {NEWEST}: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= 580.65.06 for "
+     f"torch up to {NEWEST}"),
+    (machine(python="3.9.18"), [],
+     f"Python 3.9: torch 2.8.0 is the last release for it (torch {NEWEST} needs Python 3.11 to 3.15)"),
     # what a driver upgrade buys: cu126 (>= 525.60.13, NVIDIA Table 2 '12.x >= 525') reaches 2.14.1; 2.15 has no
     # Pascal kernels (turing_blackwell lists of cu130/cu132)
     (machine("470.82.01", [GTX1080]), [],
      "torch 2.7.1, not 2.8.0: your driver 470.82.01 supports CUDA 11.4; upgrade the driver to >= 525.60.13 for torch "
      "up to 2.14.1 (torch 2.15.0 has no kernels for sm_61)"),
-    (machine("580.65.06", [GTX1080]), [], "torch 2.14.1, not 2.15.0: torch 2.15.0 has no kernels for your GPU (sm_61)"),
-    (machine(glibc="2.17"), [], "torch 2.6.0, not 2.15.0: torch 2.15.0 cpu needs glibc >= 2.28, this has 2.17"),
-    (machine(), ["torch<2.6"], "torch 2.5.1, not 2.15.0: your request 'torch<2.6' excludes it"),
+    (machine("580.65.06", [GTX1080]), [], f"torch 2.14.1, not {NEWEST}: torch {NEWEST} has no kernels for your GPU (sm_61)"),
+    (machine(glibc="2.17"), [], f"torch 2.6.0, not {NEWEST}: torch {NEWEST} cpu needs glibc >= 2.28, this has 2.17"),
+    (machine(), ["torch<2.6"], f"torch 2.5.1, not {NEWEST}: your request 'torch<2.6' excludes it"),
 ], ids=["driver", "python", "driver-reach", "kernels", "glibc", "request"])
 def test_the_plan_says_why_it_is_not_the_newest_torch(facts, requirements, expected):
     plan = resolve(facts, Request(requirements=requirements), RECIPES)
@@ -379,7 +382,7 @@ def test_cpu_build_on_gpu_box_is_reinstalled_with_a_local_pin():
 
 def test_same_version_reinstall_from_pypi_forces_it():
     facts = machine("595.71.05", [H100])
-    facts.torch = TorchFacts(status="ok", version="2.15.0+cpu", local="cpu")
+    facts.torch = TorchFacts(status="ok", version=f"{NEWEST}+cpu", local="cpu")
     plan = resolve(facts, Request(), RECIPES)
     assert plan.action == "reinstall" and plan.index_url is None
     assert "--force-reinstall" in plan.commands["pip"]
@@ -520,8 +523,8 @@ def test_pypy_is_told_to_use_cpython_not_another_python_version():
 def test_glibc_limit_names_what_the_newer_release_needs():
     plan = resolve(machine(glibc="2.17"), Request(), RECIPES)
     assert plan.torch == "2.6.0"
-    assert plan.to_dict()["limits"] == [{"kind": "glibc", "newest": "2.15.0", "message": (
-        "torch 2.6.0, not 2.15.0: torch 2.15.0 cpu needs glibc >= 2.28, this has 2.17")}]
+    assert plan.to_dict()["limits"] == [{"kind": "glibc", "newest": f"{NEWEST}", "message": (
+        f"torch 2.6.0, not {NEWEST}: torch {NEWEST} cpu needs glibc >= 2.28, this has 2.17")}]
 
 
 def test_an_unknown_driver_is_asked_for_in_its_os_column():
@@ -558,20 +561,20 @@ def test_what_a_machine_nothing_fits_would_need():
     # manylinux_2_28 wheels need glibc 2.28 (PEP 600); the rest is the shipped data, read back whole
     glibc = resolve(machine(glibc="2.5"), Request(), RECIPES)
     assert (glibc.ok, glibc.action) == (False, "none")
-    assert glibc.alternatives == [{"change": "glibc", "torch": "2.15.0", "variant": "cpu", "needs": "2.28",
-                                   "message": "torch 2.15.0 needs glibc >= 2.28"}]
+    assert glibc.alternatives == [{"change": "glibc", "torch": f"{NEWEST}", "variant": "cpu", "needs": "2.28",
+                                   "message": f"torch {NEWEST} needs glibc >= 2.28"}]
     mac = resolve(machine(system="Darwin", arch="arm64", macos="10.15", glibc=None), Request(), RECIPES)
     [alternative] = mac.alternatives
-    assert alternative["change"] == "macos" and alternative["needs"] == RECIPES.release("2.15.0").macos_floor(
+    assert alternative["change"] == "macos" and alternative["needs"] == RECIPES.release(f"{NEWEST}").macos_floor(
         "macos-arm64", "3.11")
     old = resolve(machine("390.48", [T4]), Request(), RECIPES)
     assert old.alternatives == [
-        {"change": "driver", "needs": "580.65.06", "torch": "2.15.0", "variant": "cu130",
-         "message": "upgrade the NVIDIA driver to >= 580.65.06 for torch 2.15.0 with cu130"},
+        {"change": "driver", "needs": "580.65.06", "torch": f"{NEWEST}", "variant": "cu130",
+         "message": f"upgrade the NVIDIA driver to >= 580.65.06 for torch {NEWEST} with cu130"},
         {"change": "driver", "needs": "450.80.02", "torch": "2.7.1", "variant": "cu118",
          "message": "upgrade the NVIDIA driver to >= 450.80.02 for torch 2.7.1 with cu118"},
-        {"change": "variant", "torch": "2.15.0", "variant": "cpu",
-         "message": "--variant cpu installs torch 2.15.0 without the GPU"}]
+        {"change": "variant", "torch": f"{NEWEST}", "variant": "cpu",
+         "message": f"--variant cpu installs torch {NEWEST} without the GPU"}]
 
 
 def test_the_release_reason_quotes_the_request_only_when_there_is_one():

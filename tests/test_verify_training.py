@@ -10,11 +10,10 @@ of SGD and AdamW worked out from their documented update rules, and torch's own 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import psutil
 import pytest
+from hostile.fakes import gone
 
 from envdoctor.door import LiveDoor
 from envdoctor.facts import Check
@@ -297,16 +296,7 @@ def test_hanging_workers_and_their_forkserver_are_killed_with_the_child(monkeypa
     pids = [int(line) for line in pids_file.read_text().split()]
     assert len(pids) == 3  # two workers and the forkserver
 
-    def alive(pid: int) -> bool:
-        try:
-            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return False
-
-    deadline = time.monotonic() + 5
-    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(alive(pid) for pid in pids)
+    assert all(gone(pid) for pid in pids)
 
 
 # ---------------------------------------------------------------------------- levels

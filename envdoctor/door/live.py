@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +60,12 @@ class LiveDoor(Door):
             return os.path.lexists(path)
         except ValueError:
             return False
+
+    def realpath(self, path: str) -> str:
+        try:
+            return os.path.realpath(path)
+        except (OSError, ValueError):
+            return path
 
     def env(self) -> Mapping[str, str]:
         return dict(os.environ)
@@ -125,11 +132,40 @@ def _nvml_cannot_load(door: Door) -> str:
     return ""
 
 
+def _memory_and_cpus() -> tuple[int | None, int | None, int | None]:
+    """(memory in bytes, logical CPUs, physical cores). On Linux from sysconf and sysfs, as psutil reads
+    them, without importing psutil for three numbers; elsewhere from psutil."""
+    if sys.platform.startswith("linux"):
+        try:
+            memory: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (OSError, ValueError):
+            memory = None
+        cores = set()
+        try:
+            cpus = [entry for entry in os.listdir("/sys/devices/system/cpu") if re.fullmatch(r"cpu[0-9]+", entry)]
+        except OSError:
+            cpus = []
+        for cpu in cpus:
+            for name in ("core_cpus_list", "thread_siblings_list"):
+                try:
+                    with open(f"/sys/devices/system/cpu/{cpu}/topology/{name}", encoding="ascii") as file:
+                        cores.add(file.read(4096).strip())
+                    break
+                except (OSError, ValueError):
+                    continue
+        return memory, os.cpu_count(), len(cores) or None
+    import psutil
+
+    try:
+        total: int | None = int(psutil.virtual_memory().total)
+    except Exception:
+        total = None
+    return total, psutil.cpu_count(logical=True), psutil.cpu_count(logical=False)
+
+
 def _live_platform() -> PlatformInfo:
     """Platform facts without starting a process: ``platform.uname().processor`` runs ``uname -p``
     (no timeout) on POSIX, so os.uname() is used there and the processor is read on Windows only."""
-    import psutil
-
     glibc = ""
     if hasattr(os, "confstr"):
         try:
@@ -145,10 +181,7 @@ def _live_platform() -> PlatformInfo:
     else:
         uname = os.uname()
         system, release, version, machine = uname.sysname, uname.release, uname.version, uname.machine
-    try:
-        memory = int(psutil.virtual_memory().total)
-    except Exception:
-        memory = None
+    memory, logical, physical = _memory_and_cpus()
     return PlatformInfo(
         system=system,
         machine=machine,
@@ -159,8 +192,8 @@ def _live_platform() -> PlatformInfo:
         win_ver=win_ver,
         win_edition=win_edition,
         glibc=glibc,
-        cpu_count_logical=psutil.cpu_count(logical=True),
-        cpu_count_physical=psutil.cpu_count(logical=False),
+        cpu_count_logical=logical,
+        cpu_count_physical=physical,
         memory_total_bytes=memory,
         processor=processor,
     )

@@ -154,6 +154,11 @@ class Door:
     def exists(self, path: str) -> bool:
         raise NotImplementedError
 
+    def realpath(self, path: str) -> str:
+        """The path with symlinks resolved, so that two names of one folder are asked about once; a
+        recorded machine (and a recording, which must ask what its replay will) keeps the name given."""
+        return path
+
     def env(self) -> Mapping[str, str]:
         raise NotImplementedError
 

@@ -190,12 +190,12 @@ def record_crash(facts: Facts, name: str, exc: BaseException) -> None:
 def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> Facts:
     """Probe the machine behind ``door``; every section runs in its own thread with its own budget."""
     ctx = ProbeContext(door=door, timeout=timeout, python=python)
-    sections = _sections()
     facts = Facts()
     start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(sections) + 1, thread_name_prefix="envdoctor-probe") as pool:
+    with ThreadPoolExecutor(max_workers=len(_CRASHED) + 1, thread_name_prefix="envdoctor-probe") as pool:
         # the target interpreter answers slowest: start it before the other probes are imported
         pool.submit(ctx.pyinfo)
+        sections = _sections()
         futures = {name: pool.submit(lambda func: func(ctx.for_probe()), func) for name, func in sections.items()}
         crashed: list[tuple[str, BaseException]] = []
         for name, future in futures.items():

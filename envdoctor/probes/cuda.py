@@ -12,12 +12,15 @@ import json
 import ntpath
 import posixpath
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 from packaging.version import Version
 
 from envdoctor import compat
+from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
 from envdoctor.probes import ProbeContext, attempt_from
 
@@ -101,10 +104,13 @@ def candidate_roots(ctx: ProbeContext) -> list[_Root]:
         for path in LINUX_FIXED_ROOTS:
             if door.exists(path):
                 roots.append(_Root(path, path))
+    # /usr/local/cuda and the cuda-12.4 it links to are one folder: ask about it once, by its own name
     unique: dict[str, _Root] = {}
     for root in roots:
-        unique.setdefault(root.path, root)
-    return list(unique.values())
+        real = door.realpath(root.path)
+        if real not in unique or (root.path == real and unique[real].path != real):
+            unique[real] = root
+    return sorted(unique.values(), key=roots.index)
 
 
 def _nvcc_name(ctx: ProbeContext) -> str:
@@ -117,7 +123,8 @@ def _root_of_nvcc(ctx: ProbeContext, nvcc: str) -> str:
     return path.dirname(bin_dir) if path.basename(bin_dir) == "bin" else bin_dir
 
 
-def _version_of_root(ctx: ProbeContext, root: str) -> tuple[CudaToolkit | None, list[Attempt]]:
+def _version_of_root(ctx: ProbeContext, root: str,
+                     run_nvcc: Callable[[str], CommandResult]) -> tuple[CudaToolkit | None, list[Attempt]]:
     """A toolkit's version from its files, else its own nvcc; None when the folder holds no toolkit."""
     door = ctx.door
     path = _pathmod(ctx)
@@ -133,7 +140,7 @@ def _version_of_root(ctx: ProbeContext, root: str) -> tuple[CudaToolkit | None, 
             return CudaToolkit(version=version, path=root, source=name), attempts
     nvcc = path.join(root, "bin", _nvcc_name(ctx))
     if door.exists(nvcc):
-        result = ctx.run([nvcc, "--version"])
+        result = run_nvcc(nvcc)
         version = parse_nvcc_version(result.stdout) if result.succeeded else None
         attempts.append(attempt_from(f"{nvcc} --version", result, version or ""))
         if version:
@@ -179,9 +186,27 @@ def probe(ctx: ProbeContext) -> CudaFacts:
     facts = CudaFacts(cuda_home=env.get("CUDA_HOME") or env.get("CUDA_PATH") or None)
     nvcc_on_path = door.which("nvcc") or ""
     roots = candidate_roots(ctx)
+    runs: dict[str, Future[CommandResult]] = {}
+    runs_lock = threading.Lock()
+
+    def run_nvcc(nvcc: str) -> CommandResult:
+        """``nvcc --version`` once per real file: the nvcc on PATH is often a toolkit's own."""
+        real = door.realpath(nvcc)
+        with runs_lock:
+            pending = runs.get(real)
+            first = pending is None
+            if pending is None:
+                pending = runs[real] = Future()
+        if first:
+            try:
+                pending.set_result(ctx.run([nvcc, "--version"]))
+            except BaseException as exc:  # the waiting threads get it too, instead of waiting forever
+                pending.set_exception(exc)
+        return replace(pending.result(), argv=(nvcc, "--version"))
+
     with ThreadPoolExecutor(max_workers=len(roots) + 1, thread_name_prefix="envdoctor-cuda") as pool:
-        pending_nvcc = pool.submit(ctx.run, [nvcc_on_path, "--version"]) if nvcc_on_path else None
-        pending_roots = [pool.submit(_version_of_root, ctx, root.path) for root in roots]
+        pending_nvcc = pool.submit(run_nvcc, nvcc_on_path) if nvcc_on_path else None
+        pending_roots = [pool.submit(_version_of_root, ctx, root.path, run_nvcc) for root in roots]
         toolkits: list[CudaToolkit] = []
         for future in pending_roots:
             toolkit, attempts = future.result()
@@ -219,7 +244,8 @@ def probe(ctx: ProbeContext) -> CudaFacts:
         preferred = [facts.cuda_home] if facts.cuda_home else []
         preferred.append("/usr/local/cuda")
         for path in preferred:
-            active = next((t for t in toolkits if t.path and t.path.rstrip("/\\") == path.rstrip("/\\")), None)
+            wanted = door.realpath(path.rstrip("/\\"))
+            active = next((t for t in toolkits if t.path and door.realpath(t.path.rstrip("/\\")) == wanted), None)
             if active is not None:
                 active.active = True
                 break

@@ -7,14 +7,15 @@ findings out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
-from envdoctor.refresh.learn import Outcome
+
+if TYPE_CHECKING:  # refresh (email, html parsers) is for `recipes refresh` only, not for every check
+    from envdoctor.refresh.learn import Outcome
 
 __all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_document", "refresh_report"]
 
@@ -43,6 +44,8 @@ def data_finding(layers: Sequence[DataLayer]) -> Finding:
 def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
     """A warning when a requested torch version is newer than every release the data knows: no known
     release satisfies the request, and a version it names above the newest one does."""
+    from packaging.requirements import InvalidRequirement, Requirement  # install's question; check does without
+
     if not recipes.releases:
         return None
     newest = max(recipes.releases, key=lambda r: r.parsed)

@@ -7,6 +7,7 @@ floods its output, ignores SIGTERM, leaves a grandchild behind). Nothing is copi
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 import time
@@ -25,6 +26,12 @@ def fake_tool(folder: Path, name: str, body: str, interpreter: str = sys.executa
     path.write_text(f"#!{interpreter}\n{body}")
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return path
+
+
+def default_sigint() -> None:
+    """A ``preexec_fn`` for a child a test interrupts: SIGINT's disposition is inherited, and from a shell
+    that ran `trap '' INT` the child would ignore the Ctrl-C the test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def gone(pid: int, within: float = 30.0) -> bool:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from fakes import gone
+from fakes import default_sigint, gone
 
 from envdoctor.cli import cli
 from envdoctor.report import ExitCode
@@ -272,7 +272,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, what: str) -> int:
 
 def _interrupt(args: list[str], pid_file: Path, what: str, env: dict) -> None:
     proc = subprocess.Popen([*ENTRY, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_sigint)
     try:
         child = _wait_for(pid_file, proc, what)
         proc.send_signal(signal.SIGINT)

@@ -14,7 +14,7 @@ import sys
 import threading
 
 import pytest
-from fakes import REPO, child_env, fake_tool, gone, kill_quietly, read_pids
+from fakes import REPO, child_env, default_sigint, fake_tool, gone, kill_quietly, read_pids
 
 from envdoctor import door
 from envdoctor.door import LiveDoor, UserFileError, read_user_file, run_command, stop_all_commands
@@ -180,7 +180,7 @@ else:
 def test_ctrl_c_kills_the_child_and_what_it_started(tmp_path, mode):
     pidfile = tmp_path / "pids"
     runner = subprocess.Popen([sys.executable, "-c", INTERRUPTED, mode, str(pidfile)], env=child_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, preexec_fn=default_sigint)
     try:
         pids = read_pids(pidfile, 2)
         runner.send_signal(signal.SIGINT)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import FAKE_TORCH, REPO, child_env, gone, kill_quietly, read_pids
+from fakes import FAKE_TORCH, REPO, child_env, default_sigint, gone, kill_quietly, read_pids
 
 from envdoctor.door import LiveDoor
 from envdoctor.facts import Check
@@ -160,7 +160,7 @@ def test_ctrl_c_during_verify_leaves_nothing_running(tmp_path):
     env = child_env(ENVDOCTOR_TEST_PIDFILE=str(pidfile))
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(FAKE_TORCH / "hang_with_grandchild")])
     runner = subprocess.Popen([sys.executable, "-c", INTERRUPTED_VERIFY], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=default_sigint)
     try:
         pids = read_pids(pidfile, 2)
         runner.send_signal(signal.SIGINT)
