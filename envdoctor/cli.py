@@ -549,13 +549,16 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
     """A malformed --expect-* is a usage error, before anything runs."""
     import re
 
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import InvalidSpecifier
 
-    if expect_cuda is not None and not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", expect_cuda):
+    from envdoctor.compat import has_long_number, parse_specifier
+
+    if expect_cuda is not None and (not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", expect_cuda)
+                                    or has_long_number(expect_cuda)):
         raise click.BadParameter(f"{expect_cuda!r} is not a CUDA version like 12.4", param_hint="--expect-cuda")
     if expect_torch is not None:
         try:
-            SpecifierSet(expect_torch)
+            parse_specifier(expect_torch)
         except InvalidSpecifier:
             raise click.BadParameter(f"{expect_torch!r} is not a version specifier such as '>=2.4,<2.6'",
                                      param_hint="--expect-torch")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.compat import parse_requirement
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
 from envdoctor.refresh import Outcome
@@ -47,7 +48,7 @@ def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | Non
     newest = max(recipes.releases, key=lambda r: r.parsed)
     for text in requirements:
         try:
-            requirement = Requirement(text)
+            requirement = parse_requirement(text)
         except InvalidRequirement:
             continue
         specifier = requirement.specifier

@@ -80,7 +80,7 @@ class Request:
         self._notes: list[str] = []
         for text in self.requirements or DEFAULT_REQUIREMENTS:
             try:
-                requirement = Requirement(text)
+                requirement = compat.parse_requirement(text)
             except InvalidRequirement as exc:
                 raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
             alias = ALIASES.get(canonicalize_name(requirement.name))

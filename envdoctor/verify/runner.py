@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier
 
 from envdoctor import compat
 from envdoctor.door import CommandResult, Door
@@ -495,7 +495,7 @@ def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
         return Check("expect.torch", "fail", "expected torch version", message, details={"expected": spec})
 
     try:
-        specifier = SpecifierSet(spec)
+        specifier = compat.parse_specifier(spec)
     except InvalidSpecifier:
         return fail(f"{spec!r} is not a version specifier")
     if build is None or not build.get("torch"):
