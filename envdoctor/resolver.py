@@ -177,6 +177,9 @@ class _Machine:
     nvidia_unsure: str  # why the NVIDIA GPUs cannot be known ("" when they can)
     rocm_unsure: str
     fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
+    # the NVIDIA GPUs grouped by (name, capability), each group's first GPU and its size: identical GPUs
+    # are judged once (a described fleet may list thousands)
+    nvidia_alike: list[tuple[Gpu, str | None, int]] = field(default_factory=list)
 
 
 def _machine(facts: Facts, recipes: Recipes) -> _Machine:
@@ -208,8 +211,17 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
         driver=driver, driver_cuda=driver_cuda, driver_os=driver_os, nvidia=nvidia, amd=amd,
         xpu=bool(facts.xpu.present), jetson=jetson,
         nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
-        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""),
+        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""), nvidia_alike=_alike(nvidia),
     )
+
+
+def _alike(gpus: list[tuple[Gpu, str | None]]) -> list[tuple[Gpu, str | None, int]]:
+    """(first GPU, capability, how many) per distinct (name, capability), in the order first seen."""
+    groups: dict[tuple[str | None, str | None], list[Any]] = {}
+    for gpu, cc in gpus:
+        group = groups.setdefault((gpu.name, cc), [gpu, cc, 0])
+        group[2] += 1
+    return [(gpu, cc, count) for gpu, cc, count in groups.values()]
 
 
 # ---------------------------------------------------------------------------- checking one candidate
@@ -326,16 +338,18 @@ def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> N
             f"CUDA {fit.cuda}" + (f" (driver >= {needed})" if needed else ""), str(needed) if needed else ""))
     sass, ptx = variant.kernels_for(machine.platform)
     needs: list[Version] = []
-    for gpu, cc in machine.nvidia:
+    for gpu, cc, count in machine.nvidia_alike:
         label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
+        alike = f" and {count - 1} more like it" if count > 1 else ""
         verdict = compat.gpu_fit(cc, sass, ptx, fit, recipes.newest_cc(variant.cuda))
         if verdict.runs is False and verdict.how == "":
             candidate.failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
-                                               f"{label} ({compat.sm_name(cc)})", compat.sm_name(cc) or ""))
+                                               f"{label} ({compat.sm_name(cc)}){alike}", compat.sm_name(cc) or ""))
         elif verdict.runs is False and fit.level != "none":
-            candidate.failures.append(_Failure("driver", f"{label}: {verdict.reason}", str(verdict.needs_driver or "")))
+            candidate.failures.append(_Failure("driver", f"{label}{alike}: {verdict.reason}",
+                                               str(verdict.needs_driver or "")))
         elif verdict.runs is None and cc is None:
-            candidate.warnings.append(f"compute capability of {label} is unknown: kernels not checked")
+            candidate.warnings.append(f"compute capability of {label}{alike} is unknown: kernels not checked")
         elif verdict.runs is None and verdict.needs_driver is not None:
             needs.append(verdict.needs_driver)
     if fit.level == "minor":
