@@ -595,7 +595,7 @@ def read_launch():
 
 def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> None:
     """A malformed --expect-* is a usage error, before anything runs."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import InvalidSpecifier
 
     from envdoctor import compat
 
@@ -603,7 +603,7 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
         raise click.BadParameter(f"{expect_cuda!r} is not a CUDA version like 12.4", param_hint="--expect-cuda")
     if expect_torch is not None:
         try:
-            SpecifierSet(expect_torch)
+            compat.parse_specifier(expect_torch)
         except InvalidSpecifier:
             raise click.BadParameter(f"{expect_torch!r} is not a version specifier such as '>=2.4,<2.6'",
                                      param_hint="--expect-torch")

@@ -1,6 +1,7 @@
 """Every compatibility answer, given once: rules, resolver and verifier all ask here.
 
-- versions: one parser for versions and one for driver numbers (ASCII digits only, no epochs);
+- versions: one parser for versions and one for driver numbers (ASCII digits only, no epochs), one
+  reader of counts, and one parser for requirements and specifiers from untrusted text;
 - GPUs: one compute-capability parser (``8.6``, ``sm_86``, ``sm_90a``, ``compute_120``) and one
   kernel-coverage function (SASS within a major, PTX only where the wheel carries it for the
   platform and only with a driver that can JIT it);
@@ -20,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
@@ -93,9 +96,48 @@ _ARCH_TEXT = re.compile(r"^(sm|compute)_([0-9]{1,2})([0-9])([af]?)$", re.ASCII)
 _GFX_TEXT = re.compile(r"^gfx[0-9a-f]{3,4}$", re.ASCII)
 #: Compute capabilities stop being plausible beyond this major (NVIDIA's newest is 12.x).
 MAX_CC_MAJOR = 19
+#: The longest run of digits a version, driver or count may hold. No real one comes near (a nightly's
+#: date is 8 digits); Python refuses to read a run past 4,300 digits as an int, which packaging's
+#: version parser meets as a bare ValueError, so longer runs are refused before any int() sees them.
+MAX_DIGITS = 32
+_LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_DIGITS + 1}}}", re.ASCII)
+_COUNT_TEXT = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
 
 
 # ---------------------------------------------------------------------------- versions
+
+
+def has_long_number(text: str) -> bool:
+    """Whether ``text`` holds a run of more than :data:`MAX_DIGITS` digits (not a version, driver or count)."""
+    return _LONG_DIGITS.search(text) is not None
+
+
+def parse_count(text: object) -> int | None:
+    """A non-negative int from ASCII digits (at most :data:`MAX_DIGITS`, surrounding spaces allowed); None otherwise.
+
+    int() alone would take ``"²"``, ``"١"``, ``"1_0"`` and fail past 4,300 digits.
+    """
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        return None
+    if isinstance(text, int):
+        return text if text >= 0 else None
+    text = text.strip()
+    return int(text) if _COUNT_TEXT.fullmatch(text) else None
+
+
+def parse_requirement(text: str) -> Requirement:
+    """A PEP 508 requirement from untrusted text; raises InvalidRequirement for anything packaging would not
+    read, or could read only to fail later comparing versions (a number too long to be one)."""
+    if has_long_number(text):
+        raise InvalidRequirement(f"a number in it is longer than {MAX_DIGITS} digits: not a version")
+    return Requirement(text)
+
+
+def parse_specifier(text: str) -> SpecifierSet:
+    """A PEP 440 specifier set (``>=2.4,<3``) from untrusted text; raises InvalidSpecifier as for requirements."""
+    if has_long_number(text):
+        raise InvalidSpecifier(f"a number in it is longer than {MAX_DIGITS} digits: not a version")
+    return SpecifierSet(text)
 
 
 def parse_version(text: object, *, epoch_ok: bool = False) -> Version | None:
@@ -106,7 +148,7 @@ def parse_version(text: object, *, epoch_ok: bool = False) -> Version | None:
 @functools.lru_cache(maxsize=4096)
 def _parse_version_text(text: str, epoch_ok: bool) -> Version | None:
     text = text.strip()
-    if not text or not _VERSION_TEXT.match(text):
+    if not text or not _VERSION_TEXT.match(text) or has_long_number(text):
         return None
     try:
         version = Version(text)
@@ -141,7 +183,7 @@ class DriverVersion(Version):
 
 def parse_driver(text: object) -> DriverVersion | None:
     """``535.104.05`` / ``591.86``: dot-separated ASCII numbers only (no epoch, no letters, no spaces inside)."""
-    if not isinstance(text, str) or not _DRIVER_TEXT.match(text.strip()):
+    if not isinstance(text, str) or not _DRIVER_TEXT.match(text.strip()) or has_long_number(text):
         return None
     return DriverVersion(text.strip())
 

@@ -8,6 +8,7 @@ taken on one machine (``check --json``) feeds the rules and the resolver on anot
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -377,6 +378,12 @@ def from_dict(cls: type, data: Any, where: str = "$") -> Any:
     return _convert(cls, data, where)
 
 
+@functools.cache
+def _field_types(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types, worked out once per class (a report may hold thousands of GPUs)."""
+    return typing.get_type_hints(cls)
+
+
 def _convert(tp: Any, data: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -404,7 +411,7 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise FactsFormatError(f"{where}: expected an object for {tp.__name__}")
-        hints = typing.get_type_hints(tp)
+        hints = _field_types(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in data:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor import compat
@@ -67,12 +67,12 @@ def _without_index_name(value: str) -> str:
 def _requirement_problem(arg: str) -> str | None:
     """Why a positional argument that names a URL (``name @ URL`` or a bare URL) must not be fetched."""
     try:
-        requirement = Requirement(arg)
+        requirement = compat.parse_requirement(arg)
     except InvalidRequirement:
         if not _is_url(arg):
             return None  # an option or a conda spec such as cuda-version=12.6: nothing to fetch
         try:
-            requirement = Requirement(f"package @ {arg}")
+            requirement = compat.parse_requirement(f"package @ {arg}")
         except InvalidRequirement:
             return "it is not a URL envdoctor can judge"
     return direct_reference_problem(requirement)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -103,7 +103,7 @@ def _wanted_pip(install: Install) -> Wanted:
         if text in (".", "..") or text.startswith(("./", "/", "git+", "-")):
             continue
         try:
-            requirement = Requirement(text)
+            requirement = compat.parse_requirement(text)
         except InvalidRequirement:
             wanted.unreadable.append(text)
             continue
@@ -194,9 +194,9 @@ def _conda_specifier(rest: str) -> SpecifierSet:
         if rest.startswith("="):
             version = rest.lstrip("=").split("=")[0]
             if "*" in version or version.count(".") >= 2:
-                return SpecifierSet(f"=={version}")
-            return SpecifierSet(f"=={version}.*") if version else SpecifierSet()
-        return SpecifierSet(rest) if rest else SpecifierSet()
+                return compat.parse_specifier(f"=={version}")
+            return compat.parse_specifier(f"=={version}.*") if version else SpecifierSet()
+        return compat.parse_specifier(rest) if rest else SpecifierSet()
     except InvalidSpecifier:
         return SpecifierSet()
 

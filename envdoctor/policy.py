@@ -141,10 +141,10 @@ def _value_problem(key: str, op: str, value: str) -> str | None:
         if arch is None or arch.suffix or value.strip().lower().startswith("compute_"):
             return f"{value!r} is not a compute capability such as sm_80 or 8.0"
     elif kind == "count":
-        if not value.isascii() or not value.isdigit():
+        if compat.parse_count(value) is None:
             return f"{value!r} is not a whole number of GPUs"
     elif kind == "number":
-        if not _NUMBER.fullmatch(value):
+        if not _NUMBER.fullmatch(value) or compat.has_long_number(value):
             return f"{value!r} is not a number of TFLOP/s such as 600"
     elif kind == "word":
         if op not in ("==", "!="):
@@ -166,6 +166,8 @@ def parse_policy(text: str, origin: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: not valid TOML: {exc}")
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise PolicyError(f"{origin}: not a policy file: its arrays or tables are nested too deeply to read")
     unknown = sorted(set(data) - {"require", "warnings-as-errors"})
     if unknown:
         raise PolicyError(f"{origin}: unknown key(s) {', '.join(unknown)} (known: require, warnings-as-errors)")
@@ -296,7 +298,7 @@ def _driver(facts: Facts) -> Observed:
 
 def _gpus(facts: Facts, devices: Mapping[str, Any] | None) -> Observed:
     if devices is not None:
-        seen = sum(int((devices.get(kind) or {}).get("count") or 0) for kind in ("cuda", "xpu", "mps"))
+        seen = sum(compat.parse_count((devices.get(kind) or {}).get("count") or 0) or 0 for kind in ("cuda", "xpu", "mps"))
         return _known(seen, "torch device count (verify)")
     nvidia = facts.nvidia
     if nvidia.status in ("timed_out", "error", "gpus_unknown", "driver_mismatch", "unknown"):

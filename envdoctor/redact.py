@@ -2,8 +2,13 @@
 
 Modelled on pip's own redaction (``redact_auth_from_url``): the password of ``user:password@`` becomes
 ``****``, and a lone userinfo, which for token-authenticated indexes *is* the token, is masked whole.
-Environment variables whose name says they hold a secret are masked outright, and values shaped
-like well-known tokens are masked wherever they appear in text.
+Tokens also ride in a URL's path and query (``/t/<token>/``, ``https://host/<token>/org/repo/``,
+``?private_token=``), under names no list could hold, so every URL in text is read by structure:
+every query value is masked, and so is every path segment shaped like a credential (after ``/t/`` or
+``/token/``, a JWT, a long run of letters and digits). Scheme, host and the path's shape stay readable;
+the fragment, which a client never sends, stays whole. Environment variables whose name says they
+hold a secret are masked outright, and values shaped like well-known tokens are masked wherever they
+appear in text.
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ _USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,
 #: backtracks and a token longer than usual is still masked whole.
 _TOKEN_SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
-    r"|hf_[A-Za-z0-9]{20,}|pypi-AgE[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}"
-    r"|sk-[A-Za-z0-9_-]{20,})"
+    r"|hf_[A-Za-z0-9]{20,}|pypi-AgE[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|A[KS]IA[0-9A-Z]{16}"
+    r"|sk-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
 )
+#: A URL inside text: scheme, then everything up to whitespace, a quote or an angle bracket.
+_URL = re.compile(r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/?#\s\"'<>]*)(?P<path>[^?#\s\"'<>]*)"
+                  r"(?P<query>\?[^#\s\"'<>]*)?")
+#: Path segments after which the next segment is a token (anaconda.org's ``/t/<token>/`` and kin).
+_TOKEN_PARENTS = frozenset({"t", "token", "tokens", "auth", "key", "api-key", "apikey", "secret"})
+#: A credential-shaped path segment: a run of 16 or more token characters (no dot, so no file name)
+#: mixing letters with digits or both cases, as random tokens do and words rarely do.
+_CREDENTIAL_SEGMENT = re.compile(r"(?:(?=.*[0-9])(?=.*[A-Za-z])|(?=.*[a-z])(?=.*[A-Z]))[A-Za-z0-9_~%-]{16,}")
 #: Secrets carried in a query string (``?token=...``, signed URLs' ``sig=``) and bearer tokens.
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&](?:token|access_token|auth|api_?key|key|password|secret|sig|signature)=)[^&#\s\"'<>]+"
@@ -44,11 +57,36 @@ def _mask_userinfo(match: re.Match[str]) -> str:
     return f"{match.group('scheme')}{kept}@"
 
 
+def _mask_path(path: str) -> str:
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        after_token_word = index > 0 and segments[index - 1].lower() in _TOKEN_PARENTS
+        if segment and (after_token_word or _CREDENTIAL_SEGMENT.fullmatch(segment) or segment.startswith("eyJ")):
+            segments[index] = MASK
+    return "/".join(segments)
+
+
+def _mask_query(query: str) -> str:
+    """Every value of the query masked, its keys kept: which parameter is a secret has no fixed name."""
+    fields = []
+    for field in query[1:].split("&"):
+        key, equals, value = field.partition("=")
+        fields.append(f"{key}={MASK}" if equals and value else (field if equals or not field else MASK))
+    return "?" + "&".join(fields)
+
+
+def _mask_url(match: re.Match[str]) -> str:
+    query = match.group("query")
+    return match.group("head") + _mask_path(match.group("path")) + (_mask_query(query) if query else "")
+
+
 def redact_text(text: str) -> str:
     """``text`` with URL credentials and token-shaped values masked."""
     if not text:
         return text
     text = _USERINFO.sub(_mask_userinfo, text)
+    if "://" in text:
+        text = _URL.sub(_mask_url, text)
     text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
     text = _BEARER.sub(lambda m: m.group("key") + MASK, text)
     return _TOKEN_SHAPES.sub(MASK, text)

@@ -206,8 +206,8 @@ def test_conv2d_reference_matches_a_hand_computed_value():
 def test_smoke_script_is_sent_with_its_marker_line():
     assert runner.SMOKE_SCRIPT.splitlines()[0] == "# envdoctor:smoke"
     argv = runner.smoke_argv("/usr/bin/python3", VerifyOptions(device="cpu"))
-    assert argv[:2] == ["/usr/bin/python3", "-c"]
-    assert '"device": "cpu"' in argv[3] and '"level": "standard"' in argv[3]
+    assert argv[:4] == ["/usr/bin/python3", "-c", runner.SCRIPT_LOADER, str(runner.SMOKE_PATH)]
+    assert '"device": "cpu"' in argv[4] and '"level": "standard"' in argv[4]
 
 
 # ---------------------------------------------------------------------------- reading the child's output
@@ -484,10 +484,13 @@ def test_measured_tflops_get_the_peak_and_fraction():
 def test_expectations_pass_and_fail_on_the_reported_build():
     options = VerifyOptions(expect_gpus=2, expect_cuda="12.4", expect_torch=">=2.4,<2.6")
     devices = {"cuda": {"count": 2}, "mps": {"count": 0}, "xpu": {"count": 0}}
-    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices)} == {
+    confirmed = {"cpu", "cuda:0", "cuda:1"}  # the devices whose known-answer products the parent checked
+    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices, confirmed)} == {
         "expect.gpus": "pass", "expect.cuda": "pass", "expect.torch": "pass"}
+    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices, {"cpu", "cuda:0"})} == {
+        "expect.gpus": "fail", "expect.cuda": "pass", "expect.torch": "pass"}
     options = VerifyOptions(expect_gpus=1, expect_cuda="12.1", expect_torch=">=2.6")
-    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices)} == {
+    assert {c.id: c.status for c in expectation_checks(options, CUDA_BUILD, devices, confirmed)} == {
         "expect.gpus": "fail", "expect.cuda": "fail", "expect.torch": "fail"}
 
 

@@ -322,8 +322,8 @@ def test_full_trains_longer_on_more_and_moves_batches_larger_than_dockers_shm(to
 def test_each_level_has_its_budget_and_an_unknown_one_is_refused():
     assert runner.LEVEL_PERF_SECONDS == {"quick": 0.0, "standard": 2.0, "full": 10.0}
     assert runner.LEVEL_TIMEOUT_S == {"quick": 60.0, "standard": 120.0, "full": 300.0}
-    assert '"perf_seconds": 10.0' in runner.smoke_argv("python", VerifyOptions(level="full"))[3]
-    assert '"perf_seconds": 0.5' in runner.smoke_argv("python", VerifyOptions(level="full", perf_seconds=0.5))[3]
+    assert '"perf_seconds": 10.0' in runner.smoke_argv("python", VerifyOptions(level="full"))[-1]
+    assert '"perf_seconds": 0.5' in runner.smoke_argv("python", VerifyOptions(level="full", perf_seconds=0.5))[-1]
     checks = run_verify(LiveDoor(), VerifyOptions(level="exhaustive"))
     assert [(c.id, c.status) for c in checks] == [("smoke", "fail")]
     assert "unknown level 'exhaustive'" in checks[0].message

@@ -97,7 +97,8 @@ def write_user_file(path: str, data: bytes) -> None:
 
     A symlink, FIFO, device or folder at ``path`` is refused, never followed or opened. The data goes
     to a new file beside it first, renamed over ``path`` at the end, so a reader never sees half a file
-    and a failure leaves the old one. Raises :class:`UserFileError` naming the path.
+    and a failure leaves the old one; a file replaced keeps its permissions (a 0600 report stays private).
+    Raises :class:`UserFileError` naming the path.
     """
     path = str(path)
     try:
@@ -116,7 +117,7 @@ def write_user_file(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, 0o644 if mode is None else stat.S_IMODE(mode))  # a file replaced keeps its mode
         os.replace(temporary, path)
     except OSError as exc:
         try:

@@ -334,7 +334,7 @@ def _python(fields: dict[str, Field], process_machine: str | None, os_facts: OsF
     bits = _BITS.search(text or "")
     msc = _MSC_MACHINE.search(text or "")
     machine = process_machine or (msc.group(1) if msc else None)
-    pointer_bits = int(bits.group(1)) if bits else None
+    pointer_bits = compat.parse_count(bits.group(1)) if bits else None
     system = os_facts.system
     if system == "Windows":
         tag = ("win32" if pointer_bits == 32 or (machine or "").lower() in ("intel", "x86")
@@ -366,8 +366,8 @@ def _cpu(fields: dict[str, Field]) -> CpuFacts:
             facts.model = facts.model or line.strip()
         elif key in ("model name", "name") and value:
             facts.model = facts.model or value
-        elif key == "cpu(s)" and value.isdigit():
-            facts.logical_cores = int(value)
+        elif key == "cpu(s)" and compat.parse_count(value) is not None:
+            facts.logical_cores = compat.parse_count(value)
         elif key == "flags":
             flags = set(value.split())
             facts.avx2, facts.avx512 = "avx2" in flags, "avx512f" in flags
@@ -394,7 +394,8 @@ def _gpus(fields: dict[str, Field], amd: bool) -> tuple[list[Gpu], list[Gpu]]:
             clean = name[: len(name) - len(tail) + gfx.start()].strip() if gfx else name
             others.append(Gpu("amd", len(others), clean, arch=gfx.group(1).lower() if gfx else None, source=source))
         elif match and name:
-            nvidia.append(Gpu("nvidia", int(match.group(1)), name, source=source))
+            index = compat.parse_count(match.group(1))
+            nvidia.append(Gpu("nvidia", len(nvidia) if index is None else index, name, source=source))
     return nvidia, others
 
 

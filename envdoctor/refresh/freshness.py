@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from packaging.requirements import InvalidRequirement
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.compat import parse_requirement
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, Recipes
 
@@ -44,14 +46,13 @@ def data_finding(layers: Sequence[DataLayer]) -> Finding:
 def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
     """A warning when a requested torch version is newer than every release the data knows: no known
     release satisfies the request, and a version it names above the newest one does."""
-    from packaging.requirements import InvalidRequirement, Requirement  # install's question; check does without
 
     if not recipes.releases:
         return None
     newest = max(recipes.releases, key=lambda r: r.parsed)
     for text in requirements:
         try:
-            requirement = Requirement(text)
+            requirement = parse_requirement(text)
         except InvalidRequirement:
             continue
         specifier = requirement.specifier

@@ -5,6 +5,6 @@ pip / uv / conda / mamba commands that carry the decision out, :mod:`.plan` hold
 """
 
 from envdoctor.resolver.choose import resolve
-from envdoctor.resolver.plan import DEFAULT_REQUIREMENTS, MANAGERS, Plan, Request, ResolveError
+from envdoctor.resolver.plan import DEFAULT_REQUIREMENTS, MANAGERS, Plan, Request, ResolveError, torch_family
 
-__all__ = ["DEFAULT_REQUIREMENTS", "MANAGERS", "Plan", "Request", "ResolveError", "resolve"]
+__all__ = ["DEFAULT_REQUIREMENTS", "MANAGERS", "Plan", "Request", "ResolveError", "resolve", "torch_family"]

@@ -82,7 +82,10 @@ class _Machine:
     rocm_unsure: str
     no_driver: bool = False  # probed, and there is no NVIDIA driver (not merely unknown)
     fits: dict[tuple[str | None, str | None], compat.CudaFit | None] = field(default_factory=dict)
-    floors: list[compat.GpuDriverFloor] = field(default_factory=list)  # per NVIDIA GPU: can the driver drive it
+    # the NVIDIA GPUs grouped by (name, capability), each group's first GPU and its size: identical GPUs
+    # are judged once (a described fleet may list thousands)
+    nvidia_alike: list[tuple[Gpu, str | None, int]] = field(default_factory=list)
+    floors: list[compat.GpuDriverFloor] = field(default_factory=list)  # per nvidia_alike group: can the driver drive it
 
 
 def _machine(facts: Facts, recipes: Recipes) -> _Machine:
@@ -106,8 +109,9 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
     driver_os = compat.driver_table_os(os_name, facts.os.wsl)
     driver_cuda = compat.facts_driver_cuda(facts, recipes) if driver is not None else None
     distro = (facts.os.distro_id or "").lower()
+    alike = _alike(nvidia)
     floors = [compat.driver_drives_gpu(cc, driver, driver_os, recipes.gpu_first_cuda, recipes.toolkits)
-              for _, cc in nvidia]
+              for _, cc, _ in alike]
     return _Machine(
         platform=platform, os=os_name, python=compat.python_tag(facts),
         implementation=(facts.python.implementation or "").lower() or None,
@@ -116,9 +120,18 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
         driver=driver, driver_cuda=driver_cuda, driver_os=driver_os, nvidia=nvidia, amd=amd,
         xpu=bool(facts.xpu.present), jetson=jetson,
         nvidia_unsure="" if nvidia else UNSURE_NVIDIA.get(nv.status, ""),
-        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""), floors=floors,
+        rocm_unsure="" if amd else UNSURE_ROCM.get(facts.rocm.status, ""), nvidia_alike=alike, floors=floors,
         no_driver=nv.status == "no_driver",
     )
+
+
+def _alike(gpus: list[tuple[Gpu, str | None]]) -> list[tuple[Gpu, str | None, int]]:
+    """(first GPU, capability, how many) per distinct (name, capability), in the order first seen."""
+    groups: dict[tuple[str | None, str | None], list[Any]] = {}
+    for gpu, cc in gpus:
+        group = groups.setdefault((gpu.name, cc), [gpu, cc, 0])
+        group[2] += 1
+    return [(gpu, cc, count) for gpu, cc, count in groups.values()]
 
 
 # ---------------------------------------------------------------------------- checking one candidate
@@ -235,20 +248,22 @@ def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> N
             f"CUDA {fit.cuda}" + (f" (driver >= {needed})" if needed else ""), str(needed) if needed else ""))
     sass, ptx = variant.kernels_for(machine.platform)
     needs: list[Version] = []
-    for (gpu, cc), floor in zip(machine.nvidia, machine.floors, strict=True):
+    for (gpu, cc, count), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
         label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
+        alike = f" and {count - 1} more like it" if count > 1 else ""
         if floor.drives is False:  # no build runs until the driver is upgraded: said first, as the real constraint
-            candidate.failures.insert(0, _Failure("driver", f"{label}: {floor.reason}", str(floor.needs or "")))
+            candidate.failures.insert(0, _Failure("driver", f"{label}{alike}: {floor.reason}", str(floor.needs or "")))
         elif floor.drives is None and floor.needs is not None:
             needs.append(floor.needs)
         verdict = compat.gpu_fit(cc, sass, ptx, fit, recipes.newest_cc(variant.cuda))
         if verdict.runs is False and verdict.how == "":
             candidate.failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
-                                               f"{label} ({compat.sm_name(cc)})", compat.sm_name(cc) or ""))
+                                               f"{label} ({compat.sm_name(cc)}){alike}", compat.sm_name(cc) or ""))
         elif verdict.runs is False and fit.level != "none":
-            candidate.failures.append(_Failure("driver", f"{label}: {verdict.reason}", str(verdict.needs_driver or "")))
+            candidate.failures.append(_Failure("driver", f"{label}{alike}: {verdict.reason}",
+                                               str(verdict.needs_driver or "")))
         elif verdict.runs is None and cc is None:
-            candidate.warnings.append(f"compute capability of {label} is unknown: kernels not checked")
+            candidate.warnings.append(f"compute capability of {label}{alike} is unknown: kernels not checked")
         elif verdict.runs is None and verdict.needs_driver is not None:
             needs.append(verdict.needs_driver)
     if fit.level == "minor":
@@ -581,7 +596,7 @@ def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reaso
             f"nvidia: {facts.nvidia.source or 'facts'}" + ("" if facts.nvidia.driver_max_cuda else " + driver table")
             + (f" ({machine.driver_os} column)" if machine.driver else ""),
             f"{DRIVER_FILE} toolkit/family; {GPU_FILE} nvidia"))
-        for (gpu, _), floor in zip(machine.nvidia, machine.floors, strict=True):
+        for (gpu, _, _), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
             if floor.drives is False:
                 plan.reasons.append(_reason(
                     f"upgrade the NVIDIA driver first: GPU {gpu.index if gpu.index is not None else '?'} "

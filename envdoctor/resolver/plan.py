@@ -10,7 +10,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from envdoctor.compat import TORCH_FAMILY
+from envdoctor.compat import TORCH_FAMILY, parse_requirement
 from envdoctor.facts import to_dict
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.urls import direct_reference_problem
@@ -19,6 +19,15 @@ DEFAULT_REQUIREMENTS = ("torch", "torchvision")
 MANAGERS = ("pip", "uv", "conda", "mamba")
 #: Names people type for torch. The PyPI project "pytorch" is a stub whose install only fails.
 ALIASES = {"pytorch": "torch"}
+
+
+def torch_family(name: str) -> bool:
+    """Whether ``name`` is torch, a companion, an alias of one, or a project torch's wheels pin (its Triton
+    build, NVIDIA's CUDA libraries): the names a direct reference (``name @ URL``) may not take, since the
+    build chosen for this machine decides them."""
+    name = canonicalize_name(name)
+    return (ALIASES.get(name, name) in TORCH_FAMILY or name == "triton"
+            or name.startswith(("pytorch-triton", "nvidia-")))
 
 
 class ResolveError(ValueError):
@@ -45,18 +54,21 @@ class Request:
         self._notes: list[str] = []
         for text in self.requirements or DEFAULT_REQUIREMENTS:
             try:
-                requirement = Requirement(text)
+                requirement = parse_requirement(text)
             except InvalidRequirement as exc:
                 raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
+            if requirement.url is not None and torch_family(requirement.name):
+                name = ALIASES.get(canonicalize_name(requirement.name), requirement.name)
+                instead = (f"name a version instead (e.g. {name}>=2.4)" if name in TORCH_FAMILY
+                           else "torch's build pins it: leave it out and name torch's version")
+                raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not the build chosen "
+                                 f"for this machine or what it was made with; {instead}")
             alias = ALIASES.get(canonicalize_name(requirement.name))
-            if alias is not None and requirement.url is None:
+            if alias is not None:
                 self._notes.append(f"'{requirement.name}' is read as '{alias}': the PyPI project "
                                    f"'{requirement.name}' is a stub that installs nothing usable")
                 requirement.name = alias
             if requirement.url is not None:
-                if canonicalize_name(requirement.name) in TORCH_FAMILY:
-                    raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not a build "
-                                     f"chosen for this machine; name a version instead (e.g. {requirement.name}>=2.4)")
                 problem = direct_reference_problem(requirement)
                 if problem:
                     raise ValueError(f"{text!r}: refused: {problem}")

@@ -34,7 +34,8 @@ from envdoctor.readers.json_text import parse_json_text
 from envdoctor.report import Report
 from envdoctor.verify import runner
 
-FLEET_SCRIPT = Path(__file__).with_name("fleet_rank.py").read_text(encoding="utf-8")
+FLEET_PATH = Path(__file__).resolve().with_name("fleet_rank.py")
+FLEET_SCRIPT = FLEET_PATH.read_text(encoding="utf-8")
 #: What rank 0 compares across ranks, in report order.
 FIELDS = ("envdoctor", "python", "torch", "variant", "cuda", "cudnn", "nccl", "driver", "gpu_model", "gpu_count")
 #: The all_reduce whose bandwidth is measured, per backend: bytes and timed calls (after one warm-up).
@@ -259,12 +260,17 @@ def fleet_options(launch: Launch, timeout: float) -> dict[str, Any]:
             "prefix": f"envdoctor/{launch.run_id}/", "timeout": float(timeout), "bandwidth": BANDWIDTH}
 
 
+def fleet_argv(python: str, launch: Launch, timeout: float) -> list[str]:
+    """The argv of this rank's child: fleet_rank.py by path (see runner.SCRIPT_LOADER) and its options."""
+    return runner.script_argv(python, FLEET_PATH, json.dumps(fleet_options(launch, timeout)))
+
+
 def run_fleet(door: Door, launch: Launch, report: Report, python: str | None, timeout: float) -> Report:
     """Run this rank's part; on rank 0 return the whole job's report, elsewhere this rank's own
     report with the fleet steps appended (for its one line on stderr)."""
     summary = rank_summary(report, launch)
     nonce = secrets.token_hex(16)
-    argv = [python or door.python_executable(), "-c", FLEET_SCRIPT, json.dumps(fleet_options(launch, timeout))]
+    argv = fleet_argv(python or door.python_executable(), launch, timeout)
     deadline = IMPORT_ALLOWANCE_S + STEPS * (timeout + 30)
 
     def stdin_for(channel: int) -> bytes:

@@ -1,7 +1,7 @@
 # envdoctor:fleet
 """The rank side of ``envdoctor verify --distributed``: join the job, gather, check all_reduce, measure it.
 
-Like ``smoke.py`` this file is sent whole to the target interpreter (``python -c SOURCE ARGS_JSON``),
+Like ``smoke.py`` this file runs in the target interpreter through runner.SCRIPT_LOADER (as ``python -c``),
 so it is self-contained: standard library and torch only, Python 3.8 syntax. stdin carries two
 lines, read before torch is imported: where the private channel is and this run's nonce (as for the
 smoke test), then this rank's summary (JSON) to gather. Events go to the channel as JSON lines with

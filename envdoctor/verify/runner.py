@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import random
 import re
 import secrets
 import shlex
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier
 
 from envdoctor import compat
 from envdoctor.door import CommandResult, Door
@@ -37,8 +38,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-SMOKE_PATH = Path(__file__).with_name("smoke.py")
+SMOKE_PATH = Path(__file__).resolve().with_name("smoke.py")
 SMOKE_SCRIPT = SMOKE_PATH.read_text(encoding="utf-8")
+#: How a child runs a script of envdoctor's: this loader, given the file's path, runs it in ``__main__``
+#: as ``python -c SOURCE`` would (sys.argv[1:] its arguments, nothing from the script's folder on
+#: sys.path). The source itself never goes on the command line: Windows caps one at 32,767 characters
+#: and smoke.py alone is over 50,000.
+SCRIPT_LOADER = """# envdoctor:script-loader
+import sys
+exec(compile(open(sys.argv[1], "rb").read(), sys.argv.pop(1), "exec"))
+"""
 DEVICES = ("all", "cpu", "cuda", "mps", "xpu")
 #: How much each --level runs, in the spirit of NVIDIA DCGM's `dcgmi diag -r 1/2/3` (quick deployment checks
 #: in seconds, then medium, then long; https://docs.nvidia.com/datacenter/dcgm/latest/reference/command-line-reference/dcgmi/dcgmi-diag.html):
@@ -450,24 +459,49 @@ def attach_peaks(checks: list[Check], devices: Mapping[str, Any], peaks: list[Gp
 
 
 def expectation_checks(options: VerifyOptions, build: Mapping[str, Any] | None,
-                       devices: Mapping[str, Any] | None) -> list[Check]:
-    """One check per CI expectation; an expectation the smoke test could not answer fails."""
+                       devices: Mapping[str, Any] | None, confirmed: set[str] | None = None,
+                       facts: Facts | None = None) -> list[Check]:
+    """One check per CI expectation; an expectation the smoke test could not answer fails.
+
+    A GPU counts for --expect-gpus only when envdoctor confirmed its known-answer product (``confirmed``)
+    and, where the probes could count the machine's GPUs without torch, no more than they saw.
+    """
     checks = []
     if options.expect_gpus is not None:
         if devices is None:
             message = f"expected {options.expect_gpus} GPU(s); the smoke test never reached device discovery"
             checks.append(Check("expect.gpus", "fail", "expected GPUs", message))
         else:
-            seen = sum(int((devices.get(kind) or {}).get("count") or 0) for kind in ("cuda", "xpu", "mps"))
-            status = "pass" if seen == options.expect_gpus else "fail"
-            checks.append(Check("expect.gpus", status, "expected GPUs",
-                                f"expected {options.expect_gpus} GPU(s), torch sees {seen}",
-                                details={"expected": options.expect_gpus, "seen": seen}))
+            claimed = sum(compat.parse_count((devices.get(kind) or {}).get("count") or 0) or 0
+                          for kind in ("cuda", "xpu", "mps"))
+            checked = len([label for label in (confirmed or set()) if label != "cpu"])
+            probed = _probed_gpus(facts)
+            seen = min(checked, probed) if probed is not None else checked
+            status = "pass" if seen == claimed == options.expect_gpus else "fail"
+            message = f"expected {options.expect_gpus} GPU(s), torch sees {claimed}"
+            if seen != claimed:
+                message += (f"; the results of {checked} were confirmed"
+                            + (f" and the probes found {probed}" if probed is not None else ""))
+            checks.append(Check("expect.gpus", status, "expected GPUs", message,
+                                details={"expected": options.expect_gpus, "seen": claimed, "confirmed": checked,
+                                         "probed": probed}))
     if options.expect_cuda is not None:
         checks.append(expect_cuda_check(options.expect_cuda, build))
     if options.expect_torch is not None:
         checks.append(expect_torch_check(options.expect_torch, build))
     return checks
+
+
+def _probed_gpus(facts: Facts | None) -> int | None:
+    """The GPUs the probes saw without torch (see policy's ``gpus``); None when they could not tell."""
+    if facts is None:
+        return None
+    from envdoctor.policy import observe
+
+    gpus = observe(facts)["gpus"]
+    if gpus.unknown:
+        return None
+    return compat.parse_count(gpus.values[0]) if gpus.values else 0
 
 
 def expect_cuda_check(expected: str, build: Mapping[str, Any] | None) -> Check:
@@ -496,7 +530,7 @@ def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
         return Check("expect.torch", "fail", "expected torch version", message, details={"expected": spec})
 
     try:
-        specifier = SpecifierSet(spec)
+        specifier = compat.parse_specifier(spec)
     except InvalidSpecifier:
         return fail(f"{spec!r} is not a version specifier")
     if build is None or not build.get("torch"):
@@ -515,12 +549,95 @@ def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
 def smoke_argv(python: str, options: VerifyOptions) -> list[str]:
     perf = LEVEL_PERF_SECONDS.get(options.level, 2.0) if options.perf_seconds is None else float(options.perf_seconds)
     args = {"device": options.device, "compile": bool(options.compile), "perf_seconds": perf, "level": options.level}
-    return [python, "-c", SMOKE_SCRIPT, json.dumps(args, sort_keys=True)]
+    return script_argv(python, SMOKE_PATH, json.dumps(args, sort_keys=True))
 
 
-def smoke_stdin(channel: int, nonce: str) -> bytes:
-    """The one line the child reads before importing torch: where its channel is, and the nonce."""
-    return (json.dumps({"channel": channel, "nonce": nonce}) + "\n").encode("ascii")
+def script_argv(python: str, script: Path, *args: str) -> list[str]:
+    """The argv that runs ``script`` (an absolute path) in ``python`` through :data:`SCRIPT_LOADER`."""
+    return [python, "-c", SCRIPT_LOADER, str(script), *args]
+
+
+def smoke_stdin(channel: int, nonce: str, known_answer: Mapping[str, Any] | None = None) -> bytes:
+    """The one line the child reads before importing torch: where its channel is, the nonce and, for the
+    smoke test, the known-answer inputs."""
+    header: dict[str, Any] = {"channel": channel, "nonce": nonce}
+    if known_answer is not None:
+        header["known_answer"] = known_answer
+    return (json.dumps(header) + "\n").encode("ascii")
+
+
+# ---------------------------------------------------------------------------- the parent's verdict
+
+#: The checks every device must report at each level, whatever else it reports (the dtypes beyond
+#: float32 depend on the device; its perf checks are measurements, not verdicts).
+REQUIRED_CHECKS = {
+    "quick": ("matmul.float32", "tutorial.autograd"),
+    "standard": ("alloc", "copy", "matmul.float32", "autograd", "gradcheck", "conv2d", "tutorial.autograd",
+                 "train.sgd", "train.amp", "data.loader"),
+}
+REQUIRED_CHECKS["full"] = REQUIRED_CHECKS["standard"]
+MAX_DEVICES = 1024  # of one kind in one process: more than any machine has
+_MATMUL_ID = re.compile(r"^(?P<label>[a-z]+(?::[0-9]+)?)\.matmul\.[a-z0-9]+$")
+
+
+def known_answer_inputs(seed: int) -> dict[str, list[list[int]]]:
+    """This run's small-integer matrices (8x8 and 8x12, entries -4..4): every dtype holds their product exactly."""
+    rng = random.Random(seed)
+    return {"a": [[rng.randint(-4, 4) for _ in range(8)] for _ in range(8)],
+            "b": [[rng.randint(-4, 4) for _ in range(12)] for _ in range(8)]}
+
+
+def known_answer_product(inputs: Mapping[str, list[list[int]]]) -> list[list[int]]:
+    """a @ b in pure Python: the parent's own reference, computed without the child's torch."""
+    a, b = inputs["a"], inputs["b"]
+    return [[sum(row[k] * b[k][j] for k in range(len(b))) for j in range(len(b[0]))] for row in a]
+
+
+def device_labels(options: VerifyOptions, devices: Mapping[str, Any] | None) -> list[str]:
+    """The devices the child had to test: the CPU, then each accelerator torch reported and --device asked for."""
+    labels = ["cpu"]
+    for kind in ("cuda", "xpu", "mps"):
+        if options.device not in ("all", kind):
+            continue
+        count = min(MAX_DEVICES, compat.parse_count(((devices or {}).get(kind) or {}).get("count") or 0) or 0)
+        if kind == "mps":
+            labels += ["mps"] if count else []
+        else:
+            labels += [f"{kind}:{index}" for index in range(count)]
+    return labels
+
+
+def judge_results(checks: list[Check], options: VerifyOptions, inputs: Mapping[str, list[list[int]]],
+                  devices: Mapping[str, Any] | None, finished: bool = True) -> set[str]:
+    """The parent's verdict on what the child reported; returns the devices whose products it confirmed.
+
+    A matmul passes only with the product of this run's inputs, checked here; a check the child calls
+    passed without its evidence fails; a child that imported torch and says it ``finished`` must have
+    reported every check of the level on every device (one that crashed or hung has already failed).
+    """
+    expected = known_answer_product(inputs)
+    confirmed: set[str] = set()
+    for check in checks:
+        match = _MATMUL_ID.match(check.id)
+        if match is None or check.status != "pass":
+            continue
+        product = check.details.get("known_answer_product")
+        if product == expected:  # floats equal to the integers compare equal; NaN never does
+            if check.id.endswith(".float32"):
+                confirmed.add(match.group("label"))
+            continue
+        check.status = "fail"
+        check.message = ("the product of this run's small integers is not the one envdoctor computed itself"
+                         if product is not None else "no product of this run's small integers came back to check")
+    reported = {check.id for check in checks}
+    missing = [f"{label}.{name}" for label in device_labels(options, devices)
+               for name in REQUIRED_CHECKS.get(options.level, ()) if f"{label}.{name}" not in reported]
+    imported = any(check.id == "import" and check.status == "pass" for check in checks)
+    if missing and finished and imported:  # a failed import fails the run already
+        checks.append(Check("smoke.complete", "fail", "every check reported",
+                            f"{len(missing)} check(s) of --level {options.level} never reported: {', '.join(missing[:10])}",
+                            details={"missing": missing[:200]}))
+    return confirmed
 
 
 def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -> list[Check]:
@@ -534,7 +651,9 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
         return [Check("smoke", "fail", "smoke test", f"timeout {timeout!r} is not a finite number of seconds above 0")]
     python = options.python or door.python_executable()
     nonce = secrets.token_hex(16)
-    run = door.run_with_channel(smoke_argv(python, options), timeout, lambda channel: smoke_stdin(channel, nonce))
+    inputs = known_answer_inputs(secrets.randbits(64))
+    run = door.run_with_channel(smoke_argv(python, options), timeout,
+                                lambda channel: smoke_stdin(channel, nonce, inputs))
     output = parse_events(run.channel, nonce)
     if run.channel_truncated:
         output.rejected.append("the channel carried more than the door keeps; later events were dropped")
@@ -550,6 +669,7 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
         point_to_install(by_id["import"], python)
     build = by_id["build"].details if "build" in by_id else None
     devices = by_id["devices"].details if "devices" in by_id else None
+    confirmed = judge_results(checks, options, inputs, devices, finished=failure is None)
     if "devices" in by_id:
         judge_devices(by_id["devices"], build or {}, facts, _recipes())
     if devices is not None:
@@ -559,7 +679,7 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
             for check in checks:
                 if ".perf.matmul." in check.id and not check.id.startswith("cpu."):
                     check.details["peaks_error"] = str(exc)
-    checks.extend(expectation_checks(options, build, devices))
+    checks.extend(expectation_checks(options, build, devices, confirmed, facts))
     return checks
 
 

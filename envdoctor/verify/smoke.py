@@ -1,7 +1,7 @@
 # envdoctor:smoke
 """The child side of ``envdoctor verify``: run torch for real and report every step as it happens.
 
-The parent sends this file's source to the target interpreter with ``python -c SOURCE ARGS_JSON``,
+The parent runs this file in the target interpreter as ``python -c`` would, through runner.SCRIPT_LOADER,
 in a fresh empty working directory, so it uses the standard library and torch only, and Python 3.8
 syntax. Before torch is imported, the first line of stdin says where the private channel is (a file
 descriptor; a handle on Windows) and gives this run's nonce; stdin is then closed. Each event is one
@@ -66,7 +66,8 @@ LEVELS = ("quick", "standard", "full")
 
 
 def open_channel():
-    """Read the header line from stdin, close stdin, and return a function that writes one event.
+    """Read the header line from stdin, close stdin, and return a function that writes one event, and the
+    known-answer inputs the parent sent (see :func:`check_matmul`).
 
     The nonce stays inside the returned function; nothing in argv or the environment names it.
     """
@@ -76,6 +77,7 @@ def open_channel():
     os.close(null)
     header = json.loads(line.decode("ascii"))
     token, nonce = int(header["channel"]), str(header["nonce"])
+    known_answer = header.get("known_answer")
     if sys.platform == "win32":
         import msvcrt
 
@@ -91,7 +93,7 @@ def open_channel():
         while view:
             view = view[os.write(fd, view):]
 
-    return write
+    return write, known_answer
 
 
 def outcome(status: str, message: str = "", details: dict | None = None, metrics: dict | None = None) -> dict:
@@ -418,15 +420,25 @@ def check_copy(torch, spec: dict) -> dict:
 
 
 def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
-    """A known-answer product of small integers (exact in every dtype) and a random product."""
+    """A known-answer product of small integers (exact in every dtype) and a random product.
+
+    The small integers are the parent's (``spec["known_answer"]``, fresh each run), and the product goes
+    back whole: the parent computes its own and judges the check, whatever this side says.
+    """
     dtype = torch_dtype(torch, dtype_name)
     device = spec["device"]
     generator = torch.Generator().manual_seed(1234)
     with Tf32Mode(torch, dtype_name == "tf32"):
-        ints_a = torch.randint(-4, 5, (16, 16), generator=generator).to(torch.float64)
-        ints_b = torch.randint(-4, 5, (16, 24), generator=generator).to(torch.float64)
+        inputs = spec.get("known_answer") or {}
+        if inputs:
+            ints_a = torch.tensor(inputs["a"], dtype=torch.float64)
+            ints_b = torch.tensor(inputs["b"], dtype=torch.float64)
+        else:
+            ints_a = torch.randint(-4, 5, (16, 16), generator=generator).to(torch.float64)
+            ints_b = torch.randint(-4, 5, (16, 24), generator=generator).to(torch.float64)
         got = torch.matmul(ints_a.to(device, dtype), ints_b.to(device, dtype)).to("cpu", torch.float64)
         known_error = float((got - reference_product(ints_a, ints_b)).abs().max().item())
+        product = got.tolist()
 
         a = (torch.rand(64, 48, generator=generator, dtype=torch.float64) * 2 - 1).to(dtype).to(torch.float64)
         b = (torch.rand(48, 40, generator=generator, dtype=torch.float64) * 2 - 1).to(dtype).to(torch.float64)
@@ -436,7 +448,7 @@ def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
     error = (got - expected).abs()
     relative = float((error / scale).max().item())
     details = {"known_answer_max_abs_error": known_error, "max_relative_error": relative,
-               "tolerance": MATMUL_TOLERANCE[dtype_name], "shape": [64, 48, 40]}
+               "tolerance": MATMUL_TOLERANCE[dtype_name], "shape": [64, 48, 40], "known_answer_product": product}
     metrics = {"max_abs_error": float(error.max().item())}
     if not known_error <= KNOWN_ANSWER_TOLERANCE:  # written so that NaN fails
         return outcome("fail", f"wrong answer: a small-integer product is off by {known_error:.3g} (exact expected)",
@@ -1052,6 +1064,7 @@ def run(options: dict, reporter: Reporter) -> int:
     budget = max(0.0, float(options.get("perf_seconds", 2.0))) / len(specs)
     level = options.get("level", "standard")
     for spec in specs:
+        spec["known_answer"] = options.get("known_answer")
         device_checks(torch, reporter, spec, budget, level if level in LEVELS else "standard")
     if options.get("compile"):
         reporter.run("compile", "torch.compile", check_compile, torch, specs[-1]["device"])
@@ -1061,7 +1074,8 @@ def run(options: dict, reporter: Reporter) -> int:
 
 def main(argv: list) -> int:
     options = json.loads(argv[1]) if len(argv) > 1 else {}
-    return run(options, Reporter(open_channel()))
+    write, options["known_answer"] = open_channel()
+    return run(options, Reporter(write))
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ def test_masks_at_least_what_pip_masks(url_and_password):
     ours = redact_text(url)
     assert MARK not in ours
     pip_view = pip_misc.redact_auth_from_url(url)
-    if MARK not in pip_view:
-        assert ours.lower() == pip_view.lower()  # pip writes the scheme in lower case
+    if MARK not in pip_view:  # pip writes the scheme in lower case; envdoctor also masks every query value
+        assert ours.lower().partition("?")[0] == pip_view.lower().partition("?")[0]
 
 
 @pytest.mark.parametrize(
