@@ -575,11 +575,11 @@ def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
 
 
 # ---------------------------------------------------------------------------- the 2026-12 audit
-# cu129 for 2.9-2.14: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
+# cu129 for 2.9-2.13: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
 # aarch64 and removes it for Windows; installs: 2.9.0+cu129 (vllm-project/vllm#28077), 2.12.1 and 2.13.0+cu129
-# (runpod/containers#162), 2.14.0+cu129 (rapidsai/rmm#2541).
-@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0", "2.14.0", "2.14.1"])
-def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
+# (runpod/containers#162).
+@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0"])
+def test_cu129_is_a_linux_build_of_2_9_to_2_13(recipes, torch):
     variant = recipes.find_variant(torch, "cu129")
     assert variant is not None and set(variant.platforms) == {"linux-x86_64", "linux-aarch64"}
     assert (variant.cuda, variant.toolkit) == ("12.9", "12.9.1")  # install_cuda.sh: cuda_12.9.1_575.57.08
@@ -591,6 +591,30 @@ def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
 
 def test_cu129_is_not_offered_for_2_15(recipes):
     assert recipes.find_variant("2.15.0", "cu129") is None  # RFC pytorch#190385: no CUDA 12.x wheels
+
+
+@pytest.mark.parametrize("torch", ["2.14.0", "2.14.1"])
+def test_2_14_has_neither_cu129_nor_cu134(recipes, torch):
+    """whl/cu129 ends at 2.13.0+cu129 (third-party reads of the index pages, 2026-09/10); CUDA 13.4 was in
+    test-infra's test channel only (#8497, #8499: "not ready to be offered to users"), and pytorch#194367's 2.14
+    row names CUDA 12.6, 13.0, 13.2. Hand-written: the CUDA variants of 2.14 are cu126, cu130, cu132."""
+    release = recipes.release(torch)
+    assert sorted(v.name for v in release.variants if v.kind == "cuda") == ["cu126", "cu130", "cu132"]
+
+
+def test_rocm7_14_is_never_chosen_and_the_plan_says_why(recipes):
+    """No gfx list of the rocm7.14 wheel was found (its GPU code comes from AMD's rocm-sdk-device-gfx* wheels), so
+    an RX 7900 XTX (gfx1100) gets 2.14.1 rocm7.2, and the plan names why rocm7.14 was passed over."""
+    from test_resolver import machine
+
+    from envdoctor.resolver import Request, resolve
+
+    plan = resolve(machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), Request(requirements=["torch==2.14.1"]),
+                   recipes)
+    assert (plan.torch, plan.variant) == ("2.14.1", "rocm7.2")
+    assert [r["reason"] for r in plan.rejected if (r["torch"], r["variant"]) == ("2.14.1", "rocm7.14")] == [
+        "the gfx targets of rocm7.14 (torch 2.14.1) are not known, so kernels for AMD Radeon RX 7900 XTX (gfx1100) "
+        "cannot be confirmed"]
 
 
 @pytest.mark.parametrize("version, label, linux, windows", [

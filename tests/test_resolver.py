@@ -44,9 +44,9 @@ CASES = [
     ("driver-470-t4", machine("470.82.01", [T4]), [], "2.7.1", "cu118"),
     ("driver-450-old-t4", machine("450.80.02", [T4]), [], "2.7.1", "cu118"),
     ("gtx1080-580", machine("580.65.06", [GTX1080]), [], "2.14.1", "cu126"),
-    # cu129 for 2.9-2.14 (Linux; generate_binary_build_matrix.py, runpod/containers#162, rapidsai/rmm#2541):
-    # R570 runs CUDA 12.9's compiled kernels through minor-version compatibility
-    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.14.1", "cu129"),
+    # cu129 for 2.9-2.13 (Linux; generate_binary_build_matrix.py, runpod/containers#162; whl/cu129 ends at
+    # 2.13.0+cu129): R570 runs CUDA 12.9's compiled kernels through minor-version compatibility
+    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.13.0", "cu129"),
     ("rtx5090-580", machine("580.65.06", [RTX5090]), [], "2.15.0", "cu130"),
     ("mixed-1080-4090", machine("580.65.06", [GTX1080, RTX4090]), [], "2.14.1", "cu126"),
     # 2.14 builds rocm7.2 as well as rocm7.14 (pytorch/test-infra#8497); rocm7.14 has no measured gfx list
@@ -609,9 +609,9 @@ def test_a_driver_too_old_for_the_gpu_is_upgraded_first():
     cuda = [r for r in plan.rejected if r["variant"].startswith("cu")]
     assert cuda and all(r["reason"].startswith("GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates")
                         for r in cuda)
-    # R570 reaches 2.14.1 cu129 through minor-version compatibility; R580 reaches 2.15.0
+    # R570 reaches 2.13.0 cu129 (the last cu129) through minor-version compatibility; R580 reaches 2.15.0
     assert [(a.get("needs"), a.get("torch"), a.get("variant")) for a in plan.alternatives if a["change"] == "driver"] \
-        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.14.1", "cu129")]
+        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.13.0", "cu129")]
 
 
 def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
