@@ -556,7 +556,6 @@ def test_gpu_peaks_cite_nvidia_datasheets_and_whitepapers():
 def test_settled_notes_are_no_longer_unverified(recipes):
     note = recipes.release("2.14.1").note  # torchvision 0.29.1's pin was read; the aarch64 PyPI wheel is cu130
     assert "pin UNVERIFIED" not in note and "aarch64" not in note and "UNVERIFIED" not in note
-    assert "xpu UNVERIFIED" in recipes.find_variant("2.14.1", "xpu").note  # said where it concerns the plan
     assert "UNVERIFIED" not in recipes.release("1.10.0").note
     assert recipes.release("2.14.0").pypi["linux-aarch64"] == "cu130"
     for variant in ("cu128", "cu129"):
@@ -565,13 +564,25 @@ def test_settled_notes_are_no_longer_unverified(recipes):
 
 
 def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
-    for name in ("cu130", "cu132"):  # 2.15 arch lists, and its Windows CUDA wheels: PyPI's Windows wheel is +cpu
-        note = recipes.find_variant("2.15.0", name).note
-        assert "exact arch list UNVERIFIED" in note and "windows-x86_64 wheel UNVERIFIED" in note
+    for name in ("cu130", "cu132"):  # 2.15 arch lists: no build script of 2.15 was read
+        assert "exact arch list UNVERIFIED" in recipes.find_variant("2.15.0", name).note
+    # 2.15's Windows cu132 wheel: PyPI's Windows wheel is +cpu and no Windows install of 2.15.0+cu132 was found
+    assert "windows-x86_64 wheel UNVERIFIED" in recipes.find_variant("2.15.0", "cu132").note
     assert "UNVERIFIED" not in recipes.release("2.15.0").note
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
-    assert "UNVERIFIED" in recipes.find_variant("1.12.1", "cu102").note  # 1.12 Windows cu102
     assert "UNVERIFIED" in recipes.find_variant("2.1.2", "rocm5.6").note  # which 5.x first had gfx1100
+
+
+def test_notes_settled_from_installs_and_the_install_selector(recipes):
+    """2.14.1+xpu installed on Linux (Data Center GPU Max 1550) and Windows 11 (Arc 140V, Arc B390); 2.15.0+cu130
+    installed on Windows hosts (driver 596.49, 616.92); the 1.12.1-era quick-start-module.js: "CUDA-10.2 PyTorch
+    builds are no longer available for Windows, please use CUDA-11.6". Expected platforms written by hand."""
+    xpu = recipes.find_variant("2.14.1", "xpu")
+    assert "UNVERIFIED" not in xpu.note and set(xpu.platforms) == {"linux-x86_64", "windows-x86_64"}
+    cu130 = recipes.find_variant("2.15.0", "cu130")
+    assert "windows-x86_64 wheel UNVERIFIED" not in cu130.note and "windows-x86_64" in cu130.platforms
+    cu102 = recipes.find_variant("1.12.1", "cu102")
+    assert "UNVERIFIED" not in cu102.note and list(cu102.platforms) == ["linux-x86_64"]
 
 
 # ---------------------------------------------------------------------------- the 2026-12 audit
