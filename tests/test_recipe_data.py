@@ -140,6 +140,12 @@ def test_every_cuda_variant_and_arch_list_cites_a_build_script():
 # rocm6.1 keep the builder list without it. rocm7.14 was not measured: unknown, marked UNVERIFIED.
 ROCM6_0 = "gfx900 906 908 90a 942 1030 1100"
 GFX = [
+    # pytorch/builder manywheel/build_docker.sh: release/2.0 builds gfx900;gfx906;gfx908 + gfx90a;gfx1030 (ROCm >= 4.3);
+    # release/2.1 and release/2.2 build gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100 (3237101a, #1407)
+    ("2.0.1", "rocm5.4.2", "gfx900 906 908 90a 1030"),
+    ("2.1.2", "rocm5.6", "gfx900 906 908 90a 1030 1100"),
+    ("2.2.2", "rocm5.7", "gfx900 906 908 90a 1030 1100"),
+    ("2.2.0", "rocm5.6", "gfx900 906 908 90a 1030 1100"),
     ("2.3.1", "rocm6.0", ROCM6_0),
     ("2.5.1", "rocm6.2", ROCM6_0),
     ("2.4.1", "rocm6.1", ROCM6_0),
@@ -570,7 +576,7 @@ def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
     assert "windows-x86_64 wheel UNVERIFIED" in recipes.find_variant("2.15.0", "cu132").note
     assert "UNVERIFIED" not in recipes.release("2.15.0").note
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
-    assert "UNVERIFIED" in recipes.find_variant("2.1.2", "rocm5.6").note  # which 5.x first had gfx1100
+    assert "UNVERIFIED" not in recipes.find_variant("2.1.2", "rocm5.6").note  # builder release/2.1 has gfx1100
 
 
 def test_notes_settled_from_installs_and_the_install_selector(recipes):

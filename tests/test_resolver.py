@@ -52,6 +52,8 @@ CASES = [
     # 2.14 builds rocm7.2 as well as rocm7.14 (pytorch/test-infra#8497); rocm7.14 has no measured gfx list
     ("rocm-gfx90a", machine(amd=[("AMD Instinct MI250X", "gfx90a")]), [], "2.14.1", "rocm7.2"),
     ("rocm-gfx1100-2.5", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.6"], "2.5.1", "rocm6.2"),
+    # builder release/2.2 manywheel/build_docker.sh: PYTORCH_ROCM_ARCH ends in gfx1030;gfx1100 from ROCm 5.5 images
+    ("rocm-gfx1100-2.2", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.3"], "2.2.2", "rocm5.7"),
     ("macos-arm64-15", machine(system="Darwin", arch="arm64", macos="15.1", glibc=None), [], "2.15.0", "mps"),
     ("macos-arm64-13", machine(system="Darwin", arch="arm64", macos="13.6", glibc=None), [], "2.11.0", "mps"),
     ("macos-x86_64", machine(system="Darwin", arch="x86_64", macos="13.0", glibc=None, python="3.11.4"), [], "2.2.2", "cpu"),
