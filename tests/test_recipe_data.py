@@ -577,6 +577,9 @@ def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
     assert "UNVERIFIED" not in recipes.release("2.15.0").note
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
     assert "UNVERIFIED" not in recipes.find_variant("2.1.2", "rocm5.6").note  # builder release/2.1 has gfx1100
+    # builder release/2.4 manywheel/build_docker.sh: gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100 + gfx942, no gfx1101
+    assert "UNVERIFIED" not in recipes.find_variant("2.4.1", "rocm6.1").note
+    assert "gfx list UNVERIFIED" in recipes.find_variant("2.5.1", "rocm6.1").note  # release/2.5's script not read
 
 
 def test_notes_settled_from_installs_and_the_install_selector(recipes):
