@@ -54,7 +54,8 @@ KERNELS = [
     ("2.5.1", "cu118", "windows-x86_64", "3.7;5.0;6.0;6.1;7.0;7.5;8.0;8.6;9.0", "3.7"),
     ("2.7.1", "cu128", "linux-x86_64", "7.5;8.0;8.6;9.0;10.0;12.0", "12.0"),
     ("2.7.1", "cu128", "windows-x86_64", "7.5;8.0;8.6;9.0;10.0;12.0", ""),
-    ("2.7.1", "cu128", "linux-aarch64", "8.0;9.0;10.0;12.0", ""),
+    # pytorch#146378: the CUDA 12.8 aarch64 build is 9.0;10.0;12.0; sm_80 only from pytorch#157843 (after 2.7.1)
+    ("2.7.1", "cu128", "linux-aarch64", "9.0;10.0;12.0", ""),
     ("2.8.0", "cu126", "linux-x86_64", "5.0;6.0;7.0;7.5;8.0;8.6;9.0", ""),
     ("2.8.0", "cu126", "windows-x86_64", "5.0;6.0;6.1;7.0;7.5;8.0;8.6;9.0", ""),
     ("2.8.0", "cu128", "linux-x86_64", "7.0;7.5;8.0;8.6;9.0;10.0;12.0", ""),
@@ -91,10 +92,12 @@ def test_windows_cu128_and_later_carry_neither_volta_nor_ptx(recipes):
 
 
 def test_2_7_cu128_is_built_for_linux_aarch64(recipes):
-    """PyTorch 2.7 release blog: CUDA 12.8 wheels 'for Linux x86 and arm64' (audit #5); its arch list UNVERIFIED."""
+    """PyTorch 2.7 release blog: CUDA 12.8 wheels 'for Linux x86 and arm64' (audit #5); its aarch64 arch list is
+    pytorch#146378's 9.0;10.0;12.0, so an A100 on aarch64 is not covered by 2.7."""
     variant = recipes.find_variant("2.7.0", "cu128")
     assert variant.platforms == ("linux-x86_64", "windows-x86_64", "linux-aarch64")
-    assert "UNVERIFIED" in variant.note
+    assert "UNVERIFIED" not in variant.note
+    assert variant.kernels_for("linux-aarch64") == (("sm_90", "sm_100", "sm_120"), ())
 
 
 # ---------------------------------------------------------------------------- CUDA toolkits of the variants

@@ -622,9 +622,13 @@ def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
     assert plan.ok and plan.mark == "warning"
     [warning] = [w for w in plan.warnings if "UNVERIFIED" in w]
     assert warning == f"torch 2.15.0 {plan.variant}: exact arch list UNVERIFIED, presumed as 2.14"  # not Windows'
-    # 2.7 cu128's note concerns its linux-aarch64 list only
-    plan = resolve(machine("570.124.06", [RTX5090]), Request(requirements=["torch==2.7.1"]), RECIPES)
-    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")
-    assert not [w for w in plan.warnings if "UNVERIFIED" in w]
+    # 2.15 cu132's Windows clause concerns Windows plans only
+    plan = resolve(machine("595.97", [RTX5090], system="Windows", arch="AMD64", glibc=None),
+                   Request(requirements=["torch==2.15.0"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu132", "warning")
+    assert [w for w in plan.warnings if "UNVERIFIED" in w] == [
+        "torch 2.15.0 cu132: exact arch list UNVERIFIED, presumed as 2.14; the windows-x86_64 wheel UNVERIFIED: "
+        "PyPI's Windows wheel is +cpu and no Windows CUDA wheel of 2.15 was read"]
+    # 2.7 cu128 on aarch64 is built for 9.0;10.0;12.0 (pytorch#146378): settled, so the plan is not marked
     plan = resolve(machine("570.124.06", [RTX5090], arch="aarch64"), Request(requirements=["torch==2.7.1"]), RECIPES)
-    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "warning")
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")
