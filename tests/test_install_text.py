@@ -68,3 +68,45 @@ def test_the_last_line_of_a_run_says_what_it_did_and_never_hides_a_failure():
     assert "  Ran" in lines and any("[✗] pip install torch" in line for line in lines)
     nothing = Report("install", None, error="could not start")
     assert "no problems found" not in render_text(nothing, False, False)
+
+
+def test_sjtu_serves_a_find_links_era_release_from_its_variant_index():
+    """sjtug/portal content/post/mirror-help/pytorch-wheels.md: "replace https://download.pytorch.org/whl with
+    https://mirror.sjtu.edu.cn/pytorch-wheels", per-variant simple indexes (cu126/, ...), and the torch_stable.html
+    (-f) usage marked deprecated. PyTorch's own per-variant indexes serve the 1.8-1.10 wheels: public installs of
+    torch==1.8.1+cu111 and 1.10.2+cu111 with --extra-index-url .../whl/cu111. Expected argv written by hand."""
+    from envdoctor.mirrors import choose
+
+    facts = machine("470.82.01", [T4], python="3.8.10")
+    plan = plan_for(facts, "torch==1.9.0", mirrors=choose(["sjtu"], RECIPES))
+    assert plan["steps"]["pip"] == [["/opt/venv/bin/python", "-m", "pip", "install", "torch==1.9.0+cu111",
+                                     "--extra-index-url", "https://mirror.sjtu.edu.cn/pytorch-wheels/cu111"]]
+    assert plan["steps"]["uv"] == [["uv", "pip", "install", "--python", "/opt/venv/bin/python", "torch==1.9.0+cu111",
+                                    "--extra-index-url", "https://mirror.sjtu.edu.cn/pytorch-wheels/cu111"]]
+    assert plan["indexes"]["torch"] == {"url": "https://mirror.sjtu.edu.cn/pytorch-wheels/cu111", "layout": "simple",
+                                        "flag": "--extra-index-url", "mirror": "--mirror sjtu"}
+    assert plan["command_notes"]["pip"] == (
+        "torch 1.9.0 was published on a find-links page (https://download.pytorch.org/whl/torch_stable.html); "
+        "--mirror sjtu serves simple indexes, so its cu111 index https://mirror.sjtu.edu.cn/pytorch-wheels/cu111 is "
+        "used (PyTorch's per-variant indexes hold the 1.8-1.10 wheels too), with --extra-index-url and +cu111 pins")
+    text = "\n".join(render_plan(plan, PAINT, verbose=0))
+    assert "torch_stable.html" not in text.replace("(https://download.pytorch.org/whl/torch_stable.html)", "")
+
+
+def test_without_a_mirror_a_find_links_era_release_keeps_its_find_links_page():
+    """previous-versions.md: 1.8-1.10 install with -f https://download.pytorch.org/whl/torch_stable.html."""
+    plan = plan_for(machine("470.82.01", [T4], python="3.8.10"), "torch==1.10.1")
+    assert plan["steps"]["pip"] == [["/opt/venv/bin/python", "-m", "pip", "install", "torch==1.10.1+cu113",
+                                     "-f", "https://download.pytorch.org/whl/torch_stable.html"]]
+    assert "pip" not in plan["command_notes"]
+
+
+def test_a_find_links_mirror_row_still_rewrites_the_find_links_page(tmp_path):
+    """A mirror row with layout "find-links" (recipes/README.md, mirrors.toml) is given with -f."""
+    (tmp_path / "mirrors.toml").write_text(
+        'schema = "envdoctor.recipes.mirrors/1"\nmirror = [{ prefix = "https://download.pytorch.org/whl", '
+        'replacement = "https://flat.example/whl", layout = "find-links" }]\n')
+    recipes = load_recipes([tmp_path])
+    plan = resolve(machine("470.82.01", [T4], python="3.8.10"), Request(requirements=["torch==1.10.1"]), recipes)
+    assert plan.steps["pip"] == [["/opt/venv/bin/python", "-m", "pip", "install", "torch==1.10.1+cu113",
+                                  "-f", "https://flat.example/whl/torch_stable.html"]]

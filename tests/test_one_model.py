@@ -156,5 +156,5 @@ def test_check_and_install_agree_that_a_driver_older_than_the_gpu_comes_first():
     [finding] = [f for f in evaluate(facts, RECIPES) if f.id == "nvidia.driver-older-than-gpu"]
     assert finding.severity == "error" and ">= 570.26" in finding.fix
     upgraded = box(driver="570.124.06", max_cuda="12.8", gpus=[("NVIDIA GeForce RTX 5090", "12.0")])
-    assert (plan_then_check(upgraded).torch, plan_then_check(upgraded).variant) == ("2.14.1", "cu129")
+    assert (plan_then_check(upgraded).torch, plan_then_check(upgraded).variant) == ("2.13.0", "cu129")  # whl/cu129 ends at 2.13.0
     assert "nvidia.driver-older-than-gpu" not in {f.id for f in evaluate(upgraded, RECIPES)}

@@ -54,7 +54,8 @@ KERNELS = [
     ("2.5.1", "cu118", "windows-x86_64", "3.7;5.0;6.0;6.1;7.0;7.5;8.0;8.6;9.0", "3.7"),
     ("2.7.1", "cu128", "linux-x86_64", "7.5;8.0;8.6;9.0;10.0;12.0", "12.0"),
     ("2.7.1", "cu128", "windows-x86_64", "7.5;8.0;8.6;9.0;10.0;12.0", ""),
-    ("2.7.1", "cu128", "linux-aarch64", "8.0;9.0;10.0;12.0", ""),
+    # pytorch#146378: the CUDA 12.8 aarch64 build is 9.0;10.0;12.0; sm_80 only from pytorch#157843 (after 2.7.1)
+    ("2.7.1", "cu128", "linux-aarch64", "9.0;10.0;12.0", ""),
     ("2.8.0", "cu126", "linux-x86_64", "5.0;6.0;7.0;7.5;8.0;8.6;9.0", ""),
     ("2.8.0", "cu126", "windows-x86_64", "5.0;6.0;6.1;7.0;7.5;8.0;8.6;9.0", ""),
     ("2.8.0", "cu128", "linux-x86_64", "7.0;7.5;8.0;8.6;9.0;10.0;12.0", ""),
@@ -91,10 +92,12 @@ def test_windows_cu128_and_later_carry_neither_volta_nor_ptx(recipes):
 
 
 def test_2_7_cu128_is_built_for_linux_aarch64(recipes):
-    """PyTorch 2.7 release blog: CUDA 12.8 wheels 'for Linux x86 and arm64' (audit #5); its arch list UNVERIFIED."""
+    """PyTorch 2.7 release blog: CUDA 12.8 wheels 'for Linux x86 and arm64' (audit #5); its aarch64 arch list is
+    pytorch#146378's 9.0;10.0;12.0, so an A100 on aarch64 is not covered by 2.7."""
     variant = recipes.find_variant("2.7.0", "cu128")
     assert variant.platforms == ("linux-x86_64", "windows-x86_64", "linux-aarch64")
-    assert "UNVERIFIED" in variant.note
+    assert "UNVERIFIED" not in variant.note
+    assert variant.kernels_for("linux-aarch64") == (("sm_90", "sm_100", "sm_120"), ())
 
 
 # ---------------------------------------------------------------------------- CUDA toolkits of the variants
@@ -140,6 +143,12 @@ def test_every_cuda_variant_and_arch_list_cites_a_build_script():
 # rocm6.1 keep the builder list without it. rocm7.14 was not measured: unknown, marked UNVERIFIED.
 ROCM6_0 = "gfx900 906 908 90a 942 1030 1100"
 GFX = [
+    # pytorch/builder manywheel/build_docker.sh: release/2.0 builds gfx900;gfx906;gfx908 + gfx90a;gfx1030 (ROCm >= 4.3);
+    # release/2.1 and release/2.2 build gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100 (3237101a, #1407)
+    ("2.0.1", "rocm5.4.2", "gfx900 906 908 90a 1030"),
+    ("2.1.2", "rocm5.6", "gfx900 906 908 90a 1030 1100"),
+    ("2.2.2", "rocm5.7", "gfx900 906 908 90a 1030 1100"),
+    ("2.2.0", "rocm5.6", "gfx900 906 908 90a 1030 1100"),
     ("2.3.1", "rocm6.0", ROCM6_0),
     ("2.5.1", "rocm6.2", ROCM6_0),
     ("2.4.1", "rocm6.1", ROCM6_0),
@@ -556,7 +565,6 @@ def test_gpu_peaks_cite_nvidia_datasheets_and_whitepapers():
 def test_settled_notes_are_no_longer_unverified(recipes):
     note = recipes.release("2.14.1").note  # torchvision 0.29.1's pin was read; the aarch64 PyPI wheel is cu130
     assert "pin UNVERIFIED" not in note and "aarch64" not in note and "UNVERIFIED" not in note
-    assert "xpu UNVERIFIED" in recipes.find_variant("2.14.1", "xpu").note  # said where it concerns the plan
     assert "UNVERIFIED" not in recipes.release("1.10.0").note
     assert recipes.release("2.14.0").pypi["linux-aarch64"] == "cu130"
     for variant in ("cu128", "cu129"):
@@ -565,21 +573,36 @@ def test_settled_notes_are_no_longer_unverified(recipes):
 
 
 def test_notes_the_audit_did_not_settle_stay_unverified(recipes):
-    for name in ("cu130", "cu132"):  # 2.15 arch lists, and its Windows CUDA wheels: PyPI's Windows wheel is +cpu
-        note = recipes.find_variant("2.15.0", name).note
-        assert "exact arch list UNVERIFIED" in note and "windows-x86_64 wheel UNVERIFIED" in note
+    for name in ("cu130", "cu132"):  # 2.15 arch lists: no build script of 2.15 was read
+        assert "exact arch list UNVERIFIED" in recipes.find_variant("2.15.0", name).note
+    # 2.15's Windows cu132 wheel: PyPI's Windows wheel is +cpu and no Windows install of 2.15.0+cu132 was found
+    assert "windows-x86_64 wheel UNVERIFIED" in recipes.find_variant("2.15.0", "cu132").note
     assert "UNVERIFIED" not in recipes.release("2.15.0").note
     assert "UNVERIFIED" in recipes.find_variant("2.14.0", "rocm7.14").note
-    assert "UNVERIFIED" in recipes.find_variant("1.12.1", "cu102").note  # 1.12 Windows cu102
-    assert "UNVERIFIED" in recipes.find_variant("2.1.2", "rocm5.6").note  # which 5.x first had gfx1100
+    assert "UNVERIFIED" not in recipes.find_variant("2.1.2", "rocm5.6").note  # builder release/2.1 has gfx1100
+    # builder release/2.4 manywheel/build_docker.sh: gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100 + gfx942, no gfx1101
+    assert "UNVERIFIED" not in recipes.find_variant("2.4.1", "rocm6.1").note
+    assert "gfx list UNVERIFIED" in recipes.find_variant("2.5.1", "rocm6.1").note  # release/2.5's script not read
+
+
+def test_notes_settled_from_installs_and_the_install_selector(recipes):
+    """2.14.1+xpu installed on Linux (Data Center GPU Max 1550) and Windows 11 (Arc 140V, Arc B390); 2.15.0+cu130
+    installed on Windows hosts (driver 596.49, 616.92); the 1.12.1-era quick-start-module.js: "CUDA-10.2 PyTorch
+    builds are no longer available for Windows, please use CUDA-11.6". Expected platforms written by hand."""
+    xpu = recipes.find_variant("2.14.1", "xpu")
+    assert "UNVERIFIED" not in xpu.note and set(xpu.platforms) == {"linux-x86_64", "windows-x86_64"}
+    cu130 = recipes.find_variant("2.15.0", "cu130")
+    assert "windows-x86_64 wheel UNVERIFIED" not in cu130.note and "windows-x86_64" in cu130.platforms
+    cu102 = recipes.find_variant("1.12.1", "cu102")
+    assert "UNVERIFIED" not in cu102.note and list(cu102.platforms) == ["linux-x86_64"]
 
 
 # ---------------------------------------------------------------------------- the 2026-12 audit
-# cu129 for 2.9-2.14: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
+# cu129 for 2.9-2.13: generate_binary_build_matrix.py on the release branches lists CUDA 12.9 for x86_64 and
 # aarch64 and removes it for Windows; installs: 2.9.0+cu129 (vllm-project/vllm#28077), 2.12.1 and 2.13.0+cu129
-# (runpod/containers#162), 2.14.0+cu129 (rapidsai/rmm#2541).
-@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0", "2.14.0", "2.14.1"])
-def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
+# (runpod/containers#162).
+@pytest.mark.parametrize("torch", ["2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0"])
+def test_cu129_is_a_linux_build_of_2_9_to_2_13(recipes, torch):
     variant = recipes.find_variant(torch, "cu129")
     assert variant is not None and set(variant.platforms) == {"linux-x86_64", "linux-aarch64"}
     assert (variant.cuda, variant.toolkit) == ("12.9", "12.9.1")  # install_cuda.sh: cuda_12.9.1_575.57.08
@@ -591,6 +614,30 @@ def test_cu129_is_a_linux_build_of_2_9_to_2_14(recipes, torch):
 
 def test_cu129_is_not_offered_for_2_15(recipes):
     assert recipes.find_variant("2.15.0", "cu129") is None  # RFC pytorch#190385: no CUDA 12.x wheels
+
+
+@pytest.mark.parametrize("torch", ["2.14.0", "2.14.1"])
+def test_2_14_has_neither_cu129_nor_cu134(recipes, torch):
+    """whl/cu129 ends at 2.13.0+cu129 (third-party reads of the index pages, 2026-09/10); CUDA 13.4 was in
+    test-infra's test channel only (#8497, #8499: "not ready to be offered to users"), and pytorch#194367's 2.14
+    row names CUDA 12.6, 13.0, 13.2. Hand-written: the CUDA variants of 2.14 are cu126, cu130, cu132."""
+    release = recipes.release(torch)
+    assert sorted(v.name for v in release.variants if v.kind == "cuda") == ["cu126", "cu130", "cu132"]
+
+
+def test_rocm7_14_is_never_chosen_and_the_plan_says_why(recipes):
+    """No gfx list of the rocm7.14 wheel was found (its GPU code comes from AMD's rocm-sdk-device-gfx* wheels), so
+    an RX 7900 XTX (gfx1100) gets 2.14.1 rocm7.2, and the plan names why rocm7.14 was passed over."""
+    from test_resolver import machine
+
+    from envdoctor.resolver import Request, resolve
+
+    plan = resolve(machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), Request(requirements=["torch==2.14.1"]),
+                   recipes)
+    assert (plan.torch, plan.variant) == ("2.14.1", "rocm7.2")
+    assert [r["reason"] for r in plan.rejected if (r["torch"], r["variant"]) == ("2.14.1", "rocm7.14")] == [
+        "the gfx targets of rocm7.14 (torch 2.14.1) are not known, so kernels for AMD Radeon RX 7900 XTX (gfx1100) "
+        "cannot be confirmed"]
 
 
 @pytest.mark.parametrize("version, label, linux, windows", [

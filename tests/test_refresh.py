@@ -178,7 +178,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path):
     with RefreshIndex() as index:
         run = refresh_into(tmp_path, builtin, index, dry_run=True)
     assert not run.written and not (tmp_path / "refreshed").exists()
-    assert run.outcome.changes[0].startswith("new release 2.14.1: variants cpu, cu126, cu129, cu130, cu132, mps, rocm7.14, "
+    assert run.outcome.changes[0].startswith("new release 2.14.1: variants cpu, cu126, cu130, cu132, mps, rocm7.14, "
                                              "rocm7.2, xpu; "
                                              "PyPI default linux-x86_64 cu130, linux-aarch64 cu130, windows-x86_64 cpu")
 

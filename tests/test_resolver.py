@@ -46,14 +46,17 @@ CASES = [
     ("driver-470-t4", machine("470.82.01", [T4]), [], "2.7.1", "cu118"),
     ("driver-450-old-t4", machine("450.80.02", [T4]), [], "2.7.1", "cu118"),
     ("gtx1080-580", machine("580.65.06", [GTX1080]), [], "2.14.1", "cu126"),
-    # cu129 for 2.9-2.14 (Linux; generate_binary_build_matrix.py, runpod/containers#162, rapidsai/rmm#2541):
-    # R570 runs CUDA 12.9's compiled kernels through minor-version compatibility
-    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.14.1", "cu129"),
+    # cu129 for 2.9-2.13 (Linux; generate_binary_build_matrix.py, runpod/containers#162; whl/cu129 ends at
+    # 2.13.0+cu129, and vllm-project/vllm#46378: PyTorch dropped cu129 in 2.12's line): R570 runs CUDA 12.9's
+    # compiled kernels through minor-version compatibility
+    ("rtx5090-570", machine("570.124.06", [RTX5090]), [], "2.13.0", "cu129"),
     ("rtx5090-580", machine("580.65.06", [RTX5090]), [], f"{NEWEST}", "cu130"),
     ("mixed-1080-4090", machine("580.65.06", [GTX1080, RTX4090]), [], "2.14.1", "cu126"),
     # 2.14 builds rocm7.2 as well as rocm7.14 (pytorch/test-infra#8497); rocm7.14 has no measured gfx list
     ("rocm-gfx90a", machine(amd=[("AMD Instinct MI250X", "gfx90a")]), [], "2.14.1", "rocm7.2"),
     ("rocm-gfx1100-2.5", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.6"], "2.5.1", "rocm6.2"),
+    # builder release/2.2 manywheel/build_docker.sh: PYTORCH_ROCM_ARCH ends in gfx1030;gfx1100 from ROCm 5.5 images
+    ("rocm-gfx1100-2.2", machine(amd=[("AMD Radeon RX 7900 XTX", "gfx1100")]), ["torch<2.3"], "2.2.2", "rocm5.7"),
     ("macos-arm64-15", machine(system="Darwin", arch="arm64", macos="15.1", glibc=None), [], f"{NEWEST}", "mps"),
     ("macos-arm64-13", machine(system="Darwin", arch="arm64", macos="13.6", glibc=None), [], "2.11.0", "mps"),
     ("macos-x86_64", machine(system="Darwin", arch="x86_64", macos="13.0", glibc=None, python="3.11.4"), [], "2.2.2", "cpu"),
@@ -612,9 +615,9 @@ def test_a_driver_too_old_for_the_gpu_is_upgraded_first():
     cuda = [r for r in plan.rejected if r["variant"].startswith("cu")]
     assert cuda and all(r["reason"].startswith("GPU 0 NVIDIA GeForce RTX 5090: driver 560.35.05 (R560) predates")
                         for r in cuda)
-    # R570 reaches 2.14.1 cu129 through minor-version compatibility; R580 reaches 2.15.0
+    # R570 reaches 2.13.0 cu129 (the last cu129) through minor-version compatibility; R580 reaches 2.15.0
     assert [(a.get("needs"), a.get("torch"), a.get("variant")) for a in plan.alternatives if a["change"] == "driver"] \
-        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.14.1", "cu129")]
+        == [("580.65.06", "2.15.0", "cu130"), ("570.26", "2.13.0", "cu129")]
 
 
 def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
@@ -623,9 +626,13 @@ def test_unverified_data_marks_the_plan_only_where_it_concerns_it():
     assert plan.ok and plan.mark == "warning"
     [warning] = [w for w in plan.warnings if "UNVERIFIED" in w]
     assert warning == f"torch 2.15.0 {plan.variant}: exact arch list UNVERIFIED, presumed as 2.14"  # not Windows'
-    # 2.7 cu128's note concerns its linux-aarch64 list only
-    plan = resolve(machine("570.124.06", [RTX5090]), Request(requirements=["torch==2.7.1"]), RECIPES)
-    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")
-    assert not [w for w in plan.warnings if "UNVERIFIED" in w]
+    # 2.15 cu132's Windows clause concerns Windows plans only
+    plan = resolve(machine("595.97", [RTX5090], system="Windows", arch="AMD64", glibc=None),
+                   Request(requirements=["torch==2.15.0"]), RECIPES)
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu132", "warning")
+    assert [w for w in plan.warnings if "UNVERIFIED" in w] == [
+        "torch 2.15.0 cu132: exact arch list UNVERIFIED, presumed as 2.14; the windows-x86_64 wheel UNVERIFIED: "
+        "PyPI's Windows wheel is +cpu and no Windows CUDA wheel of 2.15 was read"]
+    # 2.7 cu128 on aarch64 is built for 9.0;10.0;12.0 (pytorch#146378): settled, so the plan is not marked
     plan = resolve(machine("570.124.06", [RTX5090], arch="aarch64"), Request(requirements=["torch==2.7.1"]), RECIPES)
-    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "warning")
+    assert (plan.ok, plan.variant, plan.mark) == (True, "cu128", "ok")

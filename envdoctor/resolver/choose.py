@@ -26,15 +26,15 @@ from packaging.version import Version
 
 from envdoctor import compat, extension_plan
 from envdoctor.facts import Facts, Gpu
-from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
+from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.resolver.commands import (
-    TorchIndex,
     add_commands,
     installer_python,
     local_pins,
     pin_text,
     pip_torch_in_conda,
     requirement_text,
+    torch_index,
 )
 from envdoctor.resolver.plan import Plan, Request, Wanted
 
@@ -647,25 +647,6 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
                              "torch will run on the CPU")
 
 
-def _torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, request: Request,
-                 recipes: Recipes) -> TorchIndex:
-    if pypi_default:
-        return TorchIndex(None, "", "simple", "")
-    url = recipes.find_links if release.index_style == "find-links" else recipes.index_url(variant.name)
-    chosen = request.mirrors.pytorch if request.mirrors else None
-    mirror: Mirror | None = chosen if chosen is not None and (url == chosen.prefix or url.startswith(chosen.prefix + "/")) \
-        else recipes.mirror_for(url)
-    if mirror is not None:
-        url = mirror.replacement + url[len(mirror.prefix):]
-    layout = mirror.layout if mirror is not None else "simple"
-    via = (request.mirrors.pytorch_from if request.mirrors and mirror is chosen else
-           f"mirror row {mirror.prefix} ({mirror.source or 'recipes overlay'})" if mirror is not None else "")
-    if release.index_style == "find-links" or layout == "find-links":
-        return TorchIndex(url, "-f", "find-links", via)
-    flag = "--extra-index-url" if release.index_style == "extra-index-url" else "--index-url"
-    return TorchIndex(url, flag, layout, via)
-
-
 def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request, wanted: Wanted,
           recipes: Recipes) -> None:
     release, variant, specs = chosen.release, chosen.variant, wanted.specs
@@ -690,7 +671,7 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.warnings.append(f"torch {release.version} {variant.name}: inferred by `envdoctor recipes refresh`, not read "
                              f"from an index: " + "; ".join((*release.inferred, *variant.inferred)))
     pypi_default = release.pypi.get(machine.platform or "") == variant.name
-    index = _torch_index(release, variant, pypi_default, request, recipes)
+    index = torch_index(release, variant, pypi_default, request.mirrors, recipes)
     plan.index_url = index.url
     pypi_mirror = request.mirrors.pypi if request.mirrors else None
     plan.indexes = {

@@ -17,7 +17,8 @@ from packaging.requirements import Requirement
 from envdoctor import extension_plan
 from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Facts
-from envdoctor.recipes import Release, VariantRecipe
+from envdoctor.mirrors import MirrorChoice
+from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
 from envdoctor.resolver.plan import MANAGERS, Plan, Wanted
 from envdoctor.shells import join, shells_for
 
@@ -63,12 +64,55 @@ def pip_torch_in_conda(facts: Facts) -> bool:
 @dataclass
 class TorchIndex:
     """Where the torch family comes from: its URL (None: the user's own index has the build), the
-    installer flag for it, and the mirror that serves it."""
+    installer flag for it, the mirror that serves it, and why the page differs from the release's own
+    install instructions (``note``)."""
 
     url: str | None
     flag: str  # "--index-url" | "--extra-index-url" | "-f"
     layout: str
     mirror: str  # how the mirror was chosen ("--mirror sjtu", a recipes overlay) or ""
+    note: str = ""
+
+
+def torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, mirrors: MirrorChoice | None,
+                recipes: Recipes) -> TorchIndex:
+    """The page the torch family is installed from: the variant's simple index (``--index-url`` from 2.0,
+    ``--extra-index-url`` for 1.11-1.13), or for 1.8-1.10 the ``torch_stable.html`` find-links page.
+
+    A mirror serving simple indexes (``--mirror sjtu``: its page documents the per-variant indexes and marks
+    its ``torch_stable.html`` deprecated) serves a 1.8-1.10 release from the variant's simple index instead,
+    with ``--extra-index-url`` and ``+variant`` pins: PyTorch's per-variant indexes hold those wheels too
+    (``torch==1.8.1+cu111`` / ``1.10.2+cu111`` from ``whl/cu111``, ``1.10.0+cu113`` from ``whl/cu113`` in
+    public installs), and the user's own index stays in play for the companions it lacks (torchaudio 0.x).
+    """
+    if pypi_default:
+        return TorchIndex(None, "", "simple", "")
+    variant_url = recipes.index_url(variant.name)
+    url = recipes.find_links if release.index_style == "find-links" else variant_url
+    chosen = mirrors.pytorch if mirrors else None
+    mirror: Mirror | None = chosen if chosen is not None and _under(url, chosen.prefix) else recipes.mirror_for(url)
+    via = "" if mirror is None else mirrors.pytorch_from if mirrors and mirror is chosen else \
+        f"mirror row {mirror.prefix} ({mirror.source or 'recipes overlay'})"
+    if mirror is None:
+        flag = {"find-links": "-f", "extra-index-url": "--extra-index-url"}.get(release.index_style, "--index-url")
+        return TorchIndex(url, flag, "find-links" if flag == "-f" else "simple", "")
+    if mirror.layout == "find-links":
+        return TorchIndex(mirror.replacement + url[len(mirror.prefix):], "-f", "find-links", via)
+    if release.index_style == "find-links" and _under(variant_url, mirror.prefix):
+        mirrored = mirror.replacement + variant_url[len(mirror.prefix):]
+        note = (f"torch {release.version} was published on a find-links page ({url}); {via} serves simple indexes, "
+                f"so its {variant.name} index {mirrored} is used (PyTorch's per-variant indexes hold the 1.8-1.10 "
+                f"wheels too), with --extra-index-url and +{variant.name} pins")
+        return TorchIndex(mirrored, "--extra-index-url", "simple", via, note)
+    rewritten = mirror.replacement + url[len(mirror.prefix):]
+    if release.index_style == "find-links":
+        return TorchIndex(rewritten, "-f", "find-links", via)
+    flag = "--extra-index-url" if release.index_style == "extra-index-url" else "--index-url"
+    return TorchIndex(rewritten, flag, "simple", via)
+
+
+def _under(url: str, prefix: str) -> bool:
+    return url == prefix or url.startswith(prefix + "/")
 
 
 def installer_python(facts: Facts, os_name: str | None, python_tag: str | None) -> list[str] | None:
@@ -142,6 +186,8 @@ def manager_steps(manager: str, plan: Plan, release: Release, variant: VariantRe
         note = "same version, another build: the torch family is force-reinstalled from PyPI"
     elif reinstall:
         note = f"the local version +{variant.name} makes the installer replace the installed build"
+    if index.note:
+        note = (note + "; " if note else "") + index.note
     user_index = ["--index-url", pypi_mirror] if pypi_mirror else []
     if manager == "pip":
         head = [*python, "-m", "pip", "install"]
