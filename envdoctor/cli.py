@@ -339,6 +339,13 @@ def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
     return choice.executable, choice.reason
 
 
+def replay_flags(machine: Path | None, python: str | None) -> list[str]:
+    """The flags a replayed machine was named by, kept with its facts so every fix command repeats them."""
+    if machine is None:
+        return []
+    return [f"--machine {machine}", *([f"--python {python}"] if python is not None else [])]
+
+
 def load_recipes(recipe_dirs: tuple[Path, ...]):
     """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
     from envdoctor.recipes import RecipeError
@@ -485,6 +492,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
         door = RecordingDoor(door, target_python=python)
     facts = collect(door, timeout=timeout, python=python)
     facts.python.chosen_because = chosen_because
+    facts.overrides[:0] = replay_flags(machine, python)
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
     # on a machine with neither, unless an overlay was asked for and must be checked
     needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
@@ -877,6 +885,7 @@ def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu,
         chosen, chosen_because = target_interpreter(door, python)
         facts = collect(door, timeout=timeout, python=chosen)
         facts.python.chosen_because = chosen_because
+        facts.overrides[:0] = replay_flags(machine, python)
     else:
         facts = Facts()
     recipes = load_recipes(recipe_dirs)

@@ -309,13 +309,14 @@ class Console:
 
 
 def refuse(report: Report, reasons: list[tuple[str, list[str]]], commands: list[list[str]] | None = None) -> Report:
-    """An install that must not run: one ``install.refused`` finding per reason, exit 1."""
+    """An install that must not run: one ``install.refused`` finding per reason, exit 1. They belong to the
+    install step (area ``install``), not to the interpreter, whose own state the Python row still shows."""
     from envdoctor.facts import Finding
 
     report.findings_gate = True
     report.error = "; ".join(message for message, _ in reasons)
-    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice) or None,
-                                commands=list(commands or []), subject="python") for message, advice in reasons]
+    report.findings += [Finding("install.refused", "error", "install", message, fix=" / ".join(advice) or None,
+                                commands=list(commands or []), subject="install") for message, advice in reasons]
     return report
 
 
