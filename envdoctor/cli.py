@@ -646,9 +646,14 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
 @click.option("--no-index-check", is_flag=True, help="Do not ask the chosen index for a page before installing.")
 @click.option("--emit", type=click.Choice(["requirements", "uv", "pixi", "conda-env", "dockerfile"]),
               help="With --dry-run: print the plan as a file a project keeps instead of the report.")
+@click.option("--command", "command_only", is_flag=True,
+              help="With --dry-run: print only the command line that carries out the plan (steps joined), for "
+                   "scripts; none (no build fits, nothing to do) prints nothing and says why on stderr.")
+@click.option("--shell", type=click.Choice(["posix", "powershell", "cmd"]), default=None,
+              help="With --command: the shell the line is written for (default posix).")
 def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, dry_run, variant,
             manager, driver, gpus, no_gpu, target_os, target_arch, target_python, facts_file, no_verify,
-            break_system_packages, yes, upgrade, mirrors, no_index_check, emit):
+            break_system_packages, yes, upgrade, mirrors, no_index_check, emit, command_only, shell):
     """Pick the torch build for this machine (or a described one), show the plan, ask, run it, check again.
 
     REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision transformers.
@@ -666,6 +671,13 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         raise click.UsageError("--emit writes the plan as a file: add --dry-run")
     if emit and as_json:
         raise click.UsageError("--emit prints a file, --json a report: pick one")
+    if command_only and not dry_run:
+        raise click.UsageError("--command prints the plan's command line: add --dry-run")
+    if command_only and (emit or as_json):
+        raise click.UsageError(f"--command prints a command line, {'--emit a file' if emit else '--json a report'}: "
+                               "pick one")
+    if shell is not None and not command_only:
+        raise click.UsageError("--shell only applies to --command")
     elsewhere = machine is not None or facts_file is not None or target_os or target_arch or target_python
     if elsewhere and not dry_run:
         raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
@@ -690,6 +702,15 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
             click.echo(f"envdoctor: {text}", err=True)
             raise SystemExit(int(ExitCode.PROBLEMS))
         write_stdout(text)
+        raise SystemExit(int(ExitCode.OK))
+    if command_only:
+        from envdoctor.install import command_line
+
+        line, why = command_line(report.plan or {}, manager, shell or "posix")
+        if line is None:
+            click.echo(f"envdoctor: {_printable(why)}", err=True)
+            raise SystemExit(int(ExitCode.OK if plan.ok and plan.action == "nothing_to_do" else ExitCode.PROBLEMS))
+        write_stdout(line)
         raise SystemExit(int(ExitCode.OK))
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
         report.duration_s = round(time.monotonic() - start, 3)

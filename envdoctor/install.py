@@ -149,6 +149,39 @@ def plan_steps(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None
     return name, (steps or ([first] if first else None))
 
 
+def command_line(plan: Mapping[str, Any], manager: str | None, shell: str) -> tuple[str | None, str]:
+    """(the one line that carries out the plan in ``shell``, '') or (None, why there is none). Steps are
+    chained so each runs only when the one before succeeded. A line that would need a credential or a
+    control character printed is not given: what is printed is exactly what runs."""
+    from envdoctor.render import printable
+    from envdoctor.shells import join, windows_problem
+
+    if not plan.get("ok"):
+        alternatives = [a if isinstance(a, str) else str(a.get("message", "")) for a in plan.get("alternatives") or []]
+        return None, "no torch build fits this machine" + (f": {alternatives[0]}" if alternatives else "")
+    if plan.get("action") == "nothing_to_do":
+        return None, "nothing to do: the installed torch already fits"
+    name, steps = plan_steps(plan, manager)
+    if not steps:
+        note = (plan.get("command_notes") or {}).get(name, "") if name else ""
+        return None, f"{name or 'no manager'} cannot install this plan" + (f": {note}" if note else "")
+    lines = [join(argv, shell) for argv in steps]
+    for argv, line in zip(steps, lines, strict=True):
+        if line is None:
+            return None, f"no {shell} line for {argv[0]}: {windows_problem(argv, shell)}"
+    words = [line for line in lines if line is not None]
+    if shell == "powershell":  # Windows PowerShell 5.1 has no &&
+        text = words[-1]
+        for line in reversed(words[:-1]):
+            text = f"{line}; if ($?) {{ {text} }}"
+    else:
+        text = " && ".join(words)
+    if printable(text) != text:
+        return None, "the command holds a credential or a control character, which envdoctor does not print " \
+                     "(the plan shows it masked: envdoctor install --dry-run)"
+    return text, ""
+
+
 def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_packages: bool,
                   found: Callable[[str], bool]) -> list[Refusal]:
     """:func:`refusals` for every step; ``found(program)`` says whether a step's program exists."""
