@@ -728,12 +728,38 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         return click.confirm(question, default=False, err=True)
 
     console = Console(say=lambda text: click.echo(text, err=True), confirm=confirm if _stdin_is_terminal() else None,
-                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only)
+                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only,
+                      progress=progress_writer(sys.stderr, out.as_json), progress_interval=progress_interval())
     report = carry_out(report, facts, door, console, manager=manager, yes=yes, index_check=not no_index_check,
                        verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes,
                        probe_again=probe_again)
     report.duration_s = round(time.monotonic() - start, 3)
     out.emit(report)
+
+
+def progress_writer(stream, as_json: bool):
+    """How "still running" lines reach a person: on ``stream`` when it is a terminal, never for --json, never
+    into a log or a pipe (None)."""
+    try:
+        terminal = stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        terminal = False
+    if as_json or not terminal:
+        return None
+    return lambda text: click.echo(text, file=stream)
+
+
+def progress_interval() -> float:
+    """Seconds between progress lines: ENVDOCTOR_PROGRESS_INTERVAL (0.01 to 86400), else the default."""
+    from envdoctor.install import PROGRESS_INTERVAL
+
+    text = os.environ.get("ENVDOCTOR_PROGRESS_INTERVAL")
+    if not text:
+        return PROGRESS_INTERVAL
+    try:
+        return Seconds(0.01).convert(text, None, None)
+    except click.BadParameter as exc:
+        raise click.UsageError(f"ENVDOCTOR_PROGRESS_INTERVAL: {exc.message}")
 
 
 def _stdin_is_terminal() -> bool:

@@ -9,6 +9,8 @@ the installer's own retries.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,9 +132,39 @@ def with_break_system_packages(argv: list[str]) -> list[str]:
     return argv + ["--break-system-packages"] if installer_of(argv) in ("pip", "uv") else argv
 
 
-def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT) -> CommandResult:
-    """Run the installer with its output streaming to the user."""
-    return door.run_live(argv, timeout)
+#: Seconds between two progress lines while an installer step runs (on a terminal only).
+PROGRESS_INTERVAL = 15.0
+
+
+def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT,
+                  progress: Callable[[float], None] | None = None, interval: float = PROGRESS_INTERVAL,
+                  clock: Callable[[], float] = time.monotonic) -> CommandResult:
+    """Run the installer with its output streaming to the user. With ``progress``, it is called with the
+    seconds elapsed (by ``clock``) every ``interval`` seconds while the installer runs: a long download
+    shows that envdoctor is still waiting on it."""
+    if progress is None:
+        return door.run_live(argv, timeout)
+    finished = threading.Event()
+    start = clock()
+
+    def tick() -> None:
+        while not finished.wait(interval):
+            progress(clock() - start)
+
+    ticker = threading.Thread(target=tick, name="envdoctor-progress", daemon=True)
+    ticker.start()
+    try:
+        return door.run_live(argv, timeout)
+    finally:
+        finished.set()
+        ticker.join()
+
+
+def elapsed_text(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour on)."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def plan_command(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None, list[str] | None]:
@@ -339,6 +371,9 @@ class Console:
     again: list[str]
     color: bool = False
     ascii_only: bool = False
+    #: Where "still running" lines go while an installer step runs (None: no terminal to show them on).
+    progress: Callable[[str], None] | None = None
+    progress_interval: float = PROGRESS_INTERVAL
 
 
 def refuse(report: Report, reasons: list[tuple[str, list[str]]], commands: list[list[str]] | None = None) -> Report:
@@ -397,7 +432,8 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     for number, argv in enumerate(steps, 1):
         step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
         console.say(f"envdoctor: running {name}{step}: {printable(shlex.join(argv))}")
-        result = run_installer(door, argv)
+        result = run_installer(door, argv, progress=_progress_line(console, name, number, len(steps)),
+                               interval=console.progress_interval)
         ran.append((argv, result))
         if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
             return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])
@@ -419,6 +455,14 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
 
         report.checks = run_verify(door, VerifyOptions(python=after.python.executable or facts.python.executable), after)
     return report
+
+
+def _progress_line(console: Console, name: str, number: int, count: int) -> Callable[[float], None] | None:
+    say = console.progress
+    if say is None:
+        return None
+    return lambda seconds: say(f"envdoctor: {name} is still running (step {number}/{count}) · "
+                               f"{elapsed_text(seconds)} elapsed")
 
 
 def emitted_file(plan: Mapping[str, Any], form: str, manager: str | None) -> tuple[bool, str]:
