@@ -119,3 +119,11 @@ def test_a_terminal_sees_the_step_and_the_time_while_the_installer_runs(tmp_path
     for line in progress:
         assert re.fullmatch(r"envdoctor: uv is still running \(step 1/1\) · \d+:\d\d elapsed", line), line
     assert lines.index(progress[0]) > lines.index("fake uv started")  # said while the installer ran
+
+
+def test_a_nonsense_interval_is_a_usage_error(tmp_path):
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True, timeout=300)
+    done = subprocess.run([*ENTRY, "install", "torch==2.13.0", "--no-gpu", "--python", str(tmp_path / "venv" / "bin" /
+                           "python"), "--yes"], cwd=ROOT, env=clean_env(ENVDOCTOR_PROGRESS_INTERVAL="nan"), capture_output=True,
+                          text=True, timeout=DEADLINE, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "ENVDOCTOR_PROGRESS_INTERVAL: 'nan' is not a number of seconds" in done.stderr
