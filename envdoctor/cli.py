@@ -339,6 +339,13 @@ def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
     return choice.executable, choice.reason
 
 
+def replay_flags(machine: Path | None, python: str | None) -> list[str]:
+    """The flags a replayed machine was named by, kept with its facts so every fix command repeats them."""
+    if machine is None:
+        return []
+    return [f"--machine {machine}", *([f"--python {python}"] if python is not None else [])]
+
+
 def load_recipes(recipe_dirs: tuple[Path, ...]):
     """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
     from envdoctor.recipes import RecipeError
@@ -485,6 +492,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
         door = RecordingDoor(door, target_python=python)
     facts = collect(door, timeout=timeout, python=python)
     facts.python.chosen_because = chosen_because
+    facts.overrides[:0] = replay_flags(machine, python)
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
     # on a machine with neither, unless an overlay was asked for and must be checked
     needs_recipes = (recipe_dirs or os.environ.get("ENVDOCTOR_RECIPES") or facts.nvidia.driver_version
@@ -638,9 +646,14 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
 @click.option("--no-index-check", is_flag=True, help="Do not ask the chosen index for a page before installing.")
 @click.option("--emit", type=click.Choice(["requirements", "uv", "pixi", "conda-env", "dockerfile"]),
               help="With --dry-run: print the plan as a file a project keeps instead of the report.")
+@click.option("--command", "command_only", is_flag=True,
+              help="With --dry-run: print only the command line that carries out the plan (steps joined), for "
+                   "scripts; none (no build fits, nothing to do) prints nothing and says why on stderr.")
+@click.option("--shell", type=click.Choice(["posix", "powershell", "cmd"]), default=None,
+              help="With --command: the shell the line is written for (default posix).")
 def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, dry_run, variant,
             manager, driver, gpus, no_gpu, target_os, target_arch, target_python, facts_file, no_verify,
-            break_system_packages, yes, upgrade, mirrors, no_index_check, emit):
+            break_system_packages, yes, upgrade, mirrors, no_index_check, emit, command_only, shell):
     """Pick the torch build for this machine (or a described one), show the plan, ask, run it, check again.
 
     REQUIREMENTS are PEP 508 strings such as "torch>=2.4,<2.6" torchvision transformers.
@@ -658,6 +671,13 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         raise click.UsageError("--emit writes the plan as a file: add --dry-run")
     if emit and as_json:
         raise click.UsageError("--emit prints a file, --json a report: pick one")
+    if command_only and not dry_run:
+        raise click.UsageError("--command prints the plan's command line: add --dry-run")
+    if command_only and (emit or as_json):
+        raise click.UsageError(f"--command prints a command line, {'--emit a file' if emit else '--json a report'}: "
+                               "pick one")
+    if shell is not None and not command_only:
+        raise click.UsageError("--shell only applies to --command")
     elsewhere = machine is not None or facts_file is not None or target_os or target_arch or target_python
     if elsewhere and not dry_run:
         raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
@@ -683,6 +703,15 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
             raise SystemExit(int(ExitCode.PROBLEMS))
         write_stdout(text)
         raise SystemExit(int(ExitCode.OK))
+    if command_only:
+        from envdoctor.install import command_line
+
+        line, why = command_line(report.plan or {}, manager, shell or "posix")
+        if line is None:
+            click.echo(f"envdoctor: {_printable(why)}", err=True)
+            raise SystemExit(int(ExitCode.OK if plan.ok and plan.action == "nothing_to_do" else ExitCode.PROBLEMS))
+        write_stdout(line)
+        raise SystemExit(int(ExitCode.OK))
     if dry_run or not plan.ok or plan.action == "nothing_to_do":
         report.duration_s = round(time.monotonic() - start, 3)
         out.emit(report)
@@ -699,12 +728,38 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         return click.confirm(question, default=False, err=True)
 
     console = Console(say=lambda text: click.echo(text, err=True), confirm=confirm if _stdin_is_terminal() else None,
-                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only)
+                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only,
+                      progress=progress_writer(sys.stderr, out.as_json), progress_interval=progress_interval())
     report = carry_out(report, facts, door, console, manager=manager, yes=yes, index_check=not no_index_check,
                        verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes,
                        probe_again=probe_again)
     report.duration_s = round(time.monotonic() - start, 3)
     out.emit(report)
+
+
+def progress_writer(stream, as_json: bool):
+    """How "still running" lines reach a person: on ``stream`` when it is a terminal, never for --json, never
+    into a log or a pipe (None)."""
+    try:
+        terminal = stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        terminal = False
+    if as_json or not terminal:
+        return None
+    return lambda text: click.echo(text, file=stream)
+
+
+def progress_interval() -> float:
+    """Seconds between progress lines: ENVDOCTOR_PROGRESS_INTERVAL (0.01 to 86400), else the default."""
+    from envdoctor.install import PROGRESS_INTERVAL
+
+    text = os.environ.get("ENVDOCTOR_PROGRESS_INTERVAL")
+    if not text:
+        return PROGRESS_INTERVAL
+    try:
+        return Seconds(0.01).convert(text, None, None)
+    except click.BadParameter as exc:
+        raise click.UsageError(f"ENVDOCTOR_PROGRESS_INTERVAL: {exc.message}")
 
 
 def _stdin_is_terminal() -> bool:
@@ -877,6 +932,7 @@ def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu,
         chosen, chosen_because = target_interpreter(door, python)
         facts = collect(door, timeout=timeout, python=chosen)
         facts.python.chosen_because = chosen_because
+        facts.overrides[:0] = replay_flags(machine, python)
     else:
         facts = Facts()
     recipes = load_recipes(recipe_dirs)

@@ -9,6 +9,8 @@ the installer's own retries.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,9 +132,39 @@ def with_break_system_packages(argv: list[str]) -> list[str]:
     return argv + ["--break-system-packages"] if installer_of(argv) in ("pip", "uv") else argv
 
 
-def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT) -> CommandResult:
-    """Run the installer with its output streaming to the user."""
-    return door.run_live(argv, timeout)
+#: Seconds between two progress lines while an installer step runs (on a terminal only).
+PROGRESS_INTERVAL = 15.0
+
+
+def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT,
+                  progress: Callable[[float], None] | None = None, interval: float = PROGRESS_INTERVAL,
+                  clock: Callable[[], float] = time.monotonic) -> CommandResult:
+    """Run the installer with its output streaming to the user. With ``progress``, it is called with the
+    seconds elapsed (by ``clock``) every ``interval`` seconds while the installer runs: a long download
+    shows that envdoctor is still waiting on it."""
+    if progress is None:
+        return door.run_live(argv, timeout)
+    finished = threading.Event()
+    start = clock()
+
+    def tick() -> None:
+        while not finished.wait(interval):
+            progress(clock() - start)
+
+    ticker = threading.Thread(target=tick, name="envdoctor-progress", daemon=True)
+    ticker.start()
+    try:
+        return door.run_live(argv, timeout)
+    finally:
+        finished.set()
+        ticker.join()
+
+
+def elapsed_text(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour on)."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def plan_command(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None, list[str] | None]:
@@ -147,6 +179,39 @@ def plan_steps(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None
     name, first = plan_command(plan, manager)
     steps = (plan.get("steps") or {}).get(name) if name else None
     return name, (steps or ([first] if first else None))
+
+
+def command_line(plan: Mapping[str, Any], manager: str | None, shell: str) -> tuple[str | None, str]:
+    """(the one line that carries out the plan in ``shell``, '') or (None, why there is none). Steps are
+    chained so each runs only when the one before succeeded. A line that would need a credential or a
+    control character printed is not given: what is printed is exactly what runs."""
+    from envdoctor.render import printable
+    from envdoctor.shells import join, windows_problem
+
+    if not plan.get("ok"):
+        alternatives = [a if isinstance(a, str) else str(a.get("message", "")) for a in plan.get("alternatives") or []]
+        return None, "no torch build fits this machine" + (f": {alternatives[0]}" if alternatives else "")
+    if plan.get("action") == "nothing_to_do":
+        return None, "nothing to do: the installed torch already fits"
+    name, steps = plan_steps(plan, manager)
+    if not steps:
+        note = (plan.get("command_notes") or {}).get(name, "") if name else ""
+        return None, f"{name or 'no manager'} cannot install this plan" + (f": {note}" if note else "")
+    lines = [join(argv, shell) for argv in steps]
+    for argv, line in zip(steps, lines, strict=True):
+        if line is None:
+            return None, f"no {shell} line for {argv[0]}: {windows_problem(argv, shell)}"
+    words = [line for line in lines if line is not None]
+    if shell == "powershell":  # Windows PowerShell 5.1 has no &&
+        text = words[-1]
+        for line in reversed(words[:-1]):
+            text = f"{line}; if ($?) {{ {text} }}"
+    else:
+        text = " && ".join(words)
+    if printable(text) != text:
+        return None, "the command holds a credential or a control character, which envdoctor does not print " \
+                     "(the plan shows it masked: envdoctor install --dry-run)"
+    return text, ""
 
 
 def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_packages: bool,
@@ -306,16 +371,20 @@ class Console:
     again: list[str]
     color: bool = False
     ascii_only: bool = False
+    #: Where "still running" lines go while an installer step runs (None: no terminal to show them on).
+    progress: Callable[[str], None] | None = None
+    progress_interval: float = PROGRESS_INTERVAL
 
 
 def refuse(report: Report, reasons: list[tuple[str, list[str]]], commands: list[list[str]] | None = None) -> Report:
-    """An install that must not run: one ``install.refused`` finding per reason, exit 1."""
+    """An install that must not run: one ``install.refused`` finding per reason, exit 1. They belong to the
+    install step (area ``install``), not to the interpreter, whose own state the Python row still shows."""
     from envdoctor.facts import Finding
 
     report.findings_gate = True
     report.error = "; ".join(message for message, _ in reasons)
-    report.findings += [Finding("install.refused", "error", "python", message, fix=" / ".join(advice) or None,
-                                commands=list(commands or []), subject="python") for message, advice in reasons]
+    report.findings += [Finding("install.refused", "error", "install", message, fix=" / ".join(advice) or None,
+                                commands=list(commands or []), subject="install") for message, advice in reasons]
     return report
 
 
@@ -363,7 +432,8 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     for number, argv in enumerate(steps, 1):
         step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
         console.say(f"envdoctor: running {name}{step}: {printable(shlex.join(argv))}")
-        result = run_installer(door, argv)
+        result = run_installer(door, argv, progress=_progress_line(console, name, number, len(steps)),
+                               interval=console.progress_interval)
         ran.append((argv, result))
         if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
             return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])
@@ -385,6 +455,14 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
 
         report.checks = run_verify(door, VerifyOptions(python=after.python.executable or facts.python.executable), after)
     return report
+
+
+def _progress_line(console: Console, name: str, number: int, count: int) -> Callable[[float], None] | None:
+    say = console.progress
+    if say is None:
+        return None
+    return lambda seconds: say(f"envdoctor: {name} is still running (step {number}/{count}) · "
+                               f"{elapsed_text(seconds)} elapsed")
 
 
 def emitted_file(plan: Mapping[str, Any], form: str, manager: str | None) -> tuple[bool, str]:

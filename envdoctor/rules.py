@@ -19,14 +19,26 @@ if TYPE_CHECKING:
     from envdoctor.recipes import Recipes, VariantRecipe
 
 
+#: Overrides that say the facts are not this machine's: its interpreter cannot be named, and the fix can only be
+#: planned (``install`` refuses to run for another machine).
+ELSEWHERE_FLAGS = ("--machine ", "--facts ", "--target-")
+
+
+def describing_flags(overrides: list[str]) -> list[str]:
+    """The argv words of the flags that described the machine (``--machine DIR`` -> ``--machine``, ``DIR``)."""
+    return [part for override in overrides for part in override.split(" ", 1)]
+
+
 def _install_fix(facts: Facts) -> list[list[str]]:
-    """The commands that fix a torch problem, repeating whatever described the machine (--gpu, --driver, ...)."""
-    described = [part for override in facts.overrides for part in override.split(" ", 1)]
+    """The commands that fix a torch problem, repeating whatever described the machine (--machine, --gpu, ...)
+    and the interpreter judged, so the command plans for the same target wherever it is run."""
+    described = describing_flags(facts.overrides)
+    elsewhere = any(override.startswith(ELSEWHERE_FLAGS) for override in facts.overrides)
+    # the interpreter is named: run elsewhere (another working directory, another venv active) the command
+    # would otherwise plan for another one
+    python = ["--python", facts.python.executable] if facts.python.executable and not elsewhere else []
     if described:
-        return [["envdoctor", "install", "--dry-run", *described]]
-    # the interpreter is named in both: run elsewhere (another working directory, another venv active)
-    # the command would otherwise plan for another one
-    python = ["--python", facts.python.executable] if facts.python.executable else []
+        return [["envdoctor", "install", "--dry-run", *described, *python]]
     return [["envdoctor", "install", "--dry-run", *python], ["envdoctor", "install", *python]]
 
 

@@ -255,3 +255,32 @@ def test_a_stdout_that_refuses_writes_is_exit_2_with_one_line(args):
                                 cwd=Path(__file__).parents[1])
     assert result.returncode == 2, result.stderr
     assert result.stderr == "envdoctor: cannot write to standard output: No space left on device\n"
+
+
+def fix_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("$ envdoctor ")]
+
+
+@pytest.mark.parametrize("command", [["check"], ["install", "--dry-run", "--gpu", "NVIDIA GeForce RTX 4070"]])
+def test_fix_commands_of_a_replay_repeat_the_machine_folder_quoted(tmp_path, command):
+    import shlex
+    import shutil
+
+    folder = tmp_path / "it's a machine"
+    shutil.copytree(MACHINES_DIR / "wsl2-rtx4070", folder)
+    done = subprocess.run([sys.executable, "-m", "envdoctor", *command, "--machine", str(folder)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    wanted = ["envdoctor", "install", "--dry-run", "--machine", str(folder), *command[2:]]
+    lines = fix_lines(done.stdout)
+    assert lines, done.stdout
+    for line in lines:  # what a POSIX shell hands the program: the folder and the GPU name whole
+        assert shlex.split(line.removeprefix("$ ")) == wanted
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX venv layout")
+def test_fix_commands_repeat_python_with_the_describing_flags(tmp_path):
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True, timeout=300)
+    python = str(tmp_path / "venv" / "bin" / "python")  # no torch: its finding says what to run
+    done = invoke("install", "--dry-run", "--no-gpu", "--python", python, "--json")
+    commands = [c for f in json.loads(done.stdout)["findings"] for c in f["commands"] if c[:1] == ["envdoctor"]]
+    assert commands and all(c == ["envdoctor", "install", "--dry-run", "--no-gpu", "--python", python] for c in commands)

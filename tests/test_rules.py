@@ -250,8 +250,13 @@ def test_fix_commands_repeat_the_description_of_the_machine(recipes):
     facts = with_torch(gpu_box(), "2.13.0+cpu")
     facts.overrides = ["--gpu NVIDIA GeForce RTX 4090", "--driver 550.54.15"]
     finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    # the interpreter judged is named too: the described GPU is this machine's
     assert finding.commands == [["envdoctor", "install", "--dry-run", "--gpu", "NVIDIA GeForce RTX 4090",
-                                 "--driver", "550.54.15"]]
+                                 "--driver", "550.54.15", "--python", facts.python.executable]]
+    facts.overrides = ["--machine /srv/rec box", "--gpu NVIDIA GeForce RTX 4090"]  # a replay: its interpreter is not here
+    finding = ids(evaluate(facts, recipes))["torch.cpu-build-on-gpu"]
+    assert finding.commands == [["envdoctor", "install", "--dry-run", "--machine", "/srv/rec box", "--gpu",
+                                 "NVIDIA GeForce RTX 4090"]]
 
 
 def test_minor_version_compatibility_runs_compiled_kernels_and_ptx_stops_where_its_cuda_stops(recipes):

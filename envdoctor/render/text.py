@@ -336,7 +336,11 @@ def render_checks(checks: list[Check], paint: Painter, verbose: int, quiet: bool
     return out if len(out) > 1 else []  # -q with nothing failed: no heading over nothing
 
 
-def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[str]:
+#: The area of the findings that say why an install did not run: shown with the plan, not on a fact's row.
+INSTALL_AREA = "install"
+
+
+def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int, refusals: list[Finding] | None = None) -> list[str]:
     out = ["Plan"]
     if plan.get("ok"):
         action = {"nothing_to_do": "nothing to do: the installed torch already fits",
@@ -366,6 +370,10 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int) -> list[s
     for warning in plan.get("warnings") or []:
         out.append(f"  {paint.mark('warning')} {warning}")
     out.extend(_run_lines(plan, paint))
+    if refusals:
+        out.append("  Not run")
+        for finding in refusals:
+            out.extend(_finding_lines(finding, paint, verbose))
     out.append("  Why")
     for reason in plan.get("reasons") or []:
         if isinstance(reason, Mapping):
@@ -580,7 +588,8 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
     out.extend(render_checks(report.checks, paint, verbose, quiet))
     out.extend(render_requirements(report.requirements, paint, verbose, quiet))
     if report.plan is not None:
-        out.extend(render_plan(report.plan, paint, verbose))
+        refusals = [finding for finding in report.findings if finding.area == INSTALL_AREA]
+        out.extend(render_plan(report.plan, paint, verbose, refusals))
     if report.error:
         out.append(f"{paint.mark('error')} {report.error}")
     out.append("")
