@@ -59,7 +59,7 @@ def test_the_fix_is_the_resolvers_command_for_that_machine():
     variant = argv[argv.index("--index-url") + 1].rsplit("/", 1)[1]
     # an independent check against the report: an RTX 5090 D (sm_120) needs a CUDA 12.8+ build; the report's
     # driver 570.124.04 (R570) runs CUDA 12.8 fully and 12.x through minor-version compatibility (>= 525.60.13):
-    # the newest torch with a CUDA 12 build carrying sm_120 SASS is 2.14.1 cu129 (2.12 dropped cu128)
+    # the newest torch with a CUDA 12 build carrying sm_120 SASS is 2.13.0 cu129 (2.12 dropped cu128; whl/cu129 ends at 2.13.0)
     assert variant == "cu129"
 
 
