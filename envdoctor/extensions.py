@@ -574,14 +574,15 @@ def extension_imports(facts: Facts | None, catalog: Catalog) -> list[tuple[str, 
 
 _MISSING_LIBRARY = re.compile(r"(?P<lib>lib[A-Za-z0-9_+-]+\.so(?:\.[0-9]+)*|[A-Za-z0-9_]+\.dll)")
 _CUDA_LIBRARY = re.compile(r"^(?:lib)?(?:cudart|cublas|cublasLt|cudnn|cusparse|cusolver|cufft|curand|nvrtc|nvJitLink|"
-                           r"nccl|cuda)[0-9_]*[.]", re.IGNORECASE)
+                           r"nccl)[0-9_]*[.]", re.IGNORECASE)  # the CUDA runtime's libraries; libcuda.so is the driver's
 
 
 def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog) -> tuple[str, str]:
     """(cause, fix) for an extension whose import failed with ``error`` ("ImportError: first line").
 
     ``undefined symbol`` is a build for another torch (a libtorch C++ symbol missing, the symptom
-    extensions.toml records); a CUDA library that cannot be opened is a missing CUDA runtime.
+    extensions.toml records); a CUDA runtime library that cannot be opened (libcudart, libcudnn, ...) is a
+    missing CUDA runtime.
     """
     ext = catalog.by_dist(dist)
     installed = next((item for item in facts.extensions.installed if item.name == dist), None) if facts else None
@@ -596,6 +597,6 @@ def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog)
     library = _MISSING_LIBRARY.search(error)
     if library and _CUDA_LIBRARY.match(library.group("lib")):
         cuda = f"CUDA {torch.cuda}" if torch is not None and torch.cuda else "a CUDA runtime"
-        return (f"the CUDA runtime it was built for is missing ({library.group('lib')} cannot be loaded)",
+        return (f"a CUDA runtime library it was built against cannot be loaded ({library.group('lib')})",
                 f"install the {dist} build for this torch ({cuda}), or the CUDA runtime it names; {fix}")
     return "it cannot be imported", fix

@@ -249,7 +249,7 @@ def check_numpy(torch) -> dict:
     and most tutorials need it; then a round trip through the bridge."""
     details = {"torch_requires": torch_numpy_requirements(), "platform": sys.platform, "version": None}
     try:
-        import numpy
+        import numpy  # type: ignore[import-not-found]
     except Exception as exc:
         details["error"] = error_text(exc)
         return outcome("fail", error_text(exc), details)
