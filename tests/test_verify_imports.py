@@ -7,6 +7,7 @@ tests/fake_extensions (see its README); the progress line is read from a real ps
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pty
@@ -117,7 +118,9 @@ def numpy_python(tmp_path_factory) -> str:
         pytest.skip(f"numpy could not be installed from PyPI: {installed.stderr.strip()[-300:]}")
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, timeout=30).stdout.strip()
-    torch_site = str(Path(__import__("torch").__file__).resolve().parent.parent)
+    spec = importlib.util.find_spec("torch")
+    assert spec is not None and spec.origin is not None
+    torch_site = str(Path(spec.origin).resolve().parent.parent)
     Path(site, "envdoctor-test-torch.pth").write_text(torch_site + "\n", encoding="utf-8")
     return python
 
