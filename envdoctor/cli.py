@@ -574,7 +574,10 @@ def verify(python, timeout, device, level, with_compile, expect_gpus, expect_cud
     facts.python.chosen_because = chosen_because
     options = VerifyOptions(python=python, timeout=timeout, device=device, level=level, compile=with_compile,
                             expect_gpus=expect_gpus, expect_cuda=expect_cuda, expect_torch=expect_torch)
-    report = Report("verify", facts, checks=run_verify(door, options, facts))
+    from envdoctor.verify.progress import terminal_progress
+
+    progress = None if out.as_json else terminal_progress(sys.stderr)
+    report = Report("verify", facts, checks=run_verify(door, options, facts, progress))
     apply_policy(report, requirements, policy)
     if launch is not None:
         from envdoctor.verify.fleet import run_fleet

@@ -547,3 +547,56 @@ def torch_extensions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
                 evidence=[f"{installed.name} {installed.version} in {installed.location}"],
             )
     yield from _triton_findings(facts, catalog)
+
+
+# ---------------------------------------------------------------------------- verify's imports
+
+
+def import_name(ext: Extension, dist: str) -> str:
+    """The module ``dist`` installs: the row's ``import``, except in the PyG family, where each distribution
+    is its own package named as the distribution is (torch-sparse -> torch_sparse, pyg-lib -> pyg_lib)."""
+    if ext.label == "pyg" and dist != ext.dists[0]:
+        return normalise(dist).replace("-", "_")
+    return ext.import_name
+
+
+def extension_imports(facts: Facts | None, catalog: Catalog) -> list[tuple[str, str]]:
+    """(distribution, module) for each installed compiled extension: what verify imports, one module once."""
+    if facts is None or facts.extensions.status != "ok":
+        return []
+    found: dict[str, str] = {}
+    for installed in facts.extensions.installed:
+        ext = catalog.by_dist(installed.name)
+        if ext is not None and ext.compiled:
+            found.setdefault(import_name(ext, installed.name), installed.name)
+    return [(dist, module) for module, dist in found.items()]
+
+
+_MISSING_LIBRARY = re.compile(r"(?P<lib>lib[A-Za-z0-9_+-]+\.so(?:\.[0-9]+)*|[A-Za-z0-9_]+\.dll)")
+_CUDA_LIBRARY = re.compile(r"^(?:lib)?(?:cudart|cublas|cublasLt|cudnn|cusparse|cusolver|cufft|curand|nvrtc|nvJitLink|"
+                           r"nccl)[0-9_]*[.]", re.IGNORECASE)  # the CUDA runtime's libraries; libcuda.so is the driver's
+
+
+def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog) -> tuple[str, str]:
+    """(cause, fix) for an extension whose import failed with ``error`` ("ImportError: first line").
+
+    ``undefined symbol`` is a build for another torch (a libtorch C++ symbol missing, the symptom
+    extensions.toml records); a CUDA runtime library that cannot be opened (libcudart, libcudnn, ...) is a
+    missing CUDA runtime.
+    """
+    ext = catalog.by_dist(dist)
+    installed = next((item for item in facts.extensions.installed if item.name == dist), None) if facts else None
+    torch = _installed_torch(facts, catalog) if facts is not None else None
+    if ext is None or torch is None:
+        fix = f"reinstall {dist} for the installed torch"
+    else:
+        built = built_for(ext, installed.version, installed.requires) if installed else BuiltFor()
+        fix = fix_for(ext, dist, built, torch)
+    if "undefined symbol" in error:
+        return "built for another torch (a libtorch symbol it needs is missing)", fix
+    library = _MISSING_LIBRARY.search(error)
+    if library and _CUDA_LIBRARY.match(library.group("lib")):
+        cuda = f"CUDA {torch.cuda}" if torch is not None and torch.cuda else "a CUDA runtime"
+        return (f"a CUDA runtime library it was built against cannot be loaded ({library.group('lib')})",
+                f"install the {dist} build for this torch ({cuda}), or the CUDA runtime it names; {fix}")
+    return "it cannot be imported", fix

@@ -347,7 +347,7 @@ class Check:
     """One verify stage or sub-check and its outcome."""
 
     id: str
-    status: str  # "pass" | "fail" | "skip"
+    status: str  # "pass" | "fail" | "skip" | "warn" (verify's judgement only: the child never reports it)
     title: str = ""
     message: str = ""
     duration_s: float | None = None

@@ -76,7 +76,7 @@ def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
 @pytest.mark.needs_torch
 def test_checks_arrive_in_stage_order(cpu_run):
     ids = [check.id for check in cpu_run]
-    assert ids[:3] == ["import", "build", "devices"]
+    assert ids[:4] == ["import", "build", "numpy", "devices"]
     assert (ids.index("cpu.conv2d") < ids.index("cpu.tutorial.autograd") < ids.index("cpu.train.sgd")
             < ids.index("cpu.train.amp") < ids.index("cpu.data.loader") < ids.index("cpu.perf.matmul.float32"))
 

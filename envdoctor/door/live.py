@@ -39,9 +39,10 @@ class LiveDoor(Door):
         return run_command(argv, timeout, capture=False)
 
     def run_with_channel(
-        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],
+        on_channel: Callable[[bytes], None] | None = None,
     ) -> ChannelResult:
-        return run_with_channel(argv, timeout, stdin_for)
+        return run_with_channel(argv, timeout, stdin_for, on_channel=on_channel)
 
     def read_file(self, path: str) -> FileRead:
         # Symlinks are followed: this is the machine's own tree (/etc/os-release is one on Debian,

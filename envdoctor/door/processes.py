@@ -39,13 +39,16 @@ from envdoctor.door.types import (
 class _Sink:
     """One output stream, bounded: its first ``limit`` bytes (or its last, with ``tail``)."""
 
-    def __init__(self, limit: int, tail: bool = False) -> None:
+    def __init__(self, limit: int, tail: bool = False, listener: Callable[[bytes], None] | None = None) -> None:
         self.limit = max(0, int(limit))
         self.tail = tail
         self.data = bytearray()
         self.truncated = False
+        self.listener = listener  # sees each chunk as it arrives (a live progress display)
 
     def add(self, chunk: bytes) -> None:
+        if self.listener is not None:
+            self.listener(chunk)
         if self.tail:
             self.data += chunk
             if len(self.data) > self.limit:
@@ -433,6 +436,7 @@ def _run(
     tail: bool = False,
     stdin_for: Callable[[int], bytes] | None = None,
     channel_limit: int = CHANNEL_LIMIT,
+    on_channel: Callable[[bytes], None] | None = None,
     cwd: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ChannelResult:
@@ -501,7 +505,7 @@ def _run(
                 to_close.remove(fd)
         if _STOPPING.is_set():  # a signal came while it started: it goes at once
             child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
-        out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit)
+        out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit, listener=on_channel)
         sinks: dict[int, _Sink] = {}
         if capture and proc.stdout is not None and proc.stderr is not None:
             sinks[proc.stdout.fileno()] = out
@@ -558,6 +562,7 @@ def run_with_channel(
     *,
     limit: int = 64 * 1024,
     channel_limit: int = CHANNEL_LIMIT,
+    on_channel: Callable[[bytes], None] | None = None,
 ) -> ChannelResult:
     """Run argv with a private pipe (see :meth:`Door.run_with_channel`) in a fresh, empty directory.
 
@@ -577,7 +582,7 @@ def run_with_channel(
     folder = tempfile.mkdtemp(prefix="envdoctor-")
     try:
         return _run(argv, timeout, limit=limit, tail=True, stdin_for=stdin_for, channel_limit=channel_limit,
-                    cwd=folder, env=env)
+                    on_channel=on_channel, cwd=folder, env=env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -413,7 +413,8 @@ class RecordedDoor(Door):
         return CommandResult(tuple(argv), "error", error="a recorded machine cannot run installers")
 
     def run_with_channel(
-        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],
+        on_channel: Callable[[bytes], None] | None = None,
     ) -> ChannelResult:
         return ChannelResult(CommandResult(tuple(str(a) for a in argv), "error",
                                            error="a recorded machine cannot run the verifier"))

@@ -88,9 +88,10 @@ class RecordingDoor(Door):
         return self.inner.run_live(argv, timeout)
 
     def run_with_channel(
-        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],
+        on_channel: Callable[[bytes], None] | None = None,
     ) -> ChannelResult:
-        return self.inner.run_with_channel(argv, timeout, stdin_for)
+        return self.inner.run_with_channel(argv, timeout, stdin_for, on_channel)
 
     def read_file(self, path: str) -> FileRead:
         read = self.inner.read_file(path)

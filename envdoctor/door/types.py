@@ -129,9 +129,12 @@ class Door:
         raise NotImplementedError
 
     def run_with_channel(
-        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes]
+        self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],
+        on_channel: Callable[[bytes], None] | None = None,
     ) -> ChannelResult:
         """Run argv with a private pipe the child reports on; stdout and stderr are noise, kept as tails.
+
+        ``on_channel``, when given, sees each chunk of the channel as it arrives (a progress display).
 
         ``stdin_for(channel)`` gives the bytes written to the child's stdin (then closed), where
         ``channel`` is the number the child opens the pipe's write end by: a file descriptor, or a

@@ -89,7 +89,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]
     return out + [""]
 
 
-_MARK = {"met": "✅", "unmet": "❌", "unknown": "❌", "pass": "✅", "fail": "❌", "skip": "➖",
+_MARK = {"met": "✅", "unmet": "❌", "unknown": "❌", "pass": "✅", "fail": "❌", "skip": "➖", "warn": "⚠️",
          "error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 

@@ -24,7 +24,7 @@ SYMBOLS = {"✓": "ok", "✗": "FAIL", "→": "->", "↳": "why:", "←": "<-", 
 _ASCII_SYMBOLS = str.maketrans(SYMBOLS)
 COLORS = {"ok": "green", "warning": "yellow", "error": "red", "skip": None, "info": "cyan"}
 RANK = {"skip": 0, "ok": 1, "info": 1, "warning": 2, "error": 3}
-CHECK_STATUS = {"pass": "ok", "fail": "error", "skip": "skip"}
+CHECK_STATUS = {"pass": "ok", "fail": "error", "skip": "skip", "warn": "warning"}
 AREAS = (
     ("system", "System"),
     ("python", "Python"),
@@ -538,7 +538,8 @@ def _summary_line(report: Report) -> str:
     and the line says so instead of counting them as the run's errors."""
     counts = report.summary()
     problems = [f"{counts[k]} {name}" for k, name in (("error", "error(s)"), ("warning", "warning(s)")) if counts[k]]
-    checks = [f"{counts[k]} {name}" for k, name in (("fail", "failed"), ("pass", "passed")) if counts[k]]
+    checks = [f"{counts[k]} {name}" for k, name in (("fail", "failed"), ("warn", "warned"), ("pass", "passed"))
+              if counts.get(k)]
     plan = report.plan
     run = plan.get("run") if plan is not None else None
     if isinstance(run, Mapping):  # a real install: what it did, then the state it left

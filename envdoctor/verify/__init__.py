@@ -7,6 +7,15 @@ has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu`
 ==============================  ==================================================================
 ``import``                      ``import torch`` in the target interpreter; metric ``import_s``
 ``build``                       torch / CUDA / HIP / XPU / cuDNN / NCCL versions, kernel arch list
+``numpy``                       NumPy beside torch and a tensor.numpy() round trip; missing is status
+                                ``warn`` (torch runs; tensor.numpy() and most tutorials do not) with
+                                ``pip install numpy``, pinned where torch's metadata or a known
+                                build says (the 2.4.0 Windows wheels: numpy<2)
+``extension.DIST``              each installed compiled extension (the extensions probe and
+                                ``recipes/extensions.toml`` name them) imported after torch in a
+                                fresh interpreter, all at once, each killed past its time limit; a
+                                failure names its cause (undefined symbol: built for another torch;
+                                a CUDA runtime library missing) and the fix
 ``devices``                     what torch sees, compared with the probes (nvidia-smi / NVML); a
                                 shortfall fails and names its cause: CPU build,
                                 CUDA_VISIBLE_DEVICES, driver too old, GPU arch not compiled in
@@ -42,7 +51,8 @@ has status ``fail`` (:func:`verify_ok`). Check ids are stable; ``DEV`` is ``cpu`
 ==============================  ==================================================================
 
 ``VerifyOptions.level`` (``--level``) says how much runs, as ``dcgmi diag -r 1/2/3`` does for NVIDIA's
-DCGM: ``quick`` runs import, build, devices, ``DEV.matmul.float32`` and ``DEV.tutorial.autograd`` (a CI
+DCGM: ``quick`` runs import, build, numpy, extension.*, devices, ``DEV.matmul.float32`` and
+``DEV.tutorial.autograd`` (a CI
 gate, 60 s timeout); ``standard`` (the default) every check above with a 2 s performance budget (120 s);
 ``full`` trains longer on a larger model, moves 32 MiB DataLoader batches (128 MiB in /dev/shm at once,
 more than Docker's default 64 MB) and measures performance for 10 s (300 s).
@@ -58,7 +68,8 @@ driver, gpu_model and gpu_count (naming the odd ranks and hosts), ``fleet.ranks.
 When the child crashes (SIGSEGV, SIGABRT, ...), hangs past the timeout or exits with a traceback,
 the stage it was in gets a failed check whose message names the signal or error; the child and
 everything it started are killed. Results come only over a private pipe, with a per-run nonce:
-whatever torch prints on stdout or stderr never changes one. The child runs in a fresh empty
+whatever torch prints on stdout or stderr never changes one. ``progress`` events on the same pipe (stage n of m) feed
+the line verify rewrites on stderr while it runs, when stderr is a terminal and never with --json. The child runs in a fresh empty
 directory with the working directory off ``sys.path``, and keeps PYTHONPATH and the user
 site-packages, so it imports the torch the user's own scripts get.
 """

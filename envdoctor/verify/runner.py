@@ -21,7 +21,7 @@ import secrets
 import shlex
 import signal
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from packaging.specifiers import InvalidSpecifier
 
 from envdoctor import compat
 from envdoctor.door import CommandResult, Door
+from envdoctor.extensions import Catalog, ExtensionDataError, builtin_catalog, extension_imports, import_failure
 from envdoctor.facts import Check, Facts
 from envdoctor.recipes import RecipeError, Recipes, load_recipes
 
@@ -63,6 +64,10 @@ WORD_RE = re.compile(r"^[a-z0-9]+$")
 MAX_EVENTS = 5000  # 8 GPUs with every check is a few hundred
 MAX_EVENT_BYTES = 1024 * 1024
 MAX_ID_LENGTH = 200
+MAX_IMPORTS = 32  # extensions imported by one run; their names must fit the child's 4 KiB header
+#: Seconds each extension's import may take, torch's own import in that fresh interpreter included (all run
+#: at once); past it the import is killed and reported.
+EXTENSION_IMPORT_TIMEOUT_S = 60.0
 # Windows reports a crashed process by its NTSTATUS as an unsigned exit code.
 WINDOWS_CRASHES = {
     0xC0000005: "access violation (0xC0000005)",
@@ -153,10 +158,12 @@ def parse_events(data: bytes, nonce: str) -> SmokeOutput:
                 output.running = None
         elif kind == "done":
             output.done = True
+        elif kind == "progress":
+            continue  # shown while the child runs (ProgressFeed); nothing to judge
         elif kind == "data" and isinstance(event.get("name"), str):
             output.data.append(event)
         else:
-            output.rejected.append(f"event {number}: not a start, check or done event")
+            output.rejected.append(f"event {number}: not a start, progress, check or done event")
     return output
 
 
@@ -557,12 +564,16 @@ def script_argv(python: str, script: Path, *args: str) -> list[str]:
     return [python, "-c", SCRIPT_LOADER, str(script), *args]
 
 
-def smoke_stdin(channel: int, nonce: str, known_answer: Mapping[str, Any] | None = None) -> bytes:
+def smoke_stdin(channel: int, nonce: str, known_answer: Mapping[str, Any] | None = None,
+                imports: Iterable[tuple[str, str]] = (), import_timeout: float | None = None) -> bytes:
     """The one line the child reads before importing torch: where its channel is, the nonce and, for the
-    smoke test, the known-answer inputs."""
+    smoke test, the known-answer inputs and the extensions to import ((distribution, module) pairs)."""
     header: dict[str, Any] = {"channel": channel, "nonce": nonce}
     if known_answer is not None:
         header["known_answer"] = known_answer
+    wanted = [{"dist": dist, "module": module} for dist, module in imports][:MAX_IMPORTS]
+    if wanted:
+        header.update(imports=wanted, import_timeout=import_timeout)
     return (json.dumps(header) + "\n").encode("ascii")
 
 
@@ -640,8 +651,12 @@ def judge_results(checks: list[Check], options: VerifyOptions, inputs: Mapping[s
     return confirmed
 
 
-def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -> list[Check]:
-    """Run the smoke test in a child of the target interpreter and return every check, in order."""
+def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None,
+               progress: Callable[[Progress | None], None] | None = None) -> list[Check]:
+    """Run the smoke test in a child of the target interpreter and return every check, in order.
+
+    ``progress`` sees each stage as the child starts it, and None once the child is gone.
+    """
     if options.device not in DEVICES:
         return [Check("devices", "fail", "devices", f"unknown device {options.device!r} (one of {', '.join(DEVICES)})")]
     if options.level not in LEVELS:
@@ -652,8 +667,15 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
     python = options.python or door.python_executable()
     nonce = secrets.token_hex(16)
     inputs = known_answer_inputs(secrets.randbits(64))
+    catalog = _catalog()
+    imports = extension_imports(facts, catalog) if catalog is not None else []
+    import_timeout = min(EXTENSION_IMPORT_TIMEOUT_S, timeout / 2)
+    feed = ProgressFeed(nonce, progress) if progress is not None else None
     run = door.run_with_channel(smoke_argv(python, options), timeout,
-                                lambda channel: smoke_stdin(channel, nonce, inputs))
+                                lambda channel: smoke_stdin(channel, nonce, inputs, imports, import_timeout),
+                                feed.add if feed is not None else None)
+    if progress is not None:
+        progress(None)
     output = parse_events(run.channel, nonce)
     if run.channel_truncated:
         output.rejected.append("the channel carried more than the door keeps; later events were dropped")
@@ -667,6 +689,11 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
     by_id = {check.id: check for check in checks}
     if "import" in by_id:
         point_to_install(by_id["import"], python)
+    if "numpy" in by_id:
+        judge_numpy(by_id["numpy"], by_id["build"].details if "build" in by_id else {})
+    for check in checks:
+        if check.id.startswith("extension.") and check.status == "fail" and catalog is not None:
+            judge_extension(check, facts, catalog)
     build = by_id["build"].details if "build" in by_id else None
     devices = by_id["devices"].details if "devices" in by_id else None
     confirmed = judge_results(checks, options, inputs, devices, finished=failure is None)
@@ -683,11 +710,97 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None) -
     return checks
 
 
+#: NumPy pins that no wheel metadata states: (torch release, sys.platform prefix, requirement, source).
+NUMPY_PINS = (
+    ("2.4.0", "win", "numpy<2", "https://github.com/pytorch/pytorch/issues/131668 (the 2.4.0 Windows wheels were "
+                                "compiled against NumPy 1.x; later builds against NumPy 2, pytorch/builder#1945)"),
+)
+
+
+def numpy_requirement(build: Mapping[str, Any], details: Mapping[str, Any]) -> tuple[str, str]:
+    """(requirement, where it comes from): torch's own Requires-Dist on numpy, else a known pin, else numpy."""
+    for line in details.get("torch_requires") or []:
+        text = str(line).split(";")[0].replace(" ", "")
+        if re.match(r"^numpy[<>=!~,.0-9a-z*]*$", text, re.IGNORECASE):
+            return text, "torch's Requires-Dist"
+    release = compat.parse_version(str(build.get("torch") or ""))
+    platform = str(details.get("platform") or "")
+    for version, prefix, requirement, source in NUMPY_PINS:
+        if release is not None and release.public == version and platform.startswith(prefix):
+            return requirement, source
+    return "numpy", ""
+
+
+def judge_numpy(check: Check, build: Mapping[str, Any]) -> None:
+    """A missing NumPy is a warning, not a failed smoke test: torch runs, but tensor.numpy(), DataLoader
+    collation of numpy arrays and most tutorials fail ("Failed to initialize NumPy" at import)."""
+    requirement, source = numpy_requirement(build, check.details)
+    check.details["fix"] = f"pip install {shlex.quote(requirement)}"
+    if source:
+        check.details["requirement_source"] = source
+    if check.status == "fail" and check.details.get("version") is None:
+        check.status = "warn"
+        check.message = (f"NumPy is not installed: torch works, but tensor.numpy(), DataLoader collation of numpy "
+                         f"arrays and most tutorials fail -> {check.details['fix']}")
+    elif check.status == "fail":
+        check.message += f" -> {check.details['fix']}"
+
+
+def judge_extension(check: Check, facts: Facts | None, catalog: Catalog) -> None:
+    """A failed extension import names its cause (another torch's build, a missing CUDA runtime) and the fix."""
+    dist = check.id[len("extension."):]
+    error = str(check.details.get("error") or check.message)
+    if check.details.get("timed_out"):
+        check.message = f"{check.message}: it hangs on import; reinstall {dist} for this torch"
+        return
+    cause, fix = import_failure(dist, error, facts, catalog)
+    check.details.update(cause=cause, fix=fix)
+    check.message = f"{dist} cannot be loaded: {cause} ({error!r}) -> {fix}"
+
+
+class Progress:
+    """One stage the child started: step n of total (None until the devices are known), its title."""
+
+    def __init__(self, step: int, total: int | None, title: str) -> None:
+        self.step, self.total, self.title = step, total, title
+
+
+class ProgressFeed:
+    """Reads the channel as it arrives and hands each of this run's progress events to ``show``."""
+
+    def __init__(self, nonce: str, show: Callable[[Progress | None], None]) -> None:
+        self.nonce, self.show, self.pending = nonce, show, b""
+
+    def add(self, chunk: bytes) -> None:
+        lines = (self.pending + chunk).split(b"\n")
+        self.pending = lines.pop()
+        if len(self.pending) > MAX_EVENT_BYTES:
+            self.pending = b""
+        for line in lines:
+            try:
+                event = _event_json(line)
+            except (ValueError, RecursionError):
+                continue
+            if (isinstance(event, dict) and event.get("event") == "progress"
+                    and hmac.compare_digest(str(event.get("nonce", "")), self.nonce)):
+                step, total = event.get("step"), event.get("total")
+                if isinstance(step, int) and (total is None or isinstance(total, int)):
+                    self.show(Progress(step, total, str(event.get("title") or "")[:MAX_ID_LENGTH]))
+
+
 def point_to_install(check: Check, python: str) -> None:
     """A failed ``import torch`` because torch is not there says so and what installs it, not only the error."""
     if check.status == "fail" and check.message.startswith("ModuleNotFoundError: No module named 'torch'"):
         check.message = (f"torch is not installed in {python}: envdoctor install --python {shlex.quote(python)} "
                          f"installs the build for this machine ({check.message})")
+
+
+def _catalog() -> Catalog | None:
+    """The extensions catalogue; a broken one only loses the extension imports."""
+    try:
+        return builtin_catalog()
+    except ExtensionDataError:
+        return None
 
 
 def _recipes() -> Recipes | None:
@@ -699,5 +812,5 @@ def _recipes() -> Recipes | None:
 
 
 def verify_ok(checks: Iterable[Check]) -> bool:
-    """Overall verdict: no check failed (skips are fine)."""
+    """Overall verdict: no check failed (skips and warnings are fine)."""
     return all(check.status != "fail" for check in checks)

@@ -28,6 +28,8 @@ import os
 import platform
 import re
 import shutil
+import subprocess
+import tempfile
 import time
 import traceback
 import warnings
@@ -63,11 +65,29 @@ AMP_MAX_SKIPPED = 2  # steps a GradScaler may skip (inf/NaN gradients) before it
 LOADER_WORKERS = 2
 LOADER_TIMEOUT_S = 60
 LEVELS = ("quick", "standard", "full")
+IMPORT_OUTPUT_LIMIT = 64 * 1024  # the tail of an extension import's output read back
+IMPORT_RESULT_MARK = "envdoctor-import-result "
+# Run in a fresh interpreter per extension (the parent names the modules): torch first, as a user's script
+# loads it, then the extension; the last line says how the import ended.
+IMPORT_PROBE = """import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import json
+try:
+    import torch
+    __import__(sys.argv[1])
+    result = {"ok": True}
+except BaseException as exc:
+    lines = str(exc).strip().splitlines()
+    result = {"ok": False, "error": type(exc).__name__ + (": " + lines[0][:500] if lines else "")}
+sys.stdout.flush()
+sys.stdout.write("\\n%s%s\\n" % (sys.argv[2], json.dumps(result)))
+"""
 
 
 def open_channel():
     """Read the header line from stdin, close stdin, and return a function that writes one event, and the
-    known-answer inputs the parent sent (see :func:`check_matmul`).
+    header: the known-answer inputs (see :func:`check_matmul`) and the extensions to import.
 
     The nonce stays inside the returned function; nothing in argv or the environment names it.
     """
@@ -76,8 +96,7 @@ def open_channel():
     os.dup2(null, 0)
     os.close(null)
     header = json.loads(line.decode("ascii"))
-    token, nonce = int(header["channel"]), str(header["nonce"])
-    known_answer = header.get("known_answer")
+    token, nonce = int(header.pop("channel")), str(header.pop("nonce"))
     if sys.platform == "win32":
         import msvcrt
 
@@ -93,7 +112,7 @@ def open_channel():
         while view:
             view = view[os.write(fd, view):]
 
-    return write, known_answer
+    return write, header
 
 
 def outcome(status: str, message: str = "", details: dict | None = None, metrics: dict | None = None) -> dict:
@@ -112,8 +131,12 @@ class Reporter:
     def __init__(self, write) -> None:
         self.write = write
         self.results: dict[str, dict] = {}
+        self.step = 0
+        self.total: int | None = None  # the checks this run will run, once the devices are known
 
     def run(self, check_id: str, title: str, func, *args) -> dict:
+        self.step += 1
+        self.write({"event": "progress", "step": self.step, "total": self.total, "title": title})
         self.write({"event": "start", "id": check_id})
         start = time.perf_counter()
         try:
@@ -138,6 +161,8 @@ class Reporter:
 
 def import_torch(reporter: Reporter):
     """Import torch, timing it; None when the import fails (reported as the failed ``import``)."""
+    reporter.step += 1
+    reporter.write({"event": "progress", "step": reporter.step, "total": reporter.total, "title": "import torch"})
     reporter.write({"event": "start", "id": "import"})
     start = time.perf_counter()
     try:
@@ -206,6 +231,85 @@ def build_info(torch) -> dict:
     else:
         kind = "CPU build"
     return outcome("pass", f"torch {details['torch']} · {kind}", details)
+
+
+def torch_numpy_requirements() -> list:
+    """The Requires-Dist lines of torch's metadata that name numpy (none in most wheels)."""
+    try:
+        from importlib import metadata
+
+        lines = metadata.requires("torch") or []
+    except Exception:
+        return []
+    return [line for line in lines if re.match(r"\s*numpy\b", line, re.IGNORECASE)]
+
+
+def check_numpy(torch) -> dict:
+    """NumPy beside torch: torch imports without it, but tensor.numpy(), DataLoader collation of numpy arrays
+    and most tutorials need it; then a round trip through the bridge."""
+    details = {"torch_requires": torch_numpy_requirements(), "platform": sys.platform, "version": None}
+    try:
+        import numpy  # type: ignore[import-not-found]
+    except Exception as exc:
+        details["error"] = error_text(exc)
+        return outcome("fail", error_text(exc), details)
+    details["version"] = getattr(numpy, "__version__", None)
+    array = torch.arange(6, dtype=torch.float32).reshape(2, 3).numpy()
+    back = torch.from_numpy(array * 2).tolist()
+    if back != [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]:
+        return outcome("fail", f"tensor.numpy() and torch.from_numpy() gave {back}", details)
+    return outcome("pass", f"NumPy {details['version']}: tensor.numpy() and torch.from_numpy() round trip", details)
+
+
+def start_import(module: str):
+    """A fresh interpreter importing torch, then ``module``, in its own process group; output to a temp file."""
+    output = tempfile.TemporaryFile()
+    kwargs: dict = {"start_new_session": True} if os.name == "posix" else {}
+    process = subprocess.Popen([sys.executable, "-c", IMPORT_PROBE, module, IMPORT_RESULT_MARK],
+                               stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, **kwargs)
+    return process, output
+
+
+def finish_import(module: str, process, output, deadline: float, limit: float) -> dict:
+    """Wait for one import until the shared deadline; past it the import and all it started are killed."""
+    details: dict = {"module": module, "time_limit_s": limit}
+    try:
+        process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        if os.name == "posix":
+            os.killpg(process.pid, 9)
+        else:
+            process.kill()
+        process.wait()
+        output.close()
+        details["timed_out"] = True
+        return outcome("fail", f"import {module} did not finish within {limit:g} s and was killed", details)
+    output.seek(max(0, output.seek(0, 2) - IMPORT_OUTPUT_LIMIT))
+    text = output.read().decode("utf-8", "replace")
+    output.close()
+    marked = [line[len(IMPORT_RESULT_MARK):] for line in text.splitlines() if line.startswith(IMPORT_RESULT_MARK)]
+    result = json.loads(marked[-1]) if marked else None
+    if isinstance(result, dict) and result.get("ok") is True:
+        return outcome("pass", f"import {module}", details)
+    if isinstance(result, dict) and isinstance(result.get("error"), str):
+        details["error"] = result["error"]
+        return outcome("fail", result["error"], details)
+    code = process.returncode
+    details["error"] = (f"the import crashed with signal {-code}" if code < 0
+                        else f"the import ended with exit status {code} and no result")
+    details["output_tail"] = text[-2000:]
+    return outcome("fail", details["error"], details)
+
+
+def import_extensions(reporter: Reporter, imports: list, limit: float) -> None:
+    """Import each extension the parent named, all at once, each in its own interpreter with one deadline."""
+    wanted = [item for item in imports if isinstance(item, dict) and isinstance(item.get("module"), str)
+              and re.match(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$", item["module"])]
+    started = [(item, start_import(item["module"])) for item in wanted]
+    deadline = time.monotonic() + limit
+    for item, (process, output) in started:
+        reporter.run(f"extension.{item.get('dist')}", f"import {item['module']}", finish_import,
+                     item["module"], process, output, deadline, limit)
 
 
 # ---------------------------------------------------------------------------- stage 2: devices
@@ -1059,13 +1163,18 @@ def run(options: dict, reporter: Reporter) -> int:
         reporter.write({"event": "done"})
         return 1
     reporter.run("build", "build info", build_info, torch)
+    reporter.run("numpy", "NumPy", check_numpy, torch)
+    import_extensions(reporter, options.get("imports") or [], float(options.get("import_timeout") or 60.0))
     devices = reporter.run("devices", "devices", discover, torch)
     specs = device_specs(torch, devices.get("details") or {}, options.get("device", "all"), reporter)
     budget = max(0.0, float(options.get("perf_seconds", 2.0))) / len(specs)
     level = options.get("level", "standard")
+    level = level if level in LEVELS else "standard"
+    reporter.total = reporter.step + sum(len(device_check_list(torch, spec, budget, level)) for spec in specs)
+    reporter.total += 1 if options.get("compile") else 0
     for spec in specs:
         spec["known_answer"] = options.get("known_answer")
-        device_checks(torch, reporter, spec, budget, level if level in LEVELS else "standard")
+        device_checks(torch, reporter, spec, budget, level)
     if options.get("compile"):
         reporter.run("compile", "torch.compile", check_compile, torch, specs[-1]["device"])
     reporter.write({"event": "done"})
@@ -1074,7 +1183,9 @@ def run(options: dict, reporter: Reporter) -> int:
 
 def main(argv: list) -> int:
     options = json.loads(argv[1]) if len(argv) > 1 else {}
-    write, options["known_answer"] = open_channel()
+    write, header = open_channel()
+    options.update(known_answer=header.get("known_answer"), imports=header.get("imports"),
+                   import_timeout=header.get("import_timeout"))
     return run(options, Reporter(write))
 
 
