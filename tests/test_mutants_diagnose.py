@@ -1,0 +1,88 @@
+"""diagnose's fix commands and fix texts, whole: every word of the argv a user pastes is checked.
+
+The expected values are written by hand from the reports in tests/fixtures/collect_env/ and from the
+commands printed on pytorch.org's "previous versions" page (v2.0.1, CUDA 11.7 wheels).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES_DIR
+
+from envdoctor.cli import cli
+from envdoctor.diagnose import _forced
+
+REPORTS = FIXTURES_DIR / "collect_env"
+PYTORCH_INDEX = "https://download.pytorch.org/whl/"
+
+
+def findings(name: str) -> dict[str, dict]:
+    result = CliRunner().invoke(cli, ["diagnose", str(REPORTS / name), "--json"], catch_exceptions=False)
+    return {f["id"]: f for f in json.loads(result.stdout)["findings"]}
+
+
+@pytest.mark.parametrize(("argv", "forced"), [
+    (["pip", "install", "torch==2.5.1"], ["pip", "install", "--force-reinstall", "torch==2.5.1"]),
+    (["python", "-m", "pip", "install", "torch==2.5.1"],
+     ["python", "-m", "pip", "install", "--force-reinstall", "torch==2.5.1"]),
+    (["py", "-3.9", "-m", "pip", "install", "torch"], ["py", "-3.9", "-m", "pip", "install", "--force-reinstall", "torch"]),
+    (["uv", "pip", "install", "torch"], ["uv", "pip", "install", "--reinstall", "torch"]),
+    (["conda", "install", "pytorch=2.1.0", "-c", "pytorch"],
+     ["conda", "install", "--force-reinstall", "pytorch=2.1.0", "-c", "pytorch"]),
+    (["mamba", "install", "pytorch"], ["mamba", "install", "--force-reinstall", "pytorch"]),
+    # already forced, no install verb, an installer without such a flag: left as they are
+    (["pip", "install", "--force-reinstall", "torch"], ["pip", "install", "--force-reinstall", "torch"]),
+    (["uv", "pip", "install", "--reinstall", "torch"], ["uv", "pip", "install", "--reinstall", "torch"]),
+    (["pip", "download", "torch"], ["pip", "download", "torch"]),
+    (["poetry", "install"], ["poetry", "install"]),
+    ([], []),
+])
+def test_forced_adds_the_installers_own_reinstall_flag_after_install(argv, forced):
+    assert _forced(argv) == forced
+
+
+def test_a_gpu_too_new_gets_the_plain_command_of_a_cu128_build():
+    """RTX 5090 D (sm_120) needs CUDA 12.8+; driver 570.124.04 (R570) runs 12.8 at most: cu128, not forced."""
+    found = findings("2.6.0-ubuntu24.10-rtx5090d-cu126.md")
+    for finding_id in ("torch.no-kernels-for-gpu", "paste.gpu-too-new"):
+        (argv,) = found[finding_id]["commands"]
+        version = argv[4].removeprefix("torch==").removesuffix("+cu128")
+        assert re.fullmatch(r"2\.\d+\.\d+", version) and tuple(map(int, version.split("."))) >= (2, 7, 0)
+        assert argv == ["python", "-m", "pip", "install", f"torch=={version}+cu128",
+                        "--index-url", PYTORCH_INDEX + "cu128"]
+    finding = found["torch.no-kernels-for-gpu"]
+    assert finding["fix"] == "install a build whose kernels cover this GPU"
+    assert finding["evidence"][-1] == (f"plan: torch {version} cu128 for linux-x86_64, Python 3.12 "
+                                       "(the resolver of `envdoctor install`)")
+
+
+def test_companions_of_the_same_versions_are_reinstalled_with_the_published_command():
+    """torch 2.0.1 with torchvision 0.15.2 and torchaudio 2.0.2 on CUDA 11.7 is pytorch.org's v2.0.1 command,
+    run by the report's Python 3.9 through the Windows launcher, and forced: those versions are installed."""
+    (argv,) = findings("2.0.1-windows11-gtx1050ti.txt")["torch.companion-mismatch"]["commands"]
+    assert argv == ["py", "-3.9", "-m", "pip", "install", "--force-reinstall", "torch==2.0.1", "torchvision==0.15.2",
+                    "torchaudio==2.0.2", "--index-url", PYTORCH_INDEX + "cu117"]
+
+
+def test_a_report_without_the_machine_architecture_asks_for_it():
+    finding = findings("no-torch-ubuntu-trailing-spaces.txt")["torch.not-installed"]
+    assert finding["commands"] == [["envdoctor", "install", "--dry-run", "--target-os", "linux",
+                                    "--target-python", "3.7"]]
+    where = str(REPORTS / "no-torch-ubuntu-trailing-spaces.txt")
+    assert finding["fix"] == ("see the right command for this machine; the report does not say enough to pick a "
+                              "build: add --target-arch x86_64|aarch64|arm64 "
+                              f"(to `envdoctor diagnose {where}` or to the command below)")
+
+
+def test_no_build_for_python_2_7_on_an_intel_mac_names_the_limit():
+    """torch 2.2.2 was the last release with macOS x86_64 wheels, for CPython 3.8 to 3.12."""
+    finding = findings("no-torch-macos-python2.7.md")["torch.not-installed"]
+    assert finding["commands"] == [["envdoctor", "install", "--dry-run", "--target-os", "macos", "--target-arch",
+                                    "x86_64", "--target-python", "2.7"]]
+    assert finding["fix"] == ("see the right command for this machine; no build fits: torch 2.2.2 needs Python "
+                              "3.8, 3.9, 3.10, 3.11, 3.12; this is Python 2.7 (torch 2.2.2 has no wheels for "
+                              "Python 2.7 on macos-x86_64)")
