@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES_DIR
 
 from envdoctor.cli import cli
-from envdoctor.diagnose import _forced
+from envdoctor.diagnose import _forced, add_description, unjudged_build
+from envdoctor.facts import Facts, Finding, Gpu, NvidiaFacts, OsFacts, TorchFacts
+from envdoctor.recipes import load_recipes
 
 REPORTS = FIXTURES_DIR / "collect_env"
 PYTORCH_INDEX = "https://download.pytorch.org/whl/"
@@ -86,3 +88,72 @@ def test_no_build_for_python_2_7_on_an_intel_mac_names_the_limit():
     assert finding["fix"] == ("see the right command for this machine; no build fits: torch 2.2.2 needs Python "
                               "3.8, 3.9, 3.10, 3.11, 3.12; this is Python 2.7 (torch 2.2.2 has no wheels for "
                               "Python 2.7 on macos-x86_64)")
+
+
+# ---------------------------------------------------------------------------- what the user adds, what cannot be judged
+# Driver -> newest CUDA: NVIDIA's CUDA Toolkit release notes, table 3 (CUDA 12.0 GA needs Linux >= 525.60.13,
+# Windows >= 527.41; 11.8 GA Windows >= 520.06; 12.2 Update 2 Linux >= 535.104.05; 12.2 GA Windows >= 536.25,
+# 12.1 Update 1 Windows >= 531.14).
+
+RECIPES = load_recipes(refreshed=False)
+
+
+@pytest.mark.parametrize(("system", "driver", "cuda"), [
+    ("Linux", "526.00", "12.0"), ("Windows", "526.00", "11.8"),
+    ("Linux", "535.104.05", "12.2"), ("Windows", "535.104.05", "12.1"),
+])
+def test_a_described_driver_on_a_report_without_one(system, driver, cuda):
+    facts = Facts(os=OsFacts(system=system), nvidia=NvidiaFacts(status="no_driver"))
+    out = add_description(facts, RECIPES, driver=driver)
+    assert out.nvidia == NvidiaFacts(status="gpus_unknown", message="the GPUs were not described (--gpu)",
+                                     driver_version=driver, driver_max_cuda=cuda, source="described")
+    assert out.overrides == [f"--driver {driver}"]
+    assert facts.nvidia == NvidiaFacts(status="no_driver") and facts.overrides == []
+
+
+def test_a_described_driver_keeps_the_reports_gpus_and_their_status():
+    facts = Facts(os=OsFacts(system="Linux"),
+                  nvidia=NvidiaFacts(status="unknown", gpus=[Gpu("nvidia", 0, "NVIDIA GeForce RTX 3090")]))
+    out = add_description(facts, RECIPES, driver="550.54.14")
+    assert (out.nvidia.status, out.nvidia.message, [g.name for g in out.nvidia.gpus]) == (
+        "ok", "", ["NVIDIA GeForce RTX 3090"])
+    with pytest.raises(ValueError, match=r"^--driver 'R550': not an NVIDIA driver version such as 535.104.05 or 591.86$"):
+        add_description(facts, RECIPES, driver="R550")
+    assert add_description(facts, RECIPES) is facts
+
+
+def test_described_gpus_keep_the_reports_driver_without_calling_it_a_flag():
+    facts = Facts(os=OsFacts(system="Linux"), nvidia=NvidiaFacts(
+        status="ok", driver_version="550.54.14", gpus=[Gpu("nvidia", 0, "NVIDIA GeForce RTX 3090")]))
+    out = add_description(facts, RECIPES, gpus=("NVIDIA A100-SXM4-80GB",))
+    assert (out.nvidia.driver_version, [g.name for g in out.nvidia.gpus], out.overrides) == (
+        "550.54.14", ["NVIDIA A100-SXM4-80GB"], ["--gpu NVIDIA A100-SXM4-80GB"])
+    out = add_description(facts, RECIPES, driver="560.35.03", gpus=("NVIDIA A100-SXM4-80GB",))
+    assert (out.nvidia.driver_version, out.overrides) == (
+        "560.35.03", ["--gpu NVIDIA A100-SXM4-80GB", "--driver 560.35.03"])
+    out = add_description(facts, RECIPES, no_gpu=True)
+    assert (out.nvidia.status, out.nvidia.driver_version, out.nvidia.gpus, out.overrides) == (
+        "no_gpu", None, [], ["--no-gpu"])
+
+
+@pytest.mark.parametrize(("version", "what"), [
+    ("2.6.0a0+git1234abc", "built from source"),
+    ("2.6.0.dev20241112+cu124", "a nightly or pre-release"),
+    ("2.6.0rc1", "a nightly or pre-release"),
+    ("90.0.0", "a release not in envdoctor's data"),
+])
+def test_a_build_the_data_cannot_judge_is_said_to_be_one(version, what):
+    facts = Facts(torch=TorchFacts(status="ok", version=version, source="/site-packages/torch"))
+    assert unjudged_build(facts, RECIPES) == [Finding(
+        "diagnose.build-not-judged", "warning", "torch",
+        f"torch {version} is {what}: which GPUs and drivers it supports cannot be judged from the data, "
+        "so its absence of errors here proves nothing",
+        subject="torch", fix="run `envdoctor verify` on that machine, which runs torch for real on every device",
+        commands=[["envdoctor", "verify"]], evidence=["/site-packages/torch"])]
+
+
+def test_a_known_build_and_no_torch_are_not_findings():
+    assert unjudged_build(Facts(torch=TorchFacts(status="ok", version="2.5.1+cu121", cuda="12.1")), RECIPES) == []
+    assert unjudged_build(Facts(torch=TorchFacts(status="not_installed")), RECIPES) == []
+    (finding,) = unjudged_build(Facts(torch=TorchFacts(status="ok", version="90.0.0")), RECIPES)
+    assert finding.evidence == []
