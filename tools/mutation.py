@@ -48,7 +48,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
     "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
-    "envdoctor/toolkit.py": ("tests/test_toolkit_notes.py", "tests/test_lint.py"),
+    "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
     "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
         "test_virtual_env_comes_first", "test_conda_prefix_then_a_dot_venv_in_the_working_directory_or_above",
