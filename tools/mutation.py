@@ -149,8 +149,9 @@ def run_module(module: str, sample: int | None, seed: int, children: int) -> dic
         subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, check=True, capture_output=True)
         every = sorted(_exit_codes(work, module))
         names = sorted(random.Random(seed).sample(every, min(sample, len(every))))
-    subprocess.run([*mutmut, "run", "--max-children", str(children), *names], cwd=work, env=env,
-                   stdout=subprocess.DEVNULL)
+    with open(work / "mutmut.log", "w", encoding="utf-8") as log:
+        subprocess.run([*mutmut, "run", "--max-children", str(children), *names], cwd=work, env=env, stdout=log,
+                       stderr=subprocess.STDOUT)
     codes = _exit_codes(work, module)
     return {name: codes[name] for name in names} if names else codes
 
