@@ -126,6 +126,37 @@ def test_scrub_keeps_non_finite_without_a_list_and_strings_other_objects():
     assert value == {"x": float("inf"), "y": "odd"}
 
 
+@dataclass
+class Box:
+    inner: object
+
+
+@pytest.mark.parametrize("wrap", [lambda v: [v], lambda v: {"k": v}, Box], ids=["list", "dict", "dataclass"])
+def test_nesting_is_cut_at_max_depth_in_every_container(wrap):
+    deep: object = "leaf"
+    for _ in range(MAX_DEPTH):
+        deep = wrap(deep)
+    assert scrub(deep, str) == deep
+    assert scrub(wrap(deep), str) != wrap(deep)
+    cut: object = scrub(wrap(deep), str)
+    for _ in range(MAX_DEPTH):
+        cut = cut[0] if isinstance(cut, list) else cut["k"] if isinstance(cut, dict) else cut.inner  # type: ignore[attr-defined]
+    assert cut == TOO_DEEP
+
+
+def test_a_printable_report_is_the_report_stripped_and_masked():
+    from envdoctor.render.printable import printable_report
+    from envdoctor.report import Report
+
+    report = Report(command="check", findings=[Finding("x.y", "warning", "torch", f"\x1b[31mvia {SECRET_URL}",
+                                                       evidence=["nan", "\u202eok"])], duration_s=float("nan"))
+    out = printable_report(report)
+    assert out.findings == [Finding("x.y", "warning", "torch", "via https://user:****@mirror.example/simple",
+                                    evidence=["nan", "ok"])]
+    assert (out.command, out.duration_s != out.duration_s) == ("check", True)  # NaN kept for format_number
+    assert report.findings[0].message.startswith("\x1b[31m")
+
+
 def test_nesting_is_cut_at_max_depth():
     deep: object = "leaf"
     for _ in range(MAX_DEPTH):
@@ -160,3 +191,6 @@ def test_json_is_strict_and_names_each_non_finite_value():
     document = json.loads(render_json(report))
     assert document["findings"][0]["message"] == "via https://user:****@mirror.example/simple"
     assert document["non_finite"] == []
+    text = render_json(Report(command="check", duration_s=float("-inf")))
+    assert text == json.dumps(json.loads(text), indent=2)
+    assert json.loads(text)["non_finite"] == [{"path": "/duration_s", "value": "-inf"}]
