@@ -52,7 +52,8 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
     "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
         "test_virtual_env_comes_first", "test_conda_prefix_then_a_dot_venv_in_the_working_directory_or_above",
-        "test_windows_layouts", "test_nothing_active_is_envdoctor_s_own_and_an_empty_activation_is_named")),
+        "test_windows_layouts", "test_nothing_active_is_envdoctor_s_own_and_an_empty_activation_is_named"))
+    + ("tests/test_mutants_interpreter.py",),
     "envdoctor/render/printable.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     "envdoctor/render/lint.py": ("tests/test_mutants_render.py", "tests/test_lint.py"),
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
