@@ -92,7 +92,16 @@ def test_a_torch_above_the_newest_is_warned_of_whole(requirement):
         f"data: {describe_layers(KNOWN.layers)}): run `envdoctor recipes refresh`")
 
 
-@pytest.mark.parametrize("requirement", ["torch", f"torch=={NEWEST}", f"torch>{OLDEST}", "torch<1", "torch>=0.1",
+@pytest.mark.parametrize("requirements", [["torch @@", "torch>90"], [f"torch=={NEWEST}", "torch>90"],
+                                          ["torch>0.1,>0.2,>0.3,>0.4,>0.5,==90.1"]])
+def test_each_requirement_and_each_bound_is_read_past_one_that_does_not_warn(requirements):
+    assert newer_than_known(requirements, KNOWN) == (
+        f"'{requirements[-1]}' asks for a torch newer than every release the recipes know (the newest is {NEWEST}; "
+        f"data: {describe_layers(KNOWN.layers)}): run `envdoctor recipes refresh`")
+
+
+@pytest.mark.parametrize("requirement", ["torch<=90", "torch===foo", "torch", f"torch=={NEWEST}",
+                                         f"torch>{OLDEST}", "torch<1", "torch>=0.1",
                                          "torch==0.0.1", "torchvision>90", "torch @@"])
 def test_no_warning_when_a_known_release_fits_or_nothing_newer_is_named(requirement):
     assert newer_than_known([requirement], KNOWN) is None
@@ -113,6 +122,8 @@ def test_the_refresh_report_whole():
         "  - 3 older release(s) the data lacks left out\n"
         "  ! not learnt: torch 90.1.0: its variants\n"
         "wrote 2 release(s) to /t/recipes")
+    assert refresh_report(Outcome({}), dry_run=False, target="t", requests=1, fetched_bytes=1_050_000,
+                          offline=False).splitlines()[0] == "envdoctor recipes refresh · 1 request(s), 1.1 MB"
     assert refresh_report(Outcome({}), dry_run=True, target="/t/recipes", requests=0, fetched_bytes=0,
                           offline=True) == (
         "envdoctor recipes refresh · from the cache of the last refresh\n"
