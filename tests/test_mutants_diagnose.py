@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES_DIR
 
 from envdoctor.cli import cli
-from envdoctor.diagnose import _forced, add_description, unjudged_build
-from envdoctor.facts import Facts, Finding, Gpu, NvidiaFacts, OsFacts, TorchFacts
+from envdoctor.diagnose import _forced, _target_flags, add_description, diagnose, unjudged_build
+from envdoctor.facts import Facts, Finding, Gpu, NvidiaFacts, OsFacts, PythonFacts, TorchFacts
+from envdoctor.readers import read_text
 from envdoctor.recipes import load_recipes
 
 REPORTS = FIXTURES_DIR / "collect_env"
@@ -157,3 +158,42 @@ def test_a_known_build_and_no_torch_are_not_findings():
     assert unjudged_build(Facts(torch=TorchFacts(status="not_installed")), RECIPES) == []
     (finding,) = unjudged_build(Facts(torch=TorchFacts(status="ok", version="90.0.0")), RECIPES)
     assert finding.evidence == []
+
+
+@pytest.mark.parametrize(("facts", "given", "missing"), [
+    (Facts(os=OsFacts(system="Darwin", arch="arm64"), python=PythonFacts(version="3.12.4")),
+     ["--target-os", "macos", "--target-arch", "arm64", "--target-python", "3.12"], []),
+    (Facts(os=OsFacts(system="Linux", arch="x86_64"), python=PythonFacts(version="3.11.2"),
+           nvidia=NvidiaFacts(status="ok", gpus=[Gpu("nvidia", 0, "NVIDIA GeForce RTX 3090")])),
+     ["--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.11", "--gpu", "NVIDIA GeForce RTX 3090"],
+     ["--driver VERSION (the version nvidia-smi prints)"]),
+    (Facts(os=OsFacts(system="Linux", arch="aarch64"), nvidia=NvidiaFacts(status="gpus_unknown", driver_version="550.54.14")),
+     ["--target-os", "linux", "--target-arch", "aarch64", "--driver", "550.54.14"], ["--gpu NAME (or --no-gpu)"]),
+])
+def test_the_flags_that_describe_a_reported_machine(facts, given, missing):
+    assert _target_flags(facts) == (given, missing)
+
+
+def test_a_paste_with_nothing_recognised_says_what_to_paste():
+    reading = read_text("hello world\nnothing here", "paste.txt")
+    found = [f for f in diagnose(reading, RECIPES, "paste.txt").findings if f.id.startswith("diagnose.")]
+    assert found == [Finding(
+        "diagnose.nothing-recognised", "warning", "system",
+        "nothing in these 2 line(s) is an error, warning or report envdoctor knows", subject="paste",
+        fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
+            "(and `nvidia-smi` on an NVIDIA machine) with it",
+        commands=[["python", "-m", "torch.utils.collect_env"]])]
+
+
+def test_a_paste_that_lacks_facts_says_which_and_how_to_add_them():
+    reading = read_text((FIXTURES_DIR / "pastes" / "022.txt").read_text(encoding="utf-8"), "022.txt")
+    (found,) = [f for f in diagnose(reading, RECIPES, "my paste.txt").findings if f.id == "diagnose.paste-lacks"]
+    assert found == Finding(
+        "diagnose.paste-lacks", "info", "system",
+        "the paste does not say the GPU and driver (nvidia-smi), the installed torch "
+        "(python -c 'import torch; print(torch.__version__)'); the fixes above are judged without them",
+        subject="paste",
+        fix="run `envdoctor diagnose 'my paste.txt' --here` on that machine (it adds what this machine's probe "
+            "sees), or paste `python -m torch.utils.collect_env` too",
+        commands=[["envdoctor", "diagnose", "my paste.txt", "--here"]],
+        evidence=["the paste says: OS Linux; Python 3.7 (line 3)"])
