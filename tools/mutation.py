@@ -85,6 +85,16 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.compat.x_target_platform__mutmut_17",
     "envdoctor.compat.x_target_platform__mutmut_30",
     "envdoctor.compat.x_python_tag__mutmut_10",
+    "envdoctor.interpreter.x_choose_interpreter__mutmut_8",
+    "envdoctor.interpreter.x_choose_interpreter__mutmut_10",
+    "envdoctor.render.json.x_render_json__mutmut_19",
+    "envdoctor.render.json.x_render_json__mutmut_20",
+    "envdoctor.render.json.x_render_json__mutmut_23",
+    "envdoctor.render.json.x_render_json__mutmut_24",
+    "envdoctor.render.json.x_render_json__mutmut_26",
+    "envdoctor.toolkit.x_toolkit_for_torch__mutmut_9",
+    "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
+    "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
