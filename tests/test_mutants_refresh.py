@@ -92,7 +92,7 @@ def test_a_torch_above_the_newest_is_warned_of_whole(requirement):
         f"data: {describe_layers(KNOWN.layers)}): run `envdoctor recipes refresh`")
 
 
-@pytest.mark.parametrize("requirements", [["torch @@", "torch>90"], [f"torch=={NEWEST}", "torch>90"],
+@pytest.mark.parametrize("requirements", [["torch[", "torch>90"], [f"torch=={NEWEST}", "torch>90"],
                                           ["torch>0.1,>0.2,>0.3,>0.4,>0.5,==90.1"]])
 def test_each_requirement_and_each_bound_is_read_past_one_that_does_not_warn(requirements):
     assert newer_than_known(requirements, KNOWN) == (
