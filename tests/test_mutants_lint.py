@@ -10,8 +10,12 @@ from __future__ import annotations
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from envdoctor.lint import Wanted, _conda_specifier, wanted_of
+from envdoctor.facts import Facts, Finding
+from envdoctor.lint import Wanted, _conda_specifier, lint_installs, wanted_of
 from envdoctor.readers.install_commands import Line, parse_command
+from envdoctor.recipes import load_recipes
+from envdoctor.target import describe_target
+from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE
 
 CU118 = "https://download.pytorch.org/whl/cu118"
 
@@ -82,3 +86,78 @@ def test_the_index_names_the_variant_when_no_pin_does():
     assert wanted(f"pip install torch==2.0.1 torchvision==0.15.* --index-url {CU118}") == Wanted(
         specs={"torch": SpecifierSet("==2.0.1"), "torchvision": SpecifierSet("==0.15.*")}, pins={"torch": "2.0.1"},
         variant="cu118", variant_from=CU118)
+
+
+# ---------------------------------------------------------------------------- whole findings for whole commands
+# Published facts behind the expected values: torch 2.5.1's Linux x86_64 wheel on PyPI is the CUDA 12.4 build;
+# the pytorch conda channel's last release is 2.5.1 (pytorch#138506); pytorch.org's v2.1.0 conda command for
+# CUDA 12.1 is `pytorch==2.1.0 ... pytorch-cuda=12.1 -c pytorch -c nvidia`; an R535 driver runs CUDA 12.2.
+
+RECIPES = load_recipes(refreshed=False)
+RTX3090 = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                          gpus=("NVIDIA GeForce RTX 3090",), driver="535.104.05")
+NO_GPU = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                         no_gpu=True)
+CPU_INSTEAD = ["python", "-m", "pip", "install", "torch==2.5.1", "--index-url", "https://download.pytorch.org/whl/cpu"]
+
+
+def judged(command: str, facts: Facts):
+    installs, scripts, _ = parse_command(Line("run.sh:1", command))
+    (one,) = lint_installs(installs, scripts, facts, RECIPES)
+    return one
+
+
+@pytest.mark.parametrize(("command", "what"), [
+    ("pip install torch==2.5.1", "torch 2.5.1 cu124 (the PyPI default here)"),
+    (f"pip install torch==2.5.1 --index-url {CU118[:-5]}cu121", "torch 2.5.1 cu121"),
+])
+def test_a_cuda_build_on_a_machine_without_a_gpu(command, what):
+    one = judged(command, NO_GPU)
+    assert one.instead == CPU_INSTEAD
+    assert one.findings == [Finding(
+        "lint.gpu-build-without-gpu", "warning", "lint",
+        f"this installs {what}, a CUDA build whose GPU libraries are gigabytes that this machine cannot use: "
+        "install plans the CPU build (cpu) for it", subject="run.sh:1",
+        fix="install the CPU build (the command below)", commands=[CPU_INSTEAD],
+        evidence=["source: the resolver, for the same request as `envdoctor install`: variant cpu: no GPU to use",
+                  f"line: {command}"])]
+
+
+def test_the_pytorch_conda_channel_with_its_cuda_pairing():
+    command = "conda install pytorch=2.1.0 pytorch-cuda=11.8 -c pytorch -c nvidia"
+    instead = ["conda", "install", "-y", "pytorch==2.1.0", "pytorch-cuda=12.1", "-c", "pytorch", "-c", "nvidia"]
+    one = judged(command, RTX3090)
+    assert one.instead == instead
+    assert one.findings == [Finding(
+        "lint.pytorch-conda-channel", "warning", "lint",
+        "the pytorch conda channel got no builds after torch 2.5.1: this installs 2.5.1 at the newest. "
+        "pytorch-cuda=11.8 is that channel's CUDA pairing (with -c nvidia). conda-forge builds current releases",
+        subject="run.sh:1", fix="install from conda-forge (or with pip): the command below", commands=[instead],
+        evidence=["source: recipes/torch.toml: 2.5 is the last release on the pytorch conda channel (pytorch#138506)",
+                  f"line: {command}"])]
+
+
+def test_the_pytorch_conda_channel_without_a_cuda_pairing_says_nothing_of_one():
+    one = judged("conda install pytorch=2.1.0 cpuonly -c pytorch", NO_GPU)
+    (finding,) = [f for f in one.findings if f.id == "lint.pytorch-conda-channel"]
+    assert finding.message == ("the pytorch conda channel got no builds after torch 2.5.1: this installs 2.5.1 at "
+                               "the newest. conda-forge builds current releases")
+
+
+def test_a_system_toolkit_and_cudnn_are_not_needed():
+    command = "sudo apt-get install -y cuda-toolkit-12-4 libcudnn8"
+    one = judged(command, RTX3090)
+    assert one.instead is not None
+    version = one.instead[4].removeprefix("torch==")
+    assert one.instead == ["python", "-m", "pip", "install", f"torch=={version}", "--index-url",
+                           "https://download.pytorch.org/whl/cu126"]
+    evidence = [f"source: {DRIVER_ONLY_SOURCE}", f"line: {command}"]
+    assert one.findings == [
+        Finding("lint.cuda-toolkit-not-needed", "warning", "lint",
+                f"cuda-toolkit-12-4: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}; CUDA 12.4 would compile "
+                "extensions for torch built with CUDA 12.6; torch itself does not use it", subject="run.sh:1",
+                fix=DRIVER_ONLY_FIX, commands=[one.instead], evidence=evidence),
+        Finding("lint.cudnn-not-needed", "warning", "lint",
+                f"libcudnn8: torch does not load the system's cuDNN; {DRIVER_ONLY}", subject="run.sh:1",
+                fix=DRIVER_ONLY_FIX, commands=[one.instead], evidence=evidence),
+    ]

@@ -8,6 +8,7 @@ runs ``mutmut`` once per pure module, in a scratch folder of its own (``.mutatio
     python tools/mutation.py --since HEAD~3       # ... changed since a revision
     python tools/mutation.py envdoctor/lint.py    # named modules (or all: --all)
     python tools/mutation.py --sample 60 --seed 20261207 envdoctor/refresh/learn.py
+    python tools/mutation.py --report --all       # the last run's scores again, nothing run
 
 ``--sample N`` draws N mutants with ``random.Random(seed)`` over the sorted names: say so when quoting it.
 Mutants judged equivalent (read and explained in docs/mutation-testing.md) are listed in ``EQUIVALENT``
@@ -190,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, help="run a seeded random sample of this many mutants per module")
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--report", action="store_true",
+                        help="score the last run of each module again (after EQUIVALENT changed), running nothing")
     options = parser.parse_args(argv)
     modules = list(TESTS_OF) if options.all else options.modules or changed_modules(options.since)
     unknown = [module for module in modules if module not in TESTS_OF]
@@ -199,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         print("no pure module changed")
         return 0
     for module in modules:
+        if options.report:
+            work = SCRATCH / _slug(module)
+            codes = _exit_codes(work, module) if (work / "mutants" / (module + ".meta")).exists() else {}
+            print(score_line(module, {k: v for k, v in codes.items() if v is not None}, sampled=False), flush=True)
+            continue
         codes = run_module(module, options.sample, options.seed, options.max_children)
         print(score_line(module, codes, options.sample is not None), flush=True)
     return 0
