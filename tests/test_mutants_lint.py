@@ -161,3 +161,39 @@ def test_a_system_toolkit_and_cudnn_are_not_needed():
                 f"libcudnn8: torch does not load the system's cuDNN; {DRIVER_ONLY}", subject="run.sh:1",
                 fix=DRIVER_ONLY_FIX, commands=[one.instead], evidence=evidence),
     ]
+
+
+def test_the_nightly_find_links_page_of_the_1_x_era():
+    command = "pip install torch==1.10.0 -f https://download.pytorch.org/whl/torch_nightly.html"
+    one = judged(command, RTX3090)
+    assert one.instead is not None and one.instead[-2:] == ["--index-url", "https://download.pytorch.org/whl/cu126"]
+    assert [f.id for f in one.findings] == ["lint.find-links-page", "lint.nothing-installs"]
+    assert one.findings[0] == Finding(
+        "lint.find-links-page", "warning", "lint",
+        "-f https://download.pytorch.org/whl/torch_nightly.html is the find-links page of the torch 1.x era: the "
+        "newest release installed that way is 1.10.2; since 1.11.0 wheels come from a per-variant index "
+        "(--index-url https://download.pytorch.org/whl/cu126), and +cuXYZ pins are no longer needed",
+        subject="run.sh:1", fix="use the variant's index URL (the command below)", commands=[one.instead],
+        evidence=["source: recipes/torch.toml: index_style 'find-links' up to 1.10.2 (PyPI simple index; "
+                  "previous-versions.md (pip lists cpu/cu102/cu111 only); builder release/1.10)", f"line: {command}"])
+    # torch 1.10 shipped wheels for CPython 3.6 to 3.9 only
+    assert one.findings[1].message == ("no torch release matching ==1.10.0 has a PyPI build for linux-x86_64 for "
+                                       "Python 3.11: the installer finds nothing")
+
+
+@pytest.mark.parametrize("command", ["pip install pytorch", "pip3 install pytorch==1.0"])
+def test_the_pypi_stub_named_pytorch(command):
+    one = judged(command, RTX3090)
+    assert one.instead is not None
+    assert one.findings == [Finding(
+        "lint.pytorch-stub", "error", "lint",
+        "'pytorch' on PyPI is a placeholder that fails to install ('You tried to install \"pytorch\". The package "
+        "named for PyTorch is \"torch\"'): the package is 'torch'", subject="run.sh:1", fix="install 'torch'",
+        commands=[one.instead],
+        evidence=["source: the PyPI project 'pytorch' (setup.py raises that exception; pytorch/pytorch#939, #42353)",
+                  f"line: {command}"])]
+
+
+def test_a_mirror_index_is_not_judged_as_the_pypi_default():
+    one = judged("pip install torch==2.5.1 --index-url https://mirror.example/simple", NO_GPU)
+    assert (one.findings, one.instead) == ([], None)
