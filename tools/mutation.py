@@ -58,7 +58,8 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/render/printable.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     "envdoctor/render/lint.py": ("tests/test_mutants_render.py", "tests/test_lint.py"),
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
-    "envdoctor/refresh/learn.py": _REFRESH,
+    # the refresh runs against loopback indexes (in-process): most of learn.py is reached only through them
+    "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_refresh_unreached.py"),
     "envdoctor/refresh/indexes.py": _REFRESH,
     "envdoctor/refresh/wheelzip.py": _REFRESH,
     "envdoctor/refresh/freshness.py": _REFRESH,
