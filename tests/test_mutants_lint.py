@@ -1,0 +1,199 @@
+"""What lint reads from an install command, compared whole with values written by hand.
+
+conda's match specifications (conda docs, "Package match specifications"): ``pytorch=1.12`` is a fuzzy
+match, any 1.12.x; ``pytorch=2.1.0=py3.10_cuda12.1_cudnn8.9.2_0`` is release 2.1.0 with that build
+string; ``channel::name`` names the channel. pip's requirements are PEP 508, its specifiers PEP 440.
+"""
+
+from __future__ import annotations
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from envdoctor.facts import Facts, Finding
+from envdoctor.lint import Wanted, _conda_specifier, lint_installs, wanted_of
+from envdoctor.readers.install_commands import Line, parse_command
+from envdoctor.recipes import load_recipes
+from envdoctor.target import describe_target
+from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE
+
+CU118 = "https://download.pytorch.org/whl/cu118"
+
+
+def wanted(command: str) -> Wanted:
+    installs, _, _ = parse_command(Line("x", command))
+    (install,) = installs
+    return wanted_of(install)
+
+
+@pytest.mark.parametrize(("rest", "spec"), [
+    ("=1.12", "==1.12.*"),  # fuzzy: 1.12.0, 1.12.1 ...
+    ("==1.12", "==1.12.*"),
+    ("=1.12.1", "==1.12.1"),
+    ("==1.12.1", "==1.12.1"),
+    ("=1.12.1=py3.9_cuda11.6_cudnn8.3.2_0", "==1.12.1"),  # the build string is not a version
+    ("=1.*", "==1.*"),
+    (">=1.8", ">=1.8"),
+    (">=1.8,<2", "<2,>=1.8"),
+    ("", ""),
+    ("=", ""),
+    ("~~1", ""),  # not a specifier: nothing is assumed
+])
+def test_conda_version_specs_as_pep_440(rest, spec):
+    assert _conda_specifier(rest) == SpecifierSet(spec)
+
+
+def test_a_fuzzy_conda_pin_takes_any_patch_release_and_no_other_minor():
+    spec = _conda_specifier("=1.12")
+    assert [v for v in ("1.12.0", "1.12.1", "1.13.0", "1.1.2", "11.2") if spec.contains(v)] == ["1.12.0", "1.12.1"]
+
+
+def test_a_conda_command_whole():
+    assert wanted("conda install pytorch=1.12 torchvision==0.13.1 cudatoolkit=11.6 python=3.9 numpy cpuonly "
+                  "-c pytorch") == Wanted(
+        specs={"torch": SpecifierSet("==1.12.*"), "torchvision": SpecifierSet("==0.13.1")},
+        pins={"torchvision": "0.13.1"}, variant="cu116", variant_from="cudatoolkit=11.6", others=["numpy"],
+        python="3.9", cudatoolkit="11.6", cpuonly=True)
+
+
+def test_a_conda_command_with_a_channel_prefix_and_a_build_string():
+    installs, _, _ = parse_command(Line("x", "conda install -c conda-forge pytorch-cuda=12.1 "
+                                             "pytorch::pytorch=2.1.0=py3.10_cuda12.1_cudnn8.9.2_0 'torchaudio>=2.1'"))
+    (install,) = installs
+    assert wanted_of(install) == Wanted(
+        specs={"torch": SpecifierSet("==2.1.0"), "torchaudio": SpecifierSet(">=2.1")}, pins={"torch": "2.1.0"},
+        variant="cu121", variant_from="pytorch-cuda=12.1", pytorch_cuda="12.1")
+    assert install.channels == ["conda-forge", "pytorch"]
+
+
+def test_cpuonly_alone_is_the_cpu_variant():
+    assert wanted("conda install pytorch cpuonly") == Wanted(
+        specs={"torch": SpecifierSet()}, variant="cpu", variant_from="cpuonly", cpuonly=True)
+
+
+def test_a_pip_command_whole():
+    wheel = f"{CU118}/torchaudio-2.0.2%2Bcu118-cp310-cp310-linux_x86_64.whl"
+    assert wanted(f"pip install torch==2.0.1+cu118 'torchvision>=0.15,<0.16' numpy pytorch 'torch-!!' {wheel} "
+                  f"--index-url {CU118}") == Wanted(
+        specs={"torch": SpecifierSet("==2.0.1"), "torchvision": SpecifierSet(">=0.15,<0.16"),
+               "torchaudio": SpecifierSet("==2.0.2")},
+        pins={"torch": "2.0.1", "torchaudio": "2.0.2"}, locals={"torch": "cu118", "torchaudio": "cu118"},
+        variant="cu118", variant_from="torch==2.0.1+cu118", stub=True, others=["numpy"], unreadable=["torch-!!"],
+        wheel_urls=[wheel])
+
+
+def test_the_index_names_the_variant_when_no_pin_does():
+    assert wanted(f"pip install torch==2.0.1 torchvision==0.15.* --index-url {CU118}") == Wanted(
+        specs={"torch": SpecifierSet("==2.0.1"), "torchvision": SpecifierSet("==0.15.*")}, pins={"torch": "2.0.1"},
+        variant="cu118", variant_from=CU118)
+
+
+# ---------------------------------------------------------------------------- whole findings for whole commands
+# Published facts behind the expected values: torch 2.5.1's Linux x86_64 wheel on PyPI is the CUDA 12.4 build;
+# the pytorch conda channel's last release is 2.5.1 (pytorch#138506); pytorch.org's v2.1.0 conda command for
+# CUDA 12.1 is `pytorch==2.1.0 ... pytorch-cuda=12.1 -c pytorch -c nvidia`; an R535 driver runs CUDA 12.2.
+
+RECIPES = load_recipes(refreshed=False)
+RTX3090 = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                          gpus=("NVIDIA GeForce RTX 3090",), driver="535.104.05")
+NO_GPU = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                         no_gpu=True)
+CPU_INSTEAD = ["python", "-m", "pip", "install", "torch==2.5.1", "--index-url", "https://download.pytorch.org/whl/cpu"]
+
+
+def judged(command: str, facts: Facts):
+    installs, scripts, _ = parse_command(Line("run.sh:1", command))
+    (one,) = lint_installs(installs, scripts, facts, RECIPES)
+    return one
+
+
+@pytest.mark.parametrize(("command", "what"), [
+    ("pip install torch==2.5.1", "torch 2.5.1 cu124 (the PyPI default here)"),
+    (f"pip install torch==2.5.1 --index-url {CU118[:-5]}cu121", "torch 2.5.1 cu121"),
+])
+def test_a_cuda_build_on_a_machine_without_a_gpu(command, what):
+    one = judged(command, NO_GPU)
+    assert one.instead == CPU_INSTEAD
+    assert one.findings == [Finding(
+        "lint.gpu-build-without-gpu", "warning", "lint",
+        f"this installs {what}, a CUDA build whose GPU libraries are gigabytes that this machine cannot use: "
+        "install plans the CPU build (cpu) for it", subject="run.sh:1",
+        fix="install the CPU build (the command below)", commands=[CPU_INSTEAD],
+        evidence=["source: the resolver, for the same request as `envdoctor install`: variant cpu: no GPU to use",
+                  f"line: {command}"])]
+
+
+def test_the_pytorch_conda_channel_with_its_cuda_pairing():
+    command = "conda install pytorch=2.1.0 pytorch-cuda=11.8 -c pytorch -c nvidia"
+    instead = ["conda", "install", "-y", "pytorch==2.1.0", "pytorch-cuda=12.1", "-c", "pytorch", "-c", "nvidia"]
+    one = judged(command, RTX3090)
+    assert one.instead == instead
+    assert one.findings == [Finding(
+        "lint.pytorch-conda-channel", "warning", "lint",
+        "the pytorch conda channel got no builds after torch 2.5.1: this installs 2.5.1 at the newest. "
+        "pytorch-cuda=11.8 is that channel's CUDA pairing (with -c nvidia). conda-forge builds current releases",
+        subject="run.sh:1", fix="install from conda-forge (or with pip): the command below", commands=[instead],
+        evidence=["source: recipes/torch.toml: 2.5 is the last release on the pytorch conda channel (pytorch#138506)",
+                  f"line: {command}"])]
+
+
+def test_the_pytorch_conda_channel_without_a_cuda_pairing_says_nothing_of_one():
+    one = judged("conda install pytorch=2.1.0 cpuonly -c pytorch", NO_GPU)
+    (finding,) = [f for f in one.findings if f.id == "lint.pytorch-conda-channel"]
+    assert finding.message == ("the pytorch conda channel got no builds after torch 2.5.1: this installs 2.5.1 at "
+                               "the newest. conda-forge builds current releases")
+
+
+def test_a_system_toolkit_and_cudnn_are_not_needed():
+    command = "sudo apt-get install -y cuda-toolkit-12-4 libcudnn8"
+    one = judged(command, RTX3090)
+    assert one.instead is not None
+    version = one.instead[4].removeprefix("torch==")
+    assert one.instead == ["python", "-m", "pip", "install", f"torch=={version}", "--index-url",
+                           "https://download.pytorch.org/whl/cu126"]
+    evidence = [f"source: {DRIVER_ONLY_SOURCE}", f"line: {command}"]
+    assert one.findings == [
+        Finding("lint.cuda-toolkit-not-needed", "warning", "lint",
+                f"cuda-toolkit-12-4: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}; CUDA 12.4 would compile "
+                "extensions for torch built with CUDA 12.6; torch itself does not use it", subject="run.sh:1",
+                fix=DRIVER_ONLY_FIX, commands=[one.instead], evidence=evidence),
+        Finding("lint.cudnn-not-needed", "warning", "lint",
+                f"libcudnn8: torch does not load the system's cuDNN; {DRIVER_ONLY}", subject="run.sh:1",
+                fix=DRIVER_ONLY_FIX, commands=[one.instead], evidence=evidence),
+    ]
+
+
+def test_the_nightly_find_links_page_of_the_1_x_era():
+    command = "pip install torch==1.10.0 -f https://download.pytorch.org/whl/torch_nightly.html"
+    one = judged(command, RTX3090)
+    assert one.instead is not None and one.instead[-2:] == ["--index-url", "https://download.pytorch.org/whl/cu126"]
+    assert [f.id for f in one.findings] == ["lint.find-links-page", "lint.nothing-installs"]
+    assert one.findings[0] == Finding(
+        "lint.find-links-page", "warning", "lint",
+        "-f https://download.pytorch.org/whl/torch_nightly.html is the find-links page of the torch 1.x era: the "
+        "newest release installed that way is 1.10.2; since 1.11.0 wheels come from a per-variant index "
+        "(--index-url https://download.pytorch.org/whl/cu126), and +cuXYZ pins are no longer needed",
+        subject="run.sh:1", fix="use the variant's index URL (the command below)", commands=[one.instead],
+        evidence=["source: recipes/torch.toml: index_style 'find-links' up to 1.10.2 (PyPI simple index; "
+                  "previous-versions.md (pip lists cpu/cu102/cu111 only); builder release/1.10)", f"line: {command}"])
+    # torch 1.10 shipped wheels for CPython 3.6 to 3.9 only
+    assert one.findings[1].message == ("no torch release matching ==1.10.0 has a PyPI build for linux-x86_64 for "
+                                       "Python 3.11: the installer finds nothing")
+
+
+@pytest.mark.parametrize("command", ["pip install pytorch", "pip3 install pytorch==1.0"])
+def test_the_pypi_stub_named_pytorch(command):
+    one = judged(command, RTX3090)
+    assert one.instead is not None
+    assert one.findings == [Finding(
+        "lint.pytorch-stub", "error", "lint",
+        "'pytorch' on PyPI is a placeholder that fails to install ('You tried to install \"pytorch\". The package "
+        "named for PyTorch is \"torch\"'): the package is 'torch'", subject="run.sh:1", fix="install 'torch'",
+        commands=[one.instead],
+        evidence=["source: the PyPI project 'pytorch' (setup.py raises that exception; pytorch/pytorch#939, #42353)",
+                  f"line: {command}"])]
+
+
+def test_a_mirror_index_is_not_judged_as_the_pypi_default():
+    one = judged("pip install torch==2.5.1 --index-url https://mirror.example/simple", NO_GPU)
+    assert (one.findings, one.instead) == ([], None)

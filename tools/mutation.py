@@ -1,0 +1,226 @@
+"""Incremental mutation testing of the pure modules: each module with the tests that judge it.
+
+A whole-package ``mutmut run`` takes hours and runs every test selection against every mutant. This
+runs ``mutmut`` once per pure module, in a scratch folder of its own (``.mutation/<module>/``) whose
+``[tool.mutmut]`` names only that module and only its tests, and prints killed / non-equivalent for each.
+
+    python tools/mutation.py                      # the pure modules changed since main's merge-base
+    python tools/mutation.py --since HEAD~3       # ... changed since a revision
+    python tools/mutation.py envdoctor/lint.py    # named modules (or all: --all)
+    python tools/mutation.py --sample 60 --seed 20261207 envdoctor/refresh/learn.py
+    python tools/mutation.py --report --all       # the last run's scores again, nothing run
+
+``--sample N`` draws N mutants with ``random.Random(seed)`` over the sorted names: say so when quoting it.
+Mutants judged equivalent (read and explained in docs/mutation-testing.md) are listed in ``EQUIVALENT``
+and left out of the score; their names shift when a function changes, so the list is re-read then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / ".mutation"
+
+_READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
+            "tests/test_pastes.py")
+_REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
+_RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
+          "tests/test_target.py", "tests/test_properties.py", "tests/test_recipe_data.py",
+          "tests/test_install_text.py", "tests/test_emit.py", "tests/test_lint.py", "tests/test_diagnose.py")
+
+#: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
+TESTS_OF: dict[str, tuple[str, ...]] = {
+    "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
+    "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py"),
+    "envdoctor/readers/__init__.py": _READERS,
+    "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py"),
+    "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/readers/pastes/__init__.py": ("tests/test_pastes.py",),
+    "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
+    "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
+    "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
+    # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
+    "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
+        "test_virtual_env_comes_first", "test_conda_prefix_then_a_dot_venv_in_the_working_directory_or_above",
+        "test_windows_layouts", "test_nothing_active_is_envdoctor_s_own_and_an_empty_activation_is_named"))
+    + ("tests/test_mutants_interpreter.py",),
+    "envdoctor/render/printable.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
+    "envdoctor/render/lint.py": ("tests/test_mutants_render.py", "tests/test_lint.py"),
+    "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
+    # the refresh run against loopback indexes (in-process): most of learn.py is reached only through it
+    "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py"),
+    "envdoctor/refresh/indexes.py": _REFRESH,
+    "envdoctor/refresh/wheelzip.py": _REFRESH,
+    "envdoctor/refresh/freshness.py": _REFRESH,
+    "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py"),
+    "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py"),
+    "envdoctor/compat.py": _RULES,
+    "envdoctor/rules.py": _RULES,
+    "envdoctor/resolver/choose.py": _RULES,
+    "envdoctor/resolver/commands.py": _RULES,
+    "envdoctor/resolver/plan.py": _RULES,
+    "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
+    "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
+    "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
+    "envdoctor/extensions.py": ("tests/test_extensions.py", "tests/test_verify_imports.py"),
+    "envdoctor/extension_plan.py": ("tests/test_extension_plan.py",),
+    "envdoctor/readers/json_text.py": ("tests/test_door.py", "tests/test_readers_report.py"),
+}
+
+#: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
+EQUIVALENT: frozenset[str] = frozenset({
+    "envdoctor.compat.x_parse_version__mutmut_5",
+    "envdoctor.compat.x_kernel_coverage__mutmut_35",
+    "envdoctor.compat.x_driver_table_os__mutmut_20",
+    "envdoctor.compat.x_jetson_kind__mutmut_10",
+    "envdoctor.compat.x__arch_name__mutmut_6",
+    "envdoctor.compat.x__arch_name__mutmut_7",
+    "envdoctor.compat.x__arch_name__mutmut_41",
+    "envdoctor.compat.x__arch_name__mutmut_42",
+    "envdoctor.compat.x__from_platform_tag__mutmut_53",
+    "envdoctor.compat.x__from_platform_tag__mutmut_57",
+    "envdoctor.compat.x__from_platform_tag__mutmut_58",
+    "envdoctor.compat.x_target_platform__mutmut_17",
+    "envdoctor.compat.x_target_platform__mutmut_30",
+    "envdoctor.compat.x_python_tag__mutmut_10",
+    "envdoctor.interpreter.x_choose_interpreter__mutmut_8",
+    "envdoctor.interpreter.x_choose_interpreter__mutmut_10",
+    "envdoctor.render.json.x_render_json__mutmut_19",
+    "envdoctor.render.json.x_render_json__mutmut_20",
+    "envdoctor.render.json.x_render_json__mutmut_23",
+    "envdoctor.render.json.x_render_json__mutmut_24",
+    "envdoctor.render.json.x_render_json__mutmut_26",
+    "envdoctor.toolkit.x_toolkit_for_torch__mutmut_9",
+    "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
+    "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
+})
+
+KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
+NO_TESTS = {5, 33}
+
+
+def changed_modules(since: str | None) -> list[str]:
+    """The pure modules that differ from ``since`` (default: the merge-base with main), work tree included."""
+    base = since or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, check=True,
+                                   capture_output=True, text=True).stdout.strip()
+    names = subprocess.run(["git", "diff", "--name-only", base, "--", "envdoctor"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    return [name for name in TESTS_OF if name in names]
+
+
+def _slug(module: str) -> str:
+    return module.removeprefix("envdoctor/").removesuffix(".py").replace("/", ".")
+
+
+def _config(module: str) -> str:
+    """The project's pyproject.toml with a ``[tool.mutmut]`` for ``module`` alone."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
+    tests = [test for test in TESTS_OF[module] if (ROOT / test.partition("::")[0]).exists()]
+    return text + (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["envdoctor"]\n'
+        f"only_mutate = {json.dumps([module])}\n"
+        'also_copy = ["recipes"]\n'
+        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+    )
+
+
+def _prepare(module: str) -> Path:
+    """A fresh scratch folder holding the code, tests and recipes as they are now."""
+    work = SCRATCH / _slug(module)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in ("envdoctor", "tests", "recipes"):
+        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "pyproject.toml").write_text(_config(module), encoding="utf-8")
+    return work
+
+
+def _exit_codes(work: Path, module: str) -> dict[str, int | None]:
+    meta = work / "mutants" / (module + ".meta")
+    codes: dict[str, int | None] = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    return codes
+
+
+_GENERATE = ("import os, mutmut.__main__ as m; os.makedirs('mutants', exist_ok=True); m.copy_src_dir(); "
+             "m.copy_also_copy_files(); m.setup_source_paths(); m.create_mutants(1)")
+
+
+def run_module(module: str, sample: int | None, seed: int, children: int) -> dict[str, int | None]:
+    """Run mutmut on one module (all its mutants, or a seeded sample) and return each mutant's exit code."""
+    work = _prepare(module)
+    env = dict(os.environ, HYPOTHESIS_PROFILE="mutmut", PYTHONPATH=str(work))  # CLI children run unmutated code
+    mutmut = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
+    names: list[str] = []
+    if sample is not None:
+        subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, check=True, capture_output=True)
+        every = sorted(_exit_codes(work, module))
+        names = sorted(random.Random(seed).sample(every, min(sample, len(every))))
+    with open(work / "mutmut.log", "w", encoding="utf-8") as log:
+        subprocess.run([*mutmut, "run", "--max-children", str(children), *names], cwd=work, env=env, stdout=log,
+                       stderr=subprocess.STDOUT)
+    codes = _exit_codes(work, module)
+    return {name: codes[name] for name in names} if names else codes
+
+
+def score_line(module: str, codes: dict[str, int | None], sampled: bool) -> str:
+    """``module  mutants  killed / non-equivalent  score``, with the survivors named after it."""
+    if codes and all(code is None for code in codes.values()):
+        return f"{module}: mutmut judged nothing (its log: .mutation/{_slug(module)}/mutmut.log)"
+    equivalent = [name for name in codes if name in EQUIVALENT]
+    judged = {name: code for name, code in codes.items() if name not in EQUIVALENT and code is not None}
+    killed = sum(code in KILLED for code in judged.values())
+    survivors = sorted(name for name, code in judged.items() if code not in KILLED)
+    score = f"{100 * killed / len(judged):.1f} %" if judged else "-"
+    kind = "sample" if sampled else "all"
+    lines = [f"{module}: {len(codes)} ({kind}), killed {killed} / {len(judged)} non-equivalent = {score}, "
+             f"{len(equivalent)} equivalent"]
+    lines += [f"    survived: {name}" + (" (no test reaches it)" if codes[name] in NO_TESTS else "")
+              for name in survivors]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="pure modules to run (default: those changed)")
+    parser.add_argument("--since", help="git revision to compare with (default: merge-base with main)")
+    parser.add_argument("--all", action="store_true", help="every pure module")
+    parser.add_argument("--sample", type=int, help="run a seeded random sample of this many mutants per module")
+    parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--report", action="store_true",
+                        help="score the last run of each module again (after EQUIVALENT changed), running nothing")
+    options = parser.parse_args(argv)
+    modules = list(TESTS_OF) if options.all else options.modules or changed_modules(options.since)
+    unknown = [module for module in modules if module not in TESTS_OF]
+    if unknown:
+        parser.error(f"not a pure module with a test selection: {', '.join(unknown)}")
+    if not modules:
+        print("no pure module changed")
+        return 0
+    for module in modules:
+        if options.report:
+            work = SCRATCH / _slug(module)
+            codes = _exit_codes(work, module) if (work / "mutants" / (module + ".meta")).exists() else {}
+            print(score_line(module, {k: v for k, v in codes.items() if v is not None}, sampled=False), flush=True)
+            continue
+        codes = run_module(module, options.sample, options.seed, options.max_children)
+        print(score_line(module, codes, options.sample is not None), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
