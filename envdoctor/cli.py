@@ -341,8 +341,8 @@ def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
 
 def load_recipes(recipe_dirs: tuple[Path, ...]):
     """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
-    from envdoctor.recipes import RecipeError
-    from envdoctor.recipes import load_recipes as load
+    from envdoctor.recipes.cache import load_recipes_cached as load
+    from envdoctor.recipes.model import RecipeError
 
     overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p]
     overlays += list(recipe_dirs)
