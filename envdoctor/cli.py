@@ -900,7 +900,7 @@ def recipes_validate(folder):
     """Validate the built-in recipes, or the recipe files in FOLDER."""
     from envdoctor.door import UserFileError, read_user_file
     from envdoctor.recipes import validate
-    from envdoctor.recipes.loader import MAX_FILE_BYTES
+    from envdoctor.recipes.folders import MAX_FILE_BYTES
     from envdoctor.verify import GpuPeaksError, load_gpu_peaks
     from envdoctor.verify.runner import parse_gpu_peaks
 

@@ -1,4 +1,5 @@
-"""The recipes cache answers exactly what a full load answers, and only while nothing it depends on changed."""
+"""The cache of validated data answers exactly what a full load answers, and only while nothing it depends on
+changed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from envdoctor.extensions import load_catalog
 from envdoctor.recipes import RecipeError, builtin_dir, load_recipes
-from envdoctor.recipes.cache import CACHE_FILE, load_recipes_cached
+from envdoctor.recipes.cache import CACHE_FILE, CATALOG_CACHE_FILE, builtin_catalog_cached, load_recipes_cached
 
 
 def _shape(value: object) -> object:
@@ -35,6 +37,15 @@ def test_a_cached_answer_is_the_full_load(tmp_path):
     second = load_recipes_cached(cache_folder=tmp_path)
     assert _shape(first) == _shape(fresh)
     assert _shape(second) == _shape(fresh)  # the driver numbers still print as written (560.35.05)
+
+
+def test_a_cached_catalog_is_the_full_load(tmp_path):
+    fresh = load_catalog()
+    first = builtin_catalog_cached(cache_folder=tmp_path)
+    assert (tmp_path / CATALOG_CACHE_FILE).is_file()
+    second = builtin_catalog_cached(cache_folder=tmp_path)
+    assert _shape(first) == _shape(fresh)
+    assert _shape(second) == _shape(fresh)
 
 
 def test_a_changed_overlay_is_validated_again(tmp_path):
