@@ -1006,11 +1006,12 @@ def load_recipes_without_refresh():
 
 def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):
     """The info finding that says how old the recipes are and where they came from."""
-    from envdoctor.recipes import data_layers
     from envdoctor.refresh import data_finding
 
     if recipes is not None:
         return data_finding(recipes.layers)
+    from envdoctor.recipes import data_layers
+
     overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p] + list(recipe_dirs)
     return data_finding(data_layers(overlays))
 
