@@ -470,6 +470,8 @@ def cli() -> None:
 def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, record, force, with_verify, strict,
           requirements, policy_file, output_format, junit):
     """Probe the machine and report what is installed and what is wrong."""
+    from envdoctor import rules
+    from envdoctor.door import RecordingDoor
     from envdoctor.probes import collect
 
     if force and record is None:
@@ -480,12 +482,8 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     door = open_door(machine)
     python, chosen_because = target_interpreter(door, python)
     if record is not None:
-        from envdoctor.door import RecordingDoor
-
         door = RecordingDoor(door, target_python=python)
-    facts = collect(door, timeout=timeout, python=python, meanwhile=_import_what_follows)
-    from envdoctor import rules
-
+    facts = collect(door, timeout=timeout, python=python)
     facts.python.chosen_because = chosen_because
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
     # on a machine with neither, unless an overlay was asked for and must be checked
@@ -504,12 +502,6 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
         record_machine(door, record, force, report)
     report.duration_s = round(time.monotonic() - start, 3)
     out.emit(report)
-
-
-def _import_what_follows() -> None:
-    """What check uses after the probes, imported while they wait on their commands rather than before or
-    after them."""
-    from envdoctor import render, rules  # noqa: F401
 
 
 def record_machine(door, folder: Path, force: bool, report: Report) -> None:

@@ -235,12 +235,8 @@ def record_crash(facts: Facts, name: str, exc: BaseException) -> None:
     holder.attempts.append(attempt)
 
 
-def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = None,
-            meanwhile: Callable[[], object] | None = None) -> Facts:
-    """Probe the machine behind ``door``; every section runs in its own thread with its own budget.
-
-    ``meanwhile`` runs in the calling thread once every probe has started: work that needs no facts
-    (importing what comes next) then overlaps with the target interpreter's start-up."""
+def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> Facts:
+    """Probe the machine behind ``door``; every section runs in its own thread with its own budget."""
     ctx = ProbeContext(door=door, timeout=timeout, python=python)
     facts = Facts()
     start = time.monotonic()
@@ -249,8 +245,6 @@ def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = N
         pool.submit(ctx.pyinfo)
         sections = _sections()
         futures = {name: pool.submit(lambda func: func(ctx.for_probe()), func) for name, func in sections.items()}
-        if meanwhile is not None:
-            meanwhile()
         crashed: list[tuple[str, BaseException]] = []
         for name, future in futures.items():
             try:
