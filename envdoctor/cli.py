@@ -348,8 +348,8 @@ def replay_flags(machine: Path | None, python: str | None) -> list[str]:
 
 def load_recipes(recipe_dirs: tuple[Path, ...]):
     """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
-    from envdoctor.recipes import RecipeError
-    from envdoctor.recipes import load_recipes as load
+    from envdoctor.recipes.cache import load_recipes_cached as load
+    from envdoctor.recipes.model import RecipeError
 
     overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p]
     overlays += list(recipe_dirs)
@@ -959,7 +959,7 @@ def recipes_validate(folder):
     """Validate the built-in recipes, or the recipe files in FOLDER."""
     from envdoctor.door import UserFileError, read_user_file
     from envdoctor.recipes import validate
-    from envdoctor.recipes.loader import MAX_FILE_BYTES
+    from envdoctor.recipes.folders import MAX_FILE_BYTES
     from envdoctor.verify import GpuPeaksError, load_gpu_peaks
     from envdoctor.verify.runner import parse_gpu_peaks
 
@@ -1065,11 +1065,12 @@ def load_recipes_without_refresh():
 
 def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):
     """The info finding that says how old the recipes are and where they came from."""
-    from envdoctor.recipes import data_layers
     from envdoctor.refresh import data_finding
 
     if recipes is not None:
         return data_finding(recipes.layers)
+    from envdoctor.recipes import data_layers
+
     overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p] + list(recipe_dirs)
     return data_finding(data_layers(overlays))
 

@@ -279,8 +279,11 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 @functools.lru_cache(maxsize=1)
 def builtin_catalog() -> Catalog:
-    """The built-in catalog, read once: the data ships with envdoctor and does not change while it runs."""
-    return load_catalog()
+    """The built-in catalog, read once: the data ships with envdoctor and does not change while it runs
+    (validated once, then read from the user's cache folder)."""
+    from envdoctor.recipes.cache import builtin_catalog_cached
+
+    return builtin_catalog_cached()
 
 
 # ---------------------------------------------------------------------------- labels and pins

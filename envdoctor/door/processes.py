@@ -69,8 +69,6 @@ class _Sink:
 def _pipe_holders(fds: Sequence[int]) -> list:
     """Other processes holding one of these pipes open (Linux ``/proc/*/fd``): a grandchild that
     called setsid escapes the process group, yet still holds the pipe it inherited."""
-    import psutil
-
     if not sys.platform.startswith("linux") or not fds:
         return []
     links = set()
@@ -99,12 +97,40 @@ def _pipe_holders(fds: Sequence[int]) -> list:
             except OSError:
                 continue
             if held:
+                import psutil
+
                 try:
                     found.append(psutil.Process(pid))
                 except psutil.Error:
                     pass
                 break
     return found
+
+
+_CHILDREN_FILES: list[bool] = []  # [whether this kernel lists children in /proc/PID/task/TID/children], once asked
+
+
+def _has_children(pid: int) -> bool | None:
+    """Linux: whether a process has any child right now, from ``/proc/PID/task/*/children``; None
+    where the kernel does not say. Most commands start none, and the answer spares importing psutil
+    (tens of milliseconds) to walk every process of the machine."""
+    if not _CHILDREN_FILES:
+        _CHILDREN_FILES.append(sys.platform.startswith("linux")
+                               and os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children"))
+    if not _CHILDREN_FILES[0]:
+        return None
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as listing:
+                if listing.read(64).strip():
+                    return True
+        except OSError:  # the thread ended meanwhile
+            continue
+    return False
 
 
 class _Child:
@@ -132,6 +158,8 @@ class _Child:
 
     def look(self) -> None:
         """Remember the child's current descendants (they are reparented once it exits)."""
+        if _has_children(self.proc.pid) is False:
+            return
         import psutil
 
         try:
@@ -148,8 +176,6 @@ class _Child:
 
     def signal_all(self, number: int, pipes: Sequence[int] = ()) -> None:
         """Send a signal to the child's process group, every descendant seen and the holders of ``pipes``."""
-        import psutil
-
         with self.lock:
             if self.reaped:
                 return
@@ -163,7 +189,12 @@ class _Child:
                     self.proc.kill()
                 except OSError:
                     pass
-            for process in [*self.seen.values(), *_pipe_holders(pipes)]:
+            targets = [*self.seen.values(), *_pipe_holders(pipes)]
+            if not targets:
+                return
+            import psutil
+
+            for process in targets:
                 try:
                     process.send_signal(number)
                 except (psutil.Error, OSError, ValueError):
@@ -248,14 +279,15 @@ def _sweep_orphans() -> None:
     Orphans are told from anything else envdoctor's process started by the variable every door child
     inherits (``/proc/PID/environ`` keeps it even when the process clears its environment later).
     """
-    import psutil
-
     if not (_SUBREAPER and _SUBREAPER[0]):
         return
     me = str(os.getpid())
     with _RUNNING_LOCK:
-        if _RUNNING:
+        # an orphan is reparented to envdoctor itself: no child at all means none to sweep
+        if _RUNNING or _has_children(os.getpid()) is False:
             return
+        import psutil
+
         try:
             children = psutil.Process().children(recursive=True)
         except psutil.Error:

@@ -13,9 +13,8 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from envdoctor.door import OUTPUT_LIMIT, CommandResult, Door
 from envdoctor.facts import (
@@ -36,6 +35,55 @@ from envdoctor.facts import (
 )
 
 DEFAULT_TIMEOUT = 10.0
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """One call running in a thread of its own: :meth:`result` waits for it, then returns its value or
+    raises what it raised. The probes' few parallel calls need no more than this, and importing
+    concurrent.futures (logging with it) would cost ``check`` several milliseconds."""
+
+    def __init__(self, func: Callable[..., T], *args: Any, name: str = "envdoctor-probe") -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args), name=name)
+        self._thread.start()
+
+    def _run(self, func: Callable[..., T], args: tuple[Any, ...]) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class Threads:
+    """Start calls in threads; leaving the ``with`` block waits for every one of them, as a thread pool
+    as large as its calls would."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started: list[Pending[Any]] = []
+
+    def __enter__(self) -> Threads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for pending in self.started:
+            pending.wait()
+
+    def submit(self, func: Callable[..., T], *args: Any) -> Pending[T]:
+        pending = Pending(func, *args, name=f"{self.name}-{len(self.started)}")
+        self.started.append(pending)
+        return pending
 
 
 @dataclass
@@ -192,7 +240,7 @@ def collect(door: Door, timeout: float = DEFAULT_TIMEOUT, python: str | None = N
     ctx = ProbeContext(door=door, timeout=timeout, python=python)
     facts = Facts()
     start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(_CRASHED) + 1, thread_name_prefix="envdoctor-probe") as pool:
+    with Threads("envdoctor-probe") as pool:
         # the target interpreter answers slowest: start it before the other probes are imported
         pool.submit(ctx.pyinfo)
         sections = _sections()

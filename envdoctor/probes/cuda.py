@@ -14,7 +14,6 @@ import posixpath
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from packaging.version import Version
@@ -22,7 +21,7 @@ from packaging.version import Version
 from envdoctor import compat
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
-from envdoctor.probes import ProbeContext, attempt_from
+from envdoctor.probes import Pending, ProbeContext, Threads, attempt_from
 
 LINUX_PARENT_DIRS = ("/usr/local",)
 LINUX_FIXED_ROOTS = ("/opt/cuda",)
@@ -186,7 +185,7 @@ def probe(ctx: ProbeContext) -> CudaFacts:
     facts = CudaFacts(cuda_home=env.get("CUDA_HOME") or env.get("CUDA_PATH") or None)
     nvcc_on_path = door.which("nvcc") or ""
     roots = candidate_roots(ctx)
-    runs: dict[str, Future[CommandResult]] = {}
+    runs: dict[str, Pending[CommandResult]] = {}
     runs_lock = threading.Lock()
 
     def run_nvcc(nvcc: str) -> CommandResult:
@@ -194,17 +193,11 @@ def probe(ctx: ProbeContext) -> CudaFacts:
         real = door.realpath(nvcc)
         with runs_lock:
             pending = runs.get(real)
-            first = pending is None
-            if pending is None:
-                pending = runs[real] = Future()
-        if first:
-            try:
-                pending.set_result(ctx.run([nvcc, "--version"]))
-            except BaseException as exc:  # the waiting threads get it too, instead of waiting forever
-                pending.set_exception(exc)
+            if pending is None:  # what it returns or raises reaches every thread that asks
+                pending = runs[real] = Pending(ctx.run, [nvcc, "--version"], name="envdoctor-nvcc")
         return replace(pending.result(), argv=(nvcc, "--version"))
 
-    with ThreadPoolExecutor(max_workers=len(roots) + 1, thread_name_prefix="envdoctor-cuda") as pool:
+    with Threads("envdoctor-cuda") as pool:
         pending_nvcc = pool.submit(run_nvcc, nvcc_on_path) if nvcc_on_path else None
         pending_roots = [pool.submit(_version_of_root, ctx, root.path, run_nvcc) for root in roots]
         toolkits: list[CudaToolkit] = []

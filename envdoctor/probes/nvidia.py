@@ -16,15 +16,13 @@ run concurrently), then the kernel module's own version files. Parsers come firs
 
 from __future__ import annotations
 
-import csv
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from envdoctor import compat
 from envdoctor.door import CommandResult, NvmlResult
 from envdoctor.facts import Attempt, Gpu, NvidiaFacts
-from envdoctor.probes import ProbeContext, attempt_from
+from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 QUERY_FIELDS = (
     "index",
@@ -96,6 +94,8 @@ def parse_smi_query(text: str | None, fields: tuple[str, ...] = QUERY_FIELDS) ->
 
     ``[N/A]`` and ``[Not Supported]`` become None. Names may contain commas only inside quotes.
     """
+    import csv  # only where nvidia-smi answered: most machines never need it
+
     rows = []
     try:
         for record in csv.reader((text or "").splitlines(), skipinitialspace=True):
@@ -446,7 +446,7 @@ def _run_query(ctx: ProbeContext, smi: str) -> tuple[CommandResult, tuple[str, .
 
 
 def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="envdoctor-nvidia-smi") as pool:
+    with Threads("envdoctor-nvidia-smi") as pool:
         pending_table = pool.submit(ctx.run, [smi])
         pending_query = pool.submit(_run_query, ctx, smi)
         table = pending_table.result()

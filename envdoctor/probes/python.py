@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, PythonFacts, ToolInfo
-from envdoctor.probes import ProbeContext, attempt_from
+from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 PYINFO_MARKER = "# envdoctor:pyinfo"
 
@@ -345,7 +344,7 @@ def probe(ctx: ProbeContext) -> PythonFacts:
     paths = _tool_paths(ctx)
     runnable = {name: path for name in VERSION_COMMAND_TOOLS if (path := paths[name])}
     # The installers' --version calls run while the interpreter answers the pyinfo script.
-    with ThreadPoolExecutor(max_workers=len(runnable) + 1, thread_name_prefix="envdoctor-python") as pool:
+    with Threads("envdoctor-python") as pool:
         pending_pyinfo = pool.submit(ctx.pyinfo)
         pending_tools = {name: pool.submit(_tool_version, ctx, name, path) for name, path in runnable.items()}
         result, data = pending_pyinfo.result()

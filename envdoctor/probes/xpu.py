@@ -10,11 +10,10 @@ or ``sycl-ls`` when either is installed.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from envdoctor.facts import Attempt, Gpu, XpuFacts
-from envdoctor.probes import ProbeContext, attempt_from
+from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 DRM_CLASS = "/sys/class/drm"
 INTEL_VENDOR = "8086"
@@ -145,7 +144,7 @@ def _tool_names(ctx: ProbeContext, facts: XpuFacts) -> list[str]:
     runnable = {label: (path, args, parse) for label, (path, args, parse) in commands.items() if path}
     if not runnable:
         return []
-    with ThreadPoolExecutor(max_workers=len(runnable), thread_name_prefix="envdoctor-xpu") as pool:
+    with Threads("envdoctor-xpu") as pool:
         futures = {label: pool.submit(ctx.run, [path, *args]) for label, (path, args, _) in runnable.items()}
         answers = {label: future.result() for label, future in futures.items()}
     for label, result in answers.items():

@@ -13,30 +13,49 @@ layers) and :mod:`.schema` (checking the merged tables and expanding them into t
 numbers and compute capabilities are parsed by :mod:`envdoctor.compat` only.
 """
 
-from envdoctor.recipes.loader import (
-    REFRESHED_FILE,
-    builtin_dir,
-    check_refreshed,
-    data_layers,
-    load_recipes,
-    refreshed_dir,
-    validate,
-)
-from envdoctor.recipes.model import (
-    KIND_PLATFORMS,
-    CondaRecipe,
-    CudaFamily,
-    DataLayer,
-    JetsonRecipe,
-    Mirror,
-    MirrorPreset,
-    RecipeError,
-    Recipes,
-    Release,
-    ToolkitDriver,
-    VariantRecipe,
-)
-from envdoctor.recipes.schema import LAYOUTS
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envdoctor.recipes.folders import REFRESHED_FILE, builtin_dir, refreshed_dir
+    from envdoctor.recipes.loader import check_refreshed, data_layers, load_recipes, validate
+    from envdoctor.recipes.model import (
+        KIND_PLATFORMS,
+        CondaRecipe,
+        CudaFamily,
+        DataLayer,
+        JetsonRecipe,
+        Mirror,
+        MirrorPreset,
+        RecipeError,
+        Recipes,
+        Release,
+        ToolkitDriver,
+        VariantRecipe,
+    )
+    from envdoctor.recipes.schema import LAYOUTS
+
+#: Where each public name lives: a module is imported when one of its names is first asked for, so a
+#: run answered from the cache never imports the TOML parser and the schema.
+_HOMES = {
+    **dict.fromkeys(("REFRESHED_FILE", "builtin_dir", "refreshed_dir"), "folders"),
+    **dict.fromkeys(("check_refreshed", "data_layers", "load_recipes", "validate"), "loader"),
+    **dict.fromkeys(("KIND_PLATFORMS", "CondaRecipe", "CudaFamily", "DataLayer", "JetsonRecipe", "Mirror",
+                     "MirrorPreset", "RecipeError", "Recipes", "Release", "ToolkitDriver", "VariantRecipe"), "model"),
+    "LAYOUTS": "schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "KIND_PLATFORMS", "LAYOUTS", "REFRESHED_FILE", "CondaRecipe", "CudaFamily", "DataLayer", "JetsonRecipe", "Mirror",

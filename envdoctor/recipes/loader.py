@@ -12,6 +12,7 @@ from typing import Any
 from packaging.version import Version
 
 from envdoctor.compat import parse_version
+from envdoctor.recipes.folders import MAX_FILE_BYTES, REFRESHED_FILE, _refreshed_folder, builtin_dir, refreshed_dir
 from envdoctor.recipes.model import DataLayer, RecipeError, Recipes
 from envdoctor.recipes.schema import RECIPE_FILES, REFRESH_KEYS, _build, _is_date, _Raw, _row_key, _text, _unknown_keys
 
@@ -41,28 +42,7 @@ MOVED_KEYS = {
                            "'gfx' list in torch.toml (named lists in [gfx_lists])",
 }
 ROW_KEYS = {"toolkit", "family", "newest_arch", "gpu_first_cuda", "nvidia", "amd", "mirror", "preset"}
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
-#: The file ``envdoctor recipes refresh`` writes in the user's data folder (``refreshed_dir()``).
-REFRESHED_FILE = "torch.toml"
-
-
-def builtin_dir() -> Path:
-    """The installed data package, or ``recipes/`` beside the package in a source tree.
-
-    ``envdoctor.recipe_data`` is a namespace package (a folder of data files), so its location is
-    read from the import system rather than from importlib.resources' multiplexed path.
-    """
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec("envdoctor.recipe_data")
-    except (ImportError, ValueError):
-        spec = None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(location) / "torch.toml").is_file():
-            return Path(location)
-    return Path(__file__).resolve().parents[2] / "recipes"
 
 
 # ---------------------------------------------------------------------------- reading + merging
@@ -269,21 +249,6 @@ def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
     raw.origin.setdefault((name, "", ""), shown)
 
 
-
-
-def refreshed_dir() -> Path:
-    """Where ``envdoctor recipes refresh`` keeps what it learnt: ``recipes/`` in the user's data folder."""
-    from envdoctor.door import user_data_path
-
-    return user_data_path() / "recipes"
-
-
-def _refreshed_folder(refreshed: Path | bool) -> Path | None:
-    """The refreshed layer to read: the default folder when it holds a refreshed file, a given folder, or none."""
-    if refreshed is False:
-        return None
-    folder = refreshed_dir() if refreshed is True else Path(refreshed)
-    return folder if (folder / REFRESHED_FILE).exists() or refreshed is not True else None
 
 
 def _load_raw(overlays: Iterable[Path], builtin: Path | None = None, refreshed: Path | bool = True) -> _Raw:
