@@ -76,6 +76,9 @@ DISTINCTIVE = frozenset({
     "torch_version", "debug", "cuda_compiled", "hip_compiled", "cuda_available", "cuda_runtime", "module_loading",
     "gpus", "driver", "cudnn", "python_platform", "xnnpack", "hip_runtime", "miopen", "libraries", "xpu_available",
 })
+#: Words one of which every report holds (lower case), looked for before a text is read field by field.
+_TELLING = ("pytorch version", "is debug build", "cuda used to build", "rocm used to build", "is cuda available",
+            "gpu models and configuration", "nvidia driver version", "relevant libraries", "cudnn version")
 #: Fields whose value continues on the following lines.
 BLOCKS = frozenset({"gpus", "cudnn", "cpu", "libraries", "intel_driver", "intel_onboard", "intel_detected"})
 #: Fields every report since torch 1.0 prints; one missing means the report was cut or edited.
@@ -197,6 +200,9 @@ def parse_fields(text: str) -> tuple[dict[str, Field], list[tuple[int, str, str]
 def looks_like_collect_env(text: str) -> bool:
     """Whether ``text`` holds a collect_env report: two fields only that script prints, or its library
     lists (``[pip3] ...`` / ``[conda] ...`` under their heading) when only those were pasted."""
+    lowered = text.lower()
+    if not any(label in lowered for label in _TELLING):
+        return False  # a log of any length without one of the script's labels: no field-by-field reading
     fields, _, _, _ = parse_fields(text)
     if len(DISTINCTIVE.intersection(fields)) >= 2:
         return True

@@ -30,8 +30,11 @@ _BOLD = re.compile(r"\*\*|__(?=\S)|(?<=\S)__")
 
 def clean_line(raw: str) -> str:
     """One pasted line as the program printed it."""
-    line = raw[:LINE_LIMIT].translate(FULL_WIDTH)
-    line = _QUOTE.sub("", line)
+    line = raw[:LINE_LIMIT]
+    if not line.isascii() or "\t" in line or "\r" in line:
+        line = line.translate(FULL_WIDTH)
+    if ">" in line[:16]:
+        line = _QUOTE.sub("", line)
     line = _BOLD.sub("", line) if "**" in line else line
     stripped = line.strip()
     if stripped.startswith(("```", "~~~")):
