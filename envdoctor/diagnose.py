@@ -106,7 +106,7 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
             fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
                 "(and `nvidia-smi` on an NVIDIA machine) with it",
             commands=[["python", "-m", "torch.utils.collect_env"]], subject="paste")]
-    if reading.here or not any(f.id.startswith("paste.") for f in findings):
+    if reading.here or not any(f.id.startswith("paste.") and f.severity != "info" for f in findings):
         return []
     lacking = paste_rules.facts_missing(reading.facts)
     said = reading.paste.said

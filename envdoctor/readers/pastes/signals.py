@@ -84,8 +84,8 @@ PATTERNS: tuple[Entry, ...] = (
      _p(r"could not select device driver \"?[^\"]*\"? with capabilities: \[\[gpu\]\]")),
     ("container_runtime", "nvidia-container-cli", _p(r"nvidia-container-cli: (?P<why>.{0,120})")),
     ("container_runtime", "unknown flag: --gpus", _p(r"unknown flag: --gpus")),
-    ("smi_missing", "nvidia-smi", _p(r"nvidia-smi\W{0,3}(?::\s*(?:command )?not found|is not recognized as an internal or external"
-                                     r"|不是内部或外部命令|: No such file or directory)")),
+    ("smi_missing", "nvidia-smi", _p(r"nvidia-smi\W{0,3}(?::\s*(?:command )?not found|is not recognized as an internal "
+                                     r"or external|不是内部或外部命令|: No such file or directory)")),
     ("shm_small", "shared memory", _p(r"insufficient shared memory \(shm\)")),
     ("shm_small", "bus error", _p(r"DataLoader worker \(pid [0-9]+\) is killed by signal: Bus error")),
     ("shm_small", "no space left on device", _p(r"unable to write to file </torch_[^>]*>: No space left on device")),
@@ -135,9 +135,9 @@ PATTERNS: tuple[Entry, ...] = (
      _p(r"(?:The specified procedure could not be found|找不到指定的程序)")),
     ("undefined_symbol", "winerror 127", _p(r"WinError 127\]")),
     ("undefined_symbol", "找不到指定的程序", _p(r"找不到指定的程序")),
-    ("undefined_symbol", "symbol not found", _p(r"Symbol not found: (?P<symbol>[^\s'\"]{1,400})")),
-    ("built_for", "built for", _p(r"xFormers was built for:\s*PyTorch (?P<built_torch>[0-9][\w.+]*) with CUDA (?P<built_cuda>[0-9.]+)"
-                                  r"[^(]{0,80}\(you have (?P<torch>[0-9][\w.+]*)\)")),
+    ("undefined_symbol", "symbol not found", _p(r"Symbol not found: (?P<symbol>[^\s'\"]{1,400})")),  # macOS dyld
+    ("built_for", "built for", _p(r"xFormers was built for:\s*PyTorch (?P<built_torch>[0-9][\w.+]*) with CUDA "
+                                  r"(?P<built_cuda>[0-9.]+)[^(]{0,80}\(you have (?P<torch>[0-9][\w.+]*)\)")),
     ("built_for", "xformers can't load", _p(r"xFormers can't load C\+\+/CUDA extensions")),
     ("missing_operator", "torchvision::", _p(r"(?:No such operator|operator) (?P<op>torchvision::\w+)")),
     ("missing_operator", "couldn't load custom c++ ops", _p(r"Couldn't load custom C\+\+ ops")),
@@ -167,7 +167,8 @@ PATTERNS: tuple[Entry, ...] = (
     ("hip_no_binary", "nobinaryforgpu", _p(r"hipErrorNoBinaryForGpu")),
     ("hip_no_binary", "hip error: invalid device function", _p(r"HIP error: invalid device function")),
     ("hip_no_binary", "unable to find code object", _p(r"Unable to find code object for all current devices")),
-    ("hip_no_binary", "tensilelibrary", _p(r"Cannot read \S{0,300}TensileLibrary\S{0,40}?[^\n]{0,200}?GPU arch\s*:\s*(?P<gfx>gfx[0-9a-f]+)")),
+    ("hip_no_binary", "tensilelibrary",
+     _p(r"Cannot read \S{0,300}TensileLibrary\S{0,40}?[^\n]{0,200}?GPU arch\s*:\s*(?P<gfx>gfx[0-9a-f]+)")),
     ("hip_no_binary", "rocblas error", _p(r"rocBLAS error: (?:Could not initialize Tensile|Cannot read)")),
     ("hip_no_gpu", "no hip gpus are available", _p(r"No HIP GPUs are available")),
     ("gfx", "gfx", _p(r"\b(?P<gfx>gfx[0-9]{3,4}[a-z]?)\b")),
@@ -187,9 +188,11 @@ PATTERNS: tuple[Entry, ...] = (
                                     r"Connect to [^\n]{0,80} failed)")),
     # several installs
     ("torch_path", "-packages", _p(r"(?P<end>(?:site|dist)-packages)[/\\]torch[/\\]"), ("site", _PATH_END)),
+    ("site_path", "-packages", _p(r"(?P<end>(?:site|dist)-packages)[/\\]"), ("site", _PATH_END)),
     ("torch_path", "requirement already satisfied: torch ",
      _p(r"Requirement already satisfied: torch in (?P<site>\S{1,300}(?:site|dist)-packages)")),
-    ("listed_torch", "torch", _p(r"^(?P<package>torch|pytorch)\s+(?P<version>[0-9][\w.+]*)(?:\s+(?P<build>\S+)(?:\s+(?P<channel>\S+))?)?$")),
+    ("listed_torch", "torch", _p(r"^(?P<package>torch|pytorch)\s+(?P<version>[0-9][\w.+]*)"
+                                 r"(?:\s+(?P<build>\S+)(?:\s+(?P<channel>\S+))?)?$")),  # pip list, conda list
     ("no_version_attr", "has no attribute", _p(r"module 'torch' has no attribute '(?:version|__version__|cuda)'")),
     ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
     ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
