@@ -291,7 +291,6 @@ def abi_mismatch(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fin
     companion = extension in _COMPANIONS
     name = extension or "a compiled extension"
     what = (f"references a symbol this torch does not export ({signal.get('symbol')})" if signal.get("symbol")
-            else f"was built for torch {built.get('built_torch')} (this one is {built.get('torch') or '?'})" if built
             else "does not register its operators with this torch")
     catalogued = None if companion else _extension_fix(extension, reading, built, catalog)
     if catalogued is not None:
@@ -306,9 +305,11 @@ def abi_mismatch(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fin
                      extension.replace("_", "-") if extension else "EXTENSION"]]
     yield _finding(
         "paste.abi-mismatch", "error", "torch",
-        f"{name} was built against another torch release than the one installed: its compiled code {what}"
-        if signal.kind != "built_for" or built else
-        f"{name} cannot load its compiled extensions: it was built for another torch than the one installed",
+        f"{name} was built for torch {built.get('built_torch')} but torch {built.get('torch') or '?'} is installed: "
+        "its compiled extensions do not load" if built and signal is built else
+        f"{name} cannot load its compiled extensions: it was built for another torch than the one installed"
+        if signal.kind == "built_for" else
+        f"{name} was built against another torch release than the one installed: its compiled code {what}",
         [signal, built if built is not signal else None], fix, commands,
         PREVIOUS if companion else CPP_EXTENSION)
 
