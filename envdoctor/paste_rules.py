@@ -268,8 +268,12 @@ def _extension_fix(name: str, reading: PasteReading, built: Signal | None,
         fix = (f"{dist} was built for torch {wanted} (CUDA {built.get('built_cuda') or '?'}), this environment has "
                f"torch {have or '?'}: install the {dist} release built for torch {have.split('+')[0] or '?'}"
                + (f" ({dist}=={release})" if release else "") + f", or torch=={wanted.split('+')[0]} that {dist} needs")
-        command = ["python", "-m", "pip", "install", "--no-deps", f"{dist}=={release}" if release else dist, *index]
-        return fix, [command]
+        if release:
+            return fix, [["python", "-m", "pip", "install", "--no-deps", f"{dist}=={release}", *index]]
+        built_variant = re.search(r"\+(cu[0-9]+|cpu|rocm[0-9.]+)$", wanted)
+        torch_index = ["--index-url", ext.index_url.format(cuda_variant=built_variant.group(1))] \
+            if built_variant and ext.index_url else []
+        return fix, [["python", "-m", "pip", "install", f"torch=={wanted.split('+')[0]}", *torch_index]]
     if not torch.version:
         return None
     build = extensions.TorchBuild(torch.version, torch.cuda, torch.hip)
@@ -544,8 +548,8 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
     packages = {s.get("package"): s for s in reading.all("conda_package")}
     sites = list(dict.fromkeys(s.get("site").lower() for s in reading.all("torch_path")))
     user_site = [s for s in reading.all("torch_path") if _USER_SITE.search(s.get("site"))]
-    listed = reading.all("listed_torch")
-    listed_versions = list(dict.fromkeys(s.get("version") for s in listed))
+    listed = reading.all("listed_torch") + [s for s in reading.all("built_for") if s.get("torch")]
+    listed_versions = list(dict.fromkeys((s.get("version") or s.get("torch")).split("+")[0] for s in listed))
     pip_and_conda = any(s.get("channel") == "pypi" or s.get("build") == "pypi_0" for s in listed) and (
         any(s.get("package") == "pytorch" and s.get("channel") != "pypi" for s in listed)
         or any(p.startswith("pytorch") for p in packages))
@@ -560,9 +564,11 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
         why = "two conda packages install the same torch files (" + ", ".join(packages) + "): each overwrites the other"
     elif pip_and_conda or len(listed_versions) > 1:
         evidence = [*listed[:3]]
-        why = ("torch is installed twice in one environment (" + ", ".join(s.quote for s in listed[:3]) + "): "
+        why = ("torch is installed twice (" + ", ".join(
+            f"you have {s.get('torch')}" if s.kind == "built_for" else " ".join(s.quote.split()) for s in listed[:3]) + "): "
                + ("pip's torch and conda's pytorch write the same files" if pip_and_conda else
-                  "two records of it, whichever was written last is imported"))
+                  f"the paste shows torch {' and '.join(listed_versions[:3])}: the one imported is not the one "
+                  "installed last"))
     elif len(sites) > 1:
         evidence = [*(user_site or reading.all("torch_path"))[:2]]
         why = "torch is imported from more than one place: a user-site or other environment's torch shadows this one"
