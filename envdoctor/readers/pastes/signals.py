@@ -1,7 +1,8 @@
 """The messages torch, pip, uv, conda, nvidia-smi, the loaders, NCCL and extension builds print when an
 environment is wrong, as patterns over any version's and locale's wording.
 
-Each pattern has a keyword that must appear (lower case) in the line where the message starts, so a
+Each pattern has a keyword that must appear (lower case) in the line where the message starts (a keyword
+that begins with a newline must start the line), so a
 line is looked at by a regular expression only when it can hold the message; no pattern retries at every
 column of a long line (what precedes a message's fixed words is read backwards): linear in the paste.
 A message may run over up to :data:`WINDOW` lines (a terminal or an editor wrapped it); a pattern
@@ -45,6 +46,8 @@ def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+_LISTED_TORCH = re.compile(r"^(?P<package>torch|pytorch)\s+(?P<version>[0-9][\w.+]*)"
+                           r"(?:\s+(?P<build>\S+)(?:\s+(?P<channel>\S+))?)?$", re.IGNORECASE)
 #: (kind, keyword, pattern[, (name, stops)]): the named groups become the signal's data; a pattern with a
 #: fourth item starts at its message's fixed words, and the text before them (back to a stop character)
 #: becomes ``name`` (the library, the extension's path, the GPU), so no pattern retries at every column.
@@ -191,14 +194,16 @@ PATTERNS: tuple[Entry, ...] = (
     ("site_path", "-packages", _p(r"(?P<end>(?:site|dist)-packages)[/\\]"), ("site", _PATH_END)),
     ("torch_path", "requirement already satisfied: torch ",
      _p(r"Requirement already satisfied: torch in (?P<site>\S{1,300}(?:site|dist)-packages)")),
-    ("listed_torch", "torch", _p(r"^(?P<package>torch|pytorch)\s+(?P<version>[0-9][\w.+]*)"
-                                 r"(?:\s+(?P<build>\S+)(?:\s+(?P<channel>\S+))?)?$")),  # pip list, conda list
+    ("listed_torch", "\ntorch ", _LISTED_TORCH),  # pip list, conda list
+    ("listed_torch", "\npytorch ", _LISTED_TORCH),
     ("no_version_attr", "has no attribute", _p(r"module 'torch' has no attribute '(?:version|__version__|cuda)'")),
     ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
     ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
                            r"(?P<python>cp[0-9]+)-[\w]+-(?P<platform>[\w.]+)\.whl")),
-    ("torch_version", "torch", _p(r"(?:torch(?:\.version)?\.__version__\W*|^torch\s+)['\"]?(?P<version>[0-9]+\.[0-9]+"
-                                  r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
+    ("torch_version", "__version__", _p(r"torch(?:\.version)?\.__version__\W*['\"]?(?P<version>[0-9]+\.[0-9]+"
+                                        r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
+    ("torch_version", "\ntorch ", _p(r"^torch\s+['\"]?(?P<version>[0-9]+\.[0-9]+\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?"
+                                     r"(?:\+[\w.]+)?)['\"]?\s*$")),
     ("python_path", "python", _p(r"[/\\](?:lib[/\\])?python(?P<python>[23]\.[0-9]{1,2})[/\\](?:site|dist)-packages")),
     ("python_path", "python3", _p(r"[\\/]Python(?P<python>3[0-9]{1,2})[\\/]")),
     ("python_path", "cpython-", _p(r"\.cpython-(?P<python>3[0-9]{1,2})-")),
@@ -243,15 +248,16 @@ def _data(entry: Entry, window: str, match: re.Match[str]) -> dict[str, str]:
 def _keywords_by_line(lines: list[str]) -> dict[int, list[str]]:
     """For each line holding a keyword, its keywords in :data:`PATTERNS` order: each keyword is looked for
     once over the whole (lower-cased) text by ``str.find`` in C, so a line with none costs nothing in Python."""
-    text = "\n".join(lines).lower()
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    text = "\n" + "\n".join(lines).lower()
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=1))
     found: dict[int, list[str]] = {}
     for keyword in _BY_KEYWORD:
+        at_start = 1 if keyword.startswith("\n") else 0  # "\ntorch ": a line that starts with "torch "
         position = text.find(keyword)
         while position != -1:
-            index = bisect.bisect_right(starts, position) - 1
+            index = bisect.bisect_right(starts, position + at_start) - 1
             found.setdefault(index, []).append(keyword)
-            position = text.find(keyword, starts[index + 1])
+            position = text.find(keyword, starts[index + 1] - at_start)
     return found
 
 
