@@ -134,8 +134,7 @@ PATTERNS: tuple[Entry, ...] = (
     ("could_not_load", "could not load library", _p(r"Could not load library (?P<lib>[\w.+-]+)")),
     # extensions and companions
     ("undefined_symbol", "undefined symbol", _p(r": undefined symbol: (?P<symbol>[^\s'\"]{1,400})"), ("path", _TOKEN_END)),
-    ("undefined_symbol", "procedure could not be found",
-     _p(r"(?:The specified procedure could not be found|找不到指定的程序)")),
+    ("undefined_symbol", "procedure could not be found", _p(r"The specified procedure could not be found")),
     ("undefined_symbol", "winerror 127", _p(r"WinError 127\]")),
     ("undefined_symbol", "找不到指定的程序", _p(r"找不到指定的程序")),
     ("undefined_symbol", "symbol not found", _p(r"Symbol not found: (?P<symbol>[^\s'\"]{1,400})")),  # macOS dyld
@@ -229,6 +228,8 @@ def _before(text: str, end: int, stops: str) -> str:
 
 
 def _data(entry: Entry, window: str, match: re.Match[str]) -> dict[str, str]:
+    """What a match says: its named groups, and for an entry with a fourth item the text read back before it
+    (a site-packages path from its start, a library as its file name, an extension's path and file)."""
     data = {name: value.strip() for name, value in match.groupdict().items() if value}
     if len(entry) == 4:
         name, stops = entry[3]
