@@ -149,3 +149,14 @@ def test_the_paste_findings_sit_under_checklist_rows(recipes):
     rows = {line.subject for line in checklist(read_paste(paste("026")).facts)}
     assert {"torch", "nvidia.driver", "python", "python.tools", "cuda.toolkit", "os"} <= rows
     assert set(SUBJECTS.values()) <= rows | {"rocm", "apple"}
+
+
+@pytest.mark.parametrize("text", [
+    # grenlayk/deep-text-edit#38 (a cp37 wheel pinned in requirements.txt), render-examples/fastai-v3#4 (a Linux
+    # wheel on a Mac)
+    "ERROR: torch-1.11.0+cu113-cp37-cp37m-linux_x86_64.whl is not a supported wheel on this platform.",
+    "`torch-1.0.0-cp37-cp37m-linux_x86_64.whl is not a supported wheel on this platform.`",
+])
+def test_a_wheel_for_another_python_or_platform_is_no_matching_wheel(text, recipes):
+    cause = findings_of(text, recipes)["paste.no-matching-wheel"]
+    assert cause.message.startswith("pip could not install torch-1.")

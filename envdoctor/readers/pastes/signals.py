@@ -67,6 +67,7 @@ PATTERNS: tuple[Entry, ...] = (
     ("no_kernel_image", "no kernel image",
      _p(r"no kernel image is available for execution on the device")),
     ("no_kernel_image", "cudaerrornokernelimagefordevice", _p(r"cudaErrorNoKernelImageForDevice")),
+    ("no_kernel_image", "cuda error: invalid device function", _p(r"CUDA error: invalid device function")),
     # the driver
     ("driver_too_old", "driver on your system is too old",
      _p(r"NVIDIA driver on your system is too old \(found version (?P<found>[0-9]+)\)")),
@@ -108,6 +109,9 @@ PATTERNS: tuple[Entry, ...] = (
         r"platform tag|Python implementation tag)")),
     ("uv_no_wheel", "there is no version of",
      _p(r"there is no version of (?P<requirement>(?P<package>torch|torchvision|torchaudio)\S*)")),
+    ("uv_no_wheel", "is not a supported wheel on this platform",
+     _p(r"(?P<requirement>torch(?:vision|audio)?-[0-9][\w.+]{0,40}-[\w.-]{1,120}\.whl) is not a supported wheel on this "
+        r"platform")),
     ("looking_in", "looking in", _p(r"Looking in (?:indexes|links):\s*(?P<url>\S+)")),
     ("index_url", "--index-url", _p(r"--(?:extra-)?index-url[ =](?P<url>\S+)")),
     ("conda_unsat", "unsatisfiableerror", _p(r"UnsatisfiableError")),
@@ -115,6 +119,7 @@ PATTERNS: tuple[Entry, ...] = (
     ("conda_unsat", "found conflicts", _p(r"Found conflicts! Looking for incompatible packages")),
     ("conda_unsat", "packagesnotfounderror", _p(r"PackagesNotFoundError")),
     ("conda_unsat", "nothing provides", _p(r"nothing provides (?P<what>\S+)")),
+    ("conda_unsat", "resolvepackagenotfound", _p(r"ResolvePackageNotFound")),
     ("conda_conflict", "->", _p(r"^(?P<parent>py(?:torch|thon)[^\s]*)\s*->\s*(?P<child>\S+)")),
     ("conda_cpu", "cpu", _p(r"^(?P<package>pytorch|pytorch-mutex|torchvision|torchaudio|cpuonly)\s+(?P<version>[0-9][^\s]*)\s+"
                             r"(?P<build>\S*cpu\S*)(?:\s+(?P<channel>\S+))?$")),
