@@ -1,5 +1,6 @@
-"""Time `envdoctor diagnose` on pastes: a real traceback, a 1 MB log with the error inside, and a
-100,000-line nvidia-smi-style GPU list (reading must stay linear: the time per line is printed).
+"""Time `envdoctor diagnose` on pastes: a real traceback, a 1 MB log with the error inside, a 100,000-line
+nvidia-smi-style GPU list, and 250 hostile 4,000-character lines that hold a message's fixed words amid text that
+almost matches (reading must stay linear: the time per line is printed).
 
 In process (recipes loaded once, as the command does), median of N runs.
 
@@ -44,9 +45,13 @@ def main() -> None:
     one_mb = log_line * (1024 * 1024 // len(log_line)) + error
     gpu_list = "".join(f"GPU {i}: NVIDIA H100 80GB HBM3 (UUID: GPU-{i:08d}-0000-0000-0000-000000000000)\n"
                        for i in range(100_000)) + error
+    fillers = ("a." * 2000, "/" * 4000, "x" * 4000, "0." * 2000, "torch/" * 700)
+    words = (": undefined symbol: _Z", ": cannot open shared object file", " with CUDA capability sm_86 is not compatible",
+             "site-packages/torch/", " has no wheels with a matching Python ABI tag")
+    hostile = "".join(f"{fillers[i % 5][:1900]}{words[i % 5]}{fillers[(i + 1) % 5][:1900]}\n" for i in range(250))
     print(f"python {platform.python_version()} on {platform.machine()}, median of {runs}")
     for name, text in (("real traceback (004)", error), ("1 MB log + error", one_mb),
-                       ("100,000-line GPU list + error", gpu_list)):
+                       ("100,000-line GPU list + error", gpu_list), ("250 hostile 4,000-char lines", hostile)):
         seconds = median_time(lambda text=text: diagnose(read_text(text, "paste"), recipes, "paste"), runs)
         lines = text.count("\n") + 1
         print(f"{name:32s} {len(text) / 1e6:6.2f} MB {lines:8d} lines {seconds * 1000:9.1f} ms "

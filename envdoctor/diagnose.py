@@ -105,8 +105,9 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
             f"nothing in these {reading.lines} line(s) is an error, warning or report envdoctor knows",
             fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
                 "(and `nvidia-smi` on an NVIDIA machine) with it",
-            commands=[["python", "-m", "torch.utils.collect_env"]], subject="paste")]
-    if reading.here or not any(f.id.startswith("paste.") for f in findings):
+            commands=[["python", "-m", "torch.utils.collect_env"]], subject="os")]
+    causes = [f for f in findings if f.id.startswith("paste.") and f.severity != "info"]
+    if reading.here or not causes:
         return []
     lacking = paste_rules.facts_missing(reading.facts)
     said = reading.paste.said
@@ -118,7 +119,7 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
         fix=f"run `{again} --here` on that machine (it adds what this machine's probe sees), or paste "
             "`python -m torch.utils.collect_env` too",
         commands=[["envdoctor", "diagnose", where, "--here"]],
-        evidence=[f"the paste says: {'; '.join(said)}"] if said else [], subject="paste")]
+        evidence=[f"the paste says: {'; '.join(said)}"] if said else [], subject=causes[0].subject)]
 
 
 def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, gpus: tuple[str, ...] = (),

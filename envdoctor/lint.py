@@ -256,7 +256,13 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
     judged = Judged(install.source, install.text)
     wanted = wanted_of(install)
     if not wanted.any and not wanted.pytorch_cuda:
-        return _judge_cuda_install(install, facts, recipes)
+        cuda = _judge_cuda_install(install, facts, recipes)
+        extensions_alone = _judge_extensions(install, wanted, None, facts, recipes)
+        if not extensions_alone:
+            return cuda
+        judged = cuda or judged
+        judged.findings.extend(extensions_alone)
+        return judged
     conda = install.tool in ("conda", "mamba", "micromamba")
     out = judged.findings
     add = out.append
@@ -276,6 +282,7 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
         add(_finding(src, text, "lint.unreadable-requirement", "error",
                      f"'{text_}' is not a requirement the installer can read", "PEP 508 / conda match specs"))
     instead, note, plan = _replacement(install, wanted, facts, recipes)
+    out.extend(_judge_extensions(install, wanted, plan, facts, recipes))
     _judge_indexes(install, wanted, recipes, out)
     if conda:
         _judge_conda(install, wanted, recipes, out)
@@ -292,6 +299,77 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
     if chosen is not None and _judge_fit(install, wanted, chosen, facts, recipes, out):
         _judge_against_plan(install, wanted, chosen, plan, facts, recipes, out)
     return _with_instead(judged, instead, note)
+
+
+FLASH_ATTN_README = "https://github.com/Dao-AILab/flash-attention#installation-and-features (pip install flash-attn " \
+    "--no-build-isolation)"
+
+
+def _torch_of(wanted: Wanted, plan: Plan | None, facts: Facts, recipes: Recipes, manager: str) -> tuple[str, str]:
+    """(torch version, where it comes from) an extension in the command must agree with: the command's own torch
+    pin, else the torch its plan installs, else the installed torch, else the torch the resolver plans here."""
+    if "torch" in wanted.pins:
+        return wanted.pins["torch"], f"the command pins torch {wanted.pins['torch']}"
+    if plan is not None and plan.ok and plan.torch:
+        return plan.torch, f"the command installs torch {plan.torch}"
+    if facts.torch.status == "ok" and facts.torch.version:
+        return facts.torch.version, f"torch {facts.torch.version} is installed"
+    planned = _plan(facts, ["torch"], manager, recipes)
+    return (planned.torch or "", f"the torch for this machine is {planned.torch}") if planned.ok else ("", "")
+
+
+def _judge_extensions(install: Install, wanted: Wanted, plan: Plan | None, facts: Facts,
+                      recipes: Recipes) -> list[Finding]:
+    """Compiled extensions of the torch ecosystem in a pip or uv command (recipes/extensions.toml): a source build
+    without --no-build-isolation builds against a throw-away torch (or none), and an xformers pin whose wheels
+    need another torch makes pip replace the torch the command, its plan or the machine has."""
+    from envdoctor import extensions
+
+    if install.tool not in ("pip", "uv") or not wanted.others:
+        return []
+    try:
+        catalog = extensions.builtin_catalog()
+    except extensions.ExtensionDataError:
+        return []
+    out: list[Finding] = []
+    words = install.text.split()
+    for text in wanted.others:
+        try:
+            requirement = compat.parse_requirement(text)
+        except InvalidRequirement:
+            continue
+        ext = catalog.by_dist(requirement.name)
+        if ext is None:
+            continue
+        dist = ext.dists[0]
+        if ext.coupling == "torch-abi" and ext.wheels in ("github-release", "source") \
+                and "--no-build-isolation" not in words:
+            out.append(_finding(
+                install.source, install.text, "lint.extension-build-isolation", "error",
+                f"{dist} compiles against the torch it imports at build time: without --no-build-isolation pip "
+                "builds it in an isolated environment with no torch (\"No module named 'torch'\") or a fresh one "
+                "from PyPI, not the torch installed here",
+                FLASH_ATTN_README if dist == "flash-attn" else ext.source[0],
+                fix=f"install torch first, then: pip install {dist} --no-build-isolation (and ninja, packaging)"))
+        pinned = next((spec.version for spec in requirement.specifier if spec.operator in ("==", "===")), None)
+        needs = ext.torch_pins.get(pinned) if pinned else None
+        if ext.coupling != "torch-pin" or needs is None:
+            continue
+        torch, whence = _torch_of(wanted, plan, facts, recipes, install.manager)
+        parsed = compat.parse_version(torch)
+        if parsed is None or parsed.public in SpecifierSet(needs):
+            continue
+        fits = next((release for release, pin in reversed(list(ext.torch_pins.items()))
+                     if parsed.public in SpecifierSet(pin)), None)
+        out.append(_finding(
+            install.source, install.text, "lint.extension-moves-torch", "error",
+            f"{dist}=={pinned}'s wheels require torch{needs}, but {whence}: pip replaces that torch with "
+            f"torch{needs} (from PyPI's default build) to satisfy the pin",
+            ext.source[0],
+            fix=(f"pin {dist}=={fits}, the release built for torch {parsed.public}" if fits else
+                 f"pin the {dist} release built for torch {parsed.public}, or install torch{needs} on purpose")
+            + ", from the same index as torch; or add --no-deps to keep torch as it is"))
+    return out
 
 
 def _with_instead(judged: Judged, instead: list[str] | None, note: str) -> Judged:

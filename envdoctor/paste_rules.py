@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from envdoctor import compat
+from envdoctor import compat, extensions
+from envdoctor.extensions import Catalog
 from envdoctor.facts import Facts, Finding
 from envdoctor.readers.pastes import PasteReading
 from envdoctor.readers.pastes.signals import Signal
@@ -40,10 +41,23 @@ def _quote(signal: Signal) -> str:
     return f"paste line {signal.line}: {signal.quote}"
 
 
+#: The checklist row each cause belongs to (the subjects of :func:`envdoctor.render.text.checklist`): a paste's
+#: finding sits under the part of the machine it is about, as check's findings do.
+SUBJECTS = {
+    "paste.gpu-too-new": "torch", "paste.gpu-too-old": "torch", "paste.no-kernel-image": "torch",
+    "paste.driver-too-old": "nvidia.driver", "paste.cpu-only-build": "torch", "paste.no-matching-wheel": "python",
+    "paste.missing-library": "torch", "paste.abi-mismatch": "torch", "paste.extension-build": "cuda.toolkit",
+    "paste.mps-unavailable": "apple", "paste.rocm": "rocm", "paste.wsl-libcuda": "cuda.toolkit",
+    "paste.nvml": "nvidia.driver", "paste.container": "nvidia.driver", "paste.conda": "python.tools",
+    "paste.numpy-abi": "python", "paste.multiple-installs": "torch", "paste.nccl": "os",
+    "paste.out-of-memory": "nvidia.driver",
+}
+
+
 def _finding(id_: str, severity: str, area: str, message: str, signals: Iterable[Signal | None], fix: str,
              commands: list[list[str]], source: str) -> Finding:
     evidence = [_quote(s) for s in signals if s is not None]
-    return Finding(id_, severity, area, message, subject="paste", fix=fix, commands=commands,
+    return Finding(id_, severity, area, message, subject=SUBJECTS[id_], fix=fix, commands=commands,
                    evidence=evidence + [f"source: {source}"])
 
 
@@ -182,12 +196,22 @@ def missing_library(reading: PasteReading, recipes: Recipes | None) -> Iterable[
     dll = reading.first("dll_path")
     lib = (dll.get("lib") if dll else "") or next((s.get("lib") for s in signals if s.get("lib")), "")
     version = reading.facts.torch.version or ""
+    init_failed = any("1114" in s.quote or "初始化例程" in s.quote or "initialization routine" in s.quote.lower()
+                      for s in signals)
     if lib.lower() in ("fbgemm.dll", "libomp140.x86_64.dll") or "2.4.0" in version:
         fix = ("a DLL the Windows wheel needs is missing (torch 2.4.0's fbgemm.dll needs libomp140.x86_64.dll): "
                "install torch 2.4.1 or newer, or the Microsoft Visual C++ Redistributable")
-    elif lib.endswith(".dll") or reading.facts.os.system == "Windows":
+    elif init_failed:
+        fix = ("a torch DLL was found but failed to initialise (WinError 1114): install the latest Microsoft Visual "
+               "C++ Redistributable (x64), import torch before other packages that bring their own DLLs, and "
+               "reinstall torch in a fresh environment")
+    elif lib.endswith((".dll", ".pyd")) or reading.facts.os.system == "Windows":
         fix = ("install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; "
                "make sure no other CUDA or torch folder on PATH shadows the wheel's DLLs")
+    elif re.match(r"lib(?:cudnn|cublas|cudart|cufft|curand|cusparse|cusolver|nccl|nvrtc|nvjitlink)", lib):
+        fix = (f"{lib} comes with the torch wheel's nvidia-* packages (pip) or the CUDA/cuDNN install (conda, "
+               "source builds): reinstall the torch build for this machine so they match it, and unset "
+               "LD_LIBRARY_PATH entries that point at another CUDA or cuDNN")
     else:
         fix = ("reinstall the torch build that matches this machine, so its CUDA libraries (the nvidia-* packages) "
                "come with it; unset LD_LIBRARY_PATH entries that point at another CUDA")
@@ -198,38 +222,99 @@ def missing_library(reading: PasteReading, recipes: Recipes | None) -> Iterable[
         [signals[0], dll], fix, _install_fix(reading.facts), LOCALLY)
 
 
-_EXTENSIONS = ("flash_attn", "xformers", "apex", "mmcv", "torch_scatter", "torch_sparse", "torch_cluster",
-               "detectron2", "torchvision", "torchaudio", "bitsandbytes", "deepspeed", "vllm", "pytorch3d",
-               "torch_geometric", "spconv", "mamba_ssm", "causal_conv1d", "transformer_engine", "torchtext")
+#: Compiled packages that name themselves in their file paths and are not in the extension catalog.
+_OTHER_EXTENSIONS = ("torchvision", "torchaudio", "torchtext", "torch_sparse", "torch_cluster", "torch_geometric",
+                     "pytorch3d", "spconv", "mamba_ssm", "causal_conv1d", "transformer_engine")
+_COMPANIONS = ("torchvision", "torchaudio", "torchtext")
 
 
-def _extension(text: str) -> str:
+def _catalog() -> Catalog | None:
+    try:
+        return extensions.builtin_catalog()
+    except extensions.ExtensionDataError:
+        return None
+
+
+def _extension(text: str, catalog: Catalog | None) -> str:
+    """The import name of the extension a path or message names (``flash_attn_2_cuda...so`` -> ``flash_attn``)."""
     lowered = text.lower().replace("-", "_")
-    return next((name for name in _EXTENSIONS if name in lowered), "")
+    names = [*_COMPANIONS, *(ext.import_name for ext in catalog.extensions if ext.compiled), *_OTHER_EXTENSIONS] \
+        if catalog else [*_COMPANIONS, *_OTHER_EXTENSIONS]
+    return next((name for name in names if name in lowered), "")
+
+
+def _xformers_for(torch_version: str, catalog: Catalog | None) -> str:
+    """The xformers release whose prebuilt wheels pin this torch (recipes/extensions.toml's torch_pins)."""
+    ext = catalog.by_dist("xformers") if catalog else None
+    public = torch_version.split("+")[0]
+    return next((release for release, pin in reversed(list(ext.torch_pins.items())) if pin == f"=={public}"), "") \
+        if ext else ""
+
+
+def _extension_fix(name: str, reading: PasteReading, built: Signal | None,
+                   catalog: Catalog | None) -> tuple[str, list[list[str]]] | None:
+    """The catalog's fix for a named extension: the wheel built for the pasted torch, or the torch it needs."""
+    ext = catalog.by_dist(name) if catalog else None
+    if catalog is None or ext is None:
+        return None
+    dist = ext.dists[0]
+    torch = reading.facts.torch
+    if built is not None and built.get("built_torch"):
+        wanted = built.get("built_torch")
+        have = built.get("torch") or torch.version or ""
+        release = _xformers_for(have, catalog) if dist == "xformers" else ""
+        variant = re.search(r"\+(cu[0-9]+|cpu|rocm[0-9.]+)$", have)
+        index = ["--index-url", ext.index_url.format(cuda_variant=variant.group(1))] if variant and ext.index_url else []
+        fix = (f"{dist} was built for torch {wanted} (CUDA {built.get('built_cuda') or '?'}), this environment has "
+               f"torch {have or '?'}: install the {dist} release built for torch {have.split('+')[0] or '?'}"
+               + (f" ({dist}=={release})" if release else "") + f", or torch=={wanted.split('+')[0]} that {dist} needs")
+        if release:
+            return fix, [["python", "-m", "pip", "install", "--no-deps", f"{dist}=={release}", *index]]
+        built_variant = re.search(r"\+(cu[0-9]+|cpu|rocm[0-9.]+)$", wanted)
+        torch_index = ["--index-url", ext.index_url.format(cuda_variant=built_variant.group(1))] \
+            if built_variant and ext.index_url else []
+        return fix, [["python", "-m", "pip", "install", f"torch=={wanted.split('+')[0]}", *torch_index]]
+    if not torch.version:
+        return None
+    build = extensions.TorchBuild(torch.version, torch.cuda, torch.hip)
+    return extensions.fix_for(ext, dist, extensions.BuiltFor(), build), \
+        [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir", dist]]
 
 
 def abi_mismatch(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     """A compiled extension or companion built against another torch than the one installed."""
-    signal = reading.first("undefined_symbol", "missing_operator")
+    signal = reading.first("undefined_symbol", "missing_operator", "built_for")
     if signal is None:
         return
-    extension = _extension(signal.get("path") + " " + signal.get("file") + " " + signal.get("op") + " " + signal.quote)
+    built = next((s for s in reading.all("built_for") if s.get("built_torch")), None)
+    catalog = _catalog()
+    extension = "xformers" if signal.kind == "built_for" else _extension(
+        " ".join((signal.get("path"), signal.get("file"), signal.get("op"), signal.quote)), catalog)
     if not extension:
-        extension = next((_extension(s.quote) for s in reading.signals if _extension(s.quote)), "")
-    companion = extension in ("torchvision", "torchaudio", "torchtext")
+        extension = next((_extension(s.quote, catalog) for s in reading.signals if _extension(s.quote, catalog)), "")
+    companion = extension in _COMPANIONS
     name = extension or "a compiled extension"
+    what = (f"references a symbol this torch does not export ({signal.get('symbol')})" if signal.get("symbol")
+            else "does not register its operators with this torch")
+    catalogued = None if companion else _extension_fix(extension, reading, built, catalog)
+    if catalogued is not None:
+        fix, commands = catalogued
+    elif companion:
+        fix = f"install the {extension} release made for the installed torch (the same index and variant)"
+        commands = _install_fix(reading.facts)
+    else:
+        fix = (f"reinstall {name} built for the installed torch: pip uninstall {extension or 'EXTENSION'}, then a "
+               f"wheel for this torch/CUDA/Python or a source build with --no-build-isolation")
+        commands = [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir",
+                     extension.replace("_", "-") if extension else "EXTENSION"]]
     yield _finding(
         "paste.abi-mismatch", "error", "torch",
-        f"{name} was built against another torch release than the one installed: its compiled code "
-        + (f"references a symbol this torch does not export ({signal.get('symbol')})" if signal.get("symbol")
-           else "does not register its operators with this torch"),
-        [signal],
-        (f"install the {extension} release made for the installed torch (the same index and variant)" if companion
-         else f"reinstall {name} built for the installed torch: pip uninstall {extension or 'EXTENSION'}, then a "
-              f"wheel for this torch/CUDA/Python or a source build with --no-build-isolation"),
-        _install_fix(reading.facts) if companion else
-        [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir",
-          extension.replace("_", "-") if extension else "EXTENSION"]],
+        f"{name} was built for torch {built.get('built_torch')} but torch {built.get('torch') or '?'} is installed: "
+        "its compiled extensions do not load" if built and signal is built else
+        f"{name} cannot load its compiled extensions: it was built for another torch than the one installed"
+        if signal.kind == "built_for" else
+        f"{name} was built against another torch release than the one installed: its compiled code {what}",
+        [signal, built if built is not signal else None], fix, commands,
         PREVIOUS if companion else CPP_EXTENSION)
 
 
@@ -376,6 +461,8 @@ def nvml(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
 def container_gpu(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     """A container started without the GPUs, or with driver libraries that do not match the host, or a small /dev/shm."""
     no_driver = reading.first("no_driver", "container_runtime", "nvml_unknown")
+    if no_driver is None and not reading.facts.nvidia.gpus and reading.first("smi_header") is None:
+        no_driver = reading.first("smi_missing")  # nvidia-smi missing where the paste shows no GPU at all
     compat_error = reading.first("forward_compat")
     shm = reading.first("shm_small")
     if compat_error is not None:
@@ -390,8 +477,11 @@ def container_gpu(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fi
     elif no_driver is not None:
         yield _finding(
             "paste.container", "error", "gpu",
-            "no NVIDIA driver is visible to this process: a container started without the NVIDIA runtime (docker run "
-            "without --gpus), or a host without the driver",
+            ("nvidia-smi is not there: in a container it is mounted only by the NVIDIA runtime (docker run without "
+             "--gpus leaves it out), on a host it comes with the driver, which is not installed"
+             if no_driver.kind == "smi_missing" else
+             "no NVIDIA driver is visible to this process: a container started without the NVIDIA runtime (docker "
+             "run without --gpus), or a host without the driver"),
             [no_driver],
             "start the container with the GPUs (docker run --gpus all, Kubernetes nvidia.com/gpu) after installing "
             "the NVIDIA Container Toolkit on the host; on a host, install the driver",
@@ -450,12 +540,21 @@ def numpy_abi(reading: PasteReading, recipes: Recipes | None) -> Iterable[Findin
             [] if two or not newer_needed else ["numpy"])]], NUMPY2)
 
 
+_USER_SITE = re.compile(r"appdata.roaming.python|\.local.lib.python", re.IGNORECASE)
+
+
 def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     """Two torch installs in one environment, or one that shadows the intended one."""
     packages = {s.get("package"): s for s in reading.all("conda_package")}
     sites = list(dict.fromkeys(s.get("site").lower() for s in reading.all("torch_path")))
-    user_site = [s for s in reading.all("torch_path") if re.search(r"appdata.roaming.python|\.local.lib.python",
-                                                                   s.get("site"), re.IGNORECASE)]
+    user_site = [s for s in reading.all("torch_path") if _USER_SITE.search(s.get("site"))]
+    listed = reading.all("listed_torch") + [s for s in reading.all("built_for") if s.get("torch")]
+    listed_versions = list(dict.fromkeys((s.get("version") or s.get("torch")).split("+")[0] for s in listed))
+    pip_and_conda = any(s.get("channel") == "pypi" or s.get("build") == "pypi_0" for s in listed) and (
+        any(s.get("package") == "pytorch" and s.get("channel") != "pypi" for s in listed)
+        or any(p.startswith("pytorch") for p in packages))
+    other_sites = [s for s in reading.all("site_path") if s not in user_site
+                   and not _USER_SITE.search(s.get("site"))]
     odd = reading.first("no_version_attr")
     rocm_env_cpu = reading.first("cpu_build") is not None and any(
         "rocm" in s.get("site").lower() for s in reading.all("torch_path"))
@@ -463,9 +562,20 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
     if len([p for p in packages if p.startswith("pytorch")]) > 1:
         evidence = [*packages.values()]
         why = "two conda packages install the same torch files (" + ", ".join(packages) + "): each overwrites the other"
+    elif pip_and_conda or len(listed_versions) > 1:
+        evidence = [*listed[:3]]
+        why = ("torch is installed twice (" + ", ".join(
+            f"you have {s.get('torch')}" if s.kind == "built_for" else " ".join(s.quote.split()) for s in listed[:3]) + "): "
+               + ("pip's torch and conda's pytorch write the same files" if pip_and_conda else
+                  f"the paste shows torch {' and '.join(listed_versions[:3])}: the one imported is not the one "
+                  "installed last"))
     elif len(sites) > 1:
         evidence = [*(user_site or reading.all("torch_path"))[:2]]
         why = "torch is imported from more than one place: a user-site or other environment's torch shadows this one"
+    elif user_site and other_sites:
+        evidence = [user_site[0], other_sites[0]]
+        why = ("torch is imported from the per-user site-packages, not from the environment the program runs in: "
+               "a torch installed with pip install --user (or another Python of the same version) shadows it")
     elif rocm_env_cpu:
         evidence = [reading.first("cpu_build"), reading.first("torch_path")]
         why = ("a CPU-only torch was imported in an environment set up for ROCm: another torch (a per-user site "
@@ -510,10 +620,27 @@ def nccl(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
             [["env", "NCCL_DEBUG=INFO", "NCCL_DEBUG_SUBSYS=INIT,NET"]], NCCL_ENV)
 
 
+def out_of_memory(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """The GPU ran out of memory: a workload's size, not the installation; said so, so no install is blamed."""
+    signal = reading.first("out_of_memory")
+    if signal is None:
+        return
+    yield _finding(
+        "paste.out-of-memory", "info", "gpu",
+        "the GPU ran out of memory: this is not an environment problem (torch, CUDA and the driver work, they "
+        "allocated memory until none was left); reinstalling changes nothing",
+        [signal],
+        "use a smaller batch or model (or mixed precision / gradient checkpointing), free GPU memory held by other "
+        "processes, or set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True when reserved memory is much larger "
+        "than allocated",
+        [["nvidia-smi", "--query-compute-apps=pid,process_name,used_memory", "--format=csv"]],
+        "https://pytorch.org/docs/stable/notes/cuda.html#optimizing-memory-usage-with-pytorch-cuda-alloc-conf")
+
+
 RULES: tuple[Rule, ...] = (
     gpu_architecture, no_kernel_image, driver_too_old, cpu_only_build, no_matching_wheel, missing_library,
     abi_mismatch, extension_build, mps_unavailable, rocm, wsl_libcuda, nvml, container_gpu, conda_trap,
-    numpy_abi, multiple_installs, nccl,
+    numpy_abi, multiple_installs, nccl, out_of_memory,
 )
 
 

@@ -435,3 +435,34 @@ def test_each_stage_of_a_multi_stage_build_is_judged_by_its_from():
     assert code == 1 and [(f["subject"], f["id"]) for f in data["findings"]] == [
         (f"{name}:3", "lint.cuda-toolkit-not-needed"), (f"{name}:3", "lint.cudnn-not-needed"),
         (f"{name}:7", "lint.gpu-build-without-gpu")]
+
+
+# flash-attn's README installs it with `pip install flash-attn --no-build-isolation`; xformers' CHANGELOG pins each
+# release's wheels to one torch (0.0.28.post3 -> torch 2.5.1, 0.0.28.post1 -> 2.4.1): recipes/extensions.toml
+@pytest.mark.parametrize("command, expected", [
+    ("pip install flash-attn", ["lint.extension-build-isolation"]),
+    ("pip install flash-attn --no-build-isolation", []),
+    ("uv pip install flash-attn==2.6.3", ["lint.extension-build-isolation"]),
+    ("pip install torch==2.5.1 xformers==0.0.28.post3", []),
+])
+def test_extensions_that_build_against_torch_need_no_build_isolation(command, expected):
+    _, data = lint_json(*RTX3090, command)
+    assert [i for i in ids(data) if i.startswith("lint.extension-")] == expected
+
+
+def test_an_xformers_pin_that_moves_torch_names_the_release_for_this_torch():
+    command = "pip install torch==2.4.1 xformers==0.0.28.post3 --index-url https://download.pytorch.org/whl/cu124"
+    _, data = lint_json(*RTX3090_NEW, command)
+    (finding,) = [f for f in data["findings"] if f["id"] == "lint.extension-moves-torch"]
+    assert finding["severity"] == "error"
+    assert finding["message"].startswith("xformers==0.0.28.post3's wheels require torch==2.5.1, but the command pins "
+                                         "torch 2.4.1")
+    assert finding["fix"].startswith("pin xformers==0.0.28.post1, the release built for torch 2.4.1")
+
+
+def test_an_xformers_pin_alone_is_judged_against_the_torch_the_machine_gets(recipes):
+    # no torch in the command and none installed: the torch envdoctor plans for this machine is the one moved
+    installs, _, _ = parse_command(Line("cli", "pip install xformers==0.0.23"))
+    (judged,) = lint_installs(installs, [], described(recipes), recipes)
+    (finding,) = [f for f in judged.findings if f.id == "lint.extension-moves-torch"]
+    assert "require torch==2.1.1, but the torch for this machine is" in finding.message

@@ -1,4 +1,4 @@
-"""diagnose on what people paste: the 42 real pastes in tests/fixtures/pastes (sources in its README) each
+"""diagnose on what people paste: the 53 real pastes in tests/fixtures/pastes (sources in its README) each
 reach the cause their thread established, however the paste is wrapped."""
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def findings_of(text, recipes, where="paste.txt"):
 
 def test_every_category_of_the_fixtures_has_its_finding():
     categories = {json.loads((PASTES / f"{name}.json").read_text(encoding="utf-8"))["category"] for name in NAMES}
-    assert len(NAMES) == 42 and categories == set(CAUSE)
+    readme = (PASTES / "README.md").read_text(encoding="utf-8")
+    assert len(NAMES) == 53 and categories == set(CAUSE)
+    assert all(f"[{name}.txt]({name}.txt)" in readme for name in NAMES), "every paste names its source in the README"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -19,6 +19,13 @@ from envdoctor.readers.collect_env import read_collect_env
 REPORTS = FIXTURES_DIR / "collect_env"
 
 
+@pytest.fixture(scope="module")
+def recipes():
+    from envdoctor.recipes import load_recipes
+
+    return load_recipes()
+
+
 def read(name: str):
     return read_collect_env((REPORTS / name).read_text(encoding="utf-8"))
 
@@ -55,6 +62,8 @@ EXPECTED = {
     "2.13.0-xpu-wsl2.txt": ("Linux", "x86_64", "3.14.4", "2.13.0+xpu", None, None, [], []),
     "xpu-indented-b60.txt": ("Linux", "x86_64", "3.10.21", None, None, None, [], []),
     "1.10.2-conda-cuda10.2-libraries-only.txt": ("", "", None, "1.10.2", "10.2", None, [], []),
+    "1.4.0a0-macos10.14-old-labels.md": ("Darwin", "", "3.7", "1.4.0a0+013ca32", None, None, [], []),
+    "template-1.0-ubuntu16.04-titan-xp.md": ("Linux", "", "3.6.7", "1.0", None, None, ["GPU TITAN xp"], []),
     "generated-2.13.0-cpu-linux.txt": ("Linux", "x86_64", "3.11.7", "2.13.0+cpu", None, None, [], []),
     "generated-2.13.0-cpu-linux-no-nvcc.txt": ("Linux", "x86_64", "3.11.7", "2.13.0+cpu", None, None, [], []),
     "generated-no-torch-python3.10.txt": ("Linux", "x86_64", "3.10.13", None, None, None, [], []),
@@ -89,6 +98,46 @@ def test_each_fact_names_the_report_line_it_came_from(name):
                          + [g.source for g in facts.nvidia.gpus + facts.rocm.gpus]):
         number, _, quoted = source.removeprefix("report line ").partition(": ")
         assert quoted.strip().lstrip("`>") in text[int(number) - 1], source
+
+
+def test_old_labels_say_no_and_yes():
+    # torch 1.x printed "Is debug build: No" / "Is CUDA available: No" (pytorch/audio#307, read by hand)
+    facts = read("1.4.0a0-macos10.14-old-labels.md").facts
+    assert (facts.torch.debug, facts.torch.cuda_available, facts.torch.cuda) == (False, False, None)
+    assert facts.os.macos_version == "10.14.6"
+
+
+#: Labels of the script as printed since 1.0; the same report with their colons lost must read the same.
+OLD_LABELS = ("PyTorch version", "Is debug build", "CUDA used to build PyTorch", "Python version", "Is CUDA available",
+              "CUDA runtime version", "GPU models and configuration", "Nvidia driver version", "OS", "GCC version")
+
+
+@pytest.mark.parametrize("name", ["1.5.0-windows-fenced.md", "1.7.0-colab-t4-unfenced.txt",
+                                  "1.4.0a0-macos10.14-old-labels.md", "2.4.0-wsl2-rtx4070-laptop.txt"])
+def test_labels_without_their_colon_read_as_with_it(name):
+    # the real report with "Label: value" retyped as "Label value" (assembled from the fixture by the test)
+    text = (REPORTS / name).read_text(encoding="utf-8")
+    bare = text
+    for label in OLD_LABELS[:-2]:
+        bare = bare.replace(f"\n{label}: ", f"\n{label} ")
+    assert bare != text
+    want, got = read_collect_env(text).facts, read_collect_env(bare).facts
+    assert (got.torch.version, got.torch.cuda, got.torch.debug, got.torch.cuda_available) == (
+        want.torch.version, want.torch.cuda, want.torch.debug, want.torch.cuda_available)
+    assert (got.python.version, got.nvidia.driver_version, [g.name for g in got.nvidia.gpus]) == (
+        want.python.version, want.nvidia.driver_version, [g.name for g in want.nvidia.gpus])
+
+
+def test_a_report_listing_gpus_is_never_told_nvidia_smi_is_missing(recipes):
+    # 1.5.0 (pytorch/pytorch#39133) names its one GPU bare after the label, the template one "GPU TITAN xp"
+    from envdoctor.diagnose import diagnose
+    for name in ("1.5.0-windows-fenced.md", "template-1.0-ubuntu16.04-titan-xp.md", "1.7.0-colab-t4-unfenced.txt"):
+        text = (REPORTS / name).read_text(encoding="utf-8")
+        for variant in (text, text.replace("GPU 0: ", "")):
+            reading = read_text(variant, name)
+            assert reading.facts.nvidia.gpus and reading.facts.nvidia.status == "ok", name
+            findings = {f.id for f in diagnose(reading, recipes, name).findings}
+            assert "nvidia.gpus-unknown" not in findings, name
 
 
 def test_windows_details():

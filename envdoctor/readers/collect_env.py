@@ -71,11 +71,23 @@ FIELDS = {
     "versions of relevant libraries": "libraries",
 }
 LABELS = {name: label for label, name in FIELDS.items()}
+#: The issue template's checklist labels, filled in by hand, as older reports give them.
+TEMPLATE_FIELDS = {"pytorch version": "torch_version", "os": "os", "python version": "python_version",
+                   "gpu models and configuration": "gpus", "pytorch": "torch_version"}
+#: Labels read without their colon (a report retyped, or its colons lost): two words or more, only
+#: fields whose value is one token or a few words, so a line of prose is not taken for a field.
+_BARE_LABELS = {label: name for label, name in FIELDS.items() if " " in label and name not in ("cpu", "libraries")}
+_LONGEST_LABEL = max(len(label.split()) for label in _BARE_LABELS)
+_EXAMPLE = re.compile(r"\((?:e\.g\.|eg\.?)[^)]*\)", re.IGNORECASE)
+_TABLE_CELLS = re.compile(r"\s*\|\s*")
 #: Fields only this script prints: two of them make a text a collect_env report.
 DISTINCTIVE = frozenset({
     "torch_version", "debug", "cuda_compiled", "hip_compiled", "cuda_available", "cuda_runtime", "module_loading",
     "gpus", "driver", "cudnn", "python_platform", "xnnpack", "hip_runtime", "miopen", "libraries", "xpu_available",
 })
+#: Words one of which every report holds (lower case), looked for before a text is read field by field.
+_TELLING = ("pytorch version", "is debug build", "cuda used to build", "rocm used to build", "is cuda available",
+            "gpu models and configuration", "nvidia driver version", "relevant libraries", "cudnn version")
 #: Fields whose value continues on the following lines.
 BLOCKS = frozenset({"gpus", "cudnn", "cpu", "libraries", "intel_driver", "intel_onboard", "intel_detected"})
 #: Fields every report since torch 1.0 prints; one missing means the report was cut or edited.
@@ -93,7 +105,8 @@ _PARENS_ARCH = re.compile(r"\((x86_64|aarch64|arm64|AMD64|i386|i686|ppc64le|s390
 _WINDOWS_BUILD = re.compile(r"\b(10\.0\.[0-9]{4,6})\b")
 _MAC_VERSION = re.compile(r"(?:macOS|Mac OS ?X|OSX)\s+([0-9]+(?:\.[0-9]+){0,2})", re.IGNORECASE)
 _DISTRO_VERSION = re.compile(r"\b([0-9]+(?:\.[0-9]+)?)")
-_GPU_LINE = re.compile(r"GPU[ \t]+([0-9]+):")
+_GPU_LINE = re.compile(r"GPU[ \t]*([0-9]+)[ \t]*:")
+_NVIDIA_NAME = re.compile(r"\b(?:NVIDIA|GeForce|Quadro|Tesla|TITAN|RTX|GTX|[AHBLT][0-9]{1,3}0?[A-Z]?\b)")
 _GFX = re.compile(r"\((gfx[0-9a-f]{3,4})[^)]{0,64}\)$", re.IGNORECASE)
 _XPU_NAME = re.compile(r"name='([^']+)'")
 _TAG = re.compile(r"^\[([A-Za-z0-9]+)\]\s*(.*)$")
@@ -140,12 +153,23 @@ def _clean(raw: str) -> tuple[str, bool]:
 
 
 def _split(line: str) -> tuple[str | None, str]:
-    """(field name, value) of a ``Label: value`` line; (None, line) for any other line."""
+    """(field name, value) of a ``Label: value`` line; (None, line) for any other line. The issue template's
+    labels (``PyTorch Version (e.g., 1.0): 1.4``), a markdown list or table row, and a label whose colon was
+    lost (``PyTorch version 1.5.0``, ``Is debug build No``) are read too."""
+    if line[:2] in ("- ", "* ") or line[:1] == "|":
+        line = _TABLE_CELLS.sub(": ", line.strip("|-* ").strip(), count=1).rstrip("| ")
     label, colon, value = line.partition(":")
-    if not colon:
-        return None, line
-    name = FIELDS.get(" ".join(label.split()).lower())
-    return (name, value.strip()) if name else (None, line)
+    if colon:
+        key = " ".join(_EXAMPLE.sub("", label).split()).lower()
+        name = FIELDS.get(key) or TEMPLATE_FIELDS.get(key)
+        if name:
+            return name, value.strip()
+    words = line.split(None, _LONGEST_LABEL)
+    for count in range(min(len(words) - 1, _LONGEST_LABEL), 1, -1):
+        name = _BARE_LABELS.get(" ".join(words[:count]).lower())
+        if name:
+            return name, line.split(None, count)[count].strip().rstrip(":").strip()
+    return None, line
 
 
 def parse_fields(text: str) -> tuple[dict[str, Field], list[tuple[int, str, str]], int, int | None]:
@@ -197,6 +221,9 @@ def parse_fields(text: str) -> tuple[dict[str, Field], list[tuple[int, str, str]
 def looks_like_collect_env(text: str) -> bool:
     """Whether ``text`` holds a collect_env report: two fields only that script prints, or its library
     lists (``[pip3] ...`` / ``[conda] ...`` under their heading) when only those were pasted."""
+    lowered = text.lower()
+    if not any(label in lowered for label in _TELLING):
+        return False  # a log of any length without one of the script's labels: no field-by-field reading
     fields, _, _, _ = parse_fields(text)
     if len(DISTINCTIVE.intersection(fields)) >= 2:
         return True
@@ -327,6 +354,8 @@ def _os(fields: dict[str, Field], plat: _Platform, cpu_model: str | None) -> tup
 
 def _python(fields: dict[str, Field], process_machine: str | None, os_facts: OsFacts) -> PythonFacts:
     text = _value(fields, "python_version")
+    if text and text[:6].lower() == "python":
+        text = text[6:].strip()  # "python 3.6.7", as a filled-in template gives it
     version = _PY_VERSION.match(text or "")
     if version is None:  # cut off, or a value no Python prints: the interpreter is not known
         return PythonFacts(status="unknown", source=_where(fields, "python_version"),
@@ -374,7 +403,7 @@ def _cpu(fields: dict[str, Field]) -> CpuFacts:
     return facts
 
 
-def _gpus(fields: dict[str, Field], amd: bool) -> tuple[list[Gpu], list[Gpu]]:
+def _gpus(fields: dict[str, Field], amd: bool, driver: bool = False) -> tuple[list[Gpu], list[Gpu]]:
     """(NVIDIA GPUs, AMD GPUs) of the 'GPU models and configuration' field and the lines under it."""
     block = fields.get("gpus")
     if block is None or _value(fields, "gpus") is None and not block.more:
@@ -396,6 +425,9 @@ def _gpus(fields: dict[str, Field], amd: bool) -> tuple[list[Gpu], list[Gpu]]:
         elif match and name:
             index = compat.parse_count(match.group(1))
             nvidia.append(Gpu("nvidia", len(nvidia) if index is None else index, name, source=source))
+        elif name and name.lower() not in NOT_COLLECTED and (driver or _NVIDIA_NAME.search(name)):
+            # one GPU named bare (older reports, ROCm-less hand edits): with an NVIDIA driver it is an NVIDIA GPU
+            nvidia.append(Gpu("nvidia", len(nvidia), name, source=source))
     return nvidia, others
 
 
@@ -600,7 +632,7 @@ def read_collect_env(text: str) -> CollectEnvReading:
     python = _python(fields, process_machine, os_facts)
     torch = _torch(fields, libraries)
     amd = bool(torch.hip) or _value(fields, "hip_runtime") is not None
-    nvidia_gpus, amd_gpus = _gpus(fields, amd and not torch.cuda)
+    nvidia_gpus, amd_gpus = _gpus(fields, amd and not torch.cuda, compat.parse_driver(_value(fields, "driver")) is not None)
     facts = Facts(os=os_facts, cpu=cpu, python=python, nvidia=_nvidia(fields, nvidia_gpus), cudnn=_cudnn(fields),
                   xpu=_xpu(fields), torch=torch)
     runtime = _value(fields, "cuda_runtime")

@@ -125,6 +125,8 @@ def _torch(reading: PasteReading) -> None:
             version = signal.get("version")
         elif signal.kind in ("torch_version", "cpu_version") and signal.get("version"):
             version = signal.get("version") + ("+cpu" if signal.kind == "cpu_version" else "")
+        elif signal.kind == "built_for" and signal.get("torch"):
+            version = signal.get("torch")  # xformers' "(you have 2.5.1+cu124)"
         elif signal.kind == "conda_package" and signal.get("package") == "pytorch":
             torch.installs.append(Distribution("torch", signal.get("version"), source=f"paste line {signal.line}",
                                                build=signal.get("build"), channel=signal.get("channel") or None,
@@ -142,6 +144,20 @@ def _torch(reading: PasteReading) -> None:
         torch.cuda_available = False
 
 
+def _rocm(reading: PasteReading) -> None:
+    """The AMD GPU a ROCm error names by its gfx target (and model): its status stays unknown, as nothing
+    in a paste says the GPU is usable."""
+    gfx = reading.first("gfx") if reading.first("hip_no_binary", "hip_no_gpu", "hsa_override") else None
+    if gfx is None:
+        return
+    card = reading.first("radeon")
+    target = gfx.get("gfx").lower()
+    name = f"AMD Radeon {card.get('model')}" if card else target
+    reading.facts.rocm.gpus.append(Gpu("amd", 0, name, arch=target, source=f"paste line {gfx.line}"))
+    reading.facts.rocm.source = SOURCE
+    reading.said.append(f"GPU {name} ({target}, line {gfx.line})")
+
+
 def read_paste(text: str) -> PasteReading:
     """The messages and facts of a paste (see the module's docstring)."""
     lines = unwrap(text)
@@ -153,6 +169,7 @@ def read_paste(text: str) -> PasteReading:
     _python(reading)
     _nvidia(reading)
     _torch(reading)
+    _rocm(reading)
     reading.facts.os.attempts.append(Attempt(SOURCE, "ok" if reading.signals else "empty",
                                              f"{len(reading.signals)} message(s) recognised"))
     return reading

@@ -1,14 +1,18 @@
 """The messages torch, pip, uv, conda, nvidia-smi, the loaders, NCCL and extension builds print when an
 environment is wrong, as patterns over any version's and locale's wording.
 
-Each pattern has a keyword that must appear (lower case) in the line where the message starts, so a
-line is looked at by a regular expression only when it can hold the message: linear in the paste.
+Each pattern has a keyword that must appear (lower case) in the line where the message starts (a keyword
+that begins with a newline must start the line), so a
+line is looked at by a regular expression only when it can hold the message; no pattern retries at every
+column of a long line (what precedes a message's fixed words is read backwards): linear in the paste.
 A message may run over up to :data:`WINDOW` lines (a terminal or an editor wrapped it); a pattern
 ending in ``$`` is a whole line of a table (``conda list``) and is matched against that line alone.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +21,12 @@ WINDOW = 3
 #: The most signals of one kind kept (a log repeating a warning 10,000 times says it once).
 PER_KIND = 8
 _VERSION = r"[0-9]+(?:\.[0-9]+)*"
+#: The most characters read backwards from a message for the file, path or GPU name it follows.
+BEFORE = 300
+#: Where a file or path before a message starts: after a blank, a quote or a bracket.
+_TOKEN_END = " \t\"'`([{<,;="
+#: A site-packages path may hold blanks (C:\\Program Files\\...): it starts after a quote or a bracket.
+_PATH_END = "\"'`([{<,;=\n"
 
 
 @dataclass(frozen=True)
@@ -36,11 +46,16 @@ def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-#: (kind, keyword, pattern): the named groups become the signal's data.
-PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+_LISTED_TORCH = re.compile(r"^(?P<package>torch|pytorch)\s+(?P<version>[0-9][\w.+]*)"
+                           r"(?:\s+(?P<build>\S+)(?:\s+(?P<channel>\S+))?)?$", re.IGNORECASE)
+#: (kind, keyword, pattern[, (name, stops)]): the named groups become the signal's data; a pattern with a
+#: fourth item starts at its message's fixed words, and the text before them (back to a stop character)
+#: becomes ``name`` (the library, the extension's path, the GPU), so no pattern retries at every column.
+Entry = tuple[str, str, re.Pattern[str]] | tuple[str, str, re.Pattern[str], tuple[str, str]]
+PATTERNS: tuple[Entry, ...] = (
     # torch's GPU architecture checks (torch/cuda/__init__.py, every wording since 1.3)
     ("gpu_incompatible", "is not compatible with the current pytorch",
-     _p(r"(?:^|[\"':]\s*)(?P<name>[^\"':]{2,120}?) with CUDA capability sm_(?P<sm>[0-9]{2,3}[a-z]?) is not compatible")),
+     _p(r" with CUDA capability sm_(?P<sm>[0-9]{2,3}[a-z]?) is not compatible"), ("name", "\"':")),
     ("kernel_list", "cuda capabilities",
      _p(r"supports? CUDA capabilit(?:y|ies)\s*(?P<list>(?:sm_[0-9]{2,3}[a-z]?[\s,]*)+)")),
     ("gpu_too_old", "which is of cuda capability",
@@ -52,11 +67,13 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("no_kernel_image", "no kernel image",
      _p(r"no kernel image is available for execution on the device")),
     ("no_kernel_image", "cudaerrornokernelimagefordevice", _p(r"cudaErrorNoKernelImageForDevice")),
+    ("no_kernel_image", "cuda error: invalid device function", _p(r"CUDA error: invalid device function")),
     # the driver
     ("driver_too_old", "driver on your system is too old",
      _p(r"NVIDIA driver on your system is too old \(found version (?P<found>[0-9]+)\)")),
     ("driver_too_old", "driver version is insufficient",
      _p(r"CUDA driver version is insufficient for CUDA runtime version")),
+    ("driver_too_old", "cudaerrorinsufficientdriver", _p(r"cudaErrorInsufficientDriver")),
     ("no_driver", "found no nvidia driver", _p(r"Found no NVIDIA driver on your system")),
     ("forward_compat", "forward compatibility was attempted",
      _p(r"(?:Error (?P<code>804): )?forward compatibility was attempted on non supported HW")),
@@ -71,6 +88,8 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
      _p(r"could not select device driver \"?[^\"]*\"? with capabilities: \[\[gpu\]\]")),
     ("container_runtime", "nvidia-container-cli", _p(r"nvidia-container-cli: (?P<why>.{0,120})")),
     ("container_runtime", "unknown flag: --gpus", _p(r"unknown flag: --gpus")),
+    ("smi_missing", "nvidia-smi", _p(r"nvidia-smi\W{0,3}(?::\s*(?:command )?not found|is not recognized as an internal "
+                                     r"or external|不是内部或外部命令|: No such file or directory)")),
     ("shm_small", "shared memory", _p(r"insufficient shared memory \(shm\)")),
     ("shm_small", "bus error", _p(r"DataLoader worker \(pid [0-9]+\) is killed by signal: Bus error")),
     ("shm_small", "no space left on device", _p(r"unable to write to file </torch_[^>]*>: No space left on device")),
@@ -86,10 +105,13 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("pip_no_version", "no matching distribution found for",
      _p(r"No matching distribution found for (?P<requirement>(?P<package>torch|torchvision|torchaudio)\b\S*)")),
     ("uv_no_wheel", "has no wheels with a matching",
-     _p(r"(?P<requirement>torch\S*) has no (?:usable )?wheels with a matching (?P<what>Python ABI tag|Python version|"
+     _p(r"(?P<requirement>torch\S{0,80}) has no (?:usable )?wheels with a matching (?P<what>Python ABI tag|Python version|"
         r"platform tag|Python implementation tag)")),
     ("uv_no_wheel", "there is no version of",
      _p(r"there is no version of (?P<requirement>(?P<package>torch|torchvision|torchaudio)\S*)")),
+    ("uv_no_wheel", "is not a supported wheel on this platform",
+     _p(r"(?P<requirement>torch(?:vision|audio)?-[0-9][\w.+]{0,40}-[\w.-]{1,120}\.whl) is not a supported wheel on this "
+        r"platform")),
     ("looking_in", "looking in", _p(r"Looking in (?:indexes|links):\s*(?P<url>\S+)")),
     ("index_url", "--index-url", _p(r"--(?:extra-)?index-url[ =](?P<url>\S+)")),
     ("conda_unsat", "unsatisfiableerror", _p(r"UnsatisfiableError")),
@@ -97,25 +119,33 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("conda_unsat", "found conflicts", _p(r"Found conflicts! Looking for incompatible packages")),
     ("conda_unsat", "packagesnotfounderror", _p(r"PackagesNotFoundError")),
     ("conda_unsat", "nothing provides", _p(r"nothing provides (?P<what>\S+)")),
+    ("conda_unsat", "resolvepackagenotfound", _p(r"ResolvePackageNotFound")),
     ("conda_conflict", "->", _p(r"^(?P<parent>py(?:torch|thon)[^\s]*)\s*->\s*(?P<child>\S+)")),
     ("conda_cpu", "cpu", _p(r"^(?P<package>pytorch|pytorch-mutex|torchvision|torchaudio|cpuonly)\s+(?P<version>[0-9][^\s]*)\s+"
                             r"(?P<build>\S*cpu\S*)(?:\s+(?P<channel>\S+))?$")),
     ("conda_package", "pytorch", _p(r"^(?P<package>pytorch(?:-nightly|-cpu|-gpu)?)\s+(?P<version>[0-9][^\s]*)\s+"
                                     r"(?P<build>\S+)(?:\s+(?P<channel>\S+))?$")),
     # shared libraries
-    ("missing_library", "cannot open shared object file",
-     _p(r"(?P<lib>[\w.+-]+\.so[\w.]*): cannot open shared object file")),
+    ("missing_library", "cannot open shared object file", _p(r": cannot open shared object file"), ("lib", _TOKEN_END)),
+    ("missing_library", "unable to load any of", _p(r"Unable to load any of \{(?P<lib>[\w.+-]{1,120})")),
     ("missing_library", "winerror 126", _p(r"WinError 126\]?(?P<why>[^\"\n]{0,80})")),
+    ("missing_library", "winerror 1114", _p(r"WinError 1114\]?(?P<why>[^\"\n]{0,80})")),
+    ("missing_library", "动态链接库", _p(r"动态链接库\s?\(DLL\)\s?初始化例程失败")),
+    ("missing_library", "initialization routine failed", _p(r"dynamic link library \(DLL\) initialization routine failed")),
     ("missing_library", "找不到指定的模块", _p(r"找不到指定的模块")),
     ("missing_library", "dll load failed", _p(r"DLL load failed(?: while importing (?P<module>\w+))?")),
     ("missing_library", "library not loaded", _p(r"Library not loaded: (?P<lib>\S+)")),
-    ("dll_path", ".dll", _p(r"Error loading \\?\"(?P<path>[^\"]{1,400}?(?P<lib>[\w.+-]+\.dll))\\?\"")),
+    ("dll_path", "error loading", _p(r"Error loading \\?\"(?P<path>[^\"]{1,400}?(?P<lib>[\w.+-]{1,120}\.(?:dll|pyd)))\\?\"")),
     ("could_not_load", "could not load library", _p(r"Could not load library (?P<lib>[\w.+-]+)")),
     # extensions and companions
-    ("undefined_symbol", "undefined symbol",
-     _p(r"(?P<path>[\w./\\:~+-]*?(?P<file>[\w.+-]+\.so))?: undefined symbol: (?P<symbol>\S+)")),
-    ("undefined_symbol", "procedure could not be found",
-     _p(r"(?:The specified procedure could not be found|找不到指定的程序)")),
+    ("undefined_symbol", "undefined symbol", _p(r": undefined symbol: (?P<symbol>[^\s'\"]{1,400})"), ("path", _TOKEN_END)),
+    ("undefined_symbol", "procedure could not be found", _p(r"The specified procedure could not be found")),
+    ("undefined_symbol", "winerror 127", _p(r"WinError 127\]")),
+    ("undefined_symbol", "找不到指定的程序", _p(r"找不到指定的程序")),
+    ("undefined_symbol", "symbol not found", _p(r"Symbol not found: (?P<symbol>[^\s'\"]{1,400})")),  # macOS dyld
+    ("built_for", "built for", _p(r"xFormers was built for:\s*PyTorch (?P<built_torch>[0-9][\w.+]*) with CUDA "
+                                  r"(?P<built_cuda>[0-9.]+)[^(]{0,80}\(you have (?P<torch>[0-9][\w.+]*)\)")),
+    ("built_for", "xformers can't load", _p(r"xFormers can't load C\+\+/CUDA extensions")),
     ("missing_operator", "torchvision::", _p(r"(?:No such operator|operator) (?P<op>torchvision::\w+)")),
     ("missing_operator", "couldn't load custom c++ ops", _p(r"Couldn't load custom C\+\+ ops")),
     ("toolkit_mismatch", "the detected cuda version",
@@ -144,8 +174,13 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("hip_no_binary", "nobinaryforgpu", _p(r"hipErrorNoBinaryForGpu")),
     ("hip_no_binary", "hip error: invalid device function", _p(r"HIP error: invalid device function")),
     ("hip_no_binary", "unable to find code object", _p(r"Unable to find code object for all current devices")),
+    ("hip_no_binary", "tensilelibrary",
+     _p(r"Cannot read \S{0,300}TensileLibrary\S{0,40}?[^\n]{0,200}?GPU arch\s*:\s*(?P<gfx>gfx[0-9a-f]+)")),
+    ("hip_no_binary", "rocblas error", _p(r"rocBLAS error: (?:Could not initialize Tensile|Cannot read)")),
     ("hip_no_gpu", "no hip gpus are available", _p(r"No HIP GPUs are available")),
     ("gfx", "gfx", _p(r"\b(?P<gfx>gfx[0-9]{3,4}[a-z]?)\b")),
+    ("out_of_memory", "out of memory", _p(r"(?:CUDA|HIP|MPS backend|XPU) (?:error: )?out of memory")),
+    ("out_of_memory", "outofmemoryerror", _p(r"torch\.(?:cuda\.)?OutOfMemoryError")),
     ("radeon", "radeon", _p(r"Radeon(?: RX)?\s*(?P<model>[0-9]{3,4}\s?(?:XTX|XT)?)")),
     ("hsa_override", "hsa_override_gfx_version", _p(r"HSA_OVERRIDE_GFX_VERSION=?(?P<value>[0-9.]*)")),
     # WSL and containers
@@ -159,23 +194,77 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("nccl_socket", "nccl warn", _p(r"NCCL WARN (?:Bootstrap : no socket interface found|NET/Socket[^\n]{0,80}|"
                                     r"Connect to [^\n]{0,80} failed)")),
     # several installs
-    ("torch_path", "torch", _p(r"(?<![\w.])(?P<site>(?:[A-Za-z]:[\\/]|[/\\~])[\w.~:/\\ -]{0,300}?[/\\]"
-                               r"(?:site|dist)-packages)[/\\]torch[/\\]")),
+    ("torch_path", "-packages", _p(r"(?P<end>(?:site|dist)-packages)[/\\]torch[/\\]"), ("site", _PATH_END)),
+    ("site_path", "-packages", _p(r"(?P<end>(?:site|dist)-packages)[/\\]"), ("site", _PATH_END)),
+    ("torch_path", "requirement already satisfied: torch ",
+     _p(r"Requirement already satisfied: torch in (?P<site>\S{1,300}(?:site|dist)-packages)")),
+    ("listed_torch", "\ntorch ", _LISTED_TORCH),  # pip list, conda list
+    ("listed_torch", "\npytorch ", _LISTED_TORCH),
     ("no_version_attr", "has no attribute", _p(r"module 'torch' has no attribute '(?:version|__version__|cuda)'")),
     ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
     ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
                            r"(?P<python>cp[0-9]+)-[\w]+-(?P<platform>[\w.]+)\.whl")),
-    ("torch_version", "torch", _p(r"(?:torch(?:\.version)?\.__version__\W*|^torch\s+)['\"]?(?P<version>[0-9]+\.[0-9]+"
-                                  r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
+    ("torch_version", "__version__", _p(r"torch(?:\.version)?\.__version__\W*['\"]?(?P<version>[0-9]+\.[0-9]+"
+                                        r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
+    ("torch_version", "\ntorch ", _p(r"^torch\s+['\"]?(?P<version>[0-9]+\.[0-9]+\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?"
+                                     r"(?:\+[\w.]+)?)['\"]?\s*$")),
     ("python_path", "python", _p(r"[/\\](?:lib[/\\])?python(?P<python>[23]\.[0-9]{1,2})[/\\](?:site|dist)-packages")),
     ("python_path", "python3", _p(r"[\\/]Python(?P<python>3[0-9]{1,2})[\\/]")),
     ("python_path", "cpython-", _p(r"\.cpython-(?P<python>3[0-9]{1,2})-")),
     ("python_version", "python ", _p(r"^Python (?P<python>[23]\.[0-9]{1,2}\.[0-9]+)\b")),
 )
 #: The keywords, lower case, each with the patterns it opens.
-_BY_KEYWORD: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-for _kind, _keyword, _pattern in PATTERNS:
-    _BY_KEYWORD.setdefault(_keyword, []).append((_kind, _pattern))
+_BY_KEYWORD: dict[str, list[Entry]] = {}
+for _entry in PATTERNS:
+    _BY_KEYWORD.setdefault(_entry[1], []).append(_entry)
+
+
+_PATH_START = re.compile(r"[A-Za-z]:[\\/]|(?:^|(?<=\s))[/\\~]")
+
+
+def _before(text: str, end: int, stops: str) -> str:
+    """The text that ends at ``end`` back to the nearest stop character (at most :data:`BEFORE` characters),
+    read backwards in Python, not by a pattern that would retry at every start."""
+    start = end
+    floor = max(0, end - BEFORE)
+    while start > floor and text[start - 1] not in stops:
+        start -= 1
+    return text[start:end]
+
+
+def _data(entry: Entry, window: str, match: re.Match[str]) -> dict[str, str]:
+    """What a match says: its named groups, and for an entry with a fourth item the text read back before it
+    (a site-packages path from its start, a library as its file name, an extension's path and file)."""
+    data = {name: value.strip() for name, value in match.groupdict().items() if value}
+    if len(entry) == 4:
+        name, stops = entry[3]
+        found = (_before(window, match.start(), stops) + data.pop("end", "")).strip()
+        if name == "site":
+            start = _PATH_START.search(found)
+            found = found[start.start():] if start else ""
+        elif name in ("lib", "path"):
+            data["file"] = re.split(r"[\\/]", found)[-1]
+            if name == "lib":
+                found = data.pop("file")
+        if found:
+            data[name] = found
+    return data
+
+
+def _keywords_by_line(lines: list[str]) -> dict[int, list[str]]:
+    """For each line holding a keyword, its keywords in :data:`PATTERNS` order: each keyword is looked for
+    once over the whole (lower-cased) text by ``str.find`` in C, so a line with none costs nothing in Python."""
+    text = "\n" + "\n".join(lines).lower()
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=1))
+    found: dict[int, list[str]] = {}
+    for keyword in _BY_KEYWORD:
+        at_start = 1 if keyword.startswith("\n") else 0  # "\ntorch ": a line that starts with "torch "
+        position = text.find(keyword)
+        while position != -1:
+            index = bisect.bisect_right(starts, position + at_start) - 1
+            found.setdefault(index, []).append(keyword)
+            position = text.find(keyword, starts[index + 1] - at_start)
+    return found
 
 
 def scan(lines: list[str]) -> list[Signal]:
@@ -184,27 +273,23 @@ def scan(lines: list[str]) -> list[Signal]:
     found: list[Signal] = []
     seen: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}
-    for index, line in enumerate(lines):
-        if not line:
-            continue
-        lowered = line.lower()
-        window = ""
-        for keyword, patterns in _BY_KEYWORD.items():
-            if keyword not in lowered:
-                continue
-            if not window:
-                window = " ".join(part for part in lines[index:index + WINDOW] if part)
-            for kind, pattern in patterns:
+    by_line = _keywords_by_line(lines)
+    for index in sorted(by_line):
+        line = lines[index]
+        window = " ".join(part for part in lines[index:index + WINDOW] if part)
+        for keyword in by_line[index]:
+            for entry in _BY_KEYWORD[keyword]:
+                kind, pattern = entry[0], entry[2]
                 if counts.get(kind, 0) >= PER_KIND:
                     continue
                 match = pattern.search(line if pattern.pattern.endswith("$") else window)
                 if match is None or match.start() >= len(line):
                     continue
-                key = (kind, match.group(0))
+                data = _data(entry, window, match)
+                key = (kind, match.group(0) + ("\0" + str(sorted(data.items())) if len(entry) == 4 else ""))
                 if key in seen:
                     continue
                 seen.add(key)
                 counts[kind] = counts.get(kind, 0) + 1
-                data = {name: value.strip() for name, value in match.groupdict().items() if value}
                 found.append(Signal(kind, index + 1, line[:300], data))
     return found

@@ -25,20 +25,27 @@ _PROMPT = re.compile(
     r"|PS [A-Za-z]:\\[^>]{0,200}>\s?"  # PowerShell
     r"|[A-Za-z]:\\[^>]{0,200}>"  # cmd.exe
     r"|>>>\s|\.\.\.\s)")
+#: The furthest a prompt reaches into a line (its environment name, user@host and folder).
+_PROMPT_REACH = 340
 _BOLD = re.compile(r"\*\*|__(?=\S)|(?<=\S)__")
 
 
 def clean_line(raw: str) -> str:
     """One pasted line as the program printed it."""
-    line = raw[:LINE_LIMIT].translate(FULL_WIDTH)
-    line = _QUOTE.sub("", line)
+    line = raw[:LINE_LIMIT]
+    if not line.isascii() or "\t" in line or "\r" in line:
+        line = line.translate(FULL_WIDTH)
+    if ">" in line[:16]:
+        line = _QUOTE.sub("", line)
     line = _BOLD.sub("", line) if "**" in line else line
     stripped = line.strip()
     if stripped.startswith(("```", "~~~")):
         return ""
-    prompt = _PROMPT.match(stripped)
-    if prompt:
-        stripped = stripped[prompt.end():]
+    head = stripped[:_PROMPT_REACH]
+    if "$" in head or "#" in head or ">" in head or "%" in head or not head.isascii() or head[:4] == "... ":
+        prompt = _PROMPT.match(stripped)  # every prompt holds one of these: most lines skip the pattern
+        if prompt:
+            stripped = stripped[prompt.end():]
     return stripped.strip("`").strip()
 
 
