@@ -48,18 +48,20 @@ def test_forced_adds_the_installers_own_reinstall_flag_after_install(argv, force
     assert _forced(argv) == forced
 
 
-def test_a_gpu_too_new_gets_the_plain_command_of_a_cu128_build():
-    """RTX 5090 D (sm_120) needs CUDA 12.8+; driver 570.124.04 (R570) runs 12.8 at most: cu128, not forced."""
+def test_a_gpu_too_new_gets_the_plain_command_of_a_cu129_build():
+    """RTX 5090 D (sm_120) needs CUDA 12.8+; driver 570.124.04 (R570) runs 12.8 fully and 12.9's compiled
+    kernels through minor-version compatibility; whl/cu129 ends at 2.13.0 (vllm-project/vllm#46378): cu129, not
+    forced."""
     found = findings("2.6.0-ubuntu24.10-rtx5090d-cu126.md")
     for finding_id in ("torch.no-kernels-for-gpu", "paste.gpu-too-new"):
         (argv,) = found[finding_id]["commands"]
-        version = argv[4].removeprefix("torch==").removesuffix("+cu128")
-        assert re.fullmatch(r"2\.\d+\.\d+", version) and tuple(map(int, version.split("."))) >= (2, 7, 0)
-        assert argv == ["python", "-m", "pip", "install", f"torch=={version}+cu128",
-                        "--index-url", PYTORCH_INDEX + "cu128"]
+        version = argv[4].removeprefix("torch==").removesuffix("+cu129")
+        assert re.fullmatch(r"2\.\d+\.\d+", version) and tuple(map(int, version.split("."))) >= (2, 9, 0)
+        assert argv == ["python", "-m", "pip", "install", f"torch=={version}+cu129",
+                        "--index-url", PYTORCH_INDEX + "cu129"]
     finding = found["torch.no-kernels-for-gpu"]
     assert finding["fix"] == "install a build whose kernels cover this GPU"
-    assert finding["evidence"][-1] == (f"plan: torch {version} cu128 for linux-x86_64, Python 3.12 "
+    assert finding["evidence"][-1] == (f"plan: torch {version} cu129 for linux-x86_64, Python 3.12 "
                                        "(the resolver of `envdoctor install`)")
 
 
@@ -179,7 +181,7 @@ def test_a_paste_with_nothing_recognised_says_what_to_paste():
     found = [f for f in diagnose(reading, RECIPES, "paste.txt").findings if f.id.startswith("diagnose.")]
     assert found == [Finding(
         "diagnose.nothing-recognised", "warning", "system",
-        "nothing in these 2 line(s) is an error, warning or report envdoctor knows", subject="paste",
+        "nothing in these 2 line(s) is an error, warning or report envdoctor knows", subject="os",
         fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
             "(and `nvidia-smi` on an NVIDIA machine) with it",
         commands=[["python", "-m", "torch.utils.collect_env"]])]
@@ -192,7 +194,7 @@ def test_a_paste_that_lacks_facts_says_which_and_how_to_add_them():
         "diagnose.paste-lacks", "info", "system",
         "the paste does not say the GPU and driver (nvidia-smi), the installed torch "
         "(python -c 'import torch; print(torch.__version__)'); the fixes above are judged without them",
-        subject="paste",
+        subject="torch",
         fix="run `envdoctor diagnose 'my paste.txt' --here` on that machine (it adds what this machine's probe "
             "sees), or paste `python -m torch.utils.collect_env` too",
         commands=[["envdoctor", "diagnose", "my paste.txt", "--here"]],
