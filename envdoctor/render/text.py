@@ -16,6 +16,7 @@ from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding
 from envdoctor.render.printable import format_number, printable, scrub
 from envdoctor.report import Report
+from envdoctor.toolkit import NONE_NEEDED
 
 MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
 ASCII_MARKS = {"ok": "ok", "warning": "warn", "error": "FAIL", "skip": "skip", "info": "info"}
@@ -176,15 +177,14 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", value, evidence=[f"source ← {kit.source}"]))
     if not toolkits:
         lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit",
-                          NOT_DESCRIBED if described else "none (not needed for pip/conda torch)", "skip",
+                          NOT_DESCRIBED if described else NONE_NEEDED, "skip",
                           _attempts(facts.cuda)))
     for install in facts.cudnn.installs:
         where = install.package or install.path or ""
         lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
                           evidence=[f"source ← {install.source}"] if install.source else []))
     if not facts.cudnn.installs:
-        none = "none found outside torch (pip/conda torch brings its own)"
-        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else none, "skip",
+        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else NONE_NEEDED, "skip",
                           _attempts(facts.cudnn)))
 
     torch = facts.torch
