@@ -507,9 +507,9 @@ def _variant_kind(variant: str | None) -> tuple[str, int] | None:
     cuda = compat.major_minor(compat.variant_cuda(variant))
     if cuda:
         return "cuda", cuda[0]
-    rocm = re.fullmatch(r"rocm([0-9]+)(?:\.[0-9.]+)?", variant)
+    rocm = compat.major_minor(compat.variant_rocm(variant))
     if rocm:
-        return "rocm", int(rocm.group(1))
+        return "rocm", rocm[0]
     return ("cpu", 0) if variant in ("cpu", "mps") else (variant, 0)
 
 

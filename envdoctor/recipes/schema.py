@@ -495,8 +495,8 @@ def _expand_variant(check: _Checker, where: str, release: str, name: str, body: 
     elif "cuda" in body or "toolkit" in body:
         check.fail(where, f"{entry}: 'cuda' and 'toolkit' belong to CUDA variants only")
     if kind == "rocm":
-        rocm = name[len("rocm"):]
-        if not _is_version(rocm):
+        rocm = compat.variant_rocm(name)
+        if rocm is None:
             check.fail(where, f"{entry}: ROCm variant name must be rocmX.Y")
         gfx = _resolve_list(spec.get("gfx"), ctx.gfx_lists)
         if not _str_list(gfx):
