@@ -158,7 +158,7 @@ def describe_target(
         out.overrides.append(f"--target-os {target_os}")
     if target_arch is not None:
         os_name = compat.os_key(out.os.system) or "linux"
-        out.os.arch = compat.arch_name(target_arch, os_name)
+        out.os.arch = compat.arch_name(target_arch, os_name) or target_arch
         out.python.platform_tag = out.python.machine = None
         out.overrides.append(f"--target-arch {target_arch}")
     if python is not None:
