@@ -28,7 +28,7 @@ from envdoctor.door.types import (
     NvmlResult,
     PlatformInfo,
 )
-from envdoctor.door.user_files import _kind, _read_regular
+from envdoctor.door.user_files import _kind, _read_regular, _write_all
 from envdoctor.readers.json_text import parse_json_text
 from envdoctor.redact import redact_data, redact_env, redact_text
 
@@ -359,9 +359,7 @@ def _write_new(folder: Path, relative: str, data: bytes) -> None:
     except OSError as exc:
         raise _write_problem(path, exc)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     except OSError as exc:
         raise _write_problem(path, exc)
     finally:
