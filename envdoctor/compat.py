@@ -545,7 +545,9 @@ def _starts(words: list[str], key: list[str]) -> bool:
 # ---------------------------------------------------------------------------- the target platform
 
 
-def _arch_name(machine: str | None, os_name: str) -> str | None:
+def arch_name(machine: str | None, os_name: str) -> str | None:
+    """An architecture as wheel tags on ``os_name`` ("linux", "windows", "macos") spell it: 64-bit Arm is
+    ``aarch64`` on Linux and ``arm64`` on macOS and Windows."""
     lowered = (machine or "").lower()
     if lowered in ("x86_64", "amd64", "x64", "em64t"):
         return "x86_64"
@@ -562,14 +564,14 @@ def _from_platform_tag(tag: str) -> tuple[str, str | None] | None:
     if tag == "win32":
         return "windows", "x86"
     if tag.startswith("win-"):
-        return "windows", _arch_name(tag[4:], "windows")
+        return "windows", arch_name(tag[4:], "windows")
     if tag.startswith("macosx-"):
         machine = tag.rpartition("-")[2]
         if machine in ("universal2", "universal", "intel", "fat"):
             return None
-        return "macos", _arch_name(machine, "macos")
+        return "macos", arch_name(machine, "macos")
     if tag.startswith("linux-"):
-        return "linux", _arch_name(tag[6:], "linux")
+        return "linux", arch_name(tag[6:], "linux")
     return None
 
 
@@ -588,11 +590,11 @@ def target_platform(facts: Facts) -> str | None:
         if parsed is not None:
             os_name, arch = parsed
         if arch is None and python.machine and os_name:
-            arch = _arch_name(python.machine, os_name)
+            arch = arch_name(python.machine, os_name)
         if python.pointer_bits == 32 and arch in ("x86_64", "aarch64", "arm64"):
             arch = "x86" if arch == "x86_64" else "arm"
     if arch is None and os_name:
-        arch = _arch_name(facts.os.arch, os_name)
+        arch = arch_name(facts.os.arch, os_name)
     return f"{os_name}-{arch}" if os_name and arch else None
 
 
@@ -681,6 +683,7 @@ VARIANT_PATTERN = r"cu[0-9]{2,4}|cpu|rocm[0-9]+\.[0-9]+(?:\.[0-9]+)?|xpu"
 VARIANT_RE = re.compile(rf"^(?:{VARIANT_PATTERN})$", re.ASCII)
 _CUDA_VARIANT = re.compile(r"^cu([0-9])([0-9])$|^cu([0-9]{2})([0-9]{1,2})$", re.ASCII)
 _CUDA_TEXT = re.compile(r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?$", re.ASCII)
+_ROCM_VARIANT = re.compile(r"^rocm([0-9]+\.[0-9]+(?:\.[0-9]+)?)$", re.ASCII)
 _HIP_TEXT = re.compile(r"^([0-9]+)\.([0-9]+)(?:[.+-]|$)", re.ASCII)
 #: OS names as ``platform.system()`` prints them, by the name the recipes use.
 SYSTEM_NAMES = {"linux": "Linux", "windows": "Windows", "macos": "Darwin"}
@@ -704,6 +707,13 @@ def variant_cuda(name: object) -> str | None:
         return None
     major, minor = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
     return f"{int(major)}.{int(minor)}"
+
+
+def variant_rocm(name: object) -> str | None:
+    """The ROCm version a variant name stands for: ``rocm6.2`` -> ``6.2``, ``rocm6.2.4`` -> ``6.2.4``; None for a
+    name that is not a ROCm variant."""
+    match = _ROCM_VARIANT.match(name) if isinstance(name, str) else None
+    return match.group(1) if match else None
 
 
 def rocm_variant(hip: object) -> str | None:

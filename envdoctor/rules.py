@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from envdoctor import compat
 from envdoctor.extensions import torch_extensions_match
 from envdoctor.facts import Attempt, Distribution, Facts, Finding
+from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes, VariantRecipe
@@ -393,44 +394,41 @@ def cuda_toolkit_vs_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
 
 
 def cuda_toolkit_not_needed_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
-    """A toolkit is no prerequisite of torch: wheels and conda packages bring their CUDA runtime; nvcc only
-    compiles extensions, whose toolkit must have torch's CUDA major version (PyTorch's "Get Started" page
-    asks only for the driver; torch.utils.cpp_extension refuses a toolkit of another major version)."""
+    """A toolkit is no prerequisite of torch (the explanation and its sources: envdoctor.toolkit); with a CUDA
+    torch installed, say whether the toolkit could compile its extensions."""
     active = facts.cuda.active()
     if active is None:
         return
     built = compat.major_minor(facts.torch.cuda) if facts.torch.status == "ok" else None
     toolkit = compat.major_minor(active.version)
+    after = f"; {toolkit_for_torch(active.version, facts.torch.cuda)}" if built else ""
     if built and toolkit and built[0] == toolkit[0]:
-        then = f"and then its major version must match torch's CUDA: it does ({facts.torch.cuda})"
         fix = "nothing to do: keep it for extension builds"
     elif built and toolkit:
-        then = f"and then its major version must match torch's CUDA {facts.torch.cuda}, which it does not"
         fix = f"for extension builds, point CUDA_HOME at a CUDA {built[0]}.x toolkit"
     else:
-        then = "and then its major version must match the CUDA of the torch build they compile against"
         fix = "installing torch needs no toolkit: envdoctor install"
     yield Finding(
         "cuda.toolkit-not-needed-by-torch", "info", "cuda",
-        f"pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA driver: "
-        f"CUDA toolkit {active.version} matters only to compile CUDA extensions, {then}",
-        fix=fix, evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p)],
-        subject="cuda.toolkit",
+        f"CUDA toolkit {active.version}: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}{after}",
+        fix=fix, subject="cuda.toolkit",
+        evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p),
+                  f"source: {DRIVER_ONLY_SOURCE}"],
     )
 
 
 def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
-    """A system cuDNN is not the one torch loads: wheels use the nvidia-cudnn package, conda its cudnn."""
+    """A system cuDNN is not the one torch loads (the explanation and its sources: envdoctor.toolkit)."""
     system = [install for install in facts.cudnn.installs if install.kind != "pip"]
     if not system:
         return
+    found = ", ".join(f"cuDNN {install.version}" if install.version else "cuDNN" for install in system)
     yield Finding(
         "cudnn.system-not-used-by-torch", "info", "cudnn",
-        "pip and conda builds of torch bring their own cuDNN (the nvidia-cudnn package, conda's cudnn) and do not "
-        "load this one: it matters only to programs built against it",
+        f"{found}: torch does not load the system's cuDNN; {DRIVER_ONLY}",
         fix="nothing to do for torch", subject="cudnn",
         evidence=[" ← ".join(p for p in (install.path or install.package or "cudnn", install.source) if p)
-                  for install in system],
+                  for install in system] + [f"source: {DRIVER_ONLY_SOURCE}"],
     )
 
 
@@ -509,9 +507,9 @@ def _variant_kind(variant: str | None) -> tuple[str, int] | None:
     cuda = compat.major_minor(compat.variant_cuda(variant))
     if cuda:
         return "cuda", cuda[0]
-    rocm = re.fullmatch(r"rocm([0-9]+)(?:\.[0-9.]+)?", variant)
+    rocm = compat.major_minor(compat.variant_rocm(variant))
     if rocm:
-        return "rocm", int(rocm.group(1))
+        return "rocm", rocm[0]
     return ("cpu", 0) if variant in ("cpu", "mps") else (variant, 0)
 
 

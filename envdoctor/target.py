@@ -40,8 +40,6 @@ from envdoctor.recipes import Recipes
 
 SOURCE = "described"
 ARCHES = ("x86_64", "aarch64", "arm64")
-#: What each OS calls its 64-bit Arm architecture.
-ARM64_NAME = {"linux": "aarch64", "windows": "arm64", "macos": "arm64"}
 _PYTHON = re.compile(r"^3\.([0-9]{1,2})(t?)$", re.ASCII)
 #: The Intel GPUs torch's XPU build runs on: Arc A- and B-series (and Core Ultra's Arc graphics), Data Center
 #: GPU Max (PyTorch's "Getting Started on Intel GPU" page, hardware prerequisites).
@@ -160,7 +158,7 @@ def describe_target(
         out.overrides.append(f"--target-os {target_os}")
     if target_arch is not None:
         os_name = compat.os_key(out.os.system) or "linux"
-        out.os.arch = ARM64_NAME[os_name] if target_arch in ("aarch64", "arm64") else target_arch
+        out.os.arch = compat.arch_name(target_arch, os_name) or target_arch
         out.python.platform_tag = out.python.machine = None
         out.overrides.append(f"--target-arch {target_arch}")
     if python is not None:

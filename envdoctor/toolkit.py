@@ -18,6 +18,8 @@ DRIVER_ONLY = ("pip and conda builds of torch bring their own CUDA runtime and c
 DRIVER_ONLY_SOURCE = ("torch wheel METADATA: Requires-Dist nvidia-cuda-runtime-cu12, nvidia-cudnn-cu12 (torch 2.6.0, "
                       "shared/reference/raw/pypi/metadata); torch/utils/cpp_extension.py _check_cuda_version raises "
                       "when the toolkit's CUDA major differs from torch.version.cuda")
+#: The same, as the value of check's CUDA toolkit and cuDNN rows when the machine has none of its own.
+NONE_NEEDED = "none: pip and conda torch bring their own CUDA runtime and cuDNN"
 #: What to do instead of installing a toolkit or cuDNN for torch.
 DRIVER_ONLY_FIX = ("install only the NVIDIA driver (nvidia-smi shows it), then torch with the command below; add a "
                    "CUDA toolkit only to compile extensions, with the major version of torch's CUDA")

@@ -456,7 +456,7 @@ def test_a_thor_known_only_by_its_capability_is_served_by_the_standard_wheels():
 ])
 def test_machine_names_hand_checked(machine, os_name, expected):
     # platform.machine() spellings: Linux uname, Windows PROCESSOR_ARCHITECTURE, macOS (arm64e is Apple's ABI)
-    assert compat._arch_name(machine, os_name) == expected
+    assert compat.arch_name(machine, os_name) == expected
 
 
 @pytest.mark.parametrize("tag", ["macosx-10.9-universal2", "macosx-10.4-universal", "macosx-10.4-intel",

@@ -49,6 +49,15 @@ def test_a_hip_version_names_its_rocm_line(hip, variant):
     assert compat.rocm_variant(hip) == variant
 
 
+@pytest.mark.parametrize("name, rocm", [
+    ("rocm6.2", "6.2"), ("rocm6.2.4", "6.2.4"), ("rocm5.1.1", "5.1.1"), ("rocm4.0.1", "4.0.1"),
+    ("rocm6", None), ("rocm", None), ("rocm6..2", None), ("rocm6.2 ", None), ("ROCM6.2", None), ("cu118", None),
+    ("rocm٦.٢", None), (None, None),
+])
+def test_a_rocm_variant_names_its_rocm_version(name, rocm):
+    assert compat.variant_rocm(name) == rocm
+
+
 @pytest.mark.parametrize("name, valid", [
     ("cu118", True), ("cu92", True), ("cu1210", True), ("cu130", True), ("cpu", True), ("xpu", True),
     ("rocm6.2", True), ("rocm6.2.4", True), ("rocm5.1.1", True),

@@ -676,7 +676,8 @@ def test_an_interpreter_that_did_not_answer_says_its_last_attempt(recipes):
 
 @pytest.mark.parametrize("variant, kind", [
     ("cu118", ("cuda", 11)), ("cu121", ("cuda", 12)), ("cu130", ("cuda", 13)), ("cu92", ("cuda", 9)),
-    ("rocm6.2", ("rocm", 6)), ("rocm6.2.4", ("rocm", 6)), ("rocm7.0", ("rocm", 7)), ("rocm5", ("rocm", 5)),
+    ("rocm6.2", ("rocm", 6)), ("rocm6.2.4", ("rocm", 6)), ("rocm7.0", ("rocm", 7)),
+    ("rocm5", ("rocm5", 0)),  # no ROCm variant is named without its minor (compat.variant_rocm)
     ("cpu", ("cpu", 0)), ("mps", ("cpu", 0)), ("xpu", ("xpu", 0)), (None, None), ("", None),
 ])
 def test_what_two_builds_must_share(variant, kind):

@@ -27,8 +27,11 @@ from envdoctor.rules import evaluate
 FIXTURE = Path(__file__).parent / "fixtures" / "torch" / "torch-version-py-from-pypi-wheels.txt"
 WHEEL = "torch-2.7.1-cp312-cp312-manylinux_2_28_x86_64.whl"
 PYENV_312 = next(iter(sorted((Path.home() / ".pyenv" / "versions").glob("3.12.*/bin/python3.12"))), None)
-MYTH = ("pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA driver: "
-        "CUDA toolkit {kit} matters only to compile CUDA extensions, ")
+#: Written out by hand, not taken from envdoctor.toolkit, so a change to the explanation shows here.
+DRIVER_ONLY = ("pip and conda builds of torch bring their own CUDA runtime and cuDNN and need only the NVIDIA driver; "
+               "a CUDA toolkit matters only to compile CUDA extensions, and then its major version must match "
+               "torch's CUDA")
+MYTH = "CUDA toolkit {kit}: a CUDA toolkit is not needed for torch; " + DRIVER_ONLY
 
 
 def machine(torch_cuda: str | None, toolkit: str = "12.4.131") -> Facts:
@@ -49,13 +52,19 @@ def by_id(facts: Facts) -> dict:
 def test_a_toolkit_is_told_it_is_not_needed_and_whether_it_fits_extension_builds():
     fits = by_id(machine("12.6"))["cuda.toolkit-not-needed-by-torch"]
     assert (fits.severity, fits.subject) == ("info", "cuda.toolkit")
-    assert fits.message == MYTH.format(kit="12.4.131") + "and then its major version must match torch's CUDA: it does (12.6)"
+    assert fits.message == MYTH.format(kit="12.4.131") + (
+        "; CUDA 12.4.131 would compile extensions for torch built with CUDA 12.6; torch itself does not use it")
+    assert fits.fix == "nothing to do: keep it for extension builds"
+    assert fits.evidence[0] == "/usr/local/cuda-12.4 ← nvcc --version"
+    assert fits.evidence[1].startswith("source: torch wheel METADATA: Requires-Dist nvidia-cuda-runtime-cu12")
     found = by_id(machine("12.6", "13.0.88"))
     assert found["cuda.toolkit-not-needed-by-torch"].message == MYTH.format(kit="13.0.88") + (
-        "and then its major version must match torch's CUDA 12.6, which it does not")
+        "; CUDA 13.0.88 cannot even compile extensions for torch built with CUDA 12.6: the major versions differ")
+    assert found["cuda.toolkit-not-needed-by-torch"].fix == "for extension builds, point CUDA_HOME at a CUDA 12.x toolkit"
     assert found["cuda.toolkit-torch-major-differs"].fix == "point CUDA_HOME at a CUDA 12.x toolkit when building extensions"
-    assert by_id(machine(None))["cuda.toolkit-not-needed-by-torch"].message == MYTH.format(kit="12.4.131") + (
-        "and then its major version must match the CUDA of the torch build they compile against")
+    no_torch = by_id(machine(None))["cuda.toolkit-not-needed-by-torch"]
+    assert (no_torch.message, no_torch.fix) == (MYTH.format(kit="12.4.131"),
+                                                "installing torch needs no toolkit: envdoctor install")
 
 
 def test_no_toolkit_no_note_and_a_system_cudnn_is_told_torch_does_not_load_it():
@@ -66,7 +75,8 @@ def test_no_toolkit_no_note_and_a_system_cudnn_is_told_torch_does_not_load_it():
     assert "cudnn.system-not-used-by-torch" not in by_id(facts)
     facts.cudnn.installs.append(CudnnInstall("8.9.7", "header", path="/usr/include/cudnn_version.h", source="header"))
     note = by_id(facts)["cudnn.system-not-used-by-torch"]
-    assert (note.severity, note.subject, note.evidence) == ("info", "cudnn", ["/usr/include/cudnn_version.h ← header"])
+    assert (note.severity, note.subject, note.evidence[0]) == ("info", "cudnn", "/usr/include/cudnn_version.h ← header")
+    assert note.message == "cuDNN 8.9.7: torch does not load the system's cuDNN; " + DRIVER_ONLY
 
 
 def nvcc_major() -> int | None:
@@ -100,4 +110,4 @@ def test_check_tells_a_cu126_torch_that_this_machine_s_nvcc_does_not_fit(tmp_pat
     found = {finding["id"]: finding for finding in report["findings"]}
     assert found["cuda.toolkit-torch-major-differs"]["severity"] == "warning"
     assert found["cuda.toolkit-not-needed-by-torch"]["message"].endswith(
-        "and then its major version must match torch's CUDA 12.6, which it does not")
+        " cannot even compile extensions for torch built with CUDA 12.6: the major versions differ")

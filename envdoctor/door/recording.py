@@ -28,7 +28,7 @@ from envdoctor.door.types import (
     NvmlResult,
     PlatformInfo,
 )
-from envdoctor.door.user_files import _kind, _read_regular
+from envdoctor.door.user_files import _kind, _read_regular, _write_all
 from envdoctor.readers.json_text import parse_json_text
 from envdoctor.redact import redact_data, redact_env, redact_text
 
@@ -227,19 +227,16 @@ class RecordingDoor(Door):
 
 def _open_record_folder(folder: Path, force: bool) -> None:
     """Create the folder, or accept an existing real one: empty, or (with force) cleared of a recording."""
-    try:
-        info = os.lstat(folder)
-    except FileNotFoundError:
+    mode = _mode(folder)
+    if mode is None:
         try:
             os.makedirs(folder)
         except OSError as exc:
             raise _write_problem(folder, exc)
         return
-    except OSError as exc:
-        raise _write_problem(folder, exc)
-    if stat.S_ISLNK(info.st_mode):
+    if stat.S_ISLNK(mode):
         raise RecordError(f"{folder}: is a symbolic link; record into a real folder")
-    if not stat.S_ISDIR(info.st_mode):
+    if not stat.S_ISDIR(mode):
         raise RecordError(f"{folder}: exists and is not a folder")
     try:
         entries = os.listdir(folder)
@@ -282,12 +279,9 @@ def _remove_recording(folder: Path) -> None:
     for name in names:
         path = folder / name
         _check_no_links(folder, name, last=False)
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
+        mode = _mode(path)
+        if mode is None:
             continue
-        except OSError as exc:
-            raise _write_problem(path, exc)
         if not stat.S_ISREG(mode):
             raise RecordError(f"{path}: {_kind(mode)}, not a file envdoctor wrote; remove it by hand")
         content, _, truncated = _read_regular(str(path), MANIFEST_LIMIT, follow=False)
@@ -302,6 +296,16 @@ def _remove_recording(folder: Path) -> None:
             os.rmdir(folder / name)
         except OSError:
             pass  # not empty: something else lives there
+
+
+def _mode(path: Path) -> int | None:
+    """The file type and mode at ``path`` itself (a link is not followed); None where nothing is there."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _write_problem(path, exc)
 
 
 def _remove(path: Path) -> None:
@@ -322,12 +326,9 @@ def _check_no_links(folder: Path, relative: str, *, last: bool) -> None:
         final = position == len(parts) - 1
         if final and not last:
             return
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
+        mode = _mode(path)
+        if mode is None:
             return
-        except OSError as exc:
-            raise _write_problem(path, exc)
         if stat.S_ISLNK(mode):
             raise RecordError(f"{path}: is a symbolic link; envdoctor does not write through links")
         if not final and not stat.S_ISDIR(mode):
@@ -358,9 +359,7 @@ def _write_new(folder: Path, relative: str, data: bytes) -> None:
     except OSError as exc:
         raise _write_problem(path, exc)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     except OSError as exc:
         raise _write_problem(path, exc)
     finally:

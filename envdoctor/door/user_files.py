@@ -73,11 +73,7 @@ def read_user_file(path: str, limit: int) -> str:
     Raises :class:`UserFileError` naming the path when it is missing, a symlink, not a regular file
     (FIFO, device, directory), larger than ``limit`` bytes or not UTF-8. Never blocks on a FIFO.
     """
-    data, problem, truncated = _read_regular(str(path), limit, follow=False)
-    if truncated:
-        raise UserFileError(f"{path}: larger than {limit} bytes")
-    if data is None:
-        raise UserFileError(f"{path}: {problem}")
+    data = read_user_bytes(path, limit)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -153,13 +149,18 @@ def append_user_file(path: str, data: bytes) -> None:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise _write_refusal(path, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     except OSError as exc:
         raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data``: os.write may write less than it is given."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def read_user_bytes(path: str, limit: int) -> bytes:

@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from packaging.version import Version
 
@@ -104,6 +104,16 @@ class _Checker:
 
     def fail(self, file: str, text: str) -> None:
         self.problems.append(f"{file}: {text}")
+
+    def table(self, body: Any, file: str, entry: str, allowed: frozenset[str]) -> TypeGuard[dict[str, Any]]:
+        """Whether ``body`` is a table whose keys are all ``allowed``; what is wrong is reported as ``entry``'s."""
+        if not isinstance(body, dict):
+            self.fail(file, f"{entry}: must be a table, got {_text(body)}")
+            return False
+        unknown = _unknown_keys(body, allowed)
+        if unknown:
+            self.fail(file, f"{entry}: {unknown}")
+        return not unknown
 
 
 def _str_list(value: Any) -> bool:
@@ -290,12 +300,7 @@ def _expand_jetson(check: _Checker) -> JetsonRecipe | None:
     if raw is None:
         return None
     file = check.where("jetson", "", "gpus.toml")
-    if not isinstance(raw, dict):
-        check.fail(file, "jetson: must be a table")
-        return None
-    unknown = _unknown_keys(raw, JETSON_KEYS)
-    if unknown:
-        check.fail(file, f"jetson: {unknown}")
+    if not check.table(raw, file, "jetson", JETSON_KEYS):
         return None
     lists = {}
     for key in ("names", "compute_capabilities", "sbsa_compute_capabilities"):
@@ -417,14 +422,8 @@ def _variant_defaults(check: _Checker) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, body in check.raw.data["torch.toml"].get("variant", {}).items():
         file = check.where("variant", str(name), "torch.toml")
-        if not isinstance(body, dict):
-            check.fail(file, f"variant \"{name}\": must be a table")
-            continue
-        unknown = _unknown_keys(body, VARIANT_DEFAULT_KEYS)
-        if unknown:
-            check.fail(file, f"variant \"{name}\": {unknown}")
-            continue
-        out[str(name)] = body
+        if check.table(body, file, f"variant \"{name}\"", VARIANT_DEFAULT_KEYS):
+            out[str(name)] = body
     return out
 
 
@@ -438,12 +437,7 @@ def _resolve_list(value: Any, lists: Mapping[str, tuple[str, ...]]) -> Any:
 def _expand_variant(check: _Checker, where: str, release: str, name: str, body: Any, ctx: _TorchContext,
                     source: str, release_platforms: Sequence[str]) -> VariantRecipe | None:
     entry = f"release \"{release}\" variant \"{name}\""
-    if not isinstance(body, dict):
-        check.fail(where, f"{entry}: must be a table")
-        return None
-    unknown = _unknown_keys(body, VARIANT_KEYS)
-    if unknown:
-        check.fail(where, f"{entry}: {unknown}")
+    if not check.table(body, where, entry, VARIANT_KEYS):
         return None
     defaults = ctx.defaults.get(name, {})
     spec = {**defaults, **body, "note": _joined_note(defaults.get("note"), body.get("note"))}
@@ -501,8 +495,8 @@ def _expand_variant(check: _Checker, where: str, release: str, name: str, body: 
     elif "cuda" in body or "toolkit" in body:
         check.fail(where, f"{entry}: 'cuda' and 'toolkit' belong to CUDA variants only")
     if kind == "rocm":
-        rocm = name[len("rocm"):]
-        if not _is_version(rocm):
+        rocm = compat.variant_rocm(name)
+        if rocm is None:
             check.fail(where, f"{entry}: ROCm variant name must be rocmX.Y")
         gfx = _resolve_list(spec.get("gfx"), ctx.gfx_lists)
         if not _str_list(gfx):
@@ -535,12 +529,7 @@ def _expand_torch(check: _Checker) -> tuple[Release, ...]:
     seen: set[Version] = set()
     for series_name, series in data.get("series", {}).items():
         where = check.where("series", str(series_name), "torch.toml")
-        if not isinstance(series, dict):
-            check.fail(where, f"series \"{series_name}\": must be a table")
-            continue
-        unknown = _unknown_keys(series, SERIES_KEYS)
-        if unknown:
-            check.fail(where, f"series \"{series_name}\": {unknown}")
+        if not check.table(series, where, f"series \"{series_name}\"", SERIES_KEYS):
             continue
         if not isinstance(series.get("source"), str) or not series.get("source"):
             check.fail(where, f"series \"{series_name}\": no 'source'")
@@ -669,12 +658,7 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
     if parsed is None:
         check.fail(where, f"{entry}: not a version")
         return None
-    if not isinstance(overrides, dict):
-        check.fail(where, f"{entry}: must be a table, got {_text(overrides)}")
-        return None
-    unknown = _unknown_keys(overrides, RELEASE_KEYS)
-    if unknown:
-        check.fail(where, f"{entry}: {unknown}")
+    if not check.table(overrides, where, entry, RELEASE_KEYS):
         return None
     merged = _release_spec(check, where, entry, series, overrides)
     if merged is None:

@@ -15,8 +15,8 @@ summary", same page); GitHub takes at most 1 MiB per step, and envdoctor writes 
 
 from __future__ import annotations
 
-from envdoctor.facts import Check, Finding
-from envdoctor.render.printable import format_number, printable_report
+from envdoctor.facts import Check
+from envdoctor.render.printable import finding_text, format_number, printable_report
 from envdoctor.render.text import render_text
 from envdoctor.report import Report
 
@@ -42,14 +42,6 @@ def annotation(level: str, title: str, message: str) -> str:
     return f"::{level} title={escape_property(title.strip())}::{escape_data(message)}"
 
 
-def _finding_message(finding: Finding) -> str:
-    lines = [finding.message]
-    if finding.fix:
-        lines.append(f"fix: {finding.fix}")
-    lines.extend("$ " + " ".join(argv) for argv in finding.commands)
-    return "\n".join(lines)
-
-
 def annotation_lines(report: Report) -> list[str]:
     """An error for each error finding (unmet requirements included) and failed check, a warning for
     each warning finding (an error with --strict), a notice for a run that could not do its job."""
@@ -59,7 +51,7 @@ def annotation_lines(report: Report) -> list[str]:
         if finding.severity not in ("error", "warning"):
             continue
         level = "error" if finding.severity == "error" or report.strict else "warning"
-        lines.append(annotation(level, f"envdoctor {finding.id}", _finding_message(finding)))
+        lines.append(annotation(level, f"envdoctor {finding.id}", finding_text(finding, evidence=False)))
     for check in report.checks:
         if check.status == "fail":
             lines.append(annotation("error", f"envdoctor verify {check.id}", check.message or "failed"))

@@ -19,8 +19,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-from envdoctor.facts import Finding
-from envdoctor.render.printable import printable_report
+from envdoctor.render.printable import finding_text, printable_report
 from envdoctor.report import Report
 
 #: Characters outside XML 1.0's ``Char`` production (https://www.w3.org/TR/xml/#charsets).
@@ -74,15 +73,6 @@ class _Suite:
         return self.tests, self.failures, self.time
 
 
-def _finding_body(finding: Finding) -> str:
-    lines = [finding.message]
-    if finding.fix:
-        lines.append(f"fix: {finding.fix}")
-    lines.extend("$ " + " ".join(argv) for argv in finding.commands)
-    lines.extend(f"evidence: {item}" for item in finding.evidence)
-    return "\n".join(lines)
-
-
 def render_junit(report: Report) -> bytes:
     """The JUnit XML document for ``report``, UTF-8 with an XML declaration."""
     report = printable_report(report)
@@ -119,9 +109,9 @@ def render_junit(report: Report) -> bytes:
         for finding in findings:
             case = suite.case(f"envdoctor.findings.{finding.area}", finding.id)
             if finding.severity == "error" or (finding.severity == "warning" and report.strict):
-                suite.fail(case, finding.message, finding.id, _finding_body(finding))
+                suite.fail(case, finding.message, finding.id, finding_text(finding, evidence=True))
             else:
-                ET.SubElement(case, "system-out").text = _text(f"{finding.severity}: {_finding_body(finding)}")
+                ET.SubElement(case, "system-out").text = _text(f"{finding.severity}: {finding_text(finding, evidence=True)}")
 
     if report.checks:
         suite = _Suite(root, "envdoctor.verify")

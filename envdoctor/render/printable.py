@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from envdoctor.facts import Finding
 from envdoctor.redact import redact_text
 from envdoctor.report import Report
 
@@ -83,3 +84,15 @@ def printable_report(report: Report) -> Report:
     :func:`format_number` to show), for the renderings that take a Report as it is (GitHub annotations, JUnit XML)."""
     scrubbed: Report = scrub(report, printable)
     return scrubbed
+
+
+def finding_text(finding: Finding, *, evidence: bool) -> str:
+    """A finding as plain lines, for formats with no layout of their own (annotations, JUnit bodies): the
+    message, its fix, its commands, and (with ``evidence``) where it was seen."""
+    lines = [finding.message]
+    if finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    lines.extend("$ " + " ".join(argv) for argv in finding.commands)
+    if evidence:
+        lines.extend(f"evidence: {item}" for item in finding.evidence)
+    return "\n".join(lines)

@@ -13,9 +13,11 @@ from typing import Any
 import click
 
 from envdoctor import __version__
+from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Check, Facts, Finding
 from envdoctor.render.printable import format_number, printable, scrub
 from envdoctor.report import Report
+from envdoctor.toolkit import NONE_NEEDED
 
 MARKS = {"ok": "✓", "warning": "!", "error": "✗", "skip": "-", "info": "i"}
 ASCII_MARKS = {"ok": "ok", "warning": "warn", "error": "FAIL", "skip": "skip", "info": "info"}
@@ -176,15 +178,14 @@ def checklist(facts: Facts) -> list[Line]:
         lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit", value, evidence=[f"source ← {kit.source}"]))
     if not toolkits:
         lines.append(Line("cuda", "cuda.toolkit", "CUDA toolkit",
-                          NOT_DESCRIBED if described else "none (not needed for pip/conda torch)", "skip",
+                          NOT_DESCRIBED if described else NONE_NEEDED, "skip",
                           _attempts(facts.cuda)))
     for install in facts.cudnn.installs:
         where = install.package or install.path or ""
         lines.append(Line("cudnn", "cudnn", "cuDNN", f"{install.version or '?'} · {install.kind} · {where}",
                           evidence=[f"source ← {install.source}"] if install.source else []))
     if not facts.cudnn.installs:
-        none = "none found outside torch (pip/conda torch brings its own)"
-        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else none, "skip",
+        lines.append(Line("cudnn", "cudnn", "cuDNN", NOT_DESCRIBED if described else NONE_NEEDED, "skip",
                           _attempts(facts.cudnn)))
 
     torch = facts.torch
@@ -419,7 +420,7 @@ def _change_lines(plan: Mapping[str, Any], paint: Painter) -> list[str]:
         else:
             text = f"{change.get('current') or 'not installed'} {paint.arrow} {change.get('new')}"
             detail = change.get("detail")
-            action += f" ({detail})" if detail and change.get("package") in ("torch", "torchvision", "torchaudio") \
+            action += f" ({detail})" if detail and change.get("package") in TORCH_FAMILY \
                 else f", {detail}" if detail else ""
         rows.append((str(change.get("package")), text, "" if action == "keep" else action))
     text_width = max(len(text) for _, text, _ in rows) + 2
@@ -437,7 +438,7 @@ def _index_lines(plan: Mapping[str, Any]) -> list[str]:
     elif plan.get("index_url"):
         out.append(f"      index  {plan['index_url']}")
     others = indexes.get("others") or {}
-    has_others = any(c.get("package") not in ("torch", "torchvision", "torchaudio") for c in plan.get("changes") or []
+    has_others = any(c.get("package") not in TORCH_FAMILY for c in plan.get("changes") or []
                      if isinstance(c, Mapping))
     if has_others or others.get("url"):
         source = f"{others['url']} ({others.get('from')})" if others.get("url") else others.get("from") or "your own index"

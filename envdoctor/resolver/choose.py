@@ -777,8 +777,9 @@ def _build_label(local: str | None, cuda: str | None = None, hip: str | None = N
     if cuda or (local or "").startswith("cu"):
         numbers = compat.major_minor(cuda) or compat.major_minor(compat.variant_cuda(local))
         return f"CUDA {numbers[0]}.{numbers[1]}" if numbers else "CUDA"
-    if hip or (local or "").startswith("rocm"):
-        return f"ROCm {hip or (local or '')[4:]}"
+    rocm = hip or compat.variant_rocm(local)
+    if rocm:
+        return f"ROCm {rocm}"
     if xpu or local == "xpu":
         return "XPU"
     return "CPU" if local in (None, "cpu") else local or "CPU"

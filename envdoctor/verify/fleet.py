@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envdoctor import __version__, policy
+from envdoctor import __version__, compat, policy
 from envdoctor.door import Door
 from envdoctor.facts import Check, Facts
 from envdoctor.readers.json_text import parse_json_text
@@ -78,10 +78,10 @@ LAUNCHERS = (
 
 
 def _number(env: Mapping[str, str], name: str, low: int, high: int) -> int:
-    text = env.get(name, "").strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    number = compat.parse_count(env.get(name, ""))
+    if number is None or not low <= number <= high:
         raise LaunchError(f"{name}={env.get(name)!r} is not a whole number from {low} to {high}")
-    return int(text)
+    return number
 
 
 def launch_from_env(env: Mapping[str, str]) -> Launch:

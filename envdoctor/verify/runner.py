@@ -303,7 +303,7 @@ def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, r
     """
     cuda = check.details.get("cuda") or {}
     problems = []
-    torch_count = int(cuda.get("count") or 0) if cuda.get("kind", "cuda") == "cuda" else 0
+    torch_count = (compat.parse_count(cuda.get("count")) or 0) if cuda.get("kind", "cuda") == "cuda" else 0
     if facts is not None and facts.nvidia.gpus:
         shown = len(facts.nvidia.gpus)
         visible = (facts.nvidia.cuda_visible_count if facts.nvidia.cuda_visible_count is not None
