@@ -39,9 +39,17 @@ CPU_RUN = pytest.mark.xdist_group("verify-cpu-run")
 
 
 @pytest.fixture(scope="module")
-def cpu_run() -> list[Check]:
-    """One full run, torch.compile included: every test of the live run reads it."""
-    return run_verify(LiveDoor(), VerifyOptions(perf_seconds=1.0, timeout=240, compile=True))
+def cpu_run(tmp_path_factory) -> list[Check]:
+    """One full run, torch.compile included: every test of the live run reads it.
+
+    Inductor gets an empty cache of its own, so the compile stage really compiles (a cache left by an
+    earlier run would skip the C++ compiler), and compiles in the child itself: a pool of compile
+    workers, each importing torch, costs more than it saves for one small function on a few cores.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("inductor-cache")))
+        patch.setenv("TORCHINDUCTOR_COMPILE_THREADS", "1")
+        return run_verify(LiveDoor(), VerifyOptions(perf_seconds=1.0, timeout=240, compile=True))
 
 
 @CPU_RUN
