@@ -71,9 +71,9 @@ def imports(python: str, code: str) -> str:
 def installed(tmp_path_factory, pytorch_index, pypi_index):
     """`envdoctor install 'torch[opt-einsum]==2.13.0' six --yes` into a fresh venv: (python, JSON report).
 
-    pip runs with ``PIP_NO_COMPILE`` (a setting users have too): writing bytecode for torch's thousands of
-    modules took three quarters of the install's wall time, and no test reads it; what is imported later
-    is compiled on import as usual.
+    pip runs with ``PIP_NO_COMPILE`` (a setting users have too): bytecode for torch's thousands of modules
+    is a large part of pip's time on a small machine and no test reads it; what is imported later is
+    compiled on import as usual.
     """
     python = make_venv(tmp_path_factory.mktemp("e2e") / "venv", with_pip=True)
     pytorch_index.requests.clear()
