@@ -94,7 +94,7 @@ def make_machine(
     return RecordedDoor(folder)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(hookwrapper=True)  # around pytest-xdist's hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``needs_torch`` run the real torch: skip them, saying why, where it is not installed
     (the torch-free suite on the oldest supported Python).
@@ -119,9 +119,9 @@ def pytest_collection_modifyitems(config, items):
             files.append(item)
     items[:] = groups + long_units + files
 
-    if find_spec("torch") is not None:
-        return
-    skip = pytest.mark.skip(reason="torch is not installed in this interpreter")
-    for item in items:
-        if "needs_torch" in item.keywords:
-            item.add_marker(skip)
+    if find_spec("torch") is None:
+        skip = pytest.mark.skip(reason="torch is not installed in this interpreter")
+        for item in items:
+            if "needs_torch" in item.keywords:
+                item.add_marker(skip)
+    yield
