@@ -159,6 +159,7 @@ def checks_of(document: dict) -> dict[str, dict]:
     return {check["id"]: check for check in document["checks"]}
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_four_ranks_one_of_them_different_is_named(tmp_path):
     fake = tmp_path / "bin"
@@ -199,6 +200,7 @@ def test_four_ranks_one_of_them_different_is_named(tmp_path):
     assert "envdoctor: rank 1: failed" not in stderr and "envdoctor: rank 3: failed" not in stderr
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_rank_that_never_starts_is_named_after_the_timeout(tmp_path):
     # the timeout covers rank 0's own import of torch too, which takes seconds on a busy machine
@@ -212,6 +214,7 @@ def test_a_rank_that_never_starts_is_named_after_the_timeout(tmp_path):
     assert "fleet.gather" not in checks_of(document)  # nothing after a failed step runs
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_rank_stuck_between_collectives_is_named_and_its_process_stopped(tmp_path):
     try:

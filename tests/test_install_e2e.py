@@ -69,16 +69,27 @@ def imports(python: str, code: str) -> str:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory, pytorch_index, pypi_index):
-    """`envdoctor install 'torch[opt-einsum]==2.13.0' six --yes` into a fresh venv: (python, JSON report)."""
+    """`envdoctor install 'torch[opt-einsum]==2.13.0' six --yes` into a fresh venv: (python, JSON report).
+
+    pip runs with ``PIP_NO_COMPILE`` (a setting users have too): bytecode for torch's thousands of modules
+    is a large part of pip's time on a small machine and no test reads it; what is imported later is
+    compiled on import as usual.
+    """
     python = make_venv(tmp_path_factory.mktemp("e2e") / "venv", with_pip=True)
     pytorch_index.requests.clear()
     pypi_index.requests.clear()
     done = run("install", "torch[opt-einsum]==2.13.0", "six", "--no-gpu", "--python", python,
-               "--mirror", pytorch_index.url, "--yes", "--json", env=clean_env(PIP_INDEX_URL=pypi_index.url))
+               "--mirror", pytorch_index.url, "--yes", "--json",
+               env=clean_env(PIP_INDEX_URL=pypi_index.url, PIP_NO_COMPILE="1"))
     assert done.returncode == ExitCode.OK, done.stderr[-4000:]
     return python, json.loads(done.stdout), done.stderr
 
 
+#: The tests that read the one real install go to one worker together.
+INSTALLED = pytest.mark.xdist_group("install-e2e")
+
+
+@INSTALLED
 @needs_wheel
 def test_yes_installs_and_the_report_shows_the_new_state(installed):
     python, data, stderr = installed
@@ -95,6 +106,7 @@ def test_yes_installs_and_the_report_shows_the_new_state(installed):
     assert imports(python, "import torch, six, opt_einsum; print(torch.__version__)") == "2.13.0+cpu"
 
 
+@INSTALLED
 @needs_wheel
 def test_each_requirement_came_from_the_right_index(installed, pytorch_index, pypi_index):
     """torch only from the PyTorch index; six and the extra's dependency only from the user's index."""
@@ -107,6 +119,7 @@ def test_each_requirement_came_from_the_right_index(installed, pytorch_index, py
     assert "--index-url" not in steps[1]["argv"] and "torch[opt-einsum]==2.13.0" in steps[1]["argv"]
 
 
+@INSTALLED
 @needs_wheel
 def test_an_older_healthy_install_is_kept_and_the_newer_one_named(installed):
     python, _, _ = installed
@@ -116,6 +129,7 @@ def test_an_older_healthy_install_is_kept_and_the_newer_one_named(installed):
     assert f"torch 2.13.0+cpu is installed and runs here; torch {NEWEST} (cpu) is newer: add --upgrade" in done.stdout
 
 
+@INSTALLED
 @needs_wheel
 def test_a_failed_installer_run_is_exit_4_and_never_reads_no_problems(installed, pytorch_index, tmp_path):
     python, _, _ = installed

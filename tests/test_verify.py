@@ -34,11 +34,25 @@ def by_id(checks: list[Check]) -> dict[str, Check]:
 # ---------------------------------------------------------------------------- live, real torch
 
 
+#: The tests that read the one shared run go to one worker together.
+CPU_RUN = pytest.mark.xdist_group("verify-cpu-run")
+
+
 @pytest.fixture(scope="module")
-def cpu_run() -> list[Check]:
-    return run_verify(LiveDoor(), VerifyOptions(perf_seconds=1.0, timeout=120))
+def cpu_run(tmp_path_factory) -> list[Check]:
+    """One full run, torch.compile included: every test of the live run reads it.
+
+    Inductor gets an empty cache of its own, so the compile stage really compiles (a cache left by an
+    earlier run would skip the C++ compiler), and compiles in the child itself: a pool of compile
+    workers, each importing torch, costs more than it saves for one small function on a few cores.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("inductor-cache")))
+        patch.setenv("TORCHINDUCTOR_COMPILE_THREADS", "1")
+        return run_verify(LiveDoor(), VerifyOptions(perf_seconds=1.0, timeout=240, compile=True))
 
 
+@CPU_RUN
 @pytest.mark.needs_torch
 def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
     checks = cpu_run
@@ -55,6 +69,7 @@ def test_full_cpu_run_passes_with_measured_numbers(cpu_run):
     assert "peak_tflops" not in found["cpu.perf.matmul.float32"].metrics
 
 
+@CPU_RUN
 @pytest.mark.needs_torch
 def test_build_info_reports_the_installed_torch(cpu_run):
     build = by_id(cpu_run)["build"].details
@@ -64,6 +79,7 @@ def test_build_info_reports_the_installed_torch(cpu_run):
     assert "CPU build" in by_id(cpu_run)["build"].message
 
 
+@CPU_RUN
 @pytest.mark.needs_torch
 def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
     found = by_id(cpu_run)
@@ -73,17 +89,33 @@ def test_absent_accelerators_are_skipped_with_a_reason_under_all(cpu_run):
     assert not any(check.id.startswith("cuda:") for check in cpu_run)
 
 
+@CPU_RUN
 @pytest.mark.needs_torch
 def test_checks_arrive_in_stage_order(cpu_run):
     ids = [check.id for check in cpu_run]
     assert ids[:4] == ["import", "build", "numpy", "devices"]
     assert (ids.index("cpu.conv2d") < ids.index("cpu.tutorial.autograd") < ids.index("cpu.train.sgd")
-            < ids.index("cpu.train.amp") < ids.index("cpu.data.loader") < ids.index("cpu.perf.matmul.float32"))
+            < ids.index("cpu.train.amp") < ids.index("cpu.data.loader") < ids.index("cpu.perf.matmul.float32")
+            < ids.index("compile"))
 
 
+@CPU_RUN
+@pytest.mark.needs_torch
+def test_compile_stage_matches_eager(cpu_run):
+    compiled = by_id(cpu_run)["compile"]
+    assert compiled.status == "pass", compiled.message
+    assert compiled.details["max_abs_error"] <= 1e-4
+    assert compiled.details["device"] == "cpu"
+
+
+# The runs below look at the device list, the expectations or the compile stage, which every level runs:
+# the quick level keeps each child short.
+
+
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_asking_for_cuda_on_a_cpu_build_fails_with_the_reason():
-    checks = run_verify(LiveDoor(), VerifyOptions(device="cuda", perf_seconds=0.0))
+    checks = run_verify(LiveDoor(), VerifyOptions(device="cuda", perf_seconds=0.0, level="quick"))
     found = by_id(checks)
     assert found["device.cuda"].status == "fail"
     assert "torch.version.cuda is None" in found["device.cuda"].message
@@ -92,10 +124,11 @@ def test_asking_for_cuda_on_a_cpu_build_fails_with_the_reason():
     assert not verify_ok(checks)
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_expectations_are_checked_against_the_child_report():
     options = VerifyOptions(device="cpu", perf_seconds=0.0, expect_gpus=1, expect_cuda="12.4",
-                            expect_torch=">=2.0")
+                            expect_torch=">=2.0", level="quick")
     found = by_id(run_verify(LiveDoor(), options))
     assert found["expect.gpus"].status == "fail"
     assert "torch sees 0" in found["expect.gpus"].message
@@ -103,18 +136,12 @@ def test_expectations_are_checked_against_the_child_report():
     assert found["expect.torch"].status == "pass"
 
 
-@pytest.mark.needs_torch
-def test_compile_stage_matches_eager():
-    found = by_id(run_verify(LiveDoor(), VerifyOptions(device="cpu", perf_seconds=0.0, compile=True)))
-    assert found["compile"].status == "pass", found["compile"].message
-    assert found["compile"].details["max_abs_error"] <= 1e-4
-
-
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_compile_is_skipped_without_a_cxx_compiler(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("CXX", raising=False)
-    options = VerifyOptions(python=sys.executable, device="cpu", perf_seconds=0.0, compile=True)
+    options = VerifyOptions(python=sys.executable, device="cpu", perf_seconds=0.0, compile=True, level="quick")
     found = by_id(run_verify(LiveDoor(), options))
     assert found["compile"].status == "skip"
     assert "C++ compiler" in found["compile"].message
@@ -155,6 +182,7 @@ def torch_module():
     return pytest.importorskip("torch")
 
 
+@pytest.mark.long_unit
 @pytest.mark.parametrize("label", ["cuda:0", "xpu:1", "mps"])
 def test_device_path_runs_every_check_under_an_accelerator_label(torch_module, label):
     events: list[dict] = []

@@ -42,6 +42,7 @@ def test_import_faults_fail_the_import_stage(monkeypatch, case, message):
     assert elapsed < 30
 
 
+@pytest.mark.long_unit
 def test_a_hanging_import_is_killed_at_the_timeout(monkeypatch):
     checks, elapsed = run_with_fake(monkeypatch, "hang_on_import", timeout=3.0)
     assert [(check.id, check.status) for check in checks] == [("import", "fail")]
@@ -56,6 +57,7 @@ def test_expectations_fail_when_the_import_died(monkeypatch):
     assert set(failed(checks)) == {"import", "expect.gpus", "expect.torch"}
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_wrong_matmul_fails_every_matmul_check_and_nothing_else(monkeypatch):
     checks, _ = run_with_fake(monkeypatch, "wrong_matmul", device="cpu")
@@ -65,6 +67,7 @@ def test_a_wrong_matmul_fails_every_matmul_check_and_nothing_else(monkeypatch):
     assert not verify_ok(checks)
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_crash_inside_a_stage_names_that_stage(monkeypatch):
     checks, _ = run_with_fake(monkeypatch, "segfault_in_matmul", device="cpu")
@@ -73,6 +76,7 @@ def test_a_crash_inside_a_stage_names_that_stage(monkeypatch):
     assert [check.status for check in checks if check.id.startswith("cpu.")] == ["pass", "pass", "fail"]
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_gpu_that_fails_allocation_fails_its_alloc_stage(monkeypatch):
     _, facts = load_machine("rhel9-a100-525-cuda118")  # nvidia-smi shows the A100 the fake torch reports
@@ -89,12 +93,14 @@ def test_a_gpu_that_fails_allocation_fails_its_alloc_stage(monkeypatch):
     assert not verify_ok(checks)
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_torch_seeing_fewer_gpus_does_not_blame_a_driver_that_runs_the_build(monkeypatch):
     _, facts = load_machine("rhel9-a100-525-cuda118")  # R525: CUDA 12.0 at most; the fake is a cu124 build
     facts.nvidia.gpus = facts.nvidia.gpus * 2
     monkeypatch.setenv("PYTHONPATH", str(FAKES / "cuda_alloc_fails"))
-    checks = run_verify(LiveDoor(), VerifyOptions(device="cpu", perf_seconds=0.0, timeout=60.0), facts)
+    # only the devices check is judged here: the quick level keeps the child short
+    checks = run_verify(LiveDoor(), VerifyOptions(device="cpu", perf_seconds=0.0, timeout=60.0, level="quick"), facts)
     devices = {check.id: check for check in checks}["devices"]
     assert devices.status == "fail"
     assert devices.message.startswith("nvidia-smi shows 2 GPU(s), torch sees 1")

@@ -248,6 +248,7 @@ def test_the_cause_is_found_in_the_error_a_failure_was_raised_from():
 # ---------------------------------------------------------------------------- in the smoke child, with broken torch builds
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_worker_killed_by_sigbus_fails_the_loader_with_the_shared_memory_cause(monkeypatch):
     found = run_with_fake(monkeypatch, "worker_sigbus")
@@ -258,6 +259,7 @@ def test_a_worker_killed_by_sigbus_fails_the_loader_with_the_shared_memory_cause
     assert [check.id for check in found.values() if check.status == "fail"] == ["cpu.data.loader"]
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_wrong_optimizer_step_fails_training_in_the_child(monkeypatch):
     found = run_with_fake(monkeypatch, "wrong_optimizer_step")
@@ -268,6 +270,7 @@ def test_a_wrong_optimizer_step_fails_training_in_the_child(monkeypatch):
     assert [check.id for check in found.values() if check.status == "fail"] == ["cpu.train.sgd"]
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_a_stuck_grad_scaler_fails_autocast_in_the_child(monkeypatch):
     found = run_with_fake(monkeypatch, "stuck_grad_scaler")
@@ -276,6 +279,7 @@ def test_a_stuck_grad_scaler_fails_autocast_in_the_child(monkeypatch):
     assert [check.id for check in found.values() if check.status == "fail"] == ["cpu.train.amp"]
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_workers_start_from_the_fresh_directory_with_every_start_method(monkeypatch, method):
@@ -285,6 +289,7 @@ def test_workers_start_from_the_fresh_directory_with_every_start_method(monkeypa
     assert loader.details["start_method"] == method
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_hanging_workers_and_their_forkserver_are_killed_with_the_child(monkeypatch, tmp_path):
     pids_file = tmp_path / "pids"
@@ -302,6 +307,7 @@ def test_hanging_workers_and_their_forkserver_are_killed_with_the_child(monkeypa
 # ---------------------------------------------------------------------------- levels
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_quick_runs_a_matmul_and_the_tutorial_on_each_device_only():
     checks = run_verify(LiveDoor(), VerifyOptions(device="cpu", level="quick"))
@@ -309,6 +315,7 @@ def test_quick_runs_a_matmul_and_the_tutorial_on_each_device_only():
     assert verify_ok(checks)
 
 
+@pytest.mark.long_unit
 def test_full_trains_longer_on_more_and_moves_batches_larger_than_dockers_shm(torch):
     full = smoke.TRAINING_SIZES["full"]
     assert full["steps"] > STANDARD["steps"] and full["hidden"] > STANDARD["hidden"]
