@@ -94,34 +94,25 @@ def make_machine(
     return RecordedDoor(folder)
 
 
-@pytest.hookimpl(hookwrapper=True)  # around pytest-xdist's hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``needs_torch`` run the real torch: skip them, saying why, where it is not installed
-    (the torch-free suite on the oldest supported Python).
+    """Files holding long tests (marked ``long_unit``, or sharing one expensive fixture through an
+    ``xdist_group`` mark) are handed out first: with ``-n`` and pyproject's ``--dist loadfile
+    --no-loadscope-reorder`` a file is one unit, so the workers start the longest work first and the short
+    files fill the gaps at the end.
 
-    Under ``--dist loadgroup`` (pyproject's addopts) a test that names an ``xdist_group`` (the tests
-    reading one shared install or verify run) goes with that group, a test marked ``long_unit`` is a
-    unit of its own, and every other test goes with its file, so a module's fixtures are built once, as
-    under ``--dist loadfile``. The groups come first, then the long units: the workers take the longest
-    work first while the short files fill the gaps at the end.
+    Tests marked ``needs_torch`` run the real torch: skip them, saying why, where it is not installed
+    (the torch-free suite on the oldest supported Python).
     """
     from importlib.util import find_spec
 
-    groups, long_units, files = [], [], []
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            groups.append(item)
-        elif item.get_closest_marker("long_unit") is not None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.replace("[", "(").replace("]", ")")))
-            long_units.append(item)
-        else:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-            files.append(item)
-    items[:] = groups + long_units + files
+    def long(item):
+        return item.get_closest_marker("long_unit") is not None or item.get_closest_marker("xdist_group") is not None
+
+    long_files = {item.nodeid.split("::", 1)[0] for item in items if long(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in long_files)  # stable: file order kept
 
     if find_spec("torch") is None:
         skip = pytest.mark.skip(reason="torch is not installed in this interpreter")
         for item in items:
             if "needs_torch" in item.keywords:
                 item.add_marker(skip)
-    yield
