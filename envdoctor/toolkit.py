@@ -15,9 +15,9 @@ DRIVER_ONLY = ("pip and conda builds of torch bring their own CUDA runtime and c
                "driver; a CUDA toolkit matters only to compile CUDA extensions, and then its major version must "
                "match torch's CUDA")
 #: Where that is written down.
-DRIVER_ONLY_SOURCE = ("torch wheel METADATA: Requires-Dist nvidia-cuda-runtime-cu12, nvidia-cudnn-cu12 (torch 2.6.0, "
-                      "shared/reference/raw/pypi/metadata); torch/utils/cpp_extension.py _check_cuda_version raises "
-                      "when the toolkit's CUDA major differs from torch.version.cuda")
+DRIVER_ONLY_SOURCE = ("the METADATA of torch's Linux wheels on PyPI (torch 2.6.0: Requires-Dist nvidia-cuda-runtime-cu12, "
+                      "nvidia-cudnn-cu12); torch/utils/cpp_extension.py _check_cuda_version raises when the toolkit's "
+                      "CUDA major differs from torch.version.cuda")
 #: The same, as the value of check's CUDA toolkit and cuDNN rows when the machine has none of its own.
 NONE_NEEDED = "none: pip and conda torch bring their own CUDA runtime and cuDNN"
 #: What to do instead of installing a toolkit or cuDNN for torch.

@@ -56,7 +56,9 @@ def test_a_toolkit_is_told_it_is_not_needed_and_whether_it_fits_extension_builds
         "; CUDA 12.4.131 would compile extensions for torch built with CUDA 12.6; torch itself does not use it")
     assert fits.fix == "nothing to do: keep it for extension builds"
     assert fits.evidence[0] == "/usr/local/cuda-12.4 ← nvcc --version"
-    assert fits.evidence[1].startswith("source: torch wheel METADATA: Requires-Dist nvidia-cuda-runtime-cu12")
+    assert fits.evidence[1] == ("source: the METADATA of torch's Linux wheels on PyPI (torch 2.6.0: Requires-Dist "
+                                "nvidia-cuda-runtime-cu12, nvidia-cudnn-cu12); torch/utils/cpp_extension.py "
+                                "_check_cuda_version raises when the toolkit's CUDA major differs from torch.version.cuda")
     found = by_id(machine("12.6", "13.0.88"))
     assert found["cuda.toolkit-not-needed-by-torch"].message == MYTH.format(kit="13.0.88") + (
         "; CUDA 13.0.88 cannot even compile extensions for torch built with CUDA 12.6: the major versions differ")

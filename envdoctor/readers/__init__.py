@@ -46,7 +46,7 @@ class Reading:
     here: bool = False  # judged together with the live probe of this machine (--here)
 
     def describe(self) -> str:
-        size = f", {self.lines} lines" if self.lines else ""
+        size = f", {self.lines} line{'' if self.lines == 1 else 's'}" if self.lines else ""
         unread = f", {len(self.unread)} not read" if self.unread else ""
         messages = len(self.paste.signals) if self.paste is not None else 0
         recognised = f", {messages} message(s) recognised" if self.kind == "paste" else ""

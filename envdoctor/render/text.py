@@ -89,7 +89,7 @@ def checklist(facts: Facts) -> list[Line]:
     described = facts.python.status == "unknown"
     os_ = facts.os
     parts = [os_.distro_name or " ".join(p for p in (os_.system, os_.macos_version or os_.windows_build) if p)]
-    parts.append(os_.arch or "?")
+    parts.append(os_.arch or ("" if described else "?"))
     if os_.kernel and os_.system == "Linux":
         parts.append(f"kernel {os_.kernel}")
     if os_.glibc:
@@ -98,7 +98,9 @@ def checklist(facts: Facts) -> list[Line]:
         parts.append(os_.wsl.upper())
     if os_.container:
         parts.append(f"in a {os_.container} container")
-    lines.append(Line("system", "os", "OS", " · ".join(p for p in parts if p), evidence=_attempts(os_)))
+    os_value = " · ".join(p for p in parts if p)
+    lines.append(Line("system", "os", "OS", os_value or (NOT_DESCRIBED if described else "?"),
+                      "ok" if os_value or not described else "skip", evidence=_attempts(os_)))
     cpu = facts.cpu
     cpu_parts = [cpu.model or (NOT_DESCRIBED if described else "unknown CPU")]
     if cpu.physical_cores or cpu.logical_cores:
@@ -108,7 +110,8 @@ def checklist(facts: Facts) -> list[Line]:
     flags = [name for name, on in (("AVX2", cpu.avx2), ("AVX-512", cpu.avx512)) if on]
     if flags:
         cpu_parts.append(", ".join(flags))
-    lines.append(Line("system", "cpu", "CPU", " · ".join(cpu_parts), evidence=_attempts(cpu)))
+    lines.append(Line("system", "cpu", "CPU", " · ".join(cpu_parts), "skip" if cpu_parts == [NOT_DESCRIBED] else "ok",
+                      evidence=_attempts(cpu)))
     lines.extend(_limits_lines(facts))
 
     py = facts.python

@@ -161,7 +161,9 @@ def _rocm(reading: PasteReading) -> None:
 def read_paste(text: str) -> PasteReading:
     """The messages and facts of a paste (see the module's docstring)."""
     lines = unwrap(text)
-    reading = PasteReading(unknown_facts(), scan(lines), len(lines))
+    # a text ending in a newline has no line after it (``echo`` adds one; editors do too)
+    count = len(lines) - 1 if len(lines) > 1 and text.endswith("\n") else len(lines)
+    reading = PasteReading(unknown_facts(), scan(lines), count)
     for section in (reading.facts.os, reading.facts.python, reading.facts.nvidia, reading.facts.torch):
         section.source = SOURCE
     reading.facts.python.status = "unknown"
