@@ -130,9 +130,10 @@ def with_break_system_packages(argv: list[str]) -> list[str]:
     return argv + ["--break-system-packages"] if installer_of(argv) in ("pip", "uv") else argv
 
 
-def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT) -> CommandResult:
-    """Run the installer with its output streaming to the user."""
-    return door.run_live(argv, timeout)
+def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT,
+                  env: Mapping[str, str] | None = None) -> CommandResult:
+    """Run the installer with its output streaming to the user; ``env`` is set for this step only."""
+    return door.run_live(argv, timeout, env or None)
 
 
 def plan_command(plan: Mapping[str, Any], manager: str | None) -> tuple[str | None, list[str] | None]:
@@ -327,9 +328,11 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     import shlex
 
     from envdoctor import rules
+    from envdoctor.extension_plan import step_env
     from envdoctor.mirrors import preset_names
     from envdoctor.render import printable, render_preview
     from envdoctor.report import ExitCode
+    from envdoctor.shells import join_with_env
 
     plan = report.plan or {}
     found_name, steps = plan_steps(plan, manager)
@@ -362,8 +365,10 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     ran: list[tuple[list[str], CommandResult]] = []
     for number, argv in enumerate(steps, 1):
         step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
-        console.say(f"envdoctor: running {name}{step}: {printable(shlex.join(argv))}")
-        result = run_installer(door, argv)
+        env = step_env(plan.get("extensions") or [], argv)  # an extension build's MAX_JOBS, TORCH_CUDA_ARCH_LIST
+        line = join_with_env(argv, "posix", env) or shlex.join(argv)
+        console.say(f"envdoctor: running {name}{step}: {printable(line)}")
+        result = run_installer(door, argv, env=env)
         ran.append((argv, result))
         if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
             return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])
