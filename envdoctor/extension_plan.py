@@ -177,7 +177,7 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
         if cuda is None:
             plan.warnings.append(f"flash-attn needs a CUDA torch; the planned torch is {torch}+{variant}")
             return plan
-        abi = torch_cxx11_abi(str(torch), catalog)
+        abi = torch_cxx11_abi(f"{torch}+{variant}", catalog)
         pinned = next((s.version for s in requirement.specifier if s.operator == "=="), None)
         if pinned and python and platform and abi is not None:
             asset = ext.wheel_url.format(version=pinned, cuda_tag=ext.wheel_cuda_tag(pinned, cuda.major),

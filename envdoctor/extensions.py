@@ -38,7 +38,8 @@ EXTENSION_KEYS = frozenset({
     "dists", "import", "compiled", "coupling", "label", "wheels", "wheel_url", "index_url", "build_gb_per_job",
     "build_minutes_64_cores", "wheel_cuda_tags", "wheel_cuda_major_from", "symptom", "source", "note", "torch_pins",
 })
-TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "source", "note"})
+TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "per_variant", "source", "note"})
+PER_VARIANT_KEYS = frozenset({"cxx11", "pre_cxx11", "plain", "source"})
 _DIST_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # "+cu12torch2.6cxx11abiFALSE", "+cu123torch2.4cxx11abiTRUE", "+rocm62torch2.5cxx11abiFALSE" (flash-attn setup.py)
@@ -76,15 +77,19 @@ class Extension:
     build_minutes_64_cores: tuple[int, int] | None = None  # (fewest, most) minutes of a build on 64 cores
     torch_pins: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
-    wheel_cuda_tags: Mapping[str, str] = field(default_factory=dict)  # CUDA major -> the tag older assets carry
+    #: the first release of each era of asset names -> CUDA major -> the CUDA tag its assets carry
+    wheel_cuda_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     wheel_cuda_major_from: Version | None = None  # the first release whose assets carry the CUDA major only
 
     def wheel_cuda_tag(self, version: str, cuda_major: int) -> str:
-        """``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA ``cuda_major`` torch."""
+        """``122``, ``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA
+        ``cuda_major`` torch."""
         parsed = parse_version(version)
         if self.wheel_cuda_major_from is None or (parsed is not None and parsed >= self.wheel_cuda_major_from):
             return str(cuda_major)
-        return self.wheel_cuda_tags.get(str(cuda_major), str(cuda_major))
+        eras = sorted((Version(first), tags) for first, tags in self.wheel_cuda_tags.items())
+        tags = next((tags for first, tags in reversed(eras) if parsed is None or parsed >= first), {})
+        return tags.get(str(cuda_major), str(cuda_major))
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,9 @@ class Catalog:
     extensions: tuple[Extension, ...]
     cxx11_from: Version
     abi_unsettled: tuple[str, ...] = ()
+    #: releases whose Linux wheels differ per variant: release -> variant -> C++11 ABI; "" is a version
+    #: without a label (PyPI's build)
+    abi_per_variant: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
 
     def by_dist(self, name: str) -> Extension | None:
         wanted = normalise(name)
@@ -191,8 +199,11 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
             isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 1440 for m in minutes) and minutes[0] <= minutes[1]):
         problems.append(f"{where}: 'build_minutes_64_cores' must be [fewest, most] whole minutes")
     tags = row.get("wheel_cuda_tags", {})
-    if not isinstance(tags, dict) or not all(k.isdigit() and isinstance(v, str) and v.isdigit() for k, v in tags.items()):
-        problems.append(f"{where}: 'wheel_cuda_tags' must map a CUDA major to digits")
+    if not isinstance(tags, dict) or not all(
+            parse_version(first) is not None and isinstance(era, dict)
+            and all(k.isdigit() and isinstance(v, str) and v.isdigit() for k, v in era.items())
+            for first, era in tags.items()):
+        problems.append(f"{where}: 'wheel_cuda_tags' must map a release to a table of CUDA major = digits")
         tags = {}
     major_from = row.get("wheel_cuda_major_from")
     if major_from is not None and parse_version(major_from) is None:
@@ -213,7 +224,8 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
     return Extension(key, tuple(str(d) for d in dists), row["import"], row["compiled"], row["coupling"], row["label"],
                      row["wheels"],
                      tuple(row["source"]), row.get("symptom", ""), row.get("wheel_url", ""), row.get("index_url", ""),
-                     gb, (minutes[0], minutes[1]) if minutes else None, dict(pins), row.get("note", ""), dict(tags),
+                     gb, (minutes[0], minutes[1]) if minutes else None, dict(pins), row.get("note", ""),
+                     {first: dict(era) for first, era in tags.items()},
                      parse_version(major_from) if major_from else None)
 
 
@@ -244,6 +256,7 @@ def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
     if not isinstance(unsettled, list) or not all(isinstance(v, str) and parse_version(v) for v in unsettled):
         problems.append(f"{origin}: [torch_abi]: 'unsettled' must be a list of torch releases")
         unsettled = []
+    per_variant = _per_variant(abi.get("per_variant", {}) if isinstance(abi, dict) else {}, origin, problems)
     rows = data.get("extension")
     if not isinstance(rows, dict) or not rows:
         raise ExtensionDataError([*problems, f"{origin}: needs [extension.NAME] tables"])
@@ -256,7 +269,36 @@ def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
             seen[name] = ext.key
     if problems or cxx11_from is None:
         raise ExtensionDataError(problems)
-    return Catalog(tuple(extensions), cxx11_from, tuple(unsettled))
+    return Catalog(tuple(extensions), cxx11_from, tuple(unsettled), per_variant)
+
+
+def _per_variant(table: Any, origin: str, problems: list[str]) -> dict[str, dict[str, bool]]:
+    """``[torch_abi.per_variant."2.6"]``: the variants built with each ABI, the variant of a plain version, a source."""
+    where = f"{origin}: [torch_abi.per_variant]"
+    if not isinstance(table, dict):
+        problems.append(f"{where} must be a table of release tables")
+        return {}
+    out: dict[str, dict[str, bool]] = {}
+    for release, row in table.items():
+        if parse_version(release) is None or not isinstance(row, dict):
+            problems.append(f"{where}: {release!r} must be a torch release (X.Y) with a table")
+            continue
+        if set(row) - PER_VARIANT_KEYS or not _strings(row.get("source")):
+            problems.append(f"{where} {release!r}: keys are {', '.join(sorted(PER_VARIANT_KEYS))}; 'source' is a list")
+            continue
+        cxx11, pre = row.get("cxx11", []), row.get("pre_cxx11", [])
+        if not all(names == [] or _strings(names) for names in (cxx11, pre)) or set(cxx11) & set(pre):
+            problems.append(f"{where} {release!r}: 'cxx11' and 'pre_cxx11' are lists of variants, none in both")
+            continue
+        abi = {**{variant: True for variant in cxx11}, **{variant: False for variant in pre}}
+        plain = row.get("plain")
+        if plain is not None:
+            if plain not in abi:
+                problems.append(f"{where} {release!r}: 'plain' must be one of the variants listed")
+                continue
+            abi[""] = abi[plain]
+        out[release] = abi
+    return out
 
 
 def builtin_path() -> Path:
@@ -354,13 +396,21 @@ def built_for(ext: Extension, version: str, requires_dist: Sequence[str] = ()) -
 
 
 def torch_cxx11_abi(torch_version: str | None, catalog: Catalog, *, official: bool = True) -> bool | None:
-    """The C++ ABI of a torch wheel PyTorch built (not a conda or source build: those say None)."""
+    """The C++ ABI of a Linux torch wheel PyTorch built (not a conda or source build: those say None).
+
+    ``torch_version`` carries its variant (``2.6.0+cu126``) where the release's wheels differ per variant;
+    the PyTorch index's ``+cpu.cxx11.abi`` builds are C++11 ABI whatever the release."""
     parsed = parse_version(torch_version)
     if parsed is None or not official:
         return None
+    local = parsed.local or ""
+    if local.endswith("cxx11.abi"):
+        return True
     release = f"{parsed.major}.{parsed.minor}"
     if release in catalog.abi_unsettled:
         return None
+    if release in catalog.abi_per_variant:
+        return catalog.abi_per_variant[release].get(local)
     return Version(parsed.base_version) >= catalog.cxx11_from
 
 
