@@ -80,6 +80,8 @@ class Extension:
     #: the first release of each era of asset names -> CUDA major -> the CUDA tag its assets carry
     wheel_cuda_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     wheel_cuda_major_from: Version | None = None  # the first release whose assets carry the CUDA major only
+    #: learnt by ``recipes refresh``: "torch X.Y.Z+variant" -> the builds its own index's page lists
+    pages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def wheel_cuda_tag(self, version: str, cuda_major: int) -> str:
         """``122``, ``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA
@@ -319,10 +321,80 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     return parse_catalog(text, path.name)
 
 
+OVERLAY_SCHEMA = "envdoctor.recipes.extensions-refreshed/1"
+_PAGE_KEY = re.compile(r"^\d+\.\d+\.\d+\+[a-z0-9.]+$")
+
+
+def parse_overlay(text: str, catalog: Catalog, origin: str = FILE_NAME) -> Catalog:
+    """``catalog`` with what ``recipes refresh`` learnt (new ``torch_pins``, ``pages``) added; a built-in pin
+    wins. Every problem names the file, the entry and what is wrong."""
+    from dataclasses import replace
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExtensionDataError([f"{origin}: not valid TOML: {exc}"]) from None
+    problems = [] if data.get("schema") == OVERLAY_SCHEMA else [
+        f"{origin}: schema must be {OVERLAY_SCHEMA!r}, not {data.get('schema')!r}"]
+    rows = data.get("extension", {})
+    keys = {ext.key for ext in catalog.extensions}
+    if not isinstance(rows, dict) or set(data) - {"schema", "refresh", "extension"}:
+        problems.append(f"{origin}: only schema, [refresh] and [extension.NAME] tables")
+        rows = {}
+    for key, row in rows.items():
+        where = f"{origin}: extension {key!r}"
+        if key not in keys or not isinstance(row, dict) or set(row) - {"torch_pins", "pages"}:
+            problems.append(f"{where}: must be a row of the built-in data with only torch_pins and pages")
+            continue
+        for release, spec in row.get("torch_pins", {}).items():
+            try:
+                valid = parse_version(release) is not None and isinstance(spec, str) and bool(SpecifierSet(spec))
+            except InvalidSpecifier:
+                valid = False
+            if not valid:
+                problems.append(f"{where}: torch_pins {release!r} = {spec!r} is not a release and a specifier")
+        for page, builds in row.get("pages", {}).items():
+            if not _PAGE_KEY.match(page) or not isinstance(builds, list) or not all(isinstance(b, str) for b in builds):
+                problems.append(f"{where}: pages {page!r} must be a torch X.Y.Z+variant and a list of builds")
+    if problems:
+        raise ExtensionDataError(problems)
+    extensions = []
+    for ext in catalog.extensions:
+        row = rows.get(ext.key, {})
+        extensions.append(replace(ext, torch_pins={**row.get("torch_pins", {}), **ext.torch_pins},
+                                  pages={**{k: tuple(v) for k, v in row.get("pages", {}).items()}, **ext.pages}))
+    return replace(catalog, extensions=tuple(extensions))
+
+
+def refreshed_path() -> Path:
+    """Where ``recipes refresh`` writes what it learnt of the extensions: beside its torch.toml."""
+    from envdoctor.recipes import refreshed_dir
+
+    return refreshed_dir() / FILE_NAME
+
+
 @functools.lru_cache(maxsize=1)
 def builtin_catalog() -> Catalog:
-    """The built-in catalog, read once: the data ships with envdoctor and does not change while it runs."""
-    return load_catalog()
+    """The built-in catalog with the last refresh's overlay, read once: the data does not change while envdoctor
+    runs. An overlay that cannot be read or used leaves the built-in data alone."""
+    from envdoctor.door import UserFileError, read_user_file
+
+    catalog = load_catalog()
+    try:
+        text = read_user_file(str(refreshed_path()), MAX_FILE_BYTES)
+    except UserFileError:
+        return catalog
+    try:
+        return parse_overlay(text, catalog, str(refreshed_path()))
+    except ExtensionDataError:
+        return catalog
 
 
 # ---------------------------------------------------------------------------- labels and pins

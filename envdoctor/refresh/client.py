@@ -18,9 +18,10 @@ from pathlib import Path
 
 from envdoctor import compat
 from envdoctor.door import Door, HttpResult, UserFileError
+from envdoctor.extensions import Catalog
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
-from envdoctor.refresh import learn, wheelzip
+from envdoctor.refresh import extension_learn, learn, wheelzip
 from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 
 __all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "NotReached", "PageCache", "gather"]
@@ -278,3 +279,32 @@ def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn
     wheels = _read_wheels(client, learn.wheels_to_read(projects, new, known))
     read_from["pytorch"] = torch_page
     return learn.Material(projects, pytorch, variant_pages, wheels, read_from, pytorch_missing=missing)
+
+
+def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Catalog, known: Recipes,
+                      rewrite: Callable[[str], str] | None = None
+                      ) -> tuple[extension_learn.ExtensionMaterial, list[extension_learn.PageRead]]:
+    """What a refresh reads of the compiled extensions: the PyPI files of the torch-pin rows, the METADATA of
+    their new releases, and the pages of the rows' own indexes (``rewrite`` applies a mirror). A page or
+    project that gives no answer is a problem of its own, not the end of the refresh."""
+    material = extension_learn.ExtensionMaterial()
+    for ext in extension_learn.pin_rows(catalog):
+        try:
+            material.files[ext.key], _ = _project_files(client, sources, ext.dists[0])
+        except FetchError as exc:
+            material.problems[ext.key] = str(exc)
+    reads = extension_learn.pins_to_read(catalog, material.files)
+    facts = _read_wheels(client, [learn.WheelRead(r.filename, r.url, f"{r.key} {r.release}", r.metadata_url)
+                                  for r in reads])
+    for filename, found in facts.items():
+        if found.metadata is not None:
+            material.metadata[filename] = found.metadata
+        else:
+            material.problems[filename] = found.problem or "no METADATA in the wheel"
+    pages = extension_learn.pages_to_read(catalog, known, rewrite)
+    for page in pages:
+        try:
+            material.pages[page] = _index_page(client, page.url, missing_ok=True)
+        except FetchError as exc:
+            material.problems[page.url] = str(exc)
+    return material, pages
