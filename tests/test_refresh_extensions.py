@@ -133,6 +133,18 @@ def test_offline_reads_the_same_from_the_cache(tmp_path, server):
     assert GITHUB_NOTE in again.outcome.notes
 
 
+def test_an_index_without_a_usable_answer_is_asked_once_and_said(tmp_path, server):
+    first = "/pyg/torch-2.15.0+cpu.html"  # the first page of the PyG index a refresh asks for
+    server.overrides[first] = Page(b"busy", "text/plain", 503)
+    run = _refresh(tmp_path, server)
+    assert [path for path, _ in server.server.requests if path.startswith("/pyg/")] == [first]
+    assert (f"torch-scatter: its index gave no usable answer ({server.server.base}/pyg/torch-2.15.0+cpu.html: answered "
+            "503): its pages from there on are not learnt") in run.outcome.notes
+    catalog = parse_overlay((tmp_path / "refreshed" / "extensions.toml").read_text(), load_catalog(builtin_path()))
+    assert catalog.by_dist("torch-scatter").pages == {}
+    assert catalog.by_dist("mmcv").pages["2.15.0+cu130"] == ("mmcv 2.2.0",)  # the other index is still read
+
+
 def test_an_overlay_the_loader_refuses_names_the_problem():
     catalog = load_catalog(builtin_path())
     schema = 'schema = "envdoctor.recipes.extensions-refreshed/1"\n'

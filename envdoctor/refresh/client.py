@@ -285,8 +285,9 @@ def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Cata
                       rewrite: Callable[[str], str] | None = None
                       ) -> tuple[extension_learn.ExtensionMaterial, list[extension_learn.PageRead]]:
     """What a refresh reads of the compiled extensions: the PyPI files of the torch-pin rows, the METADATA of
-    their new releases, and the pages of the rows' own indexes (``rewrite`` applies a mirror). A page or
-    project that gives no answer is a problem of its own, not the end of the refresh."""
+    their new releases, and the pages of the rows' own indexes (``rewrite`` applies a mirror). A project or
+    an index that gives no usable answer is a problem of its own, not the end of the refresh; an index's
+    other pages are then not asked for (a blocked host costs one timeout, not one per page)."""
     material = extension_learn.ExtensionMaterial()
     for ext in extension_learn.pin_rows(catalog):
         try:
@@ -303,8 +304,10 @@ def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Cata
             material.problems[filename] = found.problem or "no METADATA in the wheel"
     pages = extension_learn.pages_to_read(catalog, known, rewrite)
     for page in pages:
+        if page.key in material.page_problems:
+            continue  # its index gave no usable answer once: the rest of its pages are not asked for
         try:
             material.pages[page] = _index_page(client, page.url, missing_ok=True)
         except FetchError as exc:
-            material.problems[page.url] = str(exc)
+            material.page_problems[page.key] = str(exc)
     return material, pages

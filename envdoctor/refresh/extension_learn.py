@@ -60,7 +60,8 @@ class ExtensionMaterial:
 
     files: dict[str, list[IndexFile]] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)  # filename -> METADATA text
-    problems: dict[str, str] = field(default_factory=dict)  # filename or page URL -> why it was not read
+    problems: dict[str, str] = field(default_factory=dict)  # row key or filename -> why it was not read
+    page_problems: dict[str, str] = field(default_factory=dict)  # row key -> why its index's pages were not read
     pages: dict[PageRead, list[IndexFile] | None] = field(default_factory=dict)
 
 
@@ -177,12 +178,13 @@ def build(catalog: Catalog, material: ExtensionMaterial, pages: Sequence[PageRea
         else:
             rows.setdefault(read.key, {}).setdefault("torch_pins", {})[read.release] = spec
             outcome.changes.append(f"{read.key} {read.release} pins torch{spec} (Requires-Dist of {read.filename})")
+    outcome.notes += [f"{key}: its index gave no usable answer ({problem}): its pages from there on are not learnt"
+                      for key, problem in material.page_problems.items()]
     for page in pages:
         ext = next(e for e in catalog.extensions if e.key == page.key)
-        files = material.pages.get(page)
-        if page.url in material.problems:
-            outcome.notes.append(f"{page.key}: {material.problems[page.url]}: the page for torch {page.torch} is not learnt")
+        if page not in material.pages:
             continue
+        files = material.pages[page]
         builds = _page_builds(ext, files or [])
         rows.setdefault(page.key, {}).setdefault("pages", {})[page.torch] = builds
         outcome.changes.append(f"{page.key}: the page for torch {page.torch} lists "
