@@ -380,13 +380,10 @@ def refreshed_path() -> Path:
     return refreshed_dir() / FILE_NAME
 
 
-@functools.lru_cache(maxsize=1)
-def builtin_catalog() -> Catalog:
-    """The built-in catalog with the last refresh's overlay, read once: the data does not change while envdoctor
-    runs. An overlay that cannot be read or used leaves the built-in data alone."""
+def with_refreshed(catalog: Catalog) -> Catalog:
+    """``catalog`` with the last refresh's overlay merged; an overlay that cannot be read or used leaves it alone."""
     from envdoctor.door import UserFileError, read_user_file
 
-    catalog = load_catalog()
     try:
         text = read_user_file(str(refreshed_path()), MAX_FILE_BYTES)
     except UserFileError:
@@ -395,6 +392,12 @@ def builtin_catalog() -> Catalog:
         return parse_overlay(text, catalog, str(refreshed_path()))
     except ExtensionDataError:
         return catalog
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_catalog() -> Catalog:
+    """The built-in catalog, read once: the data ships with envdoctor and does not change while it runs."""
+    return with_refreshed(load_catalog())
 
 
 # ---------------------------------------------------------------------------- labels and pins

@@ -174,3 +174,19 @@ def test_json_report_carries_the_extension_lines(tmp_path, server):
                                 requests=run.requests, fetched_bytes=run.fetched_bytes, offline=False)
     assert GITHUB_NOTE in document["notes"]
     assert json.loads(json.dumps(document))["written"] is True
+
+
+def test_the_refreshed_overlay_in_the_data_folder_is_merged_and_a_broken_one_ignored(tmp_path, monkeypatch):
+    from envdoctor.extensions import refreshed_path, with_refreshed
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = refreshed_path()
+    assert path == tmp_path / "data" / "envdoctor" / "recipes" / "extensions.toml"
+    catalog = load_catalog(builtin_path())
+    assert with_refreshed(catalog) == catalog  # no overlay yet
+    path.parent.mkdir(parents=True)
+    path.write_text('schema = "envdoctor.recipes.extensions-refreshed/1"\n'
+                    '[extension.xformers.torch_pins]\n"0.0.90" = "==2.15.0"\n')
+    assert with_refreshed(catalog).by_dist("xformers").torch_pins["0.0.90"] == "==2.15.0"
+    path.write_text('schema = "something else"\n')
+    assert with_refreshed(catalog) == catalog

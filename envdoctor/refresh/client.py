@@ -23,6 +23,7 @@ from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
 from envdoctor.refresh import extension_learn, learn, wheelzip
 from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
+from envdoctor.urls import index_url_problem
 
 __all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "NotReached", "PageCache", "gather"]
 
@@ -306,6 +307,10 @@ def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Cata
     for page in pages:
         if page.key in material.page_problems:
             continue  # its index gave no usable answer once: the rest of its pages are not asked for
+        problem = index_url_problem(page.url)
+        if problem:
+            material.page_problems[page.key] = f"{redact_text(page.url)}: {problem}"
+            continue
         try:
             material.pages[page] = _index_page(client, page.url, missing_ok=True)
         except FetchError as exc:
