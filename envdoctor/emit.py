@@ -25,6 +25,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from envdoctor import __version__, compat
+from envdoctor.extension_plan import step_env
 
 FORMS = ("requirements", "uv", "pixi", "conda-env", "dockerfile")
 
@@ -263,6 +264,9 @@ def dockerfile(plan: Mapping[str, Any]) -> str:
     lines.append("FROM ${BASE_IMAGE}")
     lines.append("# exec-form RUN: no shell parses these arguments; the image's python3 is the target")
     for argv in steps:
+        # a build's variables as build arguments: RUN sees them, --build-arg overrides them, the image keeps none
+        env = step_env(plan.get("extensions") or [], argv)
+        lines += [f"ARG {name}={json.dumps(value)}" for name, value in env.items()]
         position = argv.index("install") + 1
         command = ["python3", *argv[argv.index("-m"):position], "--no-cache-dir", *map(_without_local, argv[position:])]
         lines.append("RUN " + json.dumps(command))

@@ -12,7 +12,7 @@ resolver's plan and the facts in, data out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from packaging.version import Version
 from envdoctor.compat import parse_version
 from envdoctor.extensions import Catalog, Extension, normalise, torch_cxx11_abi
 from envdoctor.facts import Facts
+from envdoctor.shells import join_with_env
 
 #: Builds planned for these couplings; the others install like any package.
 CHECKED = ("torch-abi", "torch-pin")
@@ -46,7 +47,7 @@ class ExtensionPlan:
     package: str
     how: str  # "wheel" (a prebuilt that matches) | "build" | "none" (cannot fit this torch)
     args: list[list[str]] = field(default_factory=list)  # `pip install` arguments, one list per step
-    env: dict[str, str] = field(default_factory=dict)  # what the build step needs set
+    env: dict[str, str] = field(default_factory=dict)  # what the build step (the last of ``args``) needs set
     toolkit: Toolkit | None = None
     estimate: str = ""
     reasons: list[str] = field(default_factory=list)
@@ -176,7 +177,7 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
         if cuda is None:
             plan.warnings.append(f"flash-attn needs a CUDA torch; the planned torch is {torch}+{variant}")
             return plan
-        abi = torch_cxx11_abi(str(torch), catalog)
+        abi = torch_cxx11_abi(f"{torch}+{variant}", catalog)
         pinned = next((s.version for s in requirement.specifier if s.operator == "=="), None)
         if pinned and python and platform and abi is not None:
             asset = ext.wheel_url.format(version=pinned, cuda_tag=ext.wheel_cuda_tag(pinned, cuda.major),
@@ -238,3 +239,24 @@ def with_extension_steps(steps: list[list[str]] | None, extensions: Sequence[dic
         end += 2
     head = first[:end]
     return [*steps, *([*head, *args] for extension in extensions for args in extension.get("args", []))]
+
+
+def step_env(extensions: Sequence[Mapping[str, Any]], argv: Sequence[str]) -> dict[str, str]:
+    """The variables a step of the plan runs with: a build step's ``MAX_JOBS`` and ``TORCH_CUDA_ARCH_LIST``
+    (``Plan.extensions``), empty for every other step. A build step is the one whose arguments hold its
+    extension's last ``args`` (the build), whatever the installer's head before them or flags after."""
+    for extension in extensions:
+        env, args = extension.get("env") or {}, extension.get("args") or []
+        if env and args and _holds(argv, args[-1]):
+            return {str(name): str(value) for name, value in env.items()}
+    return {}
+
+
+def _holds(argv: Sequence[str], part: Sequence[str]) -> bool:
+    width = len(part)
+    return any(list(argv[at:at + width]) == list(part) for at in range(len(argv) - width + 1))
+
+
+def command_line(argv: Sequence[str], shell: str, extensions: Sequence[Mapping[str, Any]]) -> str | None:
+    """A step as it pastes into ``shell``, with the variables its build needs set the way that shell sets them."""
+    return join_with_env(argv, shell, step_env(extensions, argv))

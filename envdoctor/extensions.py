@@ -38,7 +38,8 @@ EXTENSION_KEYS = frozenset({
     "dists", "import", "compiled", "coupling", "label", "wheels", "wheel_url", "index_url", "build_gb_per_job",
     "build_minutes_64_cores", "wheel_cuda_tags", "wheel_cuda_major_from", "symptom", "source", "note", "torch_pins",
 })
-TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "source", "note"})
+TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "per_variant", "source", "note"})
+PER_VARIANT_KEYS = frozenset({"cxx11", "pre_cxx11", "plain", "source"})
 _DIST_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # "+cu12torch2.6cxx11abiFALSE", "+cu123torch2.4cxx11abiTRUE", "+rocm62torch2.5cxx11abiFALSE" (flash-attn setup.py)
@@ -76,15 +77,21 @@ class Extension:
     build_minutes_64_cores: tuple[int, int] | None = None  # (fewest, most) minutes of a build on 64 cores
     torch_pins: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
-    wheel_cuda_tags: Mapping[str, str] = field(default_factory=dict)  # CUDA major -> the tag older assets carry
+    #: the first release of each era of asset names -> CUDA major -> the CUDA tag its assets carry
+    wheel_cuda_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     wheel_cuda_major_from: Version | None = None  # the first release whose assets carry the CUDA major only
+    #: learnt by ``recipes refresh``: "torch X.Y.Z+variant" -> the builds its own index's page lists
+    pages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def wheel_cuda_tag(self, version: str, cuda_major: int) -> str:
-        """``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA ``cuda_major`` torch."""
+        """``122``, ``123`` or ``12``: the CUDA part of the asset name of release ``version`` for a CUDA
+        ``cuda_major`` torch."""
         parsed = parse_version(version)
         if self.wheel_cuda_major_from is None or (parsed is not None and parsed >= self.wheel_cuda_major_from):
             return str(cuda_major)
-        return self.wheel_cuda_tags.get(str(cuda_major), str(cuda_major))
+        eras = sorted((Version(first), tags) for first, tags in self.wheel_cuda_tags.items())
+        tags = next((tags for first, tags in reversed(eras) if parsed is None or parsed >= first), {})
+        return tags.get(str(cuda_major), str(cuda_major))
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,9 @@ class Catalog:
     extensions: tuple[Extension, ...]
     cxx11_from: Version
     abi_unsettled: tuple[str, ...] = ()
+    #: releases whose Linux wheels differ per variant: release -> variant -> C++11 ABI; "" is a version
+    #: without a label (PyPI's build)
+    abi_per_variant: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
 
     def by_dist(self, name: str) -> Extension | None:
         wanted = normalise(name)
@@ -191,8 +201,11 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
             isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 1440 for m in minutes) and minutes[0] <= minutes[1]):
         problems.append(f"{where}: 'build_minutes_64_cores' must be [fewest, most] whole minutes")
     tags = row.get("wheel_cuda_tags", {})
-    if not isinstance(tags, dict) or not all(k.isdigit() and isinstance(v, str) and v.isdigit() for k, v in tags.items()):
-        problems.append(f"{where}: 'wheel_cuda_tags' must map a CUDA major to digits")
+    if not isinstance(tags, dict) or not all(
+            parse_version(first) is not None and isinstance(era, dict)
+            and all(k.isdigit() and isinstance(v, str) and v.isdigit() for k, v in era.items())
+            for first, era in tags.items()):
+        problems.append(f"{where}: 'wheel_cuda_tags' must map a release to a table of CUDA major = digits")
         tags = {}
     major_from = row.get("wheel_cuda_major_from")
     if major_from is not None and parse_version(major_from) is None:
@@ -213,7 +226,8 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
     return Extension(key, tuple(str(d) for d in dists), row["import"], row["compiled"], row["coupling"], row["label"],
                      row["wheels"],
                      tuple(row["source"]), row.get("symptom", ""), row.get("wheel_url", ""), row.get("index_url", ""),
-                     gb, (minutes[0], minutes[1]) if minutes else None, dict(pins), row.get("note", ""), dict(tags),
+                     gb, (minutes[0], minutes[1]) if minutes else None, dict(pins), row.get("note", ""),
+                     {first: dict(era) for first, era in tags.items()},
                      parse_version(major_from) if major_from else None)
 
 
@@ -244,6 +258,7 @@ def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
     if not isinstance(unsettled, list) or not all(isinstance(v, str) and parse_version(v) for v in unsettled):
         problems.append(f"{origin}: [torch_abi]: 'unsettled' must be a list of torch releases")
         unsettled = []
+    per_variant = _per_variant(abi.get("per_variant", {}) if isinstance(abi, dict) else {}, origin, problems)
     rows = data.get("extension")
     if not isinstance(rows, dict) or not rows:
         raise ExtensionDataError([*problems, f"{origin}: needs [extension.NAME] tables"])
@@ -256,7 +271,36 @@ def parse_catalog(text: str, origin: str = FILE_NAME) -> Catalog:
             seen[name] = ext.key
     if problems or cxx11_from is None:
         raise ExtensionDataError(problems)
-    return Catalog(tuple(extensions), cxx11_from, tuple(unsettled))
+    return Catalog(tuple(extensions), cxx11_from, tuple(unsettled), per_variant)
+
+
+def _per_variant(table: Any, origin: str, problems: list[str]) -> dict[str, dict[str, bool]]:
+    """``[torch_abi.per_variant."2.6"]``: the variants built with each ABI, the variant of a plain version, a source."""
+    where = f"{origin}: [torch_abi.per_variant]"
+    if not isinstance(table, dict):
+        problems.append(f"{where} must be a table of release tables")
+        return {}
+    out: dict[str, dict[str, bool]] = {}
+    for release, row in table.items():
+        if parse_version(release) is None or not isinstance(row, dict):
+            problems.append(f"{where}: {release!r} must be a torch release (X.Y) with a table")
+            continue
+        if set(row) - PER_VARIANT_KEYS or not _strings(row.get("source")):
+            problems.append(f"{where} {release!r}: keys are {', '.join(sorted(PER_VARIANT_KEYS))}; 'source' is a list")
+            continue
+        cxx11, pre = row.get("cxx11", []), row.get("pre_cxx11", [])
+        if not all(names == [] or _strings(names) for names in (cxx11, pre)) or set(cxx11) & set(pre):
+            problems.append(f"{where} {release!r}: 'cxx11' and 'pre_cxx11' are lists of variants, none in both")
+            continue
+        abi = {**{variant: True for variant in cxx11}, **{variant: False for variant in pre}}
+        plain = row.get("plain")
+        if plain is not None:
+            if plain not in abi:
+                problems.append(f"{where} {release!r}: 'plain' must be one of the variants listed")
+                continue
+            abi[""] = abi[plain]
+        out[release] = abi
+    return out
 
 
 def builtin_path() -> Path:
@@ -277,13 +321,86 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     return parse_catalog(text, path.name)
 
 
+OVERLAY_SCHEMA = "envdoctor.recipes.extensions-refreshed/1"
+_PAGE_KEY = re.compile(r"^\d+\.\d+\.\d+\+[a-z0-9.]+$")
+
+
+def parse_overlay(text: str, catalog: Catalog, origin: str = FILE_NAME) -> Catalog:
+    """``catalog`` with what ``recipes refresh`` learnt (new ``torch_pins``, ``pages``) added; a built-in pin
+    wins. Every problem names the file, the entry and what is wrong."""
+    from dataclasses import replace
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExtensionDataError([f"{origin}: not valid TOML: {exc}"]) from None
+    problems = [] if data.get("schema") == OVERLAY_SCHEMA else [
+        f"{origin}: schema must be {OVERLAY_SCHEMA!r}, not {data.get('schema')!r}"]
+    rows = data.get("extension", {})
+    keys = {ext.key for ext in catalog.extensions}
+    if not isinstance(rows, dict) or set(data) - {"schema", "refresh", "extension"}:
+        problems.append(f"{origin}: only schema, [refresh] and [extension.NAME] tables")
+        rows = {}
+    for key, row in rows.items():
+        where = f"{origin}: extension {key!r}"
+        if key not in keys or not isinstance(row, dict) or set(row) - {"torch_pins", "pages"}:
+            problems.append(f"{where}: must be a row of the built-in data with only torch_pins and pages")
+            continue
+        for release, spec in row.get("torch_pins", {}).items():
+            try:
+                valid = parse_version(release) is not None and isinstance(spec, str) and bool(SpecifierSet(spec))
+            except InvalidSpecifier:
+                valid = False
+            if not valid:
+                problems.append(f"{where}: torch_pins {release!r} = {spec!r} is not a release and a specifier")
+        for page, builds in row.get("pages", {}).items():
+            if not _PAGE_KEY.match(page) or not isinstance(builds, list) or not all(isinstance(b, str) for b in builds):
+                problems.append(f"{where}: pages {page!r} must be a torch X.Y.Z+variant and a list of builds")
+    if problems:
+        raise ExtensionDataError(problems)
+    extensions = []
+    for ext in catalog.extensions:
+        row = rows.get(ext.key, {})
+        extensions.append(replace(ext, torch_pins={**row.get("torch_pins", {}), **ext.torch_pins},
+                                  pages={**{k: tuple(v) for k, v in row.get("pages", {}).items()}, **ext.pages}))
+    return replace(catalog, extensions=tuple(extensions))
+
+
+def refreshed_path() -> Path:
+    """Where ``recipes refresh`` writes what it learnt of the extensions: beside its torch.toml."""
+    from envdoctor.recipes import refreshed_dir
+
+    return refreshed_dir() / FILE_NAME
+
+
+def with_refreshed(catalog: Catalog) -> Catalog:
+    """``catalog`` with the last refresh's overlay merged; an overlay that cannot be read or used leaves it alone."""
+    from envdoctor.door import UserFileError, read_user_file
+
+    try:
+        text = read_user_file(str(refreshed_path()), MAX_FILE_BYTES)
+    except UserFileError:
+        return catalog
+    try:
+        return parse_overlay(text, catalog, str(refreshed_path()))
+    except ExtensionDataError:
+        return catalog
+
+
 @functools.lru_cache(maxsize=1)
 def builtin_catalog() -> Catalog:
-    """The built-in catalog, read once: the data ships with envdoctor and does not change while it runs
-    (validated once, then read from the user's cache folder)."""
+    """The built-in catalog with the last refresh's overlay, read once: the data ships with envdoctor and does
+    not change while it runs (validated once, then read from the user's cache folder)."""
     from envdoctor.recipes.cache import builtin_catalog_cached
 
-    return builtin_catalog_cached()
+    return with_refreshed(builtin_catalog_cached())
 
 
 # ---------------------------------------------------------------------------- labels and pins
@@ -357,13 +474,21 @@ def built_for(ext: Extension, version: str, requires_dist: Sequence[str] = ()) -
 
 
 def torch_cxx11_abi(torch_version: str | None, catalog: Catalog, *, official: bool = True) -> bool | None:
-    """The C++ ABI of a torch wheel PyTorch built (not a conda or source build: those say None)."""
+    """The C++ ABI of a Linux torch wheel PyTorch built (not a conda or source build: those say None).
+
+    ``torch_version`` carries its variant (``2.6.0+cu126``) where the release's wheels differ per variant;
+    the PyTorch index's ``+cpu.cxx11.abi`` builds are C++11 ABI whatever the release."""
     parsed = parse_version(torch_version)
     if parsed is None or not official:
         return None
+    local = parsed.local or ""
+    if local.endswith("cxx11.abi"):
+        return True
     release = f"{parsed.major}.{parsed.minor}"
     if release in catalog.abi_unsettled:
         return None
+    if release in catalog.abi_per_variant:
+        return catalog.abi_per_variant[release].get(local)
     return Version(parsed.base_version) >= catalog.cxx11_from
 
 

@@ -138,12 +138,12 @@ PROGRESS_INTERVAL = 15.0
 
 def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT,
                   progress: Callable[[float], None] | None = None, interval: float = PROGRESS_INTERVAL,
-                  clock: Callable[[], float] = time.monotonic) -> CommandResult:
-    """Run the installer with its output streaming to the user. With ``progress``, it is called with the
-    seconds elapsed (by ``clock``) every ``interval`` seconds while the installer runs: a long download
-    shows that envdoctor is still waiting on it."""
+                  clock: Callable[[], float] = time.monotonic, env: Mapping[str, str] | None = None) -> CommandResult:
+    """Run the installer with its output streaming to the user; ``env`` is set for this step only. With
+    ``progress``, it is called with the seconds elapsed (by ``clock``) every ``interval`` seconds while the
+    installer runs: a long download shows that envdoctor is still waiting on it."""
     if progress is None:
-        return door.run_live(argv, timeout)
+        return door.run_live(argv, timeout, env or None)
     finished = threading.Event()
     start = clock()
 
@@ -154,7 +154,7 @@ def run_installer(door: Door, argv: list[str], timeout: float = INSTALL_TIMEOUT,
     ticker = threading.Thread(target=tick, name="envdoctor-progress", daemon=True)
     ticker.start()
     try:
-        return door.run_live(argv, timeout)
+        return door.run_live(argv, timeout, env or None)
     finally:
         finished.set()
         ticker.join()
@@ -396,9 +396,11 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     import shlex
 
     from envdoctor import rules
+    from envdoctor.extension_plan import step_env
     from envdoctor.mirrors import preset_names
     from envdoctor.render import printable, render_preview
     from envdoctor.report import ExitCode
+    from envdoctor.shells import join_with_env
 
     plan = report.plan or {}
     found_name, steps = plan_steps(plan, manager)
@@ -431,9 +433,11 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     ran: list[tuple[list[str], CommandResult]] = []
     for number, argv in enumerate(steps, 1):
         step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
-        console.say(f"envdoctor: running {name}{step}: {printable(shlex.join(argv))}")
+        env = step_env(plan.get("extensions") or [], argv)  # an extension build's MAX_JOBS, TORCH_CUDA_ARCH_LIST
+        line = join_with_env(argv, "posix", env) or shlex.join(argv)
+        console.say(f"envdoctor: running {name}{step}: {printable(line)}")
         result = run_installer(door, argv, progress=_progress_line(console, name, number, len(steps)),
-                               interval=console.progress_interval)
+                               interval=console.progress_interval, env=env)
         ran.append((argv, result))
         if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
             return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])

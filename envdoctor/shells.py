@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 SHELLS = ("posix", "powershell", "cmd")
 #: Arguments PowerShell passes through as typed: no quotes, no operators, nothing it expands.
@@ -89,3 +89,26 @@ def _cmd_word(arg: str) -> str:
     # inside quotes a run of backslashes before the closing quote would escape it: double them
     trailing = len(arg) - len(arg.rstrip("\\"))
     return f'"{arg}{chr(92) * trailing}"'
+
+
+#: What a variable envdoctor sets for a command is called: a name every shell takes without quotes.
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def join_with_env(argv: Sequence[str], shell: str, env: Mapping[str, str]) -> str | None:
+    """``argv`` as one line for ``shell`` with ``env`` set for it: POSIX ``NAME=value cmd`` (for that command
+    only), PowerShell ``$env:NAME='value'; cmd`` and cmd ``set "NAME=value" && cmd`` (both for the rest of that
+    session: those shells have no per-command form). None where the line or a value cannot be written."""
+    line = join(argv, shell)
+    if line is None or not env:
+        return line
+    if any(not _VARIABLE_NAME.match(name) or any(c in value for c in "\0\r\n") for name, value in env.items()):
+        return None
+    if shell == "posix":
+        return " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items()) + " " + line
+    if shell == "powershell":
+        quoted = {name: "'" + "".join(c * 2 if c in _PS_QUOTES else c for c in value) + "'" for name, value in env.items()}
+        return "".join(f"$env:{name}={value}; " for name, value in quoted.items()) + line
+    if any(c in value for value in env.values() for c in '%"'):
+        return None
+    return "".join(f'set "{name}={value}" && ' for name, value in env.items()) + line

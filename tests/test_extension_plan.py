@@ -48,6 +48,15 @@ def plan(requirement: str, torch: str, variant: str | None, facts: Facts | None 
 @pytest.mark.parametrize(("requirement", "torch", "variant", "asset"), [
     ("flash-attn==2.6.3", "2.4.1", "cu124", "flash_attn-2.6.3+cu123torch2.4cxx11abiFALSE-cp311-cp311-linux_x86_64.whl"),
     ("flash-attn==2.8.1", "2.7.1", "cu126", "flash_attn-2.8.1+cu12torch2.7cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"),
+    # assets named in download URLs of projects' install scripts (see recipes/extensions.toml): the cu122 and cu11
+    # eras, and torch 2.6 whose cu126 build is C++11 ABI and cu124 build is not
+    ("flash-attn==2.5.8", "2.3.1", "cu121", "flash_attn-2.5.8+cu122torch2.3cxx11abiFALSE-cp311-cp311-linux_x86_64.whl"),
+    ("flash-attn==2.7.0.post1", "2.5.1", "cu118",
+     "flash_attn-2.7.0.post1+cu11torch2.5cxx11abiFALSE-cp311-cp311-linux_x86_64.whl"),
+    ("flash-attn==2.7.4.post1", "2.6.0", "cu126",
+     "flash_attn-2.7.4.post1+cu12torch2.6cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"),
+    ("flash-attn==2.7.4.post1", "2.6.0", "cu124",
+     "flash_attn-2.7.4.post1+cu12torch2.6cxx11abiFALSE-cp311-cp311-linux_x86_64.whl"),
 ])
 def test_flash_attn_release_asset_matches_torch_cuda_abi_python(requirement, torch, variant, asset):
     found = plan(requirement, torch, variant)

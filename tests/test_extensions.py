@@ -89,10 +89,17 @@ def test_compare(built, torch, expected):
     assert ext.compare(built, torch) == expected
 
 
-@pytest.mark.parametrize(("version", "abi"), [("2.4.1+cu124", False), ("2.6.0+cu126", None), ("2.7.0", True),
-                                              ("2.13.0+cpu", True), ("1.13.1", False)])
+@pytest.mark.parametrize(("version", "abi"), [
+    ("2.4.1+cu124", False), ("2.7.0", True), ("2.13.0+cpu", True), ("1.13.1", False),
+    # 2.6 per variant: cu126 C++11 ABI (pytorch/pytorch PR 142064), CPU/CUDA 11.8/12.4 and PyPI's plain 2.6.0 (its
+    # cu124 build) not (issue 143962); ROCm's not settled
+    ("2.6.0+cu126", True), ("2.6.0+cu124", False), ("2.6.0+cu118", False), ("2.6.0+cpu", False), ("2.6.0", False),
+    ("2.6.0+rocm6.2.4", None),
+    # the PyTorch index's C++11 ABI CPU builds (pytorch/xla issue 8641, pytorch/pytorch issue 129461)
+    ("2.6.0+cpu.cxx11.abi", True), ("2.3.1+cpu.cxx11.abi", True),
+])
 def test_torch_abi_of_pytorch_wheels(version, abi):
-    """Up to 2.6 pre-C++11 ABI, 2.6 unsettled, from 2.7 C++11 ABI (test-infra PR 6303)."""
+    """Up to 2.5 pre-C++11 ABI, 2.6 per variant, from 2.7 C++11 ABI (test-infra PR 6303)."""
     assert ext.torch_cxx11_abi(version, CATALOG) is abi
     assert ext.torch_cxx11_abi(version, CATALOG, official=False) is None
 
@@ -152,6 +159,31 @@ def test_data_problems_name_file_entry_and_problem():
                                          "extensions.toml: [torch_abi] needs 'cxx11_from' (a torch release) and "
                                          "'source' (a list)",
                                          "extensions.toml: needs [extension.NAME] tables"]
+
+
+def test_abi_per_variant_and_asset_eras_are_checked():
+    row = ('[extension.a]\ndists = ["a"]\nimport = "a"\ncompiled = true\ncoupling = "torch-abi"\nlabel = "none"\n'
+           'wheels = "source"\nsource = ["s"]\n')
+    head = f'schema = "{ext.SCHEMA}"\n{GOOD_ABI}'
+    assert _broken(head + '[torch_abi.per_variant."2.6"]\ncxx11 = ["cu126"]\npre_cxx11 = ["cu126"]\nsource = ["s"]\n'
+                   + row) == ["extensions.toml: [torch_abi.per_variant] '2.6': 'cxx11' and 'pre_cxx11' are lists of "
+                              "variants, none in both"]
+    assert _broken(head + '[torch_abi.per_variant."2.6"]\ncxx11 = ["cu126"]\nplain = "cu124"\nsource = ["s"]\n'
+                   + row) == ["extensions.toml: [torch_abi.per_variant] '2.6': 'plain' must be one of the variants "
+                              "listed"]
+    assert _broken(head + '[torch_abi.per_variant."2.6"]\ncxx11 = ["cu126"]\n' + row) == [
+        "extensions.toml: [torch_abi.per_variant] '2.6': keys are cxx11, plain, pre_cxx11, source; 'source' is a list"]
+    assert _broken(head + row + 'wheel_cuda_tags = { "12" = "123" }\n') == [
+        "extensions.toml: extension 'a': 'wheel_cuda_tags' must map a release to a table of CUDA major = digits"]
+
+
+@pytest.mark.parametrize(("release", "cuda_major", "tag"), [
+    # the CUDA part of real asset names (recipes/extensions.toml lists the download URLs)
+    ("2.3.2", 11, "118"), ("2.4.2", 12, "122"), ("2.5.8", 12, "122"), ("2.6.0.post1", 12, "122"), ("2.6.1", 12, "123"),
+    ("2.6.3", 12, "123"), ("2.7.0.post1", 11, "11"), ("2.7.0.post1", 12, "12"), ("2.8.1", 12, "12"),
+])
+def test_flash_attn_asset_cuda_tag_per_release(release, cuda_major, tag):
+    assert CATALOG.by_dist("flash-attn").wheel_cuda_tag(release, cuda_major) == tag
 
 
 def test_recipes_validate_still_passes_with_the_new_file():

@@ -35,8 +35,8 @@ class LiveDoor(Door):
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         return run_command(argv, timeout)
 
-    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
-        return run_command(argv, timeout, capture=False)
+    def run_live(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
+        return run_command(argv, timeout, capture=False, env={**os.environ, **env} if env else None)
 
     def run_with_channel(
         self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],

@@ -577,14 +577,16 @@ def _run(
     return ChannelResult(result, sent.value(), sent.truncated)
 
 
-def run_command(argv: Sequence[str], timeout: float, capture: bool = True, *, limit: int = OUTPUT_LIMIT) -> CommandResult:
+def run_command(argv: Sequence[str], timeout: float, capture: bool = True, *, limit: int = OUTPUT_LIMIT,
+                env: Mapping[str, str] | None = None) -> CommandResult:
     """Run argv (never through a shell) and always come back within about ``timeout`` seconds.
 
     At most ``limit`` bytes of each stream are kept (the start; ``truncated`` says more came). With
     ``capture=False`` the child writes to envdoctor's stderr as it goes (stdout stays free for a
-    JSON document). On a timeout, the output read so far is kept.
+    JSON document). On a timeout, the output read so far is kept. ``env``: the child's whole environment
+    (None: envdoctor's own).
     """
-    return _run(tuple(str(a) for a in argv), timeout, capture=capture, limit=limit).result
+    return _run(tuple(str(a) for a in argv), timeout, capture=capture, limit=limit, env=env).result
 
 
 def run_with_channel(

@@ -409,7 +409,7 @@ class RecordedDoor(Door):
             entry.get("truncated", False),
         )
 
-    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
+    def run_live(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
         return CommandResult(tuple(argv), "error", error="a recorded machine cannot run installers")
 
     def run_with_channel(

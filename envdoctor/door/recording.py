@@ -84,8 +84,8 @@ class RecordingDoor(Door):
             self._rec.commands.append(result)
         return result
 
-    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
-        return self.inner.run_live(argv, timeout)
+    def run_live(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
+        return self.inner.run_live(argv, timeout, env)
 
     def run_with_channel(
         self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],

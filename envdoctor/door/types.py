@@ -124,8 +124,10 @@ class Door:
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         raise NotImplementedError
 
-    def run_live(self, argv: Sequence[str], timeout: float) -> CommandResult:
-        """Run a command whose output goes straight to the user (an installer); output is not kept."""
+    def run_live(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
+        """Run a command whose output goes straight to the user (an installer); output is not kept.
+
+        ``env``: variables set for this command only (an extension build's MAX_JOBS), over envdoctor's own."""
         raise NotImplementedError
 
     def run_with_channel(

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from envdoctor import compat
 from envdoctor.door import Door, HttpResult, UserFileError
+from envdoctor.extensions import Catalog
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
-from envdoctor.refresh import learn, wheelzip
+from envdoctor.refresh import extension_learn, learn, wheelzip
 from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
+from envdoctor.urls import index_url_problem
 
 __all__ = ["CACHE_LIMIT", "PAGE_LIMIT", "FetchError", "IndexClient", "NotReached", "PageCache", "gather"]
 
@@ -278,3 +280,39 @@ def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn
     wheels = _read_wheels(client, learn.wheels_to_read(projects, new, known))
     read_from["pytorch"] = torch_page
     return learn.Material(projects, pytorch, variant_pages, wheels, read_from, pytorch_missing=missing)
+
+
+def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Catalog, known: Recipes,
+                      rewrite: Callable[[str], str] | None = None
+                      ) -> tuple[extension_learn.ExtensionMaterial, list[extension_learn.PageRead]]:
+    """What a refresh reads of the compiled extensions: the PyPI files of the torch-pin rows, the METADATA of
+    their new releases, and the pages of the rows' own indexes (``rewrite`` applies a mirror). A project or
+    an index that gives no usable answer is a problem of its own, not the end of the refresh; an index's
+    other pages are then not asked for (a blocked host costs one timeout, not one per page)."""
+    material = extension_learn.ExtensionMaterial()
+    for ext in extension_learn.pin_rows(catalog):
+        try:
+            material.files[ext.key], _ = _project_files(client, sources, ext.dists[0])
+        except FetchError as exc:
+            material.problems[ext.key] = str(exc)
+    reads = extension_learn.pins_to_read(catalog, material.files)
+    facts = _read_wheels(client, [learn.WheelRead(r.filename, r.url, f"{r.key} {r.release}", r.metadata_url)
+                                  for r in reads])
+    for filename, found in facts.items():
+        if found.metadata is not None:
+            material.metadata[filename] = found.metadata
+        else:
+            material.problems[filename] = found.problem or "no METADATA in the wheel"
+    pages = extension_learn.pages_to_read(catalog, known, rewrite)
+    for page in pages:
+        if page.key in material.page_problems:
+            continue  # its index gave no usable answer once: the rest of its pages are not asked for
+        problem = index_url_problem(page.url)
+        if problem:
+            material.page_problems[page.key] = f"{redact_text(page.url)}: {problem}"
+            continue
+        try:
+            material.pages[page] = _index_page(client, page.url, missing_ok=True)
+        except FetchError as exc:
+            material.page_problems[page.key] = str(exc)
+    return material, pages

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +25,12 @@ from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
 from envdoctor.refresh import learn
-from envdoctor.refresh.client import FetchError, IndexClient, PageCache, gather
+from envdoctor.refresh.client import FetchError, IndexClient, PageCache, gather, gather_extensions
 from envdoctor.urls import index_url_problem
 
 __all__ = ["RefreshError", "RefreshRun", "pypi_sources", "run_refresh", "torch_index"]
 
+EXTENSIONS_FILE = "extensions.toml"
 PIP_DEFAULT = "# envdoctor:pip-default\nfrom pip._internal.models.index import PyPI\nprint(PyPI.simple_url)\n"
 _CONFIG_LINE = re.compile(r"^([:\w.-]+)\.index-url\s*=\s*['\"]?([^'\"\s]+)['\"]?\s*$", re.M)
 
@@ -91,10 +93,39 @@ def torch_index(recipes: Recipes, index: str | None, mirrors: MirrorChoice | Non
     return (recipes.rewrite_url(recipes.index_base) or recipes.index_base).rstrip("/")
 
 
+def _extensions(client: IndexClient, sources: learn.Sources, recipes: Recipes, outcome: learn.Outcome,
+                builtin: Path | None, rewrite: Callable[[str], str] | None, fetched: time.struct_time) -> str | None:
+    """What the indexes say of the compiled extensions, as the overlay text written beside torch.toml (validated
+    by the extensions loader); its changes and notes join the refresh's. None where the built-in
+    extensions.toml cannot be read (its problem is a note)."""
+    from envdoctor.extensions import ExtensionDataError, load_catalog, parse_overlay
+    from envdoctor.refresh import extension_learn
+
+    try:
+        catalog = load_catalog((builtin / EXTENSIONS_FILE) if builtin is not None else None)
+    except ExtensionDataError as exc:
+        outcome.notes.append(f"extensions: {exc}")
+        return None
+    rewrite = rewrite or (lambda url: recipes.rewrite_url(url) or url)
+    material, pages = gather_extensions(client, sources, catalog, recipes, rewrite)
+    learnt = extension_learn.build(catalog, material, pages, time.strftime("%Y-%m-%dT%H:%M:%SZ", fetched),
+                                   sources.pypi_simple)
+    text = extension_learn.toml(learnt)
+    try:
+        parse_overlay(text, catalog, EXTENSIONS_FILE)
+    except ExtensionDataError as exc:
+        raise RefreshError(f"the indexes gave extension data its loader refuses: {exc}; nothing was changed") from None
+    outcome.changes += learnt.changes
+    outcome.notes += learnt.notes
+    return text
+
+
 def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | None, offline: bool, dry_run: bool,
                 python: str | None, timeout: float, cache_folder: Path, target_folder: Path | None = None,
-                builtin: Path | None = None, mirrors: MirrorChoice | None = None) -> RefreshRun:
-    """Read the indexes, build and validate the overlay, and write it (unless ``dry_run``)."""
+                builtin: Path | None = None, mirrors: MirrorChoice | None = None,
+                extension_rewrite: Callable[[str], str] | None = None) -> RefreshRun:
+    """Read the indexes, build and validate the overlay, and write it (unless ``dry_run``). The extensions'
+    own indexes are read through ``extension_rewrite`` (URL -> URL), else the recipes' mirror table."""
     simple, api, chosen_by = pypi_sources(door, python, timeout, pypi, mirrors)
     # credentials in a configured URL are masked: requests never send them, and the overlay records the URLs
     sources = learn.Sources(redact_text(simple), redact_text(api) if api else None,
@@ -116,6 +147,7 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     if problems:
         raise RefreshError("the indexes gave data the recipe loader refuses: " + "; ".join(problems[:3])
                            + "; nothing was changed")
+    extensions_text = _extensions(client, sources, recipes, outcome, builtin, extension_rewrite, fetched=now)
     folder = target_folder or refreshed_dir()
     target = folder / REFRESHED_FILE
     if not offline:
@@ -127,6 +159,8 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     try:
         make_user_dir(str(folder))
         write_user_file(str(target), outcome.text.encode("utf-8"))
+        if extensions_text is not None:
+            write_user_file(str(folder / EXTENSIONS_FILE), extensions_text.encode("utf-8"))
     except UserFileError as exc:
         raise RefreshError(f"{exc}; nothing was changed") from None
     return RefreshRun(outcome, target, True, client.requests, client.fetched_bytes)

@@ -20,7 +20,7 @@ from envdoctor.facts import Facts
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
 from envdoctor.resolver.plan import MANAGERS, Plan, Wanted
-from envdoctor.shells import join, shells_for
+from envdoctor.shells import shells_for
 
 
 def installer_of(argv: Sequence[str]) -> str:
@@ -49,7 +49,8 @@ def add_commands(plan: Plan, release: Release, variant: VariantRecipe, python: l
         plan.steps[name] = steps
         plan.commands[name] = steps[0] if steps else None
         if steps:
-            plan.command_lines[name] = {shell: [join(argv, shell) for argv in steps] for shell in shells_for(plan.platform)}
+            plan.command_lines[name] = {shell: [extension_plan.command_line(argv, shell, plan.extensions) for argv in steps]
+                                        for shell in shells_for(plan.platform)}
         if note:
             plan.command_notes[name] = note
 
