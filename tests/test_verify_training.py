@@ -311,7 +311,8 @@ def test_hanging_workers_and_their_forkserver_are_killed_with_the_child(monkeypa
 @pytest.mark.needs_torch
 def test_quick_runs_a_matmul_and_the_tutorial_on_each_device_only():
     checks = run_verify(LiveDoor(), VerifyOptions(device="cpu", level="quick"))
-    assert [c.id for c in checks] == ["import", "build", "devices", "cpu.matmul.float32", "cpu.tutorial.autograd"]
+    assert [c.id for c in checks] == ["import", "build", "numpy", "devices", "cpu.matmul.float32",
+                                      "cpu.tutorial.autograd"]
     assert verify_ok(checks)
 
 
