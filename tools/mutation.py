@@ -61,7 +61,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     # the refresh run against loopback indexes (in-process): most of learn.py is reached only through it
     "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py"),
     "envdoctor/refresh/indexes.py": _REFRESH,
-    "envdoctor/refresh/wheelzip.py": _REFRESH,
+    "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
     "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py"),
     "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py"),
@@ -75,7 +75,9 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
     "envdoctor/extensions.py": ("tests/test_extensions.py", "tests/test_verify_imports.py"),
     "envdoctor/extension_plan.py": ("tests/test_extension_plan.py",),
-    "envdoctor/readers/json_text.py": ("tests/test_door.py", "tests/test_readers_report.py"),
+    # in-process tests only: test_door.py's children outlive a test and confuse mutmut's worker bookkeeping
+    "envdoctor/readers/json_text.py": ("tests/test_door.py::test_untrusted_json_is_refused_with_a_reason",
+                                       "tests/test_readers_report.py", "tests/test_mutants_json_text.py"),
 }
 
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
