@@ -179,3 +179,40 @@ def test_directory_members_refusals_and_zip64_extras():
         "a": Member("a", 8, 4, 5, 2**40), "b": Member("b", 0, 1, 2, 3)}
     assert wheelzip.directory_members(central(b"\xff")) == {"\ufffd": Member("\ufffd", 8, 1, 2, 3)}
     assert wheelzip.directory_members(b"") == {}
+
+
+def zip64_tail(size: int, offset: int, before: bytes = b"", start: int = 0) -> bytes:
+    """``before``, a ZIP64 end record (56 bytes), its locator and an end record of 0xFFFFFFFF fields,
+    as the last bytes of a file from ``start`` on."""
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 1, 1, size, offset)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, start + len(before), 1)
+    return before + record + locator + end_record(0xFFFFFFFF, 0xFFFFFFFF)
+
+
+def test_a_zip64_end_record_gives_the_directory():
+    assert wheelzip.directory_location(zip64_tail(10, 0, b"x" * 10), 0) == (0, 10)
+    assert wheelzip.directory_location(zip64_tail(0, 0), 0) == (0, 0)  # the record first in the tail
+    start = 2**33
+    assert wheelzip.directory_location(zip64_tail(4, start + 6, b"x" * 10, start), start) == (start + 6, 4)
+    with pytest.raises(WheelZipError) as huge:
+        wheelzip.directory_location(zip64_tail(2**63 + 1, 0), 0)
+    assert str(huge.value) == f"a central directory of {2**63 + 1} bytes (more than {wheelzip.DIRECTORY_LIMIT})"
+
+
+def test_a_zip64_record_cut_short_is_refused():
+    cut = b"PK\x06\x06" + b"\0" * 9 + b"PK\x06\x07" + struct.pack("<IQI", 0, 0, 1) + end_record(0xFFFFFFFF, 0)
+    assert len(cut) == 55
+    with pytest.raises(WheelZipError) as refused:
+        wheelzip.directory_location(cut, 0)
+    assert str(refused.value) == "the ZIP64 end record is not where its locator says"
+
+
+def test_extra_fields_are_walked_one_after_another():
+    big = 0xFFFFFFFF
+    extra = struct.pack("<HH", 9, 0) + struct.pack("<HH", 9, 4) + struct.pack("<HH", 1, 0) \
+        + struct.pack("<HHQ", 1, 8, 77)
+    assert wheelzip.directory_members(central(b"a", extra, (4, big, 3))) == {"a": Member("a", 8, 4, 77, 3)}
+
+
+def test_an_entry_of_exactly_forty_six_bytes_is_read():
+    assert wheelzip.directory_members(central(b"")) == {"": Member("", 8, 1, 2, 3)}

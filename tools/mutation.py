@@ -60,7 +60,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     # the refresh run against loopback indexes (in-process): most of learn.py is reached only through it
     "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py"),
-    "envdoctor/refresh/indexes.py": _REFRESH,
+    "envdoctor/refresh/indexes.py": (*_REFRESH, "tests/test_mutants_indexes.py"),
     "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
     "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py"),
