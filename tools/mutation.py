@@ -44,7 +44,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/__init__.py": _READERS,
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py"),
     "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
-    "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_images.py"),
     "envdoctor/readers/pastes/__init__.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
