@@ -15,6 +15,12 @@ from envdoctor.refresh.indexes import IndexFile, PageError, Wheel, link_problem,
 PAGE = "https://index.example/simple/torch/"
 
 
+@pytest.fixture(autouse=True)
+def _names_read_afresh():
+    """parse_wheel_name is cached: each test reads its names through the parser itself."""
+    parse_wheel_name.cache_clear()
+
+
 @pytest.mark.parametrize(("filename", "expected"), [
     ("torch-2.5.1+cu124-cp312-cp312-manylinux_2_28_x86_64.whl",
      Wheel("torch", Version("2.5.1+cu124"), ("3.12",), None, ("linux-x86_64",), ("manylinux_2_28_x86_64",))),
