@@ -64,7 +64,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
     "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_policy.py"),
-    "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py"),
+    "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_emit.py"),
     "envdoctor/compat.py": _RULES,
     "envdoctor/rules.py": _RULES,
     "envdoctor/resolver/choose.py": _RULES,
