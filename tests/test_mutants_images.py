@@ -47,6 +47,8 @@ def test_a_named_stage_is_remembered_and_inherited():
     ("nvidia/cuda:latest", None, None, None, False),
     ("localhost:5000/ubuntu", None, None, None, False),
     ("registry.example:5000/ubuntu:22.04", None, None, None, False),
+    ("python:5000/team/app", None, None, None, False),  # a registry host named python, port 5000
+    ("python:5000/team/app:3.11", None, None, None, False),
 ])
 def test_what_an_image_name_says(reference, distro, python, cuda, cudnn):
     python_from = f"the image tag {reference}" if python else ""
@@ -58,20 +60,23 @@ def image(distro: tuple[str, str] | None = None, python: str | None = None) -> I
     return Image("Dockerfile:1", "ref", None, distro, python, "the image tag ref" if python else "")
 
 
-@pytest.mark.parametrize(("before", "packages", "python", "python_from"), [
-    (image(("ubuntu", "22.04"), "3.9"), ["python3.11"], "3.9", "the image tag ref"),
-    (image(("ubuntu", "22.04")), ["curl", "python3.11-venv", "python3.10"], "3.11", "apt package python3.11-venv"),
-    (image(("ubuntu", "22.04")), ["curl", "python3-pip", "python3"], "3.10",
+@pytest.mark.parametrize(("distro", "tagged", "packages", "python", "python_from"), [
+    (("ubuntu", "22.04"), "3.9", ["python3.11"], "3.9", "the image tag ref"),
+    (("ubuntu", "22.04"), None, ["curl", "python3.11-venv", "python3.10"], "3.11", "apt package python3.11-venv"),
+    (("ubuntu", "22.04"), None, ["curl", "python3-pip", "python3"], "3.10",
      "apt package python3-pip (packages.ubuntu.com/jammy/python3: 3.10.6-1~22.04)"),
-    (image(("debian", "12")), ["python-is-python3"], "3.11",
+    (("ubuntu", "24.04"), None, ["python3-venv"], "3.12",
+     "apt package python3-venv (packages.ubuntu.com/noble/python3: 3.12.3-0ubuntu2)"),
+    (("debian", "12"), None, ["python-is-python3"], "3.11",
      "apt package python-is-python3 (packages.debian.org/bookworm/python3: 3.11.2-1+b1)"),
-    (image(("ubuntu", "20.04")), ["git", "python3"], "3.8",
+    (("ubuntu", "20.04"), None, ["git", "python3"], "3.8",
      "apt package python3 (packages.ubuntu.com/focal/python3: 3.8.2-0ubuntu2)"),
-    (image(("ubuntu", "23.10")), ["python3"], None, ""),
-    (image(None), ["python3"], None, ""),
-    (image(("ubuntu", "22.04")), ["python3x", "python3.10x", "python2"], None, ""),
+    (("ubuntu", "23.10"), None, ["python3"], None, ""),
+    (None, None, ["python3"], None, ""),
+    (("ubuntu", "22.04"), None, ["python3x", "python3.10x", "python2"], None, ""),
 ])
-def test_the_python_an_image_gets_from_apt(before, packages, python, python_from):
+def test_the_python_an_image_gets_from_apt(distro, tagged, packages, python, python_from):
+    before = image(distro, tagged)  # a new one each time: python_of fills it in place
     python_of(before, packages)
     assert (before.python, before.python_from) == (python, python_from)
 
