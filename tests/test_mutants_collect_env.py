@@ -1,0 +1,66 @@
+"""Parts of real collect_env reports read whole; every expected value was read off the report's own lines
+(tests/fixtures/collect_env/README.md names the thread each report comes from)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from conftest import FIXTURES_DIR
+
+from envdoctor.facts import Attempt, CudaToolkit, ToolInfo
+from envdoctor.readers.collect_env import read_collect_env
+
+
+def facts(name: str):
+    return read_collect_env((FIXTURES_DIR / "collect_env" / name).read_text(encoding="utf-8")).facts
+
+
+def os_of(name: str) -> dict[str, object]:
+    return {key: value for key, value in dataclasses.asdict(facts(name).os).items() if key != "attempts"}
+
+
+NO_OS = {"macos_version": None, "windows_build": None, "windows_release": None, "container": None, "distro_like": []}
+
+
+def test_a_wsl2_report():
+    found = facts("2.4.0-wsl2-rtx4070-laptop.txt")
+    assert found.cuda.toolkits == [CudaToolkit("12.4.131", active=True,
+                                               source="nvcc --version, as report line 17: CUDA runtime version: 12.4.131")]
+    assert (found.torch.debug, found.torch.attempts, found.python.tools) == (
+        False, [Attempt("report line 3", "ok", "PyTorch version: 2.4.0+cu121")], [])
+    assert [gpu.name for gpu in found.nvidia.gpus] == ["NVIDIA GeForce RTX 4070 Laptop GPU"]
+    assert os_of("2.4.0-wsl2-rtx4070-laptop.txt") == {
+        **NO_OS, "system": "Linux", "arch": "x86_64", "kernel": "5.15.153.1-microsoft-standard-WSL2",
+        "distro_id": "ubuntu", "distro_version": "22.04", "distro_name": "Ubuntu 22.04.2 LTS", "glibc": "2.35",
+        "wsl": "wsl2", "source": "report line 8: OS: Ubuntu 22.04.2 LTS (x86_64)"}
+
+
+def test_a_gentoo_rocm_report():
+    found = facts("2.7.0-rocm6.3-gentoo-details.md")
+    assert ([gpu.name for gpu in found.rocm.gpus], found.nvidia.gpus) == (["AMD Radeon RX 5700 XT"], [])
+    assert found.torch.attempts == [Attempt("report line 7", "ok", "PyTorch version: 2.7.0.dev20250123+rocm6.3")]
+    assert os_of("2.7.0-rocm6.3-gentoo-details.md") == {
+        **NO_OS, "system": "Linux", "arch": "x86_64", "kernel": "6.7.7-gentoo-dist", "distro_id": "gentoo",
+        "distro_version": None, "distro_name": "Gentoo Linux", "glibc": "2.40", "wsl": None,
+        "source": "report line 12: OS: Gentoo Linux (x86_64)"}
+
+
+def test_a_radeon_report():
+    found = facts("2.2.0-rocm5.7-rx6750xt.txt")
+    assert ([gpu.name for gpu in found.rocm.gpus], found.nvidia.gpus, found.torch.debug) == (
+        ["AMD Radeon RX 6750 XT"], [], False)
+
+
+def test_an_xpu_report():
+    found = facts("2.13.0-xpu-wsl2.txt")
+    assert ([device.name for device in found.xpu.devices], found.xpu.present) == (["Intel(R) Graphics [0xb080]"], True)
+
+
+def test_a_report_of_library_lists_only():
+    found = facts("1.10.2-conda-cuda10.2-libraries-only.txt")
+    where = "report line 1: Versions of relevant libraries:"
+    assert found.python.tools == [ToolInfo("pip", source=where), ToolInfo("conda", source=where)]
+    assert (found.torch.debug, found.torch.attempts) == (None, [
+        Attempt("report: pytorch version", "not_found", "not in the report"),
+        Attempt("report line 15: [conda] pytorch                   1.10.2          py3.7_cuda10.2_cudnn7.6.5_0    pytorch",
+                "ok", "torch read from the library lists: the report's top is missing")])
