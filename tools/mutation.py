@@ -108,6 +108,9 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.toolkit.x_toolkit_for_torch__mutmut_9",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
+    "envdoctor.readers.images.x__image__mutmut_22",
+    "envdoctor.readers.install_commands.x__segments__mutmut_8",
+    "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
