@@ -9,8 +9,7 @@ import pytest
 from packaging.version import Version
 
 from envdoctor.refresh import indexes
-from envdoctor.refresh.indexes import IndexFile, PageError, Wheel, link_problem, parse_json_api, parse_simple, \
-    parse_wheel_name
+from envdoctor.refresh.indexes import IndexFile, PageError, Wheel, link_problem, parse_json_api, parse_simple, parse_wheel_name
 
 PAGE = "https://index.example/simple/torch/"
 
@@ -48,10 +47,10 @@ def test_a_page_that_answers_with_another_type_is_named_with_its_type():
 
 
 def test_html_pages_are_read_whole():
-    body = ('<a href="torch-1.whl#sha256=ab" data-requires-python="&gt;=3.9" data-core-metadata="">a</a>'
-            "<a href='/t/torch-2.whl' data-dist-info-metadata=\"sha256=cd\" data-yanked=''>b</a>"
-            '<a href="torch%2B3.whl" data-core-metadata="false" data-upload-time="2024-01-01T00:00:00Z">c</a>'
-            '<a name="x">no link</a>').encode()
+    body = (b'<a href="torch-1.whl#sha256=ab" data-requires-python="&gt;=3.9" data-core-metadata="">a</a>'
+            b"<a href='/t/torch-2.whl' data-dist-info-metadata=\"sha256=cd\" data-yanked=''>b</a>"
+            b'<a href="torch%2B3.whl" data-core-metadata="false" data-upload-time="2024-01-01T00:00:00Z">c</a>'
+            b'<a name="x">no link</a>')
     assert parse_simple(body, "text/html", PAGE) == [
         IndexFile("torch-1.whl", PAGE + "torch-1.whl", ">=3.9", None, False, None),
         IndexFile("torch-2.whl", "https://index.example/t/torch-2.whl", None, None, True,
