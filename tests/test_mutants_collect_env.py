@@ -64,3 +64,17 @@ def test_a_report_of_library_lists_only():
         Attempt("report: pytorch version", "not_found", "not in the report"),
         Attempt("report line 15: [conda] pytorch                   1.10.2          py3.7_cuda10.2_cudnn7.6.5_0    pytorch",
                 "ok", "torch read from the library lists: the report's top is missing")])
+
+
+def test_a_macos_report_s_version_comes_from_its_platform_line():
+    # "Python platform: macOS-12.2.1-arm64-arm-64bit"
+    found = facts("1.13.0-macos12.2-arm64-mps-unavailable.txt")
+    assert (found.os.system, found.os.arch, found.os.macos_version, found.os.glibc) == ("Darwin", "arm64", "12.2.1", None)
+
+
+def test_the_cpu_block_of_a_generated_report():
+    # "CPU(s): 2", "Model name: AMD EPYC", and a Flags line with avx2 and avx512f
+    cpu = facts("generated-2.13.0-cpu-linux.txt").cpu
+    assert dataclasses.asdict(cpu) == {"model": "AMD EPYC", "physical_cores": None, "logical_cores": 2,
+                                       "memory_total_bytes": None, "avx2": True, "avx512": True,
+                                       "source": "report line 30: CPU:", "attempts": []}
