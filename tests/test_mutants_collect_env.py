@@ -78,3 +78,26 @@ def test_the_cpu_block_of_a_generated_report():
     assert dataclasses.asdict(cpu) == {"model": "AMD EPYC", "physical_cores": None, "logical_cores": 2,
                                        "memory_total_bytes": None, "avx2": True, "avx512": True,
                                        "source": "report line 30: CPU:", "attempts": []}
+
+
+# Assembled, not pasted: the lines of torch's collect_env format, with a GPU list as `nvidia-smi -L` prints it
+# (name, then "(UUID: GPU-...)") and a Radeon named without "AMD", as ROCm's own tools list some cards.
+ASSEMBLED = """\
+PyTorch version: 2.5.1+cu124
+Is debug build: False
+CUDA used to build PyTorch: 12.4
+OS: Ubuntu 22.04.4 LTS (x86_64)
+Python version: 3.11.9 (main) [GCC 11.4.0] (64-bit runtime)
+Python platform: Linux-5.15.0-105-generic-x86_64-with-glibc2.35
+Is CUDA available: True
+GPU models and configuration:
+GPU 0: NVIDIA A100-SXM4-80GB (UUID: GPU-1b2c3d4e-0000-1111-2222-333344445555)
+GPU 1: Radeon Pro W7900
+Nvidia driver version: 550.54.15
+"""
+
+
+def test_gpu_lines_lose_their_uuid_and_a_radeon_is_amd():
+    found = read_collect_env(ASSEMBLED).facts
+    assert ([(g.vendor, g.name) for g in found.nvidia.gpus], [(g.vendor, g.name) for g in found.rocm.gpus]) == (
+        [("nvidia", "NVIDIA A100-SXM4-80GB")], [("amd", "Radeon Pro W7900")])
