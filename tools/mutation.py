@@ -42,9 +42,11 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
     "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py"),
     "envdoctor/readers/__init__.py": _READERS,
-    "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py"),
-    "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
-    "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
+                                         "tests/test_mutants_collect_env.py"),
+    "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py",
+                                              "tests/test_mutants_install_commands.py"),
+    "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_images.py"),
     "envdoctor/readers/pastes/__init__.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
@@ -60,11 +62,11 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     # the refresh run against loopback indexes (in-process): most of learn.py is reached only through it
     "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py"),
-    "envdoctor/refresh/indexes.py": _REFRESH,
-    "envdoctor/refresh/wheelzip.py": _REFRESH,
+    "envdoctor/refresh/indexes.py": (*_REFRESH, "tests/test_mutants_indexes.py"),
+    "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
-    "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py"),
-    "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py"),
+    "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_policy.py"),
+    "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_emit.py"),
     "envdoctor/compat.py": _RULES,
     "envdoctor/rules.py": _RULES,
     "envdoctor/resolver/choose.py": _RULES,
@@ -75,7 +77,9 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
     "envdoctor/extensions.py": ("tests/test_extensions.py", "tests/test_verify_imports.py"),
     "envdoctor/extension_plan.py": ("tests/test_extension_plan.py",),
-    "envdoctor/readers/json_text.py": ("tests/test_door.py", "tests/test_readers_report.py"),
+    # in-process tests only: test_door.py's children outlive a test and confuse mutmut's worker bookkeeping
+    "envdoctor/readers/json_text.py": ("tests/test_door.py::test_untrusted_json_is_refused_with_a_reason",
+                                       "tests/test_readers_report.py", "tests/test_mutants_json_text.py"),
 }
 
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
@@ -104,6 +108,9 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.toolkit.x_toolkit_for_torch__mutmut_9",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
+    "envdoctor.readers.images.x__image__mutmut_22",
+    "envdoctor.readers.install_commands.x__segments__mutmut_8",
+    "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
