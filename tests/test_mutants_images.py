@@ -89,8 +89,6 @@ def test_summaries():
     assert Image("D:1", "scratch").summary() == "scratch"
 
 
-@pytest.mark.xfail(strict=True, reason="a reference pinned by digest (NAME:TAG@sha256:HEX) is split at its last colon, "
-                   "so the digest is taken for the tag and the image's tag is not read")
 def test_a_digest_pinned_reference_keeps_its_tag():
     reference = "nvidia/cuda:12.1.0-cudnn8-devel-ubuntu20.04@sha256:" + "0" * 64
     assert parse_from("Dockerfile:1", [reference], {}, {}) == Image(

@@ -127,8 +127,6 @@ def test_links_from_a_page_that_is_not_an_absolute_url_are_refused():
     assert link_problem("relative/page/", "https://files.example/t.whl") == "not an absolute URL with a host"
 
 
-@pytest.mark.xfail(strict=True, reason="PEP 592 lets data-yanked have no value; the attribute pattern needs '=value', "
-                   "so a bare data-yanked is not seen and the file is taken as not yanked")
 def test_a_bare_data_yanked_attribute_marks_the_file_yanked():
     assert parse_simple(b'<a href="t.whl" data-yanked>t</a>', "text/html", PAGE) == [
         IndexFile("t.whl", PAGE + "t.whl", None, None, True, None)]

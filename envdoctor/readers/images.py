@@ -93,8 +93,9 @@ def _fill(text: str, args: dict[str, str]) -> str:
 
 def _image(source: str, reference: str, arch: str | None) -> Image:
     image = Image(source, reference, arch)
-    path, _, tag = reference.rpartition(":") if ":" in reference.rsplit("/", 1)[-1] else (reference, "", "latest")
-    path = path.split("@", 1)[0].lower()
+    name = reference.split("@", 1)[0]  # NAME[:TAG][@DIGEST]: a digest pins the image, the tag still names it
+    path, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
+    path = path.lower()
     for prefix in ("docker.io/", "library/", "nvcr.io/"):
         path = path.removeprefix(prefix)
     if path == "python":

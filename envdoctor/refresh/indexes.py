@@ -35,7 +35,8 @@ MAX_FILES = 200_000  # files one page may list (the PyTorch index's torch page l
 MAX_FILENAME = 255  # longer names are not wheels envdoctor reads
 
 _ANCHOR = re.compile(r"""<a\s((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)  # a quoted ">=3.9" stays inside
-_ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# an attribute with or without a value: PEP 592 allows a bare data-yanked
+_ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _WHEEL = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)(?:-(?P<build>\d[^-]*))?-(?P<python>[^-]+)"
                     r"-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$", re.ASCII)
 _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_(x86_64|aarch64)$", re.ASCII)
@@ -212,7 +213,7 @@ def parse_simple(body: bytes, content_type: str, url: str) -> list[IndexFile]:
         raise PageError(f"{url}: not UTF-8 (byte {exc.start})") from None
     files: list[IndexFile] = []
     for anchor in _ANCHOR.finditer(text):
-        attributes = {m.group(1).lower(): html.unescape(next(g for g in m.groups()[1:] if g is not None))
+        attributes = {m.group(1).lower(): html.unescape(next((g for g in m.groups()[1:] if g is not None), ""))
                       for m in _ATTRIBUTE.finditer(anchor.group(1))}
         href = attributes.get("href")
         if not href:
