@@ -33,7 +33,7 @@ from envdoctor.readers.install_commands import parse_command as parse_command
 from envdoctor.readers.install_commands import read_file_installs as read_file_installs
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.render.lint import render_lint_text as render_lint_text
-from envdoctor.resolver import Plan, Request, resolve
+from envdoctor.resolver import Plan, Request, resolve, torch_family
 from envdoctor.target import describe_target
 from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
@@ -255,16 +255,18 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
         return _judge_cuda_install(install, facts, recipes)
     judged = Judged(install.source, install.text)
     wanted = wanted_of(install)
+    direct = _judge_direct_references(install)
     if not wanted.any and not wanted.pytorch_cuda:
         cuda = _judge_cuda_install(install, facts, recipes)
         extensions_alone = _judge_extensions(install, wanted, None, facts, recipes)
-        if not extensions_alone:
+        if not extensions_alone and not direct:
             return cuda
         judged = cuda or judged
-        judged.findings.extend(extensions_alone)
+        judged.findings.extend(direct + extensions_alone)
         return judged
     conda = install.tool in ("conda", "mamba", "micromamba")
     out = judged.findings
+    out.extend(direct)
     add = out.append
     src, text = install.source, install.text
     for word in install.redirected:
@@ -299,6 +301,28 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
     if chosen is not None and _judge_fit(install, wanted, chosen, facts, recipes, out):
         _judge_against_plan(install, wanted, chosen, plan, facts, recipes, out)
     return _with_instead(judged, instead, note)
+
+
+def _judge_direct_references(install: Install) -> list[Finding]:
+    """``torch @ URL``, ``nvidia-cudnn-cu12 @ URL``: the same rule as ``envdoctor install`` (one family rule in
+    :func:`envdoctor.resolver.torch_family`): a direct reference bypasses the build chosen for the machine."""
+    if install.tool not in ("pip", "uv"):
+        return []
+    out = []
+    for text_ in install.requirements:
+        try:
+            requirement = compat.parse_requirement(text_)
+        except InvalidRequirement:
+            continue
+        if requirement.url is not None and torch_family(requirement.name):
+            out.append(_finding(
+                install.source, install.text, "lint.direct-reference", "error",
+                f"'{text_}' installs whatever lies at that URL, not the build chosen for this machine or what torch "
+                "was made with (envdoctor install refuses it)",
+                "PEP 508 direct references; one rule for torch, its companions, 'pytorch', triton, pytorch-triton* "
+                "and nvidia-* (the projects torch's wheels pin)",
+                fix="name a version instead (torch>=2.4) and let the plan choose the build: envdoctor install --dry-run"))
+    return out
 
 
 FLASH_ATTN_README = "https://github.com/Dao-AILab/flash-attention#installation-and-features (pip install flash-attn " \

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +24,8 @@ from envdoctor.lint import lint_installs, wanted_of
 from envdoctor.readers.install_commands import Line, file_kind, parse_command, read_file_installs
 from envdoctor.recipes import load_recipes
 from envdoctor.target import describe_target
+
+REPO = Path(__file__).resolve().parents[1]
 
 LINT = FIXTURES_DIR / "lint"
 #: A described machine: an RTX 3090 with an R535 driver (CUDA 12.2), Python 3.11 on Linux x86_64.
@@ -469,3 +473,30 @@ def test_an_xformers_pin_alone_is_judged_against_the_torch_the_machine_gets(reci
     (judged,) = lint_installs(installs, [], described(recipes), recipes)
     (finding,) = [f for f in judged.findings if f.id == "lint.extension-moves-torch"]
     assert "require torch==2.1.1, but the torch for this machine is" in finding.message
+
+
+@pytest.mark.parametrize(("requirement", "also_torch"), [
+    ("torch @ https://example.com/torch-2.5.0-cp311-cp311-linux_x86_64.whl", False),
+    ("pytorch @ https://example.com/t.whl", False),
+    ("torchvision @ https://example.com/tv.whl", True),
+    ("nvidia-cudnn-cu12 @ https://example.com/cudnn.whl", True),
+    ("pytorch-triton-rocm @ https://example.com/triton.whl", False),
+    ("triton @ https://example.com/triton.whl", True),
+])
+def test_a_direct_reference_of_the_torch_family_is_an_error_as_install_refuses_it(requirement, also_torch):
+    """The same family rule as `envdoctor install` (tests/hostile/test_family_direct_references.py)."""
+    command = shlex.join(["pip", "install", *(["torch"] if also_torch else []), requirement])
+    done = subprocess.run([sys.executable, "-m", "envdoctor", "lint", "--json", command, "--no-gpu"],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1, done.stderr
+    found = [f for f in json.loads(done.stdout)["findings"] if f["id"] == "lint.direct-reference"]
+    assert [(f["severity"], f["message"]) for f in found] == [(
+        "error", f"'{requirement}' installs whatever lies at that URL, not the build chosen for this machine or what "
+                 "torch was made with (envdoctor install refuses it)")]
+
+
+def test_a_direct_reference_outside_the_family_is_no_direct_reference_finding():
+    command = "pip install torch 'mypkg @ https://example.com/mypkg-1.0-py3-none-any.whl'"
+    done = subprocess.run([sys.executable, "-m", "envdoctor", "lint", "--json", command, "--no-gpu"],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert [f for f in json.loads(done.stdout)["findings"] if f["id"] == "lint.direct-reference"] == []
