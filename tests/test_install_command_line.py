@@ -72,6 +72,7 @@ def test_no_line_means_nothing_on_stdout_and_the_reason_on_stderr(venv, args, co
     assert "s3cret" not in done.stderr
 
 
+@pytest.mark.needs_torch
 def test_nothing_to_do_prints_nothing_and_succeeds():
     done = run("torch==2.13.0", "--python", sys.executable, "--command")  # this interpreter has torch 2.13.0+cpu
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "envdoctor: nothing to do: the installed torch "
