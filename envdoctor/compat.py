@@ -21,12 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
     from typing import Protocol
+
+    from packaging.requirements import Requirement
 
     from envdoctor.facts import Facts, Gpu
 
@@ -127,7 +128,11 @@ def parse_count(text: object) -> int | None:
 
 def parse_requirement(text: str) -> Requirement:
     """A PEP 508 requirement from untrusted text; raises InvalidRequirement for anything packaging would not
-    read, or could read only to fail later comparing versions (a number too long to be one)."""
+    read, or could read only to fail later comparing versions (a number too long to be one).
+
+    packaging's requirement parser is imported here, not with the module: `check` reads no requirement."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     if has_long_number(text):
         raise InvalidRequirement(f"a number in it is longer than {MAX_DIGITS} digits: not a version")
     return Requirement(text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.compat import parse_requirement
@@ -46,6 +45,7 @@ def data_finding(layers: Sequence[DataLayer]) -> Finding:
 def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
     """A warning when a requested torch version is newer than every release the data knows: no known
     release satisfies the request, and a version it names above the newest one does."""
+    from packaging.requirements import InvalidRequirement  # for install only: check reads no requirement
 
     if not recipes.releases:
         return None
