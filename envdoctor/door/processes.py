@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import psutil
+
 from envdoctor.door.types import (
     CHANNEL_LIMIT,
     EXIT_GRACE,
@@ -97,8 +99,6 @@ def _pipe_holders(fds: Sequence[int]) -> list:
             except OSError:
                 continue
             if held:
-                import psutil
-
                 try:
                     found.append(psutil.Process(pid))
                 except psutil.Error:
@@ -112,8 +112,9 @@ _CHILDREN_FILES: list[bool] = []  # [whether this kernel lists children in /proc
 
 def _has_children(pid: int) -> bool | None:
     """Linux: whether a process has any child right now, from ``/proc/PID/task/*/children``; None
-    where the kernel does not say. Most commands start none, and the answer spares importing psutil
-    (tens of milliseconds) to walk every process of the machine."""
+    where the kernel does not say. Most commands start none, and the answer spares psutil walking
+    every process of the machine. (psutil itself is imported with this module: a lazy import could be
+    interrupted by a signal whose handler then meets a half-initialised module.)"""
     if not _CHILDREN_FILES:
         _CHILDREN_FILES.append(sys.platform.startswith("linux")
                                and os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children"))
@@ -160,8 +161,6 @@ class _Child:
         """Remember the child's current descendants (they are reparented once it exits)."""
         if _has_children(self.proc.pid) is False:
             return
-        import psutil
-
         try:
             for process in psutil.Process(self.proc.pid).children(recursive=True):
                 self.seen.setdefault(process.pid, process)
@@ -192,8 +191,6 @@ class _Child:
             targets = [*self.seen.values(), *_pipe_holders(pipes)]
             if not targets:
                 return
-            import psutil
-
             for process in targets:
                 try:
                     process.send_signal(number)
@@ -286,8 +283,6 @@ def _sweep_orphans() -> None:
         # an orphan is reparented to envdoctor itself: no child at all means none to sweep
         if _RUNNING or _has_children(os.getpid()) is False:
             return
-        import psutil
-
         try:
             children = psutil.Process().children(recursive=True)
         except psutil.Error:
