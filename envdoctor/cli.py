@@ -7,26 +7,32 @@ Every way a run ends goes through :meth:`EnvdoctorGroup.main`, so the exit-code 
 
 from __future__ import annotations
 
-import errno
-import math
 import os
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from envdoctor import __version__
+from envdoctor.output import (
+    OUTPUT_ERRNOS,
+    RUN,
+    Output,
+    OutputError,
+    path_text,
+    printable_text,
+    silence_stdout,
+    write_stdout,
+)
+from envdoctor.params import NonEmptyPath, RequirementText, Seconds, Text
 from envdoctor.report import ExitCode, Report
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: The largest --facts report read: a real one is tens of kilobytes.
 FACTS_FILE_LIMIT = 8 * 1024 * 1024
-#: The longest timeout accepted (a day): beyond it the standard library's waits overflow.
-MAX_TIMEOUT = 86400.0
 
 
 class Failure(Exception):
@@ -36,191 +42,6 @@ class Failure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-#: What a write to a full or failing standard output raises (click writes --help itself, unbuffered).
-_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
-
-
-class OutputError(Exception):
-    """Standard output refused the report (a full disk, ``> /dev/full``): exit 2, as for a --junit or
-    --record destination that cannot be written."""
-
-
-@dataclass
-class _Run:
-    """What the outermost handler needs to know about the run in progress."""
-
-    command: str | None = None
-    as_json: bool = False
-    emitted: bool = False  # a document went to stdout: never print a second one
-    args: list[str] = field(default_factory=list)  # the command line as given (for "run it again with ...")
-
-
-_RUN = _Run()
-
-
-def _printable(text: str) -> str:
-    from envdoctor.render import printable
-
-    return printable(text)
-
-
-def _path_text(path: object) -> str:
-    """A path on one line: controls (a newline too) escaped as Python writes them, then made printable."""
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(path))
-    return _printable(text)
-
-
-def _silence_stdout() -> None:
-    """Point a stdout nobody reads at the null device, so the exit flush cannot raise again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, sys.stdout.fileno())
-        finally:
-            os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass  # not a real file (a test runner's buffer): nothing is flushed at exit
-
-
-def write_stdout(text: str, color: bool = False) -> None:
-    """Print ``text`` in what stdout's encoding can hold (the rest becomes '?'); a closed or broken
-    stdout (``| head -0``, ``>&-``) is not an error: the run still ends with its exit code."""
-    _RUN.emitted = True
-    stream = sys.stdout
-    if stream is None:
-        return
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        text = text.encode(encoding, "replace").decode(encoding)
-    except LookupError:
-        text = text.encode("ascii", "replace").decode("ascii")
-    try:
-        click.echo(text, file=stream, color=color)
-        stream.flush()
-    except (BrokenPipeError, ValueError):
-        _silence_stdout()
-    except OSError as exc:
-        _silence_stdout()
-        if exc.errno not in (errno.EPIPE, errno.EINVAL):  # EINVAL: a closed pipe on Windows
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from exc
-
-
-class Output:
-    """How to print: JSON or text, colour, verbosity."""
-
-    def __init__(self, as_json: bool, color: str, verbose: int, quiet: bool, fmt: str = "text",
-                 junit: Path | None = None) -> None:
-        from envdoctor import render
-
-        stream = sys.stdout
-        try:
-            isatty = stream is not None and stream.isatty()
-        except (ValueError, OSError):
-            isatty = False
-        if as_json and fmt not in ("text", "json"):
-            raise click.UsageError(f"--json and --format {fmt} contradict each other")
-        as_json = as_json or fmt == "json"
-        self.as_json = as_json
-        self.github = fmt == "github"
-        self.junit = junit
-        self.facts_in_text = True
-        self.verbose = verbose
-        self.quiet = quiet
-        self.color = (not as_json) and not self.github and render.use_color(color, os.environ, isatty)
-        self.ascii_only = not render.can_encode(stream)
-
-    def emit(self, report: Report) -> NoReturn:
-        from envdoctor import render
-
-        if self.junit is not None:
-            write_junit(report, self.junit)
-        if self.as_json:
-            write_stdout(render.render_json(report))
-        elif self.github:
-            from envdoctor.render.github import render_github
-
-            append_job_summary(report, os.environ.get("GITHUB_STEP_SUMMARY"))
-            write_stdout(render_github(report, self.ascii_only, self.verbose, self.quiet,
-                                       show_facts=self.facts_in_text))
-        else:
-            write_stdout(render.render_text(report, self.color, self.ascii_only, self.verbose, self.quiet,
-                                            show_facts=self.facts_in_text), color=self.color)
-        raise SystemExit(int(report.exit_code))
-
-
-def write_junit(report: Report, path: Path) -> None:
-    """Write the --junit file; one that cannot be written makes the run a usage error (exit 2), with
-    the report still printed, as for --record."""
-    from envdoctor.door import UserFileError, write_user_file
-    from envdoctor.render.junit import render_junit
-
-    try:
-        write_user_file(str(path), render_junit(report))
-    except UserFileError as exc:
-        report.error = f"--junit: {exc}"
-        report.exit_override = ExitCode.USAGE
-
-
-def append_job_summary(report: Report, path: str | None) -> None:
-    """Append the Markdown job summary where GitHub Actions asks for it (``GITHUB_STEP_SUMMARY``); a
-    file that cannot take it costs the summary only, with a warning on stderr."""
-    from envdoctor.door import UserFileError, append_user_file
-    from envdoctor.render.github import job_summary
-
-    if not path:
-        return
-    try:
-        append_user_file(path, job_summary(report).encode("utf-8"))
-    except UserFileError as exc:
-        click.echo(f"envdoctor: no job summary written: {_printable(str(exc))}", err=True)
-
-
-class Seconds(click.ParamType):
-    """A timeout: a finite number of seconds from ``minimum`` to a day (nan, inf, 0 are usage errors)."""
-
-    name = "seconds"
-
-    def __init__(self, minimum: float) -> None:
-        self.minimum = minimum
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not math.isfinite(number) or not self.minimum <= number <= MAX_TIMEOUT:
-            self.fail(f"{value!r} is not a number of seconds from {self.minimum:g} to {MAX_TIMEOUT:g}", param, ctx)
-        return number
-
-
-class Text(click.ParamType):
-    """A string that must say something: empty (or blank, with ``blank_ok=False``) is a usage error,
-    and so is a NUL, which no path or version can hold."""
-
-    def __init__(self, name: str, blank_ok: bool = False) -> None:
-        self.name = name
-        self.blank_ok = blank_ok
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> str:
-        value = str(value)
-        if not value or (not self.blank_ok and not value.strip()):
-            self.fail("must not be empty", param, ctx)
-        if "\0" in value:
-            self.fail("must not contain a NUL character", param, ctx)
-        return value
-
-
-class NonEmptyPath(click.Path):
-    """click.Path that refuses the empty string (click would read it as the current directory)."""
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        if isinstance(value, str) and not value:
-            self.fail("must not be empty", param, ctx)
-        if isinstance(value, str) and "\0" in value:
-            self.fail("must not contain a NUL character", param, ctx)
-        return super().convert(value, param, ctx)
 
 
 def output_options(func):
@@ -243,22 +64,6 @@ def machine_options(func):
                         type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),
                         help="Extra recipe folder overriding the built-in data (repeatable; also ENVDOCTOR_RECIPES).")(func)
     return func
-
-
-class RequirementText(click.ParamType):
-    """A --require expression (``torch>=2.5``); a malformed one is a usage error pointing at the bad part."""
-
-    name = "EXPR"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        from envdoctor.policy import PolicyError, Requirement, parse_requirement
-
-        if isinstance(value, Requirement):
-            return value
-        try:
-            return parse_requirement(str(value))
-        except PolicyError as exc:
-            self.fail(str(exc), param, ctx)
 
 
 def gate_options(func):
@@ -387,10 +192,9 @@ class EnvdoctorGroup(click.Group):
              standalone_mode: bool = True, **extra: Any) -> Any:
         args = list(sys.argv[1:] if args is None else args)
         options = args[: args.index("--")] if "--" in args else args
-        global _RUN
         as_json = "--json" in options or "--format=json" in options or any(
             a == "--format" and b == "json" for a, b in zip(options, options[1:], strict=False))
-        _RUN = _Run(command=next((a for a in options if a in self.commands), None), as_json=as_json, args=args)
+        RUN.start(next((a for a in options if a in self.commands), None), as_json, args)
         from envdoctor.door import Stopped, stop_all_commands, stop_on_signals
 
         stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
@@ -403,7 +207,7 @@ class EnvdoctorGroup(click.Group):
             stop_all_commands()
             self._end(ExitCode(128 + exc.number), f"stopped by {exc}")
         except click.ClickException as exc:
-            exc.message = _printable(exc.message)  # type: ignore[misc]  # Final in click's stubs; show() reads it
+            exc.message = printable_text(exc.message)  # type: ignore[misc]  # Final in click's stubs; show() reads it
             exc.show()
             self._end(ExitCode.USAGE, exc.format_message(), quiet=True)
         except Failure as exc:
@@ -413,8 +217,8 @@ class EnvdoctorGroup(click.Group):
         except _bad_input_errors() as exc:  # bad input met after the flags were read: still a usage error
             self._end(ExitCode.USAGE, str(exc))
         except Exception as exc:  # a bug in envdoctor: one line, the traceback on request
-            if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
-                _silence_stdout()
+            if isinstance(exc, OSError) and exc.filename is None and exc.errno in OUTPUT_ERRNOS:
+                silence_stdout()
                 self._end(ExitCode.USAGE, f"cannot write to standard output: {exc.strerror or exc}")
             if os.environ.get("ENVDOCTOR_DEBUG"):
                 import traceback
@@ -427,13 +231,13 @@ class EnvdoctorGroup(click.Group):
 
     @staticmethod
     def _end(code: ExitCode, message: str, quiet: bool = False) -> None:
-        message = _printable(message)
+        message = printable_text(message)
         if not quiet:
             click.echo(f"envdoctor: {message}", err=True)
-        if _RUN.as_json and not _RUN.emitted:
+        if RUN.as_json and not RUN.emitted:
             from envdoctor.render import render_json
 
-            write_stdout(render_json(Report(_RUN.command, error=message, exit_override=code)))
+            write_stdout(render_json(Report(RUN.command, error=message, exit_override=code)))
         sys.exit(int(code))
 
 
@@ -520,10 +324,10 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
     try:
         written = door.write(folder, force=force)
     except (RecordError, OSError) as exc:
-        report.error = f"cannot record into {_path_text(folder)}: {_path_text(exc)}"
+        report.error = f"cannot record into {path_text(folder)}: {path_text(exc)}"
         report.exit_override = ExitCode.USAGE
         return
-    click.echo(f"envdoctor: recorded this machine in {_path_text(written)}", err=True)
+    click.echo(f"envdoctor: recorded this machine in {path_text(written)}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -566,7 +370,7 @@ def verify(python, timeout, device, level, with_compile, expect_gpus, expect_cud
 
         stop_children_on_sigterm()
         if launch.rank != 0:
-            _RUN.as_json = False  # stdout is rank 0's, even when this rank is interrupted
+            RUN.as_json = False  # stdout is rank 0's, even when this rank is interrupted
     start = time.monotonic()
     door = LiveDoor()
     python, chosen_because = target_interpreter(door, python)
@@ -711,7 +515,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
 
         line, why = command_line(report.plan or {}, manager, shell or "posix")
         if line is None:
-            click.echo(f"envdoctor: {_printable(why)}", err=True)
+            click.echo(f"envdoctor: {printable_text(why)}", err=True)
             raise SystemExit(int(ExitCode.OK if plan.ok and plan.action == "nothing_to_do" else ExitCode.PROBLEMS))
         write_stdout(line)
         raise SystemExit(int(ExitCode.OK))
@@ -731,7 +535,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         return click.confirm(question, default=False, err=True)
 
     console = Console(say=lambda text: click.echo(text, err=True), confirm=confirm if _stdin_is_terminal() else None,
-                      again=["envdoctor", *_RUN.args], color=out.color, ascii_only=out.ascii_only,
+                      again=["envdoctor", *RUN.args], color=out.color, ascii_only=out.ascii_only,
                       progress=progress_writer(sys.stderr, out.as_json), progress_interval=progress_interval())
     report = carry_out(report, facts, door, console, manager=manager, yes=yes, index_check=not no_index_check,
                        verify=not no_verify, break_system_packages=break_system_packages, recipes=recipes,
@@ -844,7 +648,7 @@ def diagnose(source, driver, gpus, no_gpu, here, python, recipe_dirs, as_json, v
     report.strict = strict
     report.duration_s = round(time.monotonic() - start, 3)
     if not out.as_json:
-        write_stdout(_printable(doctor.text_header(reading, where)))
+        write_stdout(printable_text(doctor.text_header(reading, where)))
     out.emit(report)
 
 
@@ -889,7 +693,7 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
         installs, scripts, unread = linter.parse_command(linter.Line("command", line))
         if not installs and not scripts:
             raise click.UsageError(f"not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped "
-                                   f"to a shell): {_printable(line)}" + (f" ({unread[0]})" if unread else ""))
+                                   f"to a shell): {printable_text(line)}" + (f" ({unread[0]})" if unread else ""))
         what = "the command"
     _, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
                                    target_python, facts_file)
@@ -983,8 +787,8 @@ def recipes_validate(folder):
         except ExtensionDataError as exc:
             problems.extend(exc.problems)
     for problem in problems:
-        click.echo(f"error: {_printable(problem)}", err=True)
-    click.echo(f"{len(problems)} problem(s) in {_printable(str(folder or 'the built-in recipes'))}")
+        click.echo(f"error: {printable_text(problem)}", err=True)
+    click.echo(f"{len(problems)} problem(s) in {printable_text(str(folder or 'the built-in recipes'))}")
     raise SystemExit(int(ExitCode.PROBLEMS if problems else ExitCode.OK))
 
 
@@ -1047,7 +851,7 @@ def recipes_refresh(index_url, mirrors, pypi_url, offline, dry_run, python, time
                                     requests=run.requests, fetched_bytes=run.fetched_bytes, offline=offline)
         write_stdout(json.dumps(redact_data(document), indent=2))
         raise SystemExit(int(ExitCode.OK))
-    write_stdout(_printable(refresh_report(run.outcome, dry_run=dry_run, target=str(run.target), requests=run.requests,
+    write_stdout(printable_text(refresh_report(run.outcome, dry_run=dry_run, target=str(run.target), requests=run.requests,
                                            fetched_bytes=run.fetched_bytes, offline=offline)))
     raise SystemExit(int(ExitCode.OK))
 
