@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-from envdoctor import __version__
+from envdoctor import __version__, i18n
+from envdoctor.language import speak
 from envdoctor.output import (
     OUTPUT_ERRNOS,
     RUN,
@@ -199,6 +200,7 @@ class EnvdoctorGroup(click.Group):
 
         stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
         try:
+            args = speak(args, os.environ, sys.stdout, self)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt):
             stop_all_commands()  # probe threads may still be waiting on their commands
@@ -256,6 +258,8 @@ Exit codes:
 
 @click.group(cls=EnvdoctorGroup, context_settings=CONTEXT, epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="envdoctor")
+@click.option("--lang", metavar="|".join(i18n.CHOICES), expose_value=False,
+              help="The language of messages, given anywhere on the command line (default: the locale's).")
 def cli() -> None:
     """Get PyTorch installed right for this machine, and prove it works.
 

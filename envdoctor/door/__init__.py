@@ -13,7 +13,7 @@ envdoctor uses.
 
 from __future__ import annotations
 
-from envdoctor.door.live import LiveDoor
+from envdoctor.door.live import LiveDoor, windows_display_language
 from envdoctor.door.net import http_get
 from envdoctor.door.processes import (
     STOP_SIGNALS,
@@ -116,5 +116,6 @@ __all__ = [
     "stop_on_signals",
     "user_cache_path",
     "user_data_path",
+    "windows_display_language",
     "write_user_file",
 ]

@@ -199,3 +199,18 @@ def _live_platform() -> PlatformInfo:
         processor=processor,
     )
 
+
+
+def windows_display_language() -> str | None:
+    """The Windows display language as a locale name (``zh_CN``), where no locale variable names one:
+    Windows sets neither LANG nor LANGUAGE. None elsewhere or when Windows does not say."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+    import locale
+
+    try:
+        lcid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+    except (AttributeError, OSError):
+        return None
+    return locale.windows_locale.get(lcid)

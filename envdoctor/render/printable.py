@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from envdoctor.facts import Finding
+from envdoctor.i18n import Text
 from envdoctor.redact import redact_text
 from envdoctor.report import Report
 
@@ -43,6 +44,8 @@ def scrub(value: Any, text: Callable[[str], str], non_finite: list[tuple[str, st
     at MAX_DEPTH. Given a ``non_finite`` list, NaN and infinities become None (JSON has neither) and each
     is recorded there as (its JSON Pointer, ``"nan"`` / ``"inf"`` / ``"-inf"``); without it they are kept.
     """
+    if isinstance(value, Text):  # cleaned in English and in what a translation fills in alike
+        return value.map(text)
     if isinstance(value, str):
         return text(value)
     if isinstance(value, float):

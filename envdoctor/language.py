@@ -1,0 +1,101 @@
+"""Which language a run speaks, and making click speak it too.
+
+The language is settled before click reads a flag, so that click's own usage errors and ``--help``
+are in it: ``--lang`` is taken from anywhere on the command line (before ``--``), else the locale
+variables, else the Windows display language (:func:`envdoctor.i18n.pick`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from envdoctor import i18n
+
+FLAG = "--lang"
+#: what the help of a command or option said in English, by (object id, attribute), restored before each run
+_ENGLISH_HELP: dict[tuple[int, str], tuple[Any, str]] = {}
+
+
+def split_flag(args: list[str]) -> tuple[str | None, list[str]]:
+    """(the last ``--lang`` value, the arguments without it); a ``--lang`` without a value is a usage error."""
+    end = args.index("--") if "--" in args else len(args)
+    value, rest, i = None, [], 0
+    while i < end:
+        arg = args[i]
+        if arg == FLAG:
+            if i + 1 >= end:
+                raise click.UsageError(f"Option '{FLAG}' requires an argument.")
+            value, i = args[i + 1], i + 2
+            continue
+        if arg.startswith(FLAG + "="):
+            value = arg[len(FLAG) + 1:]
+        else:
+            rest.append(arg)
+        i += 1
+    return value, rest + args[end:]
+
+
+def speak(args: list[str], env: Any, stream: Any, root: click.Command) -> list[str]:
+    """Settle this run's language and return the arguments without ``--lang``.
+
+    A language the terminal cannot write (Chinese on an ASCII-only stream) gives way to English.
+    """
+    flag, args = split_flag(args)
+    if flag is not None and i18n.normalise(flag) is None:
+        i18n.use(i18n.ENGLISH_LANGUAGE)
+        _teach_click(root, i18n.ENGLISH_LANGUAGE)
+        raise click.BadParameter(f"{flag!r} is not one of {', '.join(i18n.CHOICES)}.", param_hint=f"'{FLAG}'")
+    ui = None
+    if flag is None and not any(env.get(v) for v in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")):
+        from envdoctor.door import windows_display_language
+
+        ui = windows_display_language()
+    code = i18n.pick(flag, env, ui)
+    language = i18n.ENGLISH_LANGUAGE if code == i18n.ENGLISH else i18n.load(code)
+    if not language.english and code != i18n.PSEUDO and not _can_write(stream, language.gettext("Usage:")):
+        language = i18n.ENGLISH_LANGUAGE
+    i18n.use(language)
+    _teach_click(root, language)
+    return args
+
+
+def _can_write(stream: Any, sample: str) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        sample.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _teach_click(root: click.Command, language: i18n.Language) -> None:
+    """Help texts and click's own messages in ``language``; English puts back what an earlier run changed
+    (and costs nothing when none did)."""
+    if language.english and not _ENGLISH_HELP:
+        return
+    import gettext
+
+    for name, module in list(sys.modules.items()):
+        if name == "click" or name.startswith("click."):
+            if getattr(module, "_", None) is not None:
+                module._ = gettext.gettext if language.english else language.gettext  # type: ignore[attr-defined]
+            if getattr(module, "ngettext", None) is not None:
+                module.ngettext = gettext.ngettext if language.english else language.ngettext  # type: ignore[attr-defined]
+    for item, attribute in _help_texts(root):
+        english = _ENGLISH_HELP.setdefault((id(item), attribute), (item, getattr(item, attribute)))[1]
+        setattr(item, attribute, english if language.english else language.gettext(english))
+
+
+def _help_texts(command: click.Command):
+    for attribute in ("help", "short_help", "epilog"):
+        if getattr(command, attribute, None):
+            yield command, attribute
+    for param in command.params:
+        if getattr(param, "help", None):
+            yield param, "help"
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from _help_texts(sub)
