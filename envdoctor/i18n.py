@@ -211,6 +211,13 @@ def say_all(values: Iterable[str]) -> list[str]:
     return [_active.say(v) for v in values]
 
 
+def message_of(error: BaseException) -> str:
+    """What an error says, still a :class:`Text` when it was raised with one (``str(error)`` is plain)."""
+    if len(error.args) == 1 and isinstance(error.args[0], Text):
+        return error.args[0]
+    return str(error)
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes on a terminal: East Asian wide and full-width characters take two."""
     if text.isascii():

@@ -121,3 +121,10 @@ def test_lang_is_taken_from_anywhere_before_a_double_dash(args, flag, rest):
 def test_lang_without_a_value_is_a_usage_error():
     with pytest.raises(click.UsageError):
         split_flag(["check", "--lang"])
+
+
+def test_an_error_raised_with_a_text_keeps_it():
+    error = ValueError(_("{path} is not a regular file", path="/tmp/x"))
+    assert isinstance(i18n.message_of(error), i18n.Text)
+    assert i18n.message_of(error) == str(error) == "/tmp/x is not a regular file"
+    assert type(i18n.message_of(OSError(2, "No such file"))) is str
