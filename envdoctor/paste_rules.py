@@ -17,7 +17,7 @@ from envdoctor.extensions import Catalog
 from envdoctor.facts import Facts, Finding
 from envdoctor.readers.pastes import PasteReading
 from envdoctor.readers.pastes.signals import Signal
-from envdoctor.rules import _install_fix
+from envdoctor.rules.install_fix import _install_fix
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes

@@ -556,7 +556,7 @@ def test_conda_plans_install_the_rest_with_pip_holding_the_torch_family():
     ("", "another version"), ("3.14t", "3.14t"),
 ])
 def test_python_spans_leave_free_threaded_builds_out(needs, span):
-    from envdoctor.resolver.choose import _python_span
+    from envdoctor.resolver.alternatives import _python_span
     assert _python_span(needs) == span
 
 

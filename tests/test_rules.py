@@ -682,7 +682,7 @@ def test_an_interpreter_that_did_not_answer_says_its_last_attempt(recipes):
 ])
 def test_what_two_builds_must_share(variant, kind):
     # torchvision's ops load against torch's CUDA (or ROCm) runtime: the major must agree, the minor need not
-    from envdoctor.rules import _variant_kind
+    from envdoctor.rules.builds import _variant_kind
     assert _variant_kind(variant) == kind
 
 
@@ -702,13 +702,13 @@ def test_the_variant_a_distribution_names(version, build, tag):
     (64 << 20, "64 MiB"), (3 << 29, "1.5 GiB"),
 ])
 def test_sizes_in_binary_units(value, text):
-    from envdoctor.rules import _mib
+    from envdoctor.rules.limits import _mib
     assert _mib(value) == text
 
 
 def test_conda_s_record_is_of_the_imported_pytorch_only():
     from envdoctor.facts import Distribution
-    from envdoctor.rules import _conda_record
+    from envdoctor.rules.builds import _conda_record
     facts = Facts()
     facts.torch = TorchFacts(status="ok", version="2.1.0")
     ours = Distribution("pytorch", "2.1.0", installer="conda", build="py3.10_cuda11.8_cudnn8.7.0_0")
@@ -725,7 +725,7 @@ def test_conda_s_record_is_of_the_imported_pytorch_only():
 
 
 def test_the_installed_build_is_found_from_its_version_and_platform(recipes):
-    from envdoctor.rules import _installed_build
+    from envdoctor.rules.builds import _installed_build
     facts = with_torch(gpu_box(), "2.5.1+cu124", cuda="12.4")
     assert _installed_build(facts, recipes).name == "cu124"
     assert _installed_build(facts, None) is None
@@ -740,7 +740,7 @@ def test_the_installed_build_is_found_from_its_version_and_platform(recipes):
 
 def test_shared_memory_fixes_are_commands_that_paste(recipes):
     # docker run --shm-size and Compose shm_size (Docker reference), a Memory emptyDir (Kubernetes volumes)
-    from envdoctor.rules import _shm_fix
+    from envdoctor.rules.limits import _shm_fix
     assert _shm_fix("kubernetes") == (
         "mount a memory-backed emptyDir at /dev/shm (volumes: - name: dshm, emptyDir: {medium: Memory, "
         "sizeLimit: 16Gi}; volumeMounts: - name: dshm, mountPath: /dev/shm)")

@@ -15,7 +15,8 @@ from envdoctor import compat
 from envdoctor.facts import Attempt, Distribution, TorchFacts
 from envdoctor.probes import ProbeContext
 
-COMPANIONS = (
+#: Distributions recorded beside torch (TorchFacts.companions): compat.COMPANIONS plus the Triton builds and Intel's extension.
+RECORDED_BESIDE_TORCH = (
     "torchvision",
     "torchaudio",
     "triton",
@@ -124,7 +125,7 @@ def probe(ctx: ProbeContext) -> TorchFacts:
         return facts
     entries = data.get("distributions") or []
     torches = [entry for entry in entries if entry.get("name") == "torch"]
-    facts.companions = _first_of_each(entries, lambda name: name in COMPANIONS)
+    facts.companions = _first_of_each(entries, lambda name: name in RECORDED_BESIDE_TORCH)
     facts.nvidia_packages = _first_of_each(
         entries,
         lambda name: (name.startswith("nvidia-") and name not in NOT_CUDA_LIBRARIES) or name == "cuda-toolkit",

@@ -35,7 +35,7 @@ from envdoctor.facts import (
 )
 from envdoctor.probes.cudnn import library_version
 from envdoctor.probes.system import parse_proc_version_wsl, windows_release
-from envdoctor.probes.torch_install import COMPANIONS, NOT_CUDA_LIBRARIES
+from envdoctor.probes.torch_install import NOT_CUDA_LIBRARIES, RECORDED_BESIDE_TORCH
 from envdoctor.rules import variant_tag
 
 MARKER = "collecting environment information..."
@@ -584,7 +584,7 @@ def _torch(fields: dict[str, Field], libraries: _Libraries) -> TorchFacts:
     facts.installs = pip_torch + conda_torch
     companions: dict[str, Distribution] = {}
     for dist in libraries.pip + [d for d in libraries.conda if d.installer == "conda"]:
-        if dist.name in COMPANIONS:
+        if dist.name in RECORDED_BESIDE_TORCH:
             known = companions.get(dist.name)
             same_version = known is not None and (compat.parse_version(known.version) or parsed).public == (
                 compat.parse_version(dist.version) or parsed).public

@@ -1,0 +1,136 @@
+"""Rules about CUDA beside torch: the toolkit (nvcc) against the driver and torch, a system cuDNN, and CUDA
+libraries on LD_LIBRARY_PATH that shadow the ones torch's wheels bring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from envdoctor import compat
+from envdoctor.facts import Distribution, Facts, Finding
+from envdoctor.rules.builds import _driver_fit
+from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_SOURCE, toolkit_for_torch
+
+if TYPE_CHECKING:
+    from envdoctor.recipes import Recipes
+
+
+def cuda_toolkit_vs_driver(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """Programs built with the active nvcc against the driver: the same minor-version model as torch's."""
+    active = facts.cuda.active()
+    fit = _driver_fit(facts, recipes, active.version if active else None, active.version if active else None)
+    if active is None or fit is None or fit.level == "full":
+        return
+    if fit.level == "minor":
+        message = (f"CUDA toolkit {active.version} is newer than the driver's CUDA {fit.driver_cuda}: programs built "
+                   "with it run through minor-version compatibility, code JIT-compiled from PTX at run time will fail")
+    else:
+        message = (f"CUDA toolkit {active.version} needs a newer driver than this one (CUDA <= {fit.driver_cuda}): "
+                   "programs built with it will not run here")
+    yield Finding(
+        "cuda.toolkit-newer-than-driver", "warning", "cuda",
+        message + " (torch wheels bring their own CUDA, so this matters only when building extensions)",
+        fix=f"upgrade the driver to >= {fit.full_driver}, or use a toolkit <= the driver's CUDA"
+        if fit.full_driver else "upgrade the driver, or use a toolkit <= the driver's CUDA",
+        subject="cuda.toolkit",
+    )
+
+
+def cuda_toolkit_vs_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    active = facts.cuda.active()
+    toolkit = compat.major_minor(active.version if active else None)
+    built = compat.major_minor(facts.torch.cuda)
+    if active and toolkit and built and toolkit[0] != built[0]:
+        yield Finding(
+            "cuda.toolkit-torch-major-differs",
+            "warning",
+            "cuda",
+            f"nvcc {active.version} and torch's CUDA {facts.torch.cuda} differ in major version: "
+            "building CUDA extensions (torch.utils.cpp_extension) will fail",
+            fix=f"point CUDA_HOME at a CUDA {built[0]}.x toolkit when building extensions",
+            subject="cuda.toolkit",
+        )
+
+
+def cuda_toolkit_not_needed_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A toolkit is no prerequisite of torch (the explanation and its sources: envdoctor.toolkit); with a CUDA
+    torch installed, say whether the toolkit could compile its extensions."""
+    active = facts.cuda.active()
+    if active is None:
+        return
+    built = compat.major_minor(facts.torch.cuda) if facts.torch.status == "ok" else None
+    toolkit = compat.major_minor(active.version)
+    after = f"; {toolkit_for_torch(active.version, facts.torch.cuda)}" if built else ""
+    if built and toolkit and built[0] == toolkit[0]:
+        fix = "nothing to do: keep it for extension builds"
+    elif built and toolkit:
+        fix = f"for extension builds, point CUDA_HOME at a CUDA {built[0]}.x toolkit"
+    else:
+        fix = "installing torch needs no toolkit: envdoctor install"
+    yield Finding(
+        "cuda.toolkit-not-needed-by-torch", "info", "cuda",
+        f"CUDA toolkit {active.version}: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}{after}",
+        fix=fix, subject="cuda.toolkit",
+        evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p),
+                  f"source: {DRIVER_ONLY_SOURCE}"],
+    )
+
+
+def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A system cuDNN is not the one torch loads (the explanation and its sources: envdoctor.toolkit)."""
+    system = [install for install in facts.cudnn.installs if install.kind != "pip"]
+    if not system:
+        return
+    found = ", ".join(f"cuDNN {install.version}" if install.version else "cuDNN" for install in system)
+    yield Finding(
+        "cudnn.system-not-used-by-torch", "info", "cudnn",
+        f"{found}: torch does not load the system's cuDNN; {DRIVER_ONLY}",
+        fix="nothing to do for torch", subject="cudnn",
+        evidence=[" ← ".join(p for p in (install.path or install.package or "cudnn", install.source) if p)
+                  for install in system] + [f"source: {DRIVER_ONLY_SOURCE}"],
+    )
+
+
+def cuda_library_path_shadows_wheel(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
+    """A CUDA library on LD_LIBRARY_PATH older than the nvidia-* package torch was built with: the loader takes it first."""
+    torch = facts.torch
+    libraries = facts.cuda.ld_library_path_libs or []
+    if torch.status != "ok" or not torch.cuda or not libraries:
+        return
+    wheel: dict[str, Distribution] = {}
+    for distribution in torch.nvidia_packages:
+        for stem, carrier in _WHEEL_LIBRARIES:
+            if distribution.name == carrier or distribution.name.startswith(carrier + "-cu"):
+                wheel.setdefault(stem, distribution)
+    for library in libraries:
+        package = wheel.get(library.name)
+        found = compat.parse_version(library.version)
+        theirs = compat.parse_version(package.version) if package else None
+        if package is None or found is None or theirs is None:
+            continue
+        digits = 1 if library.name == "libcudnn" else 2
+        if found.release[:1] != theirs.release[:1]:
+            severity = "error"
+        elif library.name != "libcudnn" and found.release[:digits] < theirs.release[:digits]:
+            severity = "warning"
+        else:
+            continue
+        yield Finding(
+            "cuda.library-path-shadows-wheel", severity, "cuda",
+            f"LD_LIBRARY_PATH puts {library.path} ({library.name} {library.version}) ahead of torch's own {package.name} "
+            f"{package.version}: the loader takes the system copy first, and torch fails to load or to find symbols",
+            fix=f"remove {library.path.rsplit('/', 1)[0]} from LD_LIBRARY_PATH when running torch (its wheels find their "
+                "own CUDA libraries)", evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
+
+
+#: (library file stem, the distribution that carries it for a torch wheel)
+_WHEEL_LIBRARIES = (
+    ("libcudnn", "nvidia-cudnn"),
+    ("libcudart", "nvidia-cuda-runtime"),
+    ("libcudart", "cuda-toolkit"),
+    ("libcublas", "nvidia-cublas"),
+    ("libcublasLt", "nvidia-cublas"),
+    ("libnccl", "nvidia-nccl"),
+    ("libcusparse", "nvidia-cusparse"),
+    ("libcufft", "nvidia-cufft"),
+)
