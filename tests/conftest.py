@@ -26,6 +26,13 @@ settings.register_profile("dev", deadline=None, suppress_health_check=[HealthChe
 settings.register_profile("mutmut", parent=settings.get_profile("ci"), max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# The suite reads English: a developer's Chinese locale must not change what the CLI writes. Tests of
+# the language itself pass their own variables or --lang.
+os.environ.pop("LANGUAGE", None)
+for _name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    if os.environ.get(_name, "").lower().startswith("zh"):
+        os.environ[_name] = "C.UTF-8"
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_user_data(tmp_path_factory):
