@@ -60,8 +60,11 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/render/printable.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     "envdoctor/render/lint.py": ("tests/test_mutants_render.py", "tests/test_lint.py"),
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
-    # the refresh run against loopback indexes (in-process): most of learn.py is reached only through it
-    "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py"),
+    # the refresh run against loopback indexes (in-process): most of learning is reached only through it
+    "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
+    "envdoctor/refresh/reading.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
+    "envdoctor/refresh/inference.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
+    "envdoctor/refresh/toml_writer.py": (*_REFRESH, "tests/test_mutants_learn.py"),
     "envdoctor/refresh/indexes.py": (*_REFRESH, "tests/test_mutants_indexes.py"),
     "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
@@ -70,7 +73,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/compat.py": _RULES,
     "envdoctor/rules.py": _RULES,
     "envdoctor/resolver/choose.py": _RULES,
-    "envdoctor/resolver/commands.py": _RULES,
+    "envdoctor/resolver/commands.py": (*_RULES, "tests/test_mutants_commands.py"),
     "envdoctor/resolver/plan.py": _RULES,
     "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
     "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
