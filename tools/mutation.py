@@ -109,6 +109,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.render.json.x_render_json__mutmut_24",
     "envdoctor.render.json.x_render_json__mutmut_26",
     "envdoctor.toolkit.x_toolkit_for_torch__mutmut_9",
+    "envdoctor.refresh.learn.x__variant_bodies__mutmut_29",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
     "envdoctor.readers.images.x__image__mutmut_22",
