@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from envdoctor import compat
-from envdoctor.refresh.learn import WheelFacts, build_of
+from envdoctor.refresh.reading import WheelFacts, build_of
 from envdoctor.resolver.commands import installer_of
 
 CUDA_VARIANTS = [

@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from envdoctor.facts import Finding
 from envdoctor.recipes import DataLayer, load_recipes
-from envdoctor.refresh import learn
+from envdoctor.refresh import reading
 from envdoctor.refresh.freshness import (
     data_finding,
     describe_layers,
@@ -20,7 +20,8 @@ from envdoctor.refresh.freshness import (
     refresh_report,
 )
 from envdoctor.refresh.indexes import IndexFile
-from envdoctor.refresh.learn import Outcome, new_releases
+from envdoctor.refresh.learn import Outcome
+from envdoctor.refresh.reading import new_releases
 
 KNOWN = load_recipes(refreshed=False)
 OLDEST = min(release.parsed for release in KNOWN.releases)
@@ -44,12 +45,12 @@ def test_new_releases_are_those_the_data_lacks_above_its_oldest_oldest_first():
     (4, ["90.0.0", "90.1.0", "90.2.0", "90.3.0"]), (5, ["90.0.0", "90.1.0", "90.2.0", "90.3.0"]),
 ])
 def test_the_cap_keeps_the_newest_releases(monkeypatch, cap, kept):
-    monkeypatch.setattr(learn, "MAX_NEW", cap)
+    monkeypatch.setattr(reading, "MAX_NEW", cap)
     assert new_releases(LISTED, KNOWN) == [Version(v) for v in kept]
 
 
 def test_the_cap_is_one_hundred():
-    assert learn.MAX_NEW == 100
+    assert reading.MAX_NEW == 100
     many = torch_files(*(f"90.{minor}.0" for minor in range(105)))
     assert new_releases(many, KNOWN) == [Version(f"90.{minor}.0") for minor in range(5, 105)]
 

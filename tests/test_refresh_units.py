@@ -29,17 +29,10 @@ from envdoctor.refresh.indexes import (
     parse_wheel_name,
     wheel_platform,
 )
-from envdoctor.refresh.learn import (
-    Material,
-    Sources,
-    WheelFacts,
-    build,
-    build_of,
-    cuda_pins,
-    toml_text,
-    wanted_member,
-)
+from envdoctor.refresh.learn import build
+from envdoctor.refresh.reading import Material, Sources, WheelFacts, build_of, cuda_pins, wanted_member
 from envdoctor.refresh.run import torch_index
+from envdoctor.refresh.toml_writer import toml_text
 
 if sys.version_info >= (3, 11):
     import tomllib

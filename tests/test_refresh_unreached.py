@@ -22,7 +22,8 @@ from test_refresh_units import synthetic_material
 from envdoctor.mirrors import choose
 from envdoctor.recipes import check_refreshed, load_recipes
 from envdoctor.refresh.indexes import IndexFile
-from envdoctor.refresh.learn import Material, build
+from envdoctor.refresh.learn import build
+from envdoctor.refresh.reading import Material
 from envdoctor.refresh.run import RefreshError, torch_index
 
 NOT_LEARNT = ("torch 2.14.1: only the PyPI builds are known (linux-x86_64 cu130, linux-aarch64 cu130, windows-x86_64 cpu, "

@@ -1,8 +1,9 @@
 """``envdoctor recipes refresh`` and the data's age.
 
 Rooms: :mod:`.indexes` (index pages and the PyPI JSON API, pure), :mod:`.wheelzip` (a wheel's METADATA
-from byte ranges, pure), :mod:`.learn` (listings to an overlay and the inference rules, pure),
-:mod:`.client` (requests through the door, the page cache), :mod:`.run` (the command),
+from byte ranges, pure), :mod:`.reading` (what to read, what a wheel says, pure), :mod:`.inference` (what
+no index tells, pure), :mod:`.learn` (listings to an overlay, pure), :mod:`.toml_writer` (the overlay's
+text, pure), :mod:`.client` (requests through the door, the page cache), :mod:`.run` (the command),
 :mod:`.freshness` (how old the data is, the refresh's report).
 
 The package exports what ``check`` asks on its start-up path (the data's age); the command itself is

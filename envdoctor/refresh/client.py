@@ -21,7 +21,7 @@ from envdoctor.door import Door, HttpResult, UserFileError
 from envdoctor.extensions import Catalog
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
-from envdoctor.refresh import extension_learn, learn, wheelzip
+from envdoctor.refresh import extension_learn, reading, wheelzip
 from envdoctor.refresh.indexes import JSON_API_TYPES, SIMPLE_ACCEPT, IndexFile, PageError, parse_json_api, parse_simple
 from envdoctor.urls import index_url_problem
 
@@ -202,7 +202,7 @@ class IndexClient:
 # ---------------------------------------------------------------------------- what a refresh reads
 
 
-def _project_files(client: IndexClient, sources: learn.Sources, name: str) -> tuple[list[IndexFile], str]:
+def _project_files(client: IndexClient, sources: reading.Sources, name: str) -> tuple[list[IndexFile], str]:
     """A project's files from the JSON API, else (no such page, or not JSON) from the PEP 691 / 503 simple
     page; and the URL read."""
     if sources.pypi_api:
@@ -232,26 +232,26 @@ def _index_page(client: IndexClient, url: str, missing_ok: bool = False) -> list
         raise FetchError(str(exc)) from None
 
 
-def _read_wheels(client: IndexClient, reads: Iterable[learn.WheelRead]) -> dict[str, learn.WheelFacts]:
+def _read_wheels(client: IndexClient, reads: Iterable[reading.WheelRead]) -> dict[str, reading.WheelFacts]:
     """Each wheel's METADATA (and torch/version.py), read in parallel; a wheel that cannot be read is a
     fact of its own (its problem), not the end of the refresh."""
 
-    def one(read: learn.WheelRead) -> tuple[str, learn.WheelFacts]:
+    def one(read: reading.WheelRead) -> tuple[str, reading.WheelFacts]:
         try:
             if read.metadata_url:
                 answer = client.get(read.metadata_url, "*/*", limit=wheelzip.MEMBER_LIMIT)
                 assert answer is not None
-                return read.filename, learn.WheelFacts(answer.body.decode("utf-8", errors="replace"))
-            members = client.wheel_members(read.url, learn.wanted_member)
+                return read.filename, reading.WheelFacts(answer.body.decode("utf-8", errors="replace"))
+            members = client.wheel_members(read.url, reading.wanted_member)
         except FetchError as exc:
-            return read.filename, learn.WheelFacts(problem=str(exc))
-        return read.filename, learn.wheel_facts(members)
+            return read.filename, reading.WheelFacts(problem=str(exc))
+        return read.filename, reading.wheel_facts(members)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return dict(pool.map(one, list(reads)))
 
 
-def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn.Material:
+def gather(client: IndexClient, sources: reading.Sources, known: Recipes) -> reading.Material:
     """Everything a refresh needs from the indexes: the three projects' files, the PyTorch index's torch
     page and the variant pages of new releases, and the METADATA of the wheels the rules must read.
 
@@ -273,16 +273,16 @@ def gather(client: IndexClient, sources: learn.Sources, known: Recipes) -> learn
             if missing:
                 raise FetchError(f"neither PyPI nor the PyTorch wheel index could be read: {exc}; {missing}") from None
             raise
-    new = learn.new_releases(projects["torch"], known)
+    new = reading.new_releases(projects["torch"], known)
     variant_pages: dict[str, list[IndexFile] | None] = {}
-    for variant in learn.variants_to_confirm(pytorch, new):
+    for variant in reading.variants_to_confirm(pytorch, new):
         variant_pages[variant] = _index_page(client, f"{sources.index}/{variant}/torch/", missing_ok=True)
-    wheels = _read_wheels(client, learn.wheels_to_read(projects, new, known))
+    wheels = _read_wheels(client, reading.wheels_to_read(projects, new, known))
     read_from["pytorch"] = torch_page
-    return learn.Material(projects, pytorch, variant_pages, wheels, read_from, pytorch_missing=missing)
+    return reading.Material(projects, pytorch, variant_pages, wheels, read_from, pytorch_missing=missing)
 
 
-def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Catalog, known: Recipes,
+def gather_extensions(client: IndexClient, sources: reading.Sources, catalog: Catalog, known: Recipes,
                       rewrite: Callable[[str], str] | None = None
                       ) -> tuple[extension_learn.ExtensionMaterial, list[extension_learn.PageRead]]:
     """What a refresh reads of the compiled extensions: the PyPI files of the torch-pin rows, the METADATA of
@@ -296,7 +296,7 @@ def gather_extensions(client: IndexClient, sources: learn.Sources, catalog: Cata
         except FetchError as exc:
             material.problems[ext.key] = str(exc)
     reads = extension_learn.pins_to_read(catalog, material.files)
-    facts = _read_wheels(client, [learn.WheelRead(r.filename, r.url, f"{r.key} {r.release}", r.metadata_url)
+    facts = _read_wheels(client, [reading.WheelRead(r.filename, r.url, f"{r.key} {r.release}", r.metadata_url)
                                   for r in reads])
     for filename, found in facts.items():
         if found.metadata is not None:

@@ -203,7 +203,7 @@ def build(catalog: Catalog, material: ExtensionMaterial, pages: Sequence[PageRea
 
 def toml(outcome: ExtensionOutcome) -> str:
     """The overlay as written beside the refreshed torch.toml."""
-    from envdoctor.refresh.learn import toml_text
+    from envdoctor.refresh.toml_writer import toml_text
 
     return toml_text(outcome.overlay, HEADER)
 

@@ -24,7 +24,7 @@ from envdoctor.door import Door, UserFileError
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
-from envdoctor.refresh import learn
+from envdoctor.refresh import learn, reading
 from envdoctor.refresh.client import FetchError, IndexClient, PageCache, gather, gather_extensions
 from envdoctor.urls import index_url_problem
 
@@ -93,7 +93,7 @@ def torch_index(recipes: Recipes, index: str | None, mirrors: MirrorChoice | Non
     return (recipes.rewrite_url(recipes.index_base) or recipes.index_base).rstrip("/")
 
 
-def _extensions(client: IndexClient, sources: learn.Sources, recipes: Recipes, outcome: learn.Outcome,
+def _extensions(client: IndexClient, sources: reading.Sources, recipes: Recipes, outcome: learn.Outcome,
                 builtin: Path | None, rewrite: Callable[[str], str] | None, fetched: time.struct_time) -> str | None:
     """What the indexes say of the compiled extensions, as the overlay text written beside torch.toml (validated
     by the extensions loader); its changes and notes join the refresh's. None where the built-in
@@ -128,7 +128,7 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     own indexes are read through ``extension_rewrite`` (URL -> URL), else the recipes' mirror table."""
     simple, api, chosen_by = pypi_sources(door, python, timeout, pypi, mirrors)
     # credentials in a configured URL are masked: requests never send them, and the overlay records the URLs
-    sources = learn.Sources(redact_text(simple), redact_text(api) if api else None,
+    sources = reading.Sources(redact_text(simple), redact_text(api) if api else None,
                               redact_text(torch_index(recipes, index, mirrors)), chosen_by)
     for label, url in (("--pypi", simple), ("--index", sources.index)):
         problem = index_url_problem(url)
