@@ -81,7 +81,7 @@ def test_a_release_learnt_from_pypi_alone_says_what_it_lacks():
     assert spec["inferred"] == [lacks, "conda recipe as 2.15.0 (rule 5)"]
     assert spec["note"] == "learnt from PyPI alone: the PyTorch wheel index https://whl.example/whl was not read"
     assert spec["source"] == ("envdoctor recipes refresh 2026-12-10: PyPI https://index.example/pypi/torch/json (--pypi); "
-                              "PyTorch wheel index  not read; " + SOURCE_EVIDENCE)
+                              "PyTorch wheel index not read; " + SOURCE_EVIDENCE)
     assert spec["pypi"] == PYPI
     assert {name: body.get("platforms") for name, body in spec["variants"].items()} == {
         "cpu": ["windows-x86_64"], "cu134": ["linux-x86_64", "linux-aarch64"], "mps": None}

@@ -323,7 +323,8 @@ def _variant_glibc(wheels: Sequence[Wheel], platforms: Sequence[str]) -> dict[st
 def _source(ctx: _Context, release: Version, pins: Mapping[str, tuple[str | None, str | None, str]]) -> str:
     read = ctx.material.read_from
     evidence = "; ".join(p[2] for p in pins.values() if p[2])
-    pytorch = f"PyTorch wheel index {read.get('pytorch', '')}" + (" not read" if ctx.material.pytorch_missing else "")
+    pytorch = " ".join(part for part in ("PyTorch wheel index", read.get("pytorch", ""),
+                                          "not read" if ctx.material.pytorch_missing else "") if part)
     return (f"envdoctor recipes refresh {ctx.today}: PyPI {read.get('torch', '')} ({ctx.sources.pypi_from}); "
             f"{pytorch}; {evidence}")
 
