@@ -133,7 +133,7 @@ def checklist(facts: Facts) -> list[Line]:
                                                   else _("system")))
         # a pasted report (diagnose) says neither where the interpreter is nor whether it is a venv
         where = where if py.executable or py.in_venv is not None else ""
-        value = _dots([f"{py.version} ({py.implementation}{py.abi_flags})", where, py.executable])
+        value = _dots([f"{py.version} ({py.implementation}{py.abi_flags})", where, py.executable or ""])
         status = "ok"
     elif described:
         value, status = (_("{version} (the interpreter is not described)", version=f"{py.version}{py.abi_flags}")
@@ -371,7 +371,7 @@ def render_plan(plan: Mapping[str, Any], paint: Painter, verbose: int, refusals:
         action = {"nothing_to_do": _("nothing to do: the installed torch already fits"),
                   "reinstall": _("reinstall the torch family"),
                   "install": _("install")}.get(str(plan.get("action")), plan.get("action"))
-        out.append(f"  {paint.mark(plan.get('mark', 'ok'))} torch {plan.get('torch')} · {plan.get('variant')} · {say(action)}")
+        out.append(f"  {paint.mark(plan.get('mark', 'ok'))} torch {plan.get('torch')} · {plan.get('variant')} · {_said(action)}")
         out.extend(_environment_lines(plan))
         out.extend(_change_lines(plan, paint))
         # nothing to run: the installer lines would read as something to do
@@ -496,7 +496,7 @@ def _index_lines(plan: Mapping[str, Any]) -> list[str]:
     has_others = any(c.get("package") not in TORCH_FAMILY for c in plan.get("changes") or []
                      if isinstance(c, Mapping))
     if has_others or others.get("url"):
-        source = (f"{others['url']} ({say(others.get('from'))})" if others.get("url")
+        source = (f"{others['url']} ({_said(others.get('from'))})" if others.get("url")
                   else say(others.get("from") or _("your own index")))
         out.append("      " + say(_("others from {source}", source=source)))
     return out

@@ -296,7 +296,7 @@ def _kernel_problem(name: str, capability: Any, build: Mapping[str, Any], fit: c
 def missing_gpu_causes(build: Mapping[str, Any], cuda: Mapping[str, Any], facts: Facts,
                        recipes: Recipes | None = None) -> list[str]:
     """Why torch sees fewer NVIDIA GPUs than the driver shows: each cause that applies, most certain first."""
-    causes = []
+    causes: list[str] = []
     torch_cuda = build.get("cuda")
     if not torch_cuda and not build.get("hip"):
         causes.append(_("this torch is a CPU build (torch.version.cuda is None)"))
@@ -332,7 +332,7 @@ def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, r
     running through CUDA minor-version compatibility is not blamed on the driver.
     """
     cuda = check.details.get("cuda") or {}
-    problems = []
+    problems: list[str] = []
     torch_count = (compat.parse_count(cuda.get("count")) or 0) if cuda.get("kind", "cuda") == "cuda" else 0
     if facts is not None and facts.nvidia.gpus:
         shown = len(facts.nvidia.gpus)
