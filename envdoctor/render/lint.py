@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from envdoctor.i18n import _, say
 from envdoctor.render.printable import printable
 from envdoctor.render.text import SYMBOLS, Painter
 
@@ -18,24 +19,26 @@ def render_lint_text(judged: list[Judged], header: str, summary: str, color: boo
                      verbose: int = 0, quiet: bool = False) -> str:
     """Each command as written, its findings with reason and source, and the command to use instead."""
     paint = Painter(color, ascii_only)
-    out = [printable(header)]
+    out = [printable(say(header))]
     for item in judged:
         if quiet and not item.findings:
             continue
         mark = paint.mark(max((f.severity for f in item.findings), key=_RANK.__getitem__) if item.findings else "ok")
         out.append(f"{mark} {printable(item.source)}  {printable(item.text)}")
         for finding in item.findings:
-            out.append(f"    {paint.mark(finding.severity)} {printable(finding.message)}  ({finding.id})")
+            out.append(f"    {paint.mark(finding.severity)} {printable(say(finding.message))}  ({finding.id})")
             for evidence in finding.evidence:
                 if evidence.startswith("source:") or verbose:
-                    out.append(f"        {paint.why} {printable(evidence)}")
+                    out.append(f"        {paint.why} {printable(say(evidence))}")
         if item.instead:
-            out.append(f"    {paint.arrow} instead" + (f" ({printable(item.instead_note)})" if item.instead_note else ""))
+            instead = (_("instead ({note})", note=item.instead_note) if item.instead_note else _("instead"))
+            out.append(f"    {paint.arrow} {printable(say(instead))}")
             out.append(f"        $ {printable(shlex.join(item.instead))}")
         elif item.findings and item.instead_note:
-            out.append(f"    {paint.arrow} no command fits: {printable(item.instead_note)}")
+            none_fits = _("no command fits: {note}", note=item.instead_note)
+            out.append(f"    {paint.arrow} {printable(say(none_fits))}")
     out.append("")
-    out.append(summary)
+    out.append(say(summary))
     text = "\n".join(out)
     table: dict[str, str | int | None] = dict(SYMBOLS)
     return text.translate(str.maketrans(table)) if ascii_only else text

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from envdoctor.i18n import _, say
 from envdoctor.render.printable import printable
 from envdoctor.verify.runner import Progress
 
@@ -19,7 +20,8 @@ CLEAR_LINE = "\r\x1b[K"
 def progress_line(progress: Progress, elapsed_s: float) -> str:
     """'verify: [5/23] cpu: matmul float32 · 12 s' (``?`` for the total until the devices are known)."""
     total = "?" if progress.total is None else str(progress.total)
-    return f"verify: [{progress.step}/{total}] {printable(progress.title)} · {elapsed_s:.0f} s"
+    return say(_("verify: [{step}/{total}] {title} · {seconds:.0f} s", step=progress.step, total=total,
+                 title=printable(say(progress.title)), seconds=elapsed_s))
 
 
 def terminal_progress(stream: TextIO | None) -> Callable[[Progress | None], None] | None:

@@ -12,6 +12,8 @@ and checks the CI expectations.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hmac
 import json
 import math
@@ -32,6 +34,7 @@ from envdoctor import compat
 from envdoctor.door import CommandResult, Door
 from envdoctor.extensions import Catalog, ExtensionDataError, builtin_catalog, extension_imports, import_failure
 from envdoctor.facts import Check, Facts
+from envdoctor.i18n import Text, _
 from envdoctor.recipes import RecipeError, Recipes, load_recipes
 
 if sys.version_info >= (3, 11):
@@ -171,9 +174,32 @@ def protocol_check(output: SmokeOutput) -> Check | None:
     """A failed check when the channel carried anything but this run's own events."""
     if not output.rejected:
         return None
-    shown = "; ".join(output.rejected[:3]) + (f"; and {len(output.rejected) - 3} more" if len(output.rejected) > 3 else "")
-    return Check("smoke.protocol", "fail", "smoke test channel",
-                 f"{len(output.rejected)} event(s) rejected: {shown}", details={"rejected": output.rejected[:50]})
+    shown = "; ".join(output.rejected[:3])
+    count = len(output.rejected)
+    message = (_("{count} event(s) rejected: {shown}; and {more} more", count=count, shown=shown, more=count - 3)
+               if count > 3 else _("{count} event(s) rejected: {shown}", count=count, shown=shown))
+    return Check("smoke.protocol", "fail", _("smoke test channel"), message, details={"rejected": output.rejected[:50]})
+
+
+@functools.cache
+def child_templates(source: str = SMOKE_SCRIPT) -> frozenset[str]:
+    """The sentences a child script may send for translation: the literal templates of its ``_()`` calls
+    (the same calls the catalogue is extracted from), so a child can never have the parent format its own."""
+    return frozenset(node.args[0].value for node in ast.walk(ast.parse(source))
+                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+
+
+def child_text(event: Mapping[str, Any], key: str, templates: frozenset[str] | None = None) -> str:
+    """``event[key]`` as the child wrote it in English; a :class:`Text` the reader's language can say when the
+    child sent one of its own templates and plain fields beside it (see smoke.py's ``_``)."""
+    english = str(event.get(key) or "")
+    template, fields = event.get(f"{key}_template"), event.get(f"{key}_fields")
+    if (isinstance(template, str) and template in (child_templates() if templates is None else templates)
+            and isinstance(fields, dict)
+            and all(isinstance(v, (str, int, float, list)) or v is None for v in fields.values())):
+        return Text(english, template, {str(k): v for k, v in fields.items()})
+    return english
 
 
 def check_from_event(event: Mapping[str, Any]) -> Check:
@@ -181,8 +207,8 @@ def check_from_event(event: Mapping[str, Any]) -> Check:
     return Check(
         id=str(event["id"]),
         status=str(event["status"]),
-        title=str(event.get("title") or ""),
-        message=str(event.get("message") or ""),
+        title=child_text(event, "title"),
+        message=child_text(event, "message"),
         duration_s=float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
         details=dict(event.get("details") or {}) if isinstance(event.get("details"), dict) else {},
         metrics=dict(event.get("metrics") or {}) if isinstance(event.get("metrics"), dict) else {},
@@ -211,29 +237,30 @@ def child_failure(result: CommandResult, output: SmokeOutput, timeout: float) ->
     if output.done and result.status == "ok":
         return None
     stage = output.running or ("smoke" if not output.checks else None)
-    where = f"during {stage}" if stage else f"after {output.checks[-1]['id']}"
+    where = _("during {stage}", stage=stage) if stage else _("after {check}", check=output.checks[-1]["id"])
     details: dict[str, Any] = {"stage": stage, "returncode": result.returncode, "status": result.status,
                                "stderr_tail": tail(result.stderr)}
     if result.status == "not_found":
-        message = f"interpreter not found: {result.argv[0] if result.argv else '?'}"
+        message = _("interpreter not found: {python}", python=result.argv[0] if result.argv else "?")
     elif result.status == "error":
-        message = f"could not run the smoke test: {result.error}"
+        message = _("could not run the smoke test: {error}", error=result.error)
     elif result.status == "timed_out":
-        message = f"hung {where}: no result within {timeout:g} s; the child was killed"
+        message = _("hung {where}: no result within {timeout:g} s; the child was killed", where=where, timeout=timeout)
         details["timed_out"] = True
     elif result.returncode is not None and result.returncode < 0:
         name = signal_name(-result.returncode)
         details["signal"] = name
-        message = f"crashed with {name} {where}"
+        message = _("crashed with {signal} {where}", signal=name, where=where)
     elif result.returncode in WINDOWS_CRASHES:
         details["signal"] = WINDOWS_CRASHES[result.returncode]
-        message = f"crashed with {WINDOWS_CRASHES[result.returncode]} {where}"
+        message = _("crashed with {signal} {where}", signal=WINDOWS_CRASHES[result.returncode], where=where)
     else:
         error = last_error_line(result.stderr)
-        message = f"exited with code {result.returncode} {where}" + (f": {error}" if error else "")
+        message = (_("exited with code {code} {where}: {error}", code=result.returncode, where=where, error=error)
+                   if error else _("exited with code {code} {where}", code=result.returncode, where=where))
         if error:
             details["error"] = error
-    return Check(id=stage or "smoke", status="fail", title="smoke test", message=message,
+    return Check(id=stage or "smoke", status="fail", title=_("smoke test"), message=message,
                  duration_s=round(result.duration_s, 6), details=details)
 
 
@@ -261,37 +288,40 @@ def _kernel_problem(name: str, capability: Any, build: Mapping[str, Any], fit: c
     if verdict.runs is not False:
         return None
     if verdict.how == "":
-        return (f"{name} is {compat.sm_name(capability)}; this torch carries kernels for {' '.join(arch_list)} only "
-                "(no kernel image for this GPU)")
-    return f"{name}: {verdict.reason}"
+        return _("{gpu} is {sm}; this torch carries kernels for {archs} only (no kernel image for this GPU)",
+                 gpu=name, sm=compat.sm_name(capability), archs=" ".join(arch_list))
+    return _("{gpu}: {reason}", gpu=name, reason=verdict.reason)
 
 
 def missing_gpu_causes(build: Mapping[str, Any], cuda: Mapping[str, Any], facts: Facts,
                        recipes: Recipes | None = None) -> list[str]:
     """Why torch sees fewer NVIDIA GPUs than the driver shows: each cause that applies, most certain first."""
-    causes = []
+    causes: list[str] = []
     torch_cuda = build.get("cuda")
     if not torch_cuda and not build.get("hip"):
-        causes.append("this torch is a CPU build (torch.version.cuda is None)")
+        causes.append(_("this torch is a CPU build (torch.version.cuda is None)"))
     elif build.get("hip"):
-        causes.append(f"this torch is a ROCm build (HIP {build['hip']}); it cannot drive NVIDIA GPUs")
+        causes.append(_("this torch is a ROCm build (HIP {hip}); it cannot drive NVIDIA GPUs", hip=build["hip"]))
     visible = cuda.get("visible_devices")
     if visible is None:
         visible = facts.nvidia.cuda_visible_devices
     if visible is not None and (facts.nvidia.hidden_gpus or not facts.nvidia.visible_gpus()):
-        causes.append(f"CUDA_VISIBLE_DEVICES={visible!r} hides them")
+        causes.append(_("CUDA_VISIBLE_DEVICES={visible} hides them", visible=repr(visible)))
     fit = _fit(torch_cuda, facts, recipes)
     if fit is not None and fit.level == "none":
         needs = fit.needs()
-        causes.append(f"the driver ({facts.nvidia.driver_version}) supports CUDA {fit.driver_cuda} at most; this torch "
-                      f"was built for CUDA {torch_cuda}" + (f" (driver >= {needs} runs it)" if needs else ""))
+        facts_of = dict(driver=facts.nvidia.driver_version, driver_cuda=fit.driver_cuda, cuda=torch_cuda)
+        causes.append(_("the driver ({driver}) supports CUDA {driver_cuda} at most; this torch was built for CUDA "
+                        "{cuda} (driver >= {needs} runs it)", needs=needs, **facts_of) if needs
+                      else _("the driver ({driver}) supports CUDA {driver_cuda} at most; this torch was built for CUDA "
+                             "{cuda}", **facts_of))
     for gpu in facts.nvidia.gpus:
         problem = _kernel_problem(gpu.name or "GPU", gpu.compute_capability, build, fit, recipes)
         if problem:
             causes.append(problem)
     warnings = cuda.get("init_warnings") or []
     if not causes:
-        causes.append("cause unknown" + (f"; torch says: {warnings[0]}" if warnings else ""))
+        causes.append(_("cause unknown; torch says: {warning}", warning=warnings[0]) if warnings else _("cause unknown"))
     return causes
 
 
@@ -302,7 +332,7 @@ def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, r
     running through CUDA minor-version compatibility is not blamed on the driver.
     """
     cuda = check.details.get("cuda") or {}
-    problems = []
+    problems: list[str] = []
     torch_count = (compat.parse_count(cuda.get("count")) or 0) if cuda.get("kind", "cuda") == "cuda" else 0
     if facts is not None and facts.nvidia.gpus:
         shown = len(facts.nvidia.gpus)
@@ -313,7 +343,8 @@ def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, r
         if torch_count == 0 or torch_count < visible:
             causes = missing_gpu_causes(build, cuda, facts, recipes)
             check.details["causes"] = causes
-            problems.append(f"nvidia-smi shows {shown} GPU(s), torch sees {torch_count}: " + "; ".join(causes))
+            problems.append(_("nvidia-smi shows {shown} GPU(s), torch sees {seen}: {causes}", shown=shown, seen=torch_count,
+                              causes=_joined(causes)))
     fit = _fit(build.get("cuda"), facts, recipes) if facts is not None else None
     for device in cuda.get("devices") or []:
         problem = _kernel_problem(str(device.get("name")), device.get("capability"), build, fit, recipes)
@@ -321,8 +352,16 @@ def judge_devices(check: Check, build: Mapping[str, Any], facts: Facts | None, r
             problems.append(problem)
     if problems:
         check.status = "fail"
-        check.message = "; ".join(problems)
+        check.message = _joined(problems)
     return check
+
+
+def _joined(sentences: list[str]) -> str:
+    """Sentences joined by '; ', each still said in the reader's language (a Text whose fields are the sentences)."""
+    if len(sentences) == 1:
+        return sentences[0]
+    return Text("; ".join(sentences), "; ".join(f"{{s{n}}}" for n in range(len(sentences))),
+                {f"s{n}": sentence for n, sentence in enumerate(sentences)})
 
 
 # ---------------------------------------------------------------------------- GPU peaks
@@ -476,8 +515,8 @@ def expectation_checks(options: VerifyOptions, build: Mapping[str, Any] | None,
     checks = []
     if options.expect_gpus is not None:
         if devices is None:
-            message = f"expected {options.expect_gpus} GPU(s); the smoke test never reached device discovery"
-            checks.append(Check("expect.gpus", "fail", "expected GPUs", message))
+            message = _("expected {count} GPU(s); the smoke test never reached device discovery", count=options.expect_gpus)
+            checks.append(Check("expect.gpus", "fail", _("expected GPUs"), message))
         else:
             claimed = sum(compat.parse_count((devices.get(kind) or {}).get("count") or 0) or 0
                           for kind in ("cuda", "xpu", "mps"))
@@ -485,11 +524,16 @@ def expectation_checks(options: VerifyOptions, build: Mapping[str, Any] | None,
             probed = _probed_gpus(facts)
             seen = min(checked, probed) if probed is not None else checked
             status = "pass" if seen == claimed == options.expect_gpus else "fail"
-            message = f"expected {options.expect_gpus} GPU(s), torch sees {claimed}"
-            if seen != claimed:
-                message += (f"; the results of {checked} were confirmed"
-                            + (f" and the probes found {probed}" if probed is not None else ""))
-            checks.append(Check("expect.gpus", status, "expected GPUs", message,
+            counts = dict(count=options.expect_gpus, seen=claimed)
+            if seen == claimed:
+                message = _("expected {count} GPU(s), torch sees {seen}", **counts)
+            elif probed is None:
+                message = _("expected {count} GPU(s), torch sees {seen}; the results of {checked} were confirmed",
+                            checked=checked, **counts)
+            else:
+                message = _("expected {count} GPU(s), torch sees {seen}; the results of {checked} were confirmed and "
+                            "the probes found {probed}", checked=checked, probed=probed, **counts)
+            checks.append(Check("expect.gpus", status, _("expected GPUs"), message,
                                 details={"expected": options.expect_gpus, "seen": claimed, "confirmed": checked,
                                          "probed": probed}))
     if options.expect_cuda is not None:
@@ -513,40 +557,43 @@ def _probed_gpus(facts: Facts | None) -> int | None:
 
 def expect_cuda_check(expected: str, build: Mapping[str, Any] | None) -> Check:
     def fail(message: str) -> Check:
-        return Check("expect.cuda", "fail", "expected CUDA build", message, details={"expected": expected})
+        return Check("expect.cuda", "fail", _("expected CUDA build"), message, details={"expected": expected})
 
     want = compat.parse_cuda(expected)
     if want is None:
-        return fail(f"{expected!r} is not a CUDA version like 12.4")
+        return fail(_("{expected} is not a CUDA version like 12.4", expected=repr(expected)))
     if build is None:
-        return fail(f"expected CUDA {expected}; the smoke test never reported torch's build")
+        return fail(_("expected CUDA {expected}; the smoke test never reported torch's build", expected=expected))
     actual = build.get("cuda")
     if not actual:
-        return fail(f"expected CUDA {expected}, torch is not a CUDA build (torch.version.cuda is None)")
+        return fail(_("expected CUDA {expected}, torch is not a CUDA build (torch.version.cuda is None)", expected=expected))
     have = compat.major_minor(str(actual))
     if have is None:
-        return fail(f"expected CUDA {expected}, torch reports an unreadable CUDA version {actual!r}")
+        return fail(_("expected CUDA {expected}, torch reports an unreadable CUDA version {actual}", expected=expected,
+                      actual=repr(actual)))
     status = "pass" if have == want else "fail"
-    message = f"expected CUDA {expected}, torch was built for {actual}"
+    message = _("expected CUDA {expected}, torch was built for {actual}", expected=expected, actual=actual)
     details = {"expected": expected, "actual": actual}
-    return Check("expect.cuda", status, "expected CUDA build", message, details=details)
+    return Check("expect.cuda", status, _("expected CUDA build"), message, details=details)
 
 
 def expect_torch_check(spec: str, build: Mapping[str, Any] | None) -> Check:
     def fail(message: str) -> Check:
-        return Check("expect.torch", "fail", "expected torch version", message, details={"expected": spec})
+        return Check("expect.torch", "fail", _("expected torch version"), message, details={"expected": spec})
 
     try:
         specifier = compat.parse_specifier(spec)
     except InvalidSpecifier:
-        return fail(f"{spec!r} is not a version specifier")
+        return fail(_("{spec} is not a version specifier", spec=repr(spec)))
     if build is None or not build.get("torch"):
-        return fail(f"expected torch {spec}; the smoke test never reported torch's version")
+        return fail(_("expected torch {spec}; the smoke test never reported torch's version", spec=spec))
     version = compat.parse_version(str(build["torch"]))
     if version is None:
-        return fail(f"expected torch {spec}, torch reports an unreadable version {build['torch']!r}")
+        return fail(_("expected torch {spec}, torch reports an unreadable version {actual}", spec=spec,
+                      actual=repr(build["torch"])))
     status = "pass" if specifier.contains(version, prereleases=True) else "fail"
-    return Check("expect.torch", status, "expected torch version", f"expected torch {spec}, found {build['torch']}",
+    return Check("expect.torch", status, _("expected torch version"),
+                 _("expected torch {spec}, found {actual}", spec=spec, actual=build["torch"]),
                  details={"expected": spec, "actual": build["torch"]})
 
 
@@ -594,8 +641,8 @@ _MATMUL_ID = re.compile(r"^(?P<label>[a-z]+(?::[0-9]+)?)\.matmul\.[a-z0-9]+$")
 def known_answer_inputs(seed: int) -> dict[str, list[list[int]]]:
     """This run's small-integer matrices (8x8 and 8x12, entries -4..4): every dtype holds their product exactly."""
     rng = random.Random(seed)
-    return {"a": [[rng.randint(-4, 4) for _ in range(8)] for _ in range(8)],
-            "b": [[rng.randint(-4, 4) for _ in range(12)] for _ in range(8)]}
+    return {"a": [[rng.randint(-4, 4) for _column in range(8)] for _row in range(8)],
+            "b": [[rng.randint(-4, 4) for _column in range(12)] for _row in range(8)]}
 
 
 def known_answer_product(inputs: Mapping[str, list[list[int]]]) -> list[list[int]]:
@@ -638,15 +685,16 @@ def judge_results(checks: list[Check], options: VerifyOptions, inputs: Mapping[s
                 confirmed.add(match.group("label"))
             continue
         check.status = "fail"
-        check.message = ("the product of this run's small integers is not the one envdoctor computed itself"
-                         if product is not None else "no product of this run's small integers came back to check")
+        check.message = (_("the product of this run's small integers is not the one envdoctor computed itself")
+                         if product is not None else _("no product of this run's small integers came back to check"))
     reported = {check.id for check in checks}
     missing = [f"{label}.{name}" for label in device_labels(options, devices)
                for name in REQUIRED_CHECKS.get(options.level, ()) if f"{label}.{name}" not in reported]
     imported = any(check.id == "import" and check.status == "pass" for check in checks)
     if missing and finished and imported:  # a failed import fails the run already
-        checks.append(Check("smoke.complete", "fail", "every check reported",
-                            f"{len(missing)} check(s) of --level {options.level} never reported: {', '.join(missing[:10])}",
+        checks.append(Check("smoke.complete", "fail", _("every check reported"),
+                            _("{count} check(s) of --level {level} never reported: {checks}", count=len(missing),
+                              level=options.level, checks=", ".join(missing[:10])),
                             details={"missing": missing[:200]}))
     return confirmed
 
@@ -658,12 +706,15 @@ def run_verify(door: Door, options: VerifyOptions, facts: Facts | None = None,
     ``progress`` sees each stage as the child starts it, and None once the child is gone.
     """
     if options.device not in DEVICES:
-        return [Check("devices", "fail", "devices", f"unknown device {options.device!r} (one of {', '.join(DEVICES)})")]
+        return [Check("devices", "fail", _("devices"), _("unknown device {device} (one of {choices})",
+                                                        device=repr(options.device), choices=", ".join(DEVICES)))]
     if options.level not in LEVELS:
-        return [Check("smoke", "fail", "smoke test", f"unknown level {options.level!r} (one of {', '.join(LEVELS)})")]
+        return [Check("smoke", "fail", _("smoke test"), _("unknown level {level} (one of {choices})",
+                                                          level=repr(options.level), choices=", ".join(LEVELS)))]
     timeout = LEVEL_TIMEOUT_S[options.level] if options.timeout is None else options.timeout
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
-        return [Check("smoke", "fail", "smoke test", f"timeout {timeout!r} is not a finite number of seconds above 0")]
+        return [Check("smoke", "fail", _("smoke test"), _("timeout {timeout} is not a finite number of seconds above 0",
+                                                          timeout=repr(timeout)))]
     python = options.python or door.python_executable()
     nonce = secrets.token_hex(16)
     inputs = known_answer_inputs(secrets.randbits(64))
@@ -740,10 +791,10 @@ def judge_numpy(check: Check, build: Mapping[str, Any]) -> None:
         check.details["requirement_source"] = source
     if check.status == "fail" and check.details.get("version") is None:
         check.status = "warn"
-        check.message = (f"NumPy is not installed: torch works, but tensor.numpy(), DataLoader collation of numpy "
-                         f"arrays and most tutorials fail -> {check.details['fix']}")
+        check.message = _("NumPy is not installed: torch works, but tensor.numpy(), DataLoader collation of numpy "
+                          "arrays and most tutorials fail -> {fix}", fix=check.details["fix"])
     elif check.status == "fail":
-        check.message += f" -> {check.details['fix']}"
+        check.message = _("{message} -> {fix}", message=check.message, fix=check.details["fix"])
 
 
 def judge_extension(check: Check, facts: Facts | None, catalog: Catalog) -> None:
@@ -751,11 +802,11 @@ def judge_extension(check: Check, facts: Facts | None, catalog: Catalog) -> None
     dist = check.id[len("extension."):]
     error = str(check.details.get("error") or check.message)
     if check.details.get("timed_out"):
-        check.message = f"{check.message}: it hangs on import; reinstall {dist} for this torch"
+        check.message = _("{message}: it hangs on import; reinstall {dist} for this torch", message=check.message, dist=dist)
         return
     cause, fix = import_failure(dist, error, facts, catalog)
     check.details.update(cause=cause, fix=fix)
-    check.message = f"{dist} cannot be loaded: {cause} ({error!r}) -> {fix}"
+    check.message = _("{dist} cannot be loaded: {cause} ({error}) -> {fix}", dist=dist, cause=cause, error=repr(error), fix=fix)
 
 
 class Progress:
@@ -785,14 +836,15 @@ class ProgressFeed:
                     and hmac.compare_digest(str(event.get("nonce", "")), self.nonce)):
                 step, total = event.get("step"), event.get("total")
                 if isinstance(step, int) and (total is None or isinstance(total, int)):
-                    self.show(Progress(step, total, str(event.get("title") or "")[:MAX_ID_LENGTH]))
+                    title = child_text(event, "title")
+                    self.show(Progress(step, total, title if len(title) <= MAX_ID_LENGTH else title[:MAX_ID_LENGTH]))
 
 
 def point_to_install(check: Check, python: str) -> None:
     """A failed ``import torch`` because torch is not there says so and what installs it, not only the error."""
     if check.status == "fail" and check.message.startswith("ModuleNotFoundError: No module named 'torch'"):
-        check.message = (f"torch is not installed in {python}: envdoctor install --python {shlex.quote(python)} "
-                         f"installs the build for this machine ({check.message})")
+        check.message = _("torch is not installed in {python}: {command} installs the build for this machine ({error})",
+                          python=python, command=f"envdoctor install --python {shlex.quote(python)}", error=check.message)
 
 
 def _catalog() -> Catalog | None:

@@ -115,8 +115,31 @@ def open_channel():
     return write, header
 
 
+class Said(str):
+    """An English sentence that keeps the template and fields it was filled from, so that the parent can say
+    it in the reader's language (envdoctor's catalogue cannot be imported here; the parent looks it up)."""
+
+    template = ""
+    fields: dict = {}
+
+
+def _(template: str, **fields) -> Said:
+    """A sentence for the parent's catalogue: the English text, with its template and fields beside it on
+    the channel (the same call as ``envdoctor.i18n._``, so the catalogue tools find these templates too)."""
+    said = Said(template.format(**fields))
+    said.template, said.fields = template, fields
+    return said
+
+
+def said(key: str, text: object) -> dict:
+    """The event keys for one sentence: ``key`` holds its English; a :class:`Said` adds its template and fields."""
+    if not isinstance(text, Said):
+        return {key: text}
+    return {key: text, key + "_template": text.template, key + "_fields": text.fields}
+
+
 def outcome(status: str, message: str = "", details: dict | None = None, metrics: dict | None = None) -> dict:
-    return {"status": status, "message": message, "details": details or {}, "metrics": metrics or {}}
+    return {"status": status, **said("message", message), "details": details or {}, "metrics": metrics or {}}
 
 
 def error_text(exc: BaseException) -> str:
@@ -136,7 +159,7 @@ class Reporter:
 
     def run(self, check_id: str, title: str, func, *args) -> dict:
         self.step += 1
-        self.write({"event": "progress", "step": self.step, "total": self.total, "title": title})
+        self.write({"event": "progress", "step": self.step, "total": self.total, **said("title", title)})
         self.write({"event": "start", "id": check_id})
         start = time.perf_counter()
         try:
@@ -146,7 +169,7 @@ class Reporter:
         return self.finish(check_id, title, result, time.perf_counter() - start)
 
     def finish(self, check_id: str, title: str, result: dict, duration_s: float | None) -> dict:
-        event = {"event": "check", "id": check_id, "title": title, **result}
+        event = {"event": "check", "id": check_id, **said("title", title), **result}
         event["duration_s"] = None if duration_s is None else round(duration_s, 6)
         self.write(event)
         self.results[check_id] = event
@@ -223,14 +246,14 @@ def build_info(torch) -> dict:
         details["cpu_capability"] = None
     details["threads"] = torch.get_num_threads()
     if details["hip"]:
-        kind = f"ROCm {details['hip']} build"
+        message = _("torch {torch} · ROCm {hip} build", torch=details["torch"], hip=details["hip"])
     elif details["cuda"]:
-        kind = f"CUDA {details['cuda']} build"
+        message = _("torch {torch} · CUDA {cuda} build", torch=details["torch"], cuda=details["cuda"])
     elif details["xpu"]:
-        kind = f"XPU build ({details['xpu']})"
+        message = _("torch {torch} · XPU build ({xpu})", torch=details["torch"], xpu=details["xpu"])
     else:
-        kind = "CPU build"
-    return outcome("pass", f"torch {details['torch']} · {kind}", details)
+        message = _("torch {torch} · CPU build", torch=details["torch"])
+    return outcome("pass", message, details)
 
 
 def torch_numpy_requirements() -> list:
@@ -257,8 +280,9 @@ def check_numpy(torch) -> dict:
     array = torch.arange(6, dtype=torch.float32).reshape(2, 3).numpy()
     back = torch.from_numpy(array * 2).tolist()
     if back != [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]:
-        return outcome("fail", f"tensor.numpy() and torch.from_numpy() gave {back}", details)
-    return outcome("pass", f"NumPy {details['version']}: tensor.numpy() and torch.from_numpy() round trip", details)
+        return outcome("fail", _("tensor.numpy() and torch.from_numpy() gave {back}", back=back), details)
+    return outcome("pass", _("NumPy {version}: tensor.numpy() and torch.from_numpy() round trip",
+                             version=details["version"]), details)
 
 
 def start_import(module: str):
@@ -283,20 +307,21 @@ def finish_import(module: str, process, output, deadline: float, limit: float) -
         process.wait()
         output.close()
         details["timed_out"] = True
-        return outcome("fail", f"import {module} did not finish within {limit:g} s and was killed", details)
+        return outcome("fail", _("import {module} did not finish within {limit:g} s and was killed",
+                                 module=module, limit=limit), details)
     output.seek(max(0, output.seek(0, 2) - IMPORT_OUTPUT_LIMIT))
     text = output.read().decode("utf-8", "replace")
     output.close()
     marked = [line[len(IMPORT_RESULT_MARK):] for line in text.splitlines() if line.startswith(IMPORT_RESULT_MARK)]
     result = json.loads(marked[-1]) if marked else None
     if isinstance(result, dict) and result.get("ok") is True:
-        return outcome("pass", f"import {module}", details)
+        return outcome("pass", _("import {module}", module=module), details)
     if isinstance(result, dict) and isinstance(result.get("error"), str):
         details["error"] = result["error"]
         return outcome("fail", result["error"], details)
     code = process.returncode
-    details["error"] = (f"the import crashed with signal {-code}" if code < 0
-                        else f"the import ended with exit status {code} and no result")
+    details["error"] = (_("the import crashed with signal {signal}", signal=-code) if code < 0
+                        else _("the import ended with exit status {code} and no result", code=code))
     details["output_tail"] = text[-2000:]
     return outcome("fail", details["error"], details)
 
@@ -308,7 +333,7 @@ def import_extensions(reporter: Reporter, imports: list, limit: float) -> None:
     started = [(item, start_import(item["module"])) for item in wanted]
     deadline = time.monotonic() + limit
     for item, (process, output) in started:
-        reporter.run(f"extension.{item.get('dist')}", f"import {item['module']}", finish_import,
+        reporter.run(f"extension.{item.get('dist')}", _("import {module}", module=item["module"]), finish_import,
                      item["module"], process, output, deadline, limit)
 
 
@@ -374,29 +399,30 @@ def discover(torch) -> dict:
             errors[name] = error_text(exc)
             details[name] = {"kind": name, "available": False, "count": 0, "devices": [], "error": errors[name]}
     names = [d["name"] for kind in ("cuda", "xpu", "mps") for d in details[kind]["devices"]]
-    message = f"{len(names)} accelerator(s): " + ", ".join(names) if names else "no accelerator visible to torch"
-    if errors:
-        message += "; discovery failed for " + ", ".join(sorted(errors))
+    found = _("{count} accelerator(s): {names}", count=len(names), names=", ".join(names)) if names \
+        else _("no accelerator visible to torch")
+    message = _("{found}; discovery failed for {kinds}", found=found, kinds=", ".join(sorted(errors))) if errors else found
     return outcome("fail" if errors else "pass", message, details)
 
 
 def absence_reason(torch, kind: str, found: dict) -> str:
     """Why torch shows no device of this kind, in the user's terms."""
     if found.get("error"):
-        return f"discovery failed: {found['error']}"
+        return _("discovery failed: {error}", error=found["error"])
     if kind == "cuda":
         if not getattr(torch.version, "cuda", None) and not getattr(torch.version, "hip", None):
-            return "this torch is a CPU build (torch.version.cuda is None)"
+            return _("this torch is a CPU build (torch.version.cuda is None)")
         if found.get("init_warnings"):
-            return "torch.cuda.is_available() is False: " + found["init_warnings"][0]
+            return _("torch.cuda.is_available() is False: {warning}", warning=found["init_warnings"][0])
         return "torch.cuda.is_available() is False"
     if kind == "mps":
         if platform.system() != "Darwin":
-            return "MPS exists only on macOS"
-        built = "" if found.get("built") else " (torch built without MPS)"
-        return "torch.backends.mps.is_available() is False" + built
+            return _("MPS exists only on macOS")
+        if found.get("built"):
+            return "torch.backends.mps.is_available() is False"
+        return _("torch.backends.mps.is_available() is False (torch built without MPS)")
     if getattr(torch, "xpu", None) is None:
-        return "this torch has no XPU support"
+        return _("this torch has no XPU support")
     return "torch.xpu.is_available() is False"
 
 
@@ -410,7 +436,7 @@ def device_specs(torch, discovered: dict, wanted: str, reporter: Reporter) -> li
         if not found.get("count"):
             status = "skip" if wanted == "all" else "fail"
             reason = absence_reason(torch, kind, found)
-            reporter.finish(f"device.{kind}", f"{kind} device", outcome(status, reason), None)
+            reporter.finish(f"device.{kind}", _("{kind} device", kind=kind), outcome(status, reason), None)
             continue
         for device in found.get("devices", []):
             specs.append(accelerator_spec(torch, kind, found, device))
@@ -508,7 +534,8 @@ def check_alloc(torch, spec: dict) -> dict:
     expected = 1.5 * ALLOC_ELEMENTS
     details = {"bytes": ALLOC_ELEMENTS * 4}
     if total != expected:
-        return outcome("fail", f"a tensor filled with 1.5 sums to {total}, not {expected}", details)
+        return outcome("fail", _("a tensor filled with 1.5 sums to {total}, not {expected}", total=total, expected=expected),
+                       details)
     return outcome("pass", f"{ALLOC_ELEMENTS * 4 // (1024 * 1024)} MiB", details)
 
 
@@ -519,8 +546,9 @@ def check_copy(torch, spec: dict) -> dict:
     mismatched = int((back != host).sum().item())
     details = {"bytes": host.numel()}
     if mismatched:
-        return outcome("fail", f"{mismatched} of {host.numel()} bytes changed on the round trip", details)
-    return outcome("pass", "1 MiB host -> device -> host, bit-exact", details)
+        return outcome("fail", _("{changed} of {total} bytes changed on the round trip", changed=mismatched,
+                                 total=host.numel()), details)
+    return outcome("pass", _("1 MiB host -> device -> host, bit-exact"), details)
 
 
 def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
@@ -555,12 +583,12 @@ def check_matmul(torch, spec: dict, dtype_name: str) -> dict:
                "tolerance": MATMUL_TOLERANCE[dtype_name], "shape": [64, 48, 40], "known_answer_product": product}
     metrics = {"max_abs_error": float(error.max().item())}
     if not known_error <= KNOWN_ANSWER_TOLERANCE:  # written so that NaN fails
-        return outcome("fail", f"wrong answer: a small-integer product is off by {known_error:.3g} (exact expected)",
-                       details, metrics)
+        return outcome("fail", _("wrong answer: a small-integer product is off by {error:.3g} (exact expected)",
+                                 error=known_error), details, metrics)
     if not relative <= MATMUL_TOLERANCE[dtype_name]:
-        return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {MATMUL_TOLERANCE[dtype_name]:g}",
-                       details, metrics)
-    return outcome("pass", f"matches float64 reference (relative error {relative:.2g})", details, metrics)
+        return outcome("fail", _("wrong answer: relative error {error:.3g} exceeds {tolerance:g}", error=relative,
+                                 tolerance=MATMUL_TOLERANCE[dtype_name]), details, metrics)
+    return outcome("pass", _("matches float64 reference (relative error {error:.2g})", error=relative), details, metrics)
 
 
 def check_autograd(torch, spec: dict) -> dict:
@@ -569,19 +597,19 @@ def check_autograd(torch, spec: dict) -> dict:
     y.backward()
     grad = float(x.grad.item())
     if grad != 8.0:
-        return outcome("fail", f"d/dx (x**2 + 2x) at 3 came out {grad}, not 8", {"grad": grad})
+        return outcome("fail", _("d/dx (x**2 + 2x) at 3 came out {grad}, not 8", grad=grad), {"grad": grad})
     return outcome("pass", "d/dx (x**2 + 2x) at 3 = 8", {"grad": grad})
 
 
 def check_gradcheck(torch, spec: dict) -> dict:
     if not spec.get("gradcheck"):
-        return outcome("skip", "this device has no float64")
+        return outcome("skip", _("this device has no float64"))
     generator = torch.Generator().manual_seed(3)
     x = torch.randn(3, 4, dtype=torch.float64, generator=generator).to(spec["device"]).requires_grad_()
     ok = torch.autograd.gradcheck(lambda t: (t.sin() * t.exp()).cumsum(0), (x,), raise_exception=False)
     if not ok:
-        return outcome("fail", "analytical and numerical gradients differ")
-    return outcome("pass", "analytical gradients match numerical ones (float64)")
+        return outcome("fail", _("analytical and numerical gradients differ"))
+    return outcome("pass", _("analytical gradients match numerical ones (float64)"))
 
 
 def conv2d_reference(x, w, bias, padding: int) -> list:
@@ -626,8 +654,9 @@ def check_conv2d(torch, spec: dict) -> dict:
     tolerance = CONV_TOLERANCE["tf32" if tf32 else "exact"]
     details = {"backend": spec.get("conv_backend"), "max_relative_error": relative, "tolerance": tolerance}
     if tuple(got.shape) != tuple(expected.shape) or not relative <= tolerance:
-        return outcome("fail", f"wrong answer: relative error {relative:.3g} exceeds {tolerance:g}", details)
-    return outcome("pass", f"matches a loop reference ({spec.get('conv_backend')})", details)
+        return outcome("fail", _("wrong answer: relative error {error:.3g} exceeds {tolerance:g}", error=relative,
+                                 tolerance=tolerance), details)
+    return outcome("pass", _("matches a loop reference ({backend})", backend=spec.get("conv_backend")), details)
 
 
 # ---------------------------------------------------------------------------- stage 3b: a first training script
@@ -649,8 +678,8 @@ def check_tutorial_autograd(torch, spec: dict) -> dict:
     grad = x.grad.to("cpu").tolist()
     details: dict = {"out": value, "grad": grad}
     if value != 27.0 or any(g != 4.5 for row in grad for g in row):
-        return outcome("fail", f"out = ((x + 2) * (x + 2) * 3).mean() gave {value} and x.grad {grad}; "
-                               "27 and 4.5 everywhere expected", details)
+        return outcome("fail", _("out = ((x + 2) * (x + 2) * 3).mean() gave {value} and x.grad {grad}; "
+                                 "27 and 4.5 everywhere expected", value=value, grad=grad), details)
     x = torch.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
     y = x * 2
     doublings = 1
@@ -663,8 +692,9 @@ def check_tutorial_autograd(torch, spec: dict) -> dict:
     got = x.grad.to("cpu")
     details.update(doublings=doublings, vector_grad=got.tolist())
     if doublings != 9 or not torch.equal(got, expected):
-        return outcome("fail", f"y.backward(v) with y = x * 2^{doublings} gave x.grad {got.tolist()}, "
-                               f"not v * 2^{doublings} = {expected.tolist()}", details)
+        return outcome("fail", _("y.backward(v) with y = x * 2^{doublings} gave x.grad {got}, "
+                                 "not v * 2^{doublings} = {expected}", doublings=doublings, got=got.tolist(),
+                                 expected=expected.tolist()), details)
     return outcome("pass", "out = 27, x.grad = 4.5; y.backward(v) gives v * 512", details)
 
 
@@ -755,7 +785,7 @@ def device_training(torch, name: str, device: str, x, y, start: list, steps: int
     inputs, targets = x.to(device, torch.float32), y.to(device, torch.float32)
     losses = []
     with Tf32Mode(torch, False):  # IEEE float32, whatever the user's TF32 setting: the reference is exact
-        for _ in range(steps):
+        for _step in range(steps):
             optimizer.zero_grad()
             loss = loss_function(model(inputs), targets)
             loss.backward()
@@ -802,10 +832,12 @@ def check_train_sgd(torch, spec: dict, size: dict) -> dict:
                             f"by {error:.3g} (relative; {TRAIN_TOLERANCE:g} allowed)")
     if problems:
         return outcome("fail", "; ".join(problems), details)
-    return outcome("pass", f"SGD loss {details['sgd']['first_loss']:.3g} -> {details['sgd']['last_loss']:.3g}, "
-                           f"AdamW {details['adamw']['first_loss']:.3g} -> {details['adamw']['last_loss']:.3g} in "
-                           f"{size['steps']} steps; weights match the float64 reference "
-                           f"({max(details['sgd']['max_relative_error'], details['adamw']['max_relative_error']):.2g})",
+    return outcome("pass", _("SGD loss {sgd_first:.3g} -> {sgd_last:.3g}, AdamW {adamw_first:.3g} -> {adamw_last:.3g} in "
+                             "{steps} steps; weights match the float64 reference ({error:.2g})",
+                             sgd_first=details["sgd"]["first_loss"], sgd_last=details["sgd"]["last_loss"],
+                             adamw_first=details["adamw"]["first_loss"], adamw_last=details["adamw"]["last_loss"],
+                             steps=size["steps"],
+                             error=max(details["sgd"]["max_relative_error"], details["adamw"]["max_relative_error"])),
                    details)
 
 
@@ -830,7 +862,7 @@ def amp_training(torch, device: str, x, y, start: list, steps: int, dtype, scale
     inputs, targets = x.to(device, torch.float32), y.to(device, torch.float32)
     losses, skipped, computed_in = [], 0, None
     with Tf32Mode(torch, False):
-        for _ in range(steps):
+        for _step in range(steps):
             optimizer.zero_grad()
             if dtype is None:
                 loss = torch.nn.functional.mse_loss(model(inputs), targets)
@@ -863,7 +895,7 @@ def check_train_amp(torch, spec: dict, size: dict) -> dict:
     float32, with finite losses and a scaler that does not keep skipping steps. An autocast that silently
     computed in float32 (it warns and falls back where a dtype is unsupported) is skipped, not passed."""
     if not hasattr(torch, "autocast"):
-        return outcome("skip", "this torch has no torch.autocast (added in 1.10)")
+        return outcome("skip", _("this torch has no torch.autocast (added in 1.10)"))
     device, steps = spec["device"], size["amp_steps"]
     device_type = torch.device(device).type
     x, y = regression_data(torch, size["samples"], size["features"])
@@ -909,8 +941,8 @@ def check_train_amp(torch, spec: dict, size: dict) -> dict:
     if not ran:
         return outcome("skip", "; ".join(f"{k}: {v}" for k, v in skipped_dtypes.items()), details)
     shown = ", ".join(f"{name} {details[name]['max_relative_error']:.2g}" for name in ran)
-    return outcome("pass", f"autocast {' and '.join(ran)} track float32 over {steps} steps (relative error {shown})",
-                   details)
+    return outcome("pass", _("autocast {dtypes} track float32 over {steps} steps (relative error {errors})",
+                             dtypes=" and ".join(ran), steps=steps, errors=shown), details)
 
 
 def shm_free_bytes():
@@ -992,18 +1024,24 @@ def check_data_loader(torch, spec: dict, size: dict) -> dict:
     finally:
         del loader
     details["batches"] = len(received)
-    got_values = torch.cat([v.to("cpu") for v, _ in received]) if received else data[:0]
-    got_order = torch.cat([i.to("cpu") for _, i in received]) if received else order[:0]
+    got_values = torch.cat([v.to("cpu") for v, _i in received]) if received else data[:0]
+    got_order = torch.cat([i.to("cpu") for _v, i in received]) if received else order[:0]
     if len(received) != details["batches_expected"] or not torch.equal(got_order, order):
-        return outcome("fail", f"{len(received)} of {details['batches_expected']} batches arrived, "
-                               f"{'in' if torch.equal(got_order, order[:len(got_order)]) else 'out of'} order", details)
+        in_order = torch.equal(got_order, order[:len(got_order)])
+        return outcome("fail", (_("{count} of {expected} batches arrived, in order", count=len(received),
+                                  expected=details["batches_expected"]) if in_order
+                                else _("{count} of {expected} batches arrived, out of order", count=len(received),
+                                       expected=details["batches_expected"])), details)
     if not torch.equal(got_values, data):
         changed = int((got_values != data).sum().item())
-        return outcome("fail", f"{changed} value(s) changed between the workers and {device}", details)
+        return outcome("fail", _("{count} value(s) changed between the workers and {device}", count=changed,
+                                 device=device), details)
     if unpinned:
-        return outcome("fail", f"pin_memory=True, yet {unpinned} batch(es) came back unpinned", details)
-    return outcome("pass", f"{len(received)} batches from {LOADER_WORKERS} workers ({details['start_method']}"
-                           f"{', pinned' if pin else ''}), in order, bit-exact", details)
+        return outcome("fail", _("pin_memory=True, yet {count} batch(es) came back unpinned", count=unpinned), details)
+    arrived = dict(count=len(received), workers=LOADER_WORKERS, method=details["start_method"])
+    return outcome("pass", _("{count} batches from {workers} workers ({method}, pinned), in order, bit-exact", **arrived)
+                   if pin else _("{count} batches from {workers} workers ({method}), in order, bit-exact", **arrived),
+                   details)
 
 
 # ---------------------------------------------------------------------------- stage 4: performance
@@ -1022,7 +1060,7 @@ def seconds_per_call(sync, func, budget: float) -> float:
     while not samples or time.perf_counter() < deadline:
         sync()
         start = time.perf_counter()
-        for _ in range(reps):
+        for _step in range(reps):
             func()
         sync()
         samples.append((time.perf_counter() - start) / reps)
@@ -1049,7 +1087,7 @@ def perf_matmul(torch, spec: dict, dtype_name: str, budget: float) -> dict:
                 break
         seconds = seconds_per_call(sync, lambda: torch.matmul(a, b), budget)
     tflops = 2.0 * n ** 3 / seconds / 1e12
-    return outcome("pass", f"{n}x{n} matmul", {"size": n, "seconds_per_matmul": seconds},
+    return outcome("pass", _("{n}x{n} matmul", n=n), {"size": n, "seconds_per_matmul": seconds},
                    {"tflops": round(tflops, 6)})
 
 
@@ -1067,7 +1105,7 @@ def perf_copy(torch, spec: dict, budget: float) -> dict:
     d2h = seconds_per_call(sync, lambda: host.copy_(on_device, non_blocking=pinned), budget / 2)
     to_device, to_host = COPY_BYTES / h2d / 1e9, COPY_BYTES / d2h / 1e9
     details = {"bytes": COPY_BYTES, "pinned": pinned, "d2h_gb_per_s": round(to_host, 3)}
-    message = f"host->device {to_device:.3g} GB/s, device->host {to_host:.3g} GB/s"
+    message = _("host->device {to_device:.3g} GB/s, device->host {to_host:.3g} GB/s", to_device=to_device, to_host=to_host)
     return outcome("pass", message, details, {"gb_per_s": round(to_device, 3)})
 
 
@@ -1078,31 +1116,35 @@ def device_check_list(torch, spec: dict, perf_budget: float, level: str = "stand
     """(id, title, function, args) for every check of one device, in order, as many as the level asks."""
     label = spec["label"]
     checks: list[tuple[str, str, Callable[..., dict], tuple[Any, ...]]]
-    tutorial = (f"{label}.tutorial.autograd", f"{label}: tutorial autograd", check_tutorial_autograd, (torch, spec))
+    tutorial = (f"{label}.tutorial.autograd", _("{label}: tutorial autograd", label=label), check_tutorial_autograd,
+                (torch, spec))
     if level == "quick":
-        return [(f"{label}.matmul.float32", f"{label}: matmul float32", check_matmul, (torch, spec, "float32")),
-                tutorial]
+        return [(f"{label}.matmul.float32", _("{label}: matmul {dtype}", label=label, dtype="float32"), check_matmul,
+                 (torch, spec, "float32")), tutorial]
     size = TRAINING_SIZES[level]
-    checks = [(f"{label}.alloc", f"{label}: allocate", check_alloc, (torch, spec)),
-              (f"{label}.copy", f"{label}: copy round trip", check_copy, (torch, spec))]
+    checks = [(f"{label}.alloc", _("{label}: allocate", label=label), check_alloc, (torch, spec)),
+              (f"{label}.copy", _("{label}: copy round trip", label=label), check_copy, (torch, spec))]
     for name in DTYPE_NAMES:
         if name in spec["dtypes"]:
-            checks.append((f"{label}.matmul.{name}", f"{label}: matmul {name}", check_matmul, (torch, spec, name)))
+            checks.append((f"{label}.matmul.{name}", _("{label}: matmul {dtype}", label=label, dtype=name), check_matmul,
+                           (torch, spec, name)))
     checks += [(f"{label}.autograd", f"{label}: autograd", check_autograd, (torch, spec)),
                (f"{label}.gradcheck", f"{label}: gradcheck", check_gradcheck, (torch, spec)),
                (f"{label}.conv2d", f"{label}: conv2d", check_conv2d, (torch, spec)),
                tutorial,
-               (f"{label}.train.sgd", f"{label}: train with SGD and AdamW", check_train_sgd, (torch, spec, size)),
-               (f"{label}.train.amp", f"{label}: train with autocast", check_train_amp, (torch, spec, size)),
-               (f"{label}.data.loader", f"{label}: DataLoader with workers", check_data_loader, (torch, spec, size))]
+               (f"{label}.train.sgd", _("{label}: train with SGD and AdamW", label=label), check_train_sgd,
+                (torch, spec, size)),
+               (f"{label}.train.amp", _("{label}: train with autocast", label=label), check_train_amp, (torch, spec, size)),
+               (f"{label}.data.loader", _("{label}: DataLoader with workers", label=label), check_data_loader,
+                (torch, spec, size))]
     perf_dtypes = [name for name in DTYPE_NAMES if name in spec["perf_dtypes"]]
     has_copy = torch.device(spec["device"]).type != "cpu"
     share = perf_budget / max(1, len(perf_dtypes) + (1 if has_copy else 0))
     for name in perf_dtypes:
-        checks.append((f"{label}.perf.matmul.{name}", f"{label}: matmul {name} TFLOP/s",
+        checks.append((f"{label}.perf.matmul.{name}", _("{label}: matmul {dtype} TFLOP/s", label=label, dtype=name),
                        perf_matmul, (torch, spec, name, share)))
     if has_copy:
-        checks.append((f"{label}.perf.copy", f"{label}: copy GB/s", perf_copy, (torch, spec, share)))
+        checks.append((f"{label}.perf.copy", _("{label}: copy GB/s", label=label), perf_copy, (torch, spec, share)))
     return checks
 
 
@@ -1114,8 +1156,8 @@ def device_checks(torch, reporter: Reporter, spec: dict, perf_budget: float, lev
         event = reporter.run(check_id, title, func, *args)
         events.append(event)
         if check_id.endswith(".alloc") and event["status"] == "fail":
-            for later_id, later_title, _, _ in checks[position + 1:]:
-                events.append(reporter.skip(later_id, later_title, "skipped: allocation failed on this device"))
+            for later_id, later_title, _func, _args in checks[position + 1:]:
+                events.append(reporter.skip(later_id, later_title, _("skipped: allocation failed on this device")))
             break
     return events
 
@@ -1134,7 +1176,7 @@ def find_cxx_compiler() -> str | None:
 def check_compile(torch, device: str) -> dict:
     compiler = find_cxx_compiler()
     if compiler is None:
-        return outcome("skip", "no C++ compiler found (torch.compile's inductor backend needs one)")
+        return outcome("skip", _("no C++ compiler found (torch.compile's inductor backend needs one)"))
 
     def function(t):
         return torch.sin(t) * 2 + torch.cos(t) * t
@@ -1150,8 +1192,8 @@ def check_compile(torch, device: str) -> dict:
     error = float((got - function(x)).abs().max().item())
     details = {"device": device, "compiler": compiler, "max_abs_error": error}
     if not error <= 1e-4:
-        return outcome("fail", f"compiled result differs from eager by {error:.3g}", details)
-    return outcome("pass", f"compiled function matches eager on {device}", details)
+        return outcome("fail", _("compiled result differs from eager by {error:.3g}", error=error), details)
+    return outcome("pass", _("compiled function matches eager on {device}", device=device), details)
 
 
 # ---------------------------------------------------------------------------- main
@@ -1162,10 +1204,10 @@ def run(options: dict, reporter: Reporter) -> int:
     if torch is None:
         reporter.write({"event": "done"})
         return 1
-    reporter.run("build", "build info", build_info, torch)
+    reporter.run("build", _("build info"), build_info, torch)
     reporter.run("numpy", "NumPy", check_numpy, torch)
     import_extensions(reporter, options.get("imports") or [], float(options.get("import_timeout") or 60.0))
-    devices = reporter.run("devices", "devices", discover, torch)
+    devices = reporter.run("devices", _("devices"), discover, torch)
     specs = device_specs(torch, devices.get("details") or {}, options.get("device", "all"), reporter)
     budget = max(0.0, float(options.get("perf_seconds", 2.0))) / len(specs)
     level = options.get("level", "standard")
