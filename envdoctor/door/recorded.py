@@ -200,7 +200,7 @@ class _Manifest:
     def disk_space(self, value: Any) -> None:
         """``{"/dev/shm": {"total_bytes": N, "free_bytes": N}}``: whole numbers, free never above total."""
         if not isinstance(value, dict):
-            raise self.fail("disk_space", _("must be an object of path -> {total_bytes, free_bytes}"))
+            raise self.fail("disk_space", _("must be an object of path -> {{total_bytes, free_bytes}}"))
         for path, entry in value.items():
             name = f"disk_space[{path!r}]"
             if not isinstance(entry, dict) or set(entry) != {"total_bytes", "free_bytes"}:
