@@ -74,7 +74,7 @@ def _distribution(entry: dict) -> Distribution:
         version=str(entry.get("version") or ""),
         location=location,
         installer=entry.get("installer"),
-        source=f"dist-info in {location}" if location else "dist-info",
+        source=_("dist-info in {location}", location=location) if location else "dist-info",
     )
 
 
