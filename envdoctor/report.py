@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from envdoctor import __version__
 from envdoctor.facts import Check, Facts, Finding, from_dict, to_dict
+from envdoctor.i18n import _, message_of
 
 if TYPE_CHECKING:
     from envdoctor.policy import RequirementResult
@@ -104,18 +105,19 @@ def parse_report(text: str, where: str = "report") -> Any:
     try:
         return parse_json_text(text)
     except ValueError as exc:  # json.JSONDecodeError too, and an integer too long to convert
-        raise ReportFormatError(f"{where}: not valid JSON for a report ({exc})") from None
+        raise ReportFormatError(_("{where}: not valid JSON for a report ({error})", where=where, error=str(exc))) from None
 
 
 def facts_from_report(data: Any, where: str = "report") -> Facts:
     """The facts of a saved ``check --json`` report (for --facts)."""
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("envdoctor.report/"):
-        raise ReportFormatError(f"{where}: not an envdoctor report (no 'schema': {SCHEMA!r})")
+        raise ReportFormatError(_("{where}: not an envdoctor report (no 'schema': {schema!r})", where=where, schema=SCHEMA))
     if data.get("schema") != SCHEMA:
-        raise ReportFormatError(f"{where}: schema {data.get('schema')!r} is not supported (expected {SCHEMA!r})")
+        raise ReportFormatError(_("{where}: schema {found!r} is not supported (expected {schema!r})", where=where,
+                                  found=data.get("schema"), schema=SCHEMA))
     if not isinstance(data.get("facts"), dict):
-        raise ReportFormatError(f"{where}: the report holds no 'facts' object")
+        raise ReportFormatError(_("{where}: the report holds no 'facts' object", where=where))
     try:
         return from_dict(Facts, data["facts"], "facts")
     except ValueError as exc:
-        raise ReportFormatError(f"{where}: {exc}") from exc
+        raise ReportFormatError(_("{where}: {problem}", where=where, problem=message_of(exc))) from exc

@@ -24,6 +24,7 @@ from envdoctor.door.types import (
     _decode,
 )
 from envdoctor.door.user_files import READ_LIMIT, _read_regular
+from envdoctor.i18n import _, message_of
 
 
 class LiveDoor(Door):
@@ -47,7 +48,7 @@ class LiveDoor(Door):
     def read_file(self, path: str) -> FileRead:
         # Symlinks are followed: this is the machine's own tree (/etc/os-release is one on Debian,
         # Ubuntu and Fedora). FIFOs and devices are refused: reading one would hang or never end.
-        data, problem, _ = _read_regular(path, READ_LIMIT, follow=True)
+        data, problem, _truncated = _read_regular(path, READ_LIMIT, follow=True)
         return FileRead(None if data is None else _decode(data), problem)
 
     def listdir(self, path: str) -> list[str] | None:
@@ -99,13 +100,13 @@ class LiveDoor(Door):
         try:
             import pynvml
         except ImportError as exc:
-            return NvmlResult("not_found", error=f"pynvml not importable: {exc}")
+            return NvmlResult("not_found", error=_("pynvml not importable: {error}", error=str(exc)))
         try:
             return NvmlResult("ok", data=_call_with_timeout(_nvml_query, timeout))
         except TimeoutError as exc:
-            return NvmlResult("timed_out", error=str(exc))
+            return NvmlResult("timed_out", error=message_of(exc))
         except pynvml.NVMLError_LibraryNotFound as exc:
-            return NvmlResult("not_found", error=str(exc) or "NVML library not found")
+            return NvmlResult("not_found", error=str(exc) or _("NVML library not found"))
         except pynvml.NVMLError as exc:
             return NvmlResult("error", error=str(exc))
         except Exception as exc:  # a broken binding is a fact, not a crash
@@ -125,11 +126,11 @@ def _nvml_cannot_load(door: Door) -> str:
     """Why NVML cannot be there, decided without loading it (importing pynvml costs ~15 ms)."""
     system = door.platform().system
     if system == "Darwin":
-        return "NVML does not exist on macOS"
+        return _("NVML does not exist on macOS")
     if system == "Linux" and not any(
         door.exists(path) for path in ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/dxg")
     ):
-        return "no NVIDIA kernel driver (/proc/driver/nvidia, /dev/nvidiactl and /dev/dxg are absent)"
+        return _("no NVIDIA kernel driver (/proc/driver/nvidia, /dev/nvidiactl and /dev/dxg are absent)")
     return ""
 
 

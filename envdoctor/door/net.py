@@ -9,6 +9,7 @@ from typing import Any
 
 from envdoctor.door.processes import _STOPPING, _valid_timeout
 from envdoctor.door.types import HTTP_LIMIT, HTTP_REDIRECTS, HttpResult
+from envdoctor.i18n import _, message_of
 from envdoctor.redact import redact_text
 
 
@@ -70,9 +71,9 @@ def _call_with_timeout(func, timeout: float):
     deadline = time.monotonic() + timeout
     while not done.wait(max(0.0, min(0.1, deadline - time.monotonic()))):
         if _STOPPING.is_set():
-            raise TimeoutError("envdoctor is stopping")
+            raise TimeoutError(_("envdoctor is stopping"))
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"no answer within {timeout:.1f} s")
+            raise TimeoutError(_("no answer within {seconds:.1f} s", seconds=timeout))
     if "error" in box:
         raise box["error"]
     return box["value"]
@@ -90,7 +91,7 @@ def _guarded_redirects() -> Any:
         def redirect_request(self, req, fp, code, msg, headers, newurl):
             problem = index_url_problem(newurl)
             if problem:
-                raise _RedirectRefused(f"redirected to {newurl}, which is refused: {problem}")
+                raise _RedirectRefused(_("redirected to {url}, which is refused: {problem}", url=newurl, problem=problem))
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     return Handler()
@@ -130,9 +131,9 @@ def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str =
     if problem:
         return HttpResult(url, "refused", error=problem)
     if not _valid_timeout(timeout):
-        return HttpResult(url, "error", error=f"invalid timeout {timeout!r}")
+        return HttpResult(url, "error", error=_("invalid timeout {timeout!r}", timeout=timeout))
     if byte_range is not None and not re.fullmatch(r"[0-9]{0,19}-[0-9]{0,19}", byte_range, re.ASCII):
-        return HttpResult(url, "error", error=f"invalid byte range {byte_range!r}")
+        return HttpResult(url, "error", error=_("invalid byte range {range!r}", range=byte_range))
     opener = urllib.request.build_opener(_guarded_redirects())
     headers = {"User-Agent": f"envdoctor/{__version__}", "Accept": accept}
     if byte_range is not None:
@@ -157,15 +158,16 @@ def http_get(url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str =
     try:
         result = _call_with_timeout(fetch, timeout)
     except _RedirectRefused as exc:
-        result = HttpResult(url, "refused", error=str(exc))
+        result = HttpResult(url, "refused", error=message_of(exc))
     except TimeoutError as exc:
-        result = HttpResult(url, "timed_out", error=str(exc) or f"no answer within {timeout:.1f} s")
+        result = HttpResult(url, "timed_out", error=message_of(exc) or _("no answer within {seconds:.1f} s",
+                                                                                 seconds=timeout))
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, ssl.SSLError):
             result = HttpResult(url, "tls", error=str(reason))
         elif isinstance(reason, TimeoutError):
-            result = HttpResult(url, "timed_out", error=f"no answer within {timeout:.1f} s")
+            result = HttpResult(url, "timed_out", error=_("no answer within {seconds:.1f} s", seconds=timeout))
         else:
             result = HttpResult(url, "unreachable", error=str(reason))
     except OSError as exc:  # a connection reset mid-answer

@@ -36,6 +36,7 @@ from envdoctor.door.types import (
     CommandResult,
     _decode,
 )
+from envdoctor.i18n import _
 
 
 class _Sink:
@@ -364,7 +365,7 @@ def _read_ready(fd: int, sink: _Sink) -> bool:
 def _drain(sinks: Mapping[int, _Sink]) -> None:
     """What is still buffered in the pipes once every writer is gone (never blocks)."""
     for fd, sink in sinks.items():
-        for _ in range(64):
+        for _read in range(64):
             try:
                 chunk = os.read(fd, 65536)
             except OSError:
@@ -406,7 +407,7 @@ def _pump_select(child: _Child, sinks: Mapping[int, _Sink], deadline: float) -> 
                 if pidfd is None:  # no exit notification: poll, more slowly as time goes on
                     until = min(until, now + pause)
                     pause = min(0.05, pause * 2)
-            for key, _ in selector.select(max(0.0, until - now)):
+            for key, _events in selector.select(max(0.0, until - now)):
                 if key.fd == pidfd:
                     selector.unregister(pidfd)
                 elif not _read_ready(key.fd, sinks[key.fd]):
@@ -473,10 +474,10 @@ def _run(
     """
     start = time.monotonic()
     if not _valid_timeout(timeout):
-        return ChannelResult(CommandResult(argv, "error", error=f"invalid timeout {timeout!r}: "
-                                                                "it must be a finite number of seconds above 0"))
+        return ChannelResult(CommandResult(argv, "error", error=_(
+            "invalid timeout {timeout!r}: it must be a finite number of seconds above 0", timeout=timeout)))
     if _STOPPING.is_set():
-        return ChannelResult(CommandResult(argv, "error", error="not started: envdoctor is stopping"))
+        return ChannelResult(CommandResult(argv, "error", error=_("not started: envdoctor is stopping")))
     deadline = start + timeout
     _become_subreaper()
     child_env = dict(os.environ if env is None else env)

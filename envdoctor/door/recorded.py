@@ -58,6 +58,7 @@ from envdoctor.door.types import (
     _decode,
 )
 from envdoctor.door.user_files import _kind, _read_regular
+from envdoctor.i18n import _
 from envdoctor.readers.json_text import parse_json_text
 
 MANIFEST_LIMIT = 32 * 1024 * 1024  # machine.json
@@ -135,43 +136,43 @@ class _Manifest:
         self.where = where
 
     def fail(self, field_name: str, problem: str) -> MachineFolderError:
-        return MachineFolderError(f"{self.where}: {field_name}: {problem}")
+        return MachineFolderError(_("{where}: {field}: {problem}", where=self.where, field=field_name, problem=problem))
 
     def keys(self, value: dict, allowed: set, field_name: str) -> None:
         unknown = sorted(str(key) for key in value if key not in allowed)
         if unknown:
-            raise self.fail(field_name, f"unknown key(s) {', '.join(unknown[:5])}")
+            raise self.fail(field_name, _("unknown key(s) {keys}", keys=", ".join(unknown[:5])))
 
     def mapping(self, value: Any, field_name: str, item: Callable[[Any], bool], what: str) -> dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) and item(v) for k, v in value.items()):
-            raise self.fail(field_name, f"must be an object of string -> {what}")
+            raise self.fail(field_name, _("must be an object of string -> {what}", what=what))
         return value
 
     def strings(self, value: Any, field_name: str) -> list:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.fail(field_name, "must be a list of strings")
+            raise self.fail(field_name, _("must be a list of strings"))
         return value
 
     def check(self, data: Any) -> dict:
         if not isinstance(data, dict) or data.get("format") != MACHINE_FORMAT:
-            raise MachineFolderError(f"{self.where}: 'format' must be {MACHINE_FORMAT!r}")
-        self.keys(data, self.TOP, "top level")
+            raise MachineFolderError(_("{where}: 'format' must be {format!r}", where=self.where, format=MACHINE_FORMAT))
+        self.keys(data, self.TOP, _("top level"))
         self.size(data)
         self.platform(data.get("platform"))
-        self.mapping(data.get("env", {}), "env", lambda v: isinstance(v, str), "string")
-        self.mapping(data.get("which", {}), "which", lambda v: isinstance(v, str), "string")
+        self.mapping(data.get("env", {}), "env", lambda v: isinstance(v, str), _("string"))
+        self.mapping(data.get("which", {}), "which", lambda v: isinstance(v, str), _("string"))
         self.mapping(data.get("dirs", {}), "dirs",
-                     lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "list of strings")
+                     lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), _("list of strings"))
         self.strings(data.get("exists", []), "exists")
         self.strings(data.get("recorded_files", []), "recorded_files")
         self.mapping(data.get("recorded_sha256", {}), "recorded_sha256",
-                     lambda v: isinstance(v, str) and re.fullmatch("[0-9a-f]{64}", v) is not None, "SHA-256 hex digest")
+                     lambda v: isinstance(v, str) and re.fullmatch("[0-9a-f]{64}", v) is not None, _("SHA-256 hex digest"))
         target = data.get("target_python")
         if target is not None and not (isinstance(target, str) and target):
-            raise self.fail("target_python", "must be a non-empty string or null")
+            raise self.fail("target_python", _("must be a non-empty string or null"))
         commands = data.get("commands", [])
         if not isinstance(commands, list):
-            raise self.fail("commands", "must be a list")
+            raise self.fail("commands", _("must be a list"))
         for number, entry in enumerate(commands):
             self.command(entry, f"commands[{number}]")
         self.nvml(data.get("nvml", {"status": "not_found", "error": "not recorded"}))
@@ -186,111 +187,117 @@ class _Manifest:
             if isinstance(value, (dict, list)):
                 total += len(value)
             if total > MANIFEST_ENTRY_LIMIT:
-                raise self.fail(key, f"more than {MANIFEST_ENTRY_LIMIT} entries in all: not a recorded machine")
+                raise self.fail(key, _("more than {limit} entries in all: not a recorded machine",
+                                       limit=MANIFEST_ENTRY_LIMIT))
         listings = data.get("dirs")
         if isinstance(listings, dict):
             for listing in listings.values():
                 total += len(listing) if isinstance(listing, list) else 0
                 if total > MANIFEST_ENTRY_LIMIT:
-                    raise self.fail("dirs", f"more than {MANIFEST_ENTRY_LIMIT} entries in all: not a recorded machine")
+                    raise self.fail("dirs", _("more than {limit} entries in all: not a recorded machine",
+                                              limit=MANIFEST_ENTRY_LIMIT))
 
     def disk_space(self, value: Any) -> None:
         """``{"/dev/shm": {"total_bytes": N, "free_bytes": N}}``: whole numbers, free never above total."""
         if not isinstance(value, dict):
-            raise self.fail("disk_space", "must be an object of path -> {total_bytes, free_bytes}")
+            raise self.fail("disk_space", _("must be an object of path -> {{total_bytes, free_bytes}}"))
         for path, entry in value.items():
             name = f"disk_space[{path!r}]"
             if not isinstance(entry, dict) or set(entry) != {"total_bytes", "free_bytes"}:
-                raise self.fail(name, "must be an object with exactly total_bytes and free_bytes")
+                raise self.fail(name, _("must be an object with exactly total_bytes and free_bytes"))
             total, free = entry["total_bytes"], entry["free_bytes"]
             if not (_is_int(total) and _is_int(free) and 0 <= free <= total):
-                raise self.fail(name, "total_bytes and free_bytes must be whole numbers, 0 <= free <= total")
+                raise self.fail(name, _("total_bytes and free_bytes must be whole numbers, 0 <= free <= total"))
 
     def platform(self, value: Any) -> None:
         if not isinstance(value, dict):
-            raise MachineFolderError(f"{self.where}: bad 'platform': must be an object")
+            raise MachineFolderError(_("{where}: bad 'platform': must be an object", where=self.where))
         known = {item.name: item for item in fields(PlatformInfo)}
         unknown = sorted(str(key) for key in value if key not in known)
         if unknown:
-            raise MachineFolderError(f"{self.where}: bad 'platform': unknown key(s) {', '.join(unknown[:5])}")
+            raise MachineFolderError(_("{where}: bad 'platform': unknown key(s) {keys}", where=self.where,
+                                       keys=", ".join(unknown[:5])))
         for name, item in known.items():
             if name not in value:
                 if name in ("system", "machine"):
-                    raise MachineFolderError(f"{self.where}: bad 'platform': {name!r} is required")
+                    raise MachineFolderError(_("{where}: bad 'platform': {name!r} is required", where=self.where, name=name))
                 continue
             wanted_str = item.type == "str"
             ok = isinstance(value[name], str) if wanted_str else (value[name] is None or _is_int(value[name]))
             if not ok:
-                raise MachineFolderError(f"{self.where}: bad 'platform': {name!r} must be "
-                                         f"{'a string' if wanted_str else 'an integer or null'}")
+                if wanted_str:
+                    raise MachineFolderError(_("{where}: bad 'platform': {name!r} must be a string",
+                                               where=self.where, name=name))
+                raise MachineFolderError(_("{where}: bad 'platform': {name!r} must be an integer or null",
+                                           where=self.where, name=name))
 
     def command(self, entry: Any, name: str) -> None:
         if not isinstance(entry, dict) or not isinstance(entry.get("argv"), list) or not entry["argv"]:
-            raise MachineFolderError(f"{self.where}: {name} needs an 'argv' list")
+            raise MachineFolderError(_("{where}: {name} needs an 'argv' list", where=self.where, name=name))
         self.keys(entry, self.COMMAND, name)
         self.strings(entry["argv"], f"{name}.argv")
         if entry.get("status", "ok") not in COMMAND_STATUSES:
-            raise self.fail(f"{name}.status", f"must be one of {', '.join(COMMAND_STATUSES)}")
+            raise self.fail(f"{name}.status", _("must be one of {values}", values=", ".join(COMMAND_STATUSES)))
         if "returncode" in entry and entry["returncode"] is not None and not _is_int(entry["returncode"]):
-            raise self.fail(f"{name}.returncode", "must be an integer or null")
+            raise self.fail(f"{name}.returncode", _("must be an integer or null"))
         for key in ("stdout", "stderr", "error"):
             if key in entry and not isinstance(entry[key], str):
-                raise self.fail(f"{name}.{key}", "must be a string")
+                raise self.fail(f"{name}.{key}", _("must be a string"))
         for key in ("stdout", "stderr"):
             if f"{key}_file" in entry:
                 if key in entry:
-                    raise self.fail(name, f"has both {key!r} and {key + '_file'!r}")
+                    raise self.fail(name, _("has both {key!r} and {file_key!r}", key=key, file_key=key + "_file"))
                 if not _safe_relative(entry[f"{key}_file"]):
-                    raise self.fail(f"{name}.{key}_file", f"{entry[key + '_file']!r} is not a relative path "
-                                                          "inside the folder")
+                    raise self.fail(f"{name}.{key}_file", _("{path!r} is not a relative path inside the folder",
+                                                            path=entry[key + "_file"]))
         duration = entry.get("duration_s", 0.0)
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
-            raise self.fail(f"{name}.duration_s", "must be a finite number of seconds >= 0")
+            raise self.fail(f"{name}.duration_s", _("must be a finite number of seconds >= 0"))
         if not isinstance(entry.get("truncated", False), bool):
-            raise self.fail(f"{name}.truncated", "must be true or false")
+            raise self.fail(f"{name}.truncated", _("must be true or false"))
 
     def nvml(self, value: Any) -> None:
         if not isinstance(value, dict):
-            raise self.fail("nvml", "must be an object")
+            raise self.fail("nvml", _("must be an object"))
         self.keys(value, {"status", "data", "error"}, "nvml")
         if value.get("status") not in NVML_STATUSES:
-            raise self.fail("nvml.status", f"must be one of {', '.join(NVML_STATUSES)}")
+            raise self.fail("nvml.status", _("must be one of {values}", values=", ".join(NVML_STATUSES)))
         if not isinstance(value.get("error", ""), str):
-            raise self.fail("nvml.error", "must be a string")
+            raise self.fail("nvml.error", _("must be a string"))
         data = value.get("data")
         if data is None:
             return
         if not isinstance(data, dict):
-            raise self.fail("nvml.data", "must be an object or null")
+            raise self.fail("nvml.data", _("must be an object or null"))
         self.keys(data, {"driver_version", "cuda_driver_version", "devices"}, "nvml.data")
         if not isinstance(data.get("driver_version", ""), str):
-            raise self.fail("nvml.data.driver_version", "must be a string")
+            raise self.fail("nvml.data.driver_version", _("must be a string"))
         cuda = data.get("cuda_driver_version")
         if cuda is not None and not _is_int(cuda):
-            raise self.fail("nvml.data.cuda_driver_version", "must be an integer or null")
+            raise self.fail("nvml.data.cuda_driver_version", _("must be an integer or null"))
         devices = data.get("devices", [])
         if not isinstance(devices, list):
-            raise self.fail("nvml.data.devices", "must be a list")
+            raise self.fail("nvml.data.devices", _("must be a list"))
         for number, device in enumerate(devices):
             name = f"nvml.data.devices[{number}]"
             if not isinstance(device, dict):
-                raise self.fail(name, "must be an object")
+                raise self.fail(name, _("must be an object"))
             self.keys(device, self.NVML_DEVICE, name)
             if not _is_int(device.get("index")):
-                raise self.fail(f"{name}.index", "must be an integer")
+                raise self.fail(f"{name}.index", _("must be an integer"))
             if not isinstance(device.get("name"), str):
-                raise self.fail(f"{name}.name", "must be a string")
+                raise self.fail(f"{name}.name", _("must be a string"))
             for key in ("uuid", "pci_bus_id"):
                 if device.get(key) is not None and not isinstance(device[key], str):
-                    raise self.fail(f"{name}.{key}", "must be a string or null")
+                    raise self.fail(f"{name}.{key}", _("must be a string or null"))
             for key in ("memory_total_bytes", "memory_used_bytes"):
                 if device.get(key) is not None and not _is_int(device[key]):
-                    raise self.fail(f"{name}.{key}", "must be an integer or null")
+                    raise self.fail(f"{name}.{key}", _("must be an integer or null"))
             for key in ("compute_capability", "mig_mode"):
                 pair = device.get(key)
                 if pair is not None and not (isinstance(pair, list) and len(pair) == 2 and all(map(_is_int, pair))):
-                    raise self.fail(f"{name}.{key}", "must be a list of two integers or null")
-            self.mapping(device.get("errors", {}), f"{name}.errors", lambda v: isinstance(v, str), "string")
+                    raise self.fail(f"{name}.{key}", _("must be a list of two integers or null"))
+            self.mapping(device.get("errors", {}), f"{name}.errors", lambda v: isinstance(v, str), _("string"))
 
 
 def _folder_tree(root: Path) -> dict[str, int]:
@@ -304,27 +311,30 @@ def _folder_tree(root: Path) -> dict[str, int]:
         try:
             entries = list(os.scandir(path))
         except OSError as exc:
-            raise MachineFolderError(f"{path}: cannot list ({exc.strerror or exc})")
+            raise MachineFolderError(_("{path}: cannot list ({error})", path=path, error=exc.strerror or str(exc)))
         for entry in entries:
             count += 1
             name = f"{relative}{entry.name}"
             if count > FOLDER_ENTRY_LIMIT:
-                raise MachineFolderError(f"{root}: more than {FOLDER_ENTRY_LIMIT} entries: not a machine folder")
+                raise MachineFolderError(_("{path}: more than {limit} entries: not a machine folder", path=str(root),
+                                           limit=FOLDER_ENTRY_LIMIT))
             try:
                 mode = entry.stat(follow_symlinks=False).st_mode
             except OSError as exc:
-                raise MachineFolderError(f"{entry.path}: cannot read ({exc.strerror or exc})")
+                raise MachineFolderError(_("{path}: cannot read ({error})", path=entry.path,
+                                           error=exc.strerror or str(exc)))
             if stat.S_ISDIR(mode):
                 pending.append((f"{name}/", entry.path))
             elif stat.S_ISREG(mode):
                 size = entry.stat(follow_symlinks=False).st_size
                 total += size
                 if total > FOLDER_TOTAL_LIMIT:
-                    raise MachineFolderError(f"{root}: more than {FOLDER_TOTAL_LIMIT} bytes: not a machine folder")
+                    raise MachineFolderError(_("{path}: more than {limit} bytes: not a machine folder", path=str(root),
+                                               limit=FOLDER_TOTAL_LIMIT))
                 files[name] = size
             else:
-                raise MachineFolderError(f"{entry.path}: {_kind(mode)}; a machine folder holds regular files "
-                                         "and folders only")
+                raise MachineFolderError(_("{path}: {kind}; a machine folder holds regular files and folders only",
+                                           path=entry.path, kind=_kind(mode)))
     return files
 
 
@@ -346,14 +356,16 @@ class RecordedDoor(Door):
         manifest = self.folder / "machine.json"
         data, problem, truncated = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
         if data is None:
-            hint = " (a machine folder needs machine.json)" if problem == "no such file" else ""
-            raise MachineFolderError(f"{manifest}: {problem}{hint}")
+            if problem == "no such file":
+                raise MachineFolderError(_("{path}: {problem} (a machine folder needs machine.json)",
+                                           path=str(manifest), problem=problem))
+            raise MachineFolderError(_("{path}: {problem}", path=str(manifest), problem=problem))
         if truncated:
-            raise MachineFolderError(f"{manifest}: larger than {MANIFEST_LIMIT} bytes")
+            raise MachineFolderError(_("{path}: larger than {limit} bytes", path=str(manifest), limit=MANIFEST_LIMIT))
         try:
             parsed = parse_json_text(data.decode("utf-8"))
         except ValueError as exc:  # UnicodeDecodeError included
-            raise MachineFolderError(f"{manifest}: not readable JSON: {exc}")
+            raise MachineFolderError(_("{path}: not readable JSON: {error}", path=str(manifest), error=str(exc)))
         manifest_data = _Manifest(str(manifest)).check(parsed)
         tree = _folder_tree(self.folder)
         self._platform = PlatformInfo(**manifest_data["platform"])
@@ -362,7 +374,7 @@ class RecordedDoor(Door):
         self._which = dict(manifest_data.get("which", {}))
         self._dirs = {k: sorted(v) for k, v in manifest_data.get("dirs", {}).items()}
         self._exists = set(manifest_data.get("exists", []))
-        self._nvml = manifest_data.get("nvml", {"status": "not_found", "error": "not recorded"})
+        self._nvml = manifest_data.get("nvml", {"status": "not_found", "error": _("not recorded")})
         self._disk_space = {path: DiskSpace(entry["total_bytes"], entry["free_bytes"])
                             for path, entry in manifest_data.get("disk_space", {}).items()}
         self._commands: dict[tuple[str, ...], dict] = {}
@@ -379,12 +391,13 @@ class RecordedDoor(Door):
     def _folder_text(self, relative: str, tree: Mapping[str, int], field_name: str) -> str:
         path = self.folder / relative
         if relative not in tree:
-            raise MachineFolderError(f"{path}: no such file (named by machine.json {field_name})")
+            raise MachineFolderError(_("{path}: no such file (named by machine.json {field})", path=str(path),
+                                       field=field_name))
         data, problem, truncated = _read_regular(str(path), FOLDER_FILE_LIMIT, follow=False)
         if data is None:
-            raise MachineFolderError(f"{path}: {problem}")
+            raise MachineFolderError(_("{path}: {problem}", path=str(path), problem=problem))
         if truncated:
-            raise MachineFolderError(f"{path}: larger than {FOLDER_FILE_LIMIT} bytes")
+            raise MachineFolderError(_("{path}: larger than {limit} bytes", path=str(path), limit=FOLDER_FILE_LIMIT))
         return _decode(data)
 
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
@@ -393,7 +406,7 @@ class RecordedDoor(Door):
         if entry is None:
             if self.which(argv[0]) is None and not self.exists(argv[0]):
                 return CommandResult(argv, "not_found")
-            return CommandResult(argv, "error", error="not recorded in this machine folder")
+            return CommandResult(argv, "error", error=_("not recorded in this machine folder"))
         status = entry.get("status", "ok")
         duration = float(entry.get("duration_s", 0.0))
         if status == "timed_out":
@@ -410,18 +423,18 @@ class RecordedDoor(Door):
         )
 
     def run_live(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
-        return CommandResult(tuple(argv), "error", error="a recorded machine cannot run installers")
+        return CommandResult(tuple(argv), "error", error=_("a recorded machine cannot run installers"))
 
     def run_with_channel(
         self, argv: Sequence[str], timeout: float, stdin_for: Callable[[int], bytes],
         on_channel: Callable[[bytes], None] | None = None,
     ) -> ChannelResult:
         return ChannelResult(CommandResult(tuple(str(a) for a in argv), "error",
-                                           error="a recorded machine cannot run the verifier"))
+                                           error=_("a recorded machine cannot run the verifier")))
 
     def read_file(self, path: str) -> FileRead:
         text = self._files.get(recorded_file_path(path))
-        return FileRead(text, "" if text is not None else "not recorded in this machine folder")
+        return FileRead(text, "" if text is not None else _("not recorded in this machine folder"))
 
     def listdir(self, path: str) -> list[str] | None:
         return list(self._dirs[path]) if path in self._dirs else None
@@ -453,7 +466,7 @@ class RecordedDoor(Door):
 
     def http_get(self, url: str, timeout: float, limit: int = HTTP_LIMIT, *, accept: str = "text/html",
                  byte_range: str | None = None) -> HttpResult:
-        return HttpResult(url, "error", error="a recorded machine has no network")
+        return HttpResult(url, "error", error=_("a recorded machine has no network"))
 
     def disk_space(self, path: str) -> DiskSpace | None:
         return self._disk_space.get(path)

@@ -29,6 +29,7 @@ from envdoctor.door.types import (
     PlatformInfo,
 )
 from envdoctor.door.user_files import _kind, _read_regular, _write_all
+from envdoctor.i18n import _, message_of
 from envdoctor.readers.json_text import parse_json_text
 from envdoctor.redact import redact_data, redact_env, redact_text
 
@@ -54,10 +55,10 @@ _CREATE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW"
 
 def _write_problem(path: Path | str, exc: OSError) -> RecordError:
     if isinstance(exc, PermissionError):
-        return RecordError(f"{path}: permission denied")
+        return RecordError(_("{path}: permission denied", path=str(path)))
     if isinstance(exc, (NotADirectoryError, FileExistsError)):
-        return RecordError(f"{path}: something that is not a folder is in the way")
-    return RecordError(f"{path}: cannot write ({exc.strerror or exc})")
+        return RecordError(_("{path}: something that is not a folder is in the way", path=str(path)))
+    return RecordError(_("{path}: cannot write ({error})", path=str(path), error=exc.strerror or str(exc)))
 
 
 def _safe_name(argv0: str) -> str:
@@ -214,7 +215,7 @@ class RecordingDoor(Door):
         written outside the folder. Raises :class:`RecordError`.
         """
         if not str(folder):
-            raise RecordError("the folder to record into is an empty path")
+            raise RecordError(_("the folder to record into is an empty path"))
         folder = Path(folder)
         contents = self._contents()
         _open_record_folder(folder, force)
@@ -235,9 +236,9 @@ def _open_record_folder(folder: Path, force: bool) -> None:
             raise _write_problem(folder, exc)
         return
     if stat.S_ISLNK(mode):
-        raise RecordError(f"{folder}: is a symbolic link; record into a real folder")
+        raise RecordError(_("{path}: is a symbolic link; record into a real folder", path=str(folder)))
     if not stat.S_ISDIR(mode):
-        raise RecordError(f"{folder}: exists and is not a folder")
+        raise RecordError(_("{path}: exists and is not a folder", path=str(folder)))
     try:
         entries = os.listdir(folder)
     except OSError as exc:
@@ -245,8 +246,8 @@ def _open_record_folder(folder: Path, force: bool) -> None:
     if not entries:
         return
     if not force:
-        raise RecordError(f"{folder}: not empty; record into a new folder, or pass --force to replace an "
-                          "earlier recording there (only the files it wrote are removed)")
+        raise RecordError(_("{path}: not empty; record into a new folder, or pass --force to replace an "
+                            "earlier recording there (only the files it wrote are removed)", path=str(folder)))
     if "machine.json" in entries:
         _remove_recording(folder)
 
@@ -259,22 +260,24 @@ def _remove_recording(folder: Path) -> None:
     is refused later).
     """
     manifest = folder / "machine.json"
-    data, problem, _ = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
+    data, problem, _truncated = _read_regular(str(manifest), MANIFEST_LIMIT, follow=False)
     try:
         if data is None:
             raise ValueError(problem)
         parsed = parse_json_text(data.decode("utf-8"))
         if not isinstance(parsed, dict) or parsed.get("format") != MACHINE_FORMAT:
-            raise ValueError(f"'format' is not {MACHINE_FORMAT!r}")
+            raise ValueError(_("'format' is not {format!r}", format=MACHINE_FORMAT))
         hashes = parsed.get("recorded_sha256") or {}
         if not isinstance(hashes, dict) or not all(isinstance(value, str) for value in hashes.values()):
-            raise ValueError("'recorded_sha256' is not an object of name -> hash")
+            raise ValueError(_("'recorded_sha256' is not an object of name -> hash"))
     except (ValueError, TypeError) as exc:
-        raise RecordError(f"{manifest}: not a recording envdoctor can replace ({exc}); remove the folder by hand")
+        raise RecordError(_("{path}: not a recording envdoctor can replace ({problem}); remove the folder by hand",
+                            path=str(manifest), problem=message_of(exc)))
     names = [name for name in hashes if name != "machine.json"]
     for name in names:
         if not _safe_relative(name):
-            raise RecordError(f"{manifest}: names {name!r}, which is not inside the folder; remove it by hand")
+            raise RecordError(_("{path}: names {name!r}, which is not inside the folder; remove it by hand",
+                                path=str(manifest), name=name))
     folders: set[str] = set()
     for name in names:
         path = folder / name
@@ -283,8 +286,9 @@ def _remove_recording(folder: Path) -> None:
         if mode is None:
             continue
         if not stat.S_ISREG(mode):
-            raise RecordError(f"{path}: {_kind(mode)}, not a file envdoctor wrote; remove it by hand")
-        content, _, truncated = _read_regular(str(path), MANIFEST_LIMIT, follow=False)
+            raise RecordError(_("{path}: {kind}, not a file envdoctor wrote; remove it by hand", path=str(path),
+                                kind=_kind(mode)))
+        content, _problem, truncated = _read_regular(str(path), MANIFEST_LIMIT, follow=False)
         if content is None or truncated or hashlib.sha256(content).hexdigest() != hashes[name]:
             continue  # not what envdoctor wrote there: left alone
         _remove(path)
@@ -330,11 +334,11 @@ def _check_no_links(folder: Path, relative: str, *, last: bool) -> None:
         if mode is None:
             return
         if stat.S_ISLNK(mode):
-            raise RecordError(f"{path}: is a symbolic link; envdoctor does not write through links")
+            raise RecordError(_("{path}: is a symbolic link; envdoctor does not write through links", path=str(path)))
         if not final and not stat.S_ISDIR(mode):
-            raise RecordError(f"{path}: {_kind(mode)} is in the way of a folder")
+            raise RecordError(_("{path}: {kind} is in the way of a folder", path=str(path), kind=_kind(mode)))
         if final:
-            raise RecordError(f"{path}: already exists; envdoctor does not overwrite it")
+            raise RecordError(_("{path}: already exists; envdoctor does not overwrite it", path=str(path)))
 
 
 def _write_new(folder: Path, relative: str, data: bytes) -> None:
@@ -348,14 +352,14 @@ def _write_new(folder: Path, relative: str, data: bytes) -> None:
         except FileExistsError:
             mode = os.lstat(path).st_mode
             if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
-                raise RecordError(f"{path}: {_kind(mode)} is in the way of a folder")
+                raise RecordError(_("{path}: {kind} is in the way of a folder", path=str(path), kind=_kind(mode)))
         except OSError as exc:
             raise _write_problem(path, exc)
     path = path / parts[-1]
     try:
         fd = os.open(path, _CREATE_FLAGS, 0o644)
     except FileExistsError:
-        raise RecordError(f"{path}: already exists; envdoctor does not overwrite it")
+        raise RecordError(_("{path}: already exists; envdoctor does not overwrite it", path=str(path)))
     except OSError as exc:
         raise _write_problem(path, exc)
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from envdoctor.i18n import _
+
 MACHINE_FORMAT = "envdoctor.machine/1"
 OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes kept of each output stream of a command
 CHANNEL_LIMIT = 8 * 1024 * 1024  # bytes kept of what a child writes to its private channel
@@ -41,12 +43,14 @@ class CommandResult:
             if self.returncode == 0:
                 return "ok"
             first = (self.stderr.strip() or self.stdout.strip()).splitlines()
-            return f"exit code {self.returncode}" + (f": {first[0][:200]}" if first else "")
+            if first:
+                return _("exit code {code}: {output}", code=self.returncode, output=first[0][:200])
+            return _("exit code {code}", code=self.returncode)
         if self.status == "timed_out":
-            return f"timed out after {self.duration_s:.1f} s"
+            return _("timed out after {seconds:.1f} s", seconds=self.duration_s)
         if self.status == "not_found":
-            return "not found"
-        return self.error or "error"
+            return _("not found")
+        return self.error or _("error")
 
 
 @dataclass(frozen=True)

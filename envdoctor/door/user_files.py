@@ -7,6 +7,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from envdoctor.i18n import _
+
 READ_LIMIT = 4 * 1024 * 1024  # bytes of one file the door reads
 
 
@@ -19,11 +21,12 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in ((stat.S_ISDIR, _("a directory")), (stat.S_ISFIFO, _("a FIFO")),
+                       (stat.S_ISCHR, _("a character device")), (stat.S_ISBLK, _("a block device")),
+                       (stat.S_ISSOCK, _("a socket")), (stat.S_ISLNK, _("a symbolic link"))):
         if test(mode):
             return name
-    return "not a regular file"
+    return _("not a regular file")
 
 
 def _read_regular(path: str, limit: int, *, follow: bool) -> tuple[bytes | None, str, bool]:
@@ -35,20 +38,20 @@ def _read_regular(path: str, limit: int, *, follow: bool) -> tuple[bytes | None,
     flags = _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     try:
         if not follow and stat.S_ISLNK(os.lstat(path).st_mode):
-            return None, "a symbolic link, not a regular file", False
+            return None, _("a symbolic link, not a regular file"), False
         fd = os.open(path, flags)
     except FileNotFoundError:
-        return None, "no such file", False
+        return None, _("no such file"), False
     except IsADirectoryError:
-        return None, "a directory, not a regular file", False
+        return None, _("a directory, not a regular file"), False
     except PermissionError:
-        return None, "permission denied", False
+        return None, _("permission denied"), False
     except (OSError, ValueError) as exc:
-        return None, f"cannot open ({getattr(exc, 'strerror', None) or exc})", False
+        return None, _("cannot open ({error})", error=getattr(exc, "strerror", None) or str(exc)), False
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            return None, f"{_kind(mode)}, not a regular file", False
+            return None, _("{kind}, not a regular file", kind=_kind(mode)), False
         chunks = []
         size = 0
         while size <= limit:
@@ -59,10 +62,10 @@ def _read_regular(path: str, limit: int, *, follow: bool) -> tuple[bytes | None,
             size += len(chunk)
         data = b"".join(chunks)
         if len(data) > limit:
-            return data[:limit], f"truncated at {limit} bytes", True
+            return data[:limit], _("truncated at {limit} bytes", limit=limit), True
         return data, "", False
     except OSError as exc:
-        return None, f"cannot read ({exc.strerror or exc})", False
+        return None, _("cannot read ({error})", error=exc.strerror or str(exc)), False
     finally:
         os.close(fd)
 
@@ -77,7 +80,7 @@ def read_user_file(path: str, limit: int) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise UserFileError(_("{path}: not UTF-8 text (byte {byte})", path=str(path), byte=exc.start)) from None
 
 
 
@@ -85,7 +88,8 @@ def read_user_file(path: str, limit: int) -> str:
 
 
 def _write_refusal(path: str, mode: int) -> UserFileError:
-    return UserFileError(f"{path}: {_kind(mode)}; envdoctor writes only regular files and never through a link")
+    return UserFileError(_("{path}: {kind}; envdoctor writes only regular files and never through a link",
+                           path=path, kind=_kind(mode)))
 
 
 def write_user_file(path: str, data: bytes) -> None:
@@ -102,14 +106,14 @@ def write_user_file(path: str, data: bytes) -> None:
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
     if mode is not None and not stat.S_ISREG(mode):
         raise _write_refusal(path, mode)
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, temporary = tempfile.mkstemp(prefix=".envdoctor-", dir=folder)
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
@@ -120,7 +124,7 @@ def write_user_file(path: str, data: bytes) -> None:
             os.unlink(temporary)
         except OSError:
             pass
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
 
 
 _APPEND_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -140,18 +144,18 @@ def append_user_file(path: str, data: bytes) -> None:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
     try:
         fd = os.open(path, _APPEND_FLAGS, 0o644)
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise _write_refusal(path, mode)
         _write_all(fd, data)
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot write ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot write ({error})", path=path, error=exc.strerror or str(exc)))
     finally:
         os.close(fd)
 
@@ -168,9 +172,9 @@ def read_user_bytes(path: str, limit: int) -> bytes:
     :class:`UserFileError` as :func:`read_user_file` does."""
     data, problem, truncated = _read_regular(str(path), limit, follow=False)
     if truncated:
-        raise UserFileError(f"{path}: larger than {limit} bytes")
+        raise UserFileError(_("{path}: larger than {limit} bytes", path=str(path), limit=limit))
     if data is None:
-        raise UserFileError(f"{path}: {problem}")
+        raise UserFileError(_("{path}: {problem}", path=str(path), problem=problem))
     return data
 
 
@@ -182,9 +186,9 @@ def make_user_dir(path: str) -> None:
         os.makedirs(path, mode=0o700, exist_ok=True)
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise UserFileError(f"{path}: cannot create the folder ({exc.strerror or exc})")
+        raise UserFileError(_("{path}: cannot create the folder ({error})", path=path, error=exc.strerror or str(exc)))
     if not stat.S_ISDIR(mode):
-        raise UserFileError(f"{path}: {_kind(mode)}, not a folder")
+        raise UserFileError(_("{path}: {kind}, not a folder", path=path, kind=_kind(mode)))
 
 
 def remove_user_file(path: str) -> None:

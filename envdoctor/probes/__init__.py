@@ -33,6 +33,7 @@ from envdoctor.facts import (
     TorchFacts,
     XpuFacts,
 )
+from envdoctor.i18n import _
 
 DEFAULT_TIMEOUT = 10.0
 T = TypeVar("T")
@@ -134,7 +135,7 @@ class ProbeContext:
             return CommandResult(
                 tuple(str(a) for a in argv),
                 "timed_out",
-                error=f"not run: the probe's {self.timeout:g} s budget was spent before it",
+                error=_("not run: the probe's {seconds:g} s budget was spent before it", seconds=self.timeout),
             )
         return self.door.run(argv, allowed)
 
@@ -168,8 +169,10 @@ def attempt_from(source: str, result: CommandResult, ok_detail: str = "") -> Att
     else:
         detail = result.describe()
     if result.truncated:
-        note = f"output truncated at {OUTPUT_LIMIT} bytes"
-        detail = f"{detail}; {note}" if detail else note
+        if detail:
+            detail = _("{detail}; output truncated at {limit} bytes", detail=detail, limit=OUTPUT_LIMIT)
+        else:
+            detail = _("output truncated at {limit} bytes", limit=OUTPUT_LIMIT)
     return Attempt(source, status, detail, round(result.duration_s, 4))
 
 
@@ -229,7 +232,7 @@ def record_crash(facts: Facts, name: str, exc: BaseException) -> None:
     """
     detail = f"{type(exc).__name__}: {exc}"
     attempt = Attempt(f"probe:{name}", "error", detail)
-    section = _CRASHED[name](f"the {name} probe failed: {detail}")
+    section = _CRASHED[name](_("the {name} probe failed: {detail}", name=name, detail=detail))
     setattr(facts, name, section)
     holder = section if hasattr(section, "attempts") else facts.os
     holder.attempts.append(attempt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from envdoctor import compat
 from envdoctor.facts import AppleFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext
 
 
@@ -20,14 +21,14 @@ def probe(ctx: ProbeContext) -> AppleFacts:
     """
     plat = ctx.door.platform()
     if plat.system != "Darwin":
-        return AppleFacts(reason="not macOS")
+        return AppleFacts(reason=_("not macOS"))
     macos = plat.mac_ver or None
-    _, pyinfo = ctx.pyinfo()
+    _result, pyinfo = ctx.pyinfo()
     target_machine = pyinfo.get("machine") if pyinfo else None
     if target_machine:
-        machine, source = target_machine, "target interpreter (pyinfo machine), platform mac_ver"
+        machine, source = target_machine, _("target interpreter (pyinfo machine), platform mac_ver")
     else:
-        machine, source = plat.machine, "platform (machine, mac_ver): the target interpreter did not answer"
+        machine, source = plat.machine, _("platform (machine, mac_ver): the target interpreter did not answer")
     arch = "arm64" if machine.lower() in ("arm64", "aarch64") else machine.lower()
     possible, reason = compat.mps_possible(f"macos-{arch}", macos)
     return AppleFacts(

@@ -21,6 +21,7 @@ from packaging.version import Version
 from envdoctor import compat
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
+from envdoctor.i18n import _
 from envdoctor.probes import Pending, ProbeContext, Threads, attempt_from
 
 LINUX_PARENT_DIRS = ("/usr/local",)
@@ -134,7 +135,7 @@ def _version_of_root(ctx: ProbeContext, root: str,
         if text is None:
             continue
         version = parse(text)
-        attempts.append(Attempt(file, "ok" if version else "unparsed", version or "no version in the file"))
+        attempts.append(Attempt(file, "ok" if version else "unparsed", version or _("no version in the file")))
         if version:
             return CudaToolkit(version=version, path=root, source=name), attempts
     nvcc = path.join(root, "bin", _nvcc_name(ctx))
@@ -145,7 +146,7 @@ def _version_of_root(ctx: ProbeContext, root: str,
         if version:
             return CudaToolkit(version=version, path=root, nvcc_path=nvcc, source="nvcc --version"), attempts
     else:
-        attempts.append(Attempt(root, "not_found", "no version.json, version.txt or bin/nvcc"))
+        attempts.append(Attempt(root, "not_found", _("no version.json, version.txt or bin/nvcc")))
     return None, attempts
 
 
@@ -224,13 +225,12 @@ def probe(ctx: ProbeContext) -> CudaFacts:
             else:
                 nvcc_unanswered = True
                 active = _toolkit_of_nvcc(ctx, nvcc_on_path, toolkits)
-                attempt.detail = "; ".join(filter(None, [attempt.detail, (
-                    f"the nvcc on PATH is the toolkit at {active.path}, read from its files" if active else
-                    "the nvcc on PATH is the active toolkit, and its version is unknown"
-                )]))
+                found = (_("the nvcc on PATH is the toolkit at {path}, read from its files", path=active.path)
+                         if active else _("the nvcc on PATH is the active toolkit, and its version is unknown"))
+                attempt.detail = _("{detail}; {found}", detail=attempt.detail, found=found) if attempt.detail else found
             facts.attempts.append(attempt)
         else:
-            facts.attempts.append(Attempt("nvcc", "not_found", "not on PATH"))
+            facts.attempts.append(Attempt("nvcc", "not_found", _("not on PATH")))
     if active is None and not nvcc_unanswered:
         # No nvcc on PATH: CUDA_HOME, then /usr/local/cuda, is what builds pick up. With an nvcc on
         # PATH that did not answer, no other toolkit stands in for it.
@@ -282,7 +282,7 @@ def _library_path_libs(ctx: ProbeContext, value: str | None, facts: CudaFacts) -
         for name, (version, entry) in best.items():
             found.append(SharedLibrary(name, version, posixpath.join(folder, entry), source="LD_LIBRARY_PATH"))
         if best:
-            facts.attempts.append(Attempt(f"LD_LIBRARY_PATH {folder}", "ok", ", ".join(e for _, e in best.values())))
+            facts.attempts.append(Attempt(f"LD_LIBRARY_PATH {folder}", "ok", ", ".join(e for _version, e in best.values())))
     return found
 
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 
 from envdoctor.facts import Attempt, CudnnFacts, CudnnInstall
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext
 from envdoctor.probes.cuda import candidate_roots
 
@@ -76,7 +77,7 @@ def _headers(ctx: ProbeContext, folders: list[str], facts: CudnnFacts) -> None:
                 continue
             version = parse_cudnn_header(text)
             if version is None:
-                facts.attempts.append(Attempt(file, "unparsed", "no CUDNN_MAJOR define"))
+                facts.attempts.append(Attempt(file, "unparsed", _("no CUDNN_MAJOR define")))
                 continue
             facts.attempts.append(Attempt(file, "ok", version))
             if version not in seen:
@@ -108,7 +109,7 @@ def _pip(ctx: ProbeContext, facts: CudnnFacts) -> None:
     result, data = ctx.pyinfo()
     if data is None:
         facts.attempts.append(Attempt("pyinfo distributions", "error" if result.status == "ok" else result.status,
-                                      "the target interpreter did not answer"))
+                                      _("the target interpreter did not answer")))
         return
     seen: set[tuple[str, str | None]] = set()
     for entry in data.get("distributions") or []:
@@ -121,7 +122,7 @@ def _pip(ctx: ProbeContext, facts: CudnnFacts) -> None:
         seen.add((name, location))
         facts.installs.append(
             CudnnInstall(str(entry.get("version") or "") or None, "pip", location, package=name,
-                         source=f"dist-info in {location}" if location else "dist-info")
+                         source=_("dist-info in {location}", location=location) if location else "dist-info")
         )
         facts.attempts.append(Attempt(f"pyinfo {name}", "ok", str(entry.get("version"))))
 
@@ -134,5 +135,5 @@ def probe(ctx: ProbeContext) -> CudnnFacts:
     _libraries(ctx, libraries, facts)
     _pip(ctx, facts)
     if not facts.installs:
-        facts.attempts.append(Attempt("cudnn", "not_found", "no header, library or nvidia-cudnn package"))
+        facts.attempts.append(Attempt("cudnn", "not_found", _("no header, library or nvidia-cudnn package")))
     return facts

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from envdoctor.facts import Attempt, ExtensionFacts, InstalledExtension
+from envdoctor.i18n import _, message_of
 from envdoctor.probes import ProbeContext
 
 #: Bounds on a hostile or huge environment: folders of sys.path looked at, metadata files opened.
@@ -56,17 +57,17 @@ def probe(ctx: ProbeContext) -> ExtensionFacts:
     """Every catalogued extension installed in the target interpreter, the first of each name on sys.path."""
     from envdoctor.extensions import ExtensionDataError, builtin_catalog
 
-    facts = ExtensionFacts(source="dist-info on the target's sys.path")
+    facts = ExtensionFacts(source=_("dist-info on the target's sys.path"))
     try:
         catalog = builtin_catalog()
     except ExtensionDataError as exc:
         facts.status = "error"
-        facts.attempts.append(Attempt("recipes/extensions.toml", "error", str(exc)))
+        facts.attempts.append(Attempt("recipes/extensions.toml", "error", message_of(exc)))
         return facts
     result, data = ctx.pyinfo()
     if data is None:
         facts.attempts.append(Attempt("pyinfo sys.path", "error" if result.status == "ok" else result.status,
-                                      "the target interpreter did not answer, so its extensions are unknown"))
+                                      _("the target interpreter did not answer, so its extensions are unknown")))
         return facts
     wanted = catalog.dist_names() | {"torch"}
     paths = [p for p in (data.get("sys_path") or []) if isinstance(p, str) and _ABSOLUTE.match(p)]
@@ -74,7 +75,8 @@ def probe(ctx: ProbeContext) -> ExtensionFacts:
     reads = 0
     for location in list(dict.fromkeys(paths))[:MAX_PATH_ENTRIES]:
         if ctx.time_left() <= 0:
-            facts.attempts.append(Attempt("dist-info", "timed_out", f"stopped before {location}: the budget was spent"))
+            spent = _("stopped before {location}: the budget was spent", location=location)
+            facts.attempts.append(Attempt("dist-info", "timed_out", spent))
             break
         for entry in ctx.door.listdir(location) or []:
             match = _FOLDER.match(entry)
@@ -95,6 +97,7 @@ def probe(ctx: ProbeContext) -> ExtensionFacts:
                 continue
             facts.installed.append(InstalledExtension(name, version, location, requirements_of(headers, ("torch",))))
     facts.status = "ok"
-    names = ", ".join(f"{e.name} {e.version}" for e in facts.installed) or "none"
-    facts.attempts.append(Attempt("dist-info", "ok", f"{len(paths)} sys.path folder(s), {reads} metadata file(s); {names}"))
+    names = ", ".join(f"{e.name} {e.version}" for e in facts.installed) or _("none")
+    facts.attempts.append(Attempt("dist-info", "ok", _(
+        "{folders} sys.path folder(s), {reads} metadata file(s); {names}", folders=len(paths), reads=reads, names=names)))
     return facts

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from envdoctor.facts import Attempt, LimitsFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext
 
 SHM_PATH = "/dev/shm"
@@ -174,7 +175,7 @@ def parse_cpu_list(text: str | None) -> int | None:
 def parse_status_cpus(text: str | None) -> int | None:
     """``Cpus_allowed_list`` of ``/proc/self/status``: the CPUs this process may run on."""
     for line in (text or "").splitlines():
-        key, _, value = line.partition(":")
+        key, _sep, value = line.partition(":")
         if key.strip() == "Cpus_allowed_list":
             return parse_cpu_list(value)
     return None
@@ -227,12 +228,12 @@ def _cgroup_limits(ctx: ProbeContext, facts: LimitsFacts) -> None:
         memory, memory_sources = _read_limits(ctx, facts, dirs, ("memory.max",), parse_memory_limit)
         facts.cgroup_path = paths[""]
     else:
-        facts.attempts.append(Attempt("/proc/self/mountinfo", "not_found", "no cgroup filesystem mounted"))
+        facts.attempts.append(Attempt("/proc/self/mountinfo", "not_found", _("no cgroup filesystem mounted")))
         return
     facts.cpu_limit = _smallest(cpu)
     memory_limit = _smallest(memory)
     facts.memory_limit_bytes = int(memory_limit) if memory_limit is not None else None
-    detail = "; ".join(cpu_sources + memory_sources) or "no limit files readable"
+    detail = "; ".join(cpu_sources + memory_sources) or _("no limit files readable")
     facts.attempts.append(Attempt(f"cgroup {facts.cgroup} {facts.cgroup_path}", "ok", detail))
 
 
@@ -248,17 +249,19 @@ def probe(ctx: ProbeContext) -> LimitsFacts:
     else:
         facts.shm_total_bytes, facts.shm_free_bytes = space.total_bytes, space.free_bytes
         facts.attempts.append(Attempt(f"{SHM_PATH} (statvfs)", "ok",
-                                      f"{space.total_bytes} bytes, {space.free_bytes} free"))
+                                      _("{total} bytes, {free} free", total=space.total_bytes,
+                                        free=space.free_bytes)))
     _cgroup_limits(ctx, facts)
     status = door.read_text("/proc/self/status")
     facts.cpus_allowed = parse_status_cpus(status)
     if status is not None:
         facts.attempts.append(Attempt("/proc/self/status", "ok" if facts.cpus_allowed else "unparsed",
-                                      f"Cpus_allowed_list: {facts.cpus_allowed} CPU(s)"))
+                                      _("Cpus_allowed_list: {cpus} CPU(s)", cpus=facts.cpus_allowed)))
     limits = door.read_text("/proc/self/limits")
     facts.open_files_soft, facts.open_files_hard = parse_open_files(limits)
     if limits is not None:
         facts.attempts.append(Attempt("/proc/self/limits", "ok" if facts.open_files_soft else "unparsed",
-                                      f"open files {facts.open_files_soft} soft, {facts.open_files_hard} hard"))
+                                      _("open files {soft} soft, {hard} hard", soft=facts.open_files_soft,
+                                        hard=facts.open_files_hard)))
     facts.source = "/proc/self, /sys/fs/cgroup, statvfs"
     return facts

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from envdoctor import compat
 from envdoctor.door import CommandResult, NvmlResult
 from envdoctor.facts import Attempt, Gpu, NvidiaFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 QUERY_FIELDS = (
@@ -153,8 +154,8 @@ def parse_proc_driver_version(text: str | None) -> str | None:
     x86_64  565.57.01  ...``: the first word after ``Kernel Module`` (and its ``for <arch>``).
     """
     for line in (text or "").splitlines():
-        _, marker, rest = line.partition("NVRM version:")
-        _, module, after = rest.partition("Kernel Module")
+        _before, marker, rest = line.partition("NVRM version:")
+        _before, module, after = rest.partition("Kernel Module")
         if not marker or not module:
             continue
         words = after.split(None, 3)
@@ -330,8 +331,8 @@ def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None
             else:
                 visible |= every
                 devices.add(("cuda", number))
-                reason = ("integer entries count in CUDA's fastest-first order, not nvidia-smi's, with different "
-                          "GPU models and CUDA_DEVICE_ORDER not PCI_BUS_ID")
+                reason = _("integer entries count in CUDA's fastest-first order, not nvidia-smi's, with different "
+                           "GPU models and CUDA_DEVICE_ORDER not PCI_BUS_ID")
                 if reason not in reasons:
                     reasons.append(reason)
         elif upper.startswith("MIG-GPU-"):
@@ -356,12 +357,13 @@ def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None
             visible |= candidates
             devices.add(("mig", upper))
             if len(candidates) > 1 or not enabled:
-                reason = "a MIG-<uuid> entry cannot be tied to its GPU from NVML's GPU list"
+                reason = _("a MIG-<uuid> entry cannot be tied to its GPU from NVML's GPU list")
                 if reason not in reasons:
                     reasons.append(reason)
         else:
             break
-    return Visibility(frozenset(visible), len(devices), bool(reasons), "; ".join(reasons))
+    joined = reasons[0] if len(reasons) == 1 else _("{first}; {second}", first=reasons[0], second=reasons[1]) if reasons else ""
+    return Visibility(frozenset(visible), len(devices), bool(reasons), joined)
 
 
 def _apply_visibility(ctx: ProbeContext, facts: NvidiaFacts) -> None:
@@ -377,9 +379,11 @@ def _apply_visibility(ctx: ProbeContext, facts: NvidiaFacts) -> None:
     facts.hidden_gpus = [gpu.index for gpu in facts.gpus if not gpu.visible and gpu.index is not None]
     facts.visibility_uncertain = seen.uncertain
     facts.cuda_visible_count = seen.count
-    detail = f"CUDA enumerates {seen.count} device(s)"
     if seen.uncertain:
-        detail += f"; which of GPUs {sorted(seen.indices)} is uncertain: {seen.reason}"
+        detail = _("CUDA enumerates {count} device(s); which of GPUs {indices} is uncertain: {reason}",
+                   count=seen.count, indices=sorted(seen.indices), reason=seen.reason)
+    else:
+        detail = _("CUDA enumerates {count} device(s)", count=seen.count)
     facts.attempts.append(Attempt("env CUDA_VISIBLE_DEVICES", "ok", detail))
 
 
@@ -403,7 +407,7 @@ def _kernel_module_version(ctx: ProbeContext, facts: NvidiaFacts) -> tuple[str |
             facts.attempts.append(Attempt(path, "not_found"))
             continue
         version = parse(text)
-        facts.attempts.append(Attempt(path, "ok" if version else "unparsed", version or "no version in the file"))
+        facts.attempts.append(Attempt(path, "ok" if version else "unparsed", version or _("no version in the file")))
         if version:
             return version, path
     return None, ""
@@ -420,7 +424,8 @@ def _from_nvml(result: NvmlResult, facts: NvidiaFacts) -> bool:
     facts.gpus = gpus_from_nvml(data)
     facts.status = "ok" if facts.gpus else "no_gpu"
     facts.source = "nvml"
-    facts.attempts.append(Attempt("nvml", "ok", f"driver {facts.driver_version}, {len(facts.gpus)} GPU(s)"))
+    facts.attempts.append(Attempt("nvml", "ok", _("driver {version}, {count} GPU(s)", version=facts.driver_version,
+                                                                count=len(facts.gpus))))
     return True
 
 
@@ -455,7 +460,7 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
     header = parse_smi_header(table.stdout) if table.status == "ok" else None
     rows = parse_smi_query(query.stdout, fields) if query.succeeded else []
     facts.gpus = gpus_from_query(rows)
-    facts.attempts.append(attempt_from("nvidia-smi --query-gpu", query, f"{len(rows)} GPU(s)"))
+    facts.attempts.append(attempt_from("nvidia-smi --query-gpu", query, _("{count} GPU(s)", count=len(rows))))
     facts.attempts.append(
         attempt_from("nvidia-smi", table, f"CUDA {header.cuda_version}" if header and header.cuda_version else "")
     )
@@ -476,11 +481,11 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
         facts.driver_version = header.driver_version
     if "timed_out" in (query.status, table.status):
         facts.status = "timed_out"
-        facts.message = f"nvidia-smi did not answer within {ctx.timeout:.1f} s"
+        facts.message = _("nvidia-smi did not answer within {seconds:.1f} s", seconds=ctx.timeout)
         return
     output = "\n".join(t for r in (query, table) for t in (r.stdout, r.stderr) if t.strip())
     if query.succeeded and not output.strip():
-        facts.status, facts.message = "no_gpu", "nvidia-smi listed no GPU"
+        facts.status, facts.message = "no_gpu", _("nvidia-smi listed no GPU")
         return
     facts.status, facts.message = classify_smi_failure(output)
     if facts.status == "error" and not facts.message:
@@ -488,7 +493,8 @@ def _from_smi(ctx: ProbeContext, smi: str, facts: NvidiaFacts) -> None:
     if facts.status == "driver_mismatch":
         library = parse_nvml_library_version(output)
         if library:
-            facts.message += f" (NVML library version: {library})"
+            facts.message = _("{message} (NVML library version: {library})", message=facts.message,
+                              library=library)
 
 
 def probe(ctx: ProbeContext) -> NvidiaFacts:
@@ -498,7 +504,7 @@ def probe(ctx: ProbeContext) -> NvidiaFacts:
     if not _from_nvml(nvml, facts):
         smi = _find_smi(ctx)
         if smi is None:
-            facts.attempts.append(Attempt("nvidia-smi", "not_found", "not on PATH nor in the usual places"))
+            facts.attempts.append(Attempt("nvidia-smi", "not_found", _("not on PATH nor in the usual places")))
         else:
             _from_smi(ctx, smi, facts)
         if facts.status != "ok" or facts.driver_version is None:
@@ -533,9 +539,10 @@ def _gpu_runtime(ctx: ProbeContext, facts: NvidiaFacts) -> None:
         found.extend(f"{folder}/{name}" for name in sorted(entries) if _LIBCUDA.match(name))
     facts.libcuda = found if listed else None
     if listed or facts.device_nodes is not None:
-        nodes = ", ".join(facts.device_nodes or []) or "none"
-        libraries = ", ".join(facts.libcuda or []) or "none"
-        facts.attempts.append(Attempt("/dev and libcuda folders", "ok", f"device nodes: {nodes}; libcuda: {libraries}"))
+        nodes = ", ".join(facts.device_nodes or []) or _("none")
+        libraries = ", ".join(facts.libcuda or []) or _("none")
+        facts.attempts.append(Attempt("/dev and libcuda folders", "ok",
+                                      _("device nodes: {nodes}; libcuda: {libraries}", nodes=nodes, libraries=libraries)))
 
 
 def _settle_without_gpus(
@@ -546,17 +553,17 @@ def _settle_without_gpus(
         facts.driver_version = module_version
         facts.source = facts.source or module_source
     if facts.status == "driver_mismatch" and module_version:
-        facts.message += f"; kernel module {module_version}"
+        facts.message = _("{message}; kernel module {version}", message=facts.message, version=module_version)
     if smi is not None or facts.status == "ok":
         return
     if "mismatch" in nvml.error.lower():
         facts.status, facts.message = "driver_mismatch", nvml.error
         if module_version:
-            facts.message += f"; kernel module {module_version}"
+            facts.message = _("{message}; kernel module {version}", message=facts.message, version=module_version)
     elif nvml.status == "timed_out":
-        facts.status, facts.message = "timed_out", f"NVML: {nvml.error}"
+        facts.status, facts.message = "timed_out", _("NVML: {error}", error=nvml.error)
     elif module_version:
         facts.status = "gpus_unknown"
-        facts.message = "the kernel module is loaded but neither NVML nor nvidia-smi is available to list GPUs"
+        facts.message = _("the kernel module is loaded but neither NVML nor nvidia-smi is available to list GPUs")
     else:
         facts.status = "no_driver"

@@ -13,6 +13,7 @@ import re
 
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, PythonFacts, ToolInfo
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 PYINFO_MARKER = "# envdoctor:pyinfo"
@@ -291,7 +292,7 @@ def _conda_tool(ctx: ProbeContext, conda_path: str | None, prefix: str | None) -
             return ToolInfo("conda", conda_path, version, f"{meta}/conda-{version}-*.json"), Attempt(
                 f"{meta} (conda record)", "ok", version
             )
-    attempt = Attempt("conda-meta (conda record)", "not_found", "no conda-<version>-*.json record")
+    attempt = Attempt("conda-meta (conda record)", "not_found", _("no conda-<version>-*.json record"))
     return (ToolInfo("conda", conda_path, None, "PATH") if conda_path else None), attempt
 
 
@@ -330,7 +331,7 @@ def _fill_from_pyinfo(ctx: ProbeContext, facts: PythonFacts, data: dict) -> None
         facts.externally_managed = found and not facts.in_venv
         facts.externally_managed_path = marker if facts.externally_managed else None
         facts.attempts.append(
-            Attempt(marker, "ok" if found else "not_found", "ignored inside a venv" if found and facts.in_venv else "")
+            Attempt(marker, "ok" if found else "not_found", _("ignored inside a venv") if found and facts.in_venv else "")
         )
     pip = next((d for d in data.get("distributions", []) if d.get("name") == "pip"), None)
     if pip:
@@ -357,7 +358,8 @@ def probe(ctx: ProbeContext) -> PythonFacts:
         attempt = attempt_from(source, result)
         if result.succeeded:
             attempt.status = "error"
-            attempt.detail = "no pyinfo JSON on stdout" + (f"; {attempt.detail}" if attempt.detail else "")
+            attempt.detail = (_("no pyinfo JSON on stdout; {detail}", detail=attempt.detail) if attempt.detail
+                              else _("no pyinfo JSON on stdout"))
         facts.attempts.append(attempt)
         facts.executable = python
     else:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from envdoctor.facts import Attempt, Gpu, RocmFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
 
 DEFAULT_ROCM_PATH = "/opt/rocm"
@@ -132,7 +133,7 @@ def parse_rocm_smi_product(text: str | None) -> list[Gpu]:
     by_index: dict[int, Gpu] = {}
     for line in (text or "").splitlines():
         # split by hand: a regex with spaces on both sides of a group backtracks quadratically
-        head, _, rest = line.strip().partition("]")
+        head, _sep, rest = line.strip().partition("]")
         number = head[4:] if head.startswith("GPU[") else ""
         rest = rest.lstrip()
         if not re.fullmatch(r"[0-9]{1,9}", number) or not rest.startswith(":"):
@@ -197,24 +198,25 @@ def probe(ctx: ProbeContext) -> RocmFacts:
         result = ctx.run([rocminfo])
         agents = parse_rocminfo(result.stdout) if result.succeeded else []
         facts.gpus = gpus_from_rocminfo(agents)
-        facts.attempts.append(attempt_from("rocminfo", result, f"{len(facts.gpus)} GPU agent(s)"))
+        facts.attempts.append(attempt_from("rocminfo", result, _("{count} GPU agent(s)", count=len(facts.gpus))))
         if not result.succeeded:
             failure = result.status if result.status == "timed_out" else "error"
         elif not agents:
-            facts.attempts[-1] = Attempt("rocminfo", "unparsed", "no HSA agents in the output", round(result.duration_s, 4))
+            facts.attempts[-1] = Attempt("rocminfo", "unparsed", _("no HSA agents in the output"), round(result.duration_s, 4))
 
     if not facts.gpus:
         amd_smi = _find_tool(ctx, root, "amd-smi")
         if amd_smi:
             result = ctx.run([amd_smi, "static", "--asic", "--json"])
             facts.gpus = parse_amd_smi_asic_json(result.stdout) if result.succeeded else []
-            facts.attempts.append(attempt_from("amd-smi static --asic --json", result, f"{len(facts.gpus)} GPU(s)"))
+            found = _("{count} GPU(s)", count=len(facts.gpus))
+            facts.attempts.append(attempt_from("amd-smi static --asic --json", result, found))
     if not facts.gpus:
         rocm_smi = _find_tool(ctx, root, "rocm-smi")
         if rocm_smi:
             result = ctx.run([rocm_smi, "--showproductname"])
             facts.gpus = parse_rocm_smi_product(result.stdout) if result.succeeded else []
-            facts.attempts.append(attempt_from("rocm-smi --showproductname", result, f"{len(facts.gpus)} GPU(s)"))
+            facts.attempts.append(attempt_from("rocm-smi --showproductname", result, _("{count} GPU(s)", count=len(facts.gpus))))
 
     if facts.gpus:
         facts.status = "ok"

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from envdoctor.facts import Attempt, CpuFacts, OsFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
 
 OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")
@@ -106,7 +107,7 @@ def parse_os_release(text: str | None) -> dict[str, str]:
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, raw = line.partition("=")
+        key, _sep, raw = line.partition("=")
         key = key.strip()
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             continue
@@ -230,7 +231,7 @@ def _detect_container(ctx: ProbeContext, facts: OsFacts) -> str | None:
     cgroup = door.read_text("/proc/1/cgroup")
     if cgroup is not None:
         runtime = parse_cgroup_container(cgroup)
-        facts.attempts.append(Attempt("/proc/1/cgroup", "ok", runtime or "no container runtime named"))
+        facts.attempts.append(Attempt("/proc/1/cgroup", "ok", runtime or _("no container runtime named")))
         return runtime
     return None
 
@@ -244,7 +245,7 @@ def _linux_details(ctx: ProbeContext, facts: OsFacts) -> None:
             continue
         values = parse_os_release(text)
         if "ID" not in values:
-            facts.attempts.append(Attempt(path, "unparsed", "no ID= line"))
+            facts.attempts.append(Attempt(path, "unparsed", _("no ID= line")))
             continue
         facts.distro_id = normalise_distro_id(values["ID"])
         facts.distro_version = values.get("VERSION_ID")

@@ -13,6 +13,7 @@ import re
 
 from envdoctor import compat
 from envdoctor.facts import Attempt, Distribution, TorchFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext
 
 #: Distributions recorded beside torch (TorchFacts.companions): compat.COMPANIONS plus the Triton builds and Intel's extension.
@@ -74,7 +75,7 @@ def _distribution(entry: dict) -> Distribution:
         version=str(entry.get("version") or ""),
         location=location,
         installer=entry.get("installer"),
-        source=f"dist-info in {location}" if location else "dist-info",
+        source=_("dist-info in {location}", location=location) if location else "dist-info",
     )
 
 
@@ -120,7 +121,7 @@ def probe(ctx: ProbeContext) -> TorchFacts:
     if data is None:
         facts.attempts.append(
             Attempt("pyinfo distributions", "error" if result.status == "ok" else result.status,
-                    "the target interpreter did not answer, so its torch is unknown")
+                    _("the target interpreter did not answer, so its torch is unknown"))
         )
         return facts
     entries = data.get("distributions") or []
@@ -131,7 +132,7 @@ def probe(ctx: ProbeContext) -> TorchFacts:
         lambda name: (name.startswith("nvidia-") and name not in NOT_CUDA_LIBRARIES) or name == "cuda-toolkit",
     )
     if not torches:
-        facts.attempts.append(Attempt("pyinfo distributions", "not_found", "no torch distribution on sys.path"))
+        facts.attempts.append(Attempt("pyinfo distributions", "not_found", _("no torch distribution on sys.path")))
         return facts
 
     # Distributions come in sys.path order, so the first torch is the one `import torch` finds.
@@ -146,18 +147,21 @@ def probe(ctx: ProbeContext) -> TorchFacts:
     facts.installs = [_distribution(t) for t in torches] + conda_records
     if facts.installer is None and facts.conda:
         facts.installer = "conda"
-    facts.attempts.append(Attempt("pyinfo distributions", "ok", f"torch {first.version} in {first.location}"))
+    facts.attempts.append(Attempt("pyinfo distributions", "ok", _("torch {version} in {location}", version=first.version,
+                                                                   location=first.location)))
 
     version_py = posixpath.join(first.location or "", "torch", "version.py")
     text = ctx.door.read_text(version_py)
     if text is None:
         facts.status = "error"
-        facts.attempts.append(Attempt(version_py, "not_found", f"{version_py} is missing: the torch install is incomplete"))
+        facts.attempts.append(Attempt(version_py, "not_found", _("{path} is missing: the torch install is incomplete",
+                                                                 path=version_py)))
         return facts
     values = parse_torch_version_py(text)
     if values is None:
         facts.status = "error"
-        facts.attempts.append(Attempt(version_py, "unparsed", f"{version_py} has no __version__: the file is damaged"))
+        facts.attempts.append(Attempt(version_py, "unparsed", _("{path} has no __version__: the file is damaged",
+                                                                path=version_py)))
         return facts
     facts.status = "ok"
     facts.cuda = values.get("cuda")
@@ -168,6 +172,7 @@ def probe(ctx: ProbeContext) -> TorchFacts:
     facts.source = f"dist-info + {version_py}"
     detail = f"cuda {facts.cuda}, hip {facts.hip}, xpu {facts.xpu}"
     if values["__version__"] != first.version:
-        detail += f"; version.py says {values['__version__']} but the metadata says {first.version}"
+        detail = _("{detail}; version.py says {found} but the metadata says {metadata}", detail=detail,
+                   found=values["__version__"], metadata=first.version)
     facts.attempts.append(Attempt(version_py, "ok", detail))
     return facts

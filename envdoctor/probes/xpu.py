@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from envdoctor.facts import Attempt, Gpu, XpuFacts
+from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 DRM_CLASS = "/sys/class/drm"
@@ -107,7 +108,7 @@ def parse_xpu_smi_discovery(text: str | None) -> list[str]:
     """Device names from the ``xpu-smi discovery`` table (``| Device Name: Intel(R) ... |``)."""
     names = []
     for line in (text or "").splitlines():
-        _, label, value = line.partition("Device Name:")
+        _before, label, value = line.partition("Device Name:")
         if not label:
             continue
         value = value.strip()
@@ -145,11 +146,11 @@ def _tool_names(ctx: ProbeContext, facts: XpuFacts) -> list[str]:
     if not runnable:
         return []
     with Threads("envdoctor-xpu") as pool:
-        futures = {label: pool.submit(ctx.run, [path, *args]) for label, (path, args, _) in runnable.items()}
+        futures = {label: pool.submit(ctx.run, [path, *args]) for label, (path, args, _parse) in runnable.items()}
         answers = {label: future.result() for label, future in futures.items()}
     for label, result in answers.items():
         names = runnable[label][2](result.stdout) if result.succeeded else []
-        facts.attempts.append(attempt_from(label, result, ", ".join(names) or "no GPU listed"))
+        facts.attempts.append(attempt_from(label, result, ", ".join(names) or _("no GPU listed")))
         if names:
             return names
     return []
@@ -162,10 +163,10 @@ def probe(ctx: ProbeContext) -> XpuFacts:
         return facts
     cards = _cards(ctx)
     if not cards:
-        facts.attempts.append(Attempt(DRM_CLASS, "not_found", "no DRM cards"))
+        facts.attempts.append(Attempt(DRM_CLASS, "not_found", _("no DRM cards")))
         return facts
     intel = [(entry, device) for entry, device in cards if device.vendor == INTEL_VENDOR and device.is_display]
-    facts.attempts.append(Attempt(DRM_CLASS, "ok", f"{len(cards)} card(s), {len(intel)} Intel"))
+    facts.attempts.append(Attempt(DRM_CLASS, "ok", _("{cards} card(s), {intel} Intel", cards=len(cards), intel=len(intel))))
     if not intel:
         return facts
     names = [name for name in _tool_names(ctx, facts) if not _INTEGRATED_NAME.search(name)]
@@ -174,7 +175,7 @@ def probe(ctx: ProbeContext) -> XpuFacts:
         integrated = device.slot == INTEGRATED_SLOT
         source = f"{DRM_CLASS}/{entry} (PCI 8086:{device.device or '?'}, driver {device.driver or '?'})"
         if integrated:
-            source += ": integrated graphics, not counted as an XPU target"
+            source = _("{source}: integrated graphics, not counted as an XPU target", source=source)
             name = None
         else:
             name = names[discrete] if discrete < len(names) else None

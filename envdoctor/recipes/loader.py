@@ -12,6 +12,7 @@ from typing import Any
 from packaging.version import Version
 
 from envdoctor.compat import parse_version
+from envdoctor.i18n import _
 from envdoctor.recipes.folders import MAX_FILE_BYTES, REFRESHED_FILE, _refreshed_folder, builtin_dir, refreshed_dir
 from envdoctor.recipes.model import DataLayer, RecipeError, Recipes
 from envdoctor.recipes.schema import RECIPE_FILES, REFRESH_KEYS, _build, _is_date, _Raw, _row_key, _text, _unknown_keys
@@ -38,8 +39,8 @@ TOP_KEYS = {
 }
 #: Keys an older schema had, with where their data lives now.
 MOVED_KEYS = {
-    ("gpus.toml", "rocm"): "the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
-                           "'gfx' list in torch.toml (named lists in [gfx_lists])",
+    ("gpus.toml", "rocm"): _("the gfx targets of ROCm wheels differ by torch release: give each ROCm variant a "
+                             "'gfx' list in torch.toml (named lists in [gfx_lists])"),
 }
 ROW_KEYS = {"toolkit", "family", "newest_arch", "gpu_first_cuda", "nvidia", "amd", "mirror", "preset"}
 MAX_DEPTH = 12  # the deepest built-in value (a Python in a companion gap list) sits at depth 10
@@ -59,7 +60,7 @@ def _depth_problem(value: Any, limit: int = MAX_DEPTH) -> str | None:
     while stack:
         item, depth = stack.pop()
         if depth > limit:
-            return f"{_path_to_depth(value, limit + 1)}: nested deeper than {limit} levels"
+            return _("{where}: nested deeper than {limit} levels", where=_path_to_depth(value, limit + 1), limit=limit)
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
@@ -73,12 +74,12 @@ def _path_to_depth(value: Any, depth: int) -> str:
     while stack:
         item, level, where = stack.pop()
         if level >= depth:
-            return where.lstrip(".") or "a value"
+            return where.lstrip(".") or _("a value")
         if isinstance(item, dict):
             stack.extend((v, level + 1, f"{where}.{k}") for k, v in reversed(list(item.items())))
         elif isinstance(item, list):
             stack.extend((v, level + 1, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
-    return "a value"
+    return _("a value")
 
 
 def _read_dir(folder: Path, raw: _Raw, kind: str) -> None:
@@ -87,12 +88,12 @@ def _read_dir(folder: Path, raw: _Raw, kind: str) -> None:
     from envdoctor.door import UserFileError, read_user_file
 
     if not folder.is_dir():
-        raw.problems.append(f"{folder}: not a folder")
+        raw.problems.append(_("{path}: not a folder", path=str(folder)))
         return
     try:
         names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".toml"))
     except OSError as exc:
-        raw.problems.append(f"{folder}: cannot list: {exc.strerror or exc}")
+        raw.problems.append(_("{path}: cannot list: {error}", path=str(folder), error=exc.strerror or str(exc)))
         return
     layer = DataLayer(kind, str(folder))
     for name in names:
@@ -101,12 +102,14 @@ def _read_dir(folder: Path, raw: _Raw, kind: str) -> None:
         if name in OTHER_FILES:
             continue
         if name not in RECIPE_FILES:
-            raw.problems.append(f"{shown}: unknown recipe file (expected one of {', '.join(RECIPE_FILES)})")
+            raw.problems.append(_("{file}: unknown recipe file (expected one of {names})", file=shown,
+                                  names=", ".join(RECIPE_FILES)))
             continue
         try:
             text = read_user_file(str(path), MAX_FILE_BYTES)
         except UserFileError as exc:
-            raw.problems.append(f"{shown}: cannot read: {str(exc).removeprefix(f'{path}: ')}")
+            raw.problems.append(_("{file}: cannot read: {problem}", file=shown,
+                                  problem=str(exc).removeprefix(f"{path}: ")))
             continue
         layer = _read_text(name, shown, text, raw, kind, str(folder)) or layer
     raw.layers.append(layer)
@@ -117,10 +120,10 @@ def _read_text(name: str, shown: str, text: str, raw: _Raw, kind: str, folder: s
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raw.problems.append(f"{shown}: not valid TOML: {exc}")
+        raw.problems.append(_("{file}: not valid TOML: {error}", file=shown, error=str(exc)))
         return None
     except RecursionError:
-        raw.problems.append(f"{shown}: not valid TOML: nested too deeply")
+        raw.problems.append(_("{file}: not valid TOML: nested too deeply", file=shown))
         return None
     if _file_problems(name, shown, data, raw):
         return None
@@ -133,7 +136,8 @@ def _read_text(name: str, shown: str, text: str, raw: _Raw, kind: str, folder: s
     if kind == "refreshed":
         extra = sorted(set(data) - {"schema", "source", "checked", "refresh", "series"})
         if extra:
-            raw.problems.append(f"{shown}: a refreshed file holds only series, not {', '.join(extra)}")
+            raw.problems.append(_("{file}: a refreshed file holds only series, not {keys}", file=shown,
+                                  keys=", ".join(extra)))
             return layer
         data = {"series": _new_releases_only(data["series"], raw.builtin_releases)} if "series" in data else {}
     _merge_file(name, shown, data, raw)
@@ -176,22 +180,24 @@ def _file_problems(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> bo
     """Report what makes a whole file unusable (deep nesting, a wrong schema) and misspelt top-level keys."""
     deep = _depth_problem(data)
     if deep:
-        raw.problems.append(f"{shown}: {deep}")
+        raw.problems.append(_("{file}: {problem}", file=shown, problem=deep))
         return True
     schema = data.get("schema")
     if schema is not None and schema != SCHEMAS[name]:
-        raw.problems.append(f"{shown}: schema {schema!r} is not {SCHEMAS[name]!r}")
+        raw.problems.append(_("{file}: schema {schema!r} is not {expected!r}", file=shown, schema=schema,
+                              expected=SCHEMAS[name]))
         return True
     for key in sorted(set(data) - TOP_KEYS[name]):
         moved = MOVED_KEYS.get((name, key))
         if moved:
-            raw.problems.append(f"{shown}: '{key}' is no longer read here: {moved}")
+            raw.problems.append(_("{file}: '{key}' is no longer read here: {moved}", file=shown, key=key, moved=moved))
         else:
-            raw.problems.append(f"{shown}: unknown key '{key}' (expected {', '.join(sorted(TOP_KEYS[name]))})")
+            raw.problems.append(_("{file}: unknown key '{key}' (expected {keys})", file=shown, key=key,
+                                  keys=", ".join(sorted(TOP_KEYS[name]))))
     if name == "torch.toml":
         problem = _provenance_problem(data)
         if problem:
-            raw.problems.append(f"{shown}: {problem}")
+            raw.problems.append(_("{file}: {problem}", file=shown, problem=problem))
             return True
     return False
 
@@ -200,13 +206,14 @@ def _provenance_problem(data: dict[str, Any]) -> str:
     """What is wrong with ``checked`` (a date) and ``[refresh]`` (where refreshed data came from)."""
     checked = data.get("checked")
     if checked is not None and not _is_date(checked):
-        return f"checked {_text(checked)} must be a date such as \"2026-11-28\""
+        return _("checked {value} must be a date such as \"2026-11-28\"", value=_text(checked))
     refresh = data.get("refresh")
     if refresh is None:
         return ""
     if not isinstance(refresh, dict) or _unknown_keys(refresh, REFRESH_KEYS) \
             or any(not isinstance(v, str) for v in refresh.values()):
-        return f"refresh must be a table of strings ({', '.join(sorted(REFRESH_KEYS))}), got {_text(refresh)}"
+        return _("refresh must be a table of strings ({keys}), got {value}", keys=", ".join(sorted(REFRESH_KEYS)),
+                 value=_text(refresh))
     return ""
 
 
@@ -218,14 +225,16 @@ def _merge_file(name: str, shown: str, data: dict[str, Any], raw: _Raw) -> None:
             continue
         if key in ROW_KEYS:
             if not isinstance(value, list):
-                raw.problems.append(f"{shown}: '{key}' must be a list of tables, got {type(value).__name__}")
+                raw.problems.append(_("{file}: '{key}' must be a list of tables, got {type}", file=shown, key=key,
+                                      type=type(value).__name__))
                 continue
             target[key] = value + target.get(key, [])  # later files' rows win lookups
             for row in value:
                 raw.origin[(name, key, _row_key(key, row))] = shown
         elif key in ("series", "variant", "arch_lists", "gfx_lists"):
             if not isinstance(value, dict):
-                raw.problems.append(f"{shown}: '{key}' must be a table, got {type(value).__name__}")
+                raw.problems.append(_("{file}: '{key}' must be a table, got {type}", file=shown, key=key,
+                                      type=type(value).__name__))
                 continue
             table = target.setdefault(key, {})
             for entry, body in value.items():
@@ -268,14 +277,14 @@ def load_recipes(overlays: Sequence[Path] = (), *, builtin: Path | None = None, 
     raises RecipeError."""
     recipes, problems = _build(_load_raw(overlays, builtin, refreshed))
     if problems or recipes is None:
-        raise RecipeError(problems or ["recipes could not be loaded"])
+        raise RecipeError(problems or [_("recipes could not be loaded")])
     return recipes
 
 
 def validate(folder: Path | str | None = None) -> list[str]:
     """Every problem in the built-in recipes with the refreshed layer, or in them with ``folder`` merged on top."""
     overlays = [Path(folder)] if folder is not None else []
-    _, problems = _build(_load_raw(overlays))
+    _recipes, problems = _build(_load_raw(overlays))
     return problems
 
 

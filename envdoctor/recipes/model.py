@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import DriverVersion, parse_cc, parse_version
+from envdoctor.i18n import _
 
 PLATFORMS = compat.WHEEL_PLATFORMS
 KIND_PLATFORMS = {
@@ -28,8 +29,12 @@ class RecipeError(ValueError):
 
     def __init__(self, problems: Sequence[str]):
         self.problems = list(problems)
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__("; ".join(self.problems[:5]) + more)
+        said: str = ""
+        for problem in self.problems[:5]:
+            said = _("{first}; {second}", first=said, second=problem) if said else problem
+        if len(self.problems) > 5:
+            said = _("{problems} (and {count} more)", problems=said, count=len(self.problems) - 5)
+        super().__init__(said)
 
 
 @dataclass(frozen=True)
@@ -298,7 +303,7 @@ def _lookup(table: GpuTable, name: str) -> str | None:
     words = _words(name)
     if not words:
         return None
-    for key, value, _ in table:  # longest keys first
+    for key, value, _length in table:  # longest keys first
         if len(key) <= len(words) and tuple(words[: len(key)]) == key:
             return value
     return None

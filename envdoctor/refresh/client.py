@@ -19,6 +19,7 @@ from pathlib import Path
 from envdoctor import compat
 from envdoctor.door import Door, HttpResult, UserFileError
 from envdoctor.extensions import Catalog
+from envdoctor.i18n import _, message_of
 from envdoctor.recipes import Recipes
 from envdoctor.redact import redact_text
 from envdoctor.refresh import extension_learn, reading, wheelzip
@@ -107,7 +108,7 @@ class PageCache:
         except OSError:
             return
         for name in names:
-            stem, _, suffix = name.rpartition(".")
+            stem, _dot, suffix = name.rpartition(".")
             if suffix in ("body", "json") and stem not in self.kept:
                 remove_user_file(str(self.folder / name))
 
@@ -133,7 +134,8 @@ class IndexClient:
             if cached is None:
                 if missing_ok:
                     return None
-                raise NotReached(f"{redact_text(url)}: not in the cache of the last refresh (run it once without --offline)")
+                raise NotReached(_("{url}: not in the cache of the last refresh (run it once without --offline)",
+                                   url=redact_text(url)))
             if self.cache is not None:
                 self.cache.kept.add(key)
             return cached
@@ -149,18 +151,23 @@ class IndexClient:
     def _judge(url: str, result: HttpResult, byte_range: str | None, missing_ok: bool) -> Answer | None:
         shown = redact_text(url)
         if result.status in _NO_ANSWER:
-            raise NotReached(f"{shown}: {result.status.replace('_', ' ')}: {redact_text(result.error)[:300]}")
+            raise NotReached(_("{url}: {status}: {error}", url=shown, status=result.status.replace("_", " "),
+                               error=redact_text(result.error)[:300]))
         if result.status != "answered":
-            raise FetchError(f"{shown}: {result.status.replace('_', ' ')}: {redact_text(result.error)[:300]}")
+            raise FetchError(_("{url}: {status}: {error}", url=shown, status=result.status.replace("_", " "),
+                               error=redact_text(result.error)[:300]))
         if result.code == 404 and missing_ok:
             return None
         if result.code == 404:
-            raise NotReached(f"{shown}: answered 404")
+            raise NotReached(_("{url}: answered 404", url=shown))
         if result.code not in (200, 206) or (result.code == 206 and byte_range is None):
-            raise FetchError(f"{shown}: answered {result.code}")
+            raise FetchError(_("{url}: answered {code}", url=shown, code=result.code))
         if result.truncated:
-            what = "the server ignores ranged requests" if byte_range is not None else "larger than the limit"
-            raise FetchError(f"{shown}: {what} ({PAGE_LIMIT // (1024 * 1024)} MiB): not read")
+            megabytes = PAGE_LIMIT // (1024 * 1024)
+            if byte_range is not None:
+                raise FetchError(_("{url}: the server ignores ranged requests ({limit} MiB): not read", url=shown,
+                                   limit=megabytes))
+            raise FetchError(_("{url}: larger than the limit ({limit} MiB): not read", url=shown, limit=megabytes))
         return Answer(url, result.final_url or url, result.content_type, result.content_range, result.body)
 
     # ------------------------------------------------------------------ wheels
@@ -172,7 +179,7 @@ class IndexClient:
         try:
             return self._members(url, tail, wanted)
         except wheelzip.WheelZipError as exc:
-            raise FetchError(f"{redact_text(url)}: {exc}") from None
+            raise FetchError(_("{url}: {problem}", url=redact_text(url), problem=message_of(exc))) from None
 
     def _members(self, url: str, tail: Answer, wanted: Callable[[str], bool]) -> dict[str, bytes]:
         span = wheelzip.content_range(tail.content_range) if tail.content_range else None
@@ -212,14 +219,14 @@ def _project_files(client: IndexClient, sources: reading.Sources, name: str) -> 
             try:
                 return parse_json_api(answer.body, answer.content_type, answer.final_url), url
             except PageError as exc:
-                raise FetchError(str(exc)) from None
+                raise FetchError(message_of(exc)) from None
     url = f"{sources.pypi_simple}/{name}/"
     answer = client.get(url, SIMPLE_ACCEPT)
     assert answer is not None
     try:
         return parse_simple(answer.body, answer.content_type, answer.final_url), url
     except PageError as exc:
-        raise FetchError(str(exc)) from None
+        raise FetchError(message_of(exc)) from None
 
 
 def _index_page(client: IndexClient, url: str, missing_ok: bool = False) -> list[IndexFile] | None:
@@ -229,7 +236,7 @@ def _index_page(client: IndexClient, url: str, missing_ok: bool = False) -> list
     try:
         return parse_simple(answer.body, answer.content_type, answer.final_url)
     except PageError as exc:
-        raise FetchError(str(exc)) from None
+        raise FetchError(message_of(exc)) from None
 
 
 def _read_wheels(client: IndexClient, reads: Iterable[reading.WheelRead]) -> dict[str, reading.WheelFacts]:
@@ -244,7 +251,7 @@ def _read_wheels(client: IndexClient, reads: Iterable[reading.WheelRead]) -> dic
                 return read.filename, reading.WheelFacts(answer.body.decode("utf-8", errors="replace"))
             members = client.wheel_members(read.url, reading.wanted_member)
         except FetchError as exc:
-            return read.filename, reading.WheelFacts(problem=str(exc))
+            return read.filename, reading.WheelFacts(problem=message_of(exc))
         return read.filename, reading.wheel_facts(members)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -262,7 +269,7 @@ def gather(client: IndexClient, sources: reading.Sources, known: Recipes) -> rea
     try:
         pytorch = _index_page(client, torch_page)
     except NotReached as exc:
-        pytorch, missing = [], str(exc)
+        pytorch, missing = [], message_of(exc)
     assert pytorch is not None
     projects: dict[str, list[IndexFile]] = {}
     read_from: dict[str, str] = {}
@@ -271,7 +278,8 @@ def gather(client: IndexClient, sources: reading.Sources, known: Recipes) -> rea
             projects[name], read_from[name] = _project_files(client, sources, name)
         except NotReached as exc:
             if missing:
-                raise FetchError(f"neither PyPI nor the PyTorch wheel index could be read: {exc}; {missing}") from None
+                raise FetchError(_("neither PyPI nor the PyTorch wheel index could be read: {problem}; {missing}",
+                                   problem=message_of(exc), missing=missing)) from None
             raise
     new = reading.new_releases(projects["torch"], known)
     variant_pages: dict[str, list[IndexFile] | None] = {}
@@ -292,9 +300,9 @@ def gather_extensions(client: IndexClient, sources: reading.Sources, catalog: Ca
     material = extension_learn.ExtensionMaterial()
     for ext in extension_learn.pin_rows(catalog):
         try:
-            material.files[ext.key], _ = _project_files(client, sources, ext.dists[0])
+            material.files[ext.key], _read_from = _project_files(client, sources, ext.dists[0])
         except FetchError as exc:
-            material.problems[ext.key] = str(exc)
+            material.problems[ext.key] = message_of(exc)
     reads = extension_learn.pins_to_read(catalog, material.files)
     facts = _read_wheels(client, [reading.WheelRead(r.filename, r.url, f"{r.key} {r.release}", r.metadata_url)
                                   for r in reads])
@@ -302,17 +310,17 @@ def gather_extensions(client: IndexClient, sources: reading.Sources, catalog: Ca
         if found.metadata is not None:
             material.metadata[filename] = found.metadata
         else:
-            material.problems[filename] = found.problem or "no METADATA in the wheel"
+            material.problems[filename] = found.problem or _("no METADATA in the wheel")
     pages = extension_learn.pages_to_read(catalog, known, rewrite)
     for page in pages:
         if page.key in material.page_problems:
             continue  # its index gave no usable answer once: the rest of its pages are not asked for
         problem = index_url_problem(page.url)
         if problem:
-            material.page_problems[page.key] = f"{redact_text(page.url)}: {problem}"
+            material.page_problems[page.key] = _("{url}: {problem}", url=redact_text(page.url), problem=problem)
             continue
         try:
             material.pages[page] = _index_page(client, page.url, missing_ok=True)
         except FetchError as exc:
-            material.page_problems[page.key] = str(exc)
+            material.page_problems[page.key] = message_of(exc)
     return material, pages

@@ -21,6 +21,7 @@ from typing import Any
 from packaging.version import Version
 
 from envdoctor.extensions import OVERLAY_SCHEMA, Catalog, Extension, torch_requirement
+from envdoctor.i18n import _
 from envdoctor.recipes import Recipes
 from envdoctor.refresh.indexes import IndexFile, parse_wheel_name
 
@@ -164,21 +165,26 @@ def build(catalog: Catalog, material: ExtensionMaterial, pages: Sequence[PageRea
     """The overlay of extensions.toml: new torch pins, the pages read, and what could not be learnt."""
     outcome = ExtensionOutcome({"schema": OVERLAY_SCHEMA, "refresh": {"fetched": fetched, "pypi": pypi}})
     rows: dict[str, dict[str, Any]] = {}
-    outcome.notes += [f"{ext.key}: {material.problems[ext.key]}: its new releases are not learnt"
+    outcome.notes += [_("{extension}: {problem}: its new releases are not learnt", extension=ext.key,
+                        problem=material.problems[ext.key])
                       for ext in pin_rows(catalog) if ext.key in material.problems]
     for read in pins_to_read(catalog, material.files):
         text = material.metadata.get(read.filename)
         spec = torch_requirement(requires_dist(text)) if text is not None else None
         if text is None:
-            outcome.notes.append(f"{read.key} {read.release}: its METADATA was not read "
-                                 f"({material.problems.get(read.filename, 'no answer')}): its torch pin is not learnt")
+            outcome.notes.append(_("{extension} {release}: its METADATA was not read ({problem}): its torch pin is "
+                                   "not learnt", extension=read.key, release=read.release,
+                                   problem=material.problems.get(read.filename, _("no answer"))))
         elif spec is None or not spec.startswith("=="):
-            outcome.notes.append(f"{read.key} {read.release}: {read.filename} pins no single torch "
-                                 f"(Requires-Dist: torch{spec or ''}): not written")
+            outcome.notes.append(_("{extension} {release}: {wheel} pins no single torch (Requires-Dist: "
+                                   "torch{spec}): not written", extension=read.key, release=read.release,
+                                   wheel=read.filename, spec=spec or ""))
         else:
             rows.setdefault(read.key, {}).setdefault("torch_pins", {})[read.release] = spec
-            outcome.changes.append(f"{read.key} {read.release} pins torch{spec} (Requires-Dist of {read.filename})")
-    outcome.notes += [f"{key}: its index gave no usable answer ({problem}): its pages from there on are not learnt"
+            outcome.changes.append(_("{extension} {release} pins torch{spec} (Requires-Dist of {wheel})",
+                                     extension=read.key, release=read.release, spec=spec, wheel=read.filename))
+    outcome.notes += [_("{extension}: its index gave no usable answer ({problem}): its pages from there on are not "
+                        "learnt", extension=key, problem=problem)
                       for key, problem in material.page_problems.items()]
     for page in pages:
         ext = next(e for e in catalog.extensions if e.key == page.key)
@@ -187,14 +193,15 @@ def build(catalog: Catalog, material: ExtensionMaterial, pages: Sequence[PageRea
         files = material.pages[page]
         builds = _page_builds(ext, files or [])
         rows.setdefault(page.key, {}).setdefault("pages", {})[page.torch] = builds
-        outcome.changes.append(f"{page.key}: the page for torch {page.torch} lists "
-                               + (", ".join(builds) if builds else "no build of it" if files is not None
-                                  else "nothing (no such page)"))
+        listed = (", ".join(builds) if builds else _("no build of it") if files is not None
+                  else _("nothing (no such page)"))
+        outcome.changes.append(_("{extension}: the page for torch {torch} lists {builds}", extension=page.key,
+                                 torch=page.torch, builds=listed))
     for ext in catalog.extensions:
         if ext.wheels == "github-release":
-            outcome.notes.append(f"{ext.key}: its builds are GitHub release assets, which a refresh does not read "
-                                 "(they cannot be reached offline nor through a package index): its asset names stay "
-                                 "as the data has them")
+            outcome.notes.append(_("{extension}: its builds are GitHub release assets, which a refresh does not read "
+                                   "(they cannot be reached offline nor through a package index): its asset names "
+                                   "stay as the data has them", extension=ext.key))
     if rows:
         outcome.overlay["extension"] = rows
     return outcome

@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 
 from envdoctor.compat import parse_requirement
 from envdoctor.facts import Finding
+from envdoctor.i18n import _, say
 from envdoctor.recipes import DataLayer, Recipes
 
 if TYPE_CHECKING:  # refresh (email, html parsers) is for `recipes refresh` only, not for every check
@@ -23,23 +24,25 @@ __all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_docum
 
 def describe_layers(layers: Sequence[DataLayer]) -> str:
     """``built-in 2026-11-28 + refreshed 2026-12-10 + overlay /srv/recipes``."""
-    parts = []
+    described: str = ""
     for layer in layers:
         if layer.kind == "overlay":
-            parts.append(f"overlay {layer.path}")
+            part = f"overlay {layer.path}"
         else:
-            parts.append(f"{layer.kind} {layer.checked or '(date unknown)'}")
-    return " + ".join(parts) or "none"
+            part = f"{layer.kind} {layer.checked}" if layer.checked else _("{kind} (date unknown)", kind=layer.kind)
+        described = _("{layers} + {layer}", layers=described, layer=part) if described else part
+    return described or _("none")
 
 
 def data_finding(layers: Sequence[DataLayer]) -> Finding:
     """The info line `check` shows: the data's age and source."""
     refreshed = [layer for layer in layers if layer.kind == "refreshed"]
     evidence = [f"{layer.kind}: {layer.path}" for layer in layers]
-    evidence += [f"refreshed from PyPI {layer.pypi} and the PyTorch wheel index {layer.index}" for layer in refreshed]
-    fix = None if refreshed else "envdoctor recipes refresh learns releases newer than the built-in data"
-    return Finding("recipes.data", "info", "torch", f"recipes: {describe_layers(layers)}", subject="torch", fix=fix,
-                   evidence=evidence)
+    evidence += [_("refreshed from PyPI {pypi} and the PyTorch wheel index {index}", pypi=layer.pypi, index=layer.index)
+                 for layer in refreshed]
+    fix = None if refreshed else _("envdoctor recipes refresh learns releases newer than the built-in data")
+    return Finding("recipes.data", "info", "torch", _("recipes: {layers}", layers=describe_layers(layers)),
+                   subject="torch", fix=fix, evidence=evidence)
 
 
 def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | None:
@@ -65,8 +68,9 @@ def newer_than_known(requirements: Sequence[str], recipes: Recipes) -> str | Non
             if version is None or version < newest.parsed:
                 continue
             if (bound.operator == ">" and version >= newest.parsed) or (version > newest.parsed and specifier.contains(version)):
-                return (f"'{text}' asks for a torch newer than every release the recipes know (the newest is "
-                        f"{newest.version}; data: {describe_layers(recipes.layers)}): run `envdoctor recipes refresh`")
+                return _("'{requirement}' asks for a torch newer than every release the recipes know (the newest is "
+                         "{newest}; data: {layers}): run `envdoctor recipes refresh`", requirement=text,
+                         newest=newest.version, layers=describe_layers(recipes.layers))
     return None
 
 
@@ -80,16 +84,18 @@ def _version(text: str) -> Version | None:
 def refresh_report(outcome: Outcome, *, dry_run: bool, target: str, requests: int, fetched_bytes: int,
                    offline: bool) -> str:
     """What `recipes refresh` prints: the changes, what was left out or not learnt, and where the overlay went."""
-    lines = []
-    got = "from the cache of the last refresh" if offline else f"{requests} request(s), {fetched_bytes / 1e6:.1f} MB"
-    lines.append(f"envdoctor recipes refresh · {got}")
-    lines += [f"  + {change}" for change in outcome.changes] or ["  no new releases or variants"]
-    lines += [f"  - {note}" for note in outcome.notes]
-    lines += [f"  ! not learnt: {what}" for what in outcome.not_learned]
+    got = (_("from the cache of the last refresh") if offline
+           else _("{requests} request(s), {megabytes:.1f} MB", requests=requests, megabytes=fetched_bytes / 1e6))
+    lines = [f"envdoctor recipes refresh · {say(got)}"]
+    nothing_new = say(_("no new releases or variants"))
+    lines += [f"  + {say(change)}" for change in outcome.changes] or [f"  {nothing_new}"]
+    lines += [f"  - {say(note)}" for note in outcome.notes]
+    lines += ["  ! " + say(_("not learnt: {what}", what=what)) for what in outcome.not_learned]
     if dry_run:
-        lines.append(f"dry run: nothing written ({target} would hold {len(outcome.releases)} release(s))")
+        lines.append(say(_("dry run: nothing written ({target} would hold {count} release(s))", target=target,
+                           count=len(outcome.releases))))
     else:
-        lines.append(f"wrote {len(outcome.releases)} release(s) to {target}")
+        lines.append(say(_("wrote {count} release(s) to {target}", count=len(outcome.releases), target=target)))
     return "\n".join(lines)
 
 

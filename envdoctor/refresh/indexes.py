@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.i18n import _
 from envdoctor.urls import index_url_problem, split_host
 
 __all__ = [
@@ -158,11 +159,11 @@ def link_problem(page_url: str, link: str) -> str | None:
         return problem
     page, target = _origin(page_url), _origin(link)
     if page is None or target is None:
-        return "not an absolute URL with a host"
+        return _("not an absolute URL with a host")
     if page[0] == "https" and target[0] != "https":
-        return "a plain-http link on an https page"
+        return _("a plain-http link on an https page")
     if page[0] == "http" and target != page:
-        return "a loopback index linking another host"
+        return _("a loopback index linking another host")
     return None
 
 
@@ -170,7 +171,7 @@ def _checked_link(page_url: str, href: str) -> str:
     url = urljoin(page_url, href)
     problem = link_problem(page_url, url)
     if problem:
-        raise PageError(f"{page_url}: links {url[:200]}: {problem}")
+        raise PageError(_("{url}: links {link}: {problem}", url=page_url, link=url[:200], problem=problem))
     return url
 
 
@@ -180,8 +181,8 @@ def _filename(url: str) -> str:
 
 def _kind(content_type: str, url: str, allowed: tuple[str, ...]) -> None:
     if content_type not in allowed:
-        shown = content_type or "none"
-        raise PageError(f"{url}: answered with Content-Type {shown[:80]}, not an index page ({', '.join(allowed)})")
+        raise PageError(_("{url}: answered with Content-Type {type}, not an index page ({allowed})", url=url,
+                          type=content_type[:80] or "none", allowed=", ".join(allowed)))
 
 
 def _json(body: bytes, url: str) -> Any:
@@ -190,9 +191,9 @@ def _json(body: bytes, url: str) -> Any:
     try:
         return parse_json_text(body.decode("utf-8"), max_depth=16)
     except UnicodeDecodeError as exc:
-        raise PageError(f"{url}: not UTF-8 (byte {exc.start})") from None
+        raise PageError(_("{url}: not UTF-8 (byte {byte})", url=url, byte=exc.start)) from None
     except ValueError as exc:
-        raise PageError(f"{url}: not valid JSON ({str(exc)[:200]})") from None
+        raise PageError(_("{url}: not valid JSON ({error})", url=url, error=str(exc)[:200])) from None
 
 
 def _metadata_flag(value: Any) -> bool:
@@ -210,7 +211,7 @@ def parse_simple(body: bytes, content_type: str, url: str) -> list[IndexFile]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PageError(f"{url}: not UTF-8 (byte {exc.start})") from None
+        raise PageError(_("{url}: not UTF-8 (byte {byte})", url=url, byte=exc.start)) from None
     files: list[IndexFile] = []
     for anchor in _ANCHOR.finditer(text):
         attributes = {m.group(1).lower(): html.unescape(next((g for g in m.groups()[1:] if g is not None), ""))
@@ -224,30 +225,30 @@ def parse_simple(body: bytes, content_type: str, url: str) -> list[IndexFile]:
                                attributes.get("data-upload-time") or None, "data-yanked" in attributes,
                                link + ".metadata" if _metadata_flag(metadata) else None))
         if len(files) > MAX_FILES:
-            raise PageError(f"{url}: lists more than {MAX_FILES} files")
+            raise PageError(_("{url}: lists more than {limit} files", url=url, limit=MAX_FILES))
     return files
 
 
 def _text_or_none(value: Any, url: str, what: str) -> str | None:
     if value is None or isinstance(value, str):
         return value or None
-    raise PageError(f"{url}: {what} must be a string, got {type(value).__name__}")
+    raise PageError(_("{url}: {what} must be a string, got {type}", url=url, what=what, type=type(value).__name__))
 
 
 def _simple_json(data: Any, url: str) -> list[IndexFile]:
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise PageError(f"{url}: not a PEP 691 project page (no 'files' list)")
+        raise PageError(_("{url}: not a PEP 691 project page (no 'files' list)", url=url))
     meta = data.get("meta")
     version = str(meta.get("api-version", "")) if isinstance(meta, dict) else ""
     if not re.fullmatch(r"1\.\d+", version):
-        raise PageError(f"{url}: PEP 691 api-version {version[:20] or 'missing'} is not 1.x")
+        raise PageError(_("{url}: PEP 691 api-version {version} is not 1.x", url=url, version=version[:20] or "missing"))
     if len(data["files"]) > MAX_FILES:
-        raise PageError(f"{url}: lists more than {MAX_FILES} files")
+        raise PageError(_("{url}: lists more than {limit} files", url=url, limit=MAX_FILES))
     files: list[IndexFile] = []
     for number, entry in enumerate(data["files"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str) \
                 or not isinstance(entry.get("url"), str):
-            raise PageError(f"{url}: files[{number}] needs 'filename' and 'url' strings")
+            raise PageError(_("{url}: {where} needs 'filename' and 'url' strings", url=url, where=f"files[{number}]"))
         link = _checked_link(url, entry["url"].split("#", 1)[0])
         metadata = entry.get("core-metadata", entry.get("data-dist-info-metadata"))
         files.append(IndexFile(entry["filename"], link,
@@ -264,21 +265,21 @@ def parse_json_api(body: bytes, content_type: str, url: str) -> list[IndexFile]:
     data = _json(body, url)
     releases = data.get("releases") if isinstance(data, dict) else None
     if not isinstance(releases, dict):
-        raise PageError(f"{url}: not a JSON API project document (no 'releases' table)")
+        raise PageError(_("{url}: not a JSON API project document (no 'releases' table)", url=url))
     files: list[IndexFile] = []
     for version, entries in releases.items():
         if not isinstance(entries, list):
-            raise PageError(f"{url}: releases[{str(version)[:40]!r}] must be a list of files")
+            raise PageError(_("{url}: {where} must be a list of files", url=url, where=f"releases[{str(version)[:40]!r}]"))
         for number, entry in enumerate(entries):
             where = f"releases[{str(version)[:40]!r}][{number}]"
             if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str) \
                     or not isinstance(entry.get("url"), str):
-                raise PageError(f"{url}: {where} needs 'filename' and 'url' strings")
+                raise PageError(_("{url}: {where} needs 'filename' and 'url' strings", url=url, where=where))
             link = _checked_link(url, entry["url"])
             files.append(IndexFile(entry["filename"], link,
                                    _text_or_none(entry.get("requires_python"), url, f"{where}.requires_python"),
                                    _text_or_none(entry.get("upload_time_iso_8601"), url, f"{where}.upload_time_iso_8601"),
                                    bool(entry.get("yanked", False)), None))
             if len(files) > MAX_FILES:
-                raise PageError(f"{url}: lists more than {MAX_FILES} files")
+                raise PageError(_("{url}: lists more than {limit} files", url=url, limit=MAX_FILES))
     return files

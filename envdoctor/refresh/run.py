@@ -21,6 +21,7 @@ from pathlib import Path
 
 from envdoctor import __version__
 from envdoctor.door import Door, UserFileError
+from envdoctor.i18n import _, message_of
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
@@ -74,7 +75,8 @@ def pypi_sources(door: Door, python: str | None, timeout: float, pypi: str | Non
     default = door.run([interpreter, "-c", PIP_DEFAULT], timeout)
     url = default.stdout.strip().splitlines()[-1] if default.succeeded and default.stdout.strip() else ""
     if not url:
-        raise RefreshError(f"cannot ask {interpreter}'s pip for its index ({default.describe()}): give --pypi URL")
+        raise RefreshError(_("cannot ask {python}'s pip for its index ({problem}): give --pypi URL",
+                             python=interpreter, problem=default.describe()))
     return _simple_sources(url, "pip's default index")
 
 
@@ -86,8 +88,9 @@ def torch_index(recipes: Recipes, index: str | None, mirrors: MirrorChoice | Non
     chosen = mirrors.pytorch if mirrors is not None else None
     mirror = chosen or recipes.mirror_for(recipes.index_base)
     if mirror is not None and mirror.layout != "simple":
-        raise RefreshError(f"the mirror {redact_text(mirror.replacement)} serves {mirror.layout} pages; a refresh reads "
-                           "a simple index (URL/torch/, URL/<variant>/torch/): give --index URL")
+        raise RefreshError(_("the mirror {mirror} serves {layout} pages; a refresh reads a simple index "
+                             "(URL/torch/, URL/<variant>/torch/): give --index URL",
+                             mirror=redact_text(mirror.replacement), layout=mirror.layout))
     if chosen is not None:
         return chosen.replacement.rstrip("/")
     return (recipes.rewrite_url(recipes.index_base) or recipes.index_base).rstrip("/")
@@ -104,7 +107,7 @@ def _extensions(client: IndexClient, sources: reading.Sources, recipes: Recipes,
     try:
         catalog = load_catalog((builtin / EXTENSIONS_FILE) if builtin is not None else None)
     except ExtensionDataError as exc:
-        outcome.notes.append(f"extensions: {exc}")
+        outcome.notes.append(_("extensions: {problem}", problem=message_of(exc)))
         return None
     rewrite = rewrite or (lambda url: recipes.rewrite_url(url) or url)
     material, pages = gather_extensions(client, sources, catalog, recipes, rewrite)
@@ -114,7 +117,8 @@ def _extensions(client: IndexClient, sources: reading.Sources, recipes: Recipes,
     try:
         parse_overlay(text, catalog, EXTENSIONS_FILE)
     except ExtensionDataError as exc:
-        raise RefreshError(f"the indexes gave extension data its loader refuses: {exc}; nothing was changed") from None
+        raise RefreshError(_("the indexes gave extension data its loader refuses: {problem}; nothing was changed",
+                             problem=message_of(exc))) from None
     outcome.changes += learnt.changes
     outcome.notes += learnt.notes
     return text
@@ -133,20 +137,23 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
     for label, url in (("--pypi", simple), ("--index", sources.index)):
         problem = index_url_problem(url)
         if problem:
-            raise RefreshError(f"{label} {redact_text(url)}: {problem}")
+            raise RefreshError(_("{option} {url}: {problem}", option=label, url=redact_text(url), problem=problem))
     cache = PageCache(cache_folder)
     client = IndexClient(door, timeout, cache, offline)
     try:
         material = gather(client, sources, recipes)
     except FetchError as exc:
-        raise RefreshError(f"{exc}; nothing was changed") from None
+        raise RefreshError(_("{problem}; nothing was changed", problem=message_of(exc))) from None
     now = time.gmtime()
     outcome = learn.build(recipes, material, sources, time.strftime("%Y-%m-%d", now),
                             time.strftime("%Y-%m-%dT%H:%M:%SZ", now), __version__)
-    _, problems = check_refreshed(outcome.text, builtin)
+    _recipes, problems = check_refreshed(outcome.text, builtin)
     if problems:
-        raise RefreshError("the indexes gave data the recipe loader refuses: " + "; ".join(problems[:3])
-                           + "; nothing was changed")
+        refused = problems[0]
+        for problem in problems[1:3]:
+            refused = _("{first}; {second}", first=refused, second=problem)
+        raise RefreshError(_("the indexes gave data the recipe loader refuses: {problems}; nothing was changed",
+                             problems=refused))
     extensions_text = _extensions(client, sources, recipes, outcome, builtin, extension_rewrite, fetched=now)
     folder = target_folder or refreshed_dir()
     target = folder / REFRESHED_FILE
@@ -162,5 +169,5 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
         if extensions_text is not None:
             write_user_file(str(folder / EXTENSIONS_FILE), extensions_text.encode("utf-8"))
     except UserFileError as exc:
-        raise RefreshError(f"{exc}; nothing was changed") from None
+        raise RefreshError(_("{problem}; nothing was changed", problem=message_of(exc))) from None
     return RefreshRun(outcome, target, True, client.requests, client.fetched_bytes)

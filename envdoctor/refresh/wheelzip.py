@@ -15,6 +15,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from envdoctor.i18n import _
+
 __all__ = ["DIRECTORY_LIMIT", "MEMBER_LIMIT", "TAIL", "Member", "WheelZipError", "content_range",
            "directory_location", "directory_members", "member_content", "member_span"]
 
@@ -59,20 +61,20 @@ def directory_location(tail: bytes, tail_start: int) -> tuple[int, int]:
     """(offset, size) of the central directory, from the file's last bytes (``tail`` starts at ``tail_start``)."""
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
-        raise WheelZipError("no end-of-central-directory record in the last bytes: not a zip file")
-    _, _, _, _, size, offset, _ = struct.unpack("<HHHHIIH", tail[at + 4: at + 22])
+        raise WheelZipError(_("no end-of-central-directory record in the last bytes: not a zip file"))
+    _disk, _start_disk, _entries_here, _entries, size, offset, _comment = struct.unpack("<HHHHIIH", tail[at + 4: at + 22])
     if size == 0xFFFFFFFF or offset == 0xFFFFFFFF:
         locator = at - 20
         if locator < 0 or tail[locator: locator + 4] != _ZIP64_LOCATOR:
-            raise WheelZipError("a ZIP64 file without its ZIP64 end-record locator")
+            raise WheelZipError(_("a ZIP64 file without its ZIP64 end-record locator"))
         record = struct.unpack("<Q", tail[locator + 8: locator + 16])[0] - tail_start
         if record < 0 or tail[record: record + 4] != _ZIP64_EOCD or len(tail) < record + 56:
-            raise WheelZipError("the ZIP64 end record is not where its locator says")
+            raise WheelZipError(_("the ZIP64 end record is not where its locator says"))
         size, offset = struct.unpack("<QQ", tail[record + 40: record + 56])
     if size > DIRECTORY_LIMIT:
-        raise WheelZipError(f"a central directory of {size} bytes (more than {DIRECTORY_LIMIT})")
+        raise WheelZipError(_("a central directory of {size} bytes (more than {limit})", size=size, limit=DIRECTORY_LIMIT))
     if offset + size > tail_start + at:
-        raise WheelZipError("the central directory overlaps its end record")
+        raise WheelZipError(_("the central directory overlaps its end record"))
     return offset, size
 
 
@@ -85,10 +87,10 @@ def _zip64_values(extra: bytes, wanted: list[str]) -> dict[str, int]:
             body = extra[at + 4: at + 4 + length]
             values = struct.unpack(f"<{len(body) // 8}Q", body[: len(body) // 8 * 8])
             if len(values) < len(wanted):
-                raise WheelZipError("a ZIP64 extra field shorter than its entry needs")
+                raise WheelZipError(_("a ZIP64 extra field shorter than its entry needs"))
             return dict(zip(wanted, values, strict=False))
         at += 4 + length
-    raise WheelZipError("a ZIP64 entry without its ZIP64 extra field")
+    raise WheelZipError(_("a ZIP64 entry without its ZIP64 extra field"))
 
 
 def directory_members(data: bytes) -> dict[str, Member]:
@@ -96,11 +98,11 @@ def directory_members(data: bytes) -> dict[str, Member]:
     members: dict[str, Member] = {}
     at = 0
     while at + 46 <= len(data) and data[at: at + 4] == _CENTRAL:
-        (_, _, _, method, _, _, _, compressed, size, name_length, extra_length, comment_length, _, _, _,
-         offset) = struct.unpack("<HHHHHHIIIHHHHHII", data[at + 4: at + 46])
+        (_made_by, _needed, _flags, method, _time, _date, _crc, compressed, size, name_length, extra_length,
+         comment_length, _disk, _internal, _external, offset) = struct.unpack("<HHHHHHIIIHHHHHII", data[at + 4: at + 46])
         end = at + 46 + name_length + extra_length + comment_length
         if end > len(data):
-            raise WheelZipError("a central directory entry runs past the directory")
+            raise WheelZipError(_("a central directory entry runs past the directory"))
         name = data[at + 46: at + 46 + name_length].decode("utf-8", errors="replace")
         wanted = [key for key, value in (("size", size), ("compressed", compressed), ("offset", offset))
                   if value == 0xFFFFFFFF]
@@ -111,35 +113,37 @@ def directory_members(data: bytes) -> dict[str, Member]:
         members[name] = Member(name, method, compressed, size, offset)
         at = end
     if at != len(data):
-        raise WheelZipError("the central directory holds something that is not an entry")
+        raise WheelZipError(_("the central directory holds something that is not an entry"))
     return members
 
 
 def member_span(member: Member) -> tuple[int, int]:
     """The byte range (first, last) that holds a member's local header and data."""
     if member.compressed_size > MEMBER_LIMIT or member.size > MEMBER_LIMIT:
-        raise WheelZipError(f"{member.name}: {max(member.size, member.compressed_size)} bytes (more than {MEMBER_LIMIT})")
+        raise WheelZipError(_("{member}: {size} bytes (more than {limit})", member=member.name,
+                              size=max(member.size, member.compressed_size), limit=MEMBER_LIMIT))
     return member.offset, member.offset + 30 + len(member.name.encode()) + _LOCAL_SLACK + member.compressed_size - 1
 
 
 def member_content(chunk: bytes, member: Member) -> bytes:
     """A member's content from the bytes of :func:`member_span` (its local header first)."""
     if chunk[:4] != _LOCAL or len(chunk) < 30:
-        raise WheelZipError(f"{member.name}: no local file header where the directory says")
+        raise WheelZipError(_("{member}: no local file header where the directory says", member=member.name))
     name_length, extra_length = struct.unpack("<HH", chunk[26:30])
     start = 30 + name_length + extra_length
     data = chunk[start: start + member.compressed_size]
     if len(data) < member.compressed_size:
-        raise WheelZipError(f"{member.name}: its data runs past the bytes read")
+        raise WheelZipError(_("{member}: its data runs past the bytes read", member=member.name))
     if member.method == 0:
         return data[:member.size]
     if member.method != 8:
-        raise WheelZipError(f"{member.name}: compression method {member.method} (only stored and deflated are read)")
+        raise WheelZipError(_("{member}: compression method {method} (only stored and deflated are read)",
+                              member=member.name, method=member.method))
     inflater = zlib.decompressobj(-15)
     try:
         content = inflater.decompress(data, MEMBER_LIMIT + 1)
     except zlib.error as exc:
-        raise WheelZipError(f"{member.name}: not valid deflate data ({exc})") from None
+        raise WheelZipError(_("{member}: not valid deflate data ({error})", member=member.name, error=str(exc))) from None
     if len(content) > MEMBER_LIMIT or inflater.unconsumed_tail:
-        raise WheelZipError(f"{member.name}: inflates to more than {MEMBER_LIMIT} bytes")
+        raise WheelZipError(_("{member}: inflates to more than {limit} bytes", member=member.name, limit=MEMBER_LIMIT))
     return content
