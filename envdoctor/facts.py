@@ -11,8 +11,8 @@ import dataclasses
 import functools
 import types
 import typing
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 from envdoctor.i18n import _

@@ -129,7 +129,8 @@ def cuda_library_path_shadows_wheel(facts: Facts, recipes: Recipes | None) -> It
               "loader takes the system copy first, and torch fails to load or to find symbols", path=library.path,
               library=library.name, version=library.version, package=package.name, package_version=package.version),
             fix=_("remove {folder} from LD_LIBRARY_PATH when running torch (its wheels find their own CUDA libraries)",
-                  folder=library.path.rsplit('/', 1)[0]), evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
+                  folder=library.path.rsplit('/', 1)[0]),
+            evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
 
 
 #: (library file stem, the distribution that carries it for a torch wheel)

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor import compat
-from envdoctor.facts import Distribution, Facts, Finding
-from envdoctor.facts import joined
+from envdoctor.facts import Distribution, Facts, Finding, joined
 from envdoctor.i18n import _
 from envdoctor.rules.builds import _conda_record, _driver_fit, _installed_build, _variant_kind, is_source_build, variant_tag
 from envdoctor.rules.install_fix import _install_fix
@@ -269,7 +268,8 @@ def torch_companions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
                 commands=_install_fix(facts),
                 evidence=[companion.source or f"{name} {companion.version}", torch.source or f"torch {torch.version}"]
                 + ([_("recipes/torch.toml: the PyPI wheel of {name} {version} for {platform} is {variant}", name=name,
-                      version=companion.version, platform=platform, variant=companion_variant)] if variant_tag(companion.version, companion.build) is None else []),
+                      version=companion.version, platform=platform, variant=companion_variant)]
+                   if variant_tag(companion.version, companion.build) is None else []),
                 subject="torch.companions")
 
 
