@@ -354,6 +354,14 @@ def joined(clauses: Iterable[str]) -> str:
     return out or ""
 
 
+def listed(items: Iterable[str]) -> str:
+    """Items separated by ", ", each still said in the reader's language (the separator is a catalogue entry)."""
+    out: str | None = None
+    for item in items:
+        out = item if out is None else _("{earlier}, {later}", earlier=out, later=item)
+    return out or ""
+
+
 @dataclass
 class Check:
     """One verify stage or sub-check and its outcome."""

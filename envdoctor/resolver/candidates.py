@@ -203,7 +203,7 @@ def _check(release: Release, variant: VariantRecipe, machine: _Machine, recipes:
     elif variant.kind == "rocm":
         for gpu, gfx in machine.amd:
             covered = compat.gfx_covered(gfx, variant.gfx)
-            label = f"{gpu.name or 'AMD GPU'} ({gfx or 'gfx unknown'})"
+            label = f"{gpu.name or 'AMD GPU'} ({gfx})" if gfx else _("{gpu} (gfx unknown)", gpu=gpu.name or "AMD GPU")
             if covered is False:
                 failures.append(_Failure("kernels", _("{variant} of torch {torch} has no kernels for {gpu}",
                                                       variant=variant.name, torch=release.version, gpu=label),

@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envdoctor import compat, extension_plan
-from envdoctor.facts import Facts, joined
+from envdoctor.facts import Facts, joined, listed
 from envdoctor.i18n import _
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.resolver.alternatives import _alternatives, _limits
@@ -236,7 +236,8 @@ def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reaso
         _("os {system} {arch}; python {python} ({tag}); described by {overrides}", overrides=", ".join(facts.overrides),
           **where) if facts.overrides else _("os {system} {arch}; python {python} ({tag})", **where), "facts"))
     if machine.nvidia or machine.driver is not None:
-        gpus = ", ".join(f"{gpu.name or 'GPU'} ({compat.sm_name(cc) or 'sm unknown'})" for gpu, cc in machine.nvidia)
+        gpus = listed(f"{gpu.name or 'GPU'} ({compat.sm_name(cc)})" if compat.sm_name(cc)
+                      else _("{gpu} (sm unknown)", gpu=gpu.name or "GPU") for gpu, cc in machine.nvidia)
         driver = (_("NVIDIA driver {driver} supports CUDA {cuda}", driver=machine.driver,
                     cuda=machine.driver_cuda or _("unknown")) if machine.driver else _("NVIDIA driver not known"))
         source = facts.nvidia.source or "facts"
@@ -261,7 +262,8 @@ def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reaso
         if machine.amd:
             plan.warnings.append(_("both NVIDIA and AMD GPUs are present: planning for the NVIDIA GPUs"))
     elif machine.amd:
-        gpus = ", ".join(f"{gpu.name or 'GPU'} ({gfx or 'gfx unknown'})" for gpu, gfx in machine.amd)
+        gpus = listed(f"{gpu.name or 'GPU'} ({gfx})" if gfx else _("{gpu} (gfx unknown)", gpu=gpu.name or "GPU")
+                      for gpu, gfx in machine.amd)
         plan.reasons.append(_reason(_("AMD GPUs: {gpus}", gpus=gpus), f"rocm: {facts.rocm.source or 'facts'}",
                                     f"{GPU_FILE} amd"))
     elif machine.xpu:
