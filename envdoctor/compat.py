@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.i18n import _
+
 if TYPE_CHECKING:
     from typing import Protocol
 
@@ -432,26 +434,31 @@ def gpu_fit(capability: object, sass: Sequence[str], ptx: Sequence[str], fit: Cu
     """
     arch = parse_cc(capability)
     if arch is None:
-        return GpuFit(None, "", "compute capability unknown: kernels not checked")
+        return GpuFit(None, "", _("compute capability unknown: kernels not checked"))
     how = kernel_coverage(arch.cc, sass, ptx)
     newest = parse_cc(newest_cc)
     if how == "ptx" and newest is not None and (arch.major, arch.minor) > (newest.major, newest.minor):
         how = None
     if how is None:
-        listed = " ".join(list(sass) + [f"PTX {p}" for p in ptx]) or "none"
-        return GpuFit(False, "", f"no kernels for {arch.sm} (build has {listed})")
+        listed = " ".join(list(sass) + [f"PTX {p}" for p in ptx])
+        return GpuFit(False, "", _("no kernels for {sm} (build has {listed})", sm=arch.sm, listed=listed) if listed
+                      else _("no kernels for {sm} (build has none)", sm=arch.sm))
     if fit is None or fit.level == "full":
-        return GpuFit(True, how, f"{arch.sm} runs {'compiled kernels' if how == 'sass' else 'PTX JIT-compiled by the driver'}")
+        return GpuFit(True, how, _("{sm} runs compiled kernels", sm=arch.sm) if how == "sass"
+                      else _("{sm} runs PTX JIT-compiled by the driver", sm=arch.sm))
     if fit.level == "unknown":
         needs = fit.needs(ptx=how == "ptx")
-        return GpuFit(None, how, f"driver unknown: {arch.sm} needs a driver >= {needs or '?'}", needs)
+        return GpuFit(None, how, _("driver unknown: {sm} needs a driver >= {driver}", sm=arch.sm, driver=needs or "?"),
+                      needs)
     if how == "ptx":
-        return GpuFit(False, how, f"{arch.sm} has only PTX in this build, and JIT-compiling PTX of CUDA {fit.cuda} "
-                      f"needs driver >= {fit.full_driver or '?'} (minor-version compatibility does not cover PTX)",
+        return GpuFit(False, how, _("{sm} has only PTX in this build, and JIT-compiling PTX of CUDA {cuda} needs driver "
+                                    ">= {driver} (minor-version compatibility does not cover PTX)", sm=arch.sm,
+                                    cuda=fit.cuda, driver=fit.full_driver or "?"),
                       fit.full_driver)
     if fit.level == "minor":
-        return GpuFit(True, how, f"{arch.sm} runs compiled kernels through minor-version compatibility")
-    return GpuFit(False, how, f"the driver supports CUDA {fit.driver_cuda}, the build needs CUDA {fit.cuda}",
+        return GpuFit(True, how, _("{sm} runs compiled kernels through minor-version compatibility", sm=arch.sm))
+    return GpuFit(False, how, _("the driver supports CUDA {driver_cuda}, the build needs CUDA {cuda}",
+                                driver_cuda=fit.driver_cuda, cuda=fit.cuda),
                   fit.needs())
 
 
@@ -477,7 +484,7 @@ def driver_drives_gpu(capability: object, driver: object, os_name: str, first_cu
     """
     arch = parse_cc(capability)
     if arch is None:
-        return GpuDriverFloor(None, None, None, "compute capability unknown")
+        return GpuDriverFloor(None, None, None, _("compute capability unknown"))
     rows = sorted((cc, cuda) for cc, cuda in ((parse_cc(k), parse_version(v)) for k, v in first_cuda.items())
                   if cc is not None and cuda is not None)
     wanted = (arch.major, arch.minor)
@@ -485,22 +492,26 @@ def driver_drives_gpu(capability: object, driver: object, os_name: str, first_cu
     if same_major:
         cuda = same_major[-1][1]
     elif rows and wanted < (rows[0][0].major, rows[0][0].minor):
-        return GpuDriverFloor(True, None, None, f"{arch.sm} predates every toolkit of the driver table")
+        return GpuDriverFloor(True, None, None, _("{sm} predates every toolkit of the driver table", sm=arch.sm))
     else:
-        return GpuDriverFloor(None, None, None, f"no first CUDA toolkit known for {arch.sm}")
+        return GpuDriverFloor(None, None, None, _("no first CUDA toolkit known for {sm}", sm=arch.sm))
     needs = toolkit_driver(str(cuda), os_name, toolkits) or toolkit_driver(str(cuda), "linux", toolkits)
     if needs is None:
-        return GpuDriverFloor(None, None, cuda, f"no driver known for CUDA {cuda}")
+        return GpuDriverFloor(None, None, cuda, _("no driver known for CUDA {cuda}", cuda=cuda))
     first = f"{cuda.major}.{cuda.minor}"
     version = driver if isinstance(driver, DriverVersion) else parse_driver(driver)
     if version is None:
-        return GpuDriverFloor(None, needs, cuda, f"{arch.sm} needs driver branch R{needs.branch} or newer "
-                                                 f"(>= {needs}, CUDA {first}'s)")
+        return GpuDriverFloor(None, needs, cuda, _("{sm} needs driver branch R{branch} or newer (>= {driver}, CUDA "
+                                                   "{cuda}'s)", sm=arch.sm, branch=needs.branch, driver=needs,
+                                                   cuda=first))
     if version.branch >= needs.branch:
-        return GpuDriverFloor(True, needs, cuda, f"driver {version} (R{version.branch}) drives {arch.sm}")
-    return GpuDriverFloor(False, needs, cuda, f"driver {version} (R{version.branch}) predates {arch.sm}: GPUs of "
-                                              f"compute capability {arch.cc} arrived with CUDA {first} and need driver "
-                                              f"branch R{needs.branch} or newer (>= {needs})")
+        return GpuDriverFloor(True, needs, cuda, _("driver {driver} (R{branch}) drives {sm}", driver=version,
+                                                   branch=version.branch, sm=arch.sm))
+    return GpuDriverFloor(False, needs, cuda, _("driver {driver} (R{branch}) predates {sm}: GPUs of compute capability "
+                                                "{cc} arrived with CUDA {cuda} and need driver branch R{needed_branch} "
+                                                "or newer (>= {needed})", driver=version, branch=version.branch,
+                                                sm=arch.sm, cc=arch.cc, cuda=first, needed_branch=needs.branch,
+                                                needed=needs))
 
 
 # ---------------------------------------------------------------------------- AMD, Jetson
@@ -615,15 +626,16 @@ def python_tag(facts: Facts) -> str | None:
 def mps_possible(platform: str | None, macos_version: object) -> tuple[bool, str]:
     """(possible, reason) for torch's MPS device: a native arm64 Python on macOS 12.3 or later."""
     if platform is None or not platform.startswith("macos"):
-        return False, "not macOS"
+        return False, _("not macOS")
     if platform != "macos-arm64":
-        return False, ("the target Python runs as x86_64: MPS needs a native arm64 Python on Apple silicon "
-                       "(an x86_64 Python under Rosetta 2 cannot use it)")
+        return False, _("the target Python runs as x86_64: MPS needs a native arm64 Python on Apple silicon (an x86_64 "
+                        "Python under Rosetta 2 cannot use it)")
     version = parse_version(macos_version)
     if version is None:
-        return False, "the macOS version is unknown"
+        return False, _("the macOS version is unknown")
     if version < MPS_MIN_MACOS:
-        return False, f"macOS {version} is older than {MPS_MIN_MACOS}, the first with MPS"
+        return False, _("macOS {version} is older than {minimum}, the first with MPS", version=version,
+                        minimum=MPS_MIN_MACOS)
     return True, ""
 
 

@@ -14,6 +14,9 @@ import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from envdoctor.facts import joined
+from envdoctor.i18n import _
+
 #: Where an environment keeps its interpreter: POSIX venvs and conda envs, Windows venvs, Windows conda envs.
 VENV_LAYOUTS = (("bin", "python"), ("Scripts", "python.exe"))
 CONDA_LAYOUTS = (("bin", "python"), ("python.exe",))
@@ -57,19 +60,19 @@ def choose_interpreter(env: Mapping[str, str], cwd: str, own: str, exists: Calla
             continue
         found = _interpreter_in(folder, layouts, exists)
         if found:
-            return Choice(found, f"{variable} is set: the activated environment")
-        passed_over.append(f"{variable}={folder} holds no interpreter")
+            return Choice(found, _("{variable} is set: the activated environment", variable=variable))
+        passed_over.append(_("{variable}={folder} holds no interpreter", variable=variable, folder=folder))
     folder = cwd
     while folder:
         venv = _join(folder, ".venv")
         if exists(_join(venv, "pyvenv.cfg")):
             found = _interpreter_in(venv, VENV_LAYOUTS, exists)
             if found:
-                where = "in the working directory" if folder == cwd else "in a parent of the working directory"
-                return Choice(found, f"a .venv {where}")
+                return Choice(found, _("a .venv in the working directory") if folder == cwd
+                              else _("a .venv in a parent of the working directory"))
         parent = _parent(folder)
         if parent == folder:
             break
         folder = parent
-    active = "; ".join(passed_over) if passed_over else "no venv or conda env is active"
-    return Choice(own, f"the interpreter envdoctor runs on: {active} and no .venv was found")
+    active = joined(passed_over) if passed_over else _("no venv or conda env is active")
+    return Choice(own, _("the interpreter envdoctor runs on: {active} and no .venv was found", active=active))

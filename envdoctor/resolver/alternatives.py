@@ -9,6 +9,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from envdoctor import compat
+from envdoctor.facts import joined
+from envdoctor.i18n import _
 from envdoctor.resolver.candidates import _Candidate, _Failure, _Machine, _rank
 
 # ---------------------------------------------------------------------------- why not a newer torch
@@ -50,39 +52,42 @@ def _python_span(needs: str) -> str:
     versions = sorted(v for v in (compat.parse_version(p.strip()) for p in needs.split(",") if not p.strip().endswith("t"))
                        if v is not None)
     if not versions:
-        return needs or "another version"
-    return str(versions[0]) if len(versions) == 1 else f"{versions[0]} to {versions[-1]}"
+        return needs or _("another version")
+    return str(versions[0]) if len(versions) == 1 else _("{first} to {last}", first=versions[0], last=versions[-1])
 
 
 def _limit_message(kind: str, best: _Candidate, chosen: _Candidate, newer: list[_Candidate], machine: _Machine,
                    specs: dict[str, SpecifierSet]) -> str:
     version, plan = best.release.version, chosen.release.version
     failure = next(f for f in best.failures if f.kind == kind)
-    head = f"torch {plan}, not {version}"
     if kind == "driver":
-        driver = f"your driver {machine.driver} supports CUDA {machine.driver_cuda}" if machine.driver \
-            else "the NVIDIA driver is not known"
-        return f"{head}: {driver}; {_driver_reach(newer, failure)}"
+        driver = _("your driver {driver} supports CUDA {cuda}", driver=machine.driver, cuda=machine.driver_cuda) \
+            if machine.driver else _("the NVIDIA driver is not known")
+        return _("torch {plan}, not {version}: {driver}; {reach}", plan=plan, version=version, driver=driver,
+                 reach=_driver_reach(newer, failure))
     if kind == "python":
         every_newer = all(any(f.kind == "python" for f in c.failures) for c in newer)
         if every_newer and machine.python:
-            return f"Python {machine.python}: torch {plan} is the last release for it (torch {version} needs Python " \
-                   f"{_python_span(failure.needs)})"
-        return f"{head}: {failure.reason}"
+            return _("Python {python}: torch {plan} is the last release for it (torch {version} needs Python {span})",
+                     python=machine.python, plan=plan, version=version, span=_python_span(failure.needs))
+        return _("torch {plan}, not {version}: {reason}", plan=plan, version=version, reason=failure.reason)
     if kind == "spec" and " has no matching " in failure.reason:
         name = failure.reason.rsplit(" ", 2)[-2]
         gap = sorted({c.release.parsed for c in newer
                       if any(f.kind == "spec" and f" no matching {name} " in f.reason + " " for f in c.failures)})
-        span = f"{gap[0]}" if len(gap) == 1 else f"{gap[0]} to {gap[-1]}"
-        return f"capped at torch {plan} because {name} has no release for torch {span}"
+        span = f"{gap[0]}" if len(gap) == 1 else _("{first} to {last}", first=gap[0], last=gap[-1])
+        return _("capped at torch {plan} because {name} has no release for torch {span}", plan=plan, name=name,
+                 span=span)
     if kind == "spec":
         asked = ", ".join(f"{name}{spec}" for name, spec in specs.items() if str(spec))
-        return f"{head}: your request '{asked}' excludes it"
+        return _("torch {plan}, not {version}: your request '{asked}' excludes it", plan=plan, version=version,
+                 asked=asked)
     if kind == "companion":
-        return f"capped at torch {plan} because {failure.reason}"
+        return _("capped at torch {plan} because {reason}", plan=plan, reason=failure.reason)
     if kind == "kernels":
-        return f"{head}: torch {version} has no kernels for your GPU ({failure.needs or failure.reason})"
-    return f"{head}: {failure.reason}"
+        return _("torch {plan}, not {version}: torch {version} has no kernels for your GPU ({needs})", plan=plan,
+                 version=version, needs=failure.needs or failure.reason)
+    return _("torch {plan}, not {version}: {reason}", plan=plan, version=version, reason=failure.reason)
 
 
 def _driver_need(candidate: _Candidate) -> Version | None:
@@ -98,18 +103,20 @@ def _driver_reach(newer: list[_Candidate], failure: _Failure) -> str:
     reachable = [(c, need) for c in newer for need in [_driver_need(c)] if need is not None]
     if not reachable:
         return failure.reason
-    top = max(c.release.parsed for c, _ in reachable)
+    top = max(c.release.parsed for c, _need in reachable)
     need = min(n for c, n in reachable if c.release.parsed == top)
-    release = next(c.release.version for c, _ in reachable if c.release.parsed == top)
-    message = f"upgrade the driver to >= {need} for torch up to {release}"
+    release = next(c.release.version for c, _need in reachable if c.release.parsed == top)
+    message = _("upgrade the driver to >= {driver} for torch up to {release}", driver=need, release=release)
     beyond = [c for c in newer if c.release.parsed > top]
     if beyond:
         first = min(c.release.parsed for c in beyond)
         blocked = min((c for c in beyond if c.release.parsed == first), key=lambda c: len({f.kind for f in c.failures}))
         cause = next(f for f in blocked.failures if f.kind == _main_kind(blocked))
-        why = (f"has no kernels for {cause.needs}" if cause.kind == "kernels" and cause.needs
-               else cause.reason)
-        message += f" (torch {blocked.release.version} {why})"
+        if cause.kind == "kernels" and cause.needs:
+            return _("upgrade the driver to >= {driver} for torch up to {release} (torch {blocked} has no kernels for "
+                     "{sm})", driver=need, release=release, blocked=blocked.release.version, sm=cause.needs)
+        return _("upgrade the driver to >= {driver} for torch up to {release} (torch {blocked} {reason})", driver=need,
+                 release=release, blocked=blocked.release.version, reason=cause.reason)
     return message
 
 
@@ -134,8 +141,8 @@ def _driver_alternatives(items: list[_Candidate]) -> list[dict[str, Any]]:
         needed = str(needs(candidate))
         out.append({"change": "driver", "needs": needed, "torch": candidate.release.version,
                     "variant": candidate.variant.name,
-                    "message": f"upgrade the NVIDIA driver to >= {needed} for torch "
-                               f"{candidate.release.version} with {candidate.variant.name}"})
+                    "message": _("upgrade the NVIDIA driver to >= {driver} for torch {torch} with {variant}",
+                                 driver=needed, torch=candidate.release.version, variant=candidate.variant.name)})
     return out
 
 
@@ -159,22 +166,27 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine) -> list[dict[
         best = by_kind["spec"][0]
         kernel_failures = [f for c in candidates for f in c.failures if f.kind == "kernels"]
         if kernel_failures:
-            message = (f"torch <= {best.release.version} supports your GPU ({kernel_failures[0].needs}) "
-                       f"with {best.variant.name}")
+            message = _("torch <= {torch} supports your GPU ({sm}) with {variant}; the request excludes it ({why})",
+                        torch=best.release.version, sm=kernel_failures[0].needs, variant=best.variant.name,
+                        why=joined(f.reason for f in best.failures))
         else:
-            message = f"torch {best.release.version} with {best.variant.name} is the newest release that fits this machine"
+            message = _("torch {torch} with {variant} is the newest release that fits this machine; the request "
+                        "excludes it ({why})", torch=best.release.version, variant=best.variant.name,
+                        why=joined(f.reason for f in best.failures))
         out.append({"change": "torch", "torch": best.release.version, "variant": best.variant.name,
-                    "message": f"{message}; the request excludes it ({'; '.join(f.reason for f in best.failures)})"})
-    for kind, label in (("python", "Python"), ("companion", "Python")):
+                    "message": message})
+    for kind in ("python", "companion"):
         if kind in by_kind:
             best = by_kind[kind][0]
             needs = best.failures[0].needs or ", ".join(best.release.python.get(machine.platform or "", ()))
             if machine.implementation not in (None, "cpython"):
-                message = (f"torch {best.release.version} has wheels for CPython {needs} only; this is "
-                           f"{machine.implementation} {machine.python}: use a CPython interpreter")
+                message = _("torch {torch} has wheels for CPython {needs} only; this is {implementation} {python}: use "
+                            "a CPython interpreter", torch=best.release.version, needs=needs,
+                            implementation=machine.implementation, python=machine.python)
             else:
-                message = (f"torch {best.release.version} needs {label} {needs}; this is Python {machine.python} "
-                           f"({best.failures[0].reason})")
+                message = _("torch {torch} needs Python {needs}; this is Python {python} ({reason})",
+                            torch=best.release.version, needs=needs, python=machine.python,
+                            reason=best.failures[0].reason)
             out.append({"change": "python", "torch": best.release.version, "variant": best.variant.name,
                         "needs": needs, "message": message})
             break
@@ -183,13 +195,14 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine) -> list[dict[
             best = by_kind[kind][0]
             out.append({"change": kind, "torch": best.release.version, "variant": best.variant.name,
                         "needs": best.failures[0].needs,
-                        "message": f"torch {best.release.version} needs {label} >= {best.failures[0].needs}"})
+                        "message": _("torch {torch} needs {label} >= {needs}", torch=best.release.version, label=label,
+                                     needs=best.failures[0].needs)})
     cpu = [c for c in by_kind.get("accelerator", []) + by_kind.get("variant", []) if c.variant.kind == "cpu"]
     if cpu:
         best = cpu[0]
         out.append({"change": "variant", "torch": best.release.version, "variant": best.variant.name,
-                    "message": f"--variant cpu installs torch {best.release.version} without the GPU"})
+                    "message": _("--variant cpu installs torch {torch} without the GPU", torch=best.release.version)})
     if not out:
         reasons = sorted({f.reason for c in candidates for f in c.failures if f.kind in ("platform", "kernels")})
-        out.append({"change": "none", "message": reasons[0] if reasons else "no torch build exists for this machine"})
+        out.append({"change": "none", "message": reasons[0] if reasons else _("no torch build exists for this machine")})
     return out

@@ -11,21 +11,22 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Gpu
+from envdoctor.i18n import _
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.resolver.plan import Request
 
 #: NVIDIA states in which the GPUs cannot be known, so no CUDA build can be chosen safely.
 UNSURE_NVIDIA = {
-    "driver_mismatch": "the NVIDIA driver is in a mismatched state",
-    "timed_out": "nvidia-smi hung",
-    "error": "the NVIDIA driver could not be queried",
-    "gpus_unknown": "an NVIDIA driver is there but its GPUs are not known",
-    "unknown": "nothing is known about the machine's GPUs",
+    "driver_mismatch": _("the NVIDIA driver is in a mismatched state"),
+    "timed_out": _("nvidia-smi hung"),
+    "error": _("the NVIDIA driver could not be queried"),
+    "gpus_unknown": _("an NVIDIA driver is there but its GPUs are not known"),
+    "unknown": _("nothing is known about the machine's GPUs"),
 }
 UNSURE_ROCM = {
-    "timed_out": "rocminfo hung",
-    "error": "the ROCm runtime could not be queried",
-    "unknown": "nothing is known about the machine's GPUs",
+    "timed_out": _("rocminfo hung"),
+    "error": _("the ROCm runtime could not be queried"),
+    "unknown": _("nothing is known about the machine's GPUs"),
 }
 KIND_NAMES = {"cuda": "CUDA (NVIDIA)", "rocm": "ROCm (AMD)", "xpu": "XPU (Intel)", "mps": "MPS (Apple)", "cpu": "CPU"}
 
@@ -84,7 +85,7 @@ def _machine(facts: Facts, recipes: Recipes) -> _Machine:
     distro = (facts.os.distro_id or "").lower()
     alike = _alike(nvidia)
     floors = [compat.driver_drives_gpu(cc, driver, driver_os, recipes.gpu_first_cuda, recipes.toolkits)
-              for _, cc, _ in alike]
+              for _gpu, cc, _count in alike]
     return _Machine(
         platform=platform, os=os_name, python=compat.python_tag(facts),
         implementation=(facts.python.implementation or "").lower() or None,
@@ -133,15 +134,18 @@ def _spec_failures(release: Release, specs: dict[str, SpecifierSet], request: Re
     failures = []
     spec = specs.get("torch")
     if spec is not None and not spec.contains(release.parsed, prereleases=request.allow_prerelease or None):
-        failures.append(_Failure("spec", f"torch {release.version} does not satisfy 'torch{spec}'"))
+        failures.append(_Failure("spec", _("torch {torch} does not satisfy '{requirement}'", torch=release.version,
+                                           requirement=f"torch{spec}")))
     for name in compat.COMPANIONS:
         if name in specs:
             pinned = getattr(release, name)
             if pinned is None:
-                failures.append(_Failure("spec", f"torch {release.version} has no matching {name} release"))
+                failures.append(_Failure("spec", _("torch {torch} has no matching {name} release",
+                                                   torch=release.version, name=name)))
             elif not specs[name].contains(Version(pinned), prereleases=True):
-                failures.append(_Failure("spec", f"{name} {pinned} (for torch {release.version}) does not satisfy "
-                                                 f"'{name}{specs[name]}'"))
+                failures.append(_Failure("spec", _("{name} {version} (for torch {torch}) does not satisfy "
+                                                   "'{requirement}'", name=name, version=pinned, torch=release.version,
+                                                   requirement=f"{name}{specs[name]}")))
     return failures
 
 
@@ -149,29 +153,35 @@ def _platform_failures(release: Release, variant: VariantRecipe, machine: _Machi
                        specs: dict[str, SpecifierSet]) -> list[_Failure]:
     plat = machine.platform
     if plat not in release.platforms or plat not in variant.platforms:
-        return [_Failure("platform", f"torch {release.version} {variant.name} has no wheels for {plat or 'an unknown platform'}")]
+        return [_Failure("platform", _("torch {torch} {variant} has no wheels for {platform}", torch=release.version,
+                                       variant=variant.name, platform=plat or _("an unknown platform")))]
     failures = []
     pythons = release.python.get(plat, ())
     if machine.implementation not in (None, "cpython"):
-        failures.append(_Failure("python", f"torch wheels are CPython only, not {machine.implementation}"))
+        failures.append(_Failure("python", _("torch wheels are CPython only, not {implementation}",
+                                             implementation=machine.implementation)))
     elif machine.python is not None and machine.python not in pythons:
-        failures.append(_Failure("python", f"torch {release.version} has no wheels for Python {machine.python} on {plat}",
+        failures.append(_Failure("python", _("torch {torch} has no wheels for Python {python} on {platform}",
+                                             torch=release.version, python=machine.python, platform=plat),
                                  ", ".join(pythons)))
     elif machine.python is not None:
         for name in compat.COMPANIONS:
             pinned = getattr(release, name)
             if name in specs and pinned and not release.companion_wheel(name, plat, machine.python):
-                failures.append(_Failure("companion", f"{name} {pinned} (for torch {release.version}) has no wheel "
-                                                      f"for Python {machine.python} on {plat}"))
+                failures.append(_Failure("companion", _("{name} {version} (for torch {torch}) has no wheel for Python "
+                                                        "{python} on {platform}", name=name, version=pinned,
+                                                        torch=release.version, python=machine.python, platform=plat)))
     glibc = compat.parse_version(variant.glibc.get(plat) or release.glibc.get(plat))
     if machine.musl:
-        failures.append(_Failure("glibc", "musl libc (Alpine): no manylinux torch wheels"))
+        failures.append(_Failure("glibc", _("musl libc (Alpine): no manylinux torch wheels")))
     elif glibc is not None and machine.glibc is not None and machine.glibc < glibc:
-        failures.append(_Failure("glibc", f"torch {release.version} {variant.name} needs glibc >= {glibc}, "
-                                          f"this has {machine.glibc}", str(glibc)))
+        failures.append(_Failure("glibc", _("torch {torch} {variant} needs glibc >= {glibc}, this has {found}",
+                                            torch=release.version, variant=variant.name, glibc=glibc,
+                                            found=machine.glibc), str(glibc)))
     macos_min = compat.parse_version(release.macos_floor(plat, machine.python))
     if macos_min is not None and machine.macos is not None and machine.macos < macos_min:
-        failures.append(_Failure("macos", f"torch {release.version} needs macOS >= {macos_min}, this has {machine.macos}",
+        failures.append(_Failure("macos", _("torch {torch} needs macOS >= {macos}, this has {found}",
+                                            torch=release.version, macos=macos_min, found=machine.macos),
                                  str(macos_min)))
     return failures
 
@@ -182,24 +192,28 @@ def _check(release: Release, variant: VariantRecipe, machine: _Machine, recipes:
     candidate = _Candidate(release, variant, list(spec_failures), [])
     failures, warnings = candidate.failures, candidate.warnings
     if explicit_variant and variant.name != explicit_variant:
-        failures.append(_Failure("variant", f"{variant.name} is not the requested variant {explicit_variant}"))
+        failures.append(_Failure("variant", _("{variant} is not the requested variant {requested}",
+                                              variant=variant.name, requested=explicit_variant)))
     failures.extend(_platform_failures(release, variant, machine, specs))
     if not explicit_variant and variant.name != wanted and variant.kind != wanted:
-        failures.append(_Failure("accelerator", f"{variant.name} is not a {KIND_NAMES.get(wanted, wanted)} build"))
+        failures.append(_Failure("accelerator", _("{variant} is not a {kind} build", variant=variant.name,
+                                                  kind=KIND_NAMES.get(wanted, wanted))))
     if variant.kind == "cuda":
         _check_cuda(candidate, machine, recipes)
     elif variant.kind == "rocm":
         for gpu, gfx in machine.amd:
             covered = compat.gfx_covered(gfx, variant.gfx)
-            label = f"{gpu.name or 'AMD GPU'} ({gfx or 'gfx unknown'})"
+            label = f"{gpu.name or 'AMD GPU'} ({gfx})" if gfx else _("{gpu} (gfx unknown)", gpu=gpu.name or "AMD GPU")
             if covered is False:
-                failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for {label}",
+                failures.append(_Failure("kernels", _("{variant} of torch {torch} has no kernels for {gpu}",
+                                                      variant=variant.name, torch=release.version, gpu=label),
                                          gfx or ""))
             elif gfx is None:
-                warnings.append(f"kernels for {label} not checked: the GPU's gfx target is unknown")
+                warnings.append(_("kernels for {gpu} not checked: the GPU's gfx target is unknown", gpu=label))
             elif covered is None:  # a build whose gfx list is not known is never bet on
-                failures.append(_Failure("kernels", f"the gfx targets of {variant.name} (torch {release.version}) are "
-                                                    f"not known, so kernels for {label} cannot be confirmed", gfx))
+                failures.append(_Failure("kernels", _("the gfx targets of {variant} (torch {torch}) are not known, so "
+                                                      "kernels for {gpu} cannot be confirmed", variant=variant.name,
+                                                      torch=release.version, gpu=label), gfx))
     return candidate
 
 
@@ -211,39 +225,49 @@ def _check_cuda(candidate: _Candidate, machine: _Machine, recipes: Recipes) -> N
                                             machine.driver_os, recipes.toolkits, recipes.families)
     fit = machine.fits[key]
     if fit is None:
-        candidate.failures.append(_Failure("driver", f"{variant.name}: CUDA version unknown"))
+        candidate.failures.append(_Failure("driver", _("{variant}: CUDA version unknown", variant=variant.name)))
         return
     candidate.fit = fit
     if fit.level == "none":
         needed = fit.needs()
+        driver = machine.driver or "?"
         candidate.failures.append(_Failure(
-            "driver", f"the driver {machine.driver or '?'} supports CUDA {fit.driver_cuda}; {variant.name} needs "
-            f"CUDA {fit.cuda}" + (f" (driver >= {needed})" if needed else ""), str(needed) if needed else ""))
+            "driver", _("the driver {driver} supports CUDA {driver_cuda}; {variant} needs CUDA {cuda} (driver >= "
+                        "{needed})", driver=driver, driver_cuda=fit.driver_cuda, variant=variant.name, cuda=fit.cuda,
+                        needed=needed) if needed else
+            _("the driver {driver} supports CUDA {driver_cuda}; {variant} needs CUDA {cuda}", driver=driver,
+              driver_cuda=fit.driver_cuda, variant=variant.name, cuda=fit.cuda), str(needed) if needed else ""))
     sass, ptx = variant.kernels_for(machine.platform)
     needs: list[Version] = []
     for (gpu, cc, count), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
-        label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
-        alike = f" and {count - 1} more like it" if count > 1 else ""
+        name = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}".rstrip()
+        label = _("{gpu} and {more} more like it", gpu=name, more=count - 1) if count > 1 else name
         if floor.drives is False:  # no build runs until the driver is upgraded: said first, as the real constraint
-            candidate.failures.insert(0, _Failure("driver", f"{label}{alike}: {floor.reason}", str(floor.needs or "")))
+            candidate.failures.insert(0, _Failure("driver", _("{gpu}: {reason}", gpu=label, reason=floor.reason),
+                                                  str(floor.needs or "")))
         elif floor.drives is None and floor.needs is not None:
             needs.append(floor.needs)
         verdict = compat.gpu_fit(cc, sass, ptx, fit, recipes.newest_cc(variant.cuda))
         if verdict.runs is False and verdict.how == "":
-            candidate.failures.append(_Failure("kernels", f"{variant.name} of torch {release.version} has no kernels for "
-                                               f"{label} ({compat.sm_name(cc)}){alike}", compat.sm_name(cc) or ""))
+            sm = compat.sm_name(cc)
+            candidate.failures.append(_Failure("kernels", _(
+                "{variant} of torch {torch} has no kernels for {gpu} ({sm}) and {more} more like it",
+                variant=variant.name, torch=release.version, gpu=name, sm=sm, more=count - 1) if count > 1 else _(
+                "{variant} of torch {torch} has no kernels for {gpu} ({sm})", variant=variant.name,
+                torch=release.version, gpu=name, sm=sm), sm or ""))
         elif verdict.runs is False and fit.level != "none":
-            candidate.failures.append(_Failure("driver", f"{label}{alike}: {verdict.reason}",
+            candidate.failures.append(_Failure("driver", _("{gpu}: {reason}", gpu=label, reason=verdict.reason),
                                                str(verdict.needs_driver or "")))
         elif verdict.runs is None and cc is None:
-            candidate.warnings.append(f"compute capability of {label}{alike} is unknown: kernels not checked")
+            candidate.warnings.append(_("compute capability of {gpu} is unknown: kernels not checked", gpu=label))
         elif verdict.runs is None and verdict.needs_driver is not None:
             needs.append(verdict.needs_driver)
     if fit.level == "minor":
         candidate.warnings.append(
-            f"{variant.name} runs on this driver (CUDA {fit.driver_cuda}) through CUDA minor-version compatibility: "
-            f"its compiled kernels work, PTX JIT-compiled at run time does not (driver >= {fit.full_driver or '?'} "
-            f"for CUDA {variant.toolkit or variant.cuda})")
+            _("{variant} runs on this driver (CUDA {driver_cuda}) through CUDA minor-version compatibility: its compiled "
+              "kernels work, PTX JIT-compiled at run time does not (driver >= {driver} for CUDA {cuda})",
+              variant=variant.name, driver_cuda=fit.driver_cuda, driver=fit.full_driver or "?",
+              cuda=variant.toolkit or variant.cuda))
     if fit.level == "unknown":  # one minimum: what the known GPUs need of this build, else its PTX's driver
         own = None if machine.nvidia else fit.needs(ptx=True)
         candidate.needs_driver = max(needs + ([own] if own else []), default=None)
@@ -259,8 +283,8 @@ def _wanted(machine: _Machine, release_kinds: set[str], release: Release) -> tup
             continue
         if kind in release_kinds:
             return kind, ""
-        return "cpu", (f"torch publishes no {KIND_NAMES[kind]} builds for {machine.platform}: "
-                       "the CPU build is the one that installs and runs here")
+        return "cpu", _("torch publishes no {kind} builds for {platform}: the CPU build is the one that installs and "
+                        "runs here", kind=KIND_NAMES[kind], platform=machine.platform)
     return "cpu", ""
 
 

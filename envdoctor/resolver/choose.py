@@ -26,7 +26,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envdoctor import compat, extension_plan
-from envdoctor.facts import Facts
+from envdoctor.facts import Facts, joined, listed
+from envdoctor.i18n import _
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.resolver.alternatives import _alternatives, _limits
 from envdoctor.resolver.candidates import _Candidate, _check, _Machine, _machine, _rank, _spec_failures, _wanted
@@ -72,12 +73,14 @@ def _default_manager(facts: Facts) -> tuple[str, str]:
     python, torch = facts.python, facts.torch
     if python.conda_prefix:
         if pip_torch_in_conda(facts):
-            return "pip", (f"torch {torch.version} in the conda environment {python.conda_prefix} was installed with "
-                           f"{torch.installer or 'pip'}: it is changed with pip, never by conda over it")
+            return "pip", _("torch {version} in the conda environment {prefix} was installed with {installer}: it is "
+                            "changed with pip, never by conda over it", version=torch.version,
+                            prefix=python.conda_prefix, installer=torch.installer or "pip")
         manager = "mamba" if python.tool("mamba") is not None else "conda"
-        return manager, f"{python.executable} belongs to the conda environment {python.conda_prefix}"
+        return manager, _("{python} belongs to the conda environment {prefix}", python=python.executable,
+                          prefix=python.conda_prefix)
     if torch.status == "ok" and torch.installer == "uv" and python.tool("uv") is not None:
-        return "uv", f"torch {torch.version} was installed with uv: it is changed with uv"
+        return "uv", _("torch {version} was installed with uv: it is changed with uv", version=torch.version)
     return "pip", ""
 
 
@@ -94,7 +97,8 @@ def _specs(request: Request, described: bool) -> tuple[Wanted, list[str]]:
     for requirement in request.parsed():
         name = canonicalize_name(requirement.name)
         if requirement.marker is not None and described:
-            warnings.append(f"the marker of '{requirement}' is not evaluated for a described target; it is kept as written")
+            warnings.append(_("the marker of '{requirement}' is not evaluated for a described target; it is kept as "
+                              "written", requirement=str(requirement)))
         if name in compat.TORCH_FAMILY:
             wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & requirement.specifier
             wanted.extras.setdefault(name, set()).update(requirement.extras)
@@ -113,13 +117,15 @@ def _unsure(plan: Plan, machine: _Machine, facts: Facts, explicit: str | None) -
     reason = machine.nvidia_unsure or machine.rocm_unsure
     if not reason:
         return False
-    evidence = f"nvidia status {facts.nvidia.status}: {facts.nvidia.message}".rstrip(": ")
-    plan.reasons.append(_reason(f"{reason}: no build can be chosen safely", evidence, "facts"))
+    evidence = (_("nvidia status {status}: {message}", status=facts.nvidia.status, message=facts.nvidia.message)
+                if facts.nvidia.message.rstrip(": ") else _("nvidia status {status}", status=facts.nvidia.status))
+    plan.reasons.append(_reason(_("{reason}: no build can be chosen safely", reason=reason), evidence, "facts"))
     if facts.nvidia.status in ("driver_mismatch", "timed_out", "error"):
-        plan.alternatives.append({"change": "driver", "message": "fix the driver first (envdoctor check says how)"})
-    plan.alternatives.append({"change": "gpu", "message": "describe the GPUs: --gpu NAME|sm_XY|gfxNNN (with --driver VERSION), "
-                                                          "or --no-gpu"})
-    plan.alternatives.append({"change": "variant", "message": "or name the build: --variant cpu (or cu126, rocm6.4, ...)"})
+        plan.alternatives.append({"change": "driver", "message": _("fix the driver first (envdoctor check says how)")})
+    plan.alternatives.append({"change": "gpu", "message": _("describe the GPUs: --gpu NAME|sm_XY|gfxNNN (with --driver "
+                                                            "VERSION), or --no-gpu")})
+    plan.alternatives.append({"change": "variant", "message": _("or name the build: --variant cpu (or cu126, rocm6.4, "
+                                                                "...)")})
     return True
 
 
@@ -138,17 +144,20 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
     explicit = request.variant
     if machine.jetson is not None and machine.jetson[1] == "board" and not explicit:
         gpu = machine.jetson[0]
-        message = recipes.jetson.message if recipes.jetson else "NVIDIA Jetson is not served by the standard index"
-        plan.reasons.append(_reason(f"GPU {gpu.name} is an NVIDIA Jetson module", message, f"{GPU_FILE} [jetson]"))
+        message = recipes.jetson.message if recipes.jetson else _("NVIDIA Jetson is not served by the standard index")
+        plan.reasons.append(_reason(_("GPU {gpu} is an NVIDIA Jetson module", gpu=gpu.name), message,
+                                    f"{GPU_FILE} [jetson]"))
         plan.alternatives.append({"change": "source", "message": message})
-        plan.alternatives.append({"change": "variant", "message": "--variant cpu installs the CPU build from the standard index"})
+        plan.alternatives.append({"change": "variant", "message": _("--variant cpu installs the CPU build from the "
+                                                                    "standard index")})
         return plan
     if _unsure(plan, machine, facts, explicit):
         return plan
     if explicit and not any(r.variant(explicit) for r in recipes.releases):
-        plan.reasons.append(_reason(f"no torch release has a variant named {explicit!r}", "--variant", TORCH_FILE))
-        plan.alternatives.append({"change": "variant", "message": "known variants: " + ", ".join(
-            sorted({v.name for r in recipes.releases for v in r.variants}))})
+        plan.reasons.append(_reason(_("no torch release has a variant named {variant}", variant=repr(explicit)),
+                                    "--variant", TORCH_FILE))
+        plan.alternatives.append({"change": "variant", "message": _("known variants: {variants}", variants=", ".join(
+            sorted({v.name for r in recipes.releases for v in r.variants})))})
         return plan
     kinds_here = compat.build_kinds(machine.platform, recipes)
     candidates: list[_Candidate] = []
@@ -166,20 +175,21 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
         if any(f.kind in ("accelerator", "variant") for f in candidate.failures) and chosen is not None:
             continue  # a build for another device: not a rejection worth listing
         plan.rejected.append({"torch": candidate.release.version, "variant": candidate.variant.name,
-                              "reason": "; ".join(f.reason for f in candidate.failures)})
+                              "reason": joined(f.reason for f in candidate.failures)})
     _explain_machine(plan, machine, facts, fallback_reason)
     if chosen is None:
         plan.alternatives = _alternatives(candidates, machine)
-        plan.reasons.append(_reason("no torch release and variant fits this machine and the request",
-                                    f"{len(candidates)} candidates checked", TORCH_FILE))
+        plan.reasons.append(_reason(_("no torch release and variant fits this machine and the request"),
+                                    _("{count} candidates checked", count=len(candidates)), TORCH_FILE))
         return plan
     kept = _kept(candidates, chosen, facts, recipes, request)
     plan.limits = _limits(candidates, kept or chosen, machine, specs)
     if kept is not None:
         plan.limits.insert(0, {
             "kind": "installed", "newest": chosen.release.version,
-            "message": f"torch {facts.torch.version} is installed and runs here; torch {chosen.release.version} "
-                       f"({chosen.variant.name}) is newer: add --upgrade to install it"})
+            "message": _("torch {installed} is installed and runs here; torch {newer} ({variant}) is newer: add "
+                         "--upgrade to install it", installed=facts.torch.version, newer=chosen.release.version,
+                         variant=chosen.variant.name)})
         chosen = kept
     _fill(plan, chosen, machine, facts, request, wanted, recipes)
     return plan
@@ -210,6 +220,7 @@ def _choose(candidates: list[_Candidate], machine: _Machine) -> _Candidate | Non
 
 
 def _reason(decision: str, evidence: str, source: str) -> dict[str, str]:
+    """One reason of a plan: what was decided (said to the reader), on what evidence, from which data."""
     return {"decision": decision, "evidence": evidence, "source": source}
 
 
@@ -217,38 +228,52 @@ def _reason(decision: str, evidence: str, source: str) -> dict[str, str]:
 
 
 def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reason: str) -> None:
-    described = f"; described by {', '.join(facts.overrides)}" if facts.overrides else ""
-    plan.reasons.append(_reason(f"target platform {machine.platform or 'unknown'}, Python {machine.python or 'not known'}",
-                                f"os {facts.os.system or '?'} {facts.os.arch or '?'}; python {facts.python.version or '?'}"
-                                f" ({facts.python.platform_tag or 'platform tag not known'}){described}", "facts"))
+    tag = facts.python.platform_tag or _("platform tag not known")
+    where = dict(system=facts.os.system or "?", arch=facts.os.arch or "?", python=facts.python.version or "?", tag=tag)
+    plan.reasons.append(_reason(
+        _("target platform {platform}, Python {python}", platform=machine.platform or _("unknown"),
+          python=machine.python or _("not known")),
+        _("os {system} {arch}; python {python} ({tag}); described by {overrides}", overrides=", ".join(facts.overrides),
+          **where) if facts.overrides else _("os {system} {arch}; python {python} ({tag})", **where), "facts"))
     if machine.nvidia or machine.driver is not None:
-        gpus = ", ".join(f"{gpu.name or 'GPU'} ({compat.sm_name(cc) or 'sm unknown'})" for gpu, cc in machine.nvidia)
-        driver = (f"NVIDIA driver {machine.driver} supports CUDA {machine.driver_cuda or 'unknown'}" if machine.driver
-                  else "NVIDIA driver not known")
+        gpus = listed(f"{gpu.name or 'GPU'} ({compat.sm_name(cc)})" if compat.sm_name(cc)
+                      else _("{gpu} (sm unknown)", gpu=gpu.name or "GPU") for gpu, cc in machine.nvidia)
+        driver = (_("NVIDIA driver {driver} supports CUDA {cuda}", driver=machine.driver,
+                    cuda=machine.driver_cuda or _("unknown")) if machine.driver else _("NVIDIA driver not known"))
+        source = facts.nvidia.source or "facts"
+        if facts.nvidia.driver_max_cuda:
+            evidence = (_("nvidia: {source} ({column} column)", source=source, column=machine.driver_os)
+                        if machine.driver else _("nvidia: {source}", source=source))
+        else:
+            evidence = (_("nvidia: {source} + driver table ({column} column)", source=source, column=machine.driver_os)
+                        if machine.driver else _("nvidia: {source} + driver table", source=source))
         plan.reasons.append(_reason(
-            f"{driver}; GPUs: {gpus or 'not known'}",
-            f"nvidia: {facts.nvidia.source or 'facts'}" + ("" if facts.nvidia.driver_max_cuda else " + driver table")
-            + (f" ({machine.driver_os} column)" if machine.driver else ""),
+            _("{driver}; GPUs: {gpus}", driver=driver, gpus=gpus or _("not known")), evidence,
             f"{DRIVER_FILE} toolkit/family; {GPU_FILE} nvidia"))
-        for (gpu, _, _), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
+        for (gpu, _cc, _count), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
             if floor.drives is False:
+                label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}"
                 plan.reasons.append(_reason(
-                    f"upgrade the NVIDIA driver first: GPU {gpu.index if gpu.index is not None else '?'} "
-                    f"{gpu.name or ''}: {floor.reason}; no CUDA build runs on it until then".replace("  ", " "),
-                    f"first CUDA for this architecture: {floor.first_cuda}; its Table-3 driver {floor.needs}",
+                    _("upgrade the NVIDIA driver first: {gpu}: {reason}; no CUDA build runs on it until then",
+                      gpu=label, reason=floor.reason),
+                    _("first CUDA for this architecture: {cuda}; its Table-3 driver {driver}", cuda=floor.first_cuda,
+                      driver=floor.needs),
                     f"{DRIVER_FILE} gpu_first_cuda, toolkit"))
         if machine.amd:
-            plan.warnings.append("both NVIDIA and AMD GPUs are present: planning for the NVIDIA GPUs")
+            plan.warnings.append(_("both NVIDIA and AMD GPUs are present: planning for the NVIDIA GPUs"))
     elif machine.amd:
-        gpus = ", ".join(f"{gpu.name or 'GPU'} ({gfx or 'gfx unknown'})" for gpu, gfx in machine.amd)
-        plan.reasons.append(_reason(f"AMD GPUs: {gpus}", f"rocm: {facts.rocm.source or 'facts'}", f"{GPU_FILE} amd"))
+        gpus = listed(f"{gpu.name or 'GPU'} ({gfx})" if gfx else _("{gpu} (gfx unknown)", gpu=gpu.name or "GPU")
+                      for gpu, gfx in machine.amd)
+        plan.reasons.append(_reason(_("AMD GPUs: {gpus}", gpus=gpus), f"rocm: {facts.rocm.source or 'facts'}",
+                                    f"{GPU_FILE} amd"))
     elif machine.xpu:
-        plan.reasons.append(_reason("Intel GPU present: XPU build", f"xpu: {facts.xpu.source or 'facts'}", TORCH_FILE))
+        plan.reasons.append(_reason(_("Intel GPU present: XPU build"), f"xpu: {facts.xpu.source or 'facts'}", TORCH_FILE))
     elif machine.os != "macos":
-        plan.reasons.append(_reason("no usable GPU: CPU build from the CPU index, not the multi-GB CUDA default",
-                                    f"nvidia status {facts.nvidia.status}, rocm status {facts.rocm.status}", TORCH_FILE))
+        plan.reasons.append(_reason(_("no usable GPU: CPU build from the CPU index, not the multi-GB CUDA default"),
+                                    _("nvidia status {nvidia}, rocm status {rocm}", nvidia=facts.nvidia.status,
+                                      rocm=facts.rocm.status), TORCH_FILE))
     if fallback_reason:
-        plan.reasons.append(_reason(fallback_reason, "variants per platform", TORCH_FILE))
+        plan.reasons.append(_reason(fallback_reason, _("variants per platform"), TORCH_FILE))
 
 
 def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
@@ -258,27 +283,31 @@ def _requires(plan: Plan, chosen: _Candidate, machine: _Machine) -> None:
         column = {"windows": "Windows", "linux": "Linux"}.get(machine.driver_os, machine.driver_os)
         plan.requires["nvidia_driver"] = f">= {chosen.needs_driver}"
         if machine.no_driver:
-            plan.warnings.append(f"there is no NVIDIA driver here: this {variant.name} build runs on the CPU only until "
-                                 f"a driver >= {chosen.needs_driver} ({column}) is installed; without --variant the "
-                                 "plan is the CPU build")
+            plan.warnings.append(_("there is no NVIDIA driver here: this {variant} build runs on the CPU only until a "
+                                   "driver >= {driver} ({column}) is installed; without --variant the plan is the CPU "
+                                   "build", variant=variant.name, driver=chosen.needs_driver, column=column))
         else:
-            plan.warnings.append(f"the NVIDIA driver is not known: this plan needs driver >= {chosen.needs_driver} "
-                                 f"({column}); pass --driver VERSION to plan for the one you have")
+            plan.warnings.append(_("the NVIDIA driver is not known: this plan needs driver >= {driver} ({column}); pass "
+                                   "--driver VERSION to plan for the one you have", driver=chosen.needs_driver,
+                                   column=column))
     if machine.python is None:
         pythons = ", ".join(release.python.get(plat, ()))
         plan.requires["python"] = pythons
-        plan.warnings.append(f"Python is not known: torch {release.version} has wheels for Python {pythons} on {plat}")
+        plan.warnings.append(_("Python is not known: torch {torch} has wheels for Python {pythons} on {platform}",
+                               torch=release.version, pythons=pythons, platform=plat))
     glibc = variant.glibc.get(plat) or release.glibc.get(plat)
     if glibc and machine.glibc is None and not machine.musl:
         plan.requires["glibc"] = f">= {glibc}"
-        plan.warnings.append(f"glibc is not known: torch {release.version} {variant.name} needs glibc >= {glibc}")
+        plan.warnings.append(_("glibc is not known: torch {torch} {variant} needs glibc >= {glibc}",
+                               torch=release.version, variant=variant.name, glibc=glibc))
     macos_min = release.macos_floor(plat, machine.python)
     if macos_min and machine.macos is None:
         plan.requires["macos"] = f">= {macos_min}"
-        plan.warnings.append(f"the macOS version is not known: torch {release.version} needs macOS >= {macos_min}")
+        plan.warnings.append(_("the macOS version is not known: torch {torch} needs macOS >= {macos}",
+                               torch=release.version, macos=macos_min))
     if variant.kind == "mps" and machine.macos is not None and machine.macos < compat.MPS_MIN_MACOS:
-        plan.warnings.append(f"macOS {machine.macos}: the MPS device needs macOS {compat.MPS_MIN_MACOS} or later; "
-                             "torch will run on the CPU")
+        plan.warnings.append(_("macOS {macos}: the MPS device needs macOS {minimum} or later; torch will run on the CPU",
+                               macos=machine.macos, minimum=compat.MPS_MIN_MACOS))
 
 
 def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, request: Request, wanted: Wanted,
@@ -289,11 +318,16 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     plan.variant = variant.name
     plan.warnings.extend(dict.fromkeys(chosen.warnings))
     newer = next((limit["newest"] for limit in plan.limits if limit.get("kind") == "installed"), None)
-    plan.reasons.append(_reason(
-        (f"torch {release.version} is installed, fits this machine and is kept: torch {newer} is newer (add --upgrade)"
-         if newer else f"torch {release.version} is the newest release with a build for this machine")
-        + (f" within '{', '.join(str(r) for r in request.parsed())}'" if request.requirements else ""),
-        f"series {release.series}: {release.source}", f"{TORCH_FILE} series.{release.series}"))
+    if newer:
+        decision = _("torch {torch} is installed, fits this machine and is kept: torch {newer} is newer (add --upgrade)",
+                     torch=release.version, newer=newer)
+    else:
+        decision = _("torch {torch} is the newest release with a build for this machine", torch=release.version)
+    if request.requirements:
+        decision = _("{decision} within '{requirements}'", decision=decision,
+                     requirements=", ".join(str(r) for r in request.parsed()))
+    plan.reasons.append(_reason(decision, f"series {release.series}: {release.source}",
+                                f"{TORCH_FILE} series.{release.series}"))
     plan.reasons.append(_reason(_variant_decision(chosen, machine), variant.source or release.source,
                                 f"{TORCH_FILE} series.{release.series}.variants.{variant.name}"))
     _requires(plan, chosen, machine)
@@ -302,8 +336,9 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         plan.mark = "warning"
         plan.warnings.append(f"torch {release.version} {variant.name}: {'; '.join(unverified)}")
     if release.inferred or variant.inferred:
-        plan.warnings.append(f"torch {release.version} {variant.name}: inferred by `envdoctor recipes refresh`, not read "
-                             f"from an index: " + "; ".join((*release.inferred, *variant.inferred)))
+        plan.warnings.append(_("torch {torch} {variant}: inferred by `envdoctor recipes refresh`, not read from an "
+                               "index: {what}", torch=release.version, variant=variant.name,
+                               what="; ".join((*release.inferred, *variant.inferred))))
     pypi_default = release.pypi.get(machine.platform or "") == variant.name
     index = torch_index(release, variant, pypi_default, request.mirrors, recipes)
     plan.index_url = index.url
@@ -312,7 +347,8 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         "torch": {"url": index.url, "layout": index.layout, "flag": index.flag, "mirror": index.mirror or None}
         if index.url else None,
         "others": {"url": pypi_mirror,
-                   "from": request.mirrors.pypi_from if pypi_mirror and request.mirrors else "your pip/uv configuration"},
+                   "from": request.mirrors.pypi_from if pypi_mirror and request.mirrors
+                   else _("your pip/uv configuration")},
     }
     installed = facts.torch if facts.torch.status == "ok" and facts.torch.version else None
     reinstall = False
@@ -322,14 +358,15 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
         same_version = compat.parse_version((installed.version or "").split("+")[0]) == release.parsed
         if same_version and _same_variant(installed_variant, variant):
             torch_kept = True
-            plan.reasons.append(_reason(f"installed torch {installed.version} is already this build",
+            plan.reasons.append(_reason(_("installed torch {version} is already this build", version=installed.version),
                                         f"torch: {installed.source or 'facts'}", "facts.torch"))
         else:
             reinstall = True
-            why = (f"installed torch {installed.version} is the {installed_variant or 'unknown'} build; "
-                   f"this machine needs {variant.name}") if same_version else (
-                   f"installed torch {installed.version} ({installed_variant or 'unknown build'}) is replaced by "
-                   f"{release.version}+{variant.name}")
+            why = (_("installed torch {version} is the {variant} build; this machine needs {needed}",
+                     version=installed.version, variant=installed_variant or _("unknown"), needed=variant.name)
+                   if same_version else
+                   _("installed torch {version} ({variant}) is replaced by {new}", version=installed.version,
+                     variant=installed_variant or _("unknown build"), new=f"{release.version}+{variant.name}"))
             plan.reasons.append(_reason(why, f"torch: {installed.source or 'facts'}", "facts.torch"))
     local = local_pins(release, pypi_default, reinstall, index)
     pins = _pins(release, variant, specs, local)
@@ -355,7 +392,8 @@ def _fill(plan: Plan, chosen: _Candidate, machine: _Machine, facts: Facts, reque
     python = installer_python(facts, machine.os, machine.python)
     add_commands(plan, release, variant, python, reinstall, local, index, pypi_mirror, family, family_extras, others, facts)
     if plan.commands.get(plan.manager) is None:
-        plan.warnings.append(f"{plan.manager} cannot install this plan: {plan.command_notes.get(plan.manager, '')}")
+        plan.warnings.append(_("{manager} cannot install this plan: {why}", manager=plan.manager,
+                               why=plan.command_notes.get(plan.manager, "")))
     if plan.manager in ("pip", "uv") and plan.environment["manager_reason"]:
         plan.notes.append(plan.environment["manager_reason"])
 
@@ -376,21 +414,25 @@ def _variant_decision(chosen: _Candidate, machine: _Machine) -> str:
     if variant.kind == "cuda":
         fit = chosen.fit
         level = fit.level if fit else ""
-        how = {"full": f"its CUDA {variant.cuda} <= the driver's CUDA {machine.driver_cuda}",
-               "minor": f"CUDA {variant.cuda} runs through minor-version compatibility",
-               "unknown": "there is no NVIDIA driver here" if machine.no_driver else "the driver is not known"
+        how = {"full": _("its CUDA {cuda} <= the driver's CUDA {driver_cuda}", cuda=variant.cuda,
+                         driver_cuda=machine.driver_cuda),
+               "minor": _("CUDA {cuda} runs through minor-version compatibility", cuda=variant.cuda),
+               "unknown": _("there is no NVIDIA driver here") if machine.no_driver else _("the driver is not known")
                }.get(level, "")
         sass, ptx = variant.kernels_for(machine.platform)
         archs = ", ".join(sass) + (f" + PTX {', '.join(ptx)}" if ptx else "")
-        covers = "cover every GPU" if machine.nvidia else "(GPUs not known)"
-        return f"variant {variant.name}: {how}; kernels {archs} {covers}"
+        if machine.nvidia:
+            return _("variant {variant}: {how}; kernels {archs} cover every GPU", variant=variant.name, how=how,
+                     archs=archs)
+        return _("variant {variant}: {how}; kernels {archs} (GPUs not known)", variant=variant.name, how=how,
+                 archs=archs)
     if variant.kind == "rocm":
-        return f"variant {variant.name}: the highest ROCm build whose gfx targets cover every AMD GPU"
+        return _("variant {variant}: the highest ROCm build whose gfx targets cover every AMD GPU", variant=variant.name)
     if variant.kind == "mps":
-        return "variant mps: the PyPI macOS arm64 wheel (CPU + Apple GPU through MPS)"
+        return _("variant mps: the PyPI macOS arm64 wheel (CPU + Apple GPU through MPS)")
     if variant.kind == "xpu":
-        return "variant xpu: the Intel GPU build"
-    return "variant cpu: no GPU to use"
+        return _("variant xpu: the Intel GPU build")
+    return _("variant cpu: no GPU to use")
 
 
 def _pins(release: Release, variant: VariantRecipe, specs: dict[str, SpecifierSet], local: bool) -> dict[str, str]:
@@ -447,7 +489,8 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
             other_build = not _same_variant(installed_variant, variant) if name == "torch" else \
                 bool(new_version.local) and old_version.local != new_version.local
             if other_build:
-                detail = f"{current_label or 'another build'} -> {new_label}"
+                detail = f"{current_label} -> {new_label}" if current_label else \
+                    _("another build -> {label}", label=new_label)
             if new_base > old_base:
                 action = "upgrade"
             elif new_base < old_base:
@@ -458,7 +501,7 @@ def _changes(pins: dict[str, str], facts: Facts, variant: VariantRecipe, recipes
     for requirement in others:
         out.append({"package": canonicalize_name(requirement.name), "current": None,
                     "new": requirement_text(requirement), "action": "install",
-                    "detail": "from your own index, not the PyTorch index"})
+                    "detail": _("from your own index, not the PyTorch index")})
     return out
 
 

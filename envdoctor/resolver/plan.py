@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from envdoctor.compat import TORCH_FAMILY, parse_requirement
 from envdoctor.facts import to_dict
+from envdoctor.i18n import _
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.urls import direct_reference_problem
 
@@ -47,31 +48,33 @@ class Request:
 
     def __post_init__(self) -> None:
         if self.manager is not None and self.manager not in MANAGERS:
-            raise ValueError(f"unknown package manager {self.manager!r} (use one of {', '.join(MANAGERS)})")
+            raise ValueError(_("unknown package manager {manager} (use one of {managers})", manager=repr(self.manager),
+                               managers=", ".join(MANAGERS)))
         if self.variant is not None and not self.variant.strip():
-            raise ValueError("--variant needs a name such as cpu, cu126 or rocm6.4")
+            raise ValueError(_("--variant needs a name such as cpu, cu126 or rocm6.4"))
         parsed = []
         self._notes: list[str] = []
         for text in self.requirements or DEFAULT_REQUIREMENTS:
             try:
                 requirement = parse_requirement(text)
             except InvalidRequirement as exc:
-                raise ValueError(f"not a PEP 508 requirement: {text!r} ({exc})") from None
+                raise ValueError(_("not a PEP 508 requirement: {text} ({error})", text=repr(text), error=str(exc))) from None
             if requirement.url is not None and torch_family(requirement.name):
                 name = ALIASES.get(canonicalize_name(requirement.name), requirement.name)
-                instead = (f"name a version instead (e.g. {name}>=2.4)" if name in TORCH_FAMILY
-                           else "torch's build pins it: leave it out and name torch's version")
-                raise ValueError(f"{text!r}: a direct reference installs whatever lies at that URL, not the build chosen "
-                                 f"for this machine or what it was made with; {instead}")
+                instead = (_("name a version instead (e.g. {example})", example=f"{name}>=2.4") if name in TORCH_FAMILY
+                           else _("torch's build pins it: leave it out and name torch's version"))
+                raise ValueError(_("{text}: a direct reference installs whatever lies at that URL, not the build chosen "
+                                   "for this machine or what it was made with; {instead}", text=repr(text),
+                                   instead=instead))
             alias = ALIASES.get(canonicalize_name(requirement.name))
             if alias is not None:
-                self._notes.append(f"'{requirement.name}' is read as '{alias}': the PyPI project "
-                                   f"'{requirement.name}' is a stub that installs nothing usable")
+                self._notes.append(_("'{name}' is read as '{alias}': the PyPI project '{name}' is a stub that installs "
+                                     "nothing usable", name=requirement.name, alias=alias))
                 requirement.name = alias
             if requirement.url is not None:
                 problem = direct_reference_problem(requirement)
                 if problem:
-                    raise ValueError(f"{text!r}: refused: {problem}")
+                    raise ValueError(_("{text}: refused: {problem}", text=repr(text), problem=problem))
             parsed.append(requirement)
         self._parsed = parsed
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from envdoctor import compat
 from envdoctor.facts import Distribution, Facts, Finding
+from envdoctor.i18n import _
 from envdoctor.rules.builds import _driver_fit
 from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
@@ -22,16 +23,19 @@ def cuda_toolkit_vs_driver(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
     if active is None or fit is None or fit.level == "full":
         return
     if fit.level == "minor":
-        message = (f"CUDA toolkit {active.version} is newer than the driver's CUDA {fit.driver_cuda}: programs built "
-                   "with it run through minor-version compatibility, code JIT-compiled from PTX at run time will fail")
+        message = _("CUDA toolkit {toolkit} is newer than the driver's CUDA {driver_cuda}: programs built with it run "
+                    "through minor-version compatibility, code JIT-compiled from PTX at run time will fail (torch wheels "
+                    "bring their own CUDA, so this matters only when building extensions)",
+                    toolkit=active.version, driver_cuda=fit.driver_cuda)
     else:
-        message = (f"CUDA toolkit {active.version} needs a newer driver than this one (CUDA <= {fit.driver_cuda}): "
-                   "programs built with it will not run here")
+        message = _("CUDA toolkit {toolkit} needs a newer driver than this one (CUDA <= {driver_cuda}): programs built "
+                    "with it will not run here (torch wheels bring their own CUDA, so this matters only when building "
+                    "extensions)", toolkit=active.version, driver_cuda=fit.driver_cuda)
     yield Finding(
         "cuda.toolkit-newer-than-driver", "warning", "cuda",
-        message + " (torch wheels bring their own CUDA, so this matters only when building extensions)",
-        fix=f"upgrade the driver to >= {fit.full_driver}, or use a toolkit <= the driver's CUDA"
-        if fit.full_driver else "upgrade the driver, or use a toolkit <= the driver's CUDA",
+        message,
+        fix=_("upgrade the driver to >= {driver}, or use a toolkit <= the driver's CUDA", driver=fit.full_driver)
+        if fit.full_driver else _("upgrade the driver, or use a toolkit <= the driver's CUDA"),
         subject="cuda.toolkit",
     )
 
@@ -45,9 +49,9 @@ def cuda_toolkit_vs_torch(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
             "cuda.toolkit-torch-major-differs",
             "warning",
             "cuda",
-            f"nvcc {active.version} and torch's CUDA {facts.torch.cuda} differ in major version: "
-            "building CUDA extensions (torch.utils.cpp_extension) will fail",
-            fix=f"point CUDA_HOME at a CUDA {built[0]}.x toolkit when building extensions",
+            _("nvcc {toolkit} and torch's CUDA {cuda} differ in major version: building CUDA extensions "
+              "(torch.utils.cpp_extension) will fail", toolkit=active.version, cuda=facts.torch.cuda),
+            fix=_("point CUDA_HOME at a CUDA {major}.x toolkit when building extensions", major=built[0]),
             subject="cuda.toolkit",
         )
 
@@ -60,19 +64,23 @@ def cuda_toolkit_not_needed_by_torch(facts: Facts, recipes: Recipes | None) -> I
         return
     built = compat.major_minor(facts.torch.cuda) if facts.torch.status == "ok" else None
     toolkit = compat.major_minor(active.version)
-    after = f"; {toolkit_for_torch(active.version, facts.torch.cuda)}" if built else ""
     if built and toolkit and built[0] == toolkit[0]:
-        fix = "nothing to do: keep it for extension builds"
+        fix = _("nothing to do: keep it for extension builds")
     elif built and toolkit:
-        fix = f"for extension builds, point CUDA_HOME at a CUDA {built[0]}.x toolkit"
+        fix = _("for extension builds, point CUDA_HOME at a CUDA {major}.x toolkit", major=built[0])
     else:
-        fix = "installing torch needs no toolkit: envdoctor install"
+        fix = _("installing torch needs no toolkit: envdoctor install")
+    message = (_("CUDA toolkit {toolkit}: a CUDA toolkit is not needed for torch; {driver_only}; {for_torch}",
+                 toolkit=active.version, driver_only=DRIVER_ONLY,
+                 for_torch=toolkit_for_torch(active.version, facts.torch.cuda)) if built else
+               _("CUDA toolkit {toolkit}: a CUDA toolkit is not needed for torch; {driver_only}",
+                 toolkit=active.version, driver_only=DRIVER_ONLY))
     yield Finding(
         "cuda.toolkit-not-needed-by-torch", "info", "cuda",
-        f"CUDA toolkit {active.version}: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}{after}",
+        message,
         fix=fix, subject="cuda.toolkit",
         evidence=[" ← ".join(p for p in (active.path or active.nvcc_path or "nvcc", active.source) if p),
-                  f"source: {DRIVER_ONLY_SOURCE}"],
+                  _("source: {source}", source=DRIVER_ONLY_SOURCE)],
     )
 
 
@@ -84,10 +92,10 @@ def cudnn_system_not_used_by_torch(facts: Facts, recipes: Recipes | None) -> Ite
     found = ", ".join(f"cuDNN {install.version}" if install.version else "cuDNN" for install in system)
     yield Finding(
         "cudnn.system-not-used-by-torch", "info", "cudnn",
-        f"{found}: torch does not load the system's cuDNN; {DRIVER_ONLY}",
-        fix="nothing to do for torch", subject="cudnn",
+        _("{found}: torch does not load the system's cuDNN; {driver_only}", found=found, driver_only=DRIVER_ONLY),
+        fix=_("nothing to do for torch"), subject="cudnn",
         evidence=[" ← ".join(p for p in (install.path or install.package or "cudnn", install.source) if p)
-                  for install in system] + [f"source: {DRIVER_ONLY_SOURCE}"],
+                  for install in system] + [_("source: {source}", source=DRIVER_ONLY_SOURCE)],
     )
 
 
@@ -117,10 +125,12 @@ def cuda_library_path_shadows_wheel(facts: Facts, recipes: Recipes | None) -> It
             continue
         yield Finding(
             "cuda.library-path-shadows-wheel", severity, "cuda",
-            f"LD_LIBRARY_PATH puts {library.path} ({library.name} {library.version}) ahead of torch's own {package.name} "
-            f"{package.version}: the loader takes the system copy first, and torch fails to load or to find symbols",
-            fix=f"remove {library.path.rsplit('/', 1)[0]} from LD_LIBRARY_PATH when running torch (its wheels find their "
-                "own CUDA libraries)", evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
+            _("LD_LIBRARY_PATH puts {path} ({library} {version}) ahead of torch's own {package} {package_version}: the "
+              "loader takes the system copy first, and torch fails to load or to find symbols", path=library.path,
+              library=library.name, version=library.version, package=package.name, package_version=package.version),
+            fix=_("remove {folder} from LD_LIBRARY_PATH when running torch (its wheels find their own CUDA libraries)",
+                  folder=library.path.rsplit('/', 1)[0]),
+            evidence=[library.source, package.source or package.name], subject="cuda.toolkit")
 
 
 #: (library file stem, the distribution that carries it for a torch wheel)

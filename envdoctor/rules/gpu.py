@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _
 from envdoctor.rules.install_fix import _install_fix
 
 if TYPE_CHECKING:
@@ -21,9 +22,10 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "nvidia.driver-mismatch",
             "error",
             "gpu",
-            "NVIDIA driver/library version mismatch: the loaded kernel module and the user-space "
-            "library differ" + (f" ({nvidia.message})" if nvidia.message else ""),
-            fix="reboot so the new kernel module loads, or reinstall one consistent driver",
+            _("NVIDIA driver/library version mismatch: the loaded kernel module and the user-space library differ "
+              "({detail})", detail=nvidia.message) if nvidia.message else
+            _("NVIDIA driver/library version mismatch: the loaded kernel module and the user-space library differ"),
+            fix=_("reboot so the new kernel module loads, or reinstall one consistent driver"),
             evidence=[f"{a.source}: {a.detail}" for a in nvidia.attempts if a.detail],
             subject="nvidia.driver",
         )
@@ -32,8 +34,8 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "nvidia.smi-timed-out",
             "error",
             "gpu",
-            "nvidia-smi did not answer in time: the driver or a GPU may be hung",
-            fix="check `dmesg` for Xid errors; a GPU reset or reboot may be needed",
+            _("nvidia-smi did not answer in time: the driver or a GPU may be hung"),
+            fix=_("check `dmesg` for Xid errors; a GPU reset or reboot may be needed"),
             evidence=[f"{a.source}: {a.detail}" for a in nvidia.attempts if a.status == "timed_out"],
             subject="nvidia.driver",
         )
@@ -42,8 +44,8 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "nvidia.query-failed",
             "error",
             "gpu",
-            f"the NVIDIA driver could not be queried: {nvidia.message or 'unknown error'}",
-            fix="check that the NVIDIA driver is installed and loaded (`lsmod | grep nvidia`)",
+            _("the NVIDIA driver could not be queried: {error}", error=nvidia.message or _("unknown error")),
+            fix=_("check that the NVIDIA driver is installed and loaded (`lsmod | grep nvidia`)"),
             subject="nvidia.driver",
         )
     elif nvidia.status == "gpus_unknown":
@@ -51,9 +53,11 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "nvidia.gpus-unknown",
             "warning",
             "gpu",
-            f"NVIDIA driver {nvidia.driver_version or ''} is loaded, but neither NVML nor nvidia-smi is "
-            "there to list the GPUs: their models and compute capabilities are unknown".replace("  ", " "),
-            fix="install the driver's utilities (nvidia-smi / libnvidia-ml), or describe the GPUs with --gpu",
+            _("NVIDIA driver {driver} is loaded, but neither NVML nor nvidia-smi is there to list the GPUs: their "
+              "models and compute capabilities are unknown", driver=nvidia.driver_version) if nvidia.driver_version else
+            _("NVIDIA driver is loaded, but neither NVML nor nvidia-smi is there to list the GPUs: their models and "
+              "compute capabilities are unknown"),
+            fix=_("install the driver's utilities (nvidia-smi / libnvidia-ml), or describe the GPUs with --gpu"),
             evidence=[f"{a.source}: {a.status}" for a in nvidia.attempts],
             subject="nvidia.driver",
         )
@@ -62,8 +66,8 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "nvidia.no-gpu-visible",
             "warning",
             "gpu",
-            f"NVIDIA driver {nvidia.driver_version} is loaded but no GPU is visible",
-            fix="in a container, pass the GPUs (docker run --gpus all); otherwise check `lspci`",
+            _("NVIDIA driver {driver} is loaded but no GPU is visible", driver=nvidia.driver_version),
+            fix=_("in a container, pass the GPUs (docker run --gpus all); otherwise check `lspci`"),
             subject="nvidia.driver",
         )
 
@@ -83,11 +87,13 @@ def nvidia_driver_older_than_gpu(facts: Facts, recipes: Recipes | None) -> Itera
         label = f"GPU {gpu.index} {gpu.name or ''}".rstrip()
         yield Finding(
             "nvidia.driver-older-than-gpu", "error", "gpu",
-            f"NVIDIA driver {nvidia.driver_version} cannot drive {label}: {floor.reason}",
-            fix=f"upgrade the NVIDIA driver to >= {floor.needs} (branch R{floor.needs.branch if floor.needs else '?'} or "
-                "newer) before installing torch: no torch build runs on this GPU with the current driver",
-            evidence=[f"compute capability {capability}; first CUDA toolkit for it: {floor.first_cuda} "
-                      f"(recipes/cuda_drivers.toml gpu_first_cuda)"],
+            _("NVIDIA driver {driver} cannot drive {gpu}: {reason}", driver=nvidia.driver_version, gpu=label,
+              reason=floor.reason),
+            fix=_("upgrade the NVIDIA driver to >= {driver} (branch R{branch} or newer) before installing torch: no torch "
+                  "build runs on this GPU with the current driver", driver=floor.needs,
+                  branch=floor.needs.branch if floor.needs else "?"),
+            evidence=[_("compute capability {capability}; first CUDA toolkit for it: {cuda} "
+                        "(recipes/cuda_drivers.toml gpu_first_cuda)", capability=capability, cuda=floor.first_cuda)],
             subject="nvidia.driver")
 
 
@@ -101,11 +107,13 @@ def nvidia_hidden_gpus(facts: Facts, recipes: Recipes | None) -> Iterable[Findin
         "nvidia.gpus-hidden",
         "warning" if visible == 0 else "info",
         "gpu",
-        f"CUDA_VISIBLE_DEVICES={nvidia.cuda_visible_devices!r} hides {hidden} of "
-        f"{len(nvidia.gpus)} GPU(s)" + (": CUDA programs will see none" if visible == 0 else ""),
-        fix="unset CUDA_VISIBLE_DEVICES (or list the GPUs to use) if this is not intended",
-        evidence=[f"hidden indices {nvidia.hidden_gpus}" if nvidia.hidden_gpus
-                  else "which GPUs are hidden is uncertain (see nvidia.visible-devices-order)"],
+        _("CUDA_VISIBLE_DEVICES={value} hides {hidden} of {total} GPU(s): CUDA programs will see none",
+          value=repr(nvidia.cuda_visible_devices), hidden=hidden, total=len(nvidia.gpus)) if visible == 0 else
+        _("CUDA_VISIBLE_DEVICES={value} hides {hidden} of {total} GPU(s)", value=repr(nvidia.cuda_visible_devices),
+          hidden=hidden, total=len(nvidia.gpus)),
+        fix=_("unset CUDA_VISIBLE_DEVICES (or list the GPUs to use) if this is not intended"),
+        evidence=[_("hidden indices {indices}", indices=str(nvidia.hidden_gpus)) if nvidia.hidden_gpus
+                  else _("which GPUs are hidden is uncertain (see nvidia.visible-devices-order)")],
         subject="nvidia.driver",
     )
 
@@ -116,10 +124,10 @@ def nvidia_visible_devices_order(facts: Facts, recipes: Recipes | None) -> Itera
         return
     yield Finding(
         "nvidia.visible-devices-order", "warning", "gpu",
-        f"CUDA_VISIBLE_DEVICES={nvidia.cuda_visible_devices!r} names GPUs in CUDA's order (fastest first), which "
-        "differs from nvidia-smi's PCI order on this machine of different GPUs: which GPUs CUDA programs get is "
-        "not certain, so every GPU that may be meant is checked",
-        fix="set CUDA_DEVICE_ORDER=PCI_BUS_ID (then indices match nvidia-smi), or name GPUs by UUID (GPU-...)",
+        _("CUDA_VISIBLE_DEVICES={value} names GPUs in CUDA's order (fastest first), which differs from nvidia-smi's "
+          "PCI order on this machine of different GPUs: which GPUs CUDA programs get is not certain, so every GPU "
+          "that may be meant is checked", value=repr(nvidia.cuda_visible_devices)),
+        fix=_("set CUDA_DEVICE_ORDER=PCI_BUS_ID (then indices match nvidia-smi), or name GPUs by UUID (GPU-...)"),
         evidence=[f"CUDA_DEVICE_ORDER={nvidia.cuda_device_order!r}"], subject="nvidia.driver")
 
 
@@ -132,20 +140,22 @@ def nvidia_container_without_gpu_runtime(facts: Facts, recipes: Recipes | None) 
     if not nvidia.device_nodes and not nvidia.libcuda and wants_gpu:
         yield Finding(
             "nvidia.container-without-gpu-runtime", "error", "gpu",
-            f"this {facts.os.container} container has no NVIDIA device nodes (/dev/nvidia*) and no libcuda: it was "
-            f"started without the GPU runtime, so torch {torch.version} (CUDA {torch.cuda}) sees no GPU",
-            fix="start it with the GPUs: docker run --gpus all (NVIDIA Container Toolkit), podman run --device "
-                "nvidia.com/gpu=all (CDI), or request nvidia.com/gpu in Kubernetes",
-            evidence=["/dev: no nvidia* or dxg node", "libcuda.so: none in the driver library folders"],
+            _("this {container} container has no NVIDIA device nodes (/dev/nvidia*) and no libcuda: it was started "
+              "without the GPU runtime, so torch {torch} (CUDA {cuda}) sees no GPU", container=facts.os.container,
+              torch=torch.version, cuda=torch.cuda),
+            fix=_("start it with the GPUs: docker run --gpus all (NVIDIA Container Toolkit), podman run --device "
+                  "nvidia.com/gpu=all (CDI), or request nvidia.com/gpu in Kubernetes"),
+            evidence=[_("/dev: no nvidia* or dxg node"), _("libcuda.so: none in the driver library folders")],
             subject="nvidia.driver")
     elif nvidia.device_nodes and not nvidia.libcuda and wants_gpu:
         yield Finding(
             "nvidia.container-without-libcuda", "warning", "gpu",
-            f"this {facts.os.container} container has the NVIDIA device nodes but no libcuda: the driver libraries "
-            "were not mounted, so CUDA cannot start",
-            fix="start it with NVIDIA_DRIVER_CAPABILITIES including compute,utility (or --gpus all with the NVIDIA "
-                "Container Toolkit)",
-            evidence=[f"device nodes: {', '.join(nvidia.device_nodes)}", "libcuda.so: none in the driver library folders"],
+            _("this {container} container has the NVIDIA device nodes but no libcuda: the driver libraries were not "
+              "mounted, so CUDA cannot start", container=facts.os.container),
+            fix=_("start it with NVIDIA_DRIVER_CAPABILITIES including compute,utility (or --gpus all with the NVIDIA "
+                  "Container Toolkit)"),
+            evidence=[_("device nodes: {nodes}", nodes=", ".join(nvidia.device_nodes)),
+                      _("libcuda.so: none in the driver library folders")],
             subject="nvidia.driver")
 
 
@@ -157,12 +167,12 @@ def nvidia_container_without_uvm(facts: Facts, recipes: Recipes | None) -> Itera
         return
     yield Finding(
         "nvidia.container-without-uvm", "warning", "gpu",
-        f"this {facts.os.container} container has the NVIDIA device nodes but not /dev/nvidia-uvm: CUDA cannot start "
-        "in it (torch.cuda.is_available() is False, \"CUDA unknown error\"); the container runtime passes the node "
-        "in only when it exists on the host",
-        fix="on the host, load the nvidia-uvm module and create its node (sudo nvidia-modprobe -u -c=0), then restart "
-            "the container",
-        evidence=[f"device nodes: {', '.join(nodes)}"], subject="nvidia.driver")
+        _("this {container} container has the NVIDIA device nodes but not /dev/nvidia-uvm: CUDA cannot start in it "
+          "(torch.cuda.is_available() is False, \"CUDA unknown error\"); the container runtime passes the node in only "
+          "when it exists on the host", container=facts.os.container),
+        fix=_("on the host, load the nvidia-uvm module and create its node (sudo nvidia-modprobe -u -c=0), then "
+              "restart the container"),
+        evidence=[_("device nodes: {nodes}", nodes=", ".join(nodes))], subject="nvidia.driver")
 
 
 def apple_mps_unavailable(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -175,13 +185,14 @@ def apple_mps_unavailable(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
         return
     version = compat.parse_version(torch.version)
     if version is not None and version.release[:2] < (1, 12):
-        message = f"torch {torch.version} predates the MPS backend (torch 1.12): it runs on the CPU only"
+        message = _("torch {version} predates the MPS backend (torch 1.12): it runs on the CPU only",
+                    version=torch.version)
     elif not apple.mps_possible and apple.macos_version and "older than" in apple.reason:
-        message = f"torch cannot use the Apple GPU: {apple.reason}"
+        message = _("torch cannot use the Apple GPU: {reason}", reason=apple.reason)
     else:
         return
     yield Finding(
         "apple.mps-unavailable", "warning", "gpu", message,
-        fix=f"upgrade macOS to {compat.MPS_MIN_MACOS} or later and torch to 1.12 or later",
+        fix=_("upgrade macOS to {macos} or later and torch to 1.12 or later", macos=compat.MPS_MIN_MACOS),
         commands=_install_fix(facts), evidence=[f"macOS {apple.macos_version}, {apple.source or 'platform'}"],
         subject="apple")

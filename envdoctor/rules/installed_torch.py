@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor import compat
-from envdoctor.facts import Distribution, Facts, Finding
+from envdoctor.facts import Distribution, Facts, Finding, joined
+from envdoctor.i18n import _
 from envdoctor.rules.builds import _conda_record, _driver_fit, _installed_build, _variant_kind, is_source_build, variant_tag
 from envdoctor.rules.install_fix import _install_fix
 
@@ -21,8 +22,8 @@ def torch_absent(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             "torch.not-installed",
             "info",
             "torch",
-            "torch is not installed in this interpreter",
-            fix="see the right command for this machine",
+            _("torch is not installed in this interpreter"),
+            fix=_("see the right command for this machine"),
             commands=_install_fix(facts),
             subject="torch",
         )
@@ -32,8 +33,9 @@ def torch_absent(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             "torch.install-broken",
             "error",
             "torch",
-            f"the installed torch could not be read: {detail}" if detail else "the installed torch could not be read",
-            fix="reinstall torch",
+            _("the installed torch could not be read: {detail}", detail=detail) if detail
+            else _("the installed torch could not be read"),
+            fix=_("reinstall torch"),
             commands=_install_fix(facts),
             subject="torch",
         )
@@ -49,19 +51,24 @@ def torch_cpu_build_on_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
         gpus = facts.nvidia.visible_gpus()
         record = _conda_record(facts)
         conda_cpu = record is not None and "cpu" in (record.build or "")
-        what = (f"conda's CPU-only build (pytorch {record.version} {record.build}, channel {record.channel or 'defaults'})"
-                if conda_cpu and record is not None else "a CPU-only build")
+        message = (_("torch {version} is conda's CPU-only build (pytorch {conda_version} {build}, channel {channel}) on "
+                     "a machine with {count} NVIDIA GPU(s) ({gpu}): it will never use them", version=torch.version,
+                     conda_version=record.version, build=record.build, channel=record.channel or "defaults",
+                     count=len(gpus), gpu=gpus[0].name)
+                   if conda_cpu and record is not None else
+                   _("torch {version} is a CPU-only build on a machine with {count} NVIDIA GPU(s) ({gpu}): it will "
+                     "never use them", version=torch.version, count=len(gpus), gpu=gpus[0].name))
         yield Finding(
             "torch.cpu-build-on-gpu",
             "error",
             "torch",
-            f"torch {torch.version} is {what} on a machine with {len(gpus)} NVIDIA GPU(s) "
-            f"({gpus[0].name}): it will never use them",
-            fix="reinstall the CUDA build for this driver"
-            + (" (conda-forge's pytorch-gpu, or the CUDA wheel with pip)" if conda_cpu else ""),
+            message,
+            fix=_("reinstall the CUDA build for this driver (conda-forge's pytorch-gpu, or the CUDA wheel with pip)")
+            if conda_cpu else _("reinstall the CUDA build for this driver"),
             commands=_install_fix(facts),
             evidence=[f"torch/version.py cuda = None ({torch.source})"]
-            + ([f"{record.source}: build {record.build}"] if conda_cpu and record is not None else []),
+            + ([_("{source}: build {build}", source=record.source, build=record.build)]
+               if conda_cpu and record is not None else []),
             subject="torch",
         )
     elif facts.rocm.gpus and "rocm" in kinds:
@@ -69,8 +76,9 @@ def torch_cpu_build_on_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
             "torch.cpu-build-on-gpu",
             "error",
             "torch",
-            f"torch {torch.version} is a CPU-only build on a machine with AMD GPU(s): it will never use them",
-            fix="reinstall the ROCm build",
+            _("torch {version} is a CPU-only build on a machine with AMD GPU(s): it will never use them",
+              version=torch.version),
+            fix=_("reinstall the ROCm build"),
             commands=_install_fix(facts),
             evidence=[f"torch/version.py hip = None ({torch.source})"],
             subject="torch",
@@ -84,9 +92,9 @@ def torch_rocm_without_amd(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
             "torch.rocm-build-on-nvidia",
             "error",
             "torch",
-            f"torch {torch.version} is a ROCm (AMD) build, but this machine has NVIDIA GPUs",
+            _("torch {version} is a ROCm (AMD) build, but this machine has NVIDIA GPUs", version=torch.version),
             commands=_install_fix(facts),
-            fix="install the CUDA build",
+            fix=_("install the CUDA build"),
             subject="torch",
         )
 
@@ -102,17 +110,20 @@ def torch_cuda_on_this_machine(facts: Facts, recipes: Recipes | None) -> Iterabl
     build = _installed_build(facts, recipes)
     fit = _driver_fit(facts, recipes, torch.cuda, build.toolkit if build else None)
     evidence = [f"torch/version.py cuda = {torch.cuda}"]
-    driver_says = (f"supports at most CUDA {fit.driver_cuda}" if fit is not None and fit.driver_cuda is not None
-                   else "is older than every CUDA release in the driver table")
+    driver_says = (_("driver {driver} supports at most CUDA {cuda}", driver=facts.nvidia.driver_version,
+                     cuda=fit.driver_cuda) if fit is not None and fit.driver_cuda is not None
+                   else _("driver {driver} is older than every CUDA release in the driver table",
+                          driver=facts.nvidia.driver_version))
     if fit is not None:
-        evidence.append(f"driver {facts.nvidia.driver_version} {driver_says} ({facts.nvidia.source or 'recipes'})")
+        evidence.append(_("{driver_says} ({source})", driver_says=driver_says, source=facts.nvidia.source or "recipes"))
     if fit is not None and fit.level == "none":
         needs = fit.needs()
         yield Finding(
             "torch.cuda-newer-than-driver", "error", "torch",
-            f"torch {torch.version} was built for CUDA {torch.cuda}, but driver {facts.nvidia.driver_version} "
-            f"{driver_says}: torch.cuda.is_available() will be False",
-            fix="install a build for this driver" + (f", or upgrade the driver to >= {needs}" if needs else ""),
+            _("torch {version} was built for CUDA {cuda}, but {driver_says}: torch.cuda.is_available() will be False",
+              version=torch.version, cuda=torch.cuda, driver_says=driver_says),
+            fix=_("install a build for this driver, or upgrade the driver to >= {driver}", driver=needs) if needs
+            else _("install a build for this driver"),
             commands=_install_fix(facts), evidence=evidence, subject="torch")
         return
     ptx_only = []
@@ -126,21 +137,25 @@ def torch_cuda_on_this_machine(facts: Facts, recipes: Recipes | None) -> Iterabl
         if verdict.runs is False and verdict.how == "":
             yield Finding(
                 "torch.no-kernels-for-gpu", "error", "torch",
-                f"torch {torch.version} has no kernels for {label} (compute capability {capability}): "
-                "'no kernel image is available' at run time",
-                fix="install a build whose kernels cover this GPU", commands=_install_fix(facts),
+                _("torch {version} has no kernels for {gpu} (compute capability {capability}): 'no kernel image is "
+                  "available' at run time", version=torch.version, gpu=label, capability=capability),
+                fix=_("install a build whose kernels cover this GPU"), commands=_install_fix(facts),
                 evidence=[f"recipes: torch {build.torch} {build.name} kernels {' '.join(sass)}"
                           + (f" + PTX {' '.join(ptx)}" if ptx else "")], subject="torch")
         elif verdict.runs is False:
-            ptx_only.append(f"{label}: {verdict.reason}")
+            ptx_only.append(_("{gpu}: {reason}", gpu=label, reason=verdict.reason))
     if fit is not None and fit.level == "minor":
         severe = bool(ptx_only)
         yield Finding(
             "torch.cuda-minor-newer-than-driver", "error" if severe else "warning", "torch",
-            f"torch {torch.version} was built for CUDA {torch.cuda}, newer than the driver's CUDA {fit.driver_cuda}: "
-            + ("; ".join(ptx_only) if severe else "its compiled kernels run through minor-version compatibility, "
-               "code JIT-compiled from PTX at run time will fail"),
-            fix=f"upgrade the driver to >= {fit.full_driver}" if fit.full_driver else "upgrade the driver",
+            _("torch {version} was built for CUDA {cuda}, newer than the driver's CUDA {driver_cuda}: {why}",
+              version=torch.version, cuda=torch.cuda, driver_cuda=fit.driver_cuda, why=joined(ptx_only))
+            if severe else
+            _("torch {version} was built for CUDA {cuda}, newer than the driver's CUDA {driver_cuda}: its compiled "
+              "kernels run through minor-version compatibility, code JIT-compiled from PTX at run time will fail",
+              version=torch.version, cuda=torch.cuda, driver_cuda=fit.driver_cuda),
+            fix=_("upgrade the driver to >= {driver}", driver=fit.full_driver) if fit.full_driver
+            else _("upgrade the driver"),
             commands=_install_fix(facts), evidence=evidence, subject="torch")
 
 
@@ -151,8 +166,9 @@ def torch_multiple_copies(facts: Facts, recipes: Recipes | None) -> Iterable[Fin
             "torch.multiple-copies",
             "warning",
             "torch",
-            f"{len(copies)} copies of torch are on sys.path; the first, in {copies[0]}, shadows the others",
-            fix="uninstall the extra copies (pip uninstall torch, repeated) and reinstall one",
+            _("{count} copies of torch are on sys.path; the first, in {path}, shadows the others", count=len(copies),
+              path=copies[0]),
+            fix=_("uninstall the extra copies (pip uninstall torch, repeated) and reinstall one"),
             evidence=copies,
             subject="torch",
         )
@@ -179,9 +195,9 @@ def torch_pip_in_conda(facts: Facts, recipes: Recipes | None) -> Iterable[Findin
             "torch.pip-over-conda",
             "warning",
             "torch",
-            "torch was installed with pip over a conda-managed torch in this environment: "
-            "conda and pip now disagree about what is installed",
-            fix="pick one manager: `conda remove pytorch` then reinstall with pip, or the reverse",
+            _("torch was installed with pip over a conda-managed torch in this environment: conda and pip now disagree "
+              "about what is installed"),
+            fix=_("pick one manager: `conda remove pytorch` then reinstall with pip, or the reverse"),
             subject="torch",
         )
 
@@ -194,9 +210,10 @@ def torch_pip_conda_versions_differ(facts: Facts, recipes: Recipes | None) -> It
     pip, conda = pair
     yield Finding(
         "torch.pip-conda-versions-differ", "error", "torch",
-        f"pip installed torch {pip.version} and conda installed pytorch {conda.version} in the same environment: "
-        "each manager overwrites the other's files, so what `import torch` loads is a mix of both builds",
-        fix="uninstall both (pip uninstall torch; conda remove pytorch), then install one build with one manager",
+        _("pip installed torch {pip_version} and conda installed pytorch {conda_version} in the same environment: each "
+          "manager overwrites the other's files, so what `import torch` loads is a mix of both builds",
+          pip_version=pip.version, conda_version=conda.version),
+        fix=_("uninstall both (pip uninstall torch; conda remove pytorch), then install one build with one manager"),
         commands=_install_fix(facts), evidence=[d.source or f"{d.name} {d.version} ({d.installer})" for d in pair],
         subject="torch")
 
@@ -226,11 +243,15 @@ def torch_companions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
         if built_for and not any(r.parsed.release[:2] == version.release[:2] for r in built_for):
             yield Finding(
                 "torch.companion-mismatch", "error", "torch",
-                f"{name} {companion.version} is built for torch {', '.join(r.version for r in built_for)}, but torch is "
-                f"{torch.version}: its compiled operators do not load ({symptom[name]})",
-                fix=f"install the {name} that pairs torch {version.public}" + (f" ({name} {expected})" if expected else ""),
+                _("{name} {version} is built for torch {built_for}, but torch is {torch}: its compiled operators do not "
+                  "load ({symptom})", name=name, version=companion.version,
+                  built_for=", ".join(r.version for r in built_for), torch=torch.version, symptom=symptom[name]),
+                fix=_("install the {name} that pairs torch {torch} ({name} {expected})", name=name, torch=version.public,
+                      expected=expected) if expected else
+                _("install the {name} that pairs torch {torch}", name=name, torch=version.public),
                 commands=_install_fix(facts),
-                evidence=[f"recipes/torch.toml: torch {r.version} pairs {name} {r.companion(name)}" for r in built_for[:3]]
+                evidence=[_("recipes/torch.toml: torch {torch} pairs {name} {version}", torch=r.version, name=name,
+                            version=r.companion(name)) for r in built_for[:3]]
                 + [companion.source or f"{name} {companion.version}"], subject="torch.companions")
             continue
         companion_variant = variant_tag(companion.version, companion.build)
@@ -240,13 +261,15 @@ def torch_companions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
         if ours and theirs and ours != theirs:
             yield Finding(
                 "torch.companion-mismatch", "error", "torch",
-                f"{name} {companion.version} is the {companion_variant} build, torch {torch.version} the "
-                f"{torch_variant} build: {name}'s operators do not run with this torch (CPU-only kernels for CUDA "
-                "tensors, or another CUDA major)",
-                fix=f"install {name} from the same variant as torch ({torch_variant})", commands=_install_fix(facts),
+                _("{name} {version} is the {variant} build, torch {torch} the {torch_variant} build: {name}'s operators "
+                  "do not run with this torch (CPU-only kernels for CUDA tensors, or another CUDA major)", name=name,
+                  version=companion.version, variant=companion_variant, torch=torch.version, torch_variant=torch_variant),
+                fix=_("install {name} from the same variant as torch ({variant})", name=name, variant=torch_variant),
+                commands=_install_fix(facts),
                 evidence=[companion.source or f"{name} {companion.version}", torch.source or f"torch {torch.version}"]
-                + ([f"recipes/torch.toml: the PyPI wheel of {name} {companion.version} for {platform} is "
-                    f"{companion_variant}"] if variant_tag(companion.version, companion.build) is None else []),
+                + ([_("recipes/torch.toml: the PyPI wheel of {name} {version} for {platform} is {variant}", name=name,
+                      version=companion.version, platform=platform, variant=companion_variant)]
+                   if variant_tag(companion.version, companion.build) is None else []),
                 subject="torch.companions")
 
 
@@ -258,10 +281,11 @@ def torch_source_build_without_cuda(facts: Facts, recipes: Recipes | None) -> It
         return
     yield Finding(
         "torch.source-build-without-cuda", "error", "torch",
-        f"torch {torch.version} was compiled from source without CUDA (no CUDA toolkit found at build time, or "
-        f"USE_CUDA=0) on a machine with {len(gpus)} NVIDIA GPU(s) ({gpus[0].name}): it will never use them",
-        fix="rebuild with CUDA (CUDA_HOME pointing at a toolkit, USE_CUDA=1, TORCH_CUDA_ARCH_LIST covering the GPUs), "
-            "or install a released CUDA build",
+        _("torch {version} was compiled from source without CUDA (no CUDA toolkit found at build time, or USE_CUDA=0) "
+          "on a machine with {count} NVIDIA GPU(s) ({gpu}): it will never use them", version=torch.version,
+          count=len(gpus), gpu=gpus[0].name),
+        fix=_("rebuild with CUDA (CUDA_HOME pointing at a toolkit, USE_CUDA=1, TORCH_CUDA_ARCH_LIST covering the GPUs), "
+              "or install a released CUDA build"),
         commands=_install_fix(facts), evidence=[f"torch/version.py cuda = None ({torch.source})"], subject="torch")
 
 
@@ -280,11 +304,13 @@ def torch_python_supported(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
         return
     yield Finding(
         "torch.python-unsupported", "warning", "torch",
-        f"torch {version.public} published no wheels for Python {tag} on {platform} (only {', '.join(pythons)}): "
-        "this copy was not built for this interpreter, and pip cannot reinstall it here",
-        fix="install a torch release built for this Python", commands=_install_fix(facts),
-        evidence=[f"recipes/torch.toml: torch {release.version if release else version} Pythons on {platform}: "
-                  f"{', '.join(pythons)}"], subject="torch")
+        _("torch {version} published no wheels for Python {tag} on {platform} (only {pythons}): this copy was not "
+          "built for this interpreter, and pip cannot reinstall it here", version=version.public, tag=tag,
+          platform=platform, pythons=", ".join(pythons)),
+        fix=_("install a torch release built for this Python"), commands=_install_fix(facts),
+        evidence=[_("recipes/torch.toml: torch {version} Pythons on {platform}: {pythons}",
+                    version=release.version if release else str(version), platform=platform,
+                    pythons=", ".join(pythons))], subject="torch")
 
 
 def torch_cuda_not_available(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -299,15 +325,15 @@ def torch_cuda_not_available(facts: Facts, recipes: Recipes | None) -> Iterable[
     if not facts.nvidia.visible_gpus():
         yield Finding(
             "torch.cuda-not-available", "warning", "torch",
-            f"torch {torch.version} is a CUDA {torch.cuda} build, torch.cuda.is_available() is False, and no NVIDIA "
-            "driver or GPU was found: the driver is missing, the container was started without the GPU runtime, "
-            "or the machine has no NVIDIA GPU (then the CPU build is the smaller one)",
-            fix="install the NVIDIA driver; in a container pass the GPUs (docker run --gpus all)",
+            _("torch {version} is a CUDA {cuda} build, torch.cuda.is_available() is False, and no NVIDIA driver or GPU "
+              "was found: the driver is missing, the container was started without the GPU runtime, or the machine "
+              "has no NVIDIA GPU (then the CPU build is the smaller one)", version=torch.version, cuda=torch.cuda),
+            fix=_("install the NVIDIA driver; in a container pass the GPUs (docker run --gpus all)"),
             commands=_install_fix(facts), evidence=["torch.cuda.is_available() = False"], subject="torch")
         return
     yield Finding(
         "torch.cuda-not-available", "warning", "torch",
-        f"torch.cuda.is_available() is False although driver {facts.nvidia.driver_version or '?'} should run torch "
-        f"{torch.version}: the process cannot open the GPU",
-        fix="check CUDA_VISIBLE_DEVICES, access to /dev/nvidia*, the container runtime, and `dmesg` for driver errors",
+        _("torch.cuda.is_available() is False although driver {driver} should run torch {version}: the process cannot "
+          "open the GPU", driver=facts.nvidia.driver_version or "?", version=torch.version),
+        fix=_("check CUDA_VISIBLE_DEVICES, access to /dev/nvidia*, the container runtime, and `dmesg` for driver errors"),
         evidence=["torch.cuda.is_available() = False"], subject="torch")

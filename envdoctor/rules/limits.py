@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from envdoctor.facts import Facts, Finding
+from envdoctor.facts import Facts, Finding, joined
+from envdoctor.i18n import _
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
@@ -35,12 +36,12 @@ def _mib(value: int) -> str:
 
 def _shm_fix(container: str | None) -> str:
     if container == "kubernetes":
-        return ("mount a memory-backed emptyDir at /dev/shm (volumes: - name: dshm, emptyDir: {medium: Memory, "
-                "sizeLimit: 16Gi}; volumeMounts: - name: dshm, mountPath: /dev/shm)")
+        return _("mount a memory-backed emptyDir at /dev/shm (volumes: - name: dshm, emptyDir: {{medium: Memory, "
+                 "sizeLimit: 16Gi}}; volumeMounts: - name: dshm, mountPath: /dev/shm)")
     if container:
-        return (f"restart the {container} container with a larger /dev/shm: docker run --shm-size=16g ... "
-                "(or --ipc=host to share the host's); in Compose, shm_size: 16gb")
-    return "enlarge it: sudo mount -o remount,size=16G /dev/shm (or lower num_workers / batch size)"
+        return _("restart the {container} container with a larger /dev/shm: docker run --shm-size=16g ... (or "
+                 "--ipc=host to share the host's); in Compose, shm_size: 16gb", container=container)
+    return _("enlarge it: sudo mount -o remount,size=16G /dev/shm (or lower num_workers / batch size)")
 
 
 def limits_shared_memory(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -50,17 +51,23 @@ def limits_shared_memory(facts: Facts, recipes: Recipes | None) -> Iterable[Find
         return
     total, free = limits.shm_total_bytes, limits.shm_free_bytes
     if total < SHM_MIN_BYTES:
-        where = f" in this {facts.os.container} container" if facts.os.container else ""
-        message = (f"/dev/shm{where} is {_mib(total)} ({_mib(free)} free): DataLoader workers hand every batch "
-                   "over through it, and a few batches in flight overflow it (\"DataLoader worker ... is killed by "
-                   "signal: Bus error\", \"insufficient shared memory (shm)\")")
+        if facts.os.container:
+            message = _("/dev/shm in this {container} container is {total} ({free} free): DataLoader workers hand every "
+                        "batch over through it, and a few batches in flight overflow it (\"DataLoader worker ... is "
+                        "killed by signal: Bus error\", \"insufficient shared memory (shm)\")",
+                        container=facts.os.container, total=_mib(total), free=_mib(free))
+        else:
+            message = _("/dev/shm is {total} ({free} free): DataLoader workers hand every batch over through it, and a "
+                        "few batches in flight overflow it (\"DataLoader worker ... is killed by signal: Bus error\", "
+                        "\"insufficient shared memory (shm)\")", total=_mib(total), free=_mib(free))
         fix = _shm_fix(facts.os.container)
     else:
-        message = (f"/dev/shm has {_mib(free)} free of {_mib(total)}: DataLoader workers need room there for the "
-                   "batches in flight (files left by crashed runs, /dev/shm/torch_*, keep theirs)")
-        fix = "remove what crashed runs left (ls -la /dev/shm; rm /dev/shm/torch_* when no training runs)"
+        message = _("/dev/shm has {free} free of {total}: DataLoader workers need room there for the batches in flight "
+                    "(files left by crashed runs, /dev/shm/torch_*, keep theirs)", free=_mib(free), total=_mib(total))
+        fix = _("remove what crashed runs left (ls -la /dev/shm; rm /dev/shm/torch_* when no training runs)")
     yield Finding("system.shm-small", "warning", "system", message, fix=fix,
-                  evidence=[f"/dev/shm: {total} bytes, {free} free (statvfs)", *SHM_SOURCES], subject="limits.shm")
+                  evidence=[_("/dev/shm: {total} bytes, {free} free (statvfs)", total=total, free=free), *SHM_SOURCES],
+                  subject="limits.shm")
 
 
 def limits_cpu_quota(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -72,16 +79,24 @@ def limits_cpu_quota(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]
     usable = limits.cpu_limit
     workers = int(usable)
     threads = max(1, workers)
-    where = f"this {facts.os.container} container" if facts.os.container else "this process's cgroup"
+    message = (_("this {container} container may use {usable:g} CPU(s) (cgroup CPU quota) of the {shown} the machine "
+                 "shows: os.cpu_count() and torch's default thread count see {shown}, so "
+                 "DataLoader(num_workers=os.cpu_count()) and torch's CPU threads oversubscribe it and are throttled",
+                 container=facts.os.container, usable=usable, shown=shown) if facts.os.container else
+               _("this process's cgroup may use {usable:g} CPU(s) (cgroup CPU quota) of the {shown} the machine shows: "
+                 "os.cpu_count() and torch's default thread count see {shown}, so "
+                 "DataLoader(num_workers=os.cpu_count()) and torch's CPU threads oversubscribe it and are throttled",
+                 usable=usable, shown=shown))
     yield Finding(
         "system.cpu-limit", "warning", "system",
-        f"{where} may use {usable:g} CPU(s) (cgroup CPU quota) of the {shown} the machine shows: os.cpu_count() and "
-        f"torch's default thread count see {shown}, so DataLoader(num_workers=os.cpu_count()) and torch's CPU "
-        "threads oversubscribe it and are throttled",
-        fix=f"use at most {workers} DataLoader worker(s) (num_workers={workers}) and set OMP_NUM_THREADS={threads} "
-            f"(or torch.set_num_threads({threads})); or raise the quota (docker run --cpus, Kubernetes limits.cpu)",
-        evidence=[f"cgroup {limits.cgroup} {limits.cgroup_path}: {usable:g} CPU(s)",
-                  f"{cores} logical CPU(s), {limits.cpus_allowed} in this process's affinity mask"],
+        message,
+        fix=_("use at most {workers} DataLoader worker(s) (num_workers={workers}) and set OMP_NUM_THREADS={threads} "
+              "(or torch.set_num_threads({threads})); or raise the quota (docker run --cpus, Kubernetes limits.cpu)",
+              workers=workers, threads=threads),
+        evidence=[_("cgroup {cgroup} {path}: {usable:g} CPU(s)", cgroup=limits.cgroup, path=limits.cgroup_path,
+                    usable=usable),
+                  _("{cores} logical CPU(s), {allowed} in this process's affinity mask", cores=cores,
+                    allowed=limits.cpus_allowed)],
         subject="limits.cgroup")
 
 
@@ -90,15 +105,20 @@ def limits_memory(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
     limits, ram = facts.limits, facts.cpu.memory_total_bytes
     if limits.memory_limit_bytes is None or (ram is not None and limits.memory_limit_bytes >= ram):
         return
-    of_ram = f" of the machine's {_mib(ram)}" if ram else ""
+    message = (_("this process's cgroup may use {limit} of the machine's {ram}: the training process, every DataLoader "
+                 "worker and what they put in /dev/shm count against it, and past it the kernel kills one "
+                 "(\"DataLoader worker ... is killed by signal: Killed\")", limit=_mib(limits.memory_limit_bytes),
+                 ram=_mib(ram)) if ram else
+               _("this process's cgroup may use {limit}: the training process, every DataLoader worker and what they "
+                 "put in /dev/shm count against it, and past it the kernel kills one (\"DataLoader worker ... is "
+                 "killed by signal: Killed\")", limit=_mib(limits.memory_limit_bytes)))
     yield Finding(
         "system.memory-limit", "info", "system",
-        f"this process's cgroup may use {_mib(limits.memory_limit_bytes)}{of_ram}: the training process, every "
-        "DataLoader worker and what they put in /dev/shm count against it, and past it the kernel kills one "
-        "(\"DataLoader worker ... is killed by signal: Killed\")",
-        fix="fewer DataLoader workers or a smaller batch; or raise the limit (docker run --memory, Kubernetes "
-            "limits.memory)",
-        evidence=[f"cgroup {limits.cgroup} {limits.cgroup_path}: {limits.memory_limit_bytes} bytes"],
+        message,
+        fix=_("fewer DataLoader workers or a smaller batch; or raise the limit (docker run --memory, Kubernetes "
+              "limits.memory)"),
+        evidence=[_("cgroup {cgroup} {path}: {limit} bytes", cgroup=limits.cgroup, path=limits.cgroup_path,
+                    limit=limits.memory_limit_bytes)],
         subject="limits.cgroup")
 
 
@@ -109,15 +129,15 @@ def limits_open_files(facts: Facts, recipes: Recipes | None) -> Iterable[Finding
         return
     raise_to = min(hard, 65536) if hard else None
     if raise_to and raise_to > soft:
-        fix = f"raise it before training: ulimit -n {raise_to}"
+        fix = _("raise it before training: ulimit -n {limit}", limit=raise_to)
     else:
-        fix = ("the hard limit allows no more: call torch.multiprocessing.set_sharing_strategy('file_system') in the "
-               "training script, or have the limit raised (docker run --ulimit nofile=65536:65536)")
+        fix = _("the hard limit allows no more: call torch.multiprocessing.set_sharing_strategy('file_system') in the "
+                "training script, or have the limit raised (docker run --ulimit nofile=65536:65536)")
     yield Finding(
         "system.open-files-low", "warning" if soft < OPEN_FILES_LOW else "info", "system",
-        f"ulimit -n is {soft} (hard {hard if hard is not None else 'unlimited'}): a DataLoader shares each tensor "
-        "in flight through a file descriptor, and with many workers or many tensors per batch runs out "
-        "(\"Too many open files\", \"received 0 items of ancdata\")",
+        _("ulimit -n is {soft} (hard {hard}): a DataLoader shares each tensor in flight through a file descriptor, and "
+          "with many workers or many tensors per batch runs out (\"Too many open files\", \"received 0 items of "
+          "ancdata\")", soft=soft, hard=hard if hard is not None else _("unlimited")),
         fix=fix,
         evidence=["/proc/self/limits: Max open files", "https://docs.pytorch.org/docs/stable/multiprocessing.html "
                   "(sharing strategies: file_descriptor, file_system)"],
@@ -132,14 +152,15 @@ def nvidia_gpu_memory_in_use(facts: Facts, recipes: Recipes | None) -> Iterable[
         return
     crowded = any(gpu.memory_used_mib >= GPU_MEMORY_WARN_FRACTION * gpu.memory_total_mib
                   for gpu in busy if gpu.memory_used_mib is not None and gpu.memory_total_mib)
-    shown = "; ".join(f"GPU {gpu.index}: {_mib((gpu.memory_used_mib or 0) << 20)} of "
-                      f"{_mib((gpu.memory_total_mib or 0) << 20)} in use" for gpu in busy)
+    shown = joined(_("GPU {index}: {used} of {total} in use", index=gpu.index,
+                     used=_mib((gpu.memory_used_mib or 0) << 20), total=_mib((gpu.memory_total_mib or 0) << 20))
+                   for gpu in busy)
     yield Finding(
         "nvidia.gpu-memory-in-use", "warning" if crowded else "info", "gpu",
-        f"GPU memory is already in use ({shown}): a training job gets only what is left, and its first batch may "
-        "fail with \"CUDA out of memory\"",
-        fix="see what holds it (nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv) and stop "
-            "it, or pick a free GPU with CUDA_VISIBLE_DEVICES",
-        evidence=[f"GPU {gpu.index}: {gpu.memory_used_mib} MiB used of {gpu.memory_total_mib} MiB ({gpu.source})"
-                  for gpu in busy],
+        _("GPU memory is already in use ({shown}): a training job gets only what is left, and its first batch may fail "
+          "with \"CUDA out of memory\"", shown=shown),
+        fix=_("see what holds it (nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv) and stop "
+              "it, or pick a free GPU with CUDA_VISIBLE_DEVICES"),
+        evidence=[_("GPU {index}: {used} MiB used of {total} MiB ({source})", index=gpu.index, used=gpu.memory_used_mib,
+                    total=gpu.memory_total_mib, source=gpu.source) for gpu in busy],
         subject="nvidia.gpus")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor.facts import Attempt, Facts, Finding
+from envdoctor.i18n import _
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
@@ -28,8 +29,9 @@ def probe_crashed(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
         if attempt.source.startswith("probe:") and attempt.status == "error":
             yield Finding(
                 "probe.crashed", "error", "system",
-                f"the {name} probe failed ({attempt.detail or 'no detail'}): what it checks is unknown",
-                fix="report this with the output of `envdoctor check --record DIR`", subject=SECTIONS[name])
+                _("the {name} probe failed ({detail}): what it checks is unknown", name=name,
+                  detail=attempt.detail or _("no detail")),
+                fix=_("report this with the output of `envdoctor check --record DIR`"), subject=SECTIONS[name])
 
 
 def probe_timed_out(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -43,7 +45,7 @@ def probe_timed_out(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
         seen.add((name, attempt.source))
         yield Finding(
             "probe.timed-out", "warning", "system",
-            f"{attempt.source} did not answer in time ({attempt.detail or 'timed out'}): the {name} facts "
-            "it would have given are unknown",
-            fix="look for a hung tool or driver (try the command by hand); raise --timeout if it is merely slow",
+            _("{source} did not answer in time ({detail}): the {name} facts it would have given are unknown",
+              source=attempt.source, detail=attempt.detail or _("timed out"), name=name),
+            fix=_("look for a hung tool or driver (try the command by hand); raise --timeout if it is merely slow"),
             evidence=[f"{name}: {attempt.source} -> {attempt.status}"], subject=SECTIONS[name])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
@@ -21,8 +22,9 @@ def python_runs(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             "python.not-runnable",
             "error",
             "python",
-            f"the target interpreter {python.executable or ''} did not answer: {detail}".replace("  ", " "),
-            fix="pass an existing interpreter with --python PATH",
+            _("the target interpreter {python} did not answer: {detail}", python=python.executable, detail=detail)
+            if python.executable else _("the target interpreter did not answer: {detail}", detail=detail),
+            fix=_("pass an existing interpreter with --python PATH"),
             subject="python",
         )
 
@@ -38,17 +40,22 @@ def python_platform(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
     if rosetta:
         yield Finding(
             "python.rosetta", "warning", "python",
-            "this Python is an x86_64 build running under Rosetta 2 on Apple silicon: torch cannot use the GPU "
-            "(MPS) from it, and torch stopped publishing macOS x86_64 wheels after 2.2.2",
-            fix="use a native arm64 Python (python.org universal2 installer, Homebrew under /opt/homebrew, conda osx-arm64)",
-            evidence=[f"platform tag {facts.python.platform_tag}, machine {facts.python.machine}"], subject="python")
+            _("this Python is an x86_64 build running under Rosetta 2 on Apple silicon: torch cannot use the GPU (MPS) "
+              "from it, and torch stopped publishing macOS x86_64 wheels after 2.2.2"),
+            fix=_("use a native arm64 Python (python.org universal2 installer, Homebrew under /opt/homebrew, conda "
+                  "osx-arm64)"),
+            evidence=[_("platform tag {tag}, machine {machine}", tag=facts.python.platform_tag,
+                        machine=facts.python.machine)], subject="python")
     elif platform not in compat.WHEEL_PLATFORMS:
-        bits = " (a 32-bit Python)" if facts.python.pointer_bits == 32 else ""
         yield Finding(
             "python.no-torch-wheels", "error", "python",
-            f"torch publishes no wheels for {platform}{bits}: it cannot be installed into this interpreter",
-            fix="use a 64-bit CPython on Linux (x86_64, aarch64), Windows (x86_64) or macOS (arm64)",
-            evidence=[f"platform tag {facts.python.platform_tag}, {facts.python.pointer_bits}-bit"], subject="python")
+            _("torch publishes no wheels for {platform} (a 32-bit Python): it cannot be installed into this "
+              "interpreter", platform=platform) if facts.python.pointer_bits == 32 else
+            _("torch publishes no wheels for {platform}: it cannot be installed into this interpreter",
+              platform=platform),
+            fix=_("use a 64-bit CPython on Linux (x86_64, aarch64), Windows (x86_64) or macOS (arm64)"),
+            evidence=[_("platform tag {tag}, {bits}-bit", tag=facts.python.platform_tag,
+                        bits=facts.python.pointer_bits)], subject="python")
 
 
 def python_externally_managed(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
@@ -57,10 +64,10 @@ def python_externally_managed(facts: Facts, recipes: Recipes | None) -> Iterable
             "python.externally-managed",
             "info",
             "python",
-            "this interpreter is managed by the OS (PEP 668): pip refuses to install into it",
-            fix="create a virtual environment: python3 -m venv .venv && . .venv/bin/activate",
+            _("this interpreter is managed by the OS (PEP 668): pip refuses to install into it"),
+            fix=_("create a virtual environment: python3 -m venv .venv && . .venv/bin/activate"),
             commands=[[facts.python.executable or "python3", "-m", "venv", ".venv"]],
-            evidence=[f"marker {facts.python.externally_managed_path}"],
+            evidence=[_("marker {path}", path=facts.python.externally_managed_path)],
             subject="python",
         )
 
@@ -71,7 +78,7 @@ def wsl1_has_no_gpu(facts: Facts, recipes: Recipes | None) -> Iterable[Finding]:
             "system.wsl1",
             "warning",
             "system",
-            "WSL 1 cannot use the GPU: CUDA in WSL needs WSL 2",
+            _("WSL 1 cannot use the GPU: CUDA in WSL needs WSL 2"),
             fix="wsl --set-version <distro> 2",
             subject="os",
         )
