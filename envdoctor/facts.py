@@ -11,11 +11,8 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union
-
-from envdoctor.i18n import _
 
 
 @dataclass
@@ -343,23 +340,6 @@ class Finding:
     fix: str | None = None
     commands: list[list[str]] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
-
-
-def joined(clauses: Iterable[str]) -> str:
-    """Clauses of one sentence separated by "; ", each still said in the reader's language (a list of
-    reasons: the separator is a catalogue entry too)."""
-    out: str | None = None
-    for clause in clauses:
-        out = clause if out is None else _("{earlier}; {later}", earlier=out, later=clause)
-    return out or ""
-
-
-def listed(items: Iterable[str]) -> str:
-    """Items separated by ", ", each still said in the reader's language (the separator is a catalogue entry)."""
-    out: str | None = None
-    for item in items:
-        out = item if out is None else _("{earlier}, {later}", earlier=out, later=item)
-    return out or ""
 
 
 @dataclass

@@ -211,6 +211,23 @@ def say_all(values: Iterable[str]) -> list[str]:
     return [_active.say(v) for v in values]
 
 
+def joined(clauses: Iterable[str]) -> str:
+    """Clauses of one sentence separated by "; ", each still said in the reader's language (a list of
+    reasons: the separator is a catalogue entry too)."""
+    out: str | None = None
+    for clause in clauses:
+        out = clause if out is None else _("{earlier}; {later}", earlier=out, later=clause)
+    return out or ""
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items separated by ", ", each still said in the reader's language (the separator is a catalogue entry)."""
+    out: str | None = None
+    for item in items:
+        out = item if out is None else _("{earlier}, {later}", earlier=out, later=item)
+    return out or ""
+
+
 def message_of(error: BaseException) -> str:
     """What an error says, still a :class:`Text` when it was raised with one (``str(error)`` is plain)."""
     if len(error.args) == 1 and isinstance(error.args[0], Text):

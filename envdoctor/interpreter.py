@@ -14,8 +14,7 @@ import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from envdoctor.facts import joined
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 
 #: Where an environment keeps its interpreter: POSIX venvs and conda envs, Windows venvs, Windows conda envs.
 VENV_LAYOUTS = (("bin", "python"), ("Scripts", "python.exe"))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from envdoctor import compat
 from envdoctor.door import CommandResult, NvmlResult
 from envdoctor.facts import Attempt, Gpu, NvidiaFacts
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 QUERY_FIELDS = (
@@ -362,8 +362,7 @@ def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None
                     reasons.append(reason)
         else:
             break
-    joined = reasons[0] if len(reasons) == 1 else _("{first}; {second}", first=reasons[0], second=reasons[1]) if reasons else ""
-    return Visibility(frozenset(visible), len(devices), bool(reasons), joined)
+    return Visibility(frozenset(visible), len(devices), bool(reasons), joined(reasons[:2]))
 
 
 def _apply_visibility(ctx: ProbeContext, facts: NvidiaFacts) -> None:

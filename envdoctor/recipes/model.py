@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import DriverVersion, parse_cc, parse_version
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 
 PLATFORMS = compat.WHEEL_PLATFORMS
 KIND_PLATFORMS = {
@@ -29,9 +29,7 @@ class RecipeError(ValueError):
 
     def __init__(self, problems: Sequence[str]):
         self.problems = list(problems)
-        said: str = ""
-        for problem in self.problems[:5]:
-            said = _("{first}; {second}", first=said, second=problem) if said else problem
+        said = joined(self.problems[:5])
         if len(self.problems) > 5:
             said = _("{problems} (and {count} more)", problems=said, count=len(self.problems) - 5)
         super().__init__(said)

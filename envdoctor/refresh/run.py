@@ -21,7 +21,7 @@ from pathlib import Path
 
 from envdoctor import __version__
 from envdoctor.door import Door, UserFileError
-from envdoctor.i18n import _, message_of
+from envdoctor.i18n import _, joined, message_of
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import REFRESHED_FILE, Recipes, check_refreshed, refreshed_dir
 from envdoctor.redact import redact_text
@@ -149,9 +149,7 @@ def run_refresh(door: Door, recipes: Recipes, *, pypi: str | None, index: str | 
                             time.strftime("%Y-%m-%dT%H:%M:%SZ", now), __version__)
     _recipes, problems = check_refreshed(outcome.text, builtin)
     if problems:
-        refused = problems[0]
-        for problem in problems[1:3]:
-            refused = _("{first}; {second}", first=refused, second=problem)
+        refused = joined(problems[:3])
         raise RefreshError(_("the indexes gave data the recipe loader refuses: {problems}; nothing was changed",
                              problems=refused))
     extensions_text = _extensions(client, sources, recipes, outcome, builtin, extension_rewrite, fetched=now)

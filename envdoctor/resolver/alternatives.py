@@ -9,8 +9,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from envdoctor import compat
-from envdoctor.facts import joined
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 from envdoctor.resolver.candidates import _Candidate, _Failure, _Machine, _rank
 
 # ---------------------------------------------------------------------------- why not a newer torch

@@ -26,8 +26,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from envdoctor import compat, extension_plan
-from envdoctor.facts import Facts, joined, listed
-from envdoctor.i18n import _
+from envdoctor.facts import Facts
+from envdoctor.i18n import _, joined, listed
 from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.resolver.alternatives import _alternatives, _limits
 from envdoctor.resolver.candidates import _Candidate, _check, _Machine, _machine, _rank, _spec_failures, _wanted

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from envdoctor import compat
-from envdoctor.facts import Distribution, Facts, Finding, joined
-from envdoctor.i18n import _
+from envdoctor.facts import Distribution, Facts, Finding
+from envdoctor.i18n import _, joined
 from envdoctor.rules.builds import _conda_record, _driver_fit, _installed_build, _variant_kind, is_source_build, variant_tag
 from envdoctor.rules.install_fix import _install_fix
 

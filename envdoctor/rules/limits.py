@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from envdoctor.facts import Facts, Finding, joined
-from envdoctor.i18n import _
+from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _, joined
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
