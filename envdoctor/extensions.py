@@ -726,7 +726,7 @@ def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog)
     installed = next((item for item in facts.extensions.installed if item.name == dist), None) if facts else None
     torch = _installed_torch(facts, catalog) if facts is not None else None
     if ext is None or torch is None:
-        fix = _("reinstall {dist} for the installed torch", dist=dist)
+        fix: str = _("reinstall {dist} for the installed torch", dist=dist)
     else:
         built = built_for(ext, installed.version, installed.requires) if installed else BuiltFor()
         fix = fix_for(ext, dist, built, torch)

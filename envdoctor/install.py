@@ -265,7 +265,7 @@ def index_pages(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
     ``torch/`` page, or the find-links page itself) and a PyPI mirror named with --mirror. The user's own
     configured index is the installer's business and is not asked."""
     indexes = plan.get("indexes") or {}
-    out = []
+    out: list[tuple[str, str]] = []
     torch = indexes.get("torch")
     if torch and torch.get("url"):
         url = str(torch["url"]).rstrip("/")

@@ -358,7 +358,7 @@ def _changed_defaults(known: Recipes, written: Mapping[Version, Mapping[str, Any
     """Each new release's PyPI default that differs from the release before it."""
     pypi: dict[Version, Mapping[str, str]] = {r.parsed: r.pypi for r in known.releases}
     pypi.update({v: s["pypi"] for v, s in written.items()})
-    out = []
+    out: list[str] = []
     ordered = sorted(pypi)
     for version in written:
         before = [v for v in ordered if v < version]
@@ -375,7 +375,7 @@ def _changed_defaults(known: Recipes, written: Mapping[Version, Mapping[str, Any
 
 def _known_differences(known: Recipes, pytorch: Sequence[IndexFile]) -> list[str]:
     """Variants the PyTorch index lists for releases the data has, which the data lacks (reported only)."""
-    out = []
+    out: list[str] = []
     variants = variant_files(pytorch)
     for release in known.releases:
         found = variants.get(release.parsed, {})
