@@ -19,7 +19,8 @@ from pathlib import Path
 
 from envdoctor import compat, paste_rules, rules
 from envdoctor.facts import Facts, Finding
-from envdoctor.readers import Reading, read_folder, read_text
+from envdoctor.i18n import _
+from envdoctor.readers import Reading, listed, read_folder, read_text
 from envdoctor.recipes import Recipes
 from envdoctor.report import Report
 from envdoctor.resolver import Plan, Request, resolve
@@ -77,20 +78,20 @@ def unjudged_build(facts: Facts, recipes: Recipes) -> list[Finding]:
         return []
     public = torch.version.split("+")[0]
     if rules.is_source_build(torch.version):
-        what = "built from source"
+        what = _("built from source")
     elif ".dev" in public or re.search(r"[0-9](?:a|b|rc)[0-9]", public):
-        what = "a nightly or pre-release"
+        what = _("a nightly or pre-release")
     elif not any(r.version == public for r in recipes.releases):
-        what = "a release not in envdoctor's data"
+        what = _("a release not in envdoctor's data")
     elif compat.installed_variant_name(facts, recipes) is None:
-        what = "a build variant not in envdoctor's data"
+        what = _("a build variant not in envdoctor's data")
     else:
         return []
     return [Finding(
         "diagnose.build-not-judged", "warning", "torch",
-        f"torch {torch.version} is {what}: which GPUs and drivers it supports cannot be judged from the data, "
-        "so its absence of errors here proves nothing",
-        fix="run `envdoctor verify` on that machine, which runs torch for real on every device",
+        _("torch {version} is {what}: which GPUs and drivers it supports cannot be judged from the data, "
+          "so its absence of errors here proves nothing", version=torch.version, what=what),
+        fix=_("run `envdoctor verify` on that machine, which runs torch for real on every device"),
         commands=[["envdoctor", "verify"]], evidence=[torch.source] if torch.source else [], subject="torch")]
 
 
@@ -102,9 +103,9 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
     if not reading.paste.signals:
         return [Finding(
             "diagnose.nothing-recognised", "warning", "system",
-            f"nothing in these {reading.lines} line(s) is an error, warning or report envdoctor knows",
-            fix="paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
-                "(and `nvidia-smi` on an NVIDIA machine) with it",
+            _("nothing in these {n} line(s) is an error, warning or report envdoctor knows", n=reading.lines),
+            fix=_("paste the whole error with its traceback, and the output of `python -m torch.utils.collect_env` "
+                  "(and `nvidia-smi` on an NVIDIA machine) with it"),
             commands=[["python", "-m", "torch.utils.collect_env"]], subject="os")]
     causes = [f for f in findings if f.id.startswith("paste.") and f.severity != "info"]
     if reading.here or not causes:
@@ -115,11 +116,19 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
         return []
     return [Finding(
         "diagnose.paste-lacks", "info", "system",
-        f"the paste does not say {', '.join(lacking)}; the fixes above are judged without them",
-        fix=f"run `{again} --here` on that machine (it adds what this machine's probe sees), or paste "
-            "`python -m torch.utils.collect_env` too",
+        _("the paste does not say {facts}; the fixes above are judged without them", facts=listed(lacking)),
+        fix=_("run `{command} --here` on that machine (it adds what this machine's probe sees), or paste "
+              "`python -m torch.utils.collect_env` too", command=again),
         commands=[["envdoctor", "diagnose", where, "--here"]],
-        evidence=[f"the paste says: {'; '.join(said)}"] if said else [], subject=causes[0].subject)]
+        evidence=[_("the paste says: {said}", said=_semicolons(said))] if said else [], subject=causes[0].subject)]
+
+
+def _semicolons(parts: list[str]) -> str:
+    """``parts`` joined by semicolons, still said in the reader's language."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("{earlier}; {later}", earlier=text, later=part)
+    return text
 
 
 def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, gpus: tuple[str, ...] = (),
@@ -139,7 +148,7 @@ def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, g
         return facts
     parsed = compat.parse_driver(driver)
     if parsed is None:
-        raise ValueError(f"--driver {driver!r}: not an NVIDIA driver version such as 535.104.05 or 591.86")
+        raise ValueError(_("--driver {value}: not an NVIDIA driver version such as 535.104.05 or 591.86", value=repr(driver)))
     out = copy.deepcopy(facts)
     nvidia = out.nvidia
     found = compat.driver_max_cuda(parsed, compat.driver_table_os(out.os.system, out.os.wsl), recipes.toolkits,
@@ -147,7 +156,7 @@ def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, g
     nvidia.driver_version, nvidia.driver_max_cuda = str(parsed), (f"{found.major}.{found.minor}" if found else None)
     if nvidia.status in ("no_driver", "unknown"):
         nvidia.status = "ok" if nvidia.gpus else "gpus_unknown"
-        nvidia.message = "" if nvidia.gpus else "the GPUs were not described (--gpu)"
+        nvidia.message = "" if nvidia.gpus else _("the GPUs were not described (--gpu)")
     nvidia.source = "described"
     out.overrides.append(f"--driver {driver}")
     return out
@@ -160,22 +169,23 @@ def reading_findings(reading: Reading) -> list[Finding]:
     """What the report did not let envdoctor read: lines not understood, fields missing, a cut-off end."""
     out = []
     if reading.unread or reading.notes:
-        listed = reading.unread[:MAX_LISTED]
-        more = len(reading.unread) - len(listed)
+        shown = reading.unread[:MAX_LISTED]
+        more = len(reading.unread) - len(shown)
         out.append(Finding(
             "diagnose.unread", "info", "system",
-            f"{len(reading.unread)} line(s) of the report could not be read and were left out"
-            if reading.unread else "; ".join(reading.notes),
-            fix="if these lines matter, paste the report unedited (`python -m torch.utils.collect_env`)",
-            evidence=listed + ([f"... and {more} more"] if more > 0 else []) + reading.notes, subject="report"))
+            _("{n} line(s) of the report could not be read and were left out", n=len(reading.unread))
+            if reading.unread else _semicolons(reading.notes),
+            fix=_("if these lines matter, paste the report unedited (`python -m torch.utils.collect_env`)"),
+            evidence=shown + ([_("... and {n} more", n=more)] if more > 0 else []) + reading.notes, subject="report"))
     if reading.truncated_at is not None or reading.missing:
         cut = reading.truncated_at is not None
-        missing = ", ".join(f"'{label}'" for label in reading.missing) or "nothing essential"
+        missing = ", ".join(f"'{label}'" for label in reading.missing) or _("nothing essential")
         out.append(Finding(
             "diagnose.incomplete", "warning" if cut else "info", "system",
-            (f"the report ends at line {reading.truncated_at}, before its library lists: " if cut else
-             "the report lacks fields every collect_env report prints: ") + f"missing {missing}",
-            fix="paste the whole report; what it does not say is unknown, not assumed", subject="report"))
+            _("the report ends at line {line}, before its library lists: missing {missing}",
+              line=reading.truncated_at, missing=missing) if cut else
+            _("the report lacks fields every collect_env report prints: missing {missing}", missing=missing),
+            fix=_("paste the whole report; what it does not say is unknown, not assumed"), subject="report"))
     return out
 
 
@@ -254,18 +264,22 @@ def concrete_fixes(findings: list[Finding], facts: Facts, recipes: Recipes, wher
     for finding in targets:
         if argv is not None:
             finding.commands = [list(argv)]
-            finding.evidence.append(f"plan: torch {plan.torch} {plan.variant} for {plan.platform}, Python {plan.python} "
-                                    "(the resolver of `envdoctor install`)")
+            finding.evidence.append(_("plan: torch {torch} {variant} for {platform}, Python {python} "
+                                      "(the resolver of `envdoctor install`)", torch=plan.torch, variant=plan.variant,
+                                      platform=plan.platform, python=plan.python))
             needs = plan.requires.get("nvidia_driver")
             if needs:
-                finding.fix = (f"{finding.fix}; the report does not name the driver: this build needs driver {needs} "
-                               f"(add --driver VERSION to `{again}` to check)") if finding.fix else finding.fix
+                finding.fix = _("{fix}; the report does not name the driver: this build needs driver {needs} "
+                                "(add --driver VERSION to `{command}` to check)", fix=finding.fix, needs=needs,
+                                command=again) if finding.fix else finding.fix
         else:
             finding.commands = [["envdoctor", "install", "--dry-run", *given]]
-            why = "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2] if a.get("message"))
-            addition = (f"the report does not say enough to pick a build: add {', '.join(missing)} "
-                        f"(to `{again}` or to the command below)") if missing else f"no build fits: {why}"
-            finding.fix = f"{finding.fix}; {addition}" if finding.fix else addition
+            reasons = [a["message"] for a in plan.alternatives[:2] if a.get("message")]
+            why = _semicolons(reasons) if reasons else ""
+            addition = _("the report does not say enough to pick a build: add {flags} "
+                         "(to `{command}` or to the command below)", flags=", ".join(missing),
+                         command=again) if missing else _("no build fits: {why}", why=why)
+            finding.fix = _("{fix}; {addition}", fix=finding.fix, addition=addition) if finding.fix else addition
 
 
 def _forced(argv: list[str]) -> list[str]:
@@ -280,5 +294,7 @@ def _forced(argv: list[str]) -> list[str]:
 
 def text_header(reading: Reading, where: str) -> str:
     """The first line of the text output: what was read."""
-    return f"read {reading.describe()} from {where}" + (", judged with this machine's probe (--here)"
-                                                         if reading.here else "")
+    if reading.here:
+        return _("read {what} from {where}, judged with this machine's probe (--here)", what=reading.describe(),
+                 where=where)
+    return _("read {what} from {where}", what=reading.describe(), where=where)

@@ -26,6 +26,7 @@ from packaging.utils import canonicalize_name
 
 from envdoctor import __version__, compat
 from envdoctor.extension_plan import step_env
+from envdoctor.i18n import _
 
 FORMS = ("requirements", "uv", "pixi", "conda-env", "dockerfile")
 
@@ -36,12 +37,12 @@ class EmitError(ValueError):
 
 def render(plan: Mapping[str, Any], form: str, manager: str | None = None) -> str:
     if not plan.get("ok"):
-        raise EmitError("no torch build fits this machine and request, so there is no plan to write")
+        raise EmitError(_("no torch build fits this machine and request, so there is no plan to write"))
     if form == "conda-env":
         return conda_environment(plan, manager)
     writer = {"requirements": requirements, "uv": uv_pyproject, "pixi": pixi_manifest, "dockerfile": dockerfile}.get(form)
     if writer is None:
-        raise EmitError(f"unknown form {form!r} (one of {', '.join(FORMS)})")
+        raise EmitError(_("unknown form {form} (one of {forms})", form=repr(form), forms=", ".join(FORMS)))
     return writer(plan)
 
 
@@ -95,7 +96,7 @@ def _index_name(plan: Mapping[str, Any]) -> str:
 
 def _platform_marker(platform: str | None) -> str:
     """A PEP 508 marker true on the plan's platform only (empty when it is not known)."""
-    system, _, machine = (platform or "").partition("-")
+    system, _dash, machine = (platform or "").partition("-")
     sys_platform = compat.SYS_PLATFORMS.get(system)
     if not sys_platform:
         return ""
@@ -173,10 +174,11 @@ def pixi_manifest(plan: Mapping[str, Any]) -> str:
     index = _torch_index(plan)
     for requirement in family + others:
         if requirement.marker is not None:
-            raise EmitError(f"'{requirement}': a pixi [pypi-dependencies] entry has no environment marker; write "
-                            "the requirement without it, or use another form")
+            raise EmitError(_("'{requirement}': a pixi [pypi-dependencies] entry has no environment marker; write "
+                              "the requirement without it, or use another form", requirement=str(requirement)))
         if requirement.url:
-            raise EmitError(f"'{requirement}': direct references are left to the requirements form")
+            raise EmitError(_("'{requirement}': direct references are left to the requirements form",
+                                requirement=str(requirement)))
     lines = _header(plan)
     mirror = _pypi_mirror(plan)
     if mirror or (index and index.get("layout") == "find-links"):
@@ -218,7 +220,7 @@ def conda_environment(plan: Mapping[str, Any], manager: str | None = None) -> st
                 next(args, None)
             elif not arg.startswith("-"):
                 dependencies.append(arg)
-    _, others = _split(plan)
+    _family, others = _split(plan)
     pip_lines: list[str] = []
     if not conda_steps:
         channels = ["conda-forge"]
@@ -250,10 +252,11 @@ def conda_environment(plan: Mapping[str, Any], manager: str | None = None) -> st
 def dockerfile(plan: Mapping[str, Any]) -> str:
     platform = str(plan.get("platform") or "")
     if not platform.startswith("linux"):
-        raise EmitError(f"a Dockerfile runs Linux images; this plan is for {platform or 'an unknown platform'}")
+        raise EmitError(_("a Dockerfile runs Linux images; this plan is for {platform}", platform=platform) if platform else
+                        _("a Dockerfile runs Linux images; this plan is for an unknown platform"))
     steps = (plan.get("steps") or {}).get("pip")
     if not steps:
-        raise EmitError("pip cannot install this plan: " + str((plan.get("command_notes") or {}).get("pip", "")))
+        raise EmitError(_("pip cannot install this plan: {note}", note=(plan.get("command_notes") or {}).get("pip", "")))
     lines = _header(plan)
     python = str(plan.get("python") or "")
     if python and python[-1].isdigit():  # the official python images have no free-threaded tag

@@ -24,6 +24,8 @@ from packaging.version import Version
 
 from envdoctor.compat import parse_version, python_tag, target_platform
 from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _
+from envdoctor.readers import listed
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes
@@ -418,7 +420,7 @@ def parse_label(grammar: str, label: str | None) -> BuiltFor | None:
     if not label:
         return None
     text = label.lower()
-    shown = (f"label +{label}",)
+    shown = (_("label +{label}", label=label),)
     if grammar == "flash-attn" and (match := _FLASH_LABEL.match(text)):
         major, minor = match["torch"].split(".")
         cu, rocm = match["cu"], match["rocm"]
@@ -467,7 +469,7 @@ def built_for(ext: Extension, version: str, requires_dist: Sequence[str] = ()) -
         evidence.append(f"Requires-Dist: torch{spec}")
     elif parsed is not None and (pinned := ext.torch_pins.get(parsed.public)) is not None:
         spec = pinned
-        evidence.append(f"its prebuilt wheels need torch{pinned} ({ext.source[0].split(' ')[0]})")
+        evidence.append(_("its prebuilt wheels need torch{pin} ({source})", pin=pinned, source=ext.source[0].split(" ")[0]))
     else:
         spec = None
     return BuiltFor(base.torch, base.cuda, base.cpu, base.rocm, base.cxx11_abi, spec, tuple(evidence))
@@ -511,12 +513,12 @@ def compare(built: BuiltFor, torch: TorchBuild) -> list[Mismatch]:
     torch_cuda = parse_version(torch.cuda)
     if built.cuda is not None:
         if torch_cuda is None:
-            found.append(Mismatch("cuda", _cuda_text(built.cuda), "a torch without CUDA" if not torch.hip
+            found.append(Mismatch("cuda", _cuda_text(built.cuda), _("a torch without CUDA") if not torch.hip
                                   else f"ROCm {torch.hip}"))
         elif built.cuda[0] != torch_cuda.major:  # minor versions of one major share an ABI (CUDA minor compatibility)
             found.append(Mismatch("cuda", _cuda_text(built.cuda), f"CUDA {torch_cuda.major}.{torch_cuda.minor}"))
     if built.cpu and torch_cuda is not None:
-        found.append(Mismatch("cpu", "CPU only", f"CUDA {torch_cuda.major}.{torch_cuda.minor}"))
+        found.append(Mismatch("cpu", _("CPU only"), f"CUDA {torch_cuda.major}.{torch_cuda.minor}"))
     if built.cxx11_abi is not None and torch.cxx11_abi is not None and built.cxx11_abi != torch.cxx11_abi:
         found.append(Mismatch("abi", f"cxx11abi{str(built.cxx11_abi).upper()}",
                               f"cxx11abi{str(torch.cxx11_abi).upper()}"))
@@ -533,12 +535,12 @@ def describe_built(built: BuiltFor) -> str:
     if built.cuda is not None:
         parts.append(_cuda_text(built.cuda))
     if built.cpu:
-        parts.append("CPU only")
+        parts.append(_("CPU only"))
     if built.rocm is not None:
         parts.append(f"ROCm {built.rocm}")
     if built.cxx11_abi is not None:
         parts.append(f"cxx11abi{str(built.cxx11_abi).upper()}")
-    return ", ".join(parts) or "nothing it says"
+    return listed(parts) if parts else _("nothing it says")
 
 
 def describe_torch(torch: TorchBuild) -> str:
@@ -548,10 +550,10 @@ def describe_torch(torch: TorchBuild) -> str:
     elif torch.hip:
         parts.append(f"ROCm {torch.hip}")
     else:
-        parts.append("no CUDA")
+        parts.append(_("no CUDA"))
     if torch.cxx11_abi is not None:
         parts.append(f"cxx11abi{str(torch.cxx11_abi).upper()}")
-    return ", ".join(parts)
+    return listed(parts)
 
 
 def torch_variant(torch: TorchBuild) -> str:
@@ -568,28 +570,30 @@ def fix_for(ext: Extension, dist: str, built: BuiltFor, torch: TorchBuild,
     """What to install so that ``dist`` and torch agree: the matching wheel, or the torch the extension needs."""
     release = torch.release
     if release is None:
-        return f"reinstall {dist} after torch"
+        return _("reinstall {dist} after torch", dist=dist)
     torch_release = f"{release.major}.{release.minor}.{release.micro}"
     variant = torch_variant(torch)
     if ext.wheels == "pyg-index":
         page = ext.index_url.format(torch_release=f"{release.major}.{release.minor}.0", variant=variant)
-        return (f"pip install --force-reinstall --no-deps {dist} -f {page} "
-                f"(the PyG wheels built for torch {torch_release}+{variant})")
+        return _("{command} (the PyG wheels built for torch {torch}+{variant})",
+                 command=f"pip install --force-reinstall --no-deps {dist} -f {page}", torch=torch_release, variant=variant)
     if ext.wheels == "github-release":
         cuda = parse_version(torch.cuda)
         if cuda is None:
-            return f"{dist} needs a CUDA torch: install one first, then {dist}"
+            return _("{dist} needs a CUDA torch: install one first, then {dist}", dist=dist)
         abi = "TRUE" if torch.cxx11_abi else "FALSE" if torch.cxx11_abi is not None else "{TRUE|FALSE}"
         asset = ext.wheel_url.format(version="VERSION", cuda_tag=cuda.major, torch=f"{release.major}.{release.minor}",
                                      abi=abi, python=python_tag or "cpXY", platform=platform_tag or "linux_x86_64")
-        return (f"pip install --no-deps the release asset built for this torch ({asset}); without one, build it "
-                f"against this torch: pip install --no-build-isolation --no-binary {dist} {dist}")
+        return _("pip install --no-deps the release asset built for this torch ({asset}); without one, build it "
+                 "against this torch: {command}", asset=asset,
+                 command=f"pip install --no-build-isolation --no-binary {dist} {dist}")
     if built.torch_spec is not None and ext.coupling == "torch-pin":
-        return (f"install the {dist} release built for torch {torch_release} (its prebuilt wheels pin one torch), "
-                f"or the torch it pins: torch{built.torch_spec}")
+        return _("install the {dist} release built for torch {torch} (its prebuilt wheels pin one torch), "
+                 "or the torch it pins: torch{pin}", dist=dist, torch=torch_release, pin=built.torch_spec)
     if ext.wheels == "source" or ext.coupling == "torch-abi":
-        return f"rebuild {dist} against this torch: pip install --force-reinstall --no-build-isolation --no-binary {dist} {dist}"
-    return f"reinstall {dist} for torch {torch_release}+{variant}"
+        return _("rebuild {dist} against this torch: {command}", dist=dist,
+                 command=f"pip install --force-reinstall --no-build-isolation --no-binary {dist} {dist}")
+    return _("reinstall {dist} for torch {torch}+{variant}", dist=dist, torch=torch_release, variant=variant)
 
 
 # ---------------------------------------------------------------------------- the rule
@@ -622,10 +626,13 @@ def _triton_findings(facts: Facts, catalog: Catalog) -> Iterable[Finding]:
             severity="error",
             area="torch",
             subject="torch",
-            message=f"{installed.name} {installed.version} is installed, but torch {facts.torch.version} requires "
-                    f"{installed.name}{spec}: {triton.symptom}",
-            fix=f"pip install '{installed.name}{spec}' (the one torch {facts.torch.version} pins)",
-            evidence=[f"torch Requires-Dist: {installed.name}{spec}", f"installed: {installed.name} {installed.version}"],
+            message=_("{dist} {version} is installed, but torch {torch} requires {requirement}: {symptom}",
+                      dist=installed.name, version=installed.version, torch=facts.torch.version,
+                      requirement=f"{installed.name}{spec}", symptom=triton.symptom),
+            fix=_("{command} (the one torch {torch} pins)", command=f"pip install '{installed.name}{spec}'",
+                  torch=facts.torch.version),
+            evidence=[f"torch Requires-Dist: {installed.name}{spec}",
+                      _("installed: {dist} {version}", dist=installed.name, version=installed.version)],
         )
 
 
@@ -656,11 +663,12 @@ def torch_extensions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
                 severity="error",
                 area="torch",
                 subject="torch",
-                message=f"{installed.name} {installed.version} was built for {describe_built(built)}, but this "
-                        f"environment has {describe_torch(torch)}; importing it fails: {ext.symptom}",
+                message=_("{dist} {version} was built for {built}, but this environment has {torch}; importing it "
+                          "fails: {symptom}", dist=installed.name, version=installed.version,
+                          built=describe_built(built), torch=describe_torch(torch), symptom=ext.symptom),
                 fix=fix_for(ext, installed.name, built, torch, wheel_python, wheel_platform),
-                evidence=[*built.evidence, *(f"{m.aspect}: built for {m.built}, installed {m.installed}"
-                                             for m in mismatches)],
+                evidence=[*built.evidence, *(_("{aspect}: built for {built}, installed {installed}", aspect=m.aspect,
+                                               built=m.built, installed=m.installed) for m in mismatches)],
             )
         elif not built.known:
             yield Finding(
@@ -668,11 +676,13 @@ def torch_extensions_match(facts: Facts, recipes: Recipes | None) -> Iterable[Fi
                 severity="info",
                 area="torch",
                 subject="torch",
-                message=f"{installed.name} {installed.version} does not say which torch it was built for (no build "
-                        f"label, no torch pin): it fits {describe_torch(torch)} only if it was built against it",
-                fix=f"if importing {ext.import_name} fails with 'undefined symbol', "
-                    + fix_for(ext, installed.name, built, torch, wheel_python, wheel_platform),
-                evidence=[f"{installed.name} {installed.version} in {installed.location}"],
+                message=_("{dist} {version} does not say which torch it was built for (no build label, no torch "
+                          "pin): it fits {torch} only if it was built against it", dist=installed.name,
+                          version=installed.version, torch=describe_torch(torch)),
+                fix=_("if importing {module} fails with 'undefined symbol', {fix}", module=ext.import_name,
+                      fix=fix_for(ext, installed.name, built, torch, wheel_python, wheel_platform)),
+                evidence=[_("{dist} {version} in {location}", dist=installed.name, version=installed.version,
+                            location=installed.location)],
             )
     yield from _triton_findings(facts, catalog)
 
@@ -716,15 +726,16 @@ def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog)
     installed = next((item for item in facts.extensions.installed if item.name == dist), None) if facts else None
     torch = _installed_torch(facts, catalog) if facts is not None else None
     if ext is None or torch is None:
-        fix = f"reinstall {dist} for the installed torch"
+        fix: str = _("reinstall {dist} for the installed torch", dist=dist)
     else:
         built = built_for(ext, installed.version, installed.requires) if installed else BuiltFor()
         fix = fix_for(ext, dist, built, torch)
     if "undefined symbol" in error:
-        return "built for another torch (a libtorch symbol it needs is missing)", fix
+        return _("built for another torch (a libtorch symbol it needs is missing)"), fix
     library = _MISSING_LIBRARY.search(error)
     if library and _CUDA_LIBRARY.match(library.group("lib")):
-        cuda = f"CUDA {torch.cuda}" if torch is not None and torch.cuda else "a CUDA runtime"
-        return (f"a CUDA runtime library it was built against cannot be loaded ({library.group('lib')})",
-                f"install the {dist} build for this torch ({cuda}), or the CUDA runtime it names; {fix}")
-    return "it cannot be imported", fix
+        cuda = f"CUDA {torch.cuda}" if torch is not None and torch.cuda else _("a CUDA runtime")
+        return (_("a CUDA runtime library it was built against cannot be loaded ({library})", library=library.group("lib")),
+                _("install the {dist} build for this torch ({cuda}), or the CUDA runtime it names; {fix}", dist=dist,
+                  cuda=cuda, fix=fix))
+    return _("it cannot be imported"), fix

@@ -9,6 +9,7 @@ the installer's own retries.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +22,8 @@ from packaging.version import InvalidVersion, Version
 from envdoctor import compat
 from envdoctor.door import CommandResult, Door, HttpResult
 from envdoctor.facts import Facts
-from envdoctor.resolver.commands import installer_of
+from envdoctor.i18n import Text, _, message_of
+from envdoctor.resolver.commands import also, installer_of
 from envdoctor.urls import direct_reference_problem, index_url_problem
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def _requirement_problem(arg: str) -> str | None:
         try:
             requirement = compat.parse_requirement(f"package @ {arg}")
         except InvalidRequirement:
-            return "it is not a URL envdoctor can judge"
+            return _("it is not a URL envdoctor can judge")
     return direct_reference_problem(requirement)
 
 
@@ -105,26 +107,27 @@ def refusals(facts: Facts, argv: list[str] | None, break_system_packages: bool,
     """
     found: list[Refusal] = []
     if argv is None:
-        found.append(Refusal("the chosen package manager cannot install this plan",
-                             ["pick another with --manager"]))
+        found.append(Refusal(_("the chosen package manager cannot install this plan"),
+                             [_("pick another with --manager")]))
         return found
     if facts.python.status != "ok":
-        found.append(Refusal(f"the target interpreter did not answer ({facts.python.status})",
-                             ["pass an existing interpreter with --python PATH"]))
+        found.append(Refusal(_("the target interpreter did not answer ({status})", status=facts.python.status),
+                             [_("pass an existing interpreter with --python PATH")]))
     if not installer_found:
-        found.append(Refusal(f"{argv[0]} is not installed (not found on PATH)",
-                             [f"install {argv[0]}, or pick another manager with --manager"]))
+        found.append(Refusal(_("{program} is not installed (not found on PATH)", program=argv[0]),
+                             [_("install {program}, or pick another manager with --manager", program=argv[0])]))
     manager_is_pip = installer_of(argv) in ("pip", "uv")
     if facts.python.externally_managed and manager_is_pip and not break_system_packages:
         found.append(Refusal(
-            f"{facts.python.executable} is managed by the OS (PEP 668); installing into it can break "
-            "system tools",
-            [f"{facts.python.executable or 'python3'} -m venv .venv, then envdoctor install --python .venv/bin/python",
-             "or pass --break-system-packages if you really mean it"],
+            _("{python} is managed by the OS (PEP 668); installing into it can break system tools",
+              python=facts.python.executable),
+            [_("{python} -m venv .venv, then envdoctor install --python .venv/bin/python",
+               python=facts.python.executable or "python3"),
+             _("or pass --break-system-packages if you really mean it")],
         ))
     for url, problem in url_problems(argv):
-        found.append(Refusal(f"refusing to fetch {url}: {problem}",
-                             ["use https, or an http server on 127.0.0.1 / ::1 / localhost"]))
+        found.append(Refusal(_("refusing to fetch {url}: {problem}", url=url, problem=problem),
+                             [_("use https, or an http server on 127.0.0.1 / ::1 / localhost")]))
     return found
 
 
@@ -189,18 +192,21 @@ def command_line(plan: Mapping[str, Any], manager: str | None, shell: str) -> tu
     from envdoctor.shells import join, windows_problem
 
     if not plan.get("ok"):
-        alternatives = [a if isinstance(a, str) else str(a.get("message", "")) for a in plan.get("alternatives") or []]
-        return None, "no torch build fits this machine" + (f": {alternatives[0]}" if alternatives else "")
+        alternatives = [a if isinstance(a, str) else a.get("message", "") for a in plan.get("alternatives") or []]
+        if alternatives:
+            return None, _("no torch build fits this machine: {why}", why=alternatives[0])
+        return None, _("no torch build fits this machine")
     if plan.get("action") == "nothing_to_do":
-        return None, "nothing to do: the installed torch already fits"
+        return None, _("nothing to do: the installed torch already fits")
     name, steps = plan_steps(plan, manager)
     if not steps:
         note = (plan.get("command_notes") or {}).get(name, "") if name else ""
-        return None, f"{name or 'no manager'} cannot install this plan" + (f": {note}" if note else "")
+        return None, cannot_install(name or _("no manager"), note)
     lines = [join(argv, shell) for argv in steps]
     for argv, line in zip(steps, lines, strict=True):
         if line is None:
-            return None, f"no {shell} line for {argv[0]}: {windows_problem(argv, shell)}"
+            return None, _("no {shell} line for {program}: {why}", shell=shell, program=argv[0],
+                           why=windows_problem(argv, shell))
     words = [line for line in lines if line is not None]
     if shell == "powershell":  # Windows PowerShell 5.1 has no &&
         text = words[-1]
@@ -209,9 +215,16 @@ def command_line(plan: Mapping[str, Any], manager: str | None, shell: str) -> tu
     else:
         text = " && ".join(words)
     if printable(text) != text:
-        return None, "the command holds a credential or a control character, which envdoctor does not print " \
-                     "(the plan shows it masked: envdoctor install --dry-run)"
+        return None, _("the command holds a credential or a control character, which envdoctor does not print "
+                       "(the plan shows it masked: envdoctor install --dry-run)")
     return text, ""
+
+
+def cannot_install(name: str, note: str) -> str:
+    """Why ``name`` gives no command for this plan, with the plan's note for it when there is one."""
+    if note:
+        return _("{manager} cannot install this plan: {note}", manager=name, note=note)
+    return _("{manager} cannot install this plan", manager=name)
 
 
 def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_packages: bool,
@@ -252,18 +265,19 @@ def index_pages(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
     ``torch/`` page, or the find-links page itself) and a PyPI mirror named with --mirror. The user's own
     configured index is the installer's business and is not asked."""
     indexes = plan.get("indexes") or {}
-    out = []
+    out: list[tuple[str, str]] = []
     torch = indexes.get("torch")
     if torch and torch.get("url"):
         url = str(torch["url"]).rstrip("/")
-        what = "the PyTorch index" + (f" ({torch['mirror']})" if torch.get("mirror") else "")
+        what = _("the PyTorch index ({mirror})", mirror=torch["mirror"]) if torch.get("mirror") else _("the PyTorch index")
         out.append((what, url if torch.get("layout") == "find-links" else f"{url}/torch/"))
     others = indexes.get("others") or {}
     if others.get("url"):
         url = str(others["url"]).rstrip("/")
         names = [c["package"] for c in plan.get("changes") or [] if c.get("package") not in compat.TORCH_FAMILY]
         project = names[0] if names else ("torch" if not (torch and torch.get("url")) else "")
-        out.append((f"the PyPI mirror ({others.get('from') or url})", f"{url}/{project}/" if project else f"{url}/"))
+        out.append((_("the PyPI mirror ({mirror})", mirror=others.get("from") or url),
+                    f"{url}/{project}/" if project else f"{url}/"))
     return out
 
 
@@ -271,22 +285,26 @@ def judge_index(what: str, result: HttpResult) -> IndexCheck:
     """Whether an index answered well enough for the installer to use it."""
     status, code = result.status, result.code
     if status == "answered" and code is not None and 200 <= code < 300:
-        return IndexCheck(what, result.url, True, f"{what} answers ({code})", status, code)
+        return IndexCheck(what, result.url, True, _("{what} answers ({code})", what=what, code=code), status, code)
     if status == "answered" and code in (401, 403):
-        return IndexCheck(what, result.url, True, f"{what} answers {code}: it asks for credentials, which the installer "
-                                                   "takes from its own configuration", status, code)
+        return IndexCheck(what, result.url, True, _("{what} answers {code}: it asks for credentials, which the installer "
+                                                    "takes from its own configuration", what=what, code=code),
+                          status, code)
     if status == "answered" and code == 404:
-        return IndexCheck(what, result.url, False, f"{what} has no page {result.url} (404): it does not serve this "
-                                                    "there; is the mirror's path or layout right?", status, code)
+        return IndexCheck(what, result.url, False, _("{what} has no page {url} (404): it does not serve this "
+                                                     "there; is the mirror's path or layout right?", what=what,
+                                                     url=result.url), status, code)
     if status == "answered":
-        return IndexCheck(what, result.url, False, f"{what} answers {code} at {result.url}", status, code)
+        return IndexCheck(what, result.url, False, _("{what} answers {code} at {url}", what=what, code=code,
+                                                     url=result.url), status, code)
     if status == "tls":
-        return IndexCheck(what, result.url, True, f"{what} answers, but its certificate could not be checked here "
-                                                   f"({result.error}); the installer uses its own certificate settings",
-                          status)
-    reason = {"timed_out": "no answer in time", "refused": "refused", "unreachable": "no connection"}.get(status, status)
-    return IndexCheck(what, result.url, False, f"{what} does not answer at {result.url}: {reason} ({result.error})",
-                      status)
+        return IndexCheck(what, result.url, True, _("{what} answers, but its certificate could not be checked here "
+                                                    "({error}); the installer uses its own certificate settings",
+                                                    what=what, error=result.error), status)
+    reasons = {"timed_out": _("no answer in time"), "refused": _("refused"), "unreachable": _("no connection")}
+    return IndexCheck(what, result.url, False, _("{what} does not answer at {url}: {reason} ({error})", what=what,
+                                                 url=result.url, reason=reasons.get(status, status),
+                                                 error=result.error), status)
 
 
 def check_indexes(door: Door, plan: Mapping[str, Any], timeout: float = INDEX_CHECK_TIMEOUT) -> list[IndexCheck]:
@@ -295,8 +313,9 @@ def check_indexes(door: Door, plan: Mapping[str, Any], timeout: float = INDEX_CH
 
 def mirror_advice(presets: list[str]) -> list[str]:
     names = ", ".join(presets)
-    return [f"pick a mirror: --mirror NAME ({names}), --mirror URL (a copy of the PyTorch index) or --mirror pypi=URL",
-            "or skip this check with --no-index-check (the installer will try anyway)"]
+    return [_("pick a mirror: --mirror NAME ({names}), --mirror URL (a copy of the PyTorch index) or --mirror pypi=URL",
+              names=names),
+            _("or skip this check with --no-index-check (the installer will try anyway)")]
 
 
 # ---------------------------------------------------------------------------- after the installer ran
@@ -330,18 +349,22 @@ def applied(plan: Mapping[str, Any], after: Facts) -> bool:
 def run_record(name: str, steps: list[tuple[list[str], CommandResult]], confirmed: str, checks: list[IndexCheck],
                before: Facts, after: Facts | None, plan: Mapping[str, Any]) -> dict[str, Any]:
     """``plan.run`` of the report: what ran, how it ended, and the torch before and after."""
-    ok = bool(steps) and all(result.succeeded for _, result in steps)
+    ok = bool(steps) and all(result.succeeded for _argv, result in steps)
     done = after is not None and applied(plan, after)
     torch_now = after.torch.version if after is not None and after.torch.status == "ok" else None
     if ok and done:
-        summary = f"installed torch {torch_now}"
+        summary = _("installed torch {version}", version=torch_now)
     elif ok:
-        summary = (f"the installer succeeded but the target now has torch {torch_now or 'not installed'}, "
-                   f"not the planned {plan.get('torch')}")
+        summary = (_("the installer succeeded but the target now has torch {version}, not the planned {planned}",
+                     version=torch_now, planned=plan.get("torch")) if torch_now else
+                   _("the installer succeeded but the target now has torch not installed, not the planned {planned}",
+                     planned=plan.get("torch")))
     else:
-        result = next((r for _, r in steps if not r.succeeded), None)
-        summary = (f"{name} failed ({result.describe() if result else 'nothing ran'})"
-                   f"; the target now has torch {torch_now or 'not installed'}")
+        result = next((r for _argv, r in steps if not r.succeeded), None)
+        how = result.describe() if result else _("nothing ran")
+        summary = (_("{installer} failed ({how}); the target now has torch {version}", installer=name, how=how,
+                     version=torch_now) if torch_now else
+                   _("{installer} failed ({how}); the target now has torch not installed", installer=name, how=how))
     return {
         "confirmed": confirmed,
         "index_checks": [c.to_dict() for c in checks],
@@ -382,10 +405,20 @@ def refuse(report: Report, reasons: list[tuple[str, list[str]]], commands: list[
     from envdoctor.facts import Finding
 
     report.findings_gate = True
-    report.error = "; ".join(message for message, _ in reasons)
-    report.findings += [Finding("install.refused", "error", "install", message, fix=" / ".join(advice) or None,
+    report.error = functools.reduce(also, [message for message, _advice in reasons])
+    report.findings += [Finding("install.refused", "error", "install", message, fix=_either(advice),
                                 commands=list(commands or []), subject="install") for message, advice in reasons]
     return report
+
+
+def _either(advice: list[str]) -> str | None:
+    """Ways out of a refusal, as one fix: ``a / b``."""
+    if not advice:
+        return None
+    text = advice[0]
+    for more in advice[1:]:
+        text = _("{earlier} / {later}", earlier=text, later=more)
+    return text
 
 
 def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, manager: str | None,
@@ -404,12 +437,11 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
 
     plan = report.plan or {}
     found_name, steps = plan_steps(plan, manager)
-    name = found_name or "the installer"
+    name = found_name or _("the installer")
     refused = step_refusals(facts, steps, break_system_packages, lambda program: door.which(program) is not None)
     if not steps:
         note = (plan.get("command_notes") or {}).get(name, "")
-        return refuse(report, [(f"{name} cannot install this plan" + (f": {note}" if note else ""),
-                                ["pick another with --manager"])])
+        return refuse(report, [(cannot_install(name, note), [_("pick another with --manager")])])
     if refused:  # step_refusals() names a missing command too
         return refuse(report, [(r.message, r.advice) for r in refused])
     if break_system_packages and facts.python.externally_managed:
@@ -422,35 +454,39 @@ def carry_out(report: Report, facts: Facts, door: Door, console: Console, *, man
     if yes:
         confirmed = "--yes"
     elif console.confirm is None:
-        return refuse(report, [("there is no terminal to confirm the plan on and --yes was not given: nothing was "
-                                "installed", ["run the first command (envdoctor installs, then checks the result), or "
-                                              "the installer's own commands after it yourself"])],
+        return refuse(report, [(_("there is no terminal to confirm the plan on and --yes was not given: nothing was "
+                                  "installed"), [_("run the first command (envdoctor installs, then checks the result), "
+                                                   "or the installer's own commands after it yourself")])],
                       commands=[[*console.again, "--yes"], *steps])
-    elif console.confirm("Proceed?"):
+    elif console.confirm(_("Proceed?")):
         confirmed = "terminal"
     else:
-        return refuse(report, [("not confirmed: nothing was installed", [])])
+        return refuse(report, [(_("not confirmed: nothing was installed"), [])])
     ran: list[tuple[list[str], CommandResult]] = []
     for number, argv in enumerate(steps, 1):
-        step = f", step {number}/{len(steps)}" if len(steps) > 1 else ""
         env = step_env(plan.get("extensions") or [], argv)  # an extension build's MAX_JOBS, TORCH_CUDA_ARCH_LIST
-        line = join_with_env(argv, "posix", env) or shlex.join(argv)
-        console.say(f"envdoctor: running {name}{step}: {printable(line)}")
+        line = printable(join_with_env(argv, "posix", env) or shlex.join(argv))
+        if len(steps) > 1:
+            console.say(_("envdoctor: running {installer}, step {number}/{count}: {command}", installer=name,
+                          number=number, count=len(steps), command=line))
+        else:
+            console.say(_("envdoctor: running {installer}: {command}", installer=name, command=line))
         result = run_installer(door, argv, progress=_progress_line(console, name, number, len(steps)),
                                interval=console.progress_interval, env=env)
         ran.append((argv, result))
         if result.status in ("not_found", "error") and number == 1:  # never started: not an installer failure
-            return refuse(report, [(f"{name} could not be started: {result.describe()}", ["pick another with --manager"])])
+            return refuse(report, [(_("{installer} could not be started: {why}", installer=name, why=result.describe()),
+                                    [_("pick another with --manager")])])
         if not result.succeeded:
             break
-    console.say("envdoctor: checking the target again")
+    console.say(_("envdoctor: checking the target again"))
     after = probe_again()
     plan["run"] = run_record(name, ran, confirmed, checks, facts, after, plan)
     report.facts = after
     report.findings = rules.evaluate(after, recipes)
     report.findings_gate = True  # the state the install left is what the report answers for
     if not plan["run"]["succeeded"]:
-        report.error = f"{name} failed: {ran[-1][1].describe()}"
+        report.error = _("{installer} failed: {why}", installer=name, why=ran[-1][1].describe())
         report.exit_override = ExitCode.INSTALLER
     elif not plan["run"]["applied"]:
         report.error = plan["run"]["summary"]
@@ -465,8 +501,8 @@ def _progress_line(console: Console, name: str, number: int, count: int) -> Call
     say = console.progress
     if say is None:
         return None
-    return lambda seconds: say(f"envdoctor: {name} is still running (step {number}/{count}) · "
-                               f"{elapsed_text(seconds)} elapsed")
+    return lambda seconds: say(_("envdoctor: {installer} is still running (step {number}/{count}) · {elapsed} elapsed",
+                                 installer=name, number=number, count=count, elapsed=elapsed_text(seconds)))
 
 
 def emitted_file(plan: Mapping[str, Any], form: str, manager: str | None) -> tuple[bool, str]:
@@ -478,4 +514,5 @@ def emitted_file(plan: Mapping[str, Any], form: str, manager: str | None) -> tup
     try:
         return True, printable(render(plan, form, manager)).rstrip("\n")
     except EmitError as exc:
-        return False, f"--emit {form}: {printable(str(exc))}"
+        why = message_of(exc)
+        return False, _("--emit {form}: {why}", form=form, why=why.map(printable) if isinstance(why, Text) else printable(why))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from envdoctor.i18n import _
 from envdoctor.recipes import Mirror, Recipes
 from envdoctor.urls import index_url_problem
 
@@ -45,21 +46,23 @@ def choose(values: Sequence[str], recipes: Recipes) -> MirrorChoice:
         else:
             presets = recipes.presets(value)
             if not presets:
-                known = ", ".join(preset_names(recipes)) or "none"
-                raise ValueError(f"--mirror {value!r}: no such preset (known: {known}); or give a URL: the PyTorch "
-                                 "index base (its variant folders such as cu126/ hold PEP 503 pages), or pypi=URL")
+                known = ", ".join(preset_names(recipes)) or _("none")
+                raise ValueError(_("--mirror {value}: no such preset (known: {known}); or give a URL: the PyTorch "
+                                   "index base (its variant folders such as cu126/ hold PEP 503 pages), or pypi=URL",
+                                   value=repr(value), known=known))
             found = [(p.serves, p.url, p.layout, p.source) for p in presets]
         for serves, url_value, layout, source in found:
             if serves == "pytorch":
                 if pytorch is not None:
-                    raise ValueError(f"{label}: {pytorch_from} already names the PyTorch index mirror")
+                    raise ValueError(_("{label}: {other} already names the PyTorch index mirror", label=label,
+                                         other=pytorch_from))
                 pytorch = Mirror(recipes.index_base, url_value.rstrip("/"), source or label, layout)
                 pytorch_from = label
             else:
                 if pypi is not None:
-                    raise ValueError(f"{label}: {pypi_from} already names the PyPI mirror")
+                    raise ValueError(_("{label}: {other} already names the PyPI mirror", label=label, other=pypi_from))
                 if layout != "simple":
-                    raise ValueError(f"{label}: a PyPI mirror must be a PEP 503 simple index")
+                    raise ValueError(_("{label}: a PyPI mirror must be a PEP 503 simple index", label=label))
                 pypi, pypi_from = url_value.rstrip("/"), label
     return MirrorChoice(pytorch, pypi, pytorch_from, pypi_from)
 
@@ -67,5 +70,5 @@ def choose(values: Sequence[str], recipes: Recipes) -> MirrorChoice:
 def _checked(url: str, value: str) -> str:
     problem = index_url_problem(url)
     if problem:
-        raise ValueError(f"--mirror {value!r}: {problem}")
+        raise ValueError(_("--mirror {value}: {problem}", value=repr(value), problem=problem))
     return url

@@ -28,6 +28,7 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.facts import Check, Facts, Finding
+from envdoctor.i18n import _, message_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -88,7 +89,8 @@ class Policy:
 def _pointer(text: str, start: int, end: int, problem: str) -> PolicyError:
     """An error whose second and third lines show the expression with carets under the bad part."""
     width = max(1, end - start)
-    return PolicyError(f"{text!r}: {problem}\n  {text}\n  {' ' * start}{'^' * width}")
+    return PolicyError(_("{expression}: {problem}{pointer}", expression=repr(text), problem=problem,
+                         pointer=f"\n  {text}\n  {' ' * start}{'^' * width}"))
 
 
 def parse_requirement(text: str, origin: str = "--require") -> Requirement:
@@ -99,20 +101,21 @@ def parse_requirement(text: str, origin: str = "--require") -> Requirement:
     key = match.group(1) if match else ""
     key_end = lead + len(key)
     if not key:
-        raise _pointer(text, lead, lead + 1, f"no key before the operator (e.g. {EXAMPLES})")
+        raise _pointer(text, lead, lead + 1, _("no key before the operator (e.g. {examples})", examples=EXAMPLES))
     if not _KEY.fullmatch(key) or _key_kind(key) is None:
-        raise _pointer(text, lead, key_end, f"unknown key {key!r}; known: {', '.join(KEYS)}")
+        raise _pointer(text, lead, key_end, _("unknown key {key}; known: {known}", key=repr(key), known=", ".join(KEYS)))
     rest_start = match.end() if match else key_end
     op = next((candidate for candidate in OPERATORS if text.startswith(candidate, rest_start)), None)
     if op is None:
-        raise _pointer(text, rest_start, rest_start + 1, f"expected an operator ({' '.join(OPERATORS)}) after {key!r}")
+        raise _pointer(text, rest_start, rest_start + 1, _("expected an operator ({operators}) after {key}",
+                                                                           operators=" ".join(OPERATORS), key=repr(key)))
     value_start = rest_start + len(op)
     value = text[value_start:].strip()
     value_start += len(text[value_start:]) - len(text[value_start:].lstrip())
     value_end = value_start + len(value)
     op = "==" if op == "=" else op
     if not value:
-        raise _pointer(text, value_start, value_start + 1, f"no value after {op!r}")
+        raise _pointer(text, value_start, value_start + 1, _("no value after {op}", op=repr(op)))
     problem = _value_problem(key, op, value)
     if problem:
         raise _pointer(text, value_start, value_end, problem)
@@ -132,25 +135,26 @@ def _value_problem(key: str, op: str, value: str) -> str | None:
     if kind == "version":
         parsed = compat.parse_version(value)
         if parsed is None or parsed.local or parsed.is_prerelease or parsed.is_postrelease:
-            return f"{value!r} is not a plain version such as {'2.5' if key == 'torch' else '12.4'}"
+            return _("{value} is not a plain version such as {example}", value=repr(value),
+                     example="2.5" if key == "torch" else "12.4")
     elif kind == "driver":
         if compat.parse_driver(value) is None:
-            return f"{value!r} is not a driver version such as 535 or 535.104.05"
+            return _("{value} is not a driver version such as 535 or 535.104.05", value=repr(value))
     elif kind == "arch":
         arch = compat.parse_cc(value)
         if arch is None or arch.suffix or value.strip().lower().startswith("compute_"):
-            return f"{value!r} is not a compute capability such as sm_80 or 8.0"
+            return _("{value} is not a compute capability such as sm_80 or 8.0", value=repr(value))
     elif kind == "count":
         if compat.parse_count(value) is None:
-            return f"{value!r} is not a whole number of GPUs"
+            return _("{value} is not a whole number of GPUs", value=repr(value))
     elif kind == "number":
         if not _NUMBER.fullmatch(value) or compat.has_long_number(value):
-            return f"{value!r} is not a number of TFLOP/s such as 600"
+            return _("{value} is not a number of TFLOP/s such as 600", value=repr(value))
     elif kind == "word":
         if op not in ("==", "!="):
-            return f"a variant compares only with = or != (not {op})"
+            return _("a variant compares only with = or != (not {op})", op=op)
         if not _VARIANT.fullmatch(value):
-            return f"{value!r} is not a variant name such as cu126, cpu or rocm6.4"
+            return _("{value} is not a variant name such as cu126, cpu or rocm6.4", value=repr(value))
     return None
 
 
@@ -165,29 +169,31 @@ def parse_policy(text: str, origin: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{origin}: not valid TOML: {exc}")
+        raise PolicyError(_("{origin}: not valid TOML: {error}", origin=origin, error=str(exc)))
     except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise PolicyError(f"{origin}: not a policy file: its arrays or tables are nested too deeply to read")
+        raise PolicyError(_("{origin}: not a policy file: its arrays or tables are nested too deeply to read", origin=origin))
     unknown = sorted(set(data) - {"require", "warnings-as-errors"})
     if unknown:
-        raise PolicyError(f"{origin}: unknown key(s) {', '.join(unknown)} (known: require, warnings-as-errors)")
+        raise PolicyError(_("{origin}: unknown key(s) {keys} (known: require, warnings-as-errors)", origin=origin,
+                              keys=", ".join(unknown)))
     requirements = []
     for position, entry in enumerate(_strings(data.get("require", []), origin, "require")):
         try:
             requirements.append(parse_requirement(entry, origin))
         except PolicyError as exc:
-            raise PolicyError(f"{origin}: require[{position}]: {exc}")
+            raise PolicyError(_("{origin}: require[{position}]: {error}", origin=origin, position=position,
+                                  error=message_of(exc)))
     patterns = _strings(data.get("warnings-as-errors", []), origin, "warnings-as-errors")
     for pattern in patterns:
         if not _PATTERN.fullmatch(pattern):
-            raise PolicyError(f"{origin}: warnings-as-errors: {pattern!r} is not a finding id or pattern "
-                              "such as 'nvidia.*'")
+            raise PolicyError(_("{origin}: warnings-as-errors: {pattern} is not a finding id or pattern "
+                                "such as 'nvidia.*'", origin=origin, pattern=repr(pattern)))
     return Policy(tuple(requirements), tuple(patterns), origin)
 
 
 def _strings(value: Any, origin: str, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise PolicyError(f"{origin}: {name!r} must be a list of non-empty strings")
+        raise PolicyError(_("{origin}: {name} must be a list of non-empty strings", origin=origin, name=repr(name)))
     return list(value)
 
 
@@ -240,7 +246,7 @@ def observe(facts: Facts | None, checks: Sequence[Check] = (), recipes: Recipes 
     ran = bool(checks)
     build = found["build"].details if "build" in found and found["build"].status == "pass" else None
     devices = found["devices"].details if "devices" in found else None
-    never = "the smoke test never reported torch's build"
+    never = _("the smoke test never reported torch's build")
     torch = facts.torch
     torch_known = torch.status == "ok" and torch.version
     values: dict[str, Observed] = {}
@@ -248,19 +254,19 @@ def observe(facts: Facts | None, checks: Sequence[Check] = (), recipes: Recipes 
     if build is not None:
         values["torch"] = _known(build.get("torch"), "torch.__version__ (verify)")
     elif torch_known:
-        values["torch"] = _known(torch.version, f"installed torch ({torch.source or 'dist-info'})")
+        values["torch"] = _known(torch.version, _("installed torch ({source})", source=torch.source or "dist-info"))
     else:
         values["torch"] = _unknown(never) if ran else _absent_torch(torch.status)
 
     if build is not None:
         cuda = build.get("cuda")
         values["cuda"] = _known(cuda, "torch.version.cuda (verify)") if cuda else _none(
-            "none (torch is not a CUDA build)", "torch.version.cuda (verify)")
+            _("none (torch is not a CUDA build)"), "torch.version.cuda (verify)")
     elif torch_known:
         values["cuda"] = _known(torch.cuda, "torch/version.py") if torch.cuda else _none(
-            "none (torch is not a CUDA build)", "torch/version.py")
+            _("none (torch is not a CUDA build)"), "torch/version.py")
     else:
-        values["cuda"] = values["torch"] if values["torch"].unknown else _none("none (torch is not installed)", "")
+        values["cuda"] = values["torch"] if values["torch"].unknown else _none(_("none (torch is not installed)"), "")
 
     values["driver"] = _driver(facts)
     values["gpus"] = _gpus(facts, devices)
@@ -271,9 +277,9 @@ def observe(facts: Facts | None, checks: Sequence[Check] = (), recipes: Recipes 
     if build is not None and build.get("python"):
         values["python"] = _known(build["python"], "platform.python_version() (verify)")
     elif facts.python.version:
-        values["python"] = _known(facts.python.version, f"target interpreter ({facts.python.executable or '?'})")
+        values["python"] = _known(facts.python.version, _("target interpreter ({path})", path=facts.python.executable or "?"))
     else:
-        values["python"] = _unknown("the target interpreter did not answer")
+        values["python"] = _unknown(_("the target interpreter did not answer"))
 
     values["variant"] = _variant(facts, build, recipes, values["torch"])
     for alias, dtype in TFLOPS_DTYPES.items():
@@ -283,8 +289,8 @@ def observe(facts: Facts | None, checks: Sequence[Check] = (), recipes: Recipes 
 
 def _absent_torch(status: str) -> Observed:
     if status == "absent":
-        return _none("none (torch is not installed)", "target interpreter")
-    return _unknown("torch is not described" if status == "unknown" else f"the torch probe failed ({status})")
+        return _none(_("none (torch is not installed)"), _("target interpreter"))
+    return _unknown(_("torch is not described") if status == "unknown" else _("the torch probe failed ({status})", status=status))
 
 
 def _driver(facts: Facts) -> Observed:
@@ -292,20 +298,20 @@ def _driver(facts: Facts) -> Observed:
     if nvidia.driver_version:
         return _known(nvidia.driver_version, nvidia.source or "nvidia-smi")
     if nvidia.status in ("no_driver", "no_gpu"):
-        return _none("none (no NVIDIA driver)", "probes")
-    return _unknown(f"the NVIDIA driver could not be read ({nvidia.status.replace('_', ' ')})")
+        return _none(_("none (no NVIDIA driver)"), _("probes"))
+    return _unknown(_("the NVIDIA driver could not be read ({status})", status=nvidia.status.replace("_", " ")))
 
 
 def _gpus(facts: Facts, devices: Mapping[str, Any] | None) -> Observed:
     if devices is not None:
         seen = sum(compat.parse_count((devices.get(kind) or {}).get("count") or 0) or 0 for kind in ("cuda", "xpu", "mps"))
-        return _known(seen, "torch device count (verify)")
+        return _known(seen, _("torch device count (verify)"))
     nvidia = facts.nvidia
     if nvidia.status in ("timed_out", "error", "gpus_unknown", "driver_mismatch", "unknown"):
-        return _unknown(f"the NVIDIA GPUs could not be listed ({nvidia.status.replace('_', ' ')})")
+        return _unknown(_("the NVIDIA GPUs could not be listed ({status})", status=nvidia.status.replace("_", " ")))
     count = nvidia.cuda_visible_count if nvidia.cuda_visible_count is not None else len(nvidia.visible_gpus())
     count += len(facts.rocm.gpus) + len(facts.xpu.devices) + (1 if facts.apple.mps_possible else 0)
-    return _known(count, "probes (CUDA_VISIBLE_DEVICES applied)")
+    return _known(count, _("probes (CUDA_VISIBLE_DEVICES applied)"))
 
 
 def _gpu_arch(facts: Facts, devices: Mapping[str, Any] | None, recipes: Recipes | None) -> Observed:
@@ -317,12 +323,12 @@ def _gpu_arch(facts: Facts, devices: Mapping[str, Any] | None, recipes: Recipes 
         gpus = facts.nvidia.visible_gpus()
         if not gpus:
             if facts.nvidia.status in ("timed_out", "error", "gpus_unknown", "unknown"):
-                return _unknown("the NVIDIA GPUs could not be listed")
-            return _none("none (no NVIDIA GPU)", "probes")
+                return _unknown(_("the NVIDIA GPUs could not be listed"))
+            return _none(_("none (no NVIDIA GPU)"), _("probes"))
         arches = [compat.sm_name(compat.gpu_capability(gpu, recipes)) for gpu in gpus]
-        source = facts.nvidia.source or "probes"
+        source = facts.nvidia.source or _("probes")
     if any(arch is None for arch in arches):
-        return _unknown("a GPU's compute capability is not known")
+        return _unknown(_("a GPU's compute capability is not known"))
     known = tuple(arch for arch in arches if arch)
     return Observed(known, ", ".join(known), source)
 
@@ -336,15 +342,16 @@ def _library(build: Mapping[str, Any] | None, torch_known: Any, facts: Facts, na
         text = cudnn_text(raw) if name == "cudnn" else (str(raw) if raw else None)
         if text:
             return _known(text, f"torch {'backends.cudnn.version()' if name == 'cudnn' else 'cuda.nccl.version()'} (verify)")
-        return _none(f"none (torch reports no {label})", "verify")
+        return _none(_("none (torch reports no {library})", library=label), "verify")
     if ran:
-        return _unknown("the smoke test never reported torch's build")
+        return _unknown(_("the smoke test never reported torch's build"))
     package = next((p for p in facts.torch.nvidia_packages if p.name.startswith(f"nvidia-{name}-cu")), None)
     if package is not None:
-        return _known(package.version, f"pip package {package.name}")
+        return _known(package.version, _("pip package {package}", package=package.name))
     if torch_known and not facts.torch.cuda:
-        return _none("none (torch is not a CUDA build)", "torch/version.py")
-    return _unknown(f"the {label} torch loads is known only by importing torch: add --verify (or use `envdoctor verify`)")
+        return _none(_("none (torch is not a CUDA build)"), "torch/version.py")
+    return _unknown(_("the {library} torch loads is known only by importing torch: add --verify (or use `envdoctor verify`)",
+                      library=label))
 
 
 def _variant(facts: Facts, build: Mapping[str, Any] | None, recipes: Recipes | None, torch: Observed) -> Observed:
@@ -356,7 +363,7 @@ def _variant(facts: Facts, build: Mapping[str, Any] | None, recipes: Recipes | N
         return _none(torch.text, torch.source)
     version = compat.parse_version(torch.values[0])
     if version is not None and version.local:
-        return _known(version.local, "torch's local version label")
+        return _known(version.local, _("torch's local version label"))
     if build is not None:
         cuda, hip = compat.cuda_variant(build.get("cuda")), compat.rocm_variant(build.get("hip"))
         if cuda:
@@ -366,21 +373,21 @@ def _variant(facts: Facts, build: Mapping[str, Any] | None, recipes: Recipes | N
         return _known("xpu" if build.get("xpu") else "cpu", "torch.version (verify)")
     name = compat.installed_variant_name(facts, recipes)
     if name:
-        return _known(name, "the release's default wheel for this platform (recipes)")
-    return _unknown("the variant of this torch is not known (no local version label)")
+        return _known(name, _("the release's default wheel for this platform (recipes)"))
+    return _unknown(_("the variant of this torch is not known (no local version label)"))
 
 
 def _tflops(checks: Sequence[Check], dtype: str, ran: bool) -> Observed:
     if not ran:
-        return _unknown("measured only by verify: add --verify (or use `envdoctor verify`)")
+        return _unknown(_("measured only by verify: add --verify (or use `envdoctor verify`)"))
     measured = {check.id.split(".perf.")[0]: check.metrics["tflops"] for check in checks
                 if check.id.endswith(f".perf.matmul.{dtype}") and isinstance(check.metrics.get("tflops"), (int, float))}
     accelerators = {device: value for device, value in measured.items() if device != "cpu"}
     chosen = accelerators or measured
     if not chosen:
-        return _unknown(f"verify measured no {dtype} matmul")
+        return _unknown(_("verify measured no {dtype} matmul", dtype=dtype))
     text = ", ".join(f"{device} {value:g}" for device, value in chosen.items())
-    return Observed(tuple(str(value) for value in chosen.values()), text, f"{dtype} matmul (verify)")
+    return Observed(tuple(str(value) for value in chosen.values()), text, _("{dtype} matmul (verify)", dtype=dtype))
 
 
 # ---------------------------------------------------------------------------- judging
@@ -444,29 +451,36 @@ def evaluate(requirements: Iterable[Requirement], observed: Mapping[str, Observe
     """One result per requirement, in order."""
     results = []
     for requirement in requirements:
-        seen = observed.get(requirement.key) or _unknown("not observed")
+        seen = observed.get(requirement.key) or _unknown(_("not observed"))
         result = RequirementResult(requirement.text, requirement.key, requirement.op, requirement.value, "unknown",
                                    None, seen.source, requirement.origin)
         if seen.unknown:
             result.reason = seen.unknown
-            result.message = f"{requirement.text}: {requirement.key} is not known: {seen.unknown}"
+            result.message = _("{requirement}: {key} is not known: {reason}", requirement=requirement.text,
+                               key=requirement.key, reason=seen.unknown)
         elif not seen.values:
             result.status, result.actual = "unmet", seen.text
-            result.message = f"{requirement.text} is not met: {requirement.key} is {seen.text}"
+            result.message = _("{requirement} is not met: {key} is {actual}", requirement=requirement.text,
+                               key=requirement.key, actual=seen.text)
         else:
             verdicts = [_holds(requirement.key, requirement.op, requirement.value, value) for value in seen.values]
             result.actual = seen.text
             if any(verdict is None for verdict in verdicts):
-                result.reason = f"{seen.text!r} cannot be compared"
-                result.message = f"{requirement.text}: {requirement.key} is {seen.text!r}, which cannot be compared"
+                result.reason = _("{actual} cannot be compared", actual=repr(str(seen.text)))
+                result.message = _("{requirement}: {key} is {actual}, which cannot be compared",
+                                   requirement=requirement.text, key=requirement.key, actual=repr(str(seen.text)))
             else:
                 result.status = "met" if all(verdicts) else "unmet"
-                verb = "met" if result.met else "not met"
-                result.message = f"{requirement.text} is {verb}: {requirement.key} is {seen.text}"
+                if result.met:
+                    result.message = _("{requirement} is met: {key} is {actual}", requirement=requirement.text,
+                                       key=requirement.key, actual=seen.text)
+                else:
+                    result.message = _("{requirement} is not met: {key} is {actual}", requirement=requirement.text,
+                                       key=requirement.key, actual=seen.text)
         if seen.source:
-            result.evidence.append(f"{requirement.key} from {seen.source}")
+            result.evidence.append(_("{key} from {source}", key=requirement.key, source=seen.source))
         if requirement.origin != "--require":
-            result.evidence.append(f"required by {requirement.origin}")
+            result.evidence.append(_("required by {origin}", origin=requirement.origin))
         results.append(result)
     return results
 
@@ -478,8 +492,8 @@ def findings(results: Iterable[RequirementResult]) -> list[Finding]:
         if result.met:
             continue
         finding_id = "policy.requirement-unmet" if result.status == "unmet" else "policy.requirement-unknown"
-        fix = ("measure it: add --verify to check, or run `envdoctor verify`" if "add --verify" in result.message
-               else "change the machine or the requirement")
+        fix = (_("measure it: add --verify to check, or run `envdoctor verify`") if "add --verify" in result.message
+               else _("change the machine or the requirement"))
         out.append(Finding(finding_id, "error", "policy", result.message, subject="policy", fix=fix,
                            evidence=list(result.evidence)))
     return out
@@ -491,6 +505,6 @@ def escalate_warnings(found: Iterable[Finding], patterns: Sequence[str], origin:
     for finding in found:
         if finding.severity == "warning" and any(fnmatch.fnmatchcase(finding.id, p) for p in patterns):
             finding = replace(finding, severity="error",
-                              evidence=[*finding.evidence, f"a warning counted as an error by {origin}"])
+                              evidence=[*finding.evidence, _("a warning counted as an error by {origin}", origin=origin)])
         out.append(finding)
     return out

@@ -22,6 +22,8 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 
+from envdoctor.i18n import _
+
 SHELLS = ("posix", "powershell", "cmd")
 #: Arguments PowerShell passes through as typed: no quotes, no operators, nothing it expands.
 _PS_PLAIN = re.compile(r"^[A-Za-z0-9_./:\\+=][A-Za-z0-9_./:\\+=-]*$")
@@ -54,15 +56,15 @@ def windows_problem(argv: Sequence[str], shell: str) -> str:
     """Why ``argv`` cannot be written for PowerShell or cmd ('' when it can)."""
     for arg in argv:
         if any(c in arg for c in "\0\r\n"):
-            return f"{arg!r} holds a line break"
+            return _("{arg} holds a line break", arg=repr(arg))
         if '"' in arg:
-            return f"{arg!r} holds a double quote, which Windows shells do not pass on intact"
+            return _("{arg} holds a double quote, which Windows shells do not pass on intact", arg=repr(arg))
         if not arg:
-            return "an empty argument, which Windows PowerShell drops"
+            return _("an empty argument, which Windows PowerShell drops")
         if arg.endswith("\\") and (" " in arg or "\t" in arg):
-            return f"{arg!r} ends with a backslash and needs quotes: the backslash would escape the quote"
+            return _("{arg} ends with a backslash and needs quotes: the backslash would escape the quote", arg=repr(arg))
         if shell == "cmd" and "%" in arg:
-            return f"{arg!r} holds %, which cmd expands even inside quotes"
+            return _("{arg} holds %, which cmd expands even inside quotes", arg=repr(arg))
     return ""
 
 

@@ -36,6 +36,7 @@ from envdoctor.facts import (
     TorchFacts,
     XpuFacts,
 )
+from envdoctor.i18n import _
 from envdoctor.recipes import Recipes
 
 SOURCE = "described"
@@ -53,11 +54,11 @@ def _gpu(text: str, index: int, recipes: Recipes) -> Gpu:
     if lowered.startswith(("sm_", "compute_")) or re.fullmatch(r"[0-9]+\.[0-9]+", lowered):
         arch = compat.parse_cc(lowered)
         if arch is None:
-            raise ValueError(f"--gpu {value!r}: not a compute capability (sm_50 ... sm_121, or a GPU name)")
+            raise ValueError(_("--gpu {value}: not a compute capability (sm_50 ... sm_121, or a GPU name)", value=repr(value)))
         return Gpu("nvidia", index, value, compute_capability=arch.cc, arch=arch.sm, source=SOURCE)
     if lowered.startswith("gfx"):
         if not compat.is_gfx(lowered):
-            raise ValueError(f"--gpu {value!r}: not an AMD gfx target such as gfx90a or gfx1100")
+            raise ValueError(_("--gpu {value}: not an AMD gfx target such as gfx90a or gfx1100", value=repr(value)))
         return Gpu("amd", index, value, arch=lowered, source=SOURCE)
     cc = compat.cc_text(recipes.gpu_compute_capability(value))
     if cc is not None:
@@ -68,10 +69,11 @@ def _gpu(text: str, index: int, recipes: Recipes) -> Gpu:
     if _XPU_NAME.search(value):
         return Gpu("intel", index, value, source=SOURCE)
     if lowered.startswith("intel"):
-        raise ValueError(f"--gpu {value!r}: torch's XPU build runs on Intel Arc (A- and B-series, Core Ultra's Arc "
-                         "graphics) and Data Center GPU Max, not on this Intel GPU; leave --gpu out for the CPU build")
-    raise ValueError(f"--gpu {value!r}: not a GPU name in recipes/gpus.toml; give its architecture instead, "
-                     "e.g. --gpu sm_86 (NVIDIA) or --gpu gfx90a (AMD)")
+        raise ValueError(_("--gpu {value}: torch's XPU build runs on Intel Arc (A- and B-series, Core Ultra's Arc "
+                           "graphics) and Data Center GPU Max, not on this Intel GPU; leave --gpu out for the CPU build",
+                           value=repr(value)))
+    raise ValueError(_("--gpu {value}: not a GPU name in recipes/gpus.toml; give its architecture instead, "
+                       "e.g. --gpu sm_86 (NVIDIA) or --gpu gfx90a (AMD)", value=repr(value)))
 
 
 def unknown_facts() -> Facts:
@@ -85,7 +87,7 @@ def unknown_facts() -> Facts:
         cudnn=CudnnFacts(),
         rocm=RocmFacts(status="unknown", source=SOURCE),
         xpu=XpuFacts(source=SOURCE),
-        apple=AppleFacts(reason="unknown: not described", source=SOURCE),
+        apple=AppleFacts(reason=_("unknown: not described"), source=SOURCE),
         torch=TorchFacts(status="unknown", source=SOURCE),
     )
 
@@ -93,7 +95,7 @@ def unknown_facts() -> Facts:
 def _python(text: str) -> tuple[str, str]:
     match = _PYTHON.match(text.strip())
     if not match:
-        raise ValueError(f"--target-python {text!r}: use X.Y such as 3.11 (3.13t for free-threaded)")
+        raise ValueError(_("--target-python {value}: use X.Y such as 3.11 (3.13t for free-threaded)", value=repr(text)))
     return f"3.{int(match.group(1))}", match.group(2)
 
 
@@ -113,38 +115,39 @@ def describe_target(
     --machine); the result is a new value. Raises ValueError for what cannot describe a machine."""
     gpu_texts = list(gpus)
     if gpu_texts and no_gpu:
-        raise ValueError("--gpu and --no-gpu contradict each other")
+        raise ValueError(_("--gpu and --no-gpu contradict each other"))
     if target_os is not None and target_os not in compat.SYSTEM_NAMES:
-        raise ValueError(f"--target-os {target_os!r}: use one of {', '.join(compat.SYSTEM_NAMES)}")
+        raise ValueError(_("--target-os {value}: use one of {choices}", value=repr(target_os),
+                             choices=", ".join(compat.SYSTEM_NAMES)))
     if target_arch is not None and target_arch not in ARCHES:
-        raise ValueError(f"--target-arch {target_arch!r}: use one of {', '.join(ARCHES)}")
+        raise ValueError(_("--target-arch {value}: use one of {choices}", value=repr(target_arch), choices=", ".join(ARCHES)))
     parsed_driver = None
     if driver is not None:
         parsed_driver = compat.parse_driver(driver)
         if parsed_driver is None:
-            raise ValueError(f"--driver {driver!r}: not an NVIDIA driver version such as 535.104.05 or 591.86")
+            raise ValueError(_("--driver {value}: not an NVIDIA driver version such as 535.104.05 or 591.86", value=repr(driver)))
     python = _python(target_python) if target_python is not None else None
     described = [_gpu(text, index, recipes) for index, text in enumerate(gpu_texts)]
     jetsons = [g for g in described if compat.jetson_kind(g.name, g.compute_capability, recipes)]
     if jetsons:
         name = jetsons[0].name
         if target_arch not in (None, "aarch64", "arm64"):
-            raise ValueError(f"--gpu {name!r} is an NVIDIA Jetson module, an aarch64 Linux machine: "
-                             f"--target-arch {target_arch} contradicts it")
+            raise ValueError(_("--gpu {value} is an NVIDIA Jetson module, an aarch64 Linux machine: "
+                               "--target-arch {arch} contradicts it", value=repr(name), arch=target_arch))
         if target_os not in (None, "linux"):
-            raise ValueError(f"--gpu {name!r} is an NVIDIA Jetson module, an aarch64 Linux machine: "
-                             f"--target-os {target_os} contradicts it")
+            raise ValueError(_("--gpu {value} is an NVIDIA Jetson module, an aarch64 Linux machine: "
+                               "--target-os {os} contradicts it", value=repr(name), os=target_os))
         on_a_jetson = base_is_host and compat.target_platform(facts) == "linux-aarch64"
         if target_os is not None or target_arch is not None or (base_is_host and not on_a_jetson):
             target_os, target_arch = target_os or "linux", target_arch or "aarch64"
     if described and target_os == "macos" and any(g.vendor in ("nvidia", "amd") for g in described):
-        raise ValueError("--target-os macos: Macs have no NVIDIA or AMD GPU that torch can use; drop --gpu")
+        raise ValueError(_("--target-os macos: Macs have no NVIDIA or AMD GPU that torch can use; drop --gpu"))
 
     machine_level = target_os is not None or target_arch is not None or python is not None
     if machine_level and base_is_host:
         if target_os is None or target_arch is None:
-            raise ValueError("a described machine needs both --target-os and --target-arch "
-                             "(nothing is taken from this host)")
+            raise ValueError(_("a described machine needs both --target-os and --target-arch "
+                               "(nothing is taken from this host)"))
         out = unknown_facts()
     else:
         out = copy.deepcopy(facts)
@@ -209,7 +212,7 @@ def _describe_accelerators(out: Facts, described: list[Gpu], driver: compat.Driv
     out.nvidia = NvidiaFacts(status=status, driver_version=str(driver) if driver else None,
                              driver_max_cuda=driver_cuda, gpus=nvidia, source=SOURCE)
     if status == "gpus_unknown":
-        out.nvidia.message = "the GPUs were not described (--gpu)"
+        out.nvidia.message = _("the GPUs were not described (--gpu)")
     out.rocm = RocmFacts(status="ok" if amd else "absent", gpus=amd, source=SOURCE)
     out.xpu = XpuFacts(present=bool(intel), devices=intel, source=SOURCE)
     platform = compat.target_platform(out)

@@ -14,6 +14,8 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
+from envdoctor.i18n import _
+
 if TYPE_CHECKING:  # an annotation only: check loads the recipes, which use this module, without packaging's parser
     from packaging.requirements import Requirement
 
@@ -48,7 +50,7 @@ def split_host(url: str) -> tuple[str, str, str] | None:
             return None
         port = tail[1:]
     else:
-        host, _, port = hostport.partition(":")
+        host, _colon, port = hostport.partition(":")
     return match.group(1).lower(), host.lower(), port
 
 
@@ -74,38 +76,38 @@ def is_loopback(host: str) -> bool:
 
 def _host_problem(host: str, port: str, transport: str) -> str | None:
     if not host:
-        return "it names no host"
+        return _("it names no host")
     if port and (not _PORT.match(port) or not 0 < int(port) < 65536):
-        return f"port {port!r} is not a number from 1 to 65535"
+        return _("port {port} is not a number from 1 to 65535", port=repr(port))
     if host.startswith("["):
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:
-            return f"host {host!r} is not an IPv6 address"
+            return _("host {host} is not an IPv6 address", host=repr(host))
         if "%" in host:
-            return f"host {host!r} names a zone, which URL parsers do not agree on"
+            return _("host {host} names a zone, which URL parsers do not agree on", host=repr(host))
     elif not _DNS_NAME.match(host):
-        return f"host {host!r} is not a plain host name or address"
+        return _("host {host} is not a plain host name or address", host=repr(host))
     elif _NUMERIC_LABEL.match(host.rpartition(".")[2]) and not _canonical_ipv4(host):
         # WHATWG reads a host ending in a number as an IPv4 address (0x7f.1 is 127.0.0.1), pip as a name
-        return f"host {host!r} is an unusual spelling of an IPv4 address; write it as a.b.c.d"
+        return _("host {host} is an unusual spelling of an IPv4 address; write it as a.b.c.d", host=repr(host))
     if transport == "https" or is_loopback(host):
         return None
-    return "plain http is allowed only to 127.0.0.1, ::1 or localhost (use https)"
+    return _("plain http is allowed only to 127.0.0.1, ::1 or localhost (use https)")
 
 
 def index_url_problem(url: object) -> str | None:
     """Why an installer must not be pointed at ``url`` as an index or find-links page; None if it may."""
     if not isinstance(url, str) or not url:
-        return "an index URL must be a non-empty string"
+        return _("an index URL must be a non-empty string")
     if not _PLAIN.match(url):
-        return "it holds a backslash, whitespace, a control or a non-ASCII character, which URL parsers read differently"
+        return _("it holds a backslash, whitespace, a control or a non-ASCII character, which URL parsers read differently")
     parts = split_host(url)
     if parts is None:
-        return "it is not an absolute URL with a host (scheme://host/...)"
+        return _("it is not an absolute URL with a host (scheme://host/...)")
     scheme, host, port = parts
     if scheme not in ("https", "http"):
-        return f"the scheme {scheme!r} is not https"
+        return _("the scheme {scheme} is not https", scheme=repr(scheme))
     return _host_problem(host, port, scheme)
 
 
@@ -115,15 +117,16 @@ def direct_reference_problem(requirement: Requirement) -> str | None:
     if url is None:
         return None
     if not _PLAIN.match(url):
-        return "its URL holds a backslash, whitespace, a control or a non-ASCII character"
+        return _("its URL holds a backslash, whitespace, a control or a non-ASCII character")
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
     if scheme == "file":
-        return "a file: URL installs whatever lies at that path; install local files with pip directly"
+        return _("a file: URL installs whatever lies at that path; install local files with pip directly")
     if scheme not in DIRECT_SCHEMES:
-        return f"the scheme {scheme or '(none)'!r} is not one of {', '.join(DIRECT_SCHEMES)}"
+        return _("the scheme {scheme} is not one of {schemes}", scheme=repr(scheme or "(none)"),
+                 schemes=", ".join(DIRECT_SCHEMES))
     parts = split_host(url)
     if parts is None:
-        return "its URL names no host"
-    _, host, port = parts
+        return _("its URL names no host")
+    _scheme, host, port = parts
     return _host_problem(host, port, DIRECT_SCHEMES[scheme])

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envdoctor.facts import Attempt, Facts
+from envdoctor.i18n import _, n_
 
 if TYPE_CHECKING:
     from envdoctor.readers.pastes import PasteReading
 
 KINDS = {
-    "collect_env": "a torch.utils.collect_env report",
-    "envdoctor-report": "an envdoctor --json report",
-    "machine-folder": "a machine folder recorded by envdoctor check --record",
-    "paste": "pasted text",
+    "collect_env": _("a torch.utils.collect_env report"),
+    "envdoctor-report": _("an envdoctor --json report"),
+    "machine-folder": _("a machine folder recorded by envdoctor check --record"),
+    "paste": _("pasted text"),
 }
 
 
@@ -46,11 +47,22 @@ class Reading:
     here: bool = False  # judged together with the live probe of this machine (--here)
 
     def describe(self) -> str:
-        size = f", {self.lines} line{'' if self.lines == 1 else 's'}" if self.lines else ""
-        unread = f", {len(self.unread)} not read" if self.unread else ""
-        messages = len(self.paste.signals) if self.paste is not None else 0
-        recognised = f", {messages} message(s) recognised" if self.kind == "paste" else ""
-        return f"{KINDS[self.kind]}{size}{unread}{recognised}"
+        parts: list[str] = [KINDS[self.kind]]
+        if self.lines:
+            parts.append(n_("{n} line", "{n} lines", self.lines))
+        if self.unread:
+            parts.append(_("{n} not read", n=len(self.unread)))
+        if self.kind == "paste":
+            parts.append(_("{n} message(s) recognised", n=len(self.paste.signals) if self.paste is not None else 0))
+        return listed(parts)
+
+
+def listed(parts: list[str]) -> str:
+    """``parts`` as one comma-separated list that is still said in the reader's language."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("{earlier}, {later}", earlier=text, later=part)
+    return text
 
 
 def _strip_fences(text: str) -> str:
@@ -83,7 +95,7 @@ def read_text(text: str, where: str) -> Reading:
     from envdoctor.readers.pastes.unwrap import FULL_WIDTH, is_binary
 
     if is_binary(text):
-        raise NotAReportError(f"{where}: binary data, not text: expected a pasted error, log or report")
+        raise NotAReportError(_("{where}: binary data, not text: expected a pasted error, log or report", where=where))
     paste = read_paste(text)
     text = text.translate(FULL_WIDTH)  # one character for one: the report's line numbers stay
     kind = detect(text)

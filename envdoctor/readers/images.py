@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from envdoctor.i18n import _
+
 #: The ``python3`` package of each release: (version, source). Read from the distributions' package pages.
 DISTRO_PYTHON: dict[tuple[str, str], tuple[str, str]] = {
     ("ubuntu", "18.04"): ("3.6", "packages.ubuntu.com/bionic/python3: 3.6.7-1~18.04"),
@@ -58,10 +60,12 @@ class Image:
 
     def summary(self) -> str:
         """``nvidia/cuda:12.4.1-runtime-ubuntu22.04 (Ubuntu 22.04, CUDA 12.4)``."""
+        from envdoctor.readers import listed
+
         parts = [f"{self.distro[0].capitalize()} {self.distro[1]}"] if self.distro else []
         if self.cuda:
-            parts.append(f"CUDA {self.cuda}" + (" with cuDNN" if self.cudnn else ""))
-        return self.reference + (f" ({', '.join(parts)})" if parts else "")
+            parts.append(_("CUDA {version} with cuDNN", version=self.cuda) if self.cudnn else f"CUDA {self.cuda}")
+        return _("{image} ({details})", image=self.reference, details=listed(parts)) if parts else self.reference
 
 
 def parse_from(source: str, words: list[str], args: dict[str, str], stages: dict[str, Image]) -> Image:
@@ -94,14 +98,14 @@ def _fill(text: str, args: dict[str, str]) -> str:
 def _image(source: str, reference: str, arch: str | None) -> Image:
     image = Image(source, reference, arch)
     name = reference.split("@", 1)[0]  # NAME[:TAG][@DIGEST]: a digest pins the image, the tag still names it
-    path, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
+    path, _colon, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
     path = path.lower()
     for prefix in ("docker.io/", "library/", "nvcr.io/"):
         path = path.removeprefix(prefix)
     if path == "python":
         match = _PYTHON_TAG.match(tag)
         if match:
-            image.python, image.python_from = match.group(1), f"the image tag {reference}"
+            image.python, image.python_from = match.group(1), _("the image tag {reference}", reference=reference)
         named = [CODENAMES[c] for c in tag.split("-") if c in CODENAMES]
         image.distro = named[0] if named else (None if "alpine" in tag or "windows" in tag else PYTHON_IMAGE_DEFAULT)
     elif path in ("ubuntu", "debian"):
@@ -126,10 +130,10 @@ def python_of(image: Image, apt_packages: list[str]) -> None:
     for package in apt_packages:
         match = _APT_PYTHON.match(package)
         if match:
-            image.python, image.python_from = match.group(1), f"apt package {package}"
+            image.python, image.python_from = match.group(1), _("apt package {package}", package=package)
             return
     if image.distro in DISTRO_PYTHON and any(p == "python3" or p.startswith("python3-") or p == "python-is-python3"
                                              for p in apt_packages):
         version, source = DISTRO_PYTHON[image.distro]
         package = next(p for p in apt_packages if p == "python3" or p.startswith("python3-") or p == "python-is-python3")
-        image.python, image.python_from = version, f"apt package {package} ({source})"
+        image.python, image.python_from = version, _("apt package {package} ({source})", package=package, source=source)

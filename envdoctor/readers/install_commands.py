@@ -12,6 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from envdoctor.i18n import _
 from envdoctor.readers.images import Image, parse_from, python_of
 
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "python", "python3", "sudo"})
@@ -207,8 +208,9 @@ def parse_command(line: Line) -> tuple[list[Install], list[Script], list[str]]:
     """The install commands and piped scripts of one line, and what could not be read."""
     words = _tokens(line.text)
     if words is None:
-        why = f"longer than {MAX_LINE} characters" if len(line.text) > MAX_LINE else "the quotes do not balance"
-        return [], [], [f"{line.source}: {why}"]
+        if len(line.text) > MAX_LINE:
+            return [], [], [_("{where}: longer than {n} characters", where=line.source, n=MAX_LINE)]
+        return [], [], [_("{where}: the quotes do not balance", where=line.source)]
     installs: list[Install] = []
     scripts: list[Script] = []
     segments = _segments(words)
@@ -309,8 +311,8 @@ def read_file_installs(text: str, kind: str, name: str) -> tuple[list[Install], 
     lines = lines_of(text, kind, name)
     candidates = [line for line in lines if _CANDIDATE.search(line.text)]
     if len(candidates) > MAX_CANDIDATES:
-        unread.append(f"{candidates[MAX_CANDIDATES].source}: {len(candidates) - MAX_CANDIDATES} more lines that may "
-                      f"install something are not read (only the first {MAX_CANDIDATES} are)")
+        unread.append(_("{where}: {n} more lines that may install something are not read (only the first {first} are)",
+                        where=candidates[MAX_CANDIDATES].source, n=len(candidates) - MAX_CANDIDATES, first=MAX_CANDIDATES))
     if kind == "dockerfile":
         return _dockerfile(lines, set(id(line) for line in candidates[:MAX_CANDIDATES]), unread)
     for line in candidates[:MAX_CANDIDATES]:
@@ -330,7 +332,7 @@ def _dockerfile(lines: list[Line], candidates: set[int], unread: list[str]) -> t
     image: Image | None = None
     apt: list[str] = []
     for line in lines:
-        head, _, body = line.text.strip().partition(" ")
+        head, _space, body = line.text.strip().partition(" ")
         instruction = head.upper()
         if instruction == "ARG" and image is None:
             for word in _tokens(body) or []:
@@ -397,7 +399,7 @@ def _conda_env(text: str, name: str) -> list[Install]:
     Read line by line (the file's own simple YAML: lists under ``channels:`` and ``dependencies:``).
     """
     conda = Install(f"{name}:1", f"conda env create -f {name}", "conda")
-    pip = Install(f"{name}:1", f"pip install (the pip: list of {name})", "pip")
+    pip = Install(f"{name}:1", _("pip install (the pip: list of {file})", file=name), "pip")
     section = ""
     pip_indent: int | None = None
     for number, raw in enumerate(text.replace("\r", "").split("\n"), start=1):

@@ -28,6 +28,7 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import WHEEL_PLATFORMS
+from envdoctor.i18n import _
 from envdoctor.recipes import KIND_PLATFORMS, Recipes, Release, VariantRecipe
 from envdoctor.refresh.indexes import IndexFile, Wheel, wheel_platform
 
@@ -76,7 +77,8 @@ def cuda_body(name: str, platforms: Sequence[str], order: Sequence[Release], def
     for platform in platforms:
         found = _kernels(order, name, platform)
         if found is None:
-            notes.append(f"torch {release} {name} on {platform}: no known kernel list to infer from: left out")
+            notes.append(_("torch {release} {variant} on {platform}: no known kernel list to infer from: left out",
+                           release=release, variant=name, platform=platform))
             continue
         kernels[platform] = (found[0], found[1])
         taken_from.setdefault(found[2], []).append(platform)
@@ -87,14 +89,14 @@ def cuda_body(name: str, platforms: Sequence[str], order: Sequence[Release], def
     primary = "linux-x86_64" if "linux-x86_64" in kernels else kept[0]
     archs, ptx = kernels[primary]
     if not ptx:
-        ptx = next((p for _, p in kernels.values() if p), ())
+        ptx = next((p for _archs, p in kernels.values() if p), ())
     body: dict[str, Any] = {"archs": list(archs)}
-    by_platform = {p: list(s) for p, (s, _) in kernels.items() if s != archs}
+    by_platform = {p: list(s) for p, (s, _ptx) in kernels.items() if s != archs}
     if by_platform:
         body["archs_by_platform"] = by_platform
     if ptx:
         body["ptx"] = list(ptx)
-        body["ptx_platforms"] = [p for p, (_, x) in kernels.items() if x == ptx]
+        body["ptx_platforms"] = [p for p, (_archs, x) in kernels.items() if x == ptx]
     if set(kept) != set(KIND_PLATFORMS["cuda"]):
         body["platforms"] = kept
     same = next((v for r in order for v in [r.variant(name)] if v is not None), None)
@@ -143,7 +145,7 @@ def python_order(pythons: Iterable[str]) -> list[str]:
 def floors_of(wheels: Sequence[tuple[IndexFile, Wheel]], platform: str) -> dict[str, tuple[str, bool]]:
     """python -> (floor, legacy) of the release's wheels for a platform, from their tags."""
     out: dict[str, tuple[str, bool]] = {}
-    for _, wheel in wheels:
+    for _file, wheel in wheels:
         for tag in wheel.tags:
             plat, floor, legacy = wheel_platform(tag)
             if plat != platform or floor is None:

@@ -31,6 +31,7 @@ from typing import Any
 from packaging.version import Version
 
 from envdoctor.compat import COMPANIONS
+from envdoctor.i18n import _
 from envdoctor.recipes import KIND_PLATFORMS, Recipes, Release
 from envdoctor.refresh.indexes import IndexFile, Wheel, wheel_platform
 from envdoctor.refresh.inference import (
@@ -128,19 +129,20 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
     variants_found = ctx.variants.get(release, {})
     pypi_alone = bool(ctx.material.pytorch_missing)
     if not variants_found and not pypi_alone:
-        ctx.notes.append(f"torch {release}: on PyPI, not on the PyTorch wheel index yet: not written")
+        ctx.notes.append(_("torch {release}: on PyPI, not on the PyTorch wheel index yet: not written", release=release))
         return None
     if nearest is None:
-        ctx.notes.append(f"torch {release}: no known release to infer from: not written")
+        ctx.notes.append(_("torch {release}: no known release to infer from: not written", release=release))
         return None
     inferred: list[str] = []
-    platforms = platform_order(p for _, wheel in wheels for p in wheel.platforms)
+    platforms = platform_order(p for _file, wheel in wheels for p in wheel.platforms)
     python = {p: python_order(py for e, w in wheels if p in w.platforms for py in w.pythons
                                if admits(e.requires_python, py)) for p in platforms}
     python = {p: v for p, v in python.items() if v}
     platforms = [p for p in platforms if p in python]
     if not python:
-        ctx.notes.append(f"torch {release}: no CPython wheel for a platform envdoctor plans for: not written")
+        ctx.notes.append(_("torch {release}: no CPython wheel for a platform envdoctor plans for: not written",
+                           release=release))
         return None
     lists = [tuple(v) for v in python.values()]
     common = max(set(lists), key=lambda item: (lists.count(item), item))
@@ -154,13 +156,13 @@ def _release_entry(ctx: _Context, release: Version) -> dict[str, Any] | None:
         floors = floors_of(wheels, platform)
         if not floors:
             continue
-        lowest = min((f for f, _ in floors.values()), key=Version)
+        lowest = min((f for f, _legacy in floors.values()), key=Version)
         if platform.startswith("macos"):
             macos_min[platform] = lowest
-            special = {py: f for py, (f, _) in floors.items() if Version(f) > Version(lowest)}
+            special = {py: f for py, (f, _legacy) in floors.items() if Version(f) > Version(lowest)}
             if special:
                 macos_by_python[platform] = special
-        elif any(legacy for _, legacy in floors.values()):
+        elif any(legacy for _floor, legacy in floors.values()):
             taken = nearest.glibc.get(platform)
             if taken:
                 glibc[platform] = taken
@@ -218,9 +220,9 @@ def unlearnt(release: str, defaults: Mapping[str, str]) -> str:
     """What a release learnt from PyPI alone lacks: every build but PyPI's own, which only the PyTorch
     index lists, with the platforms each is built for."""
     builds = ", ".join(f"{p} {v}" for p, v in defaults.items())
-    return (f"torch {release}: only the PyPI builds are known ({builds}); the PyTorch index's per-variant builds "
-            "(+cuXXX, +rocmX.Y, +xpu, +cpu), the platforms each is built for and their kernel architecture lists "
-            "were not learnt (the PyTorch wheel index was not read)")
+    return _("torch {release}: only the PyPI builds are known ({builds}); the PyTorch index's per-variant builds "
+             "(+cuXXX, +rocmX.Y, +xpu, +cpu), the platforms each is built for and their kernel architecture lists "
+             "were not learnt (the PyTorch wheel index was not read)", release=release, builds=builds)
 
 
 def _pypi_builds(wheels: Sequence[tuple[IndexFile, Wheel]], defaults: Mapping[str, str]) -> dict[str, list[Wheel]]:
@@ -228,7 +230,7 @@ def _pypi_builds(wheels: Sequence[tuple[IndexFile, Wheel]], defaults: Mapping[st
     release learnt without the PyTorch index."""
     found: dict[str, list[Wheel]] = {}
     for platform, name in defaults.items():
-        found.setdefault(name, []).extend(w for _, w in wheels if platform in w.platforms)
+        found.setdefault(name, []).extend(w for _file, w in wheels if platform in w.platforms)
     return found
 
 
@@ -245,11 +247,13 @@ def _pypi_defaults(ctx: _Context, release: Version, wheels: Sequence[tuple[Index
         entry = best_wheel(wheels, platform)
         facts = ctx.material.wheels.get(entry.filename) if entry is not None else None
         if facts is None or entry is None:
-            ctx.notes.append(f"torch {release}: the {platform} wheel's METADATA was not read: not written")
+            ctx.notes.append(_("torch {release}: the {platform} wheel's METADATA was not read: not written",
+                               release=release, platform=platform))
             return None, pins
         build, evidence = build_of(facts, platform)
         if build is None:
-            ctx.notes.append(f"torch {release}: {entry.filename}: {evidence}: not written")
+            ctx.notes.append(_("torch {release}: {file}: {evidence}: not written", release=release, file=entry.filename,
+                               evidence=evidence))
             return None, pins
         defaults[platform] = build
         pins[platform] = (*cuda_pins(facts.metadata or "", platform)[:2], f"{entry.filename}: {evidence}")
@@ -270,9 +274,10 @@ def _variant_bodies(ctx: _Context, release: Version, found: Mapping[str, Sequenc
     for name in sorted(found):
         page = ctx.material.variant_pages.get(name)
         listed = not confirmed or page is not None and any(w.version.public == str(release) and w.local == name
-                                                             for _, w in usable_wheels(page, "torch"))
+                                                             for _file, w in usable_wheels(page, "torch"))
         if not listed:
-            ctx.notes.append(f"torch {release} {name}: {ctx.sources.index}/{name}/torch/ does not list it: left out")
+            ctx.notes.append(_("torch {release} {variant}: {page} does not list it: left out", release=release,
+                               variant=name, page=f"{ctx.sources.index}/{name}/torch/"))
             continue
         on = [p for p in platform_order(p for w in found[name] for p in w.platforms) if p in platforms]
         if not on:
@@ -303,8 +308,12 @@ def _variant_bodies(ctx: _Context, release: Version, found: Mapping[str, Sequenc
         bodies[name] = body
     missing = sorted(set(defaults.values()) - set(bodies))
     if missing:
-        where = "is not on the PyTorch index" if confirmed else "has no known kernel list to infer from"
-        ctx.notes.append(f"torch {release}: its PyPI build {', '.join(missing)} {where}: not written")
+        if confirmed:
+            ctx.notes.append(_("torch {release}: its PyPI build {builds} is not on the PyTorch index: not written",
+                               release=release, builds=", ".join(missing)))
+        else:
+            ctx.notes.append(_("torch {release}: its PyPI build {builds} has no known kernel list to infer from: "
+                               "not written", release=release, builds=", ".join(missing)))
         return None
     return bodies
 
@@ -335,17 +344,21 @@ def _source(ctx: _Context, release: Version, pins: Mapping[str, tuple[str | None
 def _describe(release: str, spec: Mapping[str, Any]) -> str:
     defaults = ", ".join(f"{p} {v}" for p, v in spec["pypi"].items())
     variants = ", ".join(sorted(spec["variants"]))
-    companions = ", ".join(f"{n} {spec[n]}" for n in COMPANIONS if n in spec) or "no companions"
+    companions = ", ".join(f"{n} {spec[n]}" for n in COMPANIONS if n in spec) or _("no companions")
     inferred = len(spec.get("inferred", [])) + sum(len(b.get("inferred", [])) for b in spec["variants"].values())
-    return (f"new release {release}: variants {variants}; PyPI default {defaults}; {companions}"
-            + (f"; {inferred} item(s) inferred" if inferred else ""))
+    if inferred:
+        return _("new release {release}: variants {variants}; PyPI default {defaults}; {companions}; "
+                 "{n} item(s) inferred", release=release, variants=variants, defaults=defaults, companions=companions,
+                 n=inferred)
+    return _("new release {release}: variants {variants}; PyPI default {defaults}; {companions}", release=release,
+             variants=variants, defaults=defaults, companions=companions)
 
 
 def _changed_defaults(known: Recipes, written: Mapping[Version, Mapping[str, Any]]) -> list[str]:
     """Each new release's PyPI default that differs from the release before it."""
     pypi: dict[Version, Mapping[str, str]] = {r.parsed: r.pypi for r in known.releases}
     pypi.update({v: s["pypi"] for v, s in written.items()})
-    out = []
+    out: list[str] = []
     ordered = sorted(pypi)
     for version in written:
         before = [v for v in ordered if v < version]
@@ -354,21 +367,22 @@ def _changed_defaults(known: Recipes, written: Mapping[Version, Mapping[str, Any
         previous = pypi[before[-1]]
         for platform, build in pypi[version].items():
             if platform in previous and previous[platform] != build:
-                out.append(f"changed default: torch {version} on {platform} is {build} (was {previous[platform]} "
-                           f"in {before[-1]})")
+                out.append(_("changed default: torch {version} on {platform} is {build} (was {previous} in {before})",
+                             version=version, platform=platform, build=build, previous=previous[platform],
+                             before=before[-1]))
     return out
 
 
 def _known_differences(known: Recipes, pytorch: Sequence[IndexFile]) -> list[str]:
     """Variants the PyTorch index lists for releases the data has, which the data lacks (reported only)."""
-    out = []
+    out: list[str] = []
     variants = variant_files(pytorch)
     for release in known.releases:
         found = variants.get(release.parsed, {})
         extra = sorted(set(found) - {v.name for v in release.variants})
         if extra:
-            out.append(f"torch {release.version}: the PyTorch index lists {', '.join(extra)}, which the data lacks "
-                       "(not written: the built-in rows are kept)")
+            out.append(_("torch {release}: the PyTorch index lists {variants}, which the data lacks "
+                         "(not written: the built-in rows are kept)", release=release.version, variants=", ".join(extra)))
     return out
 
 
@@ -380,8 +394,8 @@ def build(known: Recipes, material: Material, sources: Sources, today: str, fetc
     written: dict[Version, dict[str, Any]] = {}
     lacking = lacking_releases(material.projects.get("torch", ()), known)
     if len(lacking) > MAX_NEW:
-        notes.append(f"{len(lacking) - MAX_NEW} older release(s) the data lacks left out: one refresh reads the newest "
-                     f"{MAX_NEW}")
+        notes.append(_("{n} older release(s) the data lacks left out: one refresh reads the newest {newest}",
+                       n=len(lacking) - MAX_NEW, newest=MAX_NEW))
     for release in lacking[max(0, len(lacking) - MAX_NEW):]:
         entry = _release_entry(ctx, release)
         if entry is not None:
@@ -397,15 +411,15 @@ def build(known: Recipes, material: Material, sources: Sources, today: str, fetc
     known_names = {v.name for r in known.releases for v in r.variants}
     for release, spec in written.items():
         for name in sorted(set(spec["variants"]) - known_names):
-            changes.append(f"new variant {name} (torch {release})")
+            changes.append(_("new variant {variant} (torch {release})", variant=name, release=release))
             known_names.add(name)
     changes += _changed_defaults(known, written)
     notes += _known_differences(known, material.pytorch)
     missing = material.pytorch_missing
     not_learned = [unlearnt(str(v), s["pypi"]) for v, s in written.items()] if missing else []
     if missing:
-        notes.insert(0, f"the PyTorch wheel index was not read ({missing}): releases learnt from PyPI alone, with "
-                        "PyPI's own builds only; differences in known releases not checked")
+        notes.insert(0, _("the PyTorch wheel index was not read ({why}): releases learnt from PyPI alone, with "
+                          "PyPI's own builds only; differences in known releases not checked", why=missing))
     overlay: dict[str, Any] = {
         "schema": "envdoctor.recipes.torch/2",
         "source": f"envdoctor recipes refresh {today}: PyPI {sources.pypi_simple} ({sources.pypi_from}), "

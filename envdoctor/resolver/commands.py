@@ -17,6 +17,7 @@ from packaging.requirements import Requirement
 from envdoctor import extension_plan
 from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Facts
+from envdoctor.i18n import _
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
 from envdoctor.resolver.plan import MANAGERS, Plan, Wanted
@@ -93,7 +94,7 @@ def torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, mi
     chosen = mirrors.pytorch if mirrors else None
     mirror: Mirror | None = chosen if chosen is not None and _under(url, chosen.prefix) else recipes.mirror_for(url)
     via = "" if mirror is None else mirrors.pytorch_from if mirrors and mirror is chosen else \
-        f"mirror row {mirror.prefix} ({mirror.source or 'recipes overlay'})"
+        _("mirror row {prefix} ({source})", prefix=mirror.prefix, source=mirror.source or _("recipes overlay"))
     if mirror is None:
         flag = {"find-links": "-f", "extra-index-url": "--extra-index-url"}.get(release.index_style, "--index-url")
         return TorchIndex(url, flag, "find-links" if flag == "-f" else "simple", "")
@@ -101,15 +102,21 @@ def torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, mi
         return TorchIndex(mirror.replacement + url[len(mirror.prefix):], "-f", "find-links", via)
     if release.index_style == "find-links" and _under(variant_url, mirror.prefix):
         mirrored = mirror.replacement + variant_url[len(mirror.prefix):]
-        note = (f"torch {release.version} was published on a find-links page ({url}); {via} serves simple indexes, "
-                f"so its {variant.name} index {mirrored} is used (PyTorch's per-variant indexes hold the 1.8-1.10 "
-                f"wheels too), with --extra-index-url and +{variant.name} pins")
+        note = _("torch {version} was published on a find-links page ({url}); {via} serves simple indexes, "
+                 "so its {variant} index {mirrored} is used (PyTorch's per-variant indexes hold the 1.8-1.10 "
+                 "wheels too), with --extra-index-url and +{variant} pins", version=release.version, url=url, via=via,
+                 variant=variant.name, mirrored=mirrored)
         return TorchIndex(mirrored, "--extra-index-url", "simple", via, note)
     rewritten = mirror.replacement + url[len(mirror.prefix):]
     if release.index_style == "find-links":
         return TorchIndex(rewritten, "-f", "find-links", via)
     flag = "--extra-index-url" if release.index_style == "extra-index-url" else "--index-url"
     return TorchIndex(rewritten, flag, "simple", via)
+
+
+def also(note: str, more: str) -> str:
+    """``more`` after ``note`` (if any), as one note that is still said in the reader's language."""
+    return _("{earlier}; {later}", earlier=note, later=more) if note else more
 
 
 def _under(url: str, prefix: str) -> bool:
@@ -175,7 +182,7 @@ def manager_steps(manager: str, plan: Plan, release: Release, variant: VariantRe
     if manager not in ("pip", "uv"):
         return _conda_steps(manager, plan, release, variant, reinstall, python, family, others, pypi_mirror, facts)
     if python is None:
-        return None, "the target interpreter is not known"
+        return None, _("the target interpreter is not known")
     force: list[str] = []
     note = ""
     if reinstall and not local:
@@ -184,11 +191,11 @@ def manager_steps(manager: str, plan: Plan, release: Release, variant: VariantRe
         else:
             force = [arg for name in TORCH_FAMILY
                      if any(p.startswith(name + "==") for p in family) for arg in ("--reinstall-package", name)]
-        note = "same version, another build: the torch family is force-reinstalled from PyPI"
+        note = _("same version, another build: the torch family is force-reinstalled from PyPI")
     elif reinstall:
-        note = f"the local version +{variant.name} makes the installer replace the installed build"
+        note = _("the local version +{variant} makes the installer replace the installed build", variant=variant.name)
     if index.note:
-        note = (note + "; " if note else "") + index.note
+        note = also(note, index.note)
     user_index = ["--index-url", pypi_mirror] if pypi_mirror else []
     if manager == "pip":
         head = [*python, "-m", "pip", "install"]
@@ -205,8 +212,8 @@ def manager_steps(manager: str, plan: Plan, release: Release, variant: VariantRe
     if others or family_extras != family:
         steps.append([*head, *family_extras, *others, *user_index])
         if others:
-            note = (note + "; " if note else "") + ("other requirements come from your own index in a second step "
-                                                    "(the PyTorch index does not serve them)")
+            note = also(note, _("other requirements come from your own index in a second step "
+                                "(the PyTorch index does not serve them)"))
     return steps, note
 
 
@@ -218,13 +225,15 @@ def _conda_steps(manager: str, plan: Plan, release: Release, variant: VariantRec
     prefix: list[str] = []
     if target.status != "unknown":
         if not target.conda_prefix:
-            what = "a venv" if target.in_venv else "a system Python" if target.status == "ok" else "not known"
-            return None, (f"the target interpreter {target.executable or ''} is {what}, not a conda environment: conda "
-                          "installs only into conda environments (use pip or uv, or --python a conda env's python)")
+            what = _("a venv") if target.in_venv else _("a system Python") if target.status == "ok" else _("not known")
+            return None, _("the target interpreter {path} is {what}, not a conda environment: conda "
+                           "installs only into conda environments (use pip or uv, or --python a conda env's python)",
+                           path=target.executable or "", what=what)
         if pip_torch_in_conda(facts):
-            return None, (f"torch {facts.torch.version} was installed with {facts.torch.installer or 'pip'} into this "
-                          "conda environment; a conda install over it leaves two copies that shadow each other: change "
-                          "it with pip, or remove it first (python -m pip uninstall torch)")
+            return None, _("torch {version} was installed with {installer} into this "
+                           "conda environment; a conda install over it leaves two copies that shadow each other: change "
+                           "it with pip, or remove it first (python -m pip uninstall torch)",
+                           version=facts.torch.version, installer=facts.torch.installer or "pip")
         prefix = ["-p", target.conda_prefix]
     argv, note = _conda_command(manager, plan, release, variant, reinstall, prefix)
     if argv is None:
@@ -234,11 +243,11 @@ def _conda_steps(manager: str, plan: Plan, release: Release, variant: VariantRec
         python = ["python"]  # the activated conda environment's interpreter, not the py launcher's choice
     if others:
         if python is None:
-            return None, "the target interpreter is not known, so the other requirements cannot be installed with pip"
+            return None, _("the target interpreter is not known, so the other requirements cannot be installed with pip")
         pins = [p.split(";")[0].split("+")[0] for p in family]
         steps.append([*python, "-m", "pip", "install", *pins, *others,
                       *(["--index-url", pypi_mirror] if pypi_mirror else [])])
-        note = (note + "; " if note else "") + "other requirements are PyPI names: pip installs them into the same environment"
+        note = also(note, _("other requirements are PyPI names: pip installs them into the same environment"))
     return steps, note
 
 
@@ -246,9 +255,9 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
                    prefix: list[str]) -> tuple[list[str] | None, str]:
     conda = release.conda
     if conda is None:
-        return None, f"torch {release.version} has no conda recipe"
+        return None, _("torch {version} has no conda recipe", version=release.version)
     if variant.kind in ("rocm", "xpu"):
-        return None, f"conda has no {variant.kind.upper()} build of torch; use pip or uv"
+        return None, _("conda has no {kind} build of torch; use pip or uv", kind=variant.kind.upper())
     head = [manager, "install", "-y", *prefix] + (["--force-reinstall"] if reinstall else [])
     vision = [f"torchvision=={release.torchvision}"] if release.torchvision and any(
         p.startswith("torchvision") for p in plan.packages) else []
@@ -258,20 +267,20 @@ def _conda_command(manager: str, plan: Plan, release: Release, variant: VariantR
         base = [f"pytorch=={release.version}", *vision, *audio]
         if variant.kind == "cuda":
             if variant.cuda not in conda.cuda:
-                return None, (f"the pytorch conda channel had no CUDA {variant.cuda} build of {release.version} "
-                              f"(had {', '.join(conda.cuda)})")
+                return None, _("the pytorch conda channel had no CUDA {cuda} build of {version} (had {had})",
+                               cuda=variant.cuda, version=release.version, had=", ".join(conda.cuda))
             if conda.style == "cudatoolkit":
                 return head + base + [f"cudatoolkit={variant.cuda}", "-c", "pytorch", "-c", "conda-forge"], ""
             return head + base + [f"pytorch-cuda={variant.cuda}", "-c", "pytorch", "-c", "nvidia"], ""
         if variant.kind == "cpu" and plan.platform and not plan.platform.startswith("macos"):
             return head + base + ["cpuonly", "-c", "pytorch"], ""
         return head + base + ["-c", "pytorch"], ""
-    note = "conda-forge builds its own CUDA variants; cuda-version pins the CUDA line"
+    note = _("conda-forge builds its own CUDA variants; cuda-version pins the CUDA line")
     # conda-forge's torchaudio has linux-64, linux-aarch64, osx-64 and osx-arm64 builds, no win-64
     # (anaconda.org/conda-forge/torchaudio/files)
     if audio and (plan.platform or "").startswith("windows"):
-        return None, ("conda-forge has no Windows build of torchaudio: install this plan with pip or uv "
-                      "(--manager pip), or leave torchaudio out")
+        return None, _("conda-forge has no Windows build of torchaudio: install this plan with pip or uv "
+                       "(--manager pip), or leave torchaudio out")
     vision += audio
     if variant.kind == "cuda":
         return head + ["-c", "conda-forge", f"pytorch-gpu=={release.version}", *vision, f"cuda-version={variant.cuda}"], note

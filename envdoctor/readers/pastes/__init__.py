@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from envdoctor import compat
 from envdoctor.facts import Attempt, Distribution, Facts, Gpu
+from envdoctor.i18n import _
 from envdoctor.readers.pastes.signals import Signal, scan
 from envdoctor.readers.pastes.unwrap import unwrap
 from envdoctor.target import unknown_facts
@@ -66,8 +67,8 @@ def _os(lines: list[str], reading: PasteReading) -> None:
     elif _LINUX_PATH.search(head):
         facts.os.system = "Linux"
     if facts.os.system:
-        facts.os.source = "paths in the paste"
-        reading.said.append(f"OS {facts.os.system}" + (" (WSL 2)" if facts.os.wsl else ""))
+        facts.os.source = _("paths in the paste")
+        reading.said.append(_("OS {os} (WSL 2)", os=facts.os.system) if facts.os.wsl else _("OS {os}", os=facts.os.system))
     arch = _ARCH.search(head)
     if arch and facts.os.system:
         value = arch.group(1).lower()
@@ -85,8 +86,8 @@ def _python(reading: PasteReading) -> None:
     if compat.parse_version(text) is None:
         return
     python = reading.facts.python
-    python.version, python.source = text, f"paste line {found.line}"
-    reading.said.append(f"Python {text} (line {found.line})")
+    python.version, python.source = text, _("paste line {line}", line=found.line)
+    reading.said.append(_("Python {version} (line {line})", version=text, line=found.line))
 
 
 def _nvidia(reading: PasteReading) -> None:
@@ -101,17 +102,17 @@ def _nvidia(reading: PasteReading) -> None:
         if any(gpu.name == name for gpu in nvidia.gpus):
             continue
         nvidia.gpus.append(Gpu("nvidia", len(nvidia.gpus), name, compute_capability=cc,
-                               arch=compat.sm_name(cc), source=f"paste line {signal.line}"))
-        reading.said.append(f"GPU {name} (compute capability {cc}, line {signal.line})")
+                               arch=compat.sm_name(cc), source=_("paste line {line}", line=signal.line)))
+        reading.said.append(_("GPU {name} (compute capability {cc}, line {line})", name=name, cc=cc, line=signal.line))
     header = reading.first("smi_header")
     if header is not None:
         nvidia.driver_version = header.get("driver")
         nvidia.driver_max_cuda = header.get("cuda") or None
-        reading.said.append(f"driver {nvidia.driver_version} (line {header.line})")
+        reading.said.append(_("driver {version} (line {line})", version=nvidia.driver_version, line=header.line))
     too_old = next((s for s in reading.all("driver_too_old") if s.get("found")), None)
     if too_old is not None and nvidia.driver_max_cuda is None:
         nvidia.driver_max_cuda = _cuda_of(too_old.get("found"))
-        reading.said.append(f"the driver supports CUDA {nvidia.driver_max_cuda} (line {too_old.line})")
+        reading.said.append(_("the driver supports CUDA {cuda} (line {line})", cuda=nvidia.driver_max_cuda, line=too_old.line))
     if nvidia.gpus or nvidia.driver_version:
         nvidia.status = "ok" if nvidia.gpus and nvidia.driver_version else "unknown"
         nvidia.source = SOURCE
@@ -128,16 +129,16 @@ def _torch(reading: PasteReading) -> None:
         elif signal.kind == "built_for" and signal.get("torch"):
             version = signal.get("torch")  # xformers' "(you have 2.5.1+cu124)"
         elif signal.kind == "conda_package" and signal.get("package") == "pytorch":
-            torch.installs.append(Distribution("torch", signal.get("version"), source=f"paste line {signal.line}",
+            torch.installs.append(Distribution("torch", signal.get("version"), source=_("paste line {line}", line=signal.line),
                                                build=signal.get("build"), channel=signal.get("channel") or None,
                                                installer="conda"))
         if version:
-            torch.source = f"paste line {signal.line}"
+            torch.source = _("paste line {line}", line=signal.line)
             break
     if version:
         torch.version = version
         torch.local = version.partition("+")[2] or None
-        reading.said.append(f"torch {version} ({torch.source})")
+        reading.said.append(_("torch {version} ({source})", version=version, source=torch.source))
     if reading.first("cpu_build"):
         torch.cuda = None
         torch.local = torch.local or "cpu"
@@ -153,9 +154,9 @@ def _rocm(reading: PasteReading) -> None:
     card = reading.first("radeon")
     target = gfx.get("gfx").lower()
     name = f"AMD Radeon {card.get('model')}" if card else target
-    reading.facts.rocm.gpus.append(Gpu("amd", 0, name, arch=target, source=f"paste line {gfx.line}"))
+    reading.facts.rocm.gpus.append(Gpu("amd", 0, name, arch=target, source=_("paste line {line}", line=gfx.line)))
     reading.facts.rocm.source = SOURCE
-    reading.said.append(f"GPU {name} ({target}, line {gfx.line})")
+    reading.said.append(_("GPU {name} ({target}, line {line})", name=name, target=target, line=gfx.line))
 
 
 def read_paste(text: str) -> PasteReading:
@@ -173,5 +174,5 @@ def read_paste(text: str) -> PasteReading:
     _torch(reading)
     _rocm(reading)
     reading.facts.os.attempts.append(Attempt(SOURCE, "ok" if reading.signals else "empty",
-                                             f"{len(reading.signals)} message(s) recognised"))
+                                             _("{n} message(s) recognised", n=len(reading.signals))))
     return reading
