@@ -19,8 +19,8 @@ from pathlib import Path
 
 from envdoctor import compat, paste_rules, rules
 from envdoctor.facts import Facts, Finding
-from envdoctor.i18n import _
-from envdoctor.readers import Reading, listed, read_folder, read_text
+from envdoctor.i18n import _, joined, listed
+from envdoctor.readers import Reading, read_folder, read_text
 from envdoctor.recipes import Recipes
 from envdoctor.report import Report
 from envdoctor.resolver import Plan, Request, resolve
@@ -120,15 +120,7 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
         fix=_("run `{command} --here` on that machine (it adds what this machine's probe sees), or paste "
               "`python -m torch.utils.collect_env` too", command=again),
         commands=[["envdoctor", "diagnose", where, "--here"]],
-        evidence=[_("the paste says: {said}", said=_semicolons(said))] if said else [], subject=causes[0].subject)]
-
-
-def _semicolons(parts: list[str]) -> str:
-    """``parts`` joined by semicolons, still said in the reader's language."""
-    text = parts[0]
-    for part in parts[1:]:
-        text = _("{earlier}; {later}", earlier=text, later=part)
-    return text
+        evidence=[_("the paste says: {said}", said=joined(said))] if said else [], subject=causes[0].subject)]
 
 
 def add_description(facts: Facts, recipes: Recipes, driver: str | None = None, gpus: tuple[str, ...] = (),
@@ -174,7 +166,7 @@ def reading_findings(reading: Reading) -> list[Finding]:
         out.append(Finding(
             "diagnose.unread", "info", "system",
             _("{n} line(s) of the report could not be read and were left out", n=len(reading.unread))
-            if reading.unread else _semicolons(reading.notes),
+            if reading.unread else joined(reading.notes),
             fix=_("if these lines matter, paste the report unedited (`python -m torch.utils.collect_env`)"),
             evidence=shown + ([_("... and {n} more", n=more)] if more > 0 else []) + reading.notes, subject="report"))
     if reading.truncated_at is not None or reading.missing:
@@ -275,11 +267,11 @@ def concrete_fixes(findings: list[Finding], facts: Facts, recipes: Recipes, wher
         else:
             finding.commands = [["envdoctor", "install", "--dry-run", *given]]
             reasons = [a["message"] for a in plan.alternatives[:2] if a.get("message")]
-            why = _semicolons(reasons) if reasons else ""
+            why = joined(reasons) if reasons else ""
             addition = _("the report does not say enough to pick a build: add {flags} "
                          "(to `{command}` or to the command below)", flags=", ".join(missing),
                          command=again) if missing else _("no build fits: {why}", why=why)
-            finding.fix = _("{fix}; {addition}", fix=finding.fix, addition=addition) if finding.fix else addition
+            finding.fix = joined([finding.fix, addition]) if finding.fix else addition
 
 
 def _forced(argv: list[str]) -> list[str]:

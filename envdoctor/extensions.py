@@ -24,8 +24,7 @@ from packaging.version import Version
 
 from envdoctor.compat import parse_version, python_tag, target_platform
 from envdoctor.facts import Facts, Finding
-from envdoctor.i18n import _
-from envdoctor.readers import listed
+from envdoctor.i18n import _, listed
 
 if TYPE_CHECKING:
     from envdoctor.recipes import Recipes

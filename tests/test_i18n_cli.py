@@ -55,7 +55,7 @@ def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None)
 
 def test_the_detector_finds_a_sentence_and_passes_values():
     assert english_left("  [!] ⟦dŕîvéŕ⟧ the driver is too old  (nvidia.x)") == [
-        "  [!] ⟦dŕîvéŕ⟧ the driver is too old  (nvidia.x)"]
+        "  [!]  the driver is too old  (nvidia.x)"]  # the line as left once the catalogue's text is taken out
     assert english_left("  [ok] ⟦Pýthöñ ⟦à⟧⟧ 3.11.7 /usr/bin/python3\n          $ pip install torch --index-url x") == []
 
 

@@ -186,7 +186,8 @@ def merge(lang: str, parts: list[Path]) -> list[str]:
             if mine is None:
                 conflicts.append(f"{part}: {message.id!r} is not in the catalogue")
                 continue
-            if mine.string and mine.string != message.string:
+            filled = all(mine.string) if isinstance(mine.string, tuple) else bool(mine.string)
+            if filled and mine.string != message.string:
                 conflicts.append(f"{part}: {message.id!r} has another translation already")
                 continue
             mine.string = message.string

@@ -21,7 +21,7 @@ from packaging.version import Version
 from envdoctor import compat
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 from envdoctor.probes import Pending, ProbeContext, Threads, attempt_from
 
 LINUX_PARENT_DIRS = ("/usr/local",)
@@ -227,7 +227,7 @@ def probe(ctx: ProbeContext) -> CudaFacts:
                 active = _toolkit_of_nvcc(ctx, nvcc_on_path, toolkits)
                 found = (_("the nvcc on PATH is the toolkit at {path}, read from its files", path=active.path)
                          if active else _("the nvcc on PATH is the active toolkit, and its version is unknown"))
-                attempt.detail = _("{detail}; {found}", detail=attempt.detail, found=found) if attempt.detail else found
+                attempt.detail = joined([attempt.detail, found]) if attempt.detail else found
             facts.attempts.append(attempt)
         else:
             facts.attempts.append(Attempt("nvcc", "not_found", _("not on PATH")))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envdoctor.facts import Attempt, Facts
-from envdoctor.i18n import _, n_
+from envdoctor.i18n import _, listed, n_
 
 if TYPE_CHECKING:
     from envdoctor.readers.pastes import PasteReading
@@ -55,14 +55,6 @@ class Reading:
         if self.kind == "paste":
             parts.append(_("{n} message(s) recognised", n=len(self.paste.signals) if self.paste is not None else 0))
         return listed(parts)
-
-
-def listed(parts: list[str]) -> str:
-    """``parts`` as one comma-separated list that is still said in the reader's language."""
-    text = parts[0]
-    for part in parts[1:]:
-        text = _("{earlier}, {later}", earlier=text, later=part)
-    return text
 
 
 def _strip_fences(text: str) -> str:

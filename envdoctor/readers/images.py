@@ -60,7 +60,7 @@ class Image:
 
     def summary(self) -> str:
         """``nvidia/cuda:12.4.1-runtime-ubuntu22.04 (Ubuntu 22.04, CUDA 12.4)``."""
-        from envdoctor.readers import listed
+        from envdoctor.i18n import listed
 
         parts = [f"{self.distro[0].capitalize()} {self.distro[1]}"] if self.distro else []
         if self.cuda:

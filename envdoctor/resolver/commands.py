@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from envdoctor import extension_plan
 from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Facts
-from envdoctor.i18n import _
+from envdoctor.i18n import _, joined
 from envdoctor.mirrors import MirrorChoice
 from envdoctor.recipes import Mirror, Recipes, Release, VariantRecipe
 from envdoctor.resolver.plan import MANAGERS, Plan, Wanted
@@ -116,7 +116,7 @@ def torch_index(release: Release, variant: VariantRecipe, pypi_default: bool, mi
 
 def also(note: str, more: str) -> str:
     """``more`` after ``note`` (if any), as one note that is still said in the reader's language."""
-    return _("{earlier}; {later}", earlier=note, later=more) if note else more
+    return joined([note, more]) if note else more
 
 
 def _under(url: str, prefix: str) -> bool:
