@@ -111,6 +111,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.images.x__image__mutmut_22",
     "envdoctor.readers.collect_env.x_parse_fields__mutmut_4",
     "envdoctor.readers.collect_env.x__libraries__mutmut_96",
+    "envdoctor.lint.x__what_it_installs__mutmut_16",
     "envdoctor.readers.install_commands.x__segments__mutmut_8",
     "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
 })
