@@ -363,3 +363,25 @@ def test_the_find_links_era_is_cited_by_its_last_release():
         "source: recipes/torch.toml: index_style 'find-links' up to 1.10.2 (PyPI simple index; previous-versions.md "
         "(pip lists cpu/cu102/cu111 only); builder release/1.10)",
         "line: pip install torch==1.10.0 -f https://download.pytorch.org/whl/torch_stable.html"]]
+
+
+def test_a_conda_command_on_an_amd_machine_is_answered_with_pip():
+    """conda-forge builds torch for CPUs and CUDA only: the ROCm build comes from pip, and the note says why."""
+    amd = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                          gpus=("AMD Radeon RX 7900 XTX",))
+    one = judged("conda install -c conda-forge cudnn", amd)
+    assert (one.instead, one.instead_note, [f.id for f in one.findings]) == (
+        ["python", "-m", "pip", "install", "torch==2.14.1", "--index-url", "https://download.pytorch.org/whl/rocm7.2"],
+        "conda cannot install it (conda has no ROCM build of torch; use pip or uv): pip", ["lint.cudnn-not-needed"])
+
+
+def test_a_piped_script_where_no_torch_installs_names_no_command():
+    """torch 2.2.2 was the last release with macOS x86_64 wheels, for CPython 3.8 to 3.12 (its files on PyPI): an
+    Intel Mac's Python 3.13 has no torch, so the finding carries no command and the note says why."""
+    intel_mac = describe_target(Facts(), recipes=RECIPES, target_os="macos", target_arch="x86_64",
+                                target_python="3.13", no_gpu=True)
+    installs, scripts, _ = parse_command(Line("run.sh:1", "curl -fsSL https://pytorch.org/install.sh | sh"))
+    (one,) = lint_installs(installs, scripts, intel_mac, RECIPES)
+    assert (one.instead, one.instead_note, [(f.id, f.commands) for f in one.findings]) == (
+        None, "torch 2.2.2 needs Python 3.8, 3.9, 3.10, 3.11, 3.12; this is Python 3.13 (torch 2.2.2 has no wheels for "
+              "Python 3.13 on macos-x86_64)", [("lint.no-such-installer", [])])
