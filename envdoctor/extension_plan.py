@@ -166,11 +166,12 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
     cuda = _cuda_of(variant)
     text = str(requirement)
     if ext.wheels == "pyg-index":
-        page = ext.index_url.format(torch_release=f"{torch.major}.{torch.minor}.0", variant=variant or "cpu")
+        label = variant or "cpu"  # a build without a variant (macOS) is on the CPU page
+        page = ext.index_url.format(torch_release=f"{torch.major}.{torch.minor}.0", variant=label)
         plan.how = "wheel"
         plan.args = [["--only-binary", name, text, "-f", page]]
-        plan.reasons.append(f"the PyG page for torch {torch.major}.{torch.minor} + {variant} has the wheels built for "
-                            f"it (+pt{torch.major}{torch.minor}{variant}); --only-binary keeps pip from building "
+        plan.reasons.append(f"the PyG page for torch {torch.major}.{torch.minor} + {label} has the wheels built for "
+                            f"it (+pt{torch.major}{torch.minor}{label}); --only-binary keeps pip from building "
                             "the PyPI source release against no torch")
         return plan
     if ext.key == "flash-attn":

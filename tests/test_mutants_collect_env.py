@@ -7,7 +7,7 @@ import dataclasses
 
 from conftest import FIXTURES_DIR
 
-from envdoctor.facts import Attempt, CudaToolkit, ToolInfo
+from envdoctor.facts import Attempt, CudaToolkit, PythonFacts, ToolInfo
 from envdoctor.readers.collect_env import read_collect_env
 
 
@@ -101,3 +101,58 @@ def test_gpu_lines_lose_their_uuid_and_a_radeon_is_amd():
     found = read_collect_env(ASSEMBLED).facts
     assert ([(g.vendor, g.name) for g in found.nvidia.gpus], [(g.vendor, g.name) for g in found.rocm.gpus]) == (
         [("nvidia", "NVIDIA A100-SXM4-80GB")], [("amd", "Radeon Pro W7900")])
+
+
+def test_a_windows_report_s_python_whole():
+    # line 18: "Python version: 3.9.16 (main, May 17 2023, 17:49:16) [MSC v.1916 64 bit (AMD64)] (64-bit runtime)";
+    # sysconfig names a 64-bit x86 CPython on Windows "win-amd64", and platform.machine() there is "AMD64"
+    found = facts("2.0.1-windows11-gtx1050ti.txt").python
+    line = "Python version: 3.9.16 (main, May 17 2023, 17:49:16) [MSC v.1916 64 bit (AMD64)] (64-bit runtime)"
+    libraries = "report line 43: Versions of relevant libraries:"
+    assert found == PythonFacts(
+        status="ok", version="3.9.16", implementation="cpython", platform_tag="win-amd64", machine="AMD64",
+        pointer_bits=64, tools=[ToolInfo("pip", source=libraries), ToolInfo("conda", source=libraries)],
+        source=f"report line 18: {line}",
+        attempts=[Attempt("report line 18", "ok", line),
+                  Attempt("report line 19", "ok", "Python platform: Windows-10-10.0.22621-SP0")])
+
+
+def generated_without_torch(replaced: dict[str, str]) -> str:
+    """generated-no-torch-python3.10.txt (torch 2.13.0's collect_env.py run by a Python 3.10 without torch)
+    with whole lines replaced: assembled, to give the report what a broken or shadowed install would show."""
+    text = (FIXTURES_DIR / "collect_env" / "generated-no-torch-python3.10.txt").read_text(encoding="utf-8")
+    for old, new in replaced.items():
+        assert old in text.splitlines()
+        text = text.replace(old, new)
+    return text
+
+
+def test_torch_that_pip_lists_but_the_report_could_not_import_is_an_error():
+    # Assembled: the Python 3.10 report without torch, with "[pip3] torch==2.13.0" as its pip list (line 73)
+    found = read_collect_env(generated_without_torch({"[pip3] No relevant packages": "[pip3] torch==2.13.0"}))
+    torch = found.facts.torch
+    assert (torch.status, torch.version, torch.attempts) == ("error", None, [
+        Attempt("report line 2", "not_found", "pytorch version: N/A"),  # the field's label, then its value
+        Attempt("report line 73: [pip3] torch==2.13.0", "error",
+                "the report could not import torch, but pip lists torch 2.13.0")])
+
+
+def test_a_torch_version_that_is_no_version_is_said():
+    # Assembled: "PyTorch version: master" as old issue templates were filled in
+    found = read_collect_env(generated_without_torch({"PyTorch version: N/A": "PyTorch version: master"}))
+    torch = found.facts.torch
+    assert (torch.status, torch.version, torch.attempts) == ("error", None, [
+        Attempt("report line 2", "ok", "PyTorch version: master"),
+        Attempt("report line 2: PyTorch version: master", "unparsed", "'master' is not a version")])
+
+
+def test_a_conda_pytorch_of_another_version_is_not_the_torch_imported():
+    # Assembled: torch 2.1.0 imported (pip's), while conda's list holds a pytorch 2.0.1 that pip's shadows
+    found = read_collect_env(generated_without_torch({
+        "PyTorch version: N/A": "PyTorch version: 2.1.0+cu118",
+        "[pip3] No relevant packages": "[pip3] torch==2.1.0+cu118",
+        "[conda] Could not collect": "[conda] pytorch                   2.0.1           py3.10_cuda11.8_cudnn8.7.0_0    pytorch",
+    })).facts.torch
+    assert (found.status, found.version, found.conda, found.installer, [(d.name, d.version, d.installer)
+                                                                       for d in found.installs]) == (
+        "ok", "2.1.0+cu118", False, "pip", [("torch", "2.1.0+cu118", "pip"), ("pytorch", "2.0.1", "conda")])

@@ -7,11 +7,14 @@ string; ``channel::name`` names the channel. pip's requirements are PEP 508, its
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import pytest
 from packaging.specifiers import SpecifierSet
 
 from envdoctor.facts import Facts, Finding
-from envdoctor.lint import Wanted, _conda_specifier, lint_installs, wanted_of
+from envdoctor.lint import Wanted, _conda_specifier, _judge_indexes, lint_installs, wanted_of
 from envdoctor.readers.install_commands import Line, parse_command
 from envdoctor.recipes import load_recipes
 from envdoctor.target import describe_target
@@ -197,3 +200,188 @@ def test_the_pypi_stub_named_pytorch(command):
 def test_a_mirror_index_is_not_judged_as_the_pypi_default():
     one = judged("pip install torch==2.5.1 --index-url https://mirror.example/simple", NO_GPU)
     assert (one.findings, one.instead) == ([], None)
+
+
+# ---------------------------------------------------------------------------- more findings compared whole
+# Published facts: torch 2.5.1 pairs torchvision 0.20.1 (pytorch.org previous versions); PyPI's Windows wheel of
+# torch is the CPU build; CUDA 12.4 needs driver >= 525.60.13 and R470 runs CUDA 11.4 (CUDA release notes, table 3);
+# Ubuntu 22.04's nvidia-cuda-toolkit is 11.5.1 (packages.ubuntu.com/jammy); flash-attn's README installs it with
+# --no-build-isolation; PEP 440 forbids local versions on PyPI.
+
+TOOLKIT_SOURCE = f"source: {DRIVER_ONLY_SOURCE}"
+WINDOWS_3090 = describe_target(Facts(), recipes=RECIPES, target_os="windows", target_arch="x86_64",
+                               target_python="3.11", gpus=("NVIDIA GeForce RTX 3090",), driver="535.104.05")
+R470 = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                       gpus=("NVIDIA GeForce RTX 3090",), driver="470.57.02")
+CU121 = ["python", "-m", "pip", "install", "torch==2.5.1", "--index-url", "https://download.pytorch.org/whl/cu121"]
+NEWEST_CU126 = ["python", "-m", "pip", "install", "torch==2.14.1", "--index-url", "https://download.pytorch.org/whl/cu126"]
+
+
+def test_a_local_pin_without_the_index_that_has_it():
+    command = "pip install torch==2.0.1+cu118"
+    instead = ["python", "-m", "pip", "install", "torch==2.0.1", "--index-url", CU118]
+    one = judged(command, RTX3090)
+    assert (one.instead, one.findings) == (instead, [Finding(
+        "lint.local-pin-without-index", "error", "lint",
+        "torch+cu118: PyPI has no wheels with a local version (+cu118); without the PyTorch index or find-links page "
+        "no such version is found", subject="run.sh:1",
+        fix="use the plain version with the variant's index URL (the command below)", commands=[instead],
+        evidence=["source: PEP 440 local versions; PyPI accepts no uploads with a local version", f"line: {command}"])])
+
+
+def test_a_direct_reference_after_an_unreadable_requirement_is_still_found():
+    url = "https://example.com/torch-2.5.1-cp311-cp311-linux_x86_64.whl"
+    command = f"pip install 'torch-!!' 'torch @ {url}'"
+    one = judged(command, RTX3090)
+    assert [(f.id, f.message) for f in one.findings] == [
+        ("lint.direct-reference", f"'torch @ {url}' installs whatever lies at that URL, not the build chosen for this "
+                                  "machine or what torch was made with (envdoctor install refuses it)"),
+        ("lint.unreadable-requirement", "'torch-!!' is not a requirement the installer can read")]
+
+
+def test_flash_attn_without_no_build_isolation():
+    command = "pip install torch==2.5.1 flash-attn"
+    one = judged(command, RTX3090)
+    assert (one.instead, one.findings) == (CU121, [Finding(
+        "lint.extension-build-isolation", "error", "lint",
+        "flash-attn compiles against the torch it imports at build time: without --no-build-isolation pip builds it "
+        "in an isolated environment with no torch (\"No module named 'torch'\") or a fresh one from PyPI, not the "
+        "torch installed here", subject="run.sh:1",
+        fix="install torch first, then: pip install flash-attn --no-build-isolation (and ninja, packaging)",
+        commands=[CU121], evidence=[
+            "source: https://github.com/Dao-AILab/flash-attention#installation-and-features (pip install flash-attn "
+            "--no-build-isolation)", f"line: {command}"])])
+
+
+def test_a_variant_last_built_for_an_older_series():
+    # cu128's newest release in the data is 2.11.0, the one before it 2.10.0: the evidence names 2.11's series
+    command = "pip install torch --index-url https://download.pytorch.org/whl/cu128"
+    one = judged(command, RTX3090)
+    [finding] = one.findings
+    assert (finding.id, finding.severity, finding.message, finding.evidence[0].split(" (")[0]) == (
+        "lint.variant-outdated", "warning",
+        "cu128 (from https://download.pytorch.org/whl/cu128) is not built any more: the newest release with it is "
+        "torch 2.11.0, the newest release is 2.15.0", "source: recipes/torch.toml: series 2.11")
+
+
+def test_a_companion_pin_of_another_torch_is_an_error():
+    one = judged("pip install torch==2.5.1 torchvision==0.19.0", RTX3090)
+    (finding,) = [f for f in one.findings if f.id == "lint.companion-mismatch"]
+    assert (finding.severity, finding.message, finding.fix) == (
+        "error", "torchvision==0.19.0 does not pair torch==2.5.1: torch 2.5.1 pairs torchvision 0.20.1",
+        "pin torchvision==0.20.1, or leave it unpinned")
+
+
+def test_a_release_older_than_the_data():
+    command = "pip install torch==1.4.0"
+    one = judged(command, RTX3090)
+    assert (one.instead, one.findings) == (NEWEST_CU126, [Finding(
+        "lint.release-too-old", "warning", "lint",
+        "torch 1.4.0 is older than every release envdoctor knows (1.8.0 on): whether its wheels install on this "
+        "Python and run on these GPUs is not checked", subject="run.sh:1",
+        fix="use a current release (the command below)", commands=[NEWEST_CU126],
+        evidence=["source: recipes/torch.toml: releases from 1.8.0", f"line: {command}"])])
+
+
+def test_a_cuda_12_4_build_on_an_r470_driver_does_not_fit():
+    command = "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
+    one = judged(command, R470)
+    [finding] = one.findings
+    assert (finding.id, finding.severity, finding.message, finding.fix) == (
+        "lint.variant-does-not-fit", "error",
+        "this installs torch 2.5.1 cu124, which does not run on this machine: the driver 470.57.02 supports CUDA "
+        "11.4; cu124 needs CUDA 12.4 (driver >= 525.60.13)", "the command below picks the build for this machine")
+    assert one.instead == ["python", "-m", "pip", "install", "torch==2.5.1", "--index-url",
+                           "https://download.pytorch.org/whl/cu118"]
+
+
+def test_pypi_s_cpu_default_on_windows_with_a_gpu():
+    command = "pip install torch==2.5.1"
+    instead = ["py", "-3.11", "-m", "pip", "install", "torch==2.5.1", "--index-url",
+               "https://download.pytorch.org/whl/cu121"]
+    one = judged(command, WINDOWS_3090)
+    assert (one.instead, one.findings) == (instead, [Finding(
+        "lint.cpu-build-on-gpu", "warning", "lint",
+        "PyPI's default wheel here is torch 2.5.1 cpu, which leaves the GPU unused (torch.cuda.is_available() is "
+        "False): install plans cu121 for it", subject="run.sh:1",
+        fix="install the GPU build from its index (the command below)", commands=[instead],
+        evidence=["source: the resolver, for the same request as `envdoctor install`: variant cu121: its CUDA 12.1 <= "
+                  "the driver's CUDA 12.1; kernels sm_50, sm_60, sm_61, sm_70, sm_75, sm_80, sm_86, sm_90 cover every "
+                  "GPU", f"line: {command}"])])
+
+
+def test_nvidia_s_runfile_is_a_cuda_installer():
+    command = "sh cuda_12.4.0_550.54.14_linux.run"
+    one = judged(command, RTX3090)
+    assert (one.instead, one.findings) == (NEWEST_CU126, [Finding(
+        "lint.cuda-installer-not-needed", "warning", "lint",
+        f"cuda_12.4.0_550.54.14_linux.run is NVIDIA's CUDA 12.4 installer, not needed for torch; {DRIVER_ONLY}; "
+        "CUDA 12.4 would compile extensions for torch built with CUDA 12.6; torch itself does not use it",
+        subject="run.sh:1", fix=DRIVER_ONLY_FIX, commands=[NEWEST_CU126], evidence=[TOOLKIT_SOURCE, f"line: {command}"])])
+
+
+def test_ubuntu_s_own_cuda_toolkit_is_named_with_its_version():
+    facts = copy.deepcopy(RTX3090)
+    facts.os.distro_id, facts.os.distro_version = "ubuntu", "22.04"
+    one = judged("sudo apt-get install -y nvidia-cuda-toolkit", facts)
+    [finding] = one.findings
+    assert finding.message == (
+        "nvidia-cuda-toolkit (CUDA 11.5 on Ubuntu 22.04: packages.ubuntu.com/jammy/nvidia-cuda-toolkit: "
+        f"11.5.1-1ubuntu1): a CUDA toolkit is not needed for torch; {DRIVER_ONLY}; CUDA 11.5 cannot even compile "
+        "extensions for torch built with CUDA 12.6: the major versions differ")
+
+
+def test_a_conda_toolkit_pin_is_read_as_its_cuda_line():
+    one = judged("conda install -c nvidia cuda-toolkit=12.4.1", RTX3090)
+    [finding] = one.findings
+    assert (finding.id, finding.message) == ("lint.cuda-toolkit-not-needed", (
+        f"cuda-toolkit=12.4.1: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}; CUDA 12.4 would compile "
+        "extensions for torch built with CUDA 12.6; torch itself does not use it"))
+
+
+def test_nvidia_s_cuda_wheels_alone():
+    command = "pip install nvidia-cuda-runtime-cu12==12.4.127 nvidia-cudnn-cu12"
+    one = judged(command, RTX3090)
+    assert (one.instead, one.findings) == (NEWEST_CU126, [Finding(
+        "lint.cuda-wheels-alone", "warning", "lint",
+        "nvidia-cuda-runtime-cu12==12.4.127, nvidia-cudnn-cu12 on their own do not make torch use the GPU: torch's "
+        f"wheels require the NVIDIA CUDA wheels of their own build and install them; {DRIVER_ONLY}",
+        subject="run.sh:1", fix="install torch itself (the command below): it brings the CUDA wheels it needs",
+        commands=[NEWEST_CU126], evidence=[TOOLKIT_SOURCE, f"line: {command}"])])
+
+
+def test_the_find_links_era_is_cited_by_its_last_release():
+    """Data where 1.10.1 cites another source than 1.10.2 (assembled): the evidence is the last release's."""
+    recipes = dataclasses.replace(RECIPES, releases=tuple(
+        dataclasses.replace(release, source="builder release/1.10 (1.10.1)") if release.version == "1.10.1" else release
+        for release in RECIPES.releases))
+    installs, _, _ = parse_command(Line("x", "pip install torch==1.10.0 -f https://download.pytorch.org/whl/torch_stable.html"))
+    (install,) = installs
+    out: list[Finding] = []
+    _judge_indexes(install, wanted_of(install), recipes, out)
+    assert [finding.evidence for finding in out] == [[
+        "source: recipes/torch.toml: index_style 'find-links' up to 1.10.2 (PyPI simple index; previous-versions.md "
+        "(pip lists cpu/cu102/cu111 only); builder release/1.10)",
+        "line: pip install torch==1.10.0 -f https://download.pytorch.org/whl/torch_stable.html"]]
+
+
+def test_a_conda_command_on_an_amd_machine_is_answered_with_pip():
+    """conda-forge builds torch for CPUs and CUDA only: the ROCm build comes from pip, and the note says why."""
+    amd = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                          gpus=("AMD Radeon RX 7900 XTX",))
+    one = judged("conda install -c conda-forge cudnn", amd)
+    assert (one.instead, one.instead_note, [f.id for f in one.findings]) == (
+        ["python", "-m", "pip", "install", "torch==2.14.1", "--index-url", "https://download.pytorch.org/whl/rocm7.2"],
+        "conda cannot install it (conda has no ROCM build of torch; use pip or uv): pip", ["lint.cudnn-not-needed"])
+
+
+def test_a_piped_script_where_no_torch_installs_names_no_command():
+    """torch 2.2.2 was the last release with macOS x86_64 wheels, for CPython 3.8 to 3.12 (its files on PyPI): an
+    Intel Mac's Python 3.13 has no torch, so the finding carries no command and the note says why."""
+    intel_mac = describe_target(Facts(), recipes=RECIPES, target_os="macos", target_arch="x86_64",
+                                target_python="3.13", no_gpu=True)
+    installs, scripts, _ = parse_command(Line("run.sh:1", "curl -fsSL https://pytorch.org/install.sh | sh"))
+    (one,) = lint_installs(installs, scripts, intel_mac, RECIPES)
+    assert (one.instead, one.instead_note, [(f.id, f.commands) for f in one.findings]) == (
+        None, "torch 2.2.2 needs Python 3.8, 3.9, 3.10, 3.11, 3.12; this is Python 3.13 (torch 2.2.2 has no wheels for "
+              "Python 3.13 on macos-x86_64)", [("lint.no-such-installer", [])])

@@ -89,7 +89,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
     "envdoctor/extensions.py": ("tests/test_extensions.py", "tests/test_verify_imports.py"),
-    "envdoctor/extension_plan.py": ("tests/test_extension_plan.py",),
+    "envdoctor/extension_plan.py": ("tests/test_extension_plan.py", "tests/test_mutants_extension_plan.py"),
     # in-process tests only: test_door.py's children outlive a test and confuse mutmut's worker bookkeeping
     "envdoctor/readers/json_text.py": ("tests/test_door.py::test_untrusted_json_is_refused_with_a_reason",
                                        "tests/test_readers_report.py", "tests/test_mutants_json_text.py"),
@@ -123,6 +123,9 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_18",
     "envdoctor.refresh.freshness.x_newer_than_known__mutmut_38",
     "envdoctor.readers.images.x__image__mutmut_22",
+    "envdoctor.readers.collect_env.x_parse_fields__mutmut_4",
+    "envdoctor.readers.collect_env.x__libraries__mutmut_96",
+    "envdoctor.lint.x__what_it_installs__mutmut_16",
     "envdoctor.readers.install_commands.x__segments__mutmut_8",
     "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
 })
