@@ -7,6 +7,8 @@ examples on every run, no example database. Locally the ``dev`` profile draws ne
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,26 @@ def machines_dir() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES_DIR
+
+
+def venv_beside_torch(folder: Path) -> str:
+    """A fresh venv, without a pip of its own, that finds the test interpreter's torch (and the pip beside it)
+    through a .pth file; returns its python. What a test installs into it is its own, while torch, the one
+    large install, is shared: a venv of its own per test costs a second, not a minute of unpacking torch.
+    Tests using it are marked ``needs_torch``."""
+    from importlib.util import find_spec
+
+    spec = find_spec("torch")
+    if spec is None or spec.origin is None:
+        pytest.skip("torch is not installed in this interpreter")
+    torch_site = Path(spec.origin).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True,
+                   timeout=120)
+    python = folder / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(site, "envdoctor-test-torch.pth").write_text(f"{torch_site}\n", encoding="utf-8")
+    return str(python)
 
 
 def make_machine(

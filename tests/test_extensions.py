@@ -1,8 +1,8 @@
 """Compiled extensions: labels of real releases, the comparison with torch, the data, and check on a real venv.
 
 Oracles: the label tables below are written by hand from the real wheel names (sources beside each row);
-the end-to-end test installs torch 2.13.0 CPU from disk and metadata-only wheels of real releases
-(tests/extension_wheels.py names each one's source) into a fresh venv and runs the real CLI.
+the end-to-end test installs metadata-only wheels of real releases (tests/extension_wheels.py names each
+one's source) into a fresh venv beside the real torch 2.13.0 CPU and runs the real CLI.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import venv_beside_torch
 from hypothesis import given
 from hypothesis import strategies as st
-from install_servers import torch_wheel
 
 from envdoctor import extensions as ext
 from envdoctor.extensions import BuiltFor, ExtensionDataError, Mismatch, TorchBuild
@@ -197,16 +197,13 @@ def test_recipes_validate_still_passes_with_the_new_file():
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
-    wheel = torch_wheel()
-    if wheel is None:
-        pytest.skip("no torch-2.13.0+cpu wheel for this Python on disk")
+    """A fresh venv beside the test interpreter's torch 2.13.0 CPU, the extension wheels installed by pip."""
     from extension_wheels import build_all
 
     root = tmp_path_factory.mktemp("extensions")
-    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=300)
-    python = str(root / "venv" / "bin" / "python")
+    python = venv_beside_torch(root / "venv")
     wheels = build_all(root / "wheels")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel), *map(str, wheels)],
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", *map(str, wheels)],
                    check=True, timeout=600)
     return python
 
@@ -215,6 +212,7 @@ pytestmark_posix = pytest.mark.skipif(os.name != "posix", reason="POSIX venv lay
 
 
 @pytestmark_posix
+@pytest.mark.needs_torch
 def test_check_names_each_extension_built_for_another_torch(venv):
     done = subprocess.run([sys.executable, "-m", "envdoctor", "check", "--python", venv, "--json"],
                           capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})

@@ -143,13 +143,17 @@ def test_gathered_summaries_are_read_strictly():
 
 def torchrun(tmp_path: Path, ranks: int, *args: str, fault_rank: int | None = None, fault: str = "",
              timeout: float = 300) -> tuple[int, dict, str, str]:
-    """Run a real job; rank 0's one JSON document, and everything else the job printed."""
+    """Run a real job; rank 0's one JSON document, and everything else the job printed.
+
+    Each rank verifies its node at ``--level quick`` (import, devices, a matmul, autograd): what the fleet
+    compares and the collectives are the same at every level, and the training and timed matmuls of
+    ``standard`` (covered in test_verify*.py) would only make the ranks race each other for the CPU."""
     if not TORCHRUN.exists():
         pytest.skip("torchrun is not installed beside this interpreter")
     env = dict(os.environ, FLEET_TEST_RANK=str(fault_rank), FLEET_TEST_FAULT=fault,
                FLEET_TEST_PIDS=str(tmp_path / "pids"), OMP_NUM_THREADS="1")
     argv = [str(TORCHRUN), "--standalone", f"--nproc-per-node={ranks}", str(LAUNCH), "verify", "--distributed",
-            "--device", "cpu", "--json", *args]
+            "--device", "cpu", "--level", "quick", "--json", *args]
     done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)
     document, end = json.JSONDecoder().raw_decode(done.stdout)
     return done.returncode, document, done.stdout[end:], done.stderr
@@ -161,7 +165,8 @@ def checks_of(document: dict) -> dict[str, dict]:
 
 @pytest.mark.long_unit
 @pytest.mark.needs_torch
-def test_four_ranks_one_of_them_different_is_named(tmp_path):
+def test_three_ranks_one_of_them_different_is_named(tmp_path):
+    """Three ranks: the fewest where the odd one is outvoted (of two, a tie goes to the lowest rank)."""
     fake = tmp_path / "bin"
     fake.mkdir()
     smi = fake / "nvidia-smi"  # replays the recorded RTX 3090 machine's nvidia-smi answers
@@ -170,26 +175,26 @@ def test_four_ranks_one_of_them_different_is_named(tmp_path):
                    f"sys.stdout.write(open({str(RTX3090)!r} + '/' + name + '-nvidia-smi.stdout').read())\n")
     smi.chmod(0o755)
     junit = tmp_path / "fleet.xml"
-    code, document, rest, stderr = torchrun(tmp_path, 4, "--junit", str(junit), "--fleet-timeout", "120",
+    code, document, rest, stderr = torchrun(tmp_path, 3, "--junit", str(junit), "--fleet-timeout", "120",
                                             fault_rank=2, fault=f"path={fake}")
     assert rest.strip() == ""  # only rank 0 writes to stdout
     assert code != 0 and document["exit_code"] == 1
     found = checks_of(document)
-    assert document["fleet"]["world_size"] == 4 and document["fleet"]["backend"] == "gloo"
+    assert document["fleet"]["world_size"] == 3 and document["fleet"]["backend"] == "gloo"
     assert document["fleet"]["odd_ranks"] == [2]
     assert found["fleet.same.driver"]["status"] == "fail"
     assert "535.183.01 on rank 2 (" in found["fleet.same.driver"]["message"]
     assert "NVIDIA GeForce RTX 3090 on rank 2 (" in found["fleet.same.gpu_model"]["message"]
     assert "rank 2 (" in found["fleet.ranks.verify"]["message"]  # torch sees no GPU there: its devices check failed
     assert found["fleet.same.torch"]["status"] == "pass"
-    assert found["fleet.allreduce.rank_ids"]["details"] == {"got": 6, "expected": 6}
+    assert found["fleet.allreduce.rank_ids"]["details"] == {"got": 3, "expected": 3}
     for elements in (1, 1000, 65539, 1048576):
         assert found[f"fleet.allreduce.sum.{elements}"]["status"] == "pass"
     bandwidth = found["fleet.busbw"]
     algbw, busbw = bandwidth["metrics"]["algbw_gb_per_s"], bandwidth["metrics"]["busbw_gb_per_s"]
-    assert algbw > 0 and busbw == pytest.approx(algbw * 2 * 3 / 4, rel=1e-3, abs=1e-4)
+    assert algbw > 0 and busbw == pytest.approx(algbw * 2 * 2 / 3, rel=1e-3, abs=1e-4)
     assert bandwidth["details"]["bytes"] == 8 * 1024 * 1024
-    assert [rank["rank"] for rank in document["fleet"]["ranks"]] == [0, 1, 2, 3]
+    assert [rank["rank"] for rank in document["fleet"]["ranks"]] == [0, 1, 2]
     root = ET.parse(junit).getroot()
     failed = {case.get("name") for case in root.iter("testcase") if case.find("failure") is not None}
     assert {"fleet.same.driver", "fleet.same.gpu_model", "fleet.ranks.verify"} <= failed
@@ -197,7 +202,7 @@ def test_four_ranks_one_of_them_different_is_named(tmp_path):
     # rank 2's own stderr line races torchrun stopping it once rank 0 ends the job: what it may say is
     # checked, not whether it got to say it
     assert "envdoctor: rank 2: done" not in stderr
-    assert "envdoctor: rank 1: failed" not in stderr and "envdoctor: rank 3: failed" not in stderr
+    assert "envdoctor: rank 1: failed" not in stderr
 
 
 @pytest.mark.long_unit

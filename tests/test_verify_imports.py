@@ -7,16 +7,15 @@ tests/fake_extensions (see its README); the progress line is read from a real ps
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pty
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
+from conftest import venv_beside_torch
 
 from envdoctor.extensions import builtin_catalog, extension_imports, import_failure, import_name
 from envdoctor.facts import Check, ExtensionFacts, Facts, InstalledExtension, TorchFacts
@@ -109,19 +108,11 @@ def test_no_progress_when_stderr_is_not_a_terminal(fakes_run):
 @pytest.fixture(scope="module")
 def numpy_python(tmp_path_factory) -> str:
     """A venv with numpy from PyPI, the test interpreter's site-packages (torch) after its own."""
-    folder = tmp_path_factory.mktemp("numpy-venv")
-    venv.create(folder, with_pip=True)
-    python = str(folder / "bin" / "python")
+    python = venv_beside_torch(tmp_path_factory.mktemp("numpy-venv") / "venv")
     installed = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "numpy"],
                                capture_output=True, text=True, timeout=240)
     if installed.returncode != 0:
         pytest.skip(f"numpy could not be installed from PyPI: {installed.stderr.strip()[-300:]}")
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, timeout=30).stdout.strip()
-    spec = importlib.util.find_spec("torch")
-    assert spec is not None and spec.origin is not None
-    torch_site = str(Path(spec.origin).resolve().parent.parent)
-    Path(site, "envdoctor-test-torch.pth").write_text(torch_site + "\n", encoding="utf-8")
     return python
 
 
