@@ -48,9 +48,9 @@ def by_id(report: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def fakes_run() -> dict:
-    """verify --level quick in the test interpreter (no NumPy), the fake extensions on PYTHONPATH; --timeout 40
-    gives each import min(60, 40 / 2) = 20 s."""
-    return verify_json("--level", "quick", "--timeout", "40", env=cli_env(str(FAKES)))
+    """verify --level quick in the test interpreter (no NumPy), the fake extensions on PYTHONPATH; --timeout 60
+    gives each import min(60, 60 / 2) = 30 s, and the other checks the other 30 s even on a loaded machine."""
+    return verify_json("--level", "quick", "--timeout", "60", env=cli_env(str(FAKES)))
 
 
 @pytest.mark.needs_torch
@@ -89,8 +89,8 @@ def test_an_extension_that_hangs_is_killed_at_its_deadline(fakes_run):
     check = by_id(fakes_run)["extension.xformers"]
     assert check["status"] == "fail"
     assert check["details"]["timed_out"] is True
-    assert check["details"]["time_limit_s"] == 20.0
-    assert check["message"] == ("import xformers did not finish within 20 s and was killed: it hangs on import; "
+    assert check["details"]["time_limit_s"] == 30.0
+    assert check["message"] == ("import xformers did not finish within 30 s and was killed: it hangs on import; "
                                 "reinstall xformers for this torch")
     assert fakes_run["exit_code"] == 1
     assert fakes_run["summary"]["warn"] == 1
