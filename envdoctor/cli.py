@@ -119,10 +119,12 @@ def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> N
 
 
 def open_door(machine: Path | None):
-    from envdoctor.door import LiveDoor, MachineFolderError, RecordedDoor
-
     if machine is None:
+        from envdoctor.door import LiveDoor
+
         return LiveDoor()
+    from envdoctor.door import MachineFolderError, RecordedDoor
+
     try:
         return RecordedDoor(machine)
     except MachineFolderError as exc:
@@ -200,6 +202,8 @@ class EnvdoctorGroup(click.Group):
         stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except SystemExit:  # how a command ends with its code: matched first, so no handler's error types get imported
+            raise
         except (click.exceptions.Abort, KeyboardInterrupt):
             stop_all_commands()  # probe threads may still be waiting on their commands
             self._end(ExitCode.INTERRUPTED, "interrupted")
@@ -282,7 +286,6 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
           requirements, policy_file, output_format, junit):
     """Probe the machine and report what is installed and what is wrong."""
     from envdoctor import rules
-    from envdoctor.door import RecordingDoor
     from envdoctor.probes import collect
 
     if force and record is None:
@@ -293,6 +296,8 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     door = open_door(machine)
     python, chosen_because = target_interpreter(door, python)
     if record is not None:
+        from envdoctor.door import RecordingDoor
+
         door = RecordingDoor(door, target_python=python)
     facts = collect(door, timeout=timeout, python=python)
     facts.python.chosen_because = chosen_because
