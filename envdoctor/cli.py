@@ -285,8 +285,7 @@ def cli() -> None:
 def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, record, force, with_verify, strict,
           requirements, policy_file, output_format, junit):
     """Probe the machine and report what is installed and what is wrong."""
-    from envdoctor import rules
-    from envdoctor.probes import collect
+    from envdoctor.probes import Pending, collect
 
     if force and record is None:
         raise click.UsageError("--force only applies to --record")
@@ -299,7 +298,11 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
         from envdoctor.door import RecordingDoor
 
         door = RecordingDoor(door, target_python=python)
-    facts = collect(door, timeout=timeout, python=python)
+    probing = Pending(collect, door, timeout, python, name="envdoctor-collect")
+    # what runs after the probes is imported while their commands run (the target interpreter is the slowest)
+    from envdoctor import render, rules  # noqa: F401 - render: imported now for out.emit
+
+    facts = probing.result()
     facts.python.chosen_because = chosen_because
     facts.overrides[:0] = replay_flags(machine, python)
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)
