@@ -4,11 +4,11 @@ Children never outlive the call that started them. Each runs in its own session 
 its output is read with one deadline and kept up to a byte limit (``CommandResult.truncated`` says
 when more came). Reading stops at the child's own exit, after a short grace, even when a grandchild
 still holds the pipes. Then whatever it left behind is killed: its process group, every descendant
-seen while it ran (psutil, polled with a growing interval, imported the first time a child has
-children) and, on Linux, any process still holding
-one of its pipes (found through ``/proc/*/fd``: a grandchild that called setsid). A timeout or a
-KeyboardInterrupt ends the whole tree the same way (SIGTERM, then SIGKILL). The process group is
-signalled before the child is reaped, so its id cannot have been reused.
+seen while it ran (psutil, polled with a growing interval; on Linux imported the first time a child
+has children) and, on Linux, any process still holding one of its pipes (found through ``/proc/*/fd``:
+a grandchild that called setsid). A timeout or a KeyboardInterrupt ends the whole tree the same way
+(SIGTERM, then SIGKILL). The process group is signalled before the child is reaped, so its id cannot
+have been reused.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ _PSUTIL: list[Any] = []  # [the psutil module], once a process tree had to be wa
 
 
 def _psutil() -> Any:
-    """psutil, imported the first time a process tree must be walked: most commands start no process
-    (:func:`_has_children` tells), and ``check`` does not pay tens of milliseconds for the import."""
+    """psutil, imported the first time a process tree must be walked: on Linux most commands start no
+    process (:func:`_has_children` tells), and ``check`` does not pay about 10 ms for the import."""
     if not _PSUTIL:
         import psutil
 
@@ -119,11 +119,8 @@ def _psutil() -> Any:
     return _PSUTIL[0]
 
 
-def _psutil_importing() -> bool:
-    """Whether psutil's import has begun and not ended (in any thread): a signal handler that lands
-    then must not use the half-initialised module (importlib marks its spec ``_initializing``)."""
-    module = sys.modules.get("psutil")
-    return module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False) is True
+if not sys.platform.startswith("linux"):  # no /proc to tell who has children: every look walks the tree,
+    _psutil()  # and a stopping signal's handler (which imports nothing) must find psutil ready
 
 
 _CHILDREN_FILES: list[bool] = []  # [whether this kernel lists children in /proc/PID/task/TID/children], once asked
@@ -336,7 +333,9 @@ def stop_all_commands() -> None:
     with _RUNNING_LOCK:
         children = list(_RUNNING)
     for child in children:
-        if not _psutil_importing():  # a signal that lands during psutil's import: the process groups only
+        # a signal handler imports nothing (the import it interrupted could be one psutil needs): before
+        # psutil's first use, the process groups only, and each command's own clean-up does the rest
+        if _PSUTIL:
             child.look()
         child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
 
