@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -629,8 +630,6 @@ def run_with_channel(
             os.path.abspath(entry) if entry and not os.path.isabs(entry) else entry
             for entry in env["PYTHONPATH"].split(os.pathsep)
         )
-    import tempfile  # for run_with_channel only: check starts without it
-
     folder = tempfile.mkdtemp(prefix="envdoctor-")
     try:
         return _run(argv, timeout, limit=limit, tail=True, stdin_for=stdin_for, channel_limit=channel_limit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 READ_LIMIT = 4 * 1024 * 1024  # bytes of one file the door reads
@@ -105,8 +106,6 @@ def write_user_file(path: str, data: bytes) -> None:
     if mode is not None and not stat.S_ISREG(mode):
         raise _write_refusal(path, mode)
     folder = os.path.dirname(os.path.abspath(path))
-    import tempfile  # for writes only: check starts without it
-
     try:
         fd, temporary = tempfile.mkstemp(prefix=".envdoctor-", dir=folder)
     except OSError as exc:
