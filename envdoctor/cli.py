@@ -120,10 +120,12 @@ def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> N
 
 
 def open_door(machine: Path | None):
-    from envdoctor.door import LiveDoor, MachineFolderError, RecordedDoor
-
     if machine is None:
+        from envdoctor.door import LiveDoor
+
         return LiveDoor()
+    from envdoctor.door import MachineFolderError, RecordedDoor
+
     try:
         return RecordedDoor(machine)
     except MachineFolderError as exc:
@@ -202,6 +204,8 @@ class EnvdoctorGroup(click.Group):
         try:
             args = speak(args, os.environ, sys.stdout, self)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except SystemExit:  # how a command ends with its code: matched first, so no handler's error types get imported
+            raise
         except (click.exceptions.Abort, KeyboardInterrupt):
             stop_all_commands()  # probe threads may still be waiting on their commands
             self._end(ExitCode.INTERRUPTED, "interrupted")
@@ -285,9 +289,7 @@ def cli() -> None:
 def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color, record, force, with_verify, strict,
           requirements, policy_file, output_format, junit):
     """Probe the machine and report what is installed and what is wrong."""
-    from envdoctor import rules
-    from envdoctor.door import RecordingDoor
-    from envdoctor.probes import collect
+    from envdoctor.probes import Pending, collect
 
     if force and record is None:
         raise click.UsageError("--force only applies to --record")
@@ -297,8 +299,14 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     door = open_door(machine)
     python, chosen_because = target_interpreter(door, python)
     if record is not None:
+        from envdoctor.door import RecordingDoor
+
         door = RecordingDoor(door, target_python=python)
-    facts = collect(door, timeout=timeout, python=python)
+    probing = Pending(collect, door, timeout, python, name="envdoctor-collect")
+    # what runs after the probes is imported while their commands run (the target interpreter is the slowest)
+    from envdoctor import render, rules  # noqa: F401 - render: imported now for out.emit
+
+    facts = probing.result()
     facts.python.chosen_because = chosen_because
     facts.overrides[:0] = replay_flags(machine, python)
     # the rules consult the recipes about an installed torch and about GPUs: skip loading them (tens of ms)

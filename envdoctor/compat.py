@@ -21,7 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from envdoctor.i18n import _
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
 
     from envdoctor.facts import Facts, Gpu
 
@@ -141,7 +141,10 @@ def parse_requirement(text: str) -> Requirement:
 
 
 def parse_specifier(text: str) -> SpecifierSet:
-    """A PEP 440 specifier set (``>=2.4,<3``) from untrusted text; raises InvalidSpecifier as for requirements."""
+    """A PEP 440 specifier set (``>=2.4,<3``) from untrusted text; raises InvalidSpecifier as for requirements.
+    packaging's specifier parser is imported here: ``check`` never parses one."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     if has_long_number(text):
         raise InvalidSpecifier(f"a number in it is longer than {MAX_DIGITS} digits: not a version")
     return SpecifierSet(text)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 from envdoctor.door.net import _call_with_timeout, _nvml_query, http_get
-from envdoctor.door.processes import run_command, run_with_channel
+from envdoctor.door.processes import _psutil, run_command, run_with_channel
 from envdoctor.door.types import (
     HTTP_LIMIT,
     ChannelResult,
@@ -156,8 +156,7 @@ def _memory_and_cpus() -> tuple[int | None, int | None, int | None]:
                 except (OSError, ValueError):
                     continue
         return memory, os.cpu_count(), len(cores) or None
-    import psutil
-
+    psutil = _psutil()
     try:
         total: int | None = int(psutil.virtual_memory().total)
     except Exception:

@@ -4,10 +4,11 @@ Children never outlive the call that started them. Each runs in its own session 
 its output is read with one deadline and kept up to a byte limit (``CommandResult.truncated`` says
 when more came). Reading stops at the child's own exit, after a short grace, even when a grandchild
 still holds the pipes. Then whatever it left behind is killed: its process group, every descendant
-seen while it ran (psutil, polled with a growing interval) and, on Linux, any process still holding
-one of its pipes (found through ``/proc/*/fd``: a grandchild that called setsid). A timeout or a
-KeyboardInterrupt ends the whole tree the same way (SIGTERM, then SIGKILL). The process group is
-signalled before the child is reaped, so its id cannot have been reused.
+seen while it ran (psutil, polled with a growing interval; on Linux imported the first time a child
+has children) and, on Linux, any process still holding one of its pipes (found through ``/proc/*/fd``:
+a grandchild that called setsid). A timeout or a KeyboardInterrupt ends the whole tree the same way
+(SIGTERM, then SIGKILL). The process group is signalled before the child is reaped, so its id cannot
+have been reused.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-import psutil
 
 from envdoctor.door.types import (
     CHANNEL_LIMIT,
@@ -100,6 +99,7 @@ def _pipe_holders(fds: Sequence[int]) -> list:
             except OSError:
                 continue
             if held:
+                psutil = _psutil()
                 try:
                     found.append(psutil.Process(pid))
                 except psutil.Error:
@@ -108,14 +108,30 @@ def _pipe_holders(fds: Sequence[int]) -> list:
     return found
 
 
+_PSUTIL: list[Any] = []  # [the psutil module], once a process tree had to be walked
+
+
+def _psutil() -> Any:
+    """psutil, imported the first time a process tree must be walked: on Linux most commands start no
+    process (:func:`_has_children` tells), and ``check`` does not pay about 10 ms for the import."""
+    if not _PSUTIL:
+        import psutil
+
+        _PSUTIL.append(psutil)
+    return _PSUTIL[0]
+
+
+if not sys.platform.startswith("linux"):  # no /proc to tell who has children: every look walks the tree,
+    _psutil()  # and a stopping signal's handler (which imports nothing) must find psutil ready
+
+
 _CHILDREN_FILES: list[bool] = []  # [whether this kernel lists children in /proc/PID/task/TID/children], once asked
 
 
 def _has_children(pid: int) -> bool | None:
     """Linux: whether a process has any child right now, from ``/proc/PID/task/*/children``; None
-    where the kernel does not say. Most commands start none, and the answer spares psutil walking
-    every process of the machine. (psutil itself is imported with this module: a lazy import could be
-    interrupted by a signal whose handler then meets a half-initialised module.)"""
+    where the kernel does not say. Most commands start none, and the answer spares importing psutil
+    and walking every process of the machine."""
     if not _CHILDREN_FILES:
         _CHILDREN_FILES.append(sys.platform.startswith("linux")
                                and os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children"))
@@ -162,6 +178,7 @@ class _Child:
         """Remember the child's current descendants (they are reparented once it exits)."""
         if _has_children(self.proc.pid) is False:
             return
+        psutil = _psutil()
         try:
             for process in psutil.Process(self.proc.pid).children(recursive=True):
                 self.seen.setdefault(process.pid, process)
@@ -192,6 +209,7 @@ class _Child:
             targets = [*self.seen.values(), *_pipe_holders(pipes)]
             if not targets:
                 return
+            psutil = _psutil()  # imported already: every target is a psutil.Process
             for process in targets:
                 try:
                     process.send_signal(number)
@@ -284,6 +302,7 @@ def _sweep_orphans() -> None:
         # an orphan is reparented to envdoctor itself: no child at all means none to sweep
         if _RUNNING or _has_children(os.getpid()) is False:
             return
+        psutil = _psutil()
         try:
             children = psutil.Process().children(recursive=True)
         except psutil.Error:
@@ -316,7 +335,10 @@ def stop_all_commands() -> None:
     with _RUNNING_LOCK:
         children = list(_RUNNING)
     for child in children:
-        child.look()
+        # a signal handler imports nothing (the import it interrupted could be one psutil needs): before
+        # psutil's first use, the process groups only, and each command's own clean-up does the rest
+        if _PSUTIL:
+            child.look()
         child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
 
 

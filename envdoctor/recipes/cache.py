@@ -25,10 +25,10 @@ import packaging
 
 from envdoctor import __version__
 from envdoctor.compat import DriverVersion
-from envdoctor.recipes.model import Recipes
 
 if TYPE_CHECKING:
     from envdoctor.extensions import Catalog
+    from envdoctor.recipes.model import Recipes
 
 T = TypeVar("T")
 
@@ -157,7 +157,9 @@ def _cache_folder(folder: Path | None) -> Path:
 
 def load_recipes_cached(overlays: Sequence[Path] = (), cache_folder: Path | None = None) -> Recipes:
     """:func:`envdoctor.recipes.load_recipes` (the built-in, refreshed and overlay layers), answered from
-    the cache when nothing it depends on changed; raises RecipeError as the full load does."""
+    the cache when nothing it depends on changed; raises RecipeError as the full load does. The model is
+    imported here: the extension catalog, which ``check`` reads on every machine, does not need it."""
+    from envdoctor.recipes.model import Recipes
 
     def load() -> Recipes:
         from envdoctor.recipes.loader import load_recipes
