@@ -1,0 +1,161 @@
+"""The recipe schema (recipes/README.md) held to whole values: what an overlay's rows become, read back field by
+field, and each data error's whole message, on small hand-written overlays (tmp folders, written here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from envdoctor.compat import parse_driver
+from envdoctor.recipes import load_recipes, validate
+from envdoctor.recipes.model import CondaRecipe, CudaFamily, Mirror, Release, ToolkitDriver, VariantRecipe
+
+
+def _overlay(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "overlay"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+SERIES = """
+[series."2.16"]
+source = "series source"
+note = "series note"
+python = ["3.12", "3.13"]
+platforms = ["linux-x86_64", "windows-x86_64"]
+glibc = { linux-x86_64 = "2.28" }
+pypi = { linux-x86_64 = "cu132", windows-x86_64 = "cpu" }
+index_style = "index-url"
+conda = { style = "conda-forge", cuda = ["12.6"], note = "conda note" }
+companion_gaps = { torchvision = { linux-x86_64 = ["3.13"] } }
+variants = { cpu = {}, cu132 = { cuda = "13.2", toolkit = "13.2.0", toolkit_source = "toolkit page", archs = ["sm_80", "sm_90"], ptx = ["sm_90"], ptx_platforms = ["linux-x86_64"], archs_by_platform = { windows-x86_64 = ["sm_80"] }, glibc = { linux-x86_64 = "2.34" }, source = "variant source", note = "variant note", inferred = ["archs: as 2.15.0 cu130"] } }
+releases = { "2.16.0" = { torchvision = "0.31.0", note = "release note", inferred = ["python: as 2.15.0"] } }
+"""
+
+
+def test_an_overlay_release_is_read_back_whole(tmp_path):
+    recipes = load_recipes([_overlay(tmp_path, {"torch.toml": SERIES})])
+    release = recipes.release("2.16.0")
+    platforms = ("linux-x86_64", "windows-x86_64")
+    assert release == Release(
+        version="2.16.0", parsed=Version("2.16.0"), series="2.16",
+        python={"linux-x86_64": ("3.12", "3.13"), "windows-x86_64": ("3.12", "3.13")}, platforms=platforms,
+        macos_min={}, glibc={"linux-x86_64": "2.28"}, pypi={"linux-x86_64": "cu132", "windows-x86_64": "cpu"},
+        index_style="index-url",
+        variants=(
+            VariantRecipe(torch="2.16.0", name="cpu", kind="cpu", platforms=("linux-x86_64", "linux-aarch64",
+                          "windows-x86_64", "macos-arm64", "macos-x86_64"), source="series source"),
+            VariantRecipe(torch="2.16.0", name="cu132", kind="cuda", cuda="13.2", toolkit="13.2.0",
+                          archs=("sm_80", "sm_90"), ptx=("sm_90",), ptx_platforms=("linux-x86_64",),
+                          archs_by_platform={"windows-x86_64": ("sm_80",)}, platforms=platforms,
+                          glibc={"linux-x86_64": "2.34"}, source="variant source", note="variant note",
+                          toolkit_source="toolkit page", inferred=("archs: as 2.15.0 cu130",)),
+        ),
+        torchvision="0.31.0", torchaudio=None, conda=CondaRecipe("conda-forge", ("12.6",), "conda note"),
+        source="series source", note="series note; release note",
+        companion_gaps={"torchvision": {"linux-x86_64": ("3.13",)}}, inferred=("python: as 2.15.0",),
+    )
+
+
+DRIVERS = """
+toolkit = [{ version = "13.9.0", linux = "600.10.01", note = "toolkit note" },
+           { version = "13.9.1", label = "13.9 Update 1", windows = "601.02", source = "row source" }]
+family = [{ major = 14, linux = "700.1", source = "family source", note = "family note" }]
+newest_arch = [{ cuda = "13.9", cc = "12.1", source = "s" }]
+gpu_first_cuda = [{ cc = "13.0", cuda = "13.9.0", source = "s" }]
+"""
+
+
+def test_overlay_driver_rows_are_read_back_whole(tmp_path):
+    folder = _overlay(tmp_path, {"cuda_drivers.toml": DRIVERS})
+    recipes = load_recipes([folder])
+    toolkits = {t.version: t for t in recipes.toolkits}
+    builtin = load_recipes().sources["cuda_drivers.toml"]  # a row without a source takes its file's
+    assert toolkits[Version("13.9.0")] == ToolkitDriver(Version("13.9.0"), "13.9.0", parse_driver("600.10.01"), None,
+                                                        builtin, "toolkit note")
+    assert toolkits[Version("13.9.1")] == ToolkitDriver(Version("13.9.1"), "13.9 Update 1", None,
+                                                        parse_driver("601.02"), "row source", "")
+    assert recipes.families[14] == CudaFamily(14, parse_driver("700.1"), None, "family source", "family note")
+    assert recipes.newest_arch["13.9"] == "12.1"
+    assert recipes.gpu_first_cuda["13.0"] == "13.9.0"
+
+
+def test_overlay_mirrors_lose_their_trailing_slash_and_keep_source_and_layout(tmp_path):
+    text = ('mirror = [{ prefix = "https://b.example/", replacement = "https://m.example/b/", layout = "find-links", '
+            'source = "doc" }, { prefix = "https://c.example", replacement = "https://m.example/c" }]\n')
+    recipes = load_recipes([_overlay(tmp_path, {"mirrors.toml": text})])
+    assert recipes.mirrors[:2] == (Mirror("https://b.example", "https://m.example/b", "doc", "find-links"),
+                                   Mirror("https://c.example", "https://m.example/c", "", "simple"))
+
+
+GOOD = """source = "s"
+python = ["3.12"]
+platforms = ["linux-x86_64"]
+glibc = { linux-x86_64 = "2.28" }
+pypi = { linux-x86_64 = "cu132" }
+index_style = "index-url"
+"""
+CU132 = 'cu132 = { cuda = "13.2", toolkit = "13.2.0", archs = ["sm_80"] }'
+
+
+@pytest.mark.parametrize("files, problems", [
+    ({"cuda_drivers.toml": 'toolkit = [{ version = "13.9.0" }, { version = "x" }, '
+                           '{ version = "13.9.1", linux = "600.1", windows = "abc" }, '
+                           '{ version = "13.9.2", label = 5, linux = "600.1" }]\n'},
+     ['cuda_drivers.toml: toolkit "13.9.0": needs a \'linux\' or \'windows\' driver',
+      'cuda_drivers.toml: toolkit row {\'version\': \'x\'}: \'version\' must be a version such as "12.4.1"',
+      "cuda_drivers.toml: toolkit \"13.9.1\": windows driver is not a version: 'abc'",
+      "cuda_drivers.toml: toolkit \"13.9.2\": 'label' must be a string"]),
+    ({"cuda_drivers.toml": 'family = [{ major = 14, linux = "700", extra = 1 }, { major = 15, windows = "x.y" }]\n'},
+     ["cuda_drivers.toml: family 14: unknown key(s) extra",
+      "cuda_drivers.toml: family 15: windows floor is not a version: 'x.y'"]),
+    ({"cuda_drivers.toml": 'newest_arch = [{ cuda = "thirteen", cc = "12.1" }, { cuda = "13", cc = "12" }, '
+                           '{ cuda = "13.9", cc = "12.1", oops = 1 }, { cuda = "13.8", cc = "12.0" }]\n'},
+     ["cuda_drivers.toml: newest_arch row {'cuda': 'thirteen', 'cc': '12.1'}: 'cuda' must be a CUDA major or "
+      'major.minor such as "12.8"',
+      'cuda_drivers.toml: newest_arch "13": \'cc\' must be a compute capability such as "9.0"',
+      'cuda_drivers.toml: newest_arch "13.9": unknown key(s) oops',
+      "cuda_drivers.toml: newest_arch \"13.8\": no 'source'"]),
+    ({"cuda_drivers.toml": 'gpu_first_cuda = [{ cc = "13.0" }, { cc = "13.0", cuda = "13.9.0", note = 3 }, '
+                           '{ cc = "13.1", cuda = "13.9.0" }]\n'},
+     ['cuda_drivers.toml: gpu_first_cuda row {\'cc\': \'13.0\'}: needs \'cc\' ("12.0") and \'cuda\' ("12.8.0")',
+      "cuda_drivers.toml: gpu_first_cuda row {'cc': '13.0', 'cuda': '13.9.0', 'note': 3}: 'note' must be a string",
+      "cuda_drivers.toml: gpu_first_cuda \"13.1\": no 'source'"]),
+    ({"mirrors.toml": 'mirror = [{ prefix = "https://download.pytorch.org/whl", replacement = "https://m.example/whl", '
+                      'source = 1 }, { prefix = "https://a.example", replacement = "https://m.example/a", '
+                      'layout = "flat" }]\n'},
+     ["mirrors.toml: mirror \"https://download.pytorch.org/whl\": 'source' must be a string",
+      "mirrors.toml: mirror \"https://a.example\": layout 'flat' is not one of simple, find-links"]),
+    ({"torch.toml": 'index = { base = "https://idx.example/whl/", extra = 1 }\n'},
+     ["torch.toml: index: unknown key(s) extra"]),
+    ({"torch.toml": 'index = { source = 3 }\n'}, ["torch.toml: index: 'source' must be a string"]),
+    ({"torch.toml": f'[series."2.16"]\n{GOOD}conda = {{ style = "mamba" }}\nvariants = {{ {CU132} }}\n'
+                    'releases = { "2.16.0" = {}, "2.16.1" = { drop_variants = 5 } }\n'},
+     ["torch.toml: release \"2.16.0\": conda must be { style = cudatoolkit | pytorch-cuda | conda-forge, "
+      "cuda = [...], note }, got {'style': 'mamba'}",
+      'torch.toml: release "2.16.1": drop_variants must be a list of variant names, got 5']),
+    # a bad row does not stop the reading: the next release and the next series are judged too
+    ({"torch.toml": f'[series."2.16"]\n{GOOD}variants = {{ {CU132} }}\n'
+                    'releases = { "2.16.0" = { variants = 1 }, "2.16.1" = { variants = 2 } }\n'
+                    '[series."2.17"]\nsource = "s"\nreleases = {}\n'
+                    '[series."2.18"]\nsource = "s"\nreleases = {}\n'},
+     ["torch.toml: release \"2.16.0\": 'variants' must be a table of variants, got 1",
+      "torch.toml: release \"2.16.1\": 'variants' must be a table of variants, got 2",
+      "torch.toml: series \"2.17\": 'releases' must name at least one release",
+      "torch.toml: series \"2.18\": 'releases' must name at least one release"]),
+    ({"torch.toml": f'[series."2.16"]\n{GOOD}variants = {{ {CU132[:-2]}, note = 5 }}, weird = {{ kind = "tpu" }} }}\n'
+                    'releases = { "2.16.0" = {} }\n'},
+     ["torch.toml: release \"2.16.0\" variant \"cu132\": 'note' must be a string",
+      "torch.toml: release \"2.16.0\" variant \"weird\": unknown kind 'tpu' (add a [variant.weird] table with a kind)"]),
+    # a long value is shown cut at 77 characters and "..."
+    ({"torch.toml": f'[series."2.16"]\n{GOOD}variants = {{ {CU132} }}\n'
+                    'releases = { "2.16.0" = { drop_variants = "' + "x" * 100 + '" } }\n'},
+     ['torch.toml: release "2.16.0": drop_variants must be a list of variant names, got \'' + "x" * 76 + "..."]),
+])
+def test_each_data_error_is_reported_whole(tmp_path, files, problems):
+    folder = _overlay(tmp_path, files)
+    assert validate(folder) == [f"{folder}/{problem}" for problem in problems]
