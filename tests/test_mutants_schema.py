@@ -32,8 +32,20 @@ pypi = { linux-x86_64 = "cu132", windows-x86_64 = "cpu" }
 index_style = "index-url"
 conda = { style = "conda-forge", cuda = ["12.6"], note = "conda note" }
 companion_gaps = { torchvision = { linux-x86_64 = ["3.13"] } }
-variants = { cpu = {}, cu132 = { cuda = "13.2", toolkit = "13.2.0", toolkit_source = "toolkit page", archs = ["sm_80", "sm_90"], ptx = ["sm_90"], ptx_platforms = ["linux-x86_64"], archs_by_platform = { windows-x86_64 = ["sm_80"] }, glibc = { linux-x86_64 = "2.34" }, source = "variant source", note = "variant note", inferred = ["archs: as 2.15.0 cu130"] } }
 releases = { "2.16.0" = { torchvision = "0.31.0", note = "release note", inferred = ["python: as 2.15.0"] } }
+[series."2.16".variants.cpu]
+[series."2.16".variants.cu132]
+cuda = "13.2"
+toolkit = "13.2.0"
+toolkit_source = "toolkit page"
+archs = ["sm_80", "sm_90"]
+ptx = ["sm_90"]
+ptx_platforms = ["linux-x86_64"]
+archs_by_platform = { windows-x86_64 = ["sm_80"] }
+glibc = { linux-x86_64 = "2.34" }
+source = "variant source"
+note = "variant note"
+inferred = ["archs: as 2.15.0 cu130"]
 """
 
 
