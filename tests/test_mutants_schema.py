@@ -171,3 +171,146 @@ CU132 = 'cu132 = { cuda = "13.2", toolkit = "13.2.0", archs = ["sm_80"] }'
 def test_each_data_error_is_reported_whole(tmp_path, files, problems):
     folder = _overlay(tmp_path, files)
     assert validate(folder) == [f"{folder}/{problem}" for problem in problems]
+
+
+def series(extra: str = "", variants: str = CU132, releases: str = '"2.16.0" = {}') -> str:
+    """A torch.toml series 2.16 that is valid as it stands, with ``extra`` keys, variants and releases."""
+    return f'[series."2.16"]\n{GOOD}{extra}variants = {{ {variants} }}\nreleases = {{ {releases} }}\n'
+
+
+PRESETS = """
+[[preset]]
+name = "Bad Name"
+[[preset]]
+name = "a"
+serves = "pytorch"
+bogus = 1
+[[preset]]
+name = "b"
+serves = 5
+[[preset]]
+name = "c"
+serves = "conda"
+[[preset]]
+name = "d"
+serves = "pypi"
+layout = "flat"
+[[preset]]
+name = "e"
+serves = "pypi"
+layout = "simple"
+source = "http://x.example"
+[[preset]]
+name = "f"
+serves = "pypi"
+layout = "simple"
+source = "https://doc.example"
+url = "ftp://x"
+"""
+PLATFORMS = "linux-x86_64, linux-aarch64, windows-x86_64, macos-arm64, macos-x86_64"
+#: the same for every other table: files, and each problem whole in the order the schema reports them
+OTHER_ERRORS = {
+    "gpus": (
+        {"gpus.toml": 'nvidia = [{ cc = "9.9", names = ["Acme X"], source = "s", extra = 1 }, '
+                      '{ cc = "9.9", names = [], source = "s" }, { cc = "9.9", names = ["Acme"] }, '
+                      '{ cc = "9.9", names = ["---"], source = "s" }, { cc = "9.9", names = ["A"], source = "s", note = 4 }]\n'},
+        ['gpus.toml: nvidia cc "9.9": unknown key(s) extra',
+         "gpus.toml: nvidia cc \"9.9\": 'names' must be a non-empty list of strings",
+         "gpus.toml: nvidia cc \"9.9\": no 'source'",
+         "gpus.toml: nvidia cc \"9.9\": name '---' has no words left to match",
+         "gpus.toml: nvidia cc \"9.9\": 'note' must be a string"]),
+    "jetson-capabilities": (
+        {"gpus.toml": 'jetson = { names = ["Jetson"], compute_capabilities = ["8.7x"] }\n'},
+        ["gpus.toml: jetson: 'compute_capabilities' ['8.7x'] must list compute capabilities such as \"8.7\""]),
+    "jetson-message": ({"gpus.toml": 'jetson = { names = ["Jetson"], message = 5 }\n'},
+                       ["gpus.toml: jetson: 'message' must be a string"]),
+    "jetson-key": ({"gpus.toml": 'jetson = { names = ["Jetson"], bogus = 1 }\n'},
+                   ["gpus.toml: jetson: unknown key(s) bogus"]),
+    "presets": (
+        {"mirrors.toml": PRESETS},
+        ["mirrors.toml: preset row {'name': 'Bad Name'}: 'name' must be a short lowercase name such as \"sjtu\"",
+         'mirrors.toml: preset "a": unknown key(s) bogus',
+         'mirrors.toml: preset "b": every value must be a string',
+         "mirrors.toml: preset \"c\": 'serves' must be one of pytorch, pypi",
+         "mirrors.toml: preset \"d\": 'layout' must be one of simple, find-links (say which the mirror serves)",
+         "mirrors.toml: preset \"e\": 'source' must be the https URL of the mirror's own documentation page",
+         "mirrors.toml: preset \"f\": url 'ftp://x': the scheme 'ftp' is not https"]),
+    "named-lists": (
+        {"torch.toml": 'arch_lists = { a = { archs = ["sm_80"], bogus = 1 }, b = ["sm_8"] }\ngfx_lists = { g = ["gfx9"] }\n'},
+        ['torch.toml: arch_lists "a": unknown key(s) bogus',
+         "torch.toml: arch_lists \"b\": ['sm_8'] is not a list of sm_NN",
+         "torch.toml: gfx_lists \"g\": ['gfx9'] is not a list of gfxNNN"]),
+    "release": (
+        {"torch.toml": series(releases='"2.16.0" = { platforms = ["linux-x86_64", "beos"] }, '
+                                       '"2.16.1" = { python = ["3.1x"], macos_min = { linux = "x" }, index_style = "pip", '
+                                       'torchvision = "x.y", source = 5, inferred = [""], pypi = { linux-x86_64 = 3 } }')},
+        [f"torch.toml: release \"2.16.0\": platforms ['linux-x86_64', 'beos'] must list only {PLATFORMS}",
+         'torch.toml: release "2.16.1": Python "3.1x" is not 3.N or 3.Nt',
+         "torch.toml: release \"2.16.1\": macos_min must map platforms to versions, got {'linux': 'x'}",
+         "torch.toml: release \"2.16.1\": index_style 'pip' must be one of find-links, extra-index-url, index-url",
+         "torch.toml: release \"2.16.1\": torchvision 'x.y' is not a version",
+         "torch.toml: release \"2.16.1\": 'source' must be a string",
+         "torch.toml: release \"2.16.1\": 'inferred' must be a list of non-empty strings, got ['']",
+         "torch.toml: release \"2.16.1\": pypi must map platforms to variant names, got {'linux-x86_64': 3}"]),
+    "release-tables": (
+        {"torch.toml": series(releases='"2.16.0" = { python_by_platform = { beos = ["3.12"] } }, '
+                                       '"2.16.1" = { python_by_platform = 5 }, '
+                                       '"2.16.2" = { platforms = ["linux-x86_64", "macos-arm64"], '
+                                       'macos_min = { macos-arm64 = "14.0" }, '
+                                       'macos_min_by_python = { linux-x86_64 = {}, macos-arm64 = 5 } }, '
+                                       '"2.16.3" = { macos_min_by_python = 5, companion_gaps = 5 }, '
+                                       '"2.16.4" = { companion_gaps = { torchtext = {}, torchaudio = {}, '
+                                       'torchvision = { beos = ["3.12"] } }, torchvision = "0.31.0" }')},
+        [f'torch.toml: release "2.16.0": python_by_platform names "beos", not one of {PLATFORMS}',
+         'torch.toml: release "2.16.1": python_by_platform must be a table, got 5',
+         'torch.toml: release "2.16.2": macos_min_by_python names "linux-x86_64", not a macOS platform',
+         "torch.toml: release \"2.16.2\": macos_min_by_python.macos-arm64 must map the release's Pythons to macOS versions",
+         'torch.toml: release "2.16.3": companion_gaps must be a table, got 5',
+         'torch.toml: release "2.16.3": macos_min_by_python must be a table, got 5',
+         "torch.toml: release \"2.16.4\": companion_gaps names 'torchtext', not one of torchvision, torchaudio",
+         'torch.toml: release "2.16.4": companion_gaps names torchaudio, which this release does not pair',
+         f'torch.toml: release "2.16.4": companion_gaps.torchvision names "beos", not one of {PLATFORMS}']),
+    "macos-min": ({"torch.toml": series(releases='"2.16.0" = { platforms = ["linux-x86_64", "macos-arm64"] }')},
+                  ['torch.toml: release "2.16.0": no macos_min for macos-arm64']),
+    "variants": (
+        {"torch.toml": series(variants=CU132[:-2] + ', ptx = ["sm_9"], platforms = ["beos"], ptx_platforms = 5, '
+                                                  'glibc = 5, inferred = 5, toolkit_source = 3 }, '
+                                                  'cu133 = { cuda = "13.3", toolkit = "x" }, '
+                                                  '"rocm6.9" = { gfx = ["gfx90a"] }, rocmx = { kind = "rocm", gfx = "@nope" }, '
+                                                  '"rocm7.0" = { gfx = ["gfx9x"] }, xpu = { kind = "xpu", cuda = "1" }, '
+                                                  'cpu = { kind = "cpu", platforms = ["macos-arm64"] }, '
+                                                  'cu130 = { cuda = "13.0", toolkit = "13.0.0", archs = ["sm_80"], '
+                                                  'archs_by_platform = { linux-x86_64 = ["sm_8"] } }')},
+        ['torch.toml: release "2.16.0" variant "cu132": ptx arch "sm_9" is not sm_NN',
+         f"torch.toml: release \"2.16.0\" variant \"cu132\": platforms ['beos'] must list only {PLATFORMS}",
+         f'torch.toml: release "2.16.0" variant "cu132": ptx_platforms 5 must list only {PLATFORMS}',
+         'torch.toml: release "2.16.0" variant "cu132": glibc must map platforms to versions, got 5',
+         "torch.toml: release \"2.16.0\" variant \"cu132\": 'toolkit_source' must be a string",
+         "torch.toml: release \"2.16.0\" variant \"cu132\": 'inferred' must be a list of non-empty strings, got 5",
+         "torch.toml: release \"2.16.0\" variant \"cu132\": built for none of the release's platforms",
+         "torch.toml: release \"2.16.0\" variant \"cu133\": a CUDA variant needs 'cuda' and 'toolkit' versions",
+         "torch.toml: release \"2.16.0\" variant \"cu133\": a CUDA variant needs an 'archs' list",
+         'torch.toml: release "2.16.0" variant "rocmx": ROCm variant name must be rocmX.Y',
+         "torch.toml: release \"2.16.0\" variant \"rocmx\": a ROCm variant needs a 'gfx' list of gfxNNN targets "
+         "(or \"@NAME\" of [gfx_lists]), got '@nope'",
+         "torch.toml: release \"2.16.0\" variant \"rocm7.0\": gfx target 'gfx9x' is not gfxNNN",
+         "torch.toml: release \"2.16.0\" variant \"xpu\": 'cuda' and 'toolkit' belong to CUDA variants only",
+         "torch.toml: release \"2.16.0\" variant \"cpu\": built for none of the release's platforms",
+         "torch.toml: release \"2.16.0\" variant \"cu130\": archs_by_platform \"linux-x86_64\" ['sm_8'] is not a list "
+         "of sm_NN"]),
+    "pypi-default": ({"torch.toml": series(releases='"2.16.0" = { pypi = { linux-x86_64 = "cu999" } }')},
+                     ["torch.toml: release \"2.16.0\": PyPI default for linux-x86_64 is 'cu999', not one of its variants"]),
+    "twice": ({"torch.toml": series(releases='"2.16.0" = {}, "2.16.0.0" = {}')
+               + '[series."2.17"]\nsource = 5\nreleases = { x = {} }\n'},
+              ['torch.toml: release "2.16.0.0": listed twice',
+               "torch.toml: series \"2.17\": no 'source'",
+               'torch.toml: release "x": not a version']),
+    "file-source": ({"gpus.toml": "source = 5\n"}, ["gpus.toml: 'source' must be a string"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_ERRORS))
+def test_each_other_data_error_is_reported_whole(tmp_path, name):
+    files, problems = OTHER_ERRORS[name]
+    folder = _overlay(tmp_path, files)
+    assert validate(folder) == [f"{folder}/{problem}" for problem in problems]
