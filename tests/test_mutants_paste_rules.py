@@ -1535,3 +1535,30 @@ def test_an_extension_named_only_by_another_line_of_the_traceback_is_the_one_reb
         commands=[["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir",
                    "flash-attn"]],
         evidence=[f"paste line 2: {error}", CPP])
+
+
+def test_a_missing_python_extension_module_is_a_windows_dll_problem_whatever_the_path_says():
+    # a .pyd is a Windows extension module: the Windows fix applies though the path names no drive
+    first = "ImportError: DLL load failed while importing _C: The specified module could not be found."
+    second = 'Error loading "torch/lib/_C.pyd" or one of its dependencies.'
+    assert read_paste(f"{first}\n{second}").facts.os.system == ""
+    assert only(f"{first}\n{second}") == Finding(
+        "paste.missing-library", "error", "torch",
+        "a shared library could not be loaded (_C.pyd): it, or one it depends on, is not installed where the loader "
+        "looks",
+        subject="torch",
+        fix="install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; make sure "
+            "no other CUDA or torch folder on PATH shadows the wheel's DLLs",
+        commands=INSTALL, evidence=[f"paste line 1: {first}", f"paste line 2: {second}", LOCALLY])
+
+
+def test_the_torch_xformers_says_it_saw_wins_over_a_torch_described_beside_the_paste(recipes):
+    # 108: "PyTorch 2.2.0+cu121 with CUDA 1201 (you have 2.3.0+cu121)"; the machine is then described with another
+    # torch (as --here or --torch does): the paste's own line is what the error was about. xformers 0.0.26 pins
+    # torch==2.3.0 (recipes/extensions.toml, torch_pins)
+    reading = read_paste((PASTES / "108.txt").read_text(encoding="utf-8"))
+    reading.facts.torch.version = "2.3.1+cu118"
+    (finding,) = paste_rules.evaluate(reading, recipes)
+    assert finding.commands == [["python", "-m", "pip", "install", "--no-deps", "xformers==0.0.26", "--index-url",
+                                 "https://download.pytorch.org/whl/cu121"]]
+    assert finding.fix == EXPECTED["108"][0].fix
