@@ -1562,3 +1562,52 @@ def test_the_torch_xformers_says_it_saw_wins_over_a_torch_described_beside_the_p
     assert finding.commands == [["python", "-m", "pip", "install", "--no-deps", "xformers==0.0.26", "--index-url",
                                  "https://download.pytorch.org/whl/cu121"]]
     assert finding.fix == EXPECTED["108"][0].fix
+
+
+def test_uv_finding_no_wheel_for_a_pin_is_no_matching_wheel():
+    # uv's resolver wording (assembled from uv's "has no wheels with a matching Python ABI tag" error)
+    line = ("Because torch==2.5.1 has no wheels with a matching Python ABI tag and you require torch==2.5.1, we can "
+            "conclude that your requirements are unsatisfiable.")
+    assert only(line) == Finding(
+        "paste.no-matching-wheel", "error", "python",
+        "pip could not install torch==2.5.1: no torch wheel exists for this Python version, OS or architecture (a "
+        "Python newer than the newest torch supports, a 32-bit Python, or a platform without wheels)",
+        subject="python",
+        fix="use a Python that torch publishes wheels for (64-bit, a supported version), or a torch release that "
+            "supports this one",
+        commands=INSTALL, evidence=[f"paste line 1: {line}", "source: https://pytorch.org/get-started/previous-versions/"])
+
+
+def test_a_library_cudnn_could_not_load_is_a_missing_library():
+    # cuDNN's loader message, the line cut after the library's name (assembled)
+    line = "Could not load library cudnn_cnn_infer64_8.dll"
+    assert only(line) == Finding(
+        "paste.missing-library", "error", "torch",
+        "a shared library could not be loaded (cudnn_cnn_infer64_8.dll): it, or one it depends on, is not installed "
+        "where the loader looks",
+        subject="torch",
+        fix="install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; make sure "
+            "no other CUDA or torch folder on PATH shadows the wheel's DLLs",
+        commands=INSTALL, evidence=[f"paste line 1: {line}", LOCALLY])
+
+
+def test_xformers_built_for_a_torch_without_a_local_label_gets_no_index(recipes):
+    # 108's line with the installed torch written without its +cu121 (as `pip list` of a PyPI wheel shows it): no
+    # variant to name an index for; xformers 0.0.26 pins torch==2.3.0 (recipes/extensions.toml, torch_pins)
+    line = "xFormers was built for: PyTorch 2.2.0+cu121 with CUDA 1201 (you have 2.3.0)"
+    assert only(line, recipes) == Finding(
+        "paste.abi-mismatch", "error", "torch",
+        "xformers was built for torch 2.2.0+cu121 but torch 2.3.0 is installed: its compiled extensions do not load",
+        subject="torch",
+        fix="xformers was built for torch 2.2.0+cu121 (CUDA 1201), this environment has torch 2.3.0: install the "
+            "xformers release built for torch 2.3.0 (xformers==0.0.26), or torch==2.2.0 that xformers needs",
+        commands=[["python", "-m", "pip", "install", "--no-deps", "xformers==0.0.26"]],
+        evidence=[f"paste line 1: {line}", CPP])
+
+
+def test_without_recipes_the_index_is_named_after_the_toolkit_itself():
+    # 028 (CUDA 12.3 toolkit, torch for 11.8) judged without the recipe data: PyTorch's index spelling cu123
+    reading = read_paste((PASTES / "028.txt").read_text(encoding="utf-8"))
+    (finding,) = paste_rules.evaluate(reading, None)
+    assert finding.commands == [["python", "-m", "pip", "install", "torch", "--index-url",
+                                 "https://download.pytorch.org/whl/cu123"], ["export", "CUDA_HOME=/usr/local/cuda-11.8"]]
