@@ -1611,3 +1611,31 @@ def test_without_recipes_the_index_is_named_after_the_toolkit_itself():
     (finding,) = paste_rules.evaluate(reading, None)
     assert finding.commands == [["python", "-m", "pip", "install", "torch", "--index-url",
                                  "https://download.pytorch.org/whl/cu123"], ["export", "CUDA_HOME=/usr/local/cuda-11.8"]]
+
+
+def test_conda_names_each_conflict_it_printed():
+    # conda's "Found conflicts!" report with two conflict lines (assembled in the wording of 049)
+    text = ("Found conflicts! Looking for incompatible packages.\n"
+            "pytorch=1.3.1 -> cudatoolkit[version='>=10.1,<10.2']\n"
+            "python=3.9 -> pip -> setuptools")
+    assert only(text) == Finding(
+        "paste.conda", "error", "python",
+        "conda cannot satisfy the requested packages together: pytorch=1.3.1 -> cudatoolkit[version='>=10.1,<10.2']; "
+        "python=3.9 -> pip -> setuptools",
+        subject="python.tools",
+        fix="drop the conflicting pin (cudatoolkit, python) or use the exact combination PyTorch published for that "
+            "release; PyTorch no longer publishes conda packages after 2.5, so pip in the conda env is the current way",
+        commands=INSTALL,
+        evidence=["paste line 1: Found conflicts! Looking for incompatible packages.",
+                  "paste line 2: pytorch=1.3.1 -> cudatoolkit[version='>=10.1,<10.2']",
+                  "paste line 3: python=3.9 -> pip -> setuptools",
+                  "source: https://pytorch.org/get-started/previous-versions/ (conda commands per release)"])
+
+
+def test_the_operator_names_its_package_when_the_quote_is_cut_before_it():
+    # a log line so long that the quoted evidence stops before the operator (assembled; 027's error at its end)
+    line = "W " * 200 + "RuntimeError: No such operator torchvision::nms"
+    finding = only(line)
+    assert finding.message == ("torchvision was built against another torch release than the one installed: its "
+                               "compiled code does not register its operators with this torch")
+    assert "torchvision" not in finding.evidence[0]
