@@ -1639,3 +1639,13 @@ def test_the_operator_names_its_package_when_the_quote_is_cut_before_it():
     assert finding.message == ("torchvision was built against another torch release than the one installed: its "
                                "compiled code does not register its operators with this torch")
     assert "torchvision" not in finding.evidence[0]
+
+
+def test_xformers_is_named_by_its_warning_even_past_the_quoted_part_of_a_long_line():
+    line = "W " * 200 + "WARNING[XFORMERS]: xFormers can't load C++/CUDA extensions."
+    finding = only(line)
+    assert finding.message == ("xformers cannot load its compiled extensions: it was built for another torch than "
+                               "the one installed")
+    assert finding.commands == [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation",
+                                 "--no-cache-dir", "xformers"]]
+    assert "xFormers" not in finding.evidence[0]

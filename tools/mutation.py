@@ -111,6 +111,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.images.x__image__mutmut_22",
     "envdoctor.readers.install_commands.x__segments__mutmut_8",
     "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
+    "envdoctor.paste_rules.x__index_for__mutmut_3",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
