@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from envdoctor.compat import parse_driver
 from envdoctor.recipes import load_recipes, validate
-from envdoctor.recipes.model import CondaRecipe, CudaFamily, Mirror, Release, ToolkitDriver, VariantRecipe
+from envdoctor.recipes.model import CondaRecipe, CudaFamily, Mirror, MirrorPreset, Release, ToolkitDriver, VariantRecipe
 
 
 def _overlay(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -314,3 +314,33 @@ def test_each_other_data_error_is_reported_whole(tmp_path, name):
     files, problems = OTHER_ERRORS[name]
     folder = _overlay(tmp_path, files)
     assert validate(folder) == [f"{folder}/{problem}" for problem in problems]
+
+
+def test_recipes_without_toolkits_or_releases_say_so():
+    from envdoctor.recipes.schema import _build, _Raw
+
+    assert _build(_Raw()) == (None, ["recipes/cuda_drivers.toml: no toolkit rows", "recipes/torch.toml: no releases"])
+
+
+@pytest.mark.parametrize("files, problems", [
+    ({"torch.toml": 'index = "x"\n'}, ["torch.toml: index: must be a table, got 'x'"]),
+    # a [variant.NAME] table of the overlay is reported in the overlay's file, not the built-in one
+    ({"torch.toml": "variant = { cu999 = { bogus = 1 } }\n"}, ['torch.toml: variant "cu999": unknown key(s) bogus']),
+    # a row with a bad layout does not stop the reading: the next row is judged too
+    ({"mirrors.toml": 'mirror = [{ prefix = "https://a.example", replacement = "https://m.example/a", layout = "flat" }, '
+                      '{ prefix = "https://b.example", replacement = "http://m.example/b" }]\n'},
+     ["mirrors.toml: mirror \"https://a.example\": layout 'flat' is not one of simple, find-links",
+      "mirrors.toml: mirror \"https://b.example\": replacement 'http://m.example/b': plain http is allowed only to "
+      "127.0.0.1, ::1 or localhost (use https)"]),
+])
+def test_more_data_errors_are_reported_whole(tmp_path, files, problems):
+    folder = _overlay(tmp_path, files)
+    assert validate(folder) == [f"{folder}/{problem}" for problem in problems]
+
+
+def test_an_overlay_preset_is_read_back_whole(tmp_path):
+    text = ('[[preset]]\nname = "zz"\nserves = "pypi"\nurl = "https://zz.example/simple/"\nlayout = "simple"\n'
+            'source = "https://zz.example/help"\n')
+    recipes = load_recipes([_overlay(tmp_path, {"mirrors.toml": text})])
+    assert recipes.mirror_presets[0] == MirrorPreset("zz", "pypi", "https://zz.example/simple", "simple",
+                                                     "https://zz.example/help", "")
