@@ -10,7 +10,16 @@ from packaging.version import Version
 
 from envdoctor.compat import parse_driver
 from envdoctor.recipes import load_recipes, validate
-from envdoctor.recipes.model import CondaRecipe, CudaFamily, Mirror, MirrorPreset, Release, ToolkitDriver, VariantRecipe
+from envdoctor.recipes.model import (
+    CondaRecipe,
+    CudaFamily,
+    JetsonRecipe,
+    Mirror,
+    MirrorPreset,
+    Release,
+    ToolkitDriver,
+    VariantRecipe,
+)
 
 
 def _overlay(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -324,6 +333,8 @@ def test_recipes_without_toolkits_or_releases_say_so():
 
 @pytest.mark.parametrize("files, problems", [
     ({"torch.toml": 'index = "x"\n'}, ["torch.toml: index: must be a table, got 'x'"]),
+    ({"torch.toml": series(releases='"2.16.0" = { python = [] }')},
+     ['torch.toml: release "2.16.0": no Python list for linux-x86_64 (got [])']),
     # a [variant.NAME] table of the overlay is reported in the overlay's file, not the built-in one
     ({"torch.toml": "variant = { cu999 = { bogus = 1 } }\n"}, ['torch.toml: variant "cu999": unknown key(s) bogus']),
     # a row with a bad layout does not stop the reading: the next row is judged too
@@ -344,3 +355,13 @@ def test_an_overlay_preset_is_read_back_whole(tmp_path):
     recipes = load_recipes([_overlay(tmp_path, {"mirrors.toml": text})])
     assert recipes.mirror_presets[0] == MirrorPreset("zz", "pypi", "https://zz.example/simple", "simple",
                                                      "https://zz.example/help", "")
+
+
+def test_an_overlay_jetson_table_is_read_back_whole(tmp_path):
+    # the overlay's keys replace the built-in table's; the keys it leaves out keep the built-in values
+    text = 'jetson = { names = ["Jetson X"], compute_capabilities = ["8.7"], source = "jetson source" }\n'
+    builtin = load_recipes().jetson
+    assert builtin is not None
+    recipes = load_recipes([_overlay(tmp_path, {"gpus.toml": text})])
+    assert recipes.jetson == JetsonRecipe(("Jetson X",), ("8.7",), builtin.message, "jetson source",
+                                          builtin.sbsa_compute_capabilities, builtin.note)
