@@ -40,7 +40,7 @@ _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.p
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
-    "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py"),
+    "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py"),
     "envdoctor/readers/__init__.py": _READERS,
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
                                          "tests/test_mutants_collect_env.py"),
@@ -86,7 +86,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/resolver/commands.py": (*_RULES, "tests/test_mutants_commands.py"),
     "envdoctor/resolver/plan.py": _RULES,
     "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
-    "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
+    "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_mutants_schema.py"),
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
     "envdoctor/extensions.py": ("tests/test_extensions.py", "tests/test_verify_imports.py"),
     "envdoctor/extension_plan.py": ("tests/test_extension_plan.py", "tests/test_mutants_extension_plan.py"),
@@ -128,6 +128,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.lint.x__what_it_installs__mutmut_16",
     "envdoctor.readers.install_commands.x__segments__mutmut_8",
     "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
+    "envdoctor.paste_rules.x__index_for__mutmut_3",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
