@@ -2,19 +2,24 @@
 
 Oracles: the pip commands printed on pytorch.org's "Previous PyTorch Versions" page
 (pytorch/pytorch.github.io, _get_started/previous-versions.md: v1.9.1 "Linux and Windows" CUDA 11.1, v2.5.1
-"Linux and Windows" CUDA 12.1); the SJTU mirror's page (per-variant simple indexes under
-``/pytorch-wheels/<variant>``); PEP 508 for markers, which allows either quote.
+"Linux and Windows" CUDA 12.1; the conda command of v2.1.0 CUDA 11.8); the SJTU mirror's page (per-variant simple
+indexes under ``/pytorch-wheels/<variant>``) and TUNA's (``pip install -i https://pypi.tuna.tsinghua.edu.cn/simple``);
+PEP 508 for markers, which allows either quote. The ``mirror`` rows are hand-checked cases of recipes/README.md's
+rule: a row rewrites every index URL that starts with its prefix.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from packaging.markers import Marker
 from test_resolver import PY, RECIPES, T4, conda_env, machine
 
 from envdoctor.facts import Facts, PythonFacts
 from envdoctor.mirrors import choose
+from envdoctor.recipes import Mirror, Recipes
 from envdoctor.resolver import Request, resolve
-from envdoctor.resolver.commands import installer_python, marker_text
+from envdoctor.resolver.commands import TorchIndex, installer_python, marker_text, torch_index
 
 PIP = [PY, "-m", "pip", "install"]
 UV = ["uv", "pip", "install", "--python", PY]
@@ -111,3 +116,39 @@ def test_a_described_interpreter_is_named_as_its_os_runs_one():
 def test_markers_are_single_quoted_unless_a_value_holds_a_single_quote():
     assert marker_text(Marker('sys_platform == "linux"')) == "sys_platform == 'linux'"
     assert marker_text(Marker("platform_release == \"5.15'x\"")) == 'platform_release == "5.15\'x"'
+
+
+def test_a_conda_plans_pip_step_uses_the_pypi_mirror():
+    # published (v2.1.0, conda, CUDA 11.8): conda install pytorch==2.1.0 ... pytorch-cuda=11.8 -c pytorch -c nvidia;
+    # the TUNA preset's page: pip install -i https://pypi.tuna.tsinghua.edu.cn/simple
+    plan = resolve(conda_env(machine("550.54.15", ["NVIDIA A100-SXM4-80GB"])),
+                   Request(requirements=["torch==2.1.0", "numpy"], variant="cu118", mirrors=choose(["tuna"], RECIPES)),
+                   RECIPES)
+    assert plan.steps["conda"] == [
+        ["conda", "install", "-y", "-p", "/opt/conda/envs/ml", "pytorch==2.1.0", "pytorch-cuda=11.8", "-c", "pytorch",
+         "-c", "nvidia"],
+        PIP + ["torch==2.1.0", "numpy", "--index-url", "https://pypi.tuna.tsinghua.edu.cn/simple"]]
+
+
+def with_mirror(row: Mirror) -> Recipes:
+    """The built-in data with one ``mirror`` row, as an overlay's mirrors.toml adds it."""
+    return dataclasses.replace(RECIPES, mirrors=(row,))
+
+
+def test_an_overlay_mirror_row_without_a_source_rewrites_a_variant_index():
+    recipes = with_mirror(Mirror("https://download.pytorch.org/whl", "https://pypi.internal.example/pytorch-whl"))
+    release = recipes.release("2.5.1")
+    index = torch_index(release, release.variant("cu121"), False, None, recipes)
+    assert index == TorchIndex("https://pypi.internal.example/pytorch-whl/cu121", "--index-url", "simple",
+                               "mirror row https://download.pytorch.org/whl (recipes overlay)")
+
+
+def test_a_mirror_row_of_the_find_links_page_alone_is_passed_with_find_links():
+    # the row rewrites torch_stable.html only, not the variant folders beside it
+    page = "https://download.pytorch.org/whl/torch_stable.html"
+    recipes = with_mirror(Mirror(page, "https://pypi.internal.example/torch_stable.html",
+                                 "https://pypi.internal.example/README"))
+    release = recipes.release("1.9.1")
+    index = torch_index(release, release.variant("cu111"), False, None, recipes)
+    assert index == TorchIndex("https://pypi.internal.example/torch_stable.html", "-f", "find-links",
+                               f"mirror row {page} (https://pypi.internal.example/README)")

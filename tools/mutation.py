@@ -62,9 +62,11 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     # the refresh run against loopback indexes (in-process): most of learning is reached only through it
     "envdoctor/refresh/learn.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
-    "envdoctor/refresh/reading.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
-    "envdoctor/refresh/inference.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py"),
-    "envdoctor/refresh/toml_writer.py": (*_REFRESH, "tests/test_mutants_learn.py"),
+    "envdoctor/refresh/reading.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py",
+                                     "tests/test_mutants_reading.py"),
+    "envdoctor/refresh/inference.py": (*_REFRESH, "tests/test_refresh.py", "tests/test_mutants_learn.py",
+                                       "tests/test_mutants_inference.py"),
+    "envdoctor/refresh/toml_writer.py": (*_REFRESH, "tests/test_mutants_learn.py", "tests/test_mutants_toml_writer.py"),
     "envdoctor/refresh/indexes.py": (*_REFRESH, "tests/test_mutants_indexes.py"),
     "envdoctor/refresh/wheelzip.py": (*_REFRESH, "tests/test_mutants_wheelzip.py"),
     "envdoctor/refresh/freshness.py": _REFRESH,
@@ -83,7 +85,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/resolver/alternatives.py": _RULES,
     "envdoctor/resolver/candidates.py": _RULES,
     "envdoctor/resolver/choose.py": _RULES,
-    "envdoctor/resolver/commands.py": (*_RULES, "tests/test_mutants_commands.py"),
+    "envdoctor/resolver/commands.py": (*_RULES, "tests/test_compat_names.py", "tests/test_mutants_commands.py"),
     "envdoctor/resolver/plan.py": _RULES,
     "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
     "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_mutants_schema.py"),
@@ -129,6 +131,8 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.install_commands.x__segments__mutmut_8",
     "envdoctor.readers.install_commands.x__strip_prefix__mutmut_37",
     "envdoctor.paste_rules.x__index_for__mutmut_3",
+    "envdoctor.refresh.inference.x_companion_gaps__mutmut_4",
+    "envdoctor.refresh.inference.x_companion_gaps__mutmut_6",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker

@@ -14,7 +14,7 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$", re.ASCII)
 
 
 def _key(text: str) -> str:
-    return text if _BARE_KEY.match(text) else _string(text)
+    return text if _BARE_KEY.fullmatch(text) else _string(text)
 
 
 def _string(text: str) -> str:
