@@ -218,7 +218,7 @@ class EnvdoctorGroup(click.Group):
             english = printable_text(exc.message)
             exc.message = english  # type: ignore[misc]  # Final in click's stubs; format_message() reads it
             with_english = exc.format_message()  # what --json's "error" says (click speaks English with --json)
-            exc.message = say(english)  # type: ignore[misc]
+            exc.message = english if RUN.as_json else say(english)  # type: ignore[misc]
             exc.show()
             self._end(ExitCode.USAGE, with_english, quiet=True)
         except Failure as exc:

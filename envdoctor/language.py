@@ -74,6 +74,12 @@ def _settle(flag: str | None, env: Any, stream: Any, root: click.Command, machin
     _teach_click(root, language, english_messages=machine_readable)
 
 
+def english_help(root: click.Command) -> None:
+    """Put back the English help texts and click's English messages that an earlier run in this process
+    swapped (the catalogue is extracted from them)."""
+    _teach_click(root, i18n.ENGLISH_LANGUAGE)
+
+
 def _can_write(stream: Any, sample: str) -> bool:
     encoding = getattr(stream, "encoding", None) or "ascii"
     try:
