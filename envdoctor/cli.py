@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from envdoctor import __version__, i18n
+from envdoctor.i18n import _, message_of, say
 from envdoctor.language import speak
 from envdoctor.output import (
     OUTPUT_ERRNOS,
@@ -100,7 +101,7 @@ def load_policy(path: Path | None):
     try:
         return parse_policy(read_user_file(str(path), POLICY_FILE_LIMIT), str(path))
     except (UserFileError, PolicyError) as exc:
-        raise click.UsageError(f"--policy: {exc}")
+        raise click.UsageError(_("--policy: {problem}", problem=message_of(exc)))
 
 
 def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> None:
@@ -129,7 +130,7 @@ def open_door(machine: Path | None):
     try:
         return RecordedDoor(machine)
     except MachineFolderError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
 
 
 def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
@@ -164,7 +165,7 @@ def load_recipes(recipe_dirs: tuple[Path, ...]):
     try:
         return load(overlays)
     except RecipeError as exc:
-        raise Failure(ExitCode.INTERNAL, f"recipe error: {exc}")
+        raise Failure(ExitCode.INTERNAL, _("recipe error: {problem}", problem=message_of(exc)))
 
 
 def read_facts(path: Path):
@@ -175,8 +176,9 @@ def read_facts(path: Path):
     try:
         return facts_from_report(parse_report(read_user_file(str(path), FACTS_FILE_LIMIT), str(path)), str(path))
     except (UserFileError, ReportFormatError) as exc:
-        message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
-        raise click.UsageError(f"--facts: {message}")
+        problem = message_of(exc)
+        message = problem if str(path) in problem else _("{path}: {problem}", path=str(path), problem=problem)
+        raise click.UsageError(_("--facts: {problem}", problem=message))
 
 
 def _bad_input_errors() -> tuple[type[Exception], ...]:
@@ -202,44 +204,49 @@ class EnvdoctorGroup(click.Group):
 
         stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
         try:
-            args = speak(args, os.environ, sys.stdout, self)
+            args = speak(args, os.environ, sys.stdout, self, machine_readable=as_json)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except SystemExit:  # how a command ends with its code: matched first, so no handler's error types get imported
             raise
         except (click.exceptions.Abort, KeyboardInterrupt):
             stop_all_commands()  # probe threads may still be waiting on their commands
-            self._end(ExitCode.INTERRUPTED, "interrupted")
+            self._end(ExitCode.INTERRUPTED, _("interrupted"))
         except Stopped as exc:
             stop_all_commands()
-            self._end(ExitCode(128 + exc.number), f"stopped by {exc}")
+            self._end(ExitCode(128 + exc.number), _("stopped by {signal}", signal=str(exc)))
         except click.ClickException as exc:
-            exc.message = printable_text(exc.message)  # type: ignore[misc]  # Final in click's stubs; show() reads it
+            english = printable_text(exc.message)
+            exc.message = english  # type: ignore[misc]  # Final in click's stubs; format_message() reads it
+            with_english = exc.format_message()  # what --json's "error" says (click speaks English with --json)
+            exc.message = english if RUN.as_json else say(english)  # type: ignore[misc]
             exc.show()
-            self._end(ExitCode.USAGE, exc.format_message(), quiet=True)
+            self._end(ExitCode.USAGE, with_english, quiet=True)
         except Failure as exc:
             self._end(exc.code, exc.message)
         except OutputError as exc:
-            self._end(ExitCode.USAGE, str(exc))
+            self._end(ExitCode.USAGE, message_of(exc))
         except _bad_input_errors() as exc:  # bad input met after the flags were read: still a usage error
-            self._end(ExitCode.USAGE, str(exc))
+            self._end(ExitCode.USAGE, message_of(exc))
         except Exception as exc:  # a bug in envdoctor: one line, the traceback on request
             if isinstance(exc, OSError) and exc.filename is None and exc.errno in OUTPUT_ERRNOS:
                 silence_stdout()
-                self._end(ExitCode.USAGE, f"cannot write to standard output: {exc.strerror or exc}")
+                self._end(ExitCode.USAGE, _("cannot write to standard output: {reason}", reason=exc.strerror or str(exc)))
             if os.environ.get("ENVDOCTOR_DEBUG"):
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
-            hint = "" if os.environ.get("ENVDOCTOR_DEBUG") else " (ENVDOCTOR_DEBUG=1 shows the traceback)"
             one_line = " ".join(str(exc).split())[:500]
-            self._end(ExitCode.INTERNAL, f"internal error: {type(exc).__name__}: {one_line}{hint}")
+            if os.environ.get("ENVDOCTOR_DEBUG"):
+                self._end(ExitCode.INTERNAL, _("internal error: {kind}: {detail}", kind=type(exc).__name__, detail=one_line))
+            self._end(ExitCode.INTERNAL, _("internal error: {kind}: {detail} (ENVDOCTOR_DEBUG=1 shows the traceback)",
+                                           kind=type(exc).__name__, detail=one_line))
         sys.exit(result if isinstance(result, int) else 0)
 
     @staticmethod
     def _end(code: ExitCode, message: str, quiet: bool = False) -> None:
         message = printable_text(message)
         if not quiet:
-            click.echo(f"envdoctor: {message}", err=True)
+            click.echo(f"envdoctor: {say(message)}", err=True)
         if RUN.as_json and not RUN.emitted:
             from envdoctor.render import render_json
 
@@ -292,7 +299,7 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
     from envdoctor.probes import Pending, collect
 
     if force and record is None:
-        raise click.UsageError("--force only applies to --record")
+        raise click.UsageError(_("--force only applies to --record"))
     out = Output(as_json, color, verbose, quiet, output_format, junit)
     policy = load_policy(policy_file)
     start = time.monotonic()
@@ -336,10 +343,10 @@ def record_machine(door, folder: Path, force: bool, report: Report) -> None:
     try:
         written = door.write(folder, force=force)
     except (RecordError, OSError) as exc:
-        report.error = f"cannot record into {path_text(folder)}: {path_text(exc)}"
+        report.error = _("cannot record into {folder}: {problem}", folder=path_text(folder), problem=path_text(exc))
         report.exit_override = ExitCode.USAGE
         return
-    click.echo(f"envdoctor: recorded this machine in {path_text(written)}", err=True)
+    click.echo(say(_("envdoctor: recorded this machine in {folder}", folder=path_text(written))), err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -401,8 +408,10 @@ def verify(python, timeout, device, level, with_compile, expect_gpus, expect_cud
         report = run_fleet(door, launch, report, python=python, timeout=fleet_timeout)
         if launch.rank != 0:  # rank 0 reports for the whole job; this rank only says how its part went
             failed = [check.id for check in report.checks if check.status == "fail"]
-            note = f"failed: {', '.join(failed[:5])}" if failed else "done"
-            click.echo(f"envdoctor: rank {launch.rank}: {note}; rank 0 reports for the job", err=True)
+            ended = (_("envdoctor: rank {rank}: failed: {checks}; rank 0 reports for the job", rank=launch.rank,
+                       checks=", ".join(failed[:5])) if failed
+                     else _("envdoctor: rank {rank}: done; rank 0 reports for the job", rank=launch.rank))
+            click.echo(say(ended), err=True)
             raise SystemExit(int(ExitCode.OK))
     report.duration_s = round(time.monotonic() - start, 3)
     out.facts_in_text = False
@@ -417,7 +426,7 @@ def read_launch():
     try:
         return launch_from_env(os.environ)
     except LaunchError as exc:
-        raise click.UsageError(f"--distributed: {exc}")
+        raise click.UsageError(_("--distributed: {problem}", problem=message_of(exc)))
 
 
 def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> None:
@@ -427,12 +436,13 @@ def check_expectations(expect_cuda: str | None, expect_torch: str | None) -> Non
     from envdoctor import compat
 
     if expect_cuda is not None and compat.parse_cuda(expect_cuda) is None:
-        raise click.BadParameter(f"{expect_cuda!r} is not a CUDA version like 12.4", param_hint="--expect-cuda")
+        raise click.BadParameter(_("{value} is not a CUDA version like 12.4", value=repr(expect_cuda)),
+                                 param_hint="--expect-cuda")
     if expect_torch is not None:
         try:
             compat.parse_specifier(expect_torch)
         except InvalidSpecifier:
-            raise click.BadParameter(f"{expect_torch!r} is not a version specifier such as '>=2.4,<2.6'",
+            raise click.BadParameter(_("{value} is not a version specifier such as '>=2.4,<2.6'", value=repr(expect_torch)),
                                      param_hint="--expect-torch")
 
 
@@ -485,22 +495,22 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     out = Output(as_json, color, verbose, quiet)
     start = time.monotonic()
     if gpus and no_gpu:
-        raise click.UsageError("--gpu and --no-gpu contradict each other")
+        raise click.UsageError(_("--gpu and --no-gpu contradict each other"))
     if emit and not dry_run:
-        raise click.UsageError("--emit writes the plan as a file: add --dry-run")
+        raise click.UsageError(_("--emit writes the plan as a file: add --dry-run"))
     if emit and as_json:
-        raise click.UsageError("--emit prints a file, --json a report: pick one")
+        raise click.UsageError(_("--emit prints a file, --json a report: pick one"))
     if command_only and not dry_run:
-        raise click.UsageError("--command prints the plan's command line: add --dry-run")
+        raise click.UsageError(_("--command prints the plan's command line: add --dry-run"))
     if command_only and (emit or as_json):
-        raise click.UsageError(f"--command prints a command line, {'--emit a file' if emit else '--json a report'}: "
-                               "pick one")
+        raise click.UsageError(_("--command prints a command line, --emit a file: pick one") if emit
+                               else _("--command prints a command line, --json a report: pick one"))
     if shell is not None and not command_only:
-        raise click.UsageError("--shell only applies to --command")
+        raise click.UsageError(_("--shell only applies to --command"))
     elsewhere = machine is not None or facts_file is not None or target_os or target_arch or target_python
     if elsewhere and not dry_run:
-        raise click.UsageError("a plan for another machine (--machine, --facts, --target-*) can only be "
-                               "printed here: add --dry-run")
+        raise click.UsageError(_("a plan for another machine (--machine, --facts, --target-*) can only be "
+                                 "printed here: add --dry-run"))
     door, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os,
                                            target_arch, target_python, facts_file)
     try:
@@ -509,7 +519,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
         request = Request(requirements=list(requirements), variant=variant, manager=manager, upgrade=upgrade,
                           mirrors=choose(mirrors, recipes) if mirrors else None)
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
     plan = resolve(facts, request, recipes)
     report = Report("install", facts, rules.evaluate(facts, recipes), plan=plan.to_dict(), findings_gate=False)
     warn_newer_than_known(report, requirements, recipes)
@@ -518,7 +528,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
 
         written, text = emitted_file(report.plan or {}, emit, manager)
         if not written:
-            click.echo(f"envdoctor: {text}", err=True)
+            click.echo(f"envdoctor: {say(text)}", err=True)
             raise SystemExit(int(ExitCode.PROBLEMS))
         write_stdout(text)
         raise SystemExit(int(ExitCode.OK))
@@ -527,7 +537,7 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
 
         line, why = command_line(report.plan or {}, manager, shell or "posix")
         if line is None:
-            click.echo(f"envdoctor: {printable_text(why)}", err=True)
+            click.echo(f"envdoctor: {say(printable_text(why))}", err=True)
             raise SystemExit(int(ExitCode.OK if plan.ok and plan.action == "nothing_to_do" else ExitCode.PROBLEMS))
         write_stdout(line)
         raise SystemExit(int(ExitCode.OK))
@@ -544,9 +554,9 @@ def install(requirements, machine, python, timeout, recipe_dirs, as_json, verbos
     from envdoctor.install import Console, carry_out
 
     def confirm(question: str) -> bool:
-        return click.confirm(question, default=False, err=True)
+        return click.confirm(say(question), default=False, err=True)
 
-    console = Console(say=lambda text: click.echo(text, err=True), confirm=confirm if _stdin_is_terminal() else None,
+    console = Console(say=lambda text: click.echo(say(text), err=True), confirm=confirm if _stdin_is_terminal() else None,
                       again=["envdoctor", *RUN.args], color=out.color, ascii_only=out.ascii_only,
                       progress=progress_writer(sys.stderr, out.as_json), progress_interval=progress_interval())
     report = carry_out(report, facts, door, console, manager=manager, yes=yes, index_check=not no_index_check,
@@ -565,7 +575,7 @@ def progress_writer(stream, as_json: bool):
         terminal = False
     if as_json or not terminal:
         return None
-    return lambda text: click.echo(text, file=stream)
+    return lambda text: click.echo(say(text), file=stream)
 
 
 def progress_interval() -> float:
@@ -578,7 +588,7 @@ def progress_interval() -> float:
     try:
         return Seconds(0.01).convert(text, None, None)
     except click.BadParameter as exc:
-        raise click.UsageError(f"ENVDOCTOR_PROGRESS_INTERVAL: {exc.message}")
+        raise click.UsageError(_("ENVDOCTOR_PROGRESS_INTERVAL: {problem}", problem=exc.message))
 
 
 def _stdin_is_terminal() -> bool:
@@ -592,14 +602,14 @@ def read_stdin(limit: int) -> str:
     """Standard input as text, at most ``limit`` bytes (a usage error beyond, or when it is not UTF-8)."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise click.UsageError("-: there is no standard input to read")
+        raise click.UsageError(_("-: there is no standard input to read"))
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise click.UsageError(f"<stdin>: larger than {limit} bytes")
+        raise click.UsageError(_("<stdin>: larger than {limit} bytes", limit=limit))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise click.UsageError(f"<stdin>: not UTF-8 text (byte {exc.start})")
+        raise click.UsageError(_("<stdin>: not UTF-8 text (byte {offset})", offset=exc.start))
 
 
 def accelerator_options(func):
@@ -637,16 +647,16 @@ def diagnose(source, driver, gpus, no_gpu, here, python, recipe_dirs, as_json, v
     from envdoctor.readers import NotAReportError
 
     if gpus and no_gpu:
-        raise click.UsageError("--gpu and --no-gpu contradict each other")
+        raise click.UsageError(_("--gpu and --no-gpu contradict each other"))
     if python is not None and not here:
-        raise click.UsageError("--python only applies to --here")
+        raise click.UsageError(_("--python only applies to --here"))
     out = Output(as_json, color, verbose, quiet)
     start = time.monotonic()
     recipes = load_recipes(recipe_dirs)
     try:
         reading, where = doctor.read_input(source, read_stdin)
     except NotAReportError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
     if here:
         from envdoctor.probes import collect
 
@@ -654,13 +664,13 @@ def diagnose(source, driver, gpus, no_gpu, here, python, recipe_dirs, as_json, v
     try:
         reading.facts = doctor.add_description(reading.facts, recipes, driver=driver, gpus=gpus, no_gpu=no_gpu)
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
     report = doctor.diagnose(reading, recipes, where)
     report.findings.append(recipes_age(recipes, recipe_dirs))  # the data these findings were judged with, as check says
     report.strict = strict
     report.duration_s = round(time.monotonic() - start, 3)
     if not out.as_json:
-        write_stdout(printable_text(doctor.text_header(reading, where)))
+        write_stdout(say(printable_text(doctor.text_header(reading, where))))
     out.emit(report)
 
 
@@ -694,20 +704,25 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
     out = Output(as_json, color, verbose, quiet)
     start = time.monotonic()
     if bool(command) == bool(file_path):
-        raise click.UsageError("give one install command (quoted) or --file PATH, not both" if command
-                               else "give an install command to lint (quoted), or --file PATH")
+        raise click.UsageError(_("give one install command (quoted) or --file PATH, not both") if command
+                               else _("give an install command to lint (quoted), or --file PATH"))
     if file_path is not None:
         text = read_user_file(file_path, LINT_FILE_LIMIT)
         installs, scripts, unread = linter.read_file_installs(text, linter.file_kind(file_path, text), file_path)
-        what = f"{file_path}"
+        what: str = file_path
+        nothing = _("{file} holds no torch install command", file=file_path)
     else:
         line = command[0] if len(command) == 1 else shlex.join(command)
         installs, scripts, unread = linter.parse_command(linter.Line("command", line))
         if not installs and not scripts:
-            raise click.UsageError(f"not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped "
-                                   f"to a shell): {printable_text(line)}" + (f" ({unread[0]})" if unread else ""))
-        what = "the command"
-    _, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
+            raise click.UsageError(
+                _("not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped to a shell): "
+                  "{command} ({problem})", command=printable_text(line), problem=unread[0]) if unread
+                else _("not an install command envdoctor reads (pip, uv, conda, mamba, or a script piped to a shell): "
+                       "{command}", command=printable_text(line)))
+        what = _("the command")
+        nothing = _("the command holds no torch install command")
+    _door, facts, recipes = planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu, target_os, target_arch,
                                    target_python, facts_file)
     judged = linter.lint_installs(installs, scripts, facts, recipes)
     report = Report("lint", facts, linter.findings_of(judged), strict=True)
@@ -716,15 +731,19 @@ def lint(command, file_path, machine, python, timeout, recipe_dirs, as_json, ver
     for problem in unread:
         report.findings.append(Finding("lint.unreadable-line", "info", "lint", problem, subject=problem.split(":")[0]))
     if not judged:
-        report.findings.append(Finding("lint.nothing-to-check", "info", "lint",
-                                       f"{what} holds no torch install command", subject=what))
+        report.findings.append(Finding("lint.nothing-to-check", "info", "lint", nothing, subject=str(what)))
     report.duration_s = round(time.monotonic() - start, 3)
     if out.as_json:
         out.emit(report)
     counts = report.summary()
-    problems = [f"{counts[k]} {k}(s)" for k in ("error", "warning") if counts[k]]
-    summary = (" · ".join(problems) if problems else "current and fitting") + "   (-v for evidence, --json for machines)"
-    header = f"envdoctor lint · {len(judged)} command(s) from {what} · for {linter.judged_for(installs, facts, recipes)}"
+    problems = [problem for problem in (_("{n} error(s)", n=counts["error"]) if counts["error"] else None,
+                                        _("{n} warning(s)", n=counts["warning"]) if counts["warning"] else None)
+                if problem is not None]
+    verdict = (_("{errors} · {warnings}", errors=problems[0], warnings=problems[1]) if len(problems) == 2
+               else problems[0] if problems else _("current and fitting"))
+    summary = _("{verdict}   (-v for evidence, --json for machines)", verdict=verdict)
+    header = _("envdoctor lint · {count} command(s) from {what} · for {machine}", count=len(judged), what=what,
+               machine=linter.judged_for(installs, facts, recipes))
     write_stdout(linter.render_lint_text(judged, header, summary, out.color, out.ascii_only, verbose, quiet),
                  color=out.color)
     raise SystemExit(int(report.exit_code))
@@ -739,10 +758,10 @@ def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu,
     from envdoctor.target import describe_target
 
     if gpus and no_gpu:
-        raise click.UsageError("--gpu and --no-gpu contradict each other")
+        raise click.UsageError(_("--gpu and --no-gpu contradict each other"))
     another_machine = bool(target_os or target_arch or target_python)
     if another_machine and python is not None:
-        raise click.UsageError("--python names an interpreter on this machine; --target-* describe another one")
+        raise click.UsageError(_("--python names an interpreter on this machine; --target-* describe another one"))
     door = open_door(machine)
     if facts_file is not None:
         facts = read_facts(facts_file)
@@ -760,7 +779,7 @@ def planned_machine(machine, python, timeout, recipe_dirs, driver, gpus, no_gpu,
                                 target_arch=target_arch, target_python=target_python, recipes=recipes,
                                 base_is_host=facts_file is None and machine is None)
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
     return door, facts, recipes
 
 
@@ -787,7 +806,7 @@ def recipes_validate(folder):
         elif os.path.lexists(peaks):  # someone else's folder: bounded, a regular file, never a link out of it
             parse_gpu_peaks(read_user_file(str(peaks), MAX_FILE_BYTES), peaks.name)
     except UserFileError as exc:
-        problems.append(f"{peaks}: cannot read: {str(exc).removeprefix(f'{peaks}: ')}")
+        problems.append(_("{file}: cannot read: {problem}", file=str(peaks), problem=str(exc).removeprefix(f"{peaks}: ")))
     except GpuPeaksError as exc:
         problems.extend(exc.problems)
     from envdoctor.extensions import ExtensionDataError, load_catalog
@@ -799,8 +818,10 @@ def recipes_validate(folder):
         except ExtensionDataError as exc:
             problems.extend(exc.problems)
     for problem in problems:
-        click.echo(f"error: {printable_text(problem)}", err=True)
-    click.echo(f"{len(problems)} problem(s) in {printable_text(str(folder or 'the built-in recipes'))}")
+        click.echo(say(_("error: {problem}", problem=printable_text(problem))), err=True)
+    counted = (_("{count} problem(s) in {folder}", count=len(problems), folder=printable_text(str(folder))) if folder
+               else _("{count} problem(s) in the built-in recipes", count=len(problems)))
+    click.echo(say(counted))
     raise SystemExit(int(ExitCode.PROBLEMS if problems else ExitCode.OK))
 
 
@@ -839,21 +860,22 @@ def recipes_refresh(index_url, mirrors, pypi_url, offline, dry_run, python, time
     for flag, url in (("--index", index_url), ("--pypi", pypi_url)):
         problem = index_url_problem(url) if url is not None else None
         if problem:
-            raise click.BadParameter(f"{url!r}: {problem}", param_hint=flag)
+            raise click.BadParameter(_("{url}: {problem}", url=repr(url), problem=problem), param_hint=flag)
     recipes = load_recipes_without_refresh()
     try:
         chosen = choose(mirrors, recipes) if mirrors else None
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(message_of(exc))
     if chosen is not None and chosen.pytorch is not None and index_url is not None:
-        raise click.UsageError(f"--index and {chosen.pytorch_from} both name the PyTorch wheel index: pick one")
+        raise click.UsageError(_("--index and {mirror} both name the PyTorch wheel index: pick one",
+                                 mirror=chosen.pytorch_from))
     if chosen is not None and chosen.pypi is not None and pypi_url is not None:
-        raise click.UsageError(f"--pypi and {chosen.pypi_from} both name the PyPI service: pick one")
+        raise click.UsageError(_("--pypi and {mirror} both name the PyPI service: pick one", mirror=chosen.pypi_from))
     try:
         run = run_refresh(LiveDoor(), recipes, pypi=pypi_url, index=index_url, offline=offline, dry_run=dry_run,
                           python=python, timeout=timeout, cache_folder=user_cache_path() / "refresh", mirrors=chosen)
     except RefreshError as exc:
-        raise Failure(ExitCode.PROBLEMS, str(exc))
+        raise Failure(ExitCode.PROBLEMS, message_of(exc))
     if as_json:
         import json
 
@@ -876,7 +898,7 @@ def load_recipes_without_refresh():
     try:
         return load(refreshed=False)
     except RecipeError as exc:
-        raise Failure(ExitCode.INTERNAL, f"recipe error: {exc}")
+        raise Failure(ExitCode.INTERNAL, _("recipe error: {problem}", problem=message_of(exc)))
 
 
 def recipes_age(recipes, recipe_dirs: tuple[Path, ...]):

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from envdoctor import i18n
+from envdoctor.i18n import _
 
 FLAG = "--lang"
 #: what the help of a command or option said in English, by (object id, attribute), restored before each run
@@ -27,7 +28,7 @@ def split_flag(args: list[str]) -> tuple[str | None, list[str]]:
         arg = args[i]
         if arg == FLAG:
             if i + 1 >= end:
-                raise click.UsageError(f"Option '{FLAG}' requires an argument.")
+                raise click.UsageError(_("Option '{name}' requires an argument.", name=FLAG))
             value, i = args[i + 1], i + 2
             continue
         if arg.startswith(FLAG + "="):
@@ -38,16 +39,28 @@ def split_flag(args: list[str]) -> tuple[str | None, list[str]]:
     return value, rest + args[end:]
 
 
-def speak(args: list[str], env: Any, stream: Any, root: click.Command) -> list[str]:
+def speak(args: list[str], env: Any, stream: Any, root: click.Command, machine_readable: bool = False) -> list[str]:
     """Settle this run's language and return the arguments without ``--lang``.
 
-    A language the terminal cannot write (Chinese on an ASCII-only stream) gives way to English.
+    A language the terminal cannot write (Chinese on an ASCII-only stream) gives way to English. With
+    ``machine_readable`` (--json) click's own messages stay English, so the document's "error" is English;
+    what envdoctor says on stderr is still in the run's language. A ``--lang`` that is missing its value
+    or names no language is a usage error, said in the language the locale asks for.
     """
-    flag, args = split_flag(args)
+    try:
+        flag, args = split_flag(args)
+    except click.UsageError:
+        _settle(None, env, stream, root, machine_readable)
+        raise
     if flag is not None and i18n.normalise(flag) is None:
-        i18n.use(i18n.ENGLISH_LANGUAGE)
-        _teach_click(root, i18n.ENGLISH_LANGUAGE)
-        raise click.BadParameter(f"{flag!r} is not one of {', '.join(i18n.CHOICES)}.", param_hint=f"'{FLAG}'")
+        _settle(None, env, stream, root, machine_readable)
+        raise click.BadParameter(_("{value} is not one of {choices}.", value=repr(flag), choices=", ".join(i18n.CHOICES)),
+                                 param_hint=f"'{FLAG}'")
+    _settle(flag, env, stream, root, machine_readable)
+    return args
+
+
+def _settle(flag: str | None, env: Any, stream: Any, root: click.Command, machine_readable: bool) -> None:
     ui = None
     if flag is None and not any(env.get(v) for v in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")):
         from envdoctor.door import windows_display_language
@@ -58,8 +71,13 @@ def speak(args: list[str], env: Any, stream: Any, root: click.Command) -> list[s
     if not language.english and code != i18n.PSEUDO and not _can_write(stream, language.gettext("Usage:")):
         language = i18n.ENGLISH_LANGUAGE
     i18n.use(language)
-    _teach_click(root, language)
-    return args
+    _teach_click(root, language, english_messages=machine_readable)
+
+
+def english_help(root: click.Command) -> None:
+    """Put back the English help texts and click's English messages that an earlier run in this process
+    swapped (the catalogue is extracted from them)."""
+    _teach_click(root, i18n.ENGLISH_LANGUAGE)
 
 
 def _can_write(stream: Any, sample: str) -> bool:
@@ -71,19 +89,20 @@ def _can_write(stream: Any, sample: str) -> bool:
     return True
 
 
-def _teach_click(root: click.Command, language: i18n.Language) -> None:
-    """Help texts and click's own messages in ``language``; English puts back what an earlier run changed
-    (and costs nothing when none did)."""
+def _teach_click(root: click.Command, language: i18n.Language, english_messages: bool = False) -> None:
+    """Help texts and click's own messages in ``language`` (the messages in English with ``english_messages``);
+    English puts back what an earlier run changed (and costs nothing when none did)."""
     if language.english and not _ENGLISH_HELP:
         return
     import gettext
 
+    messages_in_english = language.english or english_messages
     for name, module in list(sys.modules.items()):
         if name == "click" or name.startswith("click."):
             if getattr(module, "_", None) is not None:
-                module._ = gettext.gettext if language.english else language.gettext  # type: ignore[attr-defined]
+                module._ = gettext.gettext if messages_in_english else language.gettext  # type: ignore[attr-defined]
             if getattr(module, "ngettext", None) is not None:
-                module.ngettext = gettext.ngettext if language.english else language.ngettext  # type: ignore[attr-defined]
+                module.ngettext = gettext.ngettext if messages_in_english else language.ngettext  # type: ignore[attr-defined]
     for item, attribute in _help_texts(root):
         english = _ENGLISH_HELP.setdefault((id(item), attribute), (item, getattr(item, attribute)))[1]
         setattr(item, attribute, english if language.english else language.gettext(english))

@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import click
 
+from envdoctor.i18n import Text, _, message_of, say
 from envdoctor.report import ExitCode, Report
 
 #: What a write to a full or failing standard output raises (click writes --help itself, unbuffered).
@@ -41,9 +42,11 @@ RUN = Run()
 
 
 def printable_text(text: str) -> str:
+    """``text`` fit for a terminal (controls stripped, secrets masked); a :class:`Text` stays one, its
+    fields cleaned alike, so it can still be said in the reader's language."""
     from envdoctor.render import printable
 
-    return printable(text)
+    return text.map(printable) if isinstance(text, Text) else printable(text)
 
 
 def path_text(path: object) -> str:
@@ -84,7 +87,7 @@ def write_stdout(text: str, color: bool = False) -> None:
     except OSError as exc:
         silence_stdout()
         if exc.errno not in (errno.EPIPE, errno.EINVAL):  # EINVAL: a closed pipe on Windows
-            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+            raise OutputError(_("cannot write to standard output: {reason}", reason=exc.strerror or str(exc))) from exc
 
 
 class Output:
@@ -100,7 +103,7 @@ class Output:
         except (ValueError, OSError):
             isatty = False
         if as_json and fmt not in ("text", "json"):
-            raise click.UsageError(f"--json and --format {fmt} contradict each other")
+            raise click.UsageError(_("--json and --format {format} contradict each other", format=fmt))
         as_json = as_json or fmt == "json"
         self.as_json = as_json
         self.github = fmt == "github"
@@ -139,7 +142,7 @@ def write_junit(report: Report, path: Path) -> None:
     try:
         write_user_file(str(path), render_junit(report))
     except UserFileError as exc:
-        report.error = f"--junit: {exc}"
+        report.error = _("--junit: {problem}", problem=message_of(exc))
         report.exit_override = ExitCode.USAGE
 
 
@@ -154,4 +157,5 @@ def append_job_summary(report: Report, path: str | None) -> None:
     try:
         append_user_file(path, job_summary(report).encode("utf-8"))
     except UserFileError as exc:
-        click.echo(f"envdoctor: no job summary written: {printable_text(str(exc))}", err=True)
+        click.echo(say(_("envdoctor: no job summary written: {problem}", problem=printable_text(message_of(exc)))),
+                   err=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from envdoctor.i18n import _, message_of
+
 #: The longest timeout accepted (a day): beyond it the standard library's waits overflow.
 MAX_TIMEOUT = 86400.0
 
@@ -24,9 +26,10 @@ class Seconds(click.ParamType):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+            self.fail(_("{value} is not a number of seconds", value=repr(value)), param, ctx)
         if not math.isfinite(number) or not self.minimum <= number <= MAX_TIMEOUT:
-            self.fail(f"{value!r} is not a number of seconds from {self.minimum:g} to {MAX_TIMEOUT:g}", param, ctx)
+            self.fail(_("{value} is not a number of seconds from {minimum:g} to {maximum:g}", value=repr(value),
+                        minimum=self.minimum, maximum=MAX_TIMEOUT), param, ctx)
         return number
 
 
@@ -41,9 +44,9 @@ class Text(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> str:
         value = str(value)
         if not value or (not self.blank_ok and not value.strip()):
-            self.fail("must not be empty", param, ctx)
+            self.fail(_("must not be empty"), param, ctx)
         if "\0" in value:
-            self.fail("must not contain a NUL character", param, ctx)
+            self.fail(_("must not contain a NUL character"), param, ctx)
         return value
 
 
@@ -52,9 +55,9 @@ class NonEmptyPath(click.Path):
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str) and not value:
-            self.fail("must not be empty", param, ctx)
+            self.fail(_("must not be empty"), param, ctx)
         if isinstance(value, str) and "\0" in value:
-            self.fail("must not contain a NUL character", param, ctx)
+            self.fail(_("must not contain a NUL character"), param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -71,4 +74,4 @@ class RequirementText(click.ParamType):
         try:
             return parse_requirement(str(value))
         except PolicyError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(message_of(exc), param, ctx)

@@ -87,6 +87,9 @@ def help_messages() -> Iterator[tuple[object, str]]:
     import click
 
     from envdoctor.cli import cli
+    from envdoctor.language import english_help
+
+    english_help(cli)  # a run in this process (a test) may have left them in another language
 
     def walk(command: click.Command, name: str) -> Iterator[tuple[object, str]]:
         for text in (command.help, command.short_help, command.epilog):
