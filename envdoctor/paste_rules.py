@@ -715,7 +715,7 @@ def evaluate(reading: PasteReading, recipes: Recipes | None = None) -> list[Find
 
 def facts_missing(facts: Facts) -> list[str]:
     """What a paste leaves unknown that the fix depends on, each with how to get it."""
-    out = []
+    out: list[str] = []
     if not facts.os.system:
         out.append(_("the OS"))
     if not facts.python.version:
