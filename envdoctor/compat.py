@@ -742,6 +742,15 @@ def rocm_variant(hip: object) -> str | None:
     return f"rocm{int(match.group(1))}.{int(match.group(2))}" if match else None
 
 
+def cuda_from_build_number(text: object) -> str | None:
+    """A CUDA version as X.Y where a tool wrote it as ``CUDA_VERSION // 10`` (xFormers' build info: ``1201`` ->
+    ``12.1``, ``1108`` -> ``11.8``, ``1210`` -> ``12.10``) or already as a version (``12.1.1`` -> ``12.1``)."""
+    if isinstance(text, str) and re.fullmatch(r"[0-9]{3,4}", text):
+        return f"{int(text) // 100}.{int(text) % 100}"
+    found = parse_cuda(text)
+    return f"{found[0]}.{found[1]}" if found is not None else None
+
+
 def parse_cuda(text: object) -> tuple[int, int] | None:
     """(major, minor) of a CUDA version someone typed: ``12.4`` or ``12.4.1``, ASCII digits only."""
     if not isinstance(text, str) or not _CUDA_TEXT.match(text.strip()):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from envdoctor import compat, extensions
 from envdoctor.extensions import Catalog
 from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _, joined, listed
 from envdoctor.readers.pastes import PasteReading
 from envdoctor.readers.pastes.signals import Signal
 from envdoctor.rules.install_fix import _install_fix
@@ -32,13 +33,13 @@ ROCM_GPUS = "https://rocm.docs.amd.com/projects/install-on-linux/en/latest/refer
 MPS = "https://developer.apple.com/metal/pytorch/"
 NUMPY2 = "https://numpy.org/devdocs/numpy_2_0_migration_guide.html#c-api-changes"
 NCCL_ENV = "https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html#sharing-data"
-CONDA_INSTALL = "https://pytorch.org/get-started/previous-versions/ (conda commands per release)"
+CONDA_INSTALL = _("{url} (conda commands per release)", url=PREVIOUS)
 
 Rule = Callable[[PasteReading, "Recipes | None"], Iterable[Finding]]
 
 
 def _quote(signal: Signal) -> str:
-    return f"paste line {signal.line}: {signal.quote}"
+    return _("paste line {line}: {quote}", line=signal.line, quote=signal.quote)
 
 
 #: The checklist row each cause belongs to (the subjects of :func:`envdoctor.render.text.checklist`): a paste's
@@ -58,7 +59,7 @@ def _finding(id_: str, severity: str, area: str, message: str, signals: Iterable
              commands: list[list[str]], source: str) -> Finding:
     evidence = [_quote(s) for s in signals if s is not None]
     return Finding(id_, severity, area, message, subject=SUBJECTS[id_], fix=fix, commands=commands,
-                   evidence=evidence + [f"source: {source}"])
+                   evidence=evidence + [_("source: {source}", source=source)])
 
 
 def _cc_value(text: str) -> float:
@@ -82,29 +83,35 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     capability = gpu_signal.get("cc") or (f"{sm[:-1]}.{sm[-1]}" if sm[-1:].isdigit() else f"{sm[:-2]}.{sm[-2:]}")
     cc = _cc_value(capability)
     kernels = reading.first("kernel_list")
-    listed = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
+    archs = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
     minimum = reading.first("min_capability")
-    floor = _cc_value(minimum.get("min")) if minimum else (min(listed) if listed else 0.0)
-    ceiling = _cc_value(minimum.get("max")) if minimum and minimum.get("max") else (max(listed) if listed else 0.0)
-    name = gpu_signal.get("name").strip().strip("\"'") or "the GPU"
-    supports = f" (this build has kernels for {kernels.get('list').strip()})" if kernels else ""
+    floor = _cc_value(minimum.get("min")) if minimum else (min(archs) if archs else 0.0)
+    ceiling = _cc_value(minimum.get("max")) if minimum and minimum.get("max") else (max(archs) if archs else 0.0)
+    name = gpu_signal.get("name").strip().strip("\"'") or _("the GPU")
     if gpu_signal.kind == "gpu_too_old" or (floor and cc and cc < floor):
         yield _finding(
             "paste.gpu-too-old", "error", "gpu",
-            f"{name} (compute capability {capability}) is older than the oldest "
-            f"architecture this torch build was compiled for ({floor or '?'}){supports}: its kernels cannot run there",
+            _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
+              "compiled for ({floor}) (this build has kernels for {kernels}): its kernels cannot run there",
+              name=name, capability=capability, floor=floor or "?", kernels=kernels.get("list").strip())
+            if kernels else
+            _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
+              "compiled for ({floor}): its kernels cannot run there", name=name, capability=capability, floor=floor or "?"),
             [gpu_signal, minimum, kernels],
-            "install an older torch release whose wheels still include this architecture, build torch from source "
-            "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU",
+            _("install an older torch release whose wheels still include this architecture, build torch from source "
+              "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU"),
             _install_fix(reading.facts), PREVIOUS)
         return
-    newest = f" (its newest is sm_{str(ceiling).replace('.', '')})" if ceiling else ""
     yield _finding(
         "paste.gpu-too-new", "error", "gpu",
-        f"{name} (compute capability {capability}) is newer than every architecture "
-        f"this torch build has kernels for{newest}: 'no kernel image is available' at run time",
+        _("{name} (compute capability {capability}) is newer than every architecture this torch build has kernels "
+          "for (its newest is {newest}): 'no kernel image is available' at run time",
+          name=name, capability=capability, newest=f"sm_{str(ceiling).replace('.', '')}")
+        if ceiling else
+        _("{name} (compute capability {capability}) is newer than every architecture this torch build has kernels "
+          "for: 'no kernel image is available' at run time", name=name, capability=capability),
         [gpu_signal, kernels],
-        "install a torch build for a CUDA new enough to have kernels for this GPU", _install_fix(reading.facts),
+        _("install a torch build for a CUDA new enough to have kernels for this GPU"), _install_fix(reading.facts),
         LOCALLY)
 
 
@@ -115,11 +122,12 @@ def no_kernel_image(reading: PasteReading, recipes: Recipes | None) -> Iterable[
         return
     yield _finding(
         "paste.no-kernel-image", "error", "gpu",
-        "the installed torch (or an extension) has no compiled kernels for this GPU's architecture: the build is "
-        "older than the GPU (or the GPU older than the build's oldest architecture)",
+        _("the installed torch (or an extension) has no compiled kernels for this GPU's architecture: the build is "
+          "older than the GPU (or the GPU older than the build's oldest architecture)"),
         [signal],
-        "install a torch build whose kernels cover this GPU; the paste does not name the GPU: add --gpu NAME "
-        "(nvidia-smi --query-gpu=name,compute_cap --format=csv) or run `envdoctor diagnose - --here` on that machine",
+        _("install a torch build whose kernels cover this GPU; the paste does not name the GPU: add --gpu NAME "
+          "(nvidia-smi --query-gpu=name,compute_cap --format=csv) or run `envdoctor diagnose - --here` on that "
+          "machine"),
         _install_fix(reading.facts), LOCALLY)
 
 
@@ -129,14 +137,17 @@ def driver_too_old(reading: PasteReading, recipes: Recipes | None) -> Iterable[F
     if signal is None:
         return
     cuda = reading.facts.nvidia.driver_max_cuda
-    driver = f" (the driver supports CUDA {cuda})" if cuda else ""
     yield _finding(
         "paste.driver-too-old", "error", "gpu",
-        "the installed torch was built for a newer CUDA than the NVIDIA driver supports" + driver
-        + ": torch.cuda.is_available() is False",
+        _("the installed torch was built for a newer CUDA than the NVIDIA driver supports (the driver supports CUDA "
+          "{cuda}): torch.cuda.is_available() is False", cuda=cuda) if cuda else
+        _("the installed torch was built for a newer CUDA than the NVIDIA driver supports: "
+          "torch.cuda.is_available() is False"),
         [signal],
-        (f"install a torch build for CUDA {cuda} or older" if cuda else "install a torch build for this driver")
-        + ", or upgrade the NVIDIA driver (a container cannot: the host's driver is the one used)",
+        _("install a torch build for CUDA {cuda} or older, or upgrade the NVIDIA driver (a container cannot: the "
+          "host's driver is the one used)", cuda=cuda) if cuda else
+        _("install a torch build for this driver, or upgrade the NVIDIA driver (a container cannot: the host's "
+          "driver is the one used)"),
         _install_fix(reading.facts), NVIDIA_CUDA_COMPAT)
 
 
@@ -148,10 +159,13 @@ def cpu_only_build(reading: PasteReading, recipes: Recipes | None) -> Iterable[F
     version = reading.facts.torch.version
     yield _finding(
         "paste.cpu-only-build", "error", "torch",
-        f"the torch that was imported{f' ({version})' if version else ''} is a CPU-only build: it cannot use the GPU "
-        "(on Windows and macOS the default PyPI wheel is CPU-only; on Linux a +cpu wheel or conda's cpuonly did it)",
+        _("the torch that was imported ({version}) is a CPU-only build: it cannot use the GPU (on Windows and macOS "
+          "the default PyPI wheel is CPU-only; on Linux a +cpu wheel or conda's cpuonly did it)", version=version)
+        if version else
+        _("the torch that was imported is a CPU-only build: it cannot use the GPU (on Windows and macOS the default "
+          "PyPI wheel is CPU-only; on Linux a +cpu wheel or conda's cpuonly did it)"),
         [signal],
-        "uninstall torch and install the CUDA build for this machine from PyTorch's index",
+        _("uninstall torch and install the CUDA build for this machine from PyTorch's index"),
         _install_fix(reading.facts), LOCALLY)
 
 
@@ -166,25 +180,27 @@ def no_matching_wheel(reading: PasteReading, recipes: Recipes | None) -> Iterabl
     url = index.get("url") if index else ""
     offered = [v.strip() for v in versions.split(",") if v.strip()]
     if offered and all(v.startswith("0.") for v in offered):
-        why = ("only the 0.1.2 source releases match: the Python is 32-bit (or an unsupported platform), and torch "
-               "publishes 64-bit wheels only")
-        fix = "install a 64-bit Python (Windows: the x86-64 installer), make a fresh venv with it and install again"
+        why = _("only the 0.1.2 source releases match: the Python is 32-bit (or an unsupported platform), and torch "
+                "publishes 64-bit wheels only")
+        fix = _("install a 64-bit Python (Windows: the x86-64 installer), make a fresh venv with it and install again")
     elif url and re.search(r"/whl/(?:nightly/)?(cu[0-9]+|rocm[0-9.]+|cpu|xpu)/?$", url) and versions in ("", "none"):
         variant = re.search(r"/whl/(?:nightly/)?([^/]+)/?$", url)
-        why = (f"the index {url} offers no torch for this Python and platform (the variant "
-               f"{variant.group(1) if variant else '?'} may not exist, or has no wheel for this Python)")
-        fix = "use an index of a variant that exists for this Python (the command below is the one that fits)"
+        why = _("the index {url} offers no torch for this Python and platform (the variant {variant} may not exist, "
+                "or has no wheel for this Python)", url=url, variant=variant.group(1) if variant else "?")
+        fix = _("use an index of a variant that exists for this Python (the command below is the one that fits)")
     elif versions in ("", "none"):
-        why = ("no torch wheel exists for this Python version, OS or architecture (a Python newer than the newest torch "
-               "supports, a 32-bit Python, or a platform without wheels)")
-        fix = "use a Python that torch publishes wheels for (64-bit, a supported version), or a torch release that " \
-              "supports this one"
+        why = _("no torch wheel exists for this Python version, OS or architecture (a Python newer than the newest "
+                "torch supports, a 32-bit Python, or a platform without wheels)")
+        fix = _("use a Python that torch publishes wheels for (64-bit, a supported version), or a torch release that "
+                "supports this one")
     else:
-        why = (f"the pin {requirement} names a release with no wheel for this Python and platform "
-               f"(the index offers {offered[0]} ... {offered[-1]})")
-        fix = "drop or update the pin to a release with wheels for this Python, or use an older Python for that release"
+        why = _("the pin {requirement} names a release with no wheel for this Python and platform (the index offers "
+                "{first} ... {last})", requirement=requirement, first=offered[0], last=offered[-1])
+        fix = _("drop or update the pin to a release with wheels for this Python, or use an older Python for that "
+                "release")
     yield _finding(
-        "paste.no-matching-wheel", "error", "python", f"pip could not install {requirement or 'torch'}: {why}",
+        "paste.no-matching-wheel", "error", "python",
+        _("pip could not install {requirement}: {why}", requirement=requirement or "torch", why=why),
         [signal, index], fix, _install_fix(reading.facts), PREVIOUS)
 
 
@@ -199,26 +215,27 @@ def missing_library(reading: PasteReading, recipes: Recipes | None) -> Iterable[
     init_failed = any("1114" in s.quote or "初始化例程" in s.quote or "initialization routine" in s.quote.lower()
                       for s in signals)
     if lib.lower() in ("fbgemm.dll", "libomp140.x86_64.dll") or "2.4.0" in version:
-        fix = ("a DLL the Windows wheel needs is missing (torch 2.4.0's fbgemm.dll needs libomp140.x86_64.dll): "
-               "install torch 2.4.1 or newer, or the Microsoft Visual C++ Redistributable")
+        fix = _("a DLL the Windows wheel needs is missing (torch 2.4.0's fbgemm.dll needs libomp140.x86_64.dll): "
+                "install torch 2.4.1 or newer, or the Microsoft Visual C++ Redistributable")
     elif init_failed:
-        fix = ("a torch DLL was found but failed to initialise (WinError 1114): install the latest Microsoft Visual "
-               "C++ Redistributable (x64), import torch before other packages that bring their own DLLs, and "
-               "reinstall torch in a fresh environment")
+        fix = _("a torch DLL was found but failed to initialise (WinError 1114): install the latest Microsoft Visual "
+                "C++ Redistributable (x64), import torch before other packages that bring their own DLLs, and "
+                "reinstall torch in a fresh environment")
     elif lib.endswith((".dll", ".pyd")) or reading.facts.os.system == "Windows":
-        fix = ("install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; "
-               "make sure no other CUDA or torch folder on PATH shadows the wheel's DLLs")
+        fix = _("install the Microsoft Visual C++ Redistributable (x64) and reinstall torch in this environment; "
+                "make sure no other CUDA or torch folder on PATH shadows the wheel's DLLs")
     elif re.match(r"lib(?:cudnn|cublas|cudart|cufft|curand|cusparse|cusolver|nccl|nvrtc|nvjitlink)", lib):
-        fix = (f"{lib} comes with the torch wheel's nvidia-* packages (pip) or the CUDA/cuDNN install (conda, "
-               "source builds): reinstall the torch build for this machine so they match it, and unset "
-               "LD_LIBRARY_PATH entries that point at another CUDA or cuDNN")
+        fix = _("{lib} comes with the torch wheel's nvidia-* packages (pip) or the CUDA/cuDNN install (conda, "
+                "source builds): reinstall the torch build for this machine so they match it, and unset "
+                "LD_LIBRARY_PATH entries that point at another CUDA or cuDNN", lib=lib)
     else:
-        fix = ("reinstall the torch build that matches this machine, so its CUDA libraries (the nvidia-* packages) "
-               "come with it; unset LD_LIBRARY_PATH entries that point at another CUDA")
+        fix = _("reinstall the torch build that matches this machine, so its CUDA libraries (the nvidia-* packages) "
+                "come with it; unset LD_LIBRARY_PATH entries that point at another CUDA")
     yield _finding(
         "paste.missing-library", "error", "torch",
-        f"a shared library could not be loaded{f' ({lib})' if lib else ''}: it, or one it depends on, is not "
-        "installed where the loader looks",
+        _("a shared library could not be loaded ({lib}): it, or one it depends on, is not installed where the "
+          "loader looks", lib=lib) if lib else
+        _("a shared library could not be loaded: it, or one it depends on, is not installed where the loader looks"),
         [signals[0], dll], fix, _install_fix(reading.facts), LOCALLY)
 
 
@@ -265,9 +282,14 @@ def _extension_fix(name: str, reading: PasteReading, built: Signal | None,
         release = _xformers_for(have, catalog) if dist == "xformers" else ""
         variant = re.search(r"\+(cu[0-9]+|cpu|rocm[0-9.]+)$", have)
         index = ["--index-url", ext.index_url.format(cuda_variant=variant.group(1))] if variant and ext.index_url else []
-        fix = (f"{dist} was built for torch {wanted} (CUDA {built.get('built_cuda') or '?'}), this environment has "
-               f"torch {have or '?'}: install the {dist} release built for torch {have.split('+')[0] or '?'}"
-               + (f" ({dist}=={release})" if release else "") + f", or torch=={wanted.split('+')[0]} that {dist} needs")
+        fields = {"dist": dist, "wanted": wanted, "have": have or "?", "public": have.split("+")[0] or "?",
+                  "cuda": compat.cuda_from_build_number(built.get("built_cuda")) or built.get("built_cuda") or "?",
+                  "wanted_public": wanted.split("+")[0]}
+        fix = _("{dist} was built for torch {wanted} (CUDA {cuda}), this environment has torch {have}: install the "
+                "{dist} release built for torch {public} ({dist}=={release}), or torch=={wanted_public} that {dist} "
+                "needs", release=release, **fields) if release else \
+            _("{dist} was built for torch {wanted} (CUDA {cuda}), this environment has torch {have}: install the "
+              "{dist} release built for torch {public}, or torch=={wanted_public} that {dist} needs", **fields)
         if release:
             return fix, [["python", "-m", "pip", "install", "--no-deps", f"{dist}=={release}", *index]]
         built_variant = re.search(r"\+(cu[0-9]+|cpu|rocm[0-9.]+)$", wanted)
@@ -293,27 +315,31 @@ def abi_mismatch(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fin
     if not extension:
         extension = next((_extension(s.quote, catalog) for s in reading.signals if _extension(s.quote, catalog)), "")
     companion = extension in _COMPANIONS
-    name = extension or "a compiled extension"
-    what = (f"references a symbol this torch does not export ({signal.get('symbol')})" if signal.get("symbol")
-            else "does not register its operators with this torch")
+    name = extension or _("a compiled extension")
     catalogued = None if companion else _extension_fix(extension, reading, built, catalog)
     if catalogued is not None:
         fix, commands = catalogued
     elif companion:
-        fix = f"install the {extension} release made for the installed torch (the same index and variant)"
+        fix = _("install the {extension} release made for the installed torch (the same index and variant)",
+                extension=extension)
         commands = _install_fix(reading.facts)
     else:
-        fix = (f"reinstall {name} built for the installed torch: pip uninstall {extension or 'EXTENSION'}, then a "
-               f"wheel for this torch/CUDA/Python or a source build with --no-build-isolation")
+        fix = _("reinstall {name} built for the installed torch: pip uninstall {extension}, then a wheel for this "
+                "torch/CUDA/Python or a source build with --no-build-isolation", name=name,
+                extension=extension or "EXTENSION")
         commands = [["python", "-m", "pip", "install", "--force-reinstall", "--no-build-isolation", "--no-cache-dir",
                      extension.replace("_", "-") if extension else "EXTENSION"]]
     yield _finding(
         "paste.abi-mismatch", "error", "torch",
-        f"{name} was built for torch {built.get('built_torch')} but torch {built.get('torch') or '?'} is installed: "
-        "its compiled extensions do not load" if built and signal is built else
-        f"{name} cannot load its compiled extensions: it was built for another torch than the one installed"
-        if signal.kind == "built_for" else
-        f"{name} was built against another torch release than the one installed: its compiled code {what}",
+        _("{name} was built for torch {built} but torch {torch} is installed: its compiled extensions do not load",
+          name=name, built=built.get("built_torch"), torch=built.get("torch") or "?") if built and signal is built else
+        _("{name} cannot load its compiled extensions: it was built for another torch than the one installed",
+          name=name) if signal.kind == "built_for" else
+        _("{name} was built against another torch release than the one installed: its compiled code references a "
+          "symbol this torch does not export ({symbol})", name=name, symbol=signal.get("symbol"))
+        if signal.get("symbol") else
+        _("{name} was built against another torch release than the one installed: its compiled code does not "
+          "register its operators with this torch", name=name),
         [signal, built if built is not signal else None], fix, commands,
         PREVIOUS if companion else CPP_EXTENSION)
 
@@ -327,30 +353,42 @@ def extension_build(reading: PasteReading, recipes: Recipes | None) -> Iterable[
         toolkit, torch_cuda = mismatch.get("toolkit"), mismatch.get("torch_cuda")
         yield _finding(
             "paste.extension-build", "error", "cuda",
-            f"the extension is compiled with the CUDA {toolkit} toolkit (nvcc / CUDA_HOME) but torch was built with "
-            f"CUDA {torch_cuda}: torch's build check refuses a different CUDA major",
+            _("the extension is compiled with the CUDA {toolkit} toolkit (nvcc / CUDA_HOME) but torch was built with "
+              "CUDA {torch_cuda}: torch's build check refuses a different CUDA major",
+              toolkit=toolkit, torch_cuda=torch_cuda),
             [mismatch],
-            f"install a torch built for CUDA {toolkit.split('.')[0]}.x (the index of that variant), or point "
-            f"CUDA_HOME at a CUDA {torch_cuda} toolkit before building",
+            _("install a torch built for CUDA {major}.x (the index of that variant), or point CUDA_HOME at a CUDA "
+              "{torch_cuda} toolkit before building", major=toolkit.split(".")[0], torch_cuda=torch_cuda),
             [["python", "-m", "pip", "install", "torch", "--index-url", _index_for(toolkit, recipes)]]
             + [["export", f"CUDA_HOME=/usr/local/cuda-{torch_cuda}"]], CPP_EXTENSION)
     elif compiler is not None:
         cuda, highest = compiler.get("cuda"), compiler.get("max")
+        host = {"compiler": compiler.get("compiler") or "", "version": compiler.get("version"), "cuda": cuda,
+                "highest": highest}
+        if cuda and highest:
+            message = _("the host compiler {compiler} {version} is newer than CUDA {cuda} accepts (at most {highest})",
+                        **host)
+        elif cuda:
+            message = _("the host compiler {compiler} {version} is newer than CUDA {cuda} accepts", **host)
+        elif highest:
+            message = _("the host compiler {compiler} {version} is newer than CUDA this toolkit accepts (at most "
+                        "{highest})", **host)
+        else:
+            message = _("the host compiler {compiler} {version} is newer than CUDA this toolkit accepts", **host)
         yield _finding(
-            "paste.extension-build", "error", "cuda",
-            f"the host compiler {compiler.get('compiler') or ''} {compiler.get('version')} is newer than CUDA "
-            f"{cuda or 'this toolkit'} accepts{f' (at most {highest})' if highest else ''}",
+            "paste.extension-build", "error", "cuda", message,
             [compiler],
-            "build with an older host compiler (CC/CXX, or nvcc -ccbin), or use a newer CUDA toolkit that supports "
-            "this compiler (and a torch built for it)",
+            _("build with an older host compiler (CC/CXX, or nvcc -ccbin), or use a newer CUDA toolkit that supports "
+              "this compiler (and a torch built for it)"),
             [["export", "CC=gcc-10", "CXX=g++-10"]], CPP_EXTENSION)
     elif other is not None:
         yield _finding(
             "paste.extension-build", "error", "cuda",
-            "the extension build could not find a usable CUDA toolkit (CUDA_HOME unset, or nvcc too old for the "
-            "GPU architecture asked for)",
+            _("the extension build could not find a usable CUDA toolkit (CUDA_HOME unset, or nvcc too old for the "
+              "GPU architecture asked for)"),
             [other],
-            "install the CUDA toolkit matching torch.version.cuda and set CUDA_HOME to it, or install a prebuilt wheel",
+            _("install the CUDA toolkit matching torch.version.cuda and set CUDA_HOME to it, or install a prebuilt "
+              "wheel"),
             [["python", "-c", "import torch; print(torch.version.cuda)"]], CPP_EXTENSION)
 
 
@@ -377,13 +415,13 @@ def mps_unavailable(reading: PasteReading, recipes: Recipes | None) -> Iterable[
     rosetta = "10.16" in "\n".join(s.quote for s in reading.signals) or reading.facts.os.arch == "x86_64"
     yield _finding(
         "paste.mps-unavailable", "error", "gpu",
-        "torch cannot use the Apple GPU (MPS): "
-        + ("the Python runs as x86_64 (Rosetta 2 reports macOS as 10.16)" if rosetta else
-           "the process sees an older macOS or no Metal device (an x86_64 Python under Rosetta 2 reports 10.16; "
-           "a sandbox can hide Metal)"),
+        _("torch cannot use the Apple GPU (MPS): the Python runs as x86_64 (Rosetta 2 reports macOS as 10.16)")
+        if rosetta else
+        _("torch cannot use the Apple GPU (MPS): the process sees an older macOS or no Metal device (an x86_64 "
+          "Python under Rosetta 2 reports 10.16; a sandbox can hide Metal)"),
         [signal],
-        "use a native arm64 Python (python -c 'import platform; print(platform.machine())' must say arm64) with an "
-        "arm64 torch, outside any sandbox that blocks Metal; MPS needs macOS 12.3+",
+        _("use a native arm64 Python (python -c 'import platform; print(platform.machine())' must say arm64) with an "
+          "arm64 torch, outside any sandbox that blocks Metal; MPS needs macOS 12.3+"),
         [["python", "-c", "import platform, torch; print(platform.machine(), platform.mac_ver()[0], "
           "torch.backends.mps.is_built(), torch.backends.mps.is_available())"]], MPS)
 
@@ -400,20 +438,29 @@ def rocm(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     card = reading.first("radeon")
     target = gfx.get("gfx").lower() if gfx else ""
     override = next((value for prefix, value in _OVERRIDES if target.startswith(prefix)), "")
-    model = f" (Radeon {card.get('model')})" if card else ""
+    model = card.get("model") if card else ""
     if signal.kind == "hip_no_gpu":
-        message = "ROCm torch sees no AMD GPU: the user is not in the render/video groups, or the container lacks " \
-                  "/dev/kfd and /dev/dri"
-        fix = "sudo usermod -aG render,video $USER (log in again); in Docker: --device=/dev/kfd --device=/dev/dri"
+        message = _("ROCm torch sees no AMD GPU: the user is not in the render/video groups, or the container lacks "
+                    "/dev/kfd and /dev/dri")
+        fix = _("sudo usermod -aG render,video $USER (log in again); in Docker: --device=/dev/kfd --device=/dev/dri")
         commands = [["rocminfo"]]
     else:
-        message = (f"the ROCm torch build has no code object for this AMD GPU"
-                   f"{f' ({target})' if target else ''}{model}: "
-                   "its architecture is not in the build's target list")
-        fix = ((f"set HSA_OVERRIDE_GFX_VERSION={override} so ROCm runs the code of the nearest supported target of "
-                "the same family") if override else
-               "for an RDNA2 card set HSA_OVERRIDE_GFX_VERSION=10.3.0 (RDNA3: 11.0.0); a GPU of another family "
-               "needs a torch built with its gfx target (PYTORCH_ROCM_ARCH) or a supported GPU")
+        if target and model:
+            message = _("the ROCm torch build has no code object for this AMD GPU ({target}) (Radeon {model}): its "
+                        "architecture is not in the build's target list", target=target, model=model)
+        elif target:
+            message = _("the ROCm torch build has no code object for this AMD GPU ({target}): its architecture is not "
+                        "in the build's target list", target=target)
+        elif model:
+            message = _("the ROCm torch build has no code object for this AMD GPU (Radeon {model}): its architecture "
+                        "is not in the build's target list", model=model)
+        else:
+            message = _("the ROCm torch build has no code object for this AMD GPU: its architecture is not in the "
+                        "build's target list")
+        fix = _("set HSA_OVERRIDE_GFX_VERSION={override} so ROCm runs the code of the nearest supported target of "
+                "the same family", override=override) if override else \
+            _("for an RDNA2 card set HSA_OVERRIDE_GFX_VERSION=10.3.0 (RDNA3: 11.0.0); a GPU of another family "
+              "needs a torch built with its gfx target (PYTORCH_ROCM_ARCH) or a supported GPU")
         commands = [["export", f"HSA_OVERRIDE_GFX_VERSION={override or '10.3.0'}"], ["rocminfo"]]
     yield _finding("paste.rocm", "error", "gpu", message, [signal, gfx, card], fix, commands, ROCM_GPUS)
 
@@ -426,11 +473,11 @@ def wsl_libcuda(reading: PasteReading, recipes: Recipes | None) -> Iterable[Find
         return
     yield _finding(
         "paste.wsl-libcuda", "error", "cuda",
-        "libcuda.so cannot be loaded: on WSL 2 the Windows driver's libcuda is in /usr/lib/wsl/lib, which the loader "
-        "cache lists only as libcuda.so.1 (cuDNN asks for libcuda.so)",
+        _("libcuda.so cannot be loaded: on WSL 2 the Windows driver's libcuda is in /usr/lib/wsl/lib, which the "
+          "loader cache lists only as libcuda.so.1 (cuDNN asks for libcuda.so)"),
         [signal, reading.first("wsl")],
-        "add /usr/lib/wsl/lib to LD_LIBRARY_PATH (in ~/.bashrc), or run `sudo ldconfig` after fixing the "
-        "/usr/lib/wsl/lib symlinks; do not install a Linux NVIDIA driver inside WSL",
+        _("add /usr/lib/wsl/lib to LD_LIBRARY_PATH (in ~/.bashrc), or run `sudo ldconfig` after fixing the "
+          "/usr/lib/wsl/lib symlinks; do not install a Linux NVIDIA driver inside WSL"),
         [["export", "LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH"]], WSL_CUDA)
 
 
@@ -441,20 +488,20 @@ def nvml(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     if mismatch is not None:
         yield _finding(
             "paste.nvml", "error", "gpu",
-            "the NVIDIA user-space libraries and the loaded kernel module are different driver versions (a driver "
-            "was upgraded without a reboot, or a container installed its own driver)",
+            _("the NVIDIA user-space libraries and the loaded kernel module are different driver versions (a driver "
+              "was upgraded without a reboot, or a container installed its own driver)"),
             [mismatch],
-            "reboot (or unload and reload the nvidia kernel modules); in a container, remove the driver installed "
-            "inside it: the host's driver is used, and torch should be a build for that driver",
+            _("reboot (or unload and reload the nvidia kernel modules); in a container, remove the driver installed "
+              "inside it: the host's driver is used, and torch should be a build for that driver"),
             [["cat", "/proc/driver/nvidia/version"], ["sudo", "reboot"]], NVIDIA_CUDA_COMPAT)
     elif no_driver is not None:
         yield _finding(
             "paste.nvml", "error", "gpu",
-            "nvidia-smi cannot reach the NVIDIA kernel driver: the module is not loaded (not built for this kernel, "
-            "or refused by Secure Boot because it is unsigned)",
+            _("nvidia-smi cannot reach the NVIDIA kernel driver: the module is not loaded (not built for this "
+              "kernel, or refused by Secure Boot because it is unsigned)"),
             [no_driver],
-            "check `mokutil --sb-state`: with Secure Boot on, sign the module or disable it; reinstall the driver for "
-            "the running kernel (DKMS) and reboot",
+            _("check `mokutil --sb-state`: with Secure Boot on, sign the module or disable it; reinstall the driver "
+              "for the running kernel (DKMS) and reboot"),
             [["mokutil", "--sb-state"], ["sudo", "modprobe", "nvidia"]], NVIDIA_CUDA_COMPAT)
 
 
@@ -468,29 +515,29 @@ def container_gpu(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fi
     if compat_error is not None:
         yield _finding(
             "paste.container", "error", "gpu",
-            "CUDA error 804 (forward compatibility on unsupported hardware): the container's CUDA driver libraries "
-            "(a cuda-compat package, or libraries the container toolkit mounted) do not match the host's driver",
+            _("CUDA error 804 (forward compatibility on unsupported hardware): the container's CUDA driver libraries "
+              "(a cuda-compat package, or libraries the container toolkit mounted) do not match the host's driver"),
             [compat_error, reading.first("smi_header")],
-            "use the host's driver libraries: remove cuda-compat from LD_LIBRARY_PATH in the image, or update the "
-            "host's nvidia-container-toolkit so it mounts matching libraries",
+            _("use the host's driver libraries: remove cuda-compat from LD_LIBRARY_PATH in the image, or update the "
+              "host's nvidia-container-toolkit so it mounts matching libraries"),
             [["nvidia-container-cli", "info"]], CONTAINER_TOOLKIT)
     elif no_driver is not None:
         yield _finding(
             "paste.container", "error", "gpu",
-            ("nvidia-smi is not there: in a container it is mounted only by the NVIDIA runtime (docker run without "
-             "--gpus leaves it out), on a host it comes with the driver, which is not installed"
-             if no_driver.kind == "smi_missing" else
-             "no NVIDIA driver is visible to this process: a container started without the NVIDIA runtime (docker "
-             "run without --gpus), or a host without the driver"),
+            _("nvidia-smi is not there: in a container it is mounted only by the NVIDIA runtime (docker run without "
+              "--gpus leaves it out), on a host it comes with the driver, which is not installed")
+            if no_driver.kind == "smi_missing" else
+            _("no NVIDIA driver is visible to this process: a container started without the NVIDIA runtime (docker "
+              "run without --gpus), or a host without the driver"),
             [no_driver],
-            "start the container with the GPUs (docker run --gpus all, Kubernetes nvidia.com/gpu) after installing "
-            "the NVIDIA Container Toolkit on the host; on a host, install the driver",
+            _("start the container with the GPUs (docker run --gpus all, Kubernetes nvidia.com/gpu) after installing "
+              "the NVIDIA Container Toolkit on the host; on a host, install the driver"),
             [["docker", "run", "--gpus", "all", "IMAGE", "nvidia-smi"]], CONTAINER_TOOLKIT)
     elif shm is not None:
         yield _finding(
             "paste.container", "error", "system",
-            "/dev/shm is too small for DataLoader workers to hand batches over (Docker gives 64 MB)",
-            [shm], "start the container with --ipc=host or --shm-size=8g, or use num_workers=0",
+            _("/dev/shm is too small for DataLoader workers to hand batches over (Docker gives 64 MB)"),
+            [shm], _("start the container with --ipc=host or --shm-size=8g, or use num_workers=0"),
             [["docker", "run", "--shm-size=8g", "IMAGE"]], CONTAINER_TOOLKIT)
 
 
@@ -502,21 +549,23 @@ def conda_trap(reading: PasteReading, recipes: Recipes | None) -> Iterable[Findi
         conflicts = reading.all("conda_conflict")
         yield _finding(
             "paste.conda", "error", "python",
-            "conda cannot satisfy the requested packages together"
-            + (f": {'; '.join(c.quote for c in conflicts[:3])}" if conflicts else
-               " (a pinned cudatoolkit / python / pytorch combination that no build provides)"),
+            _("conda cannot satisfy the requested packages together: {conflicts}",
+              conflicts=joined(c.quote for c in conflicts[:3])) if conflicts else
+            _("conda cannot satisfy the requested packages together (a pinned cudatoolkit / python / pytorch "
+              "combination that no build provides)"),
             [unsat, *conflicts[:3]],
-            "drop the conflicting pin (cudatoolkit, python) or use the exact combination PyTorch published for that "
-            "release; PyTorch no longer publishes conda packages after 2.5, so pip in the conda env is the current way",
+            _("drop the conflicting pin (cudatoolkit, python) or use the exact combination PyTorch published for that "
+              "release; PyTorch no longer publishes conda packages after 2.5, so pip in the conda env is the current "
+              "way"),
             _install_fix(reading.facts), CONDA_INSTALL)
     elif cpu:
         yield _finding(
             "paste.conda", "error", "torch",
-            "conda installed the CPU builds of pytorch (pytorch-mutex=cpu / cpuonly): a package in the solve "
-            "depends on cpuonly, or the CUDA build was not available for the pins",
+            _("conda installed the CPU builds of pytorch (pytorch-mutex=cpu / cpuonly): a package in the solve "
+              "depends on cpuonly, or the CUDA build was not available for the pins"),
             cpu[:3],
-            "remove cpuonly and pytorch-mutex and install the CUDA build explicitly (pytorch-cuda=X.Y or the "
-            "cudatoolkit build string), installing the package that pulled cpuonly separately; or use pip",
+            _("remove cpuonly and pytorch-mutex and install the CUDA build explicitly (pytorch-cuda=X.Y or the "
+              "cudatoolkit build string), installing the package that pulled cpuonly separately; or use pip"),
             _install_fix(reading.facts), CONDA_INSTALL)
 
 
@@ -530,12 +579,13 @@ def numpy_abi(reading: PasteReading, recipes: Recipes | None) -> Iterable[Findin
     newer_needed = bool(built and found and int(built, 16) > int(found, 16))
     yield _finding(
         "paste.numpy-abi", "error", "python",
-        ("a module compiled against NumPy 1.x is running with NumPy 2 (a torch or extension wheel built before NumPy 2)"
-         if two else f"a module was compiled against NumPy C API {built} but NumPy {found} is installed"
-         if built else "NumPy and a compiled module disagree on the NumPy C API"),
+        _("a module compiled against NumPy 1.x is running with NumPy 2 (a torch or extension wheel built before "
+          "NumPy 2)") if two else
+        _("a module was compiled against NumPy C API {built} but NumPy {found} is installed", built=built, found=found)
+        if built else _("NumPy and a compiled module disagree on the NumPy C API"),
         [signal],
-        'pip install "numpy<2" (or upgrade the module to a build for NumPy 2)' if two or not newer_needed
-        else "upgrade NumPy to the version the module was built against",
+        _('pip install "numpy<2" (or upgrade the module to a build for NumPy 2)') if two or not newer_needed
+        else _("upgrade NumPy to the version the module was built against"),
         [["python", "-m", "pip", "install", "numpy<2" if two or not newer_needed else "--upgrade", *(
             [] if two or not newer_needed else ["numpy"])]], NUMPY2)
 
@@ -548,10 +598,10 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
     packages = {s.get("package"): s for s in reading.all("conda_package")}
     sites = list(dict.fromkeys(s.get("site").lower() for s in reading.all("torch_path")))
     user_site = [s for s in reading.all("torch_path") if _USER_SITE.search(s.get("site"))]
-    listed = reading.all("listed_torch") + [s for s in reading.all("built_for") if s.get("torch")]
-    listed_versions = list(dict.fromkeys((s.get("version") or s.get("torch")).split("+")[0] for s in listed))
-    pip_and_conda = any(s.get("channel") == "pypi" or s.get("build") == "pypi_0" for s in listed) and (
-        any(s.get("package") == "pytorch" and s.get("channel") != "pypi" for s in listed)
+    installs = reading.all("listed_torch") + [s for s in reading.all("built_for") if s.get("torch")]
+    versions = list(dict.fromkeys((s.get("version") or s.get("torch")).split("+")[0] for s in installs))
+    pip_and_conda = any(s.get("channel") == "pypi" or s.get("build") == "pypi_0" for s in installs) and (
+        any(s.get("package") == "pytorch" and s.get("channel") != "pypi" for s in installs)
         or any(p.startswith("pytorch") for p in packages))
     other_sites = [s for s in reading.all("site_path") if s not in user_site
                    and not _USER_SITE.search(s.get("site"))]
@@ -561,34 +611,44 @@ def multiple_installs(reading: PasteReading, recipes: Recipes | None) -> Iterabl
     evidence: list[Signal | None] = []
     if len([p for p in packages if p.startswith("pytorch")]) > 1:
         evidence = [*packages.values()]
-        why = "two conda packages install the same torch files (" + ", ".join(packages) + "): each overwrites the other"
-    elif pip_and_conda or len(listed_versions) > 1:
-        evidence = [*listed[:3]]
-        why = ("torch is installed twice (" + ", ".join(
-            f"you have {s.get('torch')}" if s.kind == "built_for" else " ".join(s.quote.split()) for s in listed[:3]) + "): "
-               + ("pip's torch and conda's pytorch write the same files" if pip_and_conda else
-                  f"the paste shows torch {' and '.join(listed_versions[:3])}: the one imported is not the one "
-                  "installed last"))
+        why = _("two conda packages install the same torch files ({packages}): each overwrites the other",
+                packages=listed(packages))
+    elif pip_and_conda or len(versions) > 1:
+        evidence = [*installs[:3]]
+        shown = listed(_("you have {torch}", torch=s.get("torch")) if s.kind == "built_for" else " ".join(s.quote.split())
+                       for s in installs[:3])
+        if pip_and_conda:
+            why = _("torch is installed twice ({installs}): pip's torch and conda's pytorch write the same files",
+                    installs=shown)
+        elif len(versions) == 2:
+            why = _("torch is installed twice ({installs}): the paste shows torch {first} and {second}: the one "
+                    "imported is not the one installed last", installs=shown, first=versions[0], second=versions[1])
+        else:
+            why = _("torch is installed twice ({installs}): the paste shows torch {first} and {second} and {third}: "
+                    "the one imported is not the one installed last", installs=shown, first=versions[0],
+                    second=versions[1], third=versions[2])
     elif len(sites) > 1:
         evidence = [*(user_site or reading.all("torch_path"))[:2]]
-        why = "torch is imported from more than one place: a user-site or other environment's torch shadows this one"
+        why = _("torch is imported from more than one place: a user-site or other environment's torch shadows this "
+                "one")
     elif user_site and other_sites:
         evidence = [user_site[0], other_sites[0]]
-        why = ("torch is imported from the per-user site-packages, not from the environment the program runs in: "
-               "a torch installed with pip install --user (or another Python of the same version) shadows it")
+        why = _("torch is imported from the per-user site-packages, not from the environment the program runs in: "
+                "a torch installed with pip install --user (or another Python of the same version) shadows it")
     elif rocm_env_cpu:
         evidence = [reading.first("cpu_build"), reading.first("torch_path")]
-        why = ("a CPU-only torch was imported in an environment set up for ROCm: another torch (a per-user site "
-               "package, another Python on the path) shadows the one installed there")
+        why = _("a CPU-only torch was imported in an environment set up for ROCm: another torch (a per-user site "
+                "package, another Python on the path) shadows the one installed there")
     elif odd is not None:
         evidence = [odd]
-        why = "the torch package is broken: files of two installs were mixed, then one was uninstalled"
+        why = _("the torch package is broken: files of two installs were mixed, then one was uninstalled")
     else:
         return
     yield _finding(
         "paste.multiple-installs", "error", "torch", why, evidence,
-        "use one environment with one torch: uninstall every copy (pip uninstall torch until none is left, conda "
-        "remove the duplicate), set PYTHONNOUSERSITE=1 so a per-user site-packages is not on sys.path, then install once",
+        _("use one environment with one torch: uninstall every copy (pip uninstall torch until none is left, conda "
+          "remove the duplicate), set PYTHONNOUSERSITE=1 so a per-user site-packages is not on sys.path, then "
+          "install once"),
         [["python", "-c", "import sys, torch; print(sys.executable, torch.__file__, torch.__version__)"]],
         "https://docs.python.org/3/using/cmdline.html#envvar-PYTHONNOUSERSITE")
 
@@ -602,21 +662,22 @@ def nccl(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
         denied = "permission" in shm.quote.lower()
         yield _finding(
             "paste.nccl", "error", "system",
-            "NCCL could not create its shared-memory segment in /dev/shm: "
-            + ("the process may not write there (/dev/shm is not mode 1777)" if denied else
-               "/dev/shm is full or too small (Docker gives 64 MB)"),
+            _("NCCL could not create its shared-memory segment in /dev/shm: the process may not write there (/dev/shm "
+              "is not mode 1777)") if denied else
+            _("NCCL could not create its shared-memory segment in /dev/shm: /dev/shm is full or too small (Docker "
+              "gives 64 MB)"),
             [shm, error],
-            ("restore /dev/shm to mode 1777 (sudo chmod 1777 /dev/shm)" if denied else
-             "start the container with --ipc=host or --shm-size=... (NCCL_SHM_DISABLE=1 works around it, slower)"),
+            _("restore /dev/shm to mode 1777 (sudo chmod 1777 /dev/shm)") if denied else
+            _("start the container with --ipc=host or --shm-size=... (NCCL_SHM_DISABLE=1 works around it, slower)"),
             [["sudo", "chmod", "1777", "/dev/shm"]] if denied else [["docker", "run", "--ipc=host", "IMAGE"]],
             NCCL_ENV)
     elif socket is not None or error is not None:
         yield _finding(
             "paste.nccl", "error", "system",
-            "NCCL failed on its environment (network interface or system resources)",
+            _("NCCL failed on its environment (network interface or system resources)"),
             [socket, error],
-            "run with NCCL_DEBUG=INFO to see the failing call; set NCCL_SOCKET_IFNAME to the interface the nodes "
-            "share, and check /dev/shm (mode 1777, enough space)",
+            _("run with NCCL_DEBUG=INFO to see the failing call; set NCCL_SOCKET_IFNAME to the interface the nodes "
+              "share, and check /dev/shm (mode 1777, enough space)"),
             [["env", "NCCL_DEBUG=INFO", "NCCL_DEBUG_SUBSYS=INIT,NET"]], NCCL_ENV)
 
 
@@ -627,12 +688,12 @@ def out_of_memory(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fi
         return
     yield _finding(
         "paste.out-of-memory", "info", "gpu",
-        "the GPU ran out of memory: this is not an environment problem (torch, CUDA and the driver work, they "
-        "allocated memory until none was left); reinstalling changes nothing",
+        _("the GPU ran out of memory: this is not an environment problem (torch, CUDA and the driver work, they "
+          "allocated memory until none was left); reinstalling changes nothing"),
         [signal],
-        "use a smaller batch or model (or mixed precision / gradient checkpointing), free GPU memory held by other "
-        "processes, or set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True when reserved memory is much larger "
-        "than allocated",
+        _("use a smaller batch or model (or mixed precision / gradient checkpointing), free GPU memory held by other "
+          "processes, or set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True when reserved memory is much larger "
+          "than allocated"),
         [["nvidia-smi", "--query-compute-apps=pid,process_name,used_memory", "--format=csv"]],
         "https://pytorch.org/docs/stable/notes/cuda.html#optimizing-memory-usage-with-pytorch-cuda-alloc-conf")
 
@@ -654,13 +715,13 @@ def evaluate(reading: PasteReading, recipes: Recipes | None = None) -> list[Find
 
 def facts_missing(facts: Facts) -> list[str]:
     """What a paste leaves unknown that the fix depends on, each with how to get it."""
-    out = []
+    out: list[str] = []
     if not facts.os.system:
-        out.append("the OS")
+        out.append(_("the OS"))
     if not facts.python.version:
-        out.append("the Python version (python --version)")
+        out.append(_("the Python version (python --version)"))
     if facts.nvidia.status == "unknown" and not facts.rocm.gpus:
-        out.append("the GPU and driver (nvidia-smi)")
+        out.append(_("the GPU and driver (nvidia-smi)"))
     if not facts.torch.version:
-        out.append("the installed torch (python -c 'import torch; print(torch.__version__)')")
+        out.append(_("the installed torch (python -c 'import torch; print(torch.__version__)')"))
     return out

@@ -1212,7 +1212,7 @@ EXPECTED = {
             "xformers was built for torch 2.2.0+cu121 but torch 2.3.0+cu121 is installed: its compiled extensions do not load",
             subject="torch",
             fix=(
-                "xformers was built for torch 2.2.0+cu121 (CUDA 1201), this environment has torch 2.3.0+cu121: install the"
+                "xformers was built for torch 2.2.0+cu121 (CUDA 12.1), this environment has torch 2.3.0+cu121: install the"
                 " xformers release built for torch 2.3.0 (xformers==0.0.26), or torch==2.2.0 that xformers needs"
             ),
             commands=[
@@ -1241,7 +1241,7 @@ EXPECTED = {
             "xformers was built for torch 2.0.1+cu118 but torch 2.1.0+cu121 is installed: its compiled extensions do not load",
             subject="torch",
             fix=(
-                "xformers was built for torch 2.0.1+cu118 (CUDA 1108), this environment has torch 2.1.0+cu121: install the"
+                "xformers was built for torch 2.0.1+cu118 (CUDA 11.8), this environment has torch 2.1.0+cu121: install the"
                 " xformers release built for torch 2.1.0, or torch==2.0.1 that xformers needs"
             ),
             commands=[
@@ -1599,7 +1599,7 @@ def test_xformers_built_for_a_torch_without_a_local_label_gets_no_index(recipes)
         "paste.abi-mismatch", "error", "torch",
         "xformers was built for torch 2.2.0+cu121 but torch 2.3.0 is installed: its compiled extensions do not load",
         subject="torch",
-        fix="xformers was built for torch 2.2.0+cu121 (CUDA 1201), this environment has torch 2.3.0: install the "
+        fix="xformers was built for torch 2.2.0+cu121 (CUDA 12.1), this environment has torch 2.3.0: install the "
             "xformers release built for torch 2.3.0 (xformers==0.0.26), or torch==2.2.0 that xformers needs",
         commands=[["python", "-m", "pip", "install", "--no-deps", "xformers==0.0.26"]],
         evidence=[f"paste line 1: {line}", CPP])

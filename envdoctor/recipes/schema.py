@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import COMPANIONS, parse_driver, parse_version, sm_name
+from envdoctor.i18n import _, listed
 from envdoctor.recipes.model import (
     KIND_PLATFORMS,
     PLATFORMS,
@@ -103,16 +104,16 @@ class _Checker:
         return origin.get((file, key, entry)) or origin.get((file, "", "")) or f"recipes/{file}"
 
     def fail(self, file: str, text: str) -> None:
-        self.problems.append(f"{file}: {text}")
+        self.problems.append(_("{file}: {problem}", file=file, problem=text))
 
     def table(self, body: Any, file: str, entry: str, allowed: frozenset[str]) -> TypeGuard[dict[str, Any]]:
         """Whether ``body`` is a table whose keys are all ``allowed``; what is wrong is reported as ``entry``'s."""
         if not isinstance(body, dict):
-            self.fail(file, f"{entry}: must be a table, got {_text(body)}")
+            self.fail(file, _("{entry}: must be a table, got {body}", entry=entry, body=_text(body)))
             return False
         unknown = _unknown_keys(body, allowed)
         if unknown:
-            self.fail(file, f"{entry}: {unknown}")
+            self.fail(file, _("{entry}: {problem}", entry=entry, problem=unknown))
         return not unknown
 
 
@@ -166,23 +167,25 @@ def _inferred_ok(value: Any) -> bool:
 
 def _unknown_keys(value: dict[str, Any], allowed: frozenset[str]) -> str:
     unknown = sorted(str(k) for k in set(value) - allowed)
-    return f"unknown key(s) {', '.join(unknown)}" if unknown else ""
+    return _("unknown key(s) {keys}", keys=listed(unknown)) if unknown else ""
 
 
 # ---------------------------------------------------------------------------- cuda_drivers.toml
 
 
-def _row_problem(row: dict[str, Any], allowed: frozenset[str], what: str) -> str:
-    """What is wrong with a driver-table row's keys and values ('' when nothing)."""
+def _row_problem(row: dict[str, Any], allowed: frozenset[str], floor: bool = False) -> str:
+    """What is wrong with a driver-table row's keys and values ('' when nothing); ``floor``: its drivers are a
+    family's floor, not a toolkit's minimum."""
     unknown = _unknown_keys(row, allowed)
     if unknown:
         return unknown
     for key in ("linux", "windows"):
         if key in row and parse_driver(row[key]) is None:
-            return f"{key} {what} is not a version: {_text(row[key])}"
+            return _("{key} floor is not a version: {value}", key=key, value=_text(row[key])) if floor else \
+                _("{key} driver is not a version: {value}", key=key, value=_text(row[key]))
     for key in ("label", "source", "note"):
         if key in row and not isinstance(row[key], str):
-            return f"'{key}' must be a string"
+            return _("'{key}' must be a string", key=key)
     return ""
 
 
@@ -190,22 +193,22 @@ def _expand_drivers(check: _Checker) -> tuple[tuple[ToolkitDriver, ...], dict[in
     data = check.raw.data["cuda_drivers.toml"]
     source = data.get("source", "")
     if not isinstance(source, str):
-        check.fail(check.where("source", "", "cuda_drivers.toml"), "'source' must be a string")
+        check.fail(check.where("source", "", "cuda_drivers.toml"), _("'{key}' must be a string", key="source"))
         source = ""
     toolkits: list[ToolkitDriver] = []
     for row in data.get("toolkit", []):
         file = check.where("toolkit", _row_key("toolkit", row), "cuda_drivers.toml")
         version = parse_version(row.get("version")) if isinstance(row, dict) else None
         if not isinstance(row, dict) or version is None:
-            check.fail(file, f"toolkit row {_text(row)}: 'version' must be a version such as \"12.4.1\"")
+            check.fail(file, _("toolkit row {row}: 'version' must be a version such as \"12.4.1\"", row=_text(row)))
             continue
         entry = f"toolkit \"{row['version']}\""
-        problem = _row_problem(row, frozenset({"version", "label", "linux", "windows", "source", "note"}), "driver")
+        problem = _row_problem(row, frozenset({"version", "label", "linux", "windows", "source", "note"}))
         if problem:
-            check.fail(file, f"{entry}: {problem}")
+            check.fail(file, _("{entry}: {problem}", entry=entry, problem=problem))
             continue
         if "linux" not in row and "windows" not in row:
-            check.fail(file, f"{entry}: needs a 'linux' or 'windows' driver")
+            check.fail(file, _("{entry}: needs a 'linux' or 'windows' driver", entry=entry))
             continue
         toolkits.append(ToolkitDriver(version, str(row.get("label", row["version"])), parse_driver(row.get("linux")),
                                       parse_driver(row.get("windows")), str(row.get("source", source)),
@@ -214,19 +217,19 @@ def _expand_drivers(check: _Checker) -> tuple[tuple[ToolkitDriver, ...], dict[in
     for row in data.get("family", []):
         file = check.where("family", _row_key("family", row), "cuda_drivers.toml")
         if not isinstance(row, dict) or not isinstance(row.get("major"), int) or isinstance(row.get("major"), bool):
-            check.fail(file, f"family row {_text(row)}: 'major' must be an integer")
+            check.fail(file, _("family row {row}: 'major' must be an integer", row=_text(row)))
             continue
-        problem = _row_problem(row, frozenset({"major", "linux", "windows", "source", "note"}), "floor")
+        problem = _row_problem(row, frozenset({"major", "linux", "windows", "source", "note"}), floor=True)
         if problem:
-            check.fail(file, f"family {row['major']}: {problem}")
+            check.fail(file, _("family {major}: {problem}", major=row['major'], problem=problem))
             continue
         if not row.get("source") and not source:
-            check.fail(file, f"family {row['major']}: no 'source'")
+            check.fail(file, _("family {major}: no 'source'", major=row['major']))
         families.setdefault(row["major"], CudaFamily(row["major"], parse_driver(row.get("linux")),
                                                      parse_driver(row.get("windows")), str(row.get("source", source)),
                                                      str(row.get("note", ""))))
     if not toolkits:
-        check.fail("recipes/cuda_drivers.toml", "no toolkit rows")
+        check.fail("recipes/cuda_drivers.toml", _("no toolkit rows"))
     return tuple(toolkits), families
 
 
@@ -236,14 +239,16 @@ def _expand_newest_arch(check: _Checker) -> dict[str, str]:
         file = check.where("newest_arch", _row_key("newest_arch", row), "cuda_drivers.toml")
         cuda = row.get("cuda") if isinstance(row, dict) else None
         if not isinstance(cuda, str) or not (cuda.isascii() and cuda.isdigit() or compat.major_minor(cuda)):
-            check.fail(file, f"newest_arch row {_text(row)}: 'cuda' must be a CUDA major or major.minor such as \"12.8\"")
+            check.fail(file, _("newest_arch row {row}: 'cuda' must be a CUDA major or major.minor such as \"12.8\"",
+                               row=_text(row)))
             continue
-        problem = _row_problem(row, frozenset({"cuda", "cc", "source", "note"}), "")
+        problem = _row_problem(row, frozenset({"cuda", "cc", "source", "note"}))
         if problem or not _is_cc(row.get("cc")):
-            check.fail(file, f"newest_arch \"{cuda}\": " + (problem or "'cc' must be a compute capability such as \"9.0\""))
+            check.fail(file, _("newest_arch \"{cuda}\": {problem}", cuda=cuda, problem=problem) if problem else
+                       _("newest_arch \"{cuda}\": 'cc' must be a compute capability such as \"9.0\"", cuda=cuda))
             continue
         if not row.get("source"):
-            check.fail(file, f"newest_arch \"{cuda}\": no 'source'")
+            check.fail(file, _("newest_arch \"{cuda}\": no 'source'", cuda=cuda))
         newest.setdefault(cuda, str(row["cc"]))
     return newest
 
@@ -252,12 +257,14 @@ def _expand_gpu_first_cuda(check: _Checker) -> dict[str, str]:
     first: dict[str, str] = {}
     for row in check.raw.data["cuda_drivers.toml"].get("gpu_first_cuda", []):
         file = check.where("gpu_first_cuda", _row_key("gpu_first_cuda", row), "cuda_drivers.toml")
-        problem = _row_problem(row, frozenset({"cc", "cuda", "source", "note"}), "") if isinstance(row, dict) else "not a table"
+        problem = _row_problem(row, frozenset({"cc", "cuda", "source", "note"})) if isinstance(row, dict) \
+            else _("not a table")
         if problem or not _is_cc(row.get("cc")) or compat.major_minor(row.get("cuda")) is None:
-            check.fail(file, f"gpu_first_cuda row {_text(row)}: " + (problem or "needs 'cc' (\"12.0\") and 'cuda' (\"12.8.0\")"))
+            check.fail(file, _("gpu_first_cuda row {row}: {problem}", row=_text(row), problem=problem) if problem else
+                       _("gpu_first_cuda row {row}: needs 'cc' (\"12.0\") and 'cuda' (\"12.8.0\")", row=_text(row)))
             continue
         if not row.get("source"):
-            check.fail(file, f"gpu_first_cuda \"{row['cc']}\": no 'source'")
+            check.fail(file, _("gpu_first_cuda \"{cc}\": no 'source'", cc=row['cc']))
         first.setdefault(str(compat.cc_text(row["cc"])), str(row["cuda"]))
     return first
 
@@ -272,23 +279,25 @@ def _gpu_table(check: _Checker, key: str, value_key: str, valid: Callable[[str],
         file = check.where(key, _row_key(key, row), "gpus.toml")
         value = row.get(value_key) if isinstance(row, dict) else None
         if not isinstance(row, dict) or not isinstance(value, str) or not valid(value):
-            check.fail(file, f"{key} row {_text(row)}: '{value_key}' {_text(value)} is not valid")
+            check.fail(file, _("{key} row {row}: '{value_key}' {value} is not valid",
+                               key=key, row=_text(row), value_key=value_key, value=_text(value)))
             continue
         entry = f"{key} {value_key} \"{value}\""
         unknown = _unknown_keys(row, frozenset({value_key, "names", "source", "note"}))
         if unknown or not isinstance(row.get("note", ""), str):
-            check.fail(file, f"{entry}: {unknown or repr('note') + ' must be a string'}")
+            check.fail(file, _("{entry}: {problem}", entry=entry,
+                               problem=unknown or _("'{key}' must be a string", key="note")))
             continue
         if not _str_list(row.get("names")) or not row["names"]:
-            check.fail(file, f"{entry}: 'names' must be a non-empty list of strings")
+            check.fail(file, _("{entry}: 'names' must be a non-empty list of strings", entry=entry))
             continue
         if not isinstance(row.get("source"), str) or not row["source"]:
-            check.fail(file, f"{entry}: no 'source'")
+            check.fail(file, _("{entry}: no 'source'", entry=entry))
             continue
         for name in row["names"]:
             words = tuple(_words(name))
             if not words:
-                check.fail(file, f"{entry}: name {_text(name)} has no words left to match")
+                check.fail(file, _("{entry}: name {name} has no words left to match", entry=entry, name=_text(name)))
                 continue
             out.append((words, value, row["source"]))
     out.sort(key=lambda item: -len(item[0]))  # stable: overlay rows (first) win among equals
@@ -306,18 +315,19 @@ def _expand_jetson(check: _Checker) -> JetsonRecipe | None:
     for key in ("names", "compute_capabilities", "sbsa_compute_capabilities"):
         value = raw.get(key, [])
         if not _str_list(value) or (key == "names" and not value):
-            check.fail(file, f"jetson: '{key}' must be a list of strings")
+            check.fail(file, _("jetson: '{key}' must be a list of strings", key=key))
             return None
         if key != "names" and not all(_is_cc(v) for v in value):
-            check.fail(file, f"jetson: '{key}' {_text(value)} must list compute capabilities such as \"8.7\"")
+            check.fail(file, _("jetson: '{key}' {value} must list compute capabilities such as \"8.7\"",
+                               key=key, value=_text(value)))
             return None
         lists[key] = tuple(value)
     for key in ("message", "source", "note"):
         if not isinstance(raw.get(key, ""), str):
-            check.fail(file, f"jetson: '{key}' must be a string")
+            check.fail(file, _("jetson: '{key}' must be a string", key=key))
             return None
     return JetsonRecipe(lists["names"], lists["compute_capabilities"],
-                        raw.get("message") or "NVIDIA Jetson is not served by the standard index",
+                        raw.get("message") or _("NVIDIA Jetson is not served by the standard index"),
                         raw.get("source", ""), lists["sbsa_compute_capabilities"], raw.get("note", ""))
 
 
@@ -330,19 +340,22 @@ def _expand_mirrors(check: _Checker) -> tuple[Mirror, ...]:
         file = check.where("mirror", _row_key("mirror", row), "mirrors.toml")
         if not isinstance(row, dict) or not isinstance(row.get("prefix"), str) or not row["prefix"] \
                 or not isinstance(row.get("replacement"), str):
-            check.fail(file, f"mirror row {_text(row)}: needs 'prefix' and 'replacement' strings")
+            check.fail(file, _("mirror row {row}: needs 'prefix' and 'replacement' strings", row=_text(row)))
             continue
         entry = f"mirror \"{row['prefix']}\""
         unknown = _unknown_keys(row, frozenset({"prefix", "replacement", "source", "layout"}))
         if unknown or not isinstance(row.get("source", ""), str):
-            check.fail(file, f"{entry}: {unknown or repr('source') + ' must be a string'}")
+            check.fail(file, _("{entry}: {problem}", entry=entry,
+                               problem=unknown or _("'{key}' must be a string", key="source")))
             continue
         if row.get("layout", "simple") not in LAYOUTS:
-            check.fail(file, f"{entry}: layout {_text(row.get('layout'))} is not one of {', '.join(LAYOUTS)}")
+            check.fail(file, _("{entry}: layout {layout} is not one of {layouts}",
+                               entry=entry, layout=_text(row.get('layout')), layouts=listed(LAYOUTS)))
             continue
         problem = index_url_problem(row["replacement"])
         if problem:
-            check.fail(file, f"{entry}: replacement {_text(row['replacement'])}: {problem}")
+            check.fail(file, _("{entry}: replacement {replacement}: {problem}",
+                               entry=entry, replacement=_text(row['replacement']), problem=problem))
             continue
         out.append(Mirror(row["prefix"].rstrip("/"), row["replacement"].rstrip("/"), str(row.get("source", "")),
                           str(row.get("layout", "simple"))))
@@ -360,24 +373,25 @@ def _expand_presets(check: _Checker) -> tuple[MirrorPreset, ...]:
         file = check.where("preset", _row_key("preset", row), "mirrors.toml")
         name = row.get("name") if isinstance(row, dict) else None
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
-            check.fail(file, f"preset row {_text(row)}: 'name' must be a short lowercase name such as \"sjtu\"")
+            check.fail(file, _("preset row {row}: 'name' must be a short lowercase name such as \"sjtu\"",
+                               row=_text(row)))
             continue
         entry = f"preset \"{name}\""
         problem = _unknown_keys(row, PRESET_KEYS)
         if not problem and any(not isinstance(row.get(k, ""), str) for k in PRESET_KEYS):
-            problem = "every value must be a string"
+            problem = _("every value must be a string")
         if not problem and row.get("serves") not in MIRROR_SERVES:
-            problem = f"'serves' must be one of {', '.join(MIRROR_SERVES)}"
+            problem = _("'serves' must be one of {serves}", serves=listed(MIRROR_SERVES))
         if not problem and row.get("layout") not in LAYOUTS:
-            problem = f"'layout' must be one of {', '.join(LAYOUTS)} (say which the mirror serves)"
+            problem = _("'layout' must be one of {layouts} (say which the mirror serves)", layouts=listed(LAYOUTS))
         if not problem and (not row.get("source") or index_url_problem(row["source"])):
-            problem = "'source' must be the https URL of the mirror's own documentation page"
+            problem = _("'source' must be the https URL of the mirror's own documentation page")
         if not problem and index_url_problem(row.get("url")):
-            problem = f"url {_text(row.get('url'))}: {index_url_problem(row.get('url'))}"
+            problem = _("url {url}: {problem}", url=_text(row.get("url")), problem=index_url_problem(row.get("url")))
         if not problem and (name, row["serves"]) in seen:
             continue  # an overlay's row of the same name and index comes first and wins
         if problem:
-            check.fail(file, f"{entry}: {problem}")
+            check.fail(file, _("{entry}: {problem}", entry=entry, problem=problem))
             continue
         seen.add((name, row["serves"]))
         out.append(MirrorPreset(name, row["serves"], row["url"].rstrip("/"), row["layout"], row["source"],
@@ -407,12 +421,15 @@ def _named_lists(check: _Checker, key: str) -> dict[str, tuple[str, ...]]:
             unknown = _unknown_keys(body, frozenset({item_key, "source", "note"}))
             if unknown or not isinstance(body.get("source"), str) or not body.get("source") \
                     or not isinstance(body.get("note", ""), str):
-                check.fail(file, f"{key} \"{name}\": {unknown or 'needs a source string (and a note string, if any)'}")
+                check.fail(file, _("{key} \"{name}\": {problem}", key=key, name=name, problem=unknown)
+                           if unknown else
+                           _("{key} \"{name}\": needs a source string (and a note string, if any)", key=key, name=name))
                 continue
             values = body.get(item_key)
         if not _str_list(values) or not all(valid(v) for v in values):
             what = "sm_NN" if key == "arch_lists" else "gfxNNN"
-            check.fail(file, f"{key} \"{name}\": {_text(values)} is not a list of {what}")
+            check.fail(file, _("{key} \"{name}\": {values} is not a list of {what}",
+                               key=key, name=name, values=_text(values), what=what))
             continue
         out[str(name)] = tuple(values)
     return out
@@ -445,72 +462,81 @@ def _expand_variant(check: _Checker, where: str, release: str, name: str, body: 
     if kind is None:
         kind = "rocm" if name.startswith("rocm") else "cuda" if name.startswith("cu") else None
     if kind not in KINDS:
-        check.fail(where, f"{entry}: unknown kind {_text(kind)} (add a [variant.{name}] table with a kind)")
+        check.fail(where, _("{entry}: unknown kind {kind} (add a [variant.{name}] table with a kind)",
+                            entry=entry, kind=_text(kind), name=name))
         return None
     before = len(check.problems)
     archs = _resolve_list(spec.get("archs", []), ctx.arch_lists)
     ptx = _resolve_list(spec.get("ptx", []), ctx.arch_lists)
     for label, values in (("arch", archs), ("ptx arch", ptx)):
         if not _str_list(values):
-            check.fail(where, f"{entry}: {label} list {_text(values)} is not a list of sm_NN (unknown @name?)")
+            check.fail(where, _("{entry}: {label} list {values} is not a list of sm_NN (unknown @name?)",
+                                entry=entry, label=label, values=_text(values)))
             continue
         for arch in values:
             if not _is_sm(arch):
-                check.fail(where, f"{entry}: {label} \"{arch}\" is not sm_NN")
+                check.fail(where, _("{entry}: {label} \"{arch}\" is not sm_NN", entry=entry, label=label, arch=arch))
     platforms = spec.get("platforms", list(KIND_PLATFORMS[kind]))
     ptx_platforms = spec.get("ptx_platforms", list(PLATFORMS))
     for label, values in (("platforms", platforms), ("ptx_platforms", ptx_platforms)):
         if not _str_list(values) or any(p not in PLATFORMS for p in values):
-            check.fail(where, f"{entry}: {label} {_text(values)} must list only {', '.join(PLATFORMS)}")
+            check.fail(where, _("{entry}: {label} {values} must list only {platforms}",
+                                entry=entry, label=label, values=_text(values), platforms=listed(PLATFORMS)))
     by_platform: dict[str, tuple[str, ...]] = {}
     raw_by_platform = spec.get("archs_by_platform", {})
     if not isinstance(raw_by_platform, dict):
-        check.fail(where, f"{entry}: archs_by_platform must be a table, got {_text(raw_by_platform)}")
+        check.fail(where, _("{entry}: archs_by_platform must be a table, got {raw_by_platform}",
+                            entry=entry, raw_by_platform=_text(raw_by_platform)))
         raw_by_platform = {}
     for plat, values in raw_by_platform.items():
         values = _resolve_list(values, ctx.arch_lists)
         if plat not in PLATFORMS or (_str_list(platforms) and plat not in platforms):
-            check.fail(where, f"{entry}: archs_by_platform names \"{plat}\", not one of the variant's platforms")
+            check.fail(where, _("{entry}: archs_by_platform names \"{plat}\", not one of the variant's platforms",
+                                entry=entry, plat=plat))
         elif not _str_list(values) or not values or not all(_is_sm(a) for a in values):
-            check.fail(where, f"{entry}: archs_by_platform \"{plat}\" {_text(values)} is not a list of sm_NN")
+            check.fail(where, _("{entry}: archs_by_platform \"{plat}\" {values} is not a list of sm_NN",
+                                entry=entry, plat=plat, values=_text(values)))
         else:
             by_platform[plat] = tuple(values)
     glibc = _platform_versions(spec.get("glibc", {}))
     if glibc is None:
-        check.fail(where, f"{entry}: glibc must map platforms to versions, got {_text(spec.get('glibc'))}")
+        check.fail(where, _("{entry}: glibc must map platforms to versions, got {glibc}",
+                            entry=entry, glibc=_text(spec.get('glibc'))))
     note = spec.get("note", "")
     for label in ("note", "source", "toolkit_source"):
         if not isinstance(spec.get(label, ""), str):
-            check.fail(where, f"{entry}: '{label}' must be a string")
+            check.fail(where, _("{entry}: '{label}' must be a string", entry=entry, label=label))
     inferred = spec.get("inferred", [])
     if not _inferred_ok(inferred):
-        check.fail(where, f"{entry}: 'inferred' must be a list of non-empty strings, got {_text(inferred)}")
+        check.fail(where, _("{entry}: 'inferred' must be a list of non-empty strings, got {inferred}",
+                            entry=entry, inferred=_text(inferred)))
     cuda, toolkit, rocm = spec.get("cuda"), spec.get("toolkit"), None
     gfx: Any = ()
     if kind == "cuda":
         if not _is_version(cuda) or not _is_version(toolkit):
-            check.fail(where, f"{entry}: a CUDA variant needs 'cuda' and 'toolkit' versions")
+            check.fail(where, _("{entry}: a CUDA variant needs 'cuda' and 'toolkit' versions", entry=entry))
         if not archs:
-            check.fail(where, f"{entry}: a CUDA variant needs an 'archs' list")
+            check.fail(where, _("{entry}: a CUDA variant needs an 'archs' list", entry=entry))
     elif "cuda" in body or "toolkit" in body:
-        check.fail(where, f"{entry}: 'cuda' and 'toolkit' belong to CUDA variants only")
+        check.fail(where, _("{entry}: 'cuda' and 'toolkit' belong to CUDA variants only", entry=entry))
     if kind == "rocm":
         rocm = compat.variant_rocm(name)
         if rocm is None:
-            check.fail(where, f"{entry}: ROCm variant name must be rocmX.Y")
+            check.fail(where, _("{entry}: ROCm variant name must be rocmX.Y", entry=entry))
         gfx = _resolve_list(spec.get("gfx"), ctx.gfx_lists)
         if not _str_list(gfx):
-            check.fail(where, f"{entry}: a ROCm variant needs a 'gfx' list of gfxNNN targets (or \"@NAME\" of "
-                              f"[gfx_lists]), got {_text(spec.get('gfx'))}")
+            check.fail(where, _("{entry}: a ROCm variant needs a 'gfx' list of gfxNNN targets (or \"@NAME\" of "
+                                "[gfx_lists]), got {gfx}", entry=entry, gfx=_text(spec.get('gfx'))))
         elif not all(compat.is_gfx(g) for g in gfx):
             bad = next(g for g in gfx if not compat.is_gfx(g))
-            check.fail(where, f"{entry}: gfx target {_text(bad)} is not gfxNNN")
+            check.fail(where, _("{entry}: gfx target {bad} is not gfxNNN", entry=entry, bad=_text(bad)))
         elif not gfx and "UNVERIFIED" not in str(note):
-            check.fail(where, f"{entry}: an empty 'gfx' list means unknown: its note must say UNVERIFIED")
+            check.fail(where, _("{entry}: an empty 'gfx' list means unknown: its note must say UNVERIFIED",
+                                entry=entry))
     elif "gfx" in body:
-        check.fail(where, f"{entry}: 'gfx' belongs to ROCm variants only")
+        check.fail(where, _("{entry}: 'gfx' belongs to ROCm variants only", entry=entry))
     if _str_list(platforms) and not set(platforms) & set(release_platforms):
-        check.fail(where, f"{entry}: built for none of the release's platforms")
+        check.fail(where, _("{entry}: built for none of the release's platforms", entry=entry))
     if len(check.problems) > before:
         return None
     return VariantRecipe(
@@ -532,20 +558,22 @@ def _expand_torch(check: _Checker) -> tuple[Release, ...]:
         if not check.table(series, where, f"series \"{series_name}\"", SERIES_KEYS):
             continue
         if not isinstance(series.get("source"), str) or not series.get("source"):
-            check.fail(where, f"series \"{series_name}\": no 'source'")
+            check.fail(where, _("series \"{series_name}\": no 'source'", series_name=series_name))
         entries = series.get("releases")
         if not isinstance(entries, dict) or not entries:
-            check.fail(where, f"series \"{series_name}\": 'releases' must name at least one release")
+            check.fail(where, _("series \"{series_name}\": 'releases' must name at least one release",
+                                series_name=series_name))
             continue
         if not isinstance(series.get("variants", {}), dict):
-            check.fail(where, f"series \"{series_name}\": 'variants' must be a table of variants")
+            check.fail(where, _("series \"{series_name}\": 'variants' must be a table of variants",
+                                series_name=series_name))
             continue
         for version, overrides in entries.items():
             release = _expand_release(check, where, str(series_name), series, str(version), overrides, ctx)
             if release is None:
                 continue
             if release.parsed in seen:
-                check.fail(where, f"release \"{version}\": listed twice")
+                check.fail(where, _("release \"{version}\": listed twice", version=version))
                 continue
             seen.add(release.parsed)
             releases.append(release)
@@ -559,10 +587,12 @@ def _release_spec(check: _Checker, where: str, entry: str, series: dict[str, Any
     drop = overrides.get("drop_variants", [])
     variants = overrides.get("variants", {})
     if not _str_list(drop):
-        check.fail(where, f"{entry}: drop_variants must be a list of variant names, got {_text(drop)}")
+        check.fail(where, _("{entry}: drop_variants must be a list of variant names, got {drop}",
+                            entry=entry, drop=_text(drop)))
         return None
     if not isinstance(variants, dict):
-        check.fail(where, f"{entry}: 'variants' must be a table of variants, got {_text(variants)}")
+        check.fail(where, _("{entry}: 'variants' must be a table of variants, got {variants}",
+                            entry=entry, variants=_text(variants)))
         return None
     bodies: dict[str, Any] = {str(k): v for k, v in series.get("variants", {}).items() if k not in drop}
     for name, body in variants.items():
@@ -586,20 +616,23 @@ def _python_map(check: _Checker, where: str, entry: str, spec: dict[str, Any],
     python_all = spec.get("python")
     by_platform = spec.get("python_by_platform", {})
     if not isinstance(by_platform, dict):
-        check.fail(where, f"{entry}: python_by_platform must be a table, got {_text(by_platform)}")
+        check.fail(where, _("{entry}: python_by_platform must be a table, got {by_platform}",
+                            entry=entry, by_platform=_text(by_platform)))
         return {}
     for plat in by_platform:
         if plat not in PLATFORMS:
-            check.fail(where, f"{entry}: python_by_platform names \"{plat}\", not one of {', '.join(PLATFORMS)}")
+            check.fail(where, _("{entry}: python_by_platform names \"{plat}\", not one of {platforms}",
+                                entry=entry, plat=plat, platforms=listed(PLATFORMS)))
     out: dict[str, tuple[str, ...]] = {}
     for plat in platforms:
         values = by_platform.get(plat, python_all)
         if not _str_list(values) or not values:
-            check.fail(where, f"{entry}: no Python list for {plat} (got {_text(values)})")
+            check.fail(where, _("{entry}: no Python list for {plat} (got {values})",
+                                entry=entry, plat=plat, values=_text(values)))
             continue
         bad = [p for p in values if not PYTHON_RE.match(p)]
         if bad:
-            check.fail(where, f"{entry}: Python \"{bad[0]}\" is not 3.N or 3.Nt")
+            check.fail(where, _("{entry}: Python \"{python}\" is not 3.N or 3.Nt", entry=entry, python=bad[0]))
         out[plat] = tuple(values)
     return out
 
@@ -608,26 +641,30 @@ def _companion_gaps(check: _Checker, where: str, entry: str, spec: dict[str, Any
                     python: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, tuple[str, ...]]]:
     raw = spec.get("companion_gaps", {})
     if not isinstance(raw, dict):
-        check.fail(where, f"{entry}: companion_gaps must be a table, got {_text(raw)}")
+        check.fail(where, _("{entry}: companion_gaps must be a table, got {raw}", entry=entry, raw=_text(raw)))
         return {}
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for name, by_platform in raw.items():
         if name not in COMPANIONS:
-            check.fail(where, f"{entry}: companion_gaps names {_text(name)}, not one of {', '.join(COMPANIONS)}")
+            check.fail(where, _("{entry}: companion_gaps names {name}, not one of {companions}",
+                                entry=entry, name=_text(name), companions=listed(COMPANIONS)))
             continue
         if spec.get(name) is None:
-            check.fail(where, f"{entry}: companion_gaps names {name}, which this release does not pair")
+            check.fail(where, _("{entry}: companion_gaps names {name}, which this release does not pair",
+                                entry=entry, name=name))
             continue
         if not isinstance(by_platform, dict):
-            check.fail(where, f"{entry}: companion_gaps.{name} must map platforms to Python lists")
+            check.fail(where, _("{entry}: companion_gaps.{name} must map platforms to Python lists",
+                                entry=entry, name=name))
             continue
         out[name] = {}
         for plat, pythons in by_platform.items():
             if plat not in PLATFORMS:
-                check.fail(where, f"{entry}: companion_gaps.{name} names \"{plat}\", not one of {', '.join(PLATFORMS)}")
+                check.fail(where, _("{entry}: companion_gaps.{name} names \"{plat}\", not one of {platforms}",
+                                    entry=entry, name=name, plat=plat, platforms=listed(PLATFORMS)))
             elif not _str_list(pythons) or any(p not in python.get(plat, pythons) for p in pythons):
-                check.fail(where, f"{entry}: companion_gaps.{name}.{plat} {_text(pythons)} must list Pythons "
-                                  f"the release has for {plat}")
+                check.fail(where, _("{entry}: companion_gaps.{name}.{plat} {pythons} must list Pythons the release "
+                                    "has for {plat}", entry=entry, name=name, plat=plat, pythons=_text(pythons)))
             else:
                 out[name][plat] = tuple(pythons)
     return out
@@ -638,14 +675,16 @@ def _macos_by_python(check: _Checker, where: str, entry: str, spec: dict[str, An
     raw = spec.get("macos_min_by_python", {})
     out: dict[str, dict[str, str]] = {}
     if not isinstance(raw, dict):
-        check.fail(where, f"{entry}: macos_min_by_python must be a table, got {_text(raw)}")
+        check.fail(where, _("{entry}: macos_min_by_python must be a table, got {raw}", entry=entry, raw=_text(raw)))
         return out
     for plat, table in raw.items():
         if plat not in ("macos-arm64", "macos-x86_64"):
-            check.fail(where, f"{entry}: macos_min_by_python names \"{plat}\", not a macOS platform")
+            check.fail(where, _("{entry}: macos_min_by_python names \"{plat}\", not a macOS platform",
+                                entry=entry, plat=plat))
         elif not isinstance(table, dict) or any(p not in python.get(plat, table) or not _is_version(v)
                                                 for p, v in table.items()):
-            check.fail(where, f"{entry}: macos_min_by_python.{plat} must map the release's Pythons to macOS versions")
+            check.fail(where, _("{entry}: macos_min_by_python.{plat} must map the release's Pythons to macOS versions",
+                                entry=entry, plat=plat))
         else:
             out[plat] = dict(table)
     return out
@@ -656,7 +695,7 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
     entry = f"release \"{version}\""
     parsed = parse_version(version)
     if parsed is None:
-        check.fail(where, f"{entry}: not a version")
+        check.fail(where, _("{entry}: not a version", entry=entry))
         return None
     if not check.table(overrides, where, entry, RELEASE_KEYS):
         return None
@@ -667,43 +706,49 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
     before = len(check.problems)
     platforms = spec.get("platforms")
     if not _str_list(platforms) or not platforms or any(p not in PLATFORMS for p in platforms):
-        check.fail(where, f"{entry}: platforms {_text(platforms)} must list only {', '.join(PLATFORMS)}")
+        check.fail(where, _("{entry}: platforms {values} must list only {platforms}",
+                            entry=entry, values=_text(platforms), platforms=listed(PLATFORMS)))
         return None
     python_map = _python_map(check, where, entry, spec, platforms)
     macos_min = _platform_versions(spec.get("macos_min", {}))
     glibc = _platform_versions(spec.get("glibc", {}))
     for label, values in (("macos_min", macos_min), ("glibc", glibc)):
         if values is None:
-            check.fail(where, f"{entry}: {label} must map platforms to versions, got {_text(spec.get(label))}")
+            check.fail(where, _("{entry}: {label} must map platforms to versions, got {value}",
+                                entry=entry, label=label, value=_text(spec.get(label))))
     for plat in platforms:
         if plat.startswith("macos") and plat not in (macos_min or {}):
-            check.fail(where, f"{entry}: no macos_min for {plat}")
+            check.fail(where, _("{entry}: no macos_min for {plat}", entry=entry, plat=plat))
     style = spec.get("index_style")
     if style not in INDEX_STYLES:
-        check.fail(where, f"{entry}: index_style {_text(style)} must be one of {', '.join(INDEX_STYLES)}")
+        check.fail(where, _("{entry}: index_style {style} must be one of {styles}",
+                            entry=entry, style=_text(style), styles=listed(INDEX_STYLES)))
     for key in COMPANIONS:
         if key in spec and not _is_version(spec[key]):
-            check.fail(where, f"{entry}: {key} {_text(spec[key])} is not a version")
+            check.fail(where, _("{entry}: {key} {value} is not a version",
+                                entry=entry, key=key, value=_text(spec[key])))
     for key in ("source", "note"):
         if not isinstance(spec.get(key, ""), str):
-            check.fail(where, f"{entry}: '{key}' must be a string")
+            check.fail(where, _("{entry}: '{key}' must be a string", entry=entry, key=key))
     if not _inferred_ok(spec.get("inferred", [])):
-        check.fail(where, f"{entry}: 'inferred' must be a list of non-empty strings, got {_text(spec.get('inferred'))}")
+        check.fail(where, _("{entry}: 'inferred' must be a list of non-empty strings, got {inferred}",
+                            entry=entry, inferred=_text(spec.get('inferred'))))
     conda = None
     raw_conda = spec.get("conda")
     if raw_conda is not None:
         if not isinstance(raw_conda, dict) or raw_conda.get("style") not in CONDA_STYLES \
                 or _unknown_keys(raw_conda, frozenset({"style", "cuda", "note"})) \
                 or not _str_list(raw_conda.get("cuda", [])) or not isinstance(raw_conda.get("note", ""), str):
-            check.fail(where, f"{entry}: conda must be {{ style = {' | '.join(CONDA_STYLES)}, cuda = [...], note }}, "
-                              f"got {_text(raw_conda)}")
+            check.fail(where, _("{entry}: conda must be {{ style = {styles}, cuda = [...], note }}, got {raw_conda}",
+                                entry=entry, styles=' | '.join(CONDA_STYLES), raw_conda=_text(raw_conda)))
         else:
             conda = CondaRecipe(raw_conda["style"], tuple(raw_conda.get("cuda", ())), raw_conda.get("note", ""))
     gaps = _companion_gaps(check, where, entry, spec, python_map)
     macos_by_python = _macos_by_python(check, where, entry, spec, python_map)
     pypi = spec.get("pypi", {})
     if not isinstance(pypi, dict) or any(not isinstance(v, str) for v in pypi.values()):
-        check.fail(where, f"{entry}: pypi must map platforms to variant names, got {_text(pypi)}")
+        check.fail(where, _("{entry}: pypi must map platforms to variant names, got {pypi}",
+                            entry=entry, pypi=_text(pypi)))
     if len(check.problems) > before:
         return None
     variants = []
@@ -714,7 +759,8 @@ def _expand_release(check: _Checker, where: str, series_name: str, series: dict[
     names = {v.name for v in variants}
     for plat in platforms if len(variants) == len(variant_bodies) else ():
         if pypi.get(plat) not in names:
-            check.fail(where, f"{entry}: PyPI default for {plat} is {_text(pypi.get(plat))}, not one of its variants")
+            check.fail(where, _("{entry}: PyPI default for {plat} is {value}, not one of its variants",
+                                entry=entry, plat=plat, value=_text(pypi.get(plat))))
     if len(check.problems) > before:
         return None
     return Release(
@@ -730,18 +776,18 @@ def _expand_index(check: _Checker) -> tuple[str, str]:
     index = check.raw.data["torch.toml"].get("index", {})
     file = check.where("index", "", "torch.toml")
     if not isinstance(index, dict):
-        check.fail(file, f"index: must be a table, got {_text(index)}")
+        check.fail(file, _("index: must be a table, got {index}", index=_text(index)))
         index = {}
     unknown = _unknown_keys(index, frozenset({"base", "find_links", "source"}))
     if unknown or not isinstance(index.get("source", ""), str):
-        check.fail(file, f"index: {unknown or repr('source') + ' must be a string'}")
+        check.fail(file, _("index: {problem}", problem=unknown or _("'{key}' must be a string", key="source")))
     base = index.get("base", "https://download.pytorch.org/whl")
     base = base.rstrip("/") if isinstance(base, str) else base
     find_links = index.get("find_links", f"{base}/torch_stable.html")
     for key, url in (("base", base), ("find_links", find_links)):
         problem = index_url_problem(url)
         if problem:
-            check.fail(file, f"index {key} {_text(url)}: {problem}")
+            check.fail(file, _("index {key} {url}: {problem}", key=key, url=_text(url), problem=problem))
     return str(base), str(find_links)
 
 
@@ -750,7 +796,7 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     for name in RECIPE_FILES:
         source = raw.data[name].get("source", "")
         if not isinstance(source, str):
-            check.fail(check.where("source", "", name), "'source' must be a string")
+            check.fail(check.where("source", "", name), _("'{key}' must be a string", key="source"))
     toolkits, families = _expand_drivers(check)
     newest_arch = _expand_newest_arch(check)
     gpu_first_cuda = _expand_gpu_first_cuda(check)
@@ -760,13 +806,13 @@ def _build(raw: _Raw) -> tuple[Recipes | None, list[str]]:
     releases = _expand_torch(check)
     base, find_links = _expand_index(check)
     if not releases:
-        check.fail("recipes/torch.toml", "no releases")
+        check.fail("recipes/torch.toml", _("no releases"))
     mirrors = _expand_mirrors(check)
     presets = _expand_presets(check)
     if check.problems:
         return None, check.problems
     sources = {name: str(data.get("source", "")) for name, data in raw.data.items()}
-    files = tuple(sorted({v for (_, k, _), v in raw.origin.items() if not k}))
+    files = tuple(sorted({shown for (_file, key, _entry), shown in raw.origin.items() if not key}))
     series = raw.data["torch.toml"].get("series", {})
     series_variants = {str(name): tuple(str(v) for v in body.get("variants", {}))
                        for name, body in series.items() if isinstance(body, dict) and isinstance(body.get("variants", {}), dict)}

@@ -135,8 +135,10 @@ PATTERNS: tuple[Entry, ...] = (
     ("missing_library", "找不到指定的模块", _p(r"找不到指定的模块")),
     ("missing_library", "dll load failed", _p(r"DLL load failed(?: while importing (?P<module>\w+))?")),
     ("missing_library", "library not loaded", _p(r"Library not loaded: (?P<lib>\S+)")),
-    ("dll_path", "error loading", _p(r"Error loading \\?\"(?P<path>[^\"]{1,400}?(?P<lib>[\w.+-]{1,120}\.(?:dll|pyd)))\\?\"")),
-    ("could_not_load", "could not load library", _p(r"Could not load library (?P<lib>[\w.+-]+)")),
+    ("dll_path", "error loading",
+     _p(r"Error loading \\?\"(?P<path>[^\"]{0,400}?(?<![\w.+-])(?P<lib>[\w.+-]{1,120}\.(?:dll|pyd)))\\?\"")),
+    # the library's name without the sentence's full stop after it ("... cudnn_ops_infer64_8.dll. Error code 126")
+    ("could_not_load", "could not load library", _p(r"Could not load library (?P<lib>[\w+-]+(?:\.[\w+-]+)*)")),
     # extensions and companions
     ("undefined_symbol", "undefined symbol", _p(r": undefined symbol: (?P<symbol>[^\s'\"]{1,400})"), ("path", _TOKEN_END)),
     ("undefined_symbol", "procedure could not be found", _p(r"The specified procedure could not be found")),
