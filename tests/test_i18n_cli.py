@@ -27,7 +27,7 @@ MACHINES = sorted(p.name for p in MACHINES_DIR.iterdir() if p.is_dir())
 FUNCTION_WORDS = frozenset(
     "the is are was were be been not no to of for and with this that these those from has have had it its "
     "an or on in by at as but if than then there which what when where why how can cannot could would should "
-    "will does did your you we they found none unknown missing needs need too older newer instead".split())
+    "will does did your you we they found unknown missing needs need too older newer instead".split())
 _WORD = re.compile(r"(?<![\w./=:@+~%#-])([A-Za-z]+)(?![\w./=:@+~%#-])")
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
 DESCRIBED_RTX3090 = ["--target-os", "linux", "--target-arch", "x86_64", "--target-python", "3.11",
@@ -59,12 +59,16 @@ def test_the_detector_finds_a_sentence_and_passes_values():
     assert english_left("  [ok] ⟦Pýthöñ ⟦à⟧⟧ 3.11.7 /usr/bin/python3\n          $ pip install torch --index-url x") == []
 
 
+#: an attempt in -v evidence: what a tool or a recorded machine said after its status is a value
+_TOOL_SAID = re.compile(r"(↳ .* → ⟦[^⟦⟧]*⟧): .*?((?: \(\d+ ms\))?)$", re.M)
+
+
 @pytest.mark.parametrize("machine", MACHINES)
 def test_check_bypasses_no_catalogue_on_any_recorded_machine(machine):
     result = run("check", "-v", "--lang", "pseudo", "--machine", str(MACHINES_DIR / machine), "--color", "never")
     assert result.exit_code in (0, 1), result.output
     assert "⟦" in result.stdout
-    assert english_left(result.stdout) == []
+    assert english_left(_TOOL_SAID.sub(r"\1\2", result.stdout)) == []
 
 
 @pytest.mark.parametrize("args", [

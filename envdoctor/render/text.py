@@ -68,12 +68,17 @@ def _gib(value: int | None, unit: int) -> str:
     return f"{value / unit:.1f} GiB" if value else "?"
 
 
+#: how each attempt went, as -v shows it (the JSON keeps the status word itself)
+ATTEMPT_STATUS = {"ok": _("ok"), "not_found": _("not_found"), "timed_out": _("timed_out"), "error": _("error"),
+                  "empty": _("empty"), "unparsed": _("unparsed")}
+
+
 def _attempts(section) -> list[str]:
     out = []
     for attempt in getattr(section, "attempts", []):
         took = f" ({attempt.duration_s * 1000:.0f} ms)" if attempt.duration_s is not None else ""
         detail = f": {say(attempt.detail)}" if attempt.detail else ""
-        out.append(f"{attempt.source} → {attempt.status}{detail}{took}")
+        out.append(f"{attempt.source} → {say(ATTEMPT_STATUS.get(attempt.status, attempt.status))}{detail}{took}")
     return out
 
 
