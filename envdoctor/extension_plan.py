@@ -22,6 +22,7 @@ from packaging.version import Version
 from envdoctor.compat import parse_version
 from envdoctor.extensions import Catalog, Extension, normalise, torch_cxx11_abi
 from envdoctor.facts import Facts
+from envdoctor.i18n import _
 from envdoctor.shells import join_with_env
 
 #: Builds planned for these couplings; the others install like any package.
@@ -103,35 +104,44 @@ def toolkit_for(facts: Facts, cuda: Version) -> Toolkit:
 
 def _estimate(ext: Extension, jobs: int | None) -> str:
     if ext.build_minutes_64_cores is None:
-        return "unknown: the data has no build time for it"
+        return _("unknown: the data has no build time for it")
     fewest, most = ext.build_minutes_64_cores
     if jobs is None:
-        return f"{fewest}-{most} min on a 64-core machine with ninja; about 2 h without ninja"
+        return _("{fewest}-{most} min on a 64-core machine with ninja; about 2 h without ninja", fewest=fewest,
+                 most=most)
     # the project's figure is for 64 cores with ninja (32 jobs by its setup.py); time scales with the jobs
     low, high = math.ceil(fewest * 32 / jobs), math.ceil(most * 32 / jobs)
-    return f"about {low}-{high} min with MAX_JOBS={jobs} and ninja ({fewest}-{most} min on 64 cores)"
+    return _("about {low}-{high} min with MAX_JOBS={jobs} and ninja ({fewest}-{most} min on 64 cores)", low=low,
+             high=high, jobs=jobs, fewest=fewest, most=most)
 
 
 def _build(ext: Extension, requirement: str, facts: Facts, cuda: Version | None, plan: ExtensionPlan) -> None:
     plan.how = "build"
     plan.args = [["ninja", "packaging", "psutil", "wheel"],
                  ["--no-build-isolation", "--no-binary", normalise(Requirement(requirement).name), requirement]]
-    plan.reasons.append("the build compiles against the torch in the environment, so it needs --no-build-isolation "
-                        "and torch installed first")
+    plan.reasons.append(_("the build compiles against the torch in the environment, so it needs --no-build-isolation "
+                          "and torch installed first"))
     if cuda is None:
         return
     plan.toolkit = toolkit_for(facts, cuda)
     if not plan.toolkit.fits:
-        have = (f"nvcc {plan.toolkit.installed} is installed ({plan.toolkit.path})" if plan.toolkit.installed
-                else "no nvcc is installed")
-        plan.warnings.append(f"{have}; torch cu{cuda.major}{cuda.minor} needs nvcc of CUDA {cuda.major}: the build "
-                             f"fails or builds an extension torch cannot load. Install one: "
-                             + " or ".join(plan.toolkit.install))
+        ways = plan.toolkit.install
+        if plan.toolkit.installed:
+            plan.warnings.append(_(
+                "nvcc {installed} is installed ({path}); torch {variant} needs nvcc of CUDA {major}: the build fails or "
+                "builds an extension torch cannot load. Install one: {conda} or {pip}", installed=plan.toolkit.installed,
+                path=plan.toolkit.path, variant=f"cu{cuda.major}{cuda.minor}", major=cuda.major, conda=ways[0],
+                pip=ways[1]))
+        else:
+            plan.warnings.append(_(
+                "no nvcc is installed; torch {variant} needs nvcc of CUDA {major}: the build fails or builds an "
+                "extension torch cannot load. Install one: {conda} or {pip}", variant=f"cu{cuda.major}{cuda.minor}",
+                major=cuda.major, conda=ways[0], pip=ways[1]))
     archs = arch_list(facts)
     if archs:
         plan.env["TORCH_CUDA_ARCH_LIST"] = archs
     else:
-        plan.warnings.append("no NVIDIA GPU seen: the build compiles for every architecture torch lists (slower)")
+        plan.warnings.append(_("no NVIDIA GPU seen: the build compiles for every architecture torch lists (slower)"))
     jobs = max_jobs(facts, ext.build_gb_per_job)
     if jobs is not None:
         plan.env["MAX_JOBS"] = str(jobs)
@@ -143,13 +153,15 @@ def _xformers(ext: Extension, torch: Version, index_url: str | None, plan: Exten
     fitting = [release for release, spec in ext.torch_pins.items() if spec == f"=={torch}"]
     if not fitting:
         newest = max(ext.torch_pins, key=Version)
-        plan.warnings.append(f"no xformers release in the data pins torch {torch} (the newest known, {newest}, "
-                             f"pins torch{ext.torch_pins[newest]}): pip would replace torch to satisfy a pin")
+        plan.warnings.append(_("no xformers release in the data pins torch {torch} (the newest known, {newest}, "
+                               "pins torch{pin}): pip would replace torch to satisfy a pin", torch=str(torch),
+                               newest=newest, pin=ext.torch_pins[newest]))
         return False
     release = max(fitting, key=Version)
     plan.how = "wheel"
     plan.args = [[f"xformers=={release}", f"torch=={torch}", *(["--index-url", index_url] if index_url else [])]]
-    plan.reasons.append(f"xformers {release}'s prebuilt wheels require torch=={torch} (xformers CHANGELOG.md)")
+    plan.reasons.append(_("xformers {release}'s prebuilt wheels require torch=={torch} (xformers CHANGELOG.md)",
+                          release=release, torch=str(torch)))
     return True
 
 
@@ -160,7 +172,7 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
     plan = ExtensionPlan(package=name, how="none")
     parsed = parse_version(torch_version)
     if parsed is None:
-        plan.warnings.append(f"torch {torch_version} is not a version")
+        plan.warnings.append(_("torch {version} is not a version", version=torch_version))
         return plan
     torch = Version(parsed.public)
     cuda = _cuda_of(variant)
@@ -170,13 +182,15 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
         page = ext.index_url.format(torch_release=f"{torch.major}.{torch.minor}.0", variant=label)
         plan.how = "wheel"
         plan.args = [["--only-binary", name, text, "-f", page]]
-        plan.reasons.append(f"the PyG page for torch {torch.major}.{torch.minor} + {label} has the wheels built for "
-                            f"it (+pt{torch.major}{torch.minor}{label}); --only-binary keeps pip from building "
-                            "the PyPI source release against no torch")
+        plan.reasons.append(_("the PyG page for torch {torch} + {variant} has the wheels built for it ({label}); "
+                              "--only-binary keeps pip from building the PyPI source release against no torch",
+                              torch=f"{torch.major}.{torch.minor}", variant=label,
+                              label=f"+pt{torch.major}{torch.minor}{label}"))
         return plan
     if ext.key == "flash-attn":
         if cuda is None:
-            plan.warnings.append(f"flash-attn needs a CUDA torch; the planned torch is {torch}+{variant}")
+            plan.warnings.append(_("flash-attn needs a CUDA torch; the planned torch is {torch}",
+                                   torch=f"{torch}+{variant}"))
             return plan
         abi = torch_cxx11_abi(f"{torch}+{variant}", catalog)
         pinned = next((s.version for s in requirement.specifier if s.operator == "=="), None)
@@ -187,12 +201,14 @@ def plan_extension(ext: Extension, requirement: Requirement, facts: Facts, torch
                                          platform=platform.replace("-", "_"))
             plan.how = "wheel"
             plan.args = [["--no-deps", asset]]
-            plan.reasons.append(f"the release asset built for torch {torch.major}.{torch.minor}, CUDA {cuda.major}, "
-                                f"cxx11abi{str(abi).upper()}, {python}, {platform}; where the release has no such "
-                                f"asset, build it: pip install --no-build-isolation {text}")
+            plan.reasons.append(_("the release asset built for torch {torch}, CUDA {cuda}, {abi}, {python}, {platform}; "
+                                  "where the release has no such asset, build it: pip install --no-build-isolation "
+                                  "{requirement}", torch=f"{torch.major}.{torch.minor}", cuda=cuda.major,
+                                  abi=f"cxx11abi{str(abi).upper()}", python=python, platform=platform,
+                                  requirement=text))
             return plan
-        plan.reasons.append("flash-attn's setup.py downloads the release asset matching the installed torch, CUDA "
-                            "major, ABI and Python, and builds only where there is none")
+        plan.reasons.append(_("flash-attn's setup.py downloads the release asset matching the installed torch, CUDA "
+                              "major, ABI and Python, and builds only where there is none"))
         _build(ext, text, facts, cuda, plan)
         return plan
     if ext.key == "xformers" and _xformers(ext, torch, index_url, plan):

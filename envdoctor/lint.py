@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import Text, _, joined, listed
 from envdoctor.readers.images import DISTRO_CUDA_TOOLKIT, Image
 from envdoctor.readers.install_commands import Install, Script
 from envdoctor.readers.install_commands import Line as Line
@@ -120,7 +121,7 @@ def _wanted_pip(install: Install) -> Wanted:
                 _add_pin(wanted, name, spec.version, text)
             elif spec.operator in ("==", "===") and "*" not in spec.version:
                 wanted.pins[name] = spec.version
-    for _, url in install.indexes:
+    for _flag, url in install.indexes:
         match = _VARIANT_IN_URL.search(urlsplit(url).path)
         if match and wanted.variant is None:
             wanted.variant, wanted.variant_from = match.group(1), url
@@ -140,7 +141,7 @@ def _public_specifier(specifier: SpecifierSet) -> SpecifierSet:
 
 
 def _add_pin(wanted: Wanted, name: str, version: str, text: str) -> None:
-    public, _, local = version.partition("+")
+    public, _plus, local = version.partition("+")
     wanted.specs.setdefault(name, SpecifierSet(f"=={public}") if compat.parse_version(public) else SpecifierSet())
     if compat.parse_version(public):
         wanted.pins[name] = public
@@ -212,13 +213,13 @@ class Judged:
     text: str
     findings: list[Finding] = field(default_factory=list)
     instead: list[str] | None = None
-    instead_note: str = ""
+    instead_note: str = ""  # why the command is not the one asked for, or why none fits
 
 
 def _finding(install_source: str, text: str, id_: str, severity: str, message: str, source: str,
              fix: str | None = None) -> Finding:
     return Finding(id_, severity, "lint", message, subject=install_source, fix=fix,
-                   evidence=[f"source: {source}", f"line: {text}"])
+                   evidence=[_("source: {source}", source=source), _("line: {line}", line=text)])
 
 
 def _newest(recipes: Recipes) -> Release:
@@ -237,11 +238,11 @@ def judge_script(script: Script) -> Judged | None:
         return None
     judged.findings.append(_finding(
         script.source, script.text, "lint.no-such-installer", "error",
-        f"PyTorch has no installer script: {script.url} is not one (pytorch.org hosts the documentation and "
-        f"{WHEEL_HOST} the wheels), and piping it to {script.shell} would run whatever that address returns. "
-        "envdoctor never runs it.",
-        "PyTorch's install page (https://pytorch.org/get-started/locally/) gives pip, uv and conda commands only",
-        fix="install torch with pip, uv or conda (the command below)"))
+        _("PyTorch has no installer script: {url} is not one (pytorch.org hosts the documentation and "
+          "{wheel_host} the wheels), and piping it to {shell} would run whatever that address returns. "
+          "envdoctor never runs it.", url=script.url, wheel_host=WHEEL_HOST, shell=script.shell),
+        _("PyTorch's install page (https://pytorch.org/get-started/locally/) gives pip, uv and conda commands only"),
+        fix=_("install torch with pip, uv or conda (the command below)")))
     return judged
 
 
@@ -271,18 +272,19 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
     src, text = install.source, install.text
     for word in install.redirected:
         add(_finding(src, text, "lint.unquoted-specifier", "error",
-                     f"'{word}' reaches the shell unquoted: it is a redirection, so the installer gets the bare name and "
-                     "the shell writes a file", "POSIX shell redirection operators (> and <)",
-                     fix="quote each requirement with a version: 'torch>=2.4'"))
+                     _("'{word}' reaches the shell unquoted: it is a redirection, so the installer gets the bare name "
+                       "and the shell writes a file", word=word), _("POSIX shell redirection operators (> and <)"),
+                     fix=_("quote each requirement with a version: 'torch>=2.4'")))
     if wanted.stub:
         add(_finding(src, text, "lint.pytorch-stub", "error",
-                     "'pytorch' on PyPI is a placeholder that fails to install ('You tried to install \"pytorch\". "
-                     "The package named for PyTorch is \"torch\"'): the package is 'torch'",
-                     "the PyPI project 'pytorch' (setup.py raises that exception; pytorch/pytorch#939, #42353)",
-                     fix="install 'torch'"))
+                     _("'pytorch' on PyPI is a placeholder that fails to install ('You tried to install \"pytorch\". "
+                       "The package named for PyTorch is \"torch\"'): the package is 'torch'"),
+                     _("the PyPI project 'pytorch' (setup.py raises that exception; pytorch/pytorch#939, #42353)"),
+                     fix=_("install 'torch'")))
     for text_ in wanted.unreadable:
         add(_finding(src, text, "lint.unreadable-requirement", "error",
-                     f"'{text_}' is not a requirement the installer can read", "PEP 508 / conda match specs"))
+                     _("'{requirement}' is not a requirement the installer can read", requirement=text_),
+                     _("PEP 508 / conda match specs")))
     instead, note, plan = _replacement(install, wanted, facts, recipes)
     out.extend(_judge_extensions(install, wanted, plan, facts, recipes))
     _judge_indexes(install, wanted, recipes, out)
@@ -290,12 +292,13 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
         _judge_conda(install, wanted, recipes, out)
     variant_known = _judge_variant(install, wanted, recipes, out, plan)
     if not conda and wanted.locals and not install.indexes:
-        pinned = ", ".join(f"{n}+{local}" for n, local in wanted.locals.items())
+        pinned = listed(f"{n}+{local}" for n, local in wanted.locals.items())
         add(_finding(src, text, "lint.local-pin-without-index", "error",
-                     f"{pinned}: PyPI has no wheels with a local version (+{next(iter(wanted.locals.values()))}); "
-                     "without the PyTorch index or find-links page no such version is found",
-                     "PEP 440 local versions; PyPI accepts no uploads with a local version",
-                     fix="use the plain version with the variant's index URL (the command below)"))
+                     _("{pinned}: PyPI has no wheels with a local version (+{local}); without the PyTorch index or "
+                       "find-links page no such version is found", pinned=pinned,
+                       local=next(iter(wanted.locals.values()))),
+                     _("PEP 440 local versions; PyPI accepts no uploads with a local version"),
+                     fix=_("use the plain version with the variant's index URL (the command below)")))
     _judge_companions(install, wanted, recipes, out)
     chosen = _what_it_installs(install, wanted, facts, recipes, conda, variant_known, out)
     if chosen is not None and _judge_fit(install, wanted, chosen, facts, recipes, out):
@@ -317,11 +320,12 @@ def _judge_direct_references(install: Install) -> list[Finding]:
         if requirement.url is not None and torch_family(requirement.name):
             out.append(_finding(
                 install.source, install.text, "lint.direct-reference", "error",
-                f"'{text_}' installs whatever lies at that URL, not the build chosen for this machine or what torch "
-                "was made with (envdoctor install refuses it)",
-                "PEP 508 direct references; one rule for torch, its companions, 'pytorch', triton, pytorch-triton* "
-                "and nvidia-* (the projects torch's wheels pin)",
-                fix="name a version instead (torch>=2.4) and let the plan choose the build: envdoctor install --dry-run"))
+                _("'{requirement}' installs whatever lies at that URL, not the build chosen for this machine or what "
+                  "torch was made with (envdoctor install refuses it)", requirement=text_),
+                _("PEP 508 direct references; one rule for torch, its companions, 'pytorch', triton, pytorch-triton* "
+                  "and nvidia-* (the projects torch's wheels pin)"),
+                fix=_("name a version instead (torch>=2.4) and let the plan choose the build: "
+                      "envdoctor install --dry-run")))
     return out
 
 
@@ -333,13 +337,15 @@ def _torch_of(wanted: Wanted, plan: Plan | None, facts: Facts, recipes: Recipes,
     """(torch version, where it comes from) an extension in the command must agree with: the command's own torch
     pin, else the torch its plan installs, else the installed torch, else the torch the resolver plans here."""
     if "torch" in wanted.pins:
-        return wanted.pins["torch"], f"the command pins torch {wanted.pins['torch']}"
+        return wanted.pins["torch"], _("the command pins torch {version}", version=wanted.pins["torch"])
     if plan is not None and plan.ok and plan.torch:
-        return plan.torch, f"the command installs torch {plan.torch}"
+        return plan.torch, _("the command installs torch {version}", version=plan.torch)
     if facts.torch.status == "ok" and facts.torch.version:
-        return facts.torch.version, f"torch {facts.torch.version} is installed"
+        return facts.torch.version, _("torch {version} is installed", version=facts.torch.version)
     planned = _plan(facts, ["torch"], manager, recipes)
-    return (planned.torch or "", f"the torch for this machine is {planned.torch}") if planned.ok else ("", "")
+    if not planned.ok:
+        return "", ""
+    return planned.torch or "", _("the torch for this machine is {version}", version=planned.torch)
 
 
 def _judge_extensions(install: Install, wanted: Wanted, plan: Plan | None, facts: Facts,
@@ -370,11 +376,12 @@ def _judge_extensions(install: Install, wanted: Wanted, plan: Plan | None, facts
                 and "--no-build-isolation" not in words:
             out.append(_finding(
                 install.source, install.text, "lint.extension-build-isolation", "error",
-                f"{dist} compiles against the torch it imports at build time: without --no-build-isolation pip "
-                "builds it in an isolated environment with no torch (\"No module named 'torch'\") or a fresh one "
-                "from PyPI, not the torch installed here",
+                _("{dist} compiles against the torch it imports at build time: without --no-build-isolation pip "
+                  "builds it in an isolated environment with no torch (\"No module named 'torch'\") or a fresh one "
+                  "from PyPI, not the torch installed here", dist=dist),
                 FLASH_ATTN_README if dist == "flash-attn" else ext.source[0],
-                fix=f"install torch first, then: pip install {dist} --no-build-isolation (and ninja, packaging)"))
+                fix=_("install torch first, then: pip install {dist} --no-build-isolation (and ninja, packaging)",
+                      dist=dist)))
         pinned = next((spec.version for spec in requirement.specifier if spec.operator in ("==", "===")), None)
         needs = ext.torch_pins.get(pinned) if pinned else None
         if ext.coupling != "torch-pin" or needs is None:
@@ -387,12 +394,14 @@ def _judge_extensions(install: Install, wanted: Wanted, plan: Plan | None, facts
                      if parsed.public in SpecifierSet(pin)), None)
         out.append(_finding(
             install.source, install.text, "lint.extension-moves-torch", "error",
-            f"{dist}=={pinned}'s wheels require torch{needs}, but {whence}: pip replaces that torch with "
-            f"torch{needs} (from PyPI's default build) to satisfy the pin",
+            _("{dist}=={pinned}'s wheels require torch{needs}, but {whence}: pip replaces that torch with "
+              "torch{needs} (from PyPI's default build) to satisfy the pin", dist=dist, pinned=pinned, needs=needs,
+              whence=whence),
             ext.source[0],
-            fix=(f"pin {dist}=={fits}, the release built for torch {parsed.public}" if fits else
-                 f"pin the {dist} release built for torch {parsed.public}, or install torch{needs} on purpose")
-            + ", from the same index as torch; or add --no-deps to keep torch as it is"))
+            fix=_("pin {dist}=={release}, the release built for torch {torch}, from the same index as torch; or add "
+                  "--no-deps to keep torch as it is", dist=dist, release=fits, torch=parsed.public) if fits else
+            _("pin the {dist} release built for torch {torch}, or install torch{needs} on purpose, from the same "
+              "index as torch; or add --no-deps to keep torch as it is", dist=dist, torch=parsed.public, needs=needs)))
     return out
 
 
@@ -416,11 +425,13 @@ def _judge_indexes(install: Install, wanted: Wanted, recipes: Recipes, out: list
             since = nxt[-1].version if nxt else "1.11.0"
             out.append(_finding(
                 install.source, install.text, "lint.find-links-page", "warning",
-                f"{flag} {url} is the find-links page of the torch 1.x era: the newest release installed that way is "
-                f"{last}; since {since} wheels come from a per-variant index (--index-url "
-                f"{recipes.index_url('cu126')}), and +cuXYZ pins are no longer needed",
-                f"recipes/torch.toml: index_style 'find-links' up to {last} ({era[0].source if era else ''})",
-                fix="use the variant's index URL (the command below)"))
+                _("{flag} {url} is the find-links page of the torch 1.x era: the newest release installed that way "
+                  "is {last}; since {since} wheels come from a per-variant index (--index-url {index_url}), and "
+                  "+cuXYZ pins are no longer needed", flag=flag, url=url, last=last, since=since,
+                  index_url=recipes.index_url("cu126")),
+                _("recipes/torch.toml: index_style 'find-links' up to {last} ({source})", last=last,
+                  source=era[0].source if era else ""),
+                fix=_("use the variant's index URL (the command below)")))
 
 
 def _judge_conda(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding]) -> None:
@@ -431,15 +442,12 @@ def _judge_conda(install: Install, wanted: Wanted, recipes: Recipes, out: list[F
         pinned = wanted.pins.get("torch")
         pinned_version = compat.parse_version(pinned)
         beyond = pinned_version is not None and pinned_version > last.parsed
-        pairing = (f" pytorch-cuda={wanted.pytorch_cuda} is that channel's CUDA pairing (with -c nvidia)."
-                   if wanted.pytorch_cuda else "")
         out.append(_finding(
             install.source, install.text, "lint.pytorch-conda-channel", "error" if beyond else "warning",
-            f"the pytorch conda channel got no builds after torch {last.version}: this installs {last.version} at the "
-            f"newest{f', and pytorch {pinned} is not there at all' if beyond else ''}.{pairing} "
-            "conda-forge builds current releases",
-            f"recipes/torch.toml: {last.conda.note if last.conda and last.conda.note else 'conda style per release'}",
-            fix="install from conda-forge (or with pip): the command below"))
+            _conda_channel_message(last.version, pinned if beyond else None, wanted.pytorch_cuda),
+            _("recipes/torch.toml: {note}", note=last.conda.note if last.conda and last.conda.note else
+              _("conda style per release")),
+            fix=_("install from conda-forge (or with pip): the command below")))
     era = [r for r in recipes.releases if r.conda is not None and r.conda.style == "cudatoolkit"]
     spec = wanted.specs.get("torch", SpecifierSet())
     beyond_era = not era or any(spec.contains(r.parsed, prereleases=True) for r in recipes.releases if r.parsed > era[0].parsed)
@@ -447,10 +455,29 @@ def _judge_conda(install: Install, wanted: Wanted, recipes: Recipes, out: list[F
         until = era[0].version if era else "1.12.1"
         out.append(_finding(
             install.source, install.text, "lint.cudatoolkit", "warning",
-            f"cudatoolkit={wanted.cudatoolkit} is how the pytorch channel paired a CUDA line up to torch {until}; later "
-            "releases used pytorch-cuda, and current ones are not on that channel",
-            f"recipes/torch.toml: conda style 'cudatoolkit' up to {until}",
-            fix="drop cudatoolkit: the command below pairs the CUDA line itself"))
+            _("cudatoolkit={version} is how the pytorch channel paired a CUDA line up to torch {until}; later "
+              "releases used pytorch-cuda, and current ones are not on that channel", version=wanted.cudatoolkit,
+              until=until),
+            _("recipes/torch.toml: conda style 'cudatoolkit' up to {until}", until=until),
+            fix=_("drop cudatoolkit: the command below pairs the CUDA line itself")))
+
+
+def _conda_channel_message(last: str, missing: str | None, pytorch_cuda: str | None) -> Text:
+    """The pytorch channel's end, with the pinned release it lacks and the CUDA pairing the command names."""
+    if missing and pytorch_cuda:
+        return _("the pytorch conda channel got no builds after torch {last}: this installs {last} at the newest, "
+                 "and pytorch {pinned} is not there at all. pytorch-cuda={cuda} is that channel's CUDA pairing "
+                 "(with -c nvidia). conda-forge builds current releases", last=last, pinned=missing, cuda=pytorch_cuda)
+    if missing:
+        return _("the pytorch conda channel got no builds after torch {last}: this installs {last} at the newest, "
+                 "and pytorch {pinned} is not there at all. conda-forge builds current releases",
+                 last=last, pinned=missing)
+    if pytorch_cuda:
+        return _("the pytorch conda channel got no builds after torch {last}: this installs {last} at the newest. "
+                 "pytorch-cuda={cuda} is that channel's CUDA pairing (with -c nvidia). conda-forge builds current "
+                 "releases", last=last, cuda=pytorch_cuda)
+    return _("the pytorch conda channel got no builds after torch {last}: this installs {last} at the newest. "
+             "conda-forge builds current releases", last=last)
 
 
 def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding], plan: Plan | None) -> bool:
@@ -466,11 +493,11 @@ def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list
     if not having:
         out.append(_finding(
             install.source, install.text, "lint.variant-gone", "error",
-            f"no torch release from {oldest.version} to {newest.version} has a {variant} build (from "
-            f"{wanted.variant_from}); current releases are built for "
-            f"{', '.join(v.name for v in newest.variants if v.kind == 'cuda')}",
-            "recipes/torch.toml: the variants of every release since 1.8.0",
-            fix="use a variant your driver runs (the command below picks one)"))
+            _("no torch release from {oldest} to {newest} has a {variant} build (from {origin}); current releases "
+              "are built for {variants}", oldest=oldest.version, newest=newest.version, variant=variant,
+              origin=wanted.variant_from, variants=listed(v.name for v in newest.variants if v.kind == "cuda")),
+            _("recipes/torch.toml: the variants of every release since 1.8.0"),
+            fix=_("use a variant your driver runs (the command below picks one)")))
         return False
     still_the_one = plan is not None and plan.ok and plan.variant == variant and plan.torch == having[0].version
     pinned = recipes.release(wanted.pins["torch"]) if "torch" in wanted.pins else None
@@ -478,10 +505,11 @@ def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list
     if newest.variant(variant) is None and not still_the_one and not chosen_with_its_release:
         out.append(_finding(
             install.source, install.text, "lint.variant-outdated", "warning",
-            f"{variant} (from {wanted.variant_from}) is not built any more: the newest release with it is torch "
-            f"{having[0].version}, the newest release is {newest.version}",
-            f"recipes/torch.toml: series {having[0].series} ({having[0].source})",
-            fix="use a current variant (the command below)"))
+            _("{variant} (from {origin}) is not built any more: the newest release with it is torch {having}, the "
+              "newest release is {newest}", variant=variant, origin=wanted.variant_from, having=having[0].version,
+              newest=newest.version),
+            _series(having[0]),
+            fix=_("use a current variant (the command below)")))
     return True
 
 
@@ -496,9 +524,15 @@ def _judge_companions(install: Install, wanted: Wanted, recipes: Recipes, out: l
         if pinned and paired and compat.parse_version(pinned) != compat.parse_version(paired):
             out.append(_finding(
                 install.source, install.text, "lint.companion-mismatch", "error",
-                f"{name}=={pinned} does not pair torch=={torch}: torch {torch} pairs {name} {paired}",
-                f"recipes/torch.toml: series {release.series} ({release.source})",
-                fix=f"pin {name}=={paired}, or leave it unpinned"))
+                _("{name}=={pinned} does not pair torch=={torch}: torch {torch} pairs {name} {paired}", name=name,
+                  pinned=pinned, torch=torch, paired=paired),
+                _series(release),
+                fix=_("pin {name}=={paired}, or leave it unpinned", name=name, paired=paired)))
+
+
+def _series(release: Release) -> Text:
+    """Where a release's facts are written down."""
+    return _("recipes/torch.toml: series {series} ({source})", series=release.series, source=release.source)
 
 
 def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: Recipes, conda: bool,
@@ -512,7 +546,7 @@ def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: R
     channels = [c.lower().rstrip("/").rsplit("/", 1)[-1] for c in install.channels]
     if conda and "pytorch" not in channels:
         return None  # conda-forge (or defaults) pick their own build: not modelled here
-    custom_index = not conda and any(WHEEL_HOST not in (urlsplit(u).hostname or "") for _, u in install.indexes)
+    custom_index = not conda and any(WHEEL_HOST not in (urlsplit(u).hostname or "") for _flag, u in install.indexes)
     if custom_index and not wanted.variant:
         return None  # a mirror or private index: what it holds is not known
     spec = wanted.specs.get("torch", SpecifierSet())
@@ -535,27 +569,42 @@ def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: R
             pinned_version < recipes.releases[-1].parsed):
         out.append(_finding(
             install.source, install.text, "lint.release-too-old", "warning",
-            f"torch {pinned} is older than every release envdoctor knows ({recipes.releases[-1].version} on): whether "
-            "its wheels install on this Python and run on these GPUs is not checked",
-            "recipes/torch.toml: releases from 1.8.0", fix="use a current release (the command below)"))
+            _("torch {pinned} is older than every release envdoctor knows ({oldest} on): whether its wheels install "
+              "on this Python and run on these GPUs is not checked", pinned=pinned,
+              oldest=recipes.releases[-1].version),
+            _("recipes/torch.toml: releases from 1.8.0"), fix=_("use a current release (the command below)")))
         return None
     pinned_release = recipes.release(pinned) if pinned else None
     if pinned_release is not None and wanted.variant and pinned_release.variant(wanted.variant) is None:
         out.append(_finding(
             install.source, install.text, "lint.index-lacks-version", "error",
-            f"torch {pinned} has no {wanted.variant} build (it has {', '.join(v.name for v in pinned_release.variants)}): "
-            f"{wanted.variant_from} offers no such wheel",
-            f"recipes/torch.toml: series {pinned_release.series} ({pinned_release.source})",
-            fix="pick a variant the release has, or the release the variant has (the command below)"))
+            _("torch {pinned} has no {variant} build (it has {variants}): {origin} offers no such wheel",
+              pinned=pinned, variant=wanted.variant, variants=listed(v.name for v in pinned_release.variants),
+              origin=wanted.variant_from),
+            _series(pinned_release),
+            fix=_("pick a variant the release has, or the release the variant has (the command below)")))
     elif spec != SpecifierSet() or python is not None:
-        why = f" for Python {python}" if python else ""
         out.append(_finding(
             install.source, install.text, "lint.nothing-installs", "error",
-            f"no torch release{' matching ' + str(spec) if str(spec) else ''} has a "
-            f"{wanted.variant or 'PyPI'} build for {platform or 'this platform'}{why}: the installer finds nothing",
-            "recipes/torch.toml: platforms, Pythons and variants per release",
-            fix="the command below picks a release that installs here"))
+            _nothing_installs(str(spec), wanted.variant or "PyPI", platform or _("this platform"), python),
+            _("recipes/torch.toml: platforms, Pythons and variants per release"),
+            fix=_("the command below picks a release that installs here")))
     return None
+
+
+def _nothing_installs(spec: str, variant: str, platform: str, python: str | None) -> Text:
+    """No release the command's pins allow has a build for this platform (and Python)."""
+    if spec and python:
+        return _("no torch release matching {spec} has a {variant} build for {platform} for Python {python}: the "
+                 "installer finds nothing", spec=spec, variant=variant, platform=platform, python=python)
+    if spec:
+        return _("no torch release matching {spec} has a {variant} build for {platform}: the installer finds nothing",
+                 spec=spec, variant=variant, platform=platform)
+    if python:
+        return _("no torch release has a {variant} build for {platform} for Python {python}: the installer finds "
+                 "nothing", variant=variant, platform=platform, python=python)
+    return _("no torch release has a {variant} build for {platform}: the installer finds nothing", variant=variant,
+             platform=platform)
 
 
 def _without_accelerators(facts: Facts, recipes: Recipes) -> Facts:
@@ -578,13 +627,15 @@ def _judge_fit(install: Install, wanted: Wanted, chosen: tuple[Release, VariantR
     if not reasons:
         reasons = [str(a.get("message", "")) for a in plan.alternatives if a.get("message")]
     default = _from_the_default(install, wanted)
-    what = (f"torch {release.version} from PyPI (its default wheel here is {variant.name})" if default else
-            f"torch {release.version} {variant.name}")
+    what = (_("torch {version} from PyPI (its default wheel here is {variant})", version=release.version,
+              variant=variant.name) if default else f"torch {release.version} {variant.name}")
     out.append(_finding(
         install.source, install.text, "lint.default-build-does-not-fit" if default else "lint.variant-does-not-fit",
-        "error", f"this installs {what}, which does not run on this machine: {'; '.join(reasons[:2]) or 'no fit'}",
-        f"the resolver (recipes/torch.toml series {release.series}; {variant.source or release.source})",
-        fix="the command below picks the build for this machine"))
+        "error", _("this installs {what}, which does not run on this machine: {reasons}", what=what,
+                   reasons=joined(reasons[:2]) or _("no fit")),
+        _("the resolver (recipes/torch.toml series {series}; {source})", series=release.series,
+          source=variant.source or release.source),
+        fix=_("the command below picks the build for this machine")))
     return False
 
 
@@ -607,19 +658,23 @@ def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release,
     if variant.kind in ("cuda", "rocm") and planned.kind == "cpu":
         out.append(_finding(
             install.source, install.text, "lint.gpu-build-without-gpu", "warning",
-            f"this installs torch {release.version} {variant.name}"
-            f"{' (the PyPI default here)' if _from_the_default(install, wanted) else ''}, a "
-            f"{'CUDA' if variant.kind == 'cuda' else 'ROCm'} build whose GPU libraries are gigabytes that this machine "
-            f"cannot use: install plans the CPU build ({plan.variant}) for it",
-            f"the resolver, for the same request as `envdoctor install`: {because}",
-            fix="install the CPU build (the command below)"))
+            (_("this installs torch {version} {variant} (the PyPI default here), a {kind} build whose GPU libraries "
+               "are gigabytes that this machine cannot use: install plans the CPU build ({planned}) for it",
+               version=release.version, variant=variant.name, kind="CUDA" if variant.kind == "cuda" else "ROCm",
+               planned=plan.variant) if _from_the_default(install, wanted) else
+             _("this installs torch {version} {variant}, a {kind} build whose GPU libraries are gigabytes that this "
+               "machine cannot use: install plans the CPU build ({planned}) for it", version=release.version,
+               variant=variant.name, kind="CUDA" if variant.kind == "cuda" else "ROCm", planned=plan.variant)),
+            _("the resolver, for the same request as `envdoctor install`: {because}", because=because),
+            fix=_("install the CPU build (the command below)")))
     elif variant.kind == "cpu" and _from_the_default(install, wanted):
         out.append(_finding(
             install.source, install.text, "lint.cpu-build-on-gpu", "warning",
-            f"PyPI's default wheel here is torch {release.version} {variant.name}, which leaves the GPU unused "
-            f"(torch.cuda.is_available() is False): install plans {plan.variant} for it",
-            f"the resolver, for the same request as `envdoctor install`: {because}",
-            fix="install the GPU build from its index (the command below)"))
+            _("PyPI's default wheel here is torch {version} {variant}, which leaves the GPU unused "
+              "(torch.cuda.is_available() is False): install plans {planned} for it", version=release.version,
+              variant=variant.name, planned=plan.variant),
+            _("the resolver, for the same request as `envdoctor install`: {because}", because=because),
+            fix=_("install the GPU build from its index (the command below)")))
 
 
 def _with_python(facts: Facts, python: str | None) -> Facts:
@@ -643,8 +698,8 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
     target = _with_python(facts, wanted.python)
     attempts = [([f"{n}{wanted.specs[n]}" if n in wanted.specs else n for n in names], ""),
                 ([f"torch{wanted.specs['torch']}" if n == "torch" and "torch" in wanted.specs else n for n in names],
-                 "the companions' pins do not pair that torch: the companions that do"),
-                (names, "the pinned versions fit no build for this machine: the newest that fits")]
+                 _("the companions' pins do not pair that torch: the companions that do")),
+                (names, _("the pinned versions fit no build for this machine: the newest that fits"))]
     plan: Plan | None = None
     note = ""
     tried: list[list[str]] = []
@@ -657,10 +712,16 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
         if plan.ok:
             break
     if plan is None or not plan.ok:
-        why = "; ".join(str(a.get("message", "")) for a in (plan.alternatives if plan else [])[:2])
-        return None, why or "no build fits this machine", plan
+        why = _alternatives(plan.alternatives if plan else [])
+        return None, why or _("no build fits this machine"), plan
     argv, why = _command_of(plan, install)
-    return argv, "; ".join(n for n in (note, why) if n), plan
+    return argv, joined(n for n in (note, why) if n), plan
+
+
+def _alternatives(alternatives: list[dict[str, object]]) -> str:
+    """What the first two alternatives of a plan that fits nothing say, in one sentence."""
+    return joined(message if isinstance(message, str) else str(message)
+                  for message in (a.get("message", "") for a in alternatives[:2]))
 
 
 def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
@@ -670,7 +731,7 @@ def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
     note = ""
     if argv is None:
         reason = plan.command_notes.get(plan.manager, "")
-        note = f"{plan.manager} cannot install it ({reason}): pip"
+        note = _("{manager} cannot install it ({reason}): pip", manager=plan.manager, reason=reason)
         argv = plan.commands.get("pip")
     if argv is None:
         return None, note
@@ -776,37 +837,40 @@ def _judge_cuda_install(install: Install, facts: Facts, recipes: Recipes) -> Jud
     release = recipes.release(plan.torch) if plan.ok and plan.torch else None
     planned = release.variant(plan.variant) if release is not None and plan.variant else None
     torch_cuda = planned.cuda if planned is not None and planned.kind == "cuda" else None
-    after = f"; {toolkit_for_torch(version, torch_cuda)}" if planned is not None else ""
+    after = toolkit_for_torch(version, torch_cuda) if planned is not None else ""
     distro = (facts.os.distro_id or "", facts.os.distro_version or "")
     judged = Judged(install.source, install.text)
     src, text = install.source, install.text
     if install.tool in ("pip", "uv"):
         judged.findings.append(_finding(
             src, text, "lint.cuda-wheels-alone", "warning",
-            f"{', '.join(toolkit + cudnn)} on their own do not make torch use the GPU: torch's wheels require the "
-            f"NVIDIA CUDA wheels of their own build and install them; {DRIVER_ONLY}",
-            DRIVER_ONLY_SOURCE, fix="install torch itself (the command below): it brings the CUDA wheels it needs"))
+            joined([_("{packages} on their own do not make torch use the GPU: torch's wheels require the NVIDIA CUDA "
+                      "wheels of their own build and install them", packages=listed(toolkit + cudnn)), DRIVER_ONLY]),
+            DRIVER_ONLY_SOURCE, fix=_("install torch itself (the command below): it brings the CUDA wheels it needs")))
     else:
         if toolkit:
-            cited = (f" (CUDA {version} on {distro[0].capitalize()} {distro[1]}: {DISTRO_CUDA_TOOLKIT[distro][1]})"
-                     if "nvidia-cuda-toolkit" in [t.lower() for t in toolkit] and distro in DISTRO_CUDA_TOOLKIT else "")
+            cited = "nvidia-cuda-toolkit" in [t.lower() for t in toolkit] and distro in DISTRO_CUDA_TOOLKIT
+            not_needed = (_("{packages} (CUDA {version} on {distro} {release}: {source}): a CUDA toolkit is not needed "
+                            "for torch", packages=listed(toolkit), version=version, distro=distro[0].capitalize(),
+                            release=distro[1], source=DISTRO_CUDA_TOOLKIT[distro][1]) if cited else
+                          _("{packages}: a CUDA toolkit is not needed for torch", packages=listed(toolkit)))
             judged.findings.append(_finding(
-                src, text, "lint.cuda-toolkit-not-needed", "warning",
-                f"{', '.join(toolkit)}{cited}: a CUDA toolkit is not needed for torch; {DRIVER_ONLY}{after}",
+                src, text, "lint.cuda-toolkit-not-needed", "warning", joined(c for c in (not_needed, DRIVER_ONLY, after) if c),
                 DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
         if cudnn:
             judged.findings.append(_finding(
                 src, text, "lint.cudnn-not-needed", "warning",
-                f"{', '.join(cudnn)}: torch does not load the system's cuDNN; {DRIVER_ONLY}",
+                joined([_("{packages}: torch does not load the system's cuDNN", packages=listed(cudnn)), DRIVER_ONLY]),
                 DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
         if files:
             judged.findings.append(_finding(
                 src, text, "lint.cuda-installer-not-needed", "warning",
-                f"{', '.join(files)} is NVIDIA's {'cuDNN' if not version else f'CUDA {version}'} installer, not "
-                f"needed for torch; {DRIVER_ONLY}{after if version else ''}",
+                joined(c for c in (_("{files} is NVIDIA's {what} installer, not needed for torch", files=listed(files),
+                                      what=f"CUDA {version}" if version else "cuDNN"), DRIVER_ONLY,
+                                    after if version else "") if c),
                 DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
     if not plan.ok:
-        return _with_instead(judged, None, "; ".join(str(a.get("message", "")) for a in plan.alternatives[:2]))
+        return _with_instead(judged, None, _alternatives(plan.alternatives))
     return _with_instead(judged, *_command_of(plan, install))
 
 
@@ -825,8 +889,8 @@ def lint_installs(installs: Iterable[Install], scripts: Iterable[Script], facts:
                 left = len(installs) - position
                 judged.append(Judged(install.source, install.text, [Finding(
                     "lint.too-many-commands", "info", "lint",
-                    f"only the first {MAX_COMMANDS} different install commands are judged: {left} more from here on "
-                    "are not", subject=install.source)]))
+                    _("only the first {most} different install commands are judged: {left} more from here on are not",
+                      most=MAX_COMMANDS, left=left), subject=install.source)]))
                 break
             seen[key] = judge(install, facts, recipes)
         first = seen[key]
@@ -835,8 +899,8 @@ def lint_installs(installs: Iterable[Install], scripts: Iterable[Script], facts:
     judged += [j for j in (judge_script(s) for s in scripts) if j is not None]
     for item in judged:
         if item.instead is None and any(f.id == "lint.no-such-installer" for f in item.findings):
-            item.instead, item.instead_note, _ = _replacement(Install(item.source, item.text, "pip", ["torch"]),
-                                                             Wanted(specs={"torch": SpecifierSet()}), facts, recipes)
+            item.instead, item.instead_note = _replacement(Install(item.source, item.text, "pip", ["torch"]),
+                                                           Wanted(specs={"torch": SpecifierSet()}), facts, recipes)[:2]
             for finding in item.findings:
                 finding.commands = [item.instead] if item.instead else []
     return sorted(judged, key=lambda j: _order(j.source))
@@ -850,27 +914,33 @@ def _again(judged: Judged, source: str) -> Judged:
 
 
 def _order(source: str) -> tuple[str, int]:
-    name, _, number = source.rpartition(":")
+    name, _colon, number = source.rpartition(":")
     return (name, int(number)) if number.isdigit() else (source, 0)
 
 
 # ---------------------------------------------------------------------------- the report
 
 
-def machine_summary(facts: Facts) -> str:
-    """One line naming the machine the commands were judged for."""
-    parts = [compat.target_platform(facts) or "platform not known"]
+def machine_summary(facts: Facts, python_from: str = "") -> Text:
+    """One line naming the machine the commands were judged for; ``python_from`` says where its Python was read."""
+    platform = compat.target_platform(facts) or _("platform not known")
     python = compat.python_tag(facts)
-    parts.append(f"Python {python}" if python else "Python not known")
+    if python and python_from:
+        out = _("{platform} · Python {version} (from {origin})", platform=platform, version=python, origin=python_from)
+    elif python:
+        out = _("{platform} · Python {version}", platform=platform, version=python)
+    else:
+        out = _("{platform} · Python not known", platform=platform)
     gpus = [g.name or "?" for g in facts.nvidia.visible_gpus()] + [g.name or g.arch or "?" for g in facts.rocm.gpus]
     if gpus:
-        parts.append(", ".join(gpus))
+        out = _("{machine} · {gpus}", machine=out, gpus=listed(gpus))
     elif facts.nvidia.status not in ("unknown", "gpus_unknown"):
-        parts.append("no NVIDIA or AMD GPU")
+        out = _("{machine} · no NVIDIA or AMD GPU", machine=out)
     if facts.nvidia.driver_version:
-        parts.append(f"driver {facts.nvidia.driver_version}")
-    described = f" (described by {', '.join(facts.overrides)})" if facts.overrides else ""
-    return " · ".join(parts) + described
+        out = _("{machine} · driver {version}", machine=out, version=facts.nvidia.driver_version)
+    if facts.overrides:
+        out = _("{machine} (described by {flags})", machine=out, flags=listed(facts.overrides))
+    return out
 
 
 def judged_for(installs: Iterable[Install], facts: Facts, recipes: Recipes) -> str:
@@ -881,12 +951,13 @@ def judged_for(installs: Iterable[Install], facts: Facts, recipes: Recipes) -> s
     described = any(o.startswith(ACCELERATOR_FLAGS) for o in facts.overrides)
     parts = []
     for image in images:
-        summary = machine_summary(image_facts(image, facts, recipes))
-        if image.python_from:
-            summary = summary.replace(f"Python {image.python}", f"Python {image.python} (from {image.python_from})", 1)
-        parts.append(f"image {image.summary()}: {summary}" + ("" if described else " · GPU not described "
-                                                                        "(--gpu/--driver, or --no-gpu)"))
-    return "; ".join(parts)
+        machine = image_facts(image, facts, recipes)
+        python_from = image.python_from if image.python and compat.python_tag(machine) == image.python else ""
+        summary = machine_summary(machine, python_from)
+        parts.append(_("image {image}: {machine}", image=image.summary(), machine=summary) if described else
+                     _("image {image}: {machine} · GPU not described (--gpu/--driver, or --no-gpu)",
+                       image=image.summary(), machine=summary))
+    return joined(parts)
 
 
 def findings_of(judged: list[Judged]) -> list[Finding]:
@@ -895,6 +966,6 @@ def findings_of(judged: list[Judged]) -> list[Finding]:
     for item in judged:
         for finding in item.findings:
             if item.instead_note:
-                finding.evidence.append(f"instead: {item.instead_note}")
+                finding.evidence.append(_("instead: {note}", note=item.instead_note))
             out.append(finding)
     return out

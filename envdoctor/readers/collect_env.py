@@ -33,6 +33,7 @@ from envdoctor.facts import (
     TorchFacts,
     XpuFacts,
 )
+from envdoctor.i18n import Text, _
 from envdoctor.probes.cudnn import library_version
 from envdoctor.probes.system import parse_proc_version_wsl, windows_release
 from envdoctor.probes.torch_install import NOT_CUDA_LIBRARIES, RECORDED_BESIDE_TORCH
@@ -202,7 +203,7 @@ def parse_fields(text: str) -> tuple[dict[str, Field], list[tuple[int, str, str]
                 if name == "torch_version" and "libraries" in fields:
                     second = number
                 else:
-                    unread.append((number, line, "a field given twice: the first is read"))
+                    unread.append((number, line, _("a field given twice: the first is read")))
                 continue
             fields[name] = Field(value, number, line)
             started = True
@@ -214,7 +215,7 @@ def parse_fields(text: str) -> tuple[dict[str, Field], list[tuple[int, str, str]
                 continue
             block.more.append((number, line))
         elif started:
-            unread.append((number, line, "not a field of the report"))
+            unread.append((number, line, _("not a field of the report")))
     return fields, unread, number, second
 
 
@@ -224,11 +225,11 @@ def looks_like_collect_env(text: str) -> bool:
     lowered = text.lower()
     if not any(label in lowered for label in _TELLING):
         return False  # a log of any length without one of the script's labels: no field-by-field reading
-    fields, _, _, _ = parse_fields(text)
+    fields = parse_fields(text)[0]
     if len(DISTINCTIVE.intersection(fields)) >= 2:
         return True
     libraries = fields.get("libraries")
-    return libraries is not None and any(_TAG.match(line) for _, line in libraries.more)
+    return libraries is not None and any(_TAG.match(line) for _number, line in libraries.more)
 
 
 # ---------------------------------------------------------------------------- values
@@ -243,7 +244,12 @@ def _value(fields: dict[str, Field], name: str) -> str | None:
 
 def _where(fields: dict[str, Field], name: str) -> str:
     found = fields.get(name)
-    return f"report line {found.line}: {found.text[:160]}" if found else ""
+    return _line(found.line, found.text) if found else ""
+
+
+def _line(number: int, text: str) -> Text:
+    """Where a fact was read: the report's line, as it was written."""
+    return _("report line {line}: {text}", line=number, text=text[:160])
 
 
 def _truth(text: str | None) -> bool | None:
@@ -254,9 +260,11 @@ def _truth(text: str | None) -> bool | None:
 def _attempt(fields: dict[str, Field], name: str, detail: str = "") -> Attempt:
     found = fields.get(name)
     if found is None:
-        return Attempt(f"report: {LABELS[name]}", "not_found", "not in the report")
+        return Attempt(f"report: {LABELS[name]}", "not_found", _("not in the report"))
     if _value(fields, name) is None:
-        return Attempt(f"report line {found.line}", "not_found", f"{LABELS[name]}: {found.value or 'empty'}")
+        return Attempt(f"report line {found.line}", "not_found",
+                       _("{label}: {value}", label=LABELS[name], value=found.value) if found.value else
+                       _("{label}: empty", label=LABELS[name]))
     return Attempt(f"report line {found.line}", "ok", detail or found.text[:160])
 
 
@@ -277,7 +285,7 @@ def _platform(fields: dict[str, Field]) -> _Platform:
     """What ``platform.platform()`` (the 'Python platform' line) says; older reports lack the line."""
     out = _Platform()
     text = _value(fields, "python_platform") or ""
-    head, _, rest = text.partition("-")
+    head, _dash, rest = text.partition("-")
     arch = _ARCH.search(text)
     out.machine = arch.group(1) if arch else None
     glibc = _GLIBC.search(text)
@@ -387,7 +395,7 @@ def _cpu(fields: dict[str, Field]) -> CpuFacts:
     block = fields.get("cpu")
     if block is None:
         return facts
-    lines = ([block.value] if block.value else []) + [text for _, text in block.more]
+    lines = ([block.value] if block.value else []) + [text for _number, text in block.more]
     for line in lines:
         key, sep, value = line.partition(":") if ":" in line else line.partition("=")
         key, value = key.strip().lower(), value.strip()
@@ -412,7 +420,7 @@ def _gpus(fields: dict[str, Field], amd: bool, driver: bool = False) -> tuple[li
     nvidia: list[Gpu] = []
     others: list[Gpu] = []
     for number, line in entries:
-        source = f"report line {number}: {line[:160]}"
+        source = _line(number, line)
         match = _GPU_LINE.match(line)
         name = line[match.end():].strip() if match else line.strip()
         if "(UUID:" in name:
@@ -435,17 +443,18 @@ def _nvidia(fields: dict[str, Field], gpus: list[Gpu]) -> NvidiaFacts:
     facts = NvidiaFacts(gpus=gpus, source=_where(fields, "driver"))
     driver = compat.parse_driver(_value(fields, "driver"))
     facts.driver_version = str(driver) if driver else None
-    facts.attempts = [_attempt(fields, "driver"), _attempt(fields, "gpus", f"{len(gpus)} NVIDIA GPU(s)")]
+    facts.attempts = [_attempt(fields, "driver"), _attempt(fields, "gpus", _("{n} NVIDIA GPU(s)", n=len(gpus)))]
     if "driver" not in fields and "gpus" not in fields:
-        facts.status, facts.message = "unknown", "the report does not reach its driver and GPU lines"
+        facts.status, facts.message = "unknown", _("the report does not reach its driver and GPU lines")
     elif gpus:
         facts.status = "ok"
         facts.source = facts.source or gpus[0].source
     elif driver:
-        facts.status, facts.message = "gpus_unknown", "the report names the driver but lists no GPU"
+        facts.status, facts.message = "gpus_unknown", _("the report names the driver but lists no GPU")
     else:
         facts.status = "no_driver"
-        facts.message = f"the report names no NVIDIA driver ({(fields['driver'].value if 'driver' in fields else 'no line')})"
+        facts.message = (_("the report names no NVIDIA driver ({value})", value=fields["driver"].value)
+                         if "driver" in fields else _("the report names no NVIDIA driver (no line)"))
     return facts
 
 
@@ -467,7 +476,7 @@ def _cudnn(fields: dict[str, Field]) -> CudnnFacts:
             continue
         seen.add(version)
         facts.installs.append(CudnnInstall(version, "library", path if path != version else None,
-                                           source=f"report line {number}: {text[:160]}"))
+                                           source=_line(number, text)))
     return facts
 
 
@@ -491,24 +500,24 @@ def _libraries(fields: dict[str, Field]) -> _Libraries:
     for number, line in block.more if block else []:
         match = _TAG.match(line)
         if match is None:
-            out.unread.append((number, line, "not a [pip] or [conda] line"))
+            out.unread.append((number, line, _("not a [pip] or [conda] line")))
             continue
         tag, rest = match.group(1).lower(), match.group(2).strip()
-        source = f"report line {number}: {line[:160]}"
+        source = _line(number, line)
         if rest.lower() in NOT_COLLECTED:
             continue
         if tag.startswith("pip"):
             pin = _PIP_PIN.match(rest) or _PIP_OLD.match(rest)
             if pin is None:
                 if "@" not in rest:
-                    out.unread.append((number, line, "not name==version"))
+                    out.unread.append((number, line, _("not name==version")))
                 continue
             out.pip_listed = True
             out.pip.append(Distribution(_distribution_name(pin.group(1)), pin.group(2), installer="pip", source=source))
         elif tag == "conda":
             parts = rest.split()
             if len(parts) < 2:
-                out.unread.append((number, line, "not 'name version build channel'"))
+                out.unread.append((number, line, _("not 'name version build channel'")))
                 continue
             out.conda_listed = True
             channel = parts[3] if len(parts) > 3 else "defaults"
@@ -553,18 +562,21 @@ def _torch(fields: dict[str, Field], libraries: _Libraries) -> TorchFacts:
         version = listed.version
         facts.source = listed.source
         facts.cuda, facts.hip = _build_versions(listed)
-        facts.attempts.append(Attempt(listed.source, "ok", "torch read from the library lists: the report's top is missing"))
+        facts.attempts.append(Attempt(listed.source, "ok",
+                                      _("torch read from the library lists: the report's top is missing")))
     if "torch_version" not in fields and listed is None:
         facts.status = "unknown"  # the report is cut above its first line: nothing is known about torch
         return facts
     if version is None or compat.parse_version(version) is None:
         facts.status = "absent" if version is None else "error"
         if version is not None:
-            facts.attempts.append(Attempt(_where(fields, "torch_version"), "unparsed", f"{version!r} is not a version"))
+            facts.attempts.append(Attempt(_where(fields, "torch_version"), "unparsed",
+                                          _("{value} is not a version", value=repr(version))))
         elif listed is not None and _same_interpreter(fields, listed):
             facts.status = "error"  # collect_env could not import torch, yet its interpreter's pip lists it
-            facts.attempts.append(Attempt(listed.source, "error", f"the report could not import torch, but "
-                                                                  f"{listed.installer} lists {listed.name} {listed.version}"))
+            facts.attempts.append(Attempt(listed.source, "error", _(
+                "the report could not import torch, but {installer} lists {name} {version}",
+                installer=listed.installer, name=listed.name, version=listed.version)))
         return facts
     parsed = compat.parse_version(version)
     assert parsed is not None  # checked above
@@ -605,7 +617,7 @@ def _xpu(fields: dict[str, Field]) -> XpuFacts:
             found = _XPU_NAME.search(line)
             label = found.group(1) if found else line.lstrip("* ").strip()
             if label and label.lower() != "n/a" and (name == "intel_detected" or not devices):
-                devices.append(Gpu("intel", len(devices), label, source=f"report line {number}: {line[:160]}"))
+                devices.append(Gpu("intel", len(devices), label, source=_line(number, line)))
         if devices:
             break
     return XpuFacts(present=present or bool(devices), devices=devices, source=_where(fields, "xpu_available"))
@@ -613,7 +625,7 @@ def _xpu(fields: dict[str, Field]) -> XpuFacts:
 
 def _apple(os_facts: OsFacts, apple_silicon: bool, facts: Facts) -> AppleFacts:
     if os_facts.system != "Darwin":
-        return AppleFacts(reason="not macOS")
+        return AppleFacts(reason=_("not macOS"))
     possible, reason = compat.mps_possible(compat.target_platform(facts), os_facts.macos_version)
     return AppleFacts(apple_silicon=apple_silicon, macos_version=os_facts.macos_version, mps_possible=possible,
                       reason=reason, source=os_facts.source)
@@ -640,7 +652,8 @@ def read_collect_env(text: str) -> CollectEnvReading:
     if compat.parse_version(runtime) is not None:
         # collect_env's "CUDA runtime version" is `nvcc --version`: the toolkit on PATH, not torch's runtime
         facts.cuda.toolkits.append(CudaToolkit(str(runtime), active=True,
-                                               source=f"nvcc --version, as {_where(fields, 'cuda_runtime')}"))
+                                               source=_("nvcc --version, as {where}",
+                                                        where=_where(fields, "cuda_runtime"))))
     if amd or amd_gpus:
         status = "ok" if amd_gpus else "no_gpu" if "gpus" in fields else "unknown"
         facts.rocm = RocmFacts(status=status, version=_value(fields, "hip_runtime"), gpus=amd_gpus,
@@ -654,21 +667,23 @@ def read_collect_env(text: str) -> CollectEnvReading:
     reading = CollectEnvReading(facts, total)
     problems = sorted(unread_lines + libraries.unread)
     for number, line, why in problems:
-        reading.unread.append(f"line {number}: {line[:160]} ({why})")
+        reading.unread.append(_("line {line}: {text} ({why})", line=number, text=line[:160], why=why))
     for name in ("torch_version", "driver", "python_version", "cuda_compiled"):
         value = fields.get(name)
         if value is not None and _value(fields, name) is not None and not _readable(name, _value(fields, name)):
-            reading.unread.append(f"line {value.line}: {value.text[:160]} (not a {_KINDS[name]})")
+            reading.unread.append(_("line {line}: {text} ({why})", line=value.line, text=value.text[:160],
+                                    why=_NOT_A[name]))
     reading.missing = [LABELS[name] for name in ESSENTIAL if name not in fields]
     if "libraries" not in fields and fields:
         reading.truncated_at = max(f.more[-1][0] if f.more else f.line for f in fields.values())
     if second is not None:
-        reading.notes.append(f"a second report starts at line {second}: only the first is read")
+        reading.notes.append(_("a second report starts at line {line}: only the first is read", line=second))
     return reading
 
 
-_KINDS = {"torch_version": "torch version", "driver": "driver version", "python_version": "Python version",
-          "cuda_compiled": "CUDA version"}
+#: Why a field's value was not read.
+_NOT_A = {"torch_version": _("not a torch version"), "driver": _("not a driver version"),
+          "python_version": _("not a Python version"), "cuda_compiled": _("not a CUDA version")}
 
 
 def _readable(name: str, value: str | None) -> bool:
