@@ -342,18 +342,54 @@ def stop_all_commands() -> None:
         child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
 
 
+def _stopping_error(number: int) -> BaseException:
+    return KeyboardInterrupt() if number == signal.SIGINT else Stopped(number)
+
+
+class _HeldSignals(threading.local):
+    """While a thread starts a child: the stopping signal that came meanwhile (the handler runs in the
+    main thread, so only the main thread's values are ever read)."""
+
+    depth = 0
+    number: int | None = None
+
+
+_HELD = _HeldSignals()
+
+
+class _StartingChild:
+    """Hold the stopping signals' exception while a child starts, then raise it once the child is known.
+
+    Raised inside ``subprocess.Popen`` (after the fork, before the pid is kept) or before the child is
+    in ``_RUNNING``, it would leave a running child that nothing can end; the child then outlives
+    envdoctor, holding whatever output it inherited (a live installer holds envdoctor's stderr).
+    """
+
+    def __enter__(self) -> None:
+        _HELD.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        _HELD.depth -= 1
+        if _HELD.depth == 0 and _HELD.number is not None:
+            number, _HELD.number = _HELD.number, None
+            stop_all_commands()  # the child that just started, as the handler would have
+            raise _stopping_error(number)
+
+
 def _stop_on_signal(number: int, frame: Any) -> None:
     """Stop every child now, refuse new ones, and end the run: KeyboardInterrupt for SIGINT, else Stopped.
 
-    Only the first signal raises; a second one during the clean-up only kills again.
+    Only the first signal raises; a second one during the clean-up only kills again. While the main
+    thread starts a child, the exception waits until that child can be ended with the rest.
     """
     first = not _STOPPING.is_set()
     _STOPPING.set()
     stop_all_commands()
     if first:
-        if number == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise Stopped(number)
+        if _HELD.depth:
+            _HELD.number = number
+            return
+        raise _stopping_error(number)
 
 
 def stop_on_signals() -> None:
@@ -535,34 +571,37 @@ def _run(
             os.close(stdin_write)
             to_close.remove(stdin_write)
             kwargs["stdin"] = stdin_read
-        with _RUNNING_LOCK:  # started and registered in one step: the orphan sweep never sees it in between
-            try:
-                proc = subprocess.Popen(
-                    argv,
-                    stdout=subprocess.PIPE if capture else 2,
-                    stderr=subprocess.PIPE if capture else None,
-                    **kwargs,
-                )
-            except FileNotFoundError:
-                return ChannelResult(CommandResult(argv, "not_found", duration_s=time.monotonic() - start))
-            except (OSError, ValueError) as exc:
-                return ChannelResult(CommandResult(argv, "error", duration_s=time.monotonic() - start, error=str(exc)))
-            child = _Child(proc)
-            _RUNNING.add(child)
-        for fd in list(to_close):
-            if fd != channel_read:
-                os.close(fd)
-                to_close.remove(fd)
-        if _STOPPING.is_set():  # a signal came while it started: it goes at once
-            child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
-        out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit, listener=on_channel)
+        child: _Child | None = None
         sinks: dict[int, _Sink] = {}
-        if capture and proc.stdout is not None and proc.stderr is not None:
-            sinks[proc.stdout.fileno()] = out
-            sinks[proc.stderr.fileno()] = err
-        if channel_read is not None:
-            sinks[channel_read] = sent
         try:
+            # started and registered in one step: neither the orphan sweep nor a stopping signal comes between
+            with _StartingChild(), _RUNNING_LOCK:
+                try:
+                    proc = subprocess.Popen(
+                        argv,
+                        stdout=subprocess.PIPE if capture else 2,
+                        stderr=subprocess.PIPE if capture else None,
+                        **kwargs,
+                    )
+                except FileNotFoundError:
+                    return ChannelResult(CommandResult(argv, "not_found", duration_s=time.monotonic() - start))
+                except (OSError, ValueError) as exc:
+                    return ChannelResult(CommandResult(argv, "error", duration_s=time.monotonic() - start,
+                                                       error=str(exc)))
+                child = _Child(proc)
+                _RUNNING.add(child)
+            for fd in list(to_close):
+                if fd != channel_read:
+                    os.close(fd)
+                    to_close.remove(fd)
+            if _STOPPING.is_set():  # a signal came while it started: it goes at once
+                child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+            out, err, sent = _Sink(limit, tail), _Sink(limit, tail), _Sink(channel_limit, listener=on_channel)
+            if capture and proc.stdout is not None and proc.stderr is not None:
+                sinks[proc.stdout.fileno()] = out
+                sinks[proc.stderr.fileno()] = err
+            if channel_read is not None:
+                sinks[channel_read] = sent
             pump = _pump_select if os.name == "posix" else _pump_threads
             exited, still_open = pump(child, sinks, deadline)
             child.end(sorted(still_open))
@@ -571,15 +610,17 @@ def _run(
             for reader in child.readers:  # their writers are gone: each ends at end of file
                 reader.join(KILL_GRACE)
         except BaseException:  # KeyboardInterrupt included: nothing keeps running after envdoctor
-            child.end(list(sinks))
+            if child is not None:
+                child.end(list(sinks))
             raise
         finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(child)
-            _sweep_orphans()
-            for handle in (proc.stdout, proc.stderr):
-                if handle is not None:
-                    handle.close()
+            if child is not None:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(child)
+                _sweep_orphans()
+                for handle in (child.proc.stdout, child.proc.stderr):
+                    if handle is not None:
+                        handle.close()
     finally:
         for fd in to_close:
             os.close(fd)

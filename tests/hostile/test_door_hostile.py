@@ -192,6 +192,61 @@ def test_ctrl_c_kills_the_child_and_what_it_started(tmp_path, mode):
         kill_quietly(read_pids(pidfile, 2) if pidfile.exists() else [])
 
 
+@pytest.fixture
+def stop_handlers(monkeypatch):
+    """envdoctor's stopping-signal handlers in this process, with a fresh stopping flag; both undone after."""
+    from envdoctor.door import processes
+
+    monkeypatch.setattr(processes, "_STOPPING", threading.Event())
+    before = {number: signal.getsignal(number) for number in processes.STOP_SIGNALS}
+    processes.stop_on_signals()
+    try:
+        yield processes
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+@posix_only
+@pytest.mark.parametrize(("live", "number", "error"), [(False, signal.SIGINT, KeyboardInterrupt),
+                                                     (True, signal.SIGINT, KeyboardInterrupt),
+                                                     (True, signal.SIGTERM, door.Stopped)],
+                         ids=["capture-SIGINT", "live-SIGINT", "live-SIGTERM"])
+def test_a_stopping_signal_while_popen_returns_still_ends_the_child_it_started(stop_handlers, monkeypatch, live,
+                                                                               number, error):
+    """A signal handled inside ``subprocess.Popen``, after the fork and before the pid is kept (seen under
+    load): the child has started, yet is in no list of running commands. It must still be ended."""
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen_then_signal(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        signal.raise_signal(number)  # the handler runs before raise_signal returns
+        return started[0]
+
+    monkeypatch.setattr(stop_handlers.subprocess, "Popen", popen_then_signal)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    try:
+        with pytest.raises(error):
+            LiveDoor().run_live(sleeper, 600) if live else run_command(sleeper, 600)
+        assert len(started) == 1
+        assert started[0].returncode == -signal.SIGKILL, "the child kept running after the signal"
+    finally:
+        kill_quietly([proc.pid for proc in started if proc.returncode is None])
+
+
+@posix_only
+def test_ctrl_c_while_a_command_fails_to_start_is_not_lost(stop_handlers, monkeypatch, tmp_path):
+    """The interrupt that came while a command was being started still ends the run when it did not start."""
+    def missing_after_ctrl_c(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        raise FileNotFoundError(2, "No such file or directory", args[0][0])
+
+    monkeypatch.setattr(stop_handlers.subprocess, "Popen", missing_after_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        run_command([str(tmp_path / "missing")], 600)
+
+
 # ---------------------------------------------------------------------------- files
 
 
