@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import datetime
 import io
 import string
 import sys
@@ -29,6 +30,7 @@ LOCALE = PACKAGE / "locale"
 POT = LOCALE / "envdoctor.pot"
 KEYWORDS = {"_": None, "n_": (1, 2)}
 HEADER = "Messages of envdoctor, the PyTorch install doctor."
+FIXED_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def po_path(lang: str) -> Path:
@@ -74,12 +76,16 @@ def placeholders(text: str) -> set[str]:
 
 
 def code_messages() -> Iterator[tuple[object, str]]:
-    from babel.messages.extract import extract
-
+    """Every ``_()`` / ``n_()`` message of the package, nested ones too (a field that is itself a message)."""
     for path in sorted(PACKAGE.rglob("*.py")):
-        with path.open("rb") as handle:
-            for _lineno, message, _comments, _context in extract("python", handle, keywords=KEYWORDS):
-                yield message, str(path.relative_to(ROOT))
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+                continue
+            texts = [a.value for a in node.args[:2 if node.func.id == "n_" else 1]
+                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if texts:
+                yield (tuple(texts) if node.func.id == "n_" else texts[0]), str(path.relative_to(ROOT))
 
 
 def help_messages() -> Iterator[tuple[object, str]]:
@@ -171,8 +177,11 @@ def update(lang: str) -> None:
 def compiled(lang: str) -> bytes:
     from babel.messages.mofile import write_mo
 
+    catalog = _read_po(po_path(lang), lang)
+    # the .po keeps no dates (they change on every run and say nothing); Babel would write today's
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     out = io.BytesIO()
-    write_mo(out, _read_po(po_path(lang), lang), use_fuzzy=False)
+    write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()
 
 

@@ -540,7 +540,7 @@ def _gpu_runtime(ctx: ProbeContext, facts: NvidiaFacts) -> None:
     if listed or facts.device_nodes is not None:
         nodes = ", ".join(facts.device_nodes or []) or _("none")
         libraries = ", ".join(facts.libcuda or []) or _("none")
-        facts.attempts.append(Attempt("/dev and libcuda folders", "ok",
+        facts.attempts.append(Attempt(_("/dev and libcuda folders"), "ok",
                                       _("device nodes: {nodes}; libcuda: {libraries}", nodes=nodes, libraries=libraries)))
 
 

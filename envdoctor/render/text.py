@@ -73,12 +73,17 @@ ATTEMPT_STATUS = {"ok": _("ok"), "not_found": _("not_found"), "timed_out": _("ti
                   "empty": _("empty"), "unparsed": _("unparsed")}
 
 
+#: what the NVIDIA driver row says beside the version when the probe did not end "ok"
+NVIDIA_STATUS = {"gpus_unknown": _("gpus unknown"), "no_gpu": _("no gpu"), "driver_mismatch": _("driver mismatch"),
+                 "timed_out": _("timed out"), "error": _("error")}
+
+
 def _attempts(section) -> list[str]:
     out = []
     for attempt in getattr(section, "attempts", []):
         took = f" ({attempt.duration_s * 1000:.0f} ms)" if attempt.duration_s is not None else ""
         detail = f": {say(attempt.detail)}" if attempt.detail else ""
-        out.append(f"{attempt.source} → {say(ATTEMPT_STATUS.get(attempt.status, attempt.status))}{detail}{took}")
+        out.append(f"{say(attempt.source)} → {say(ATTEMPT_STATUS.get(attempt.status, attempt.status))}{detail}{took}")
     return out
 
 
@@ -162,7 +167,7 @@ def checklist(facts: Facts) -> list[Line]:
         if nv.driver_max_cuda:
             value += " " + say(_("(supports CUDA ≤ {cuda})", cuda=nv.driver_max_cuda))
         if nv.status not in ("ok",):
-            value += f" · {nv.status.replace('_', ' ')}"
+            value += f" · {say(NVIDIA_STATUS.get(nv.status, nv.status.replace('_', ' ')))}"
         source = _source(nv.source) if nv.source else _("source")
         lines.append(Line("gpu", "nvidia.driver", driver, value, evidence=[say(source)] + _attempts(nv)))
     for gpu in nv.gpus:

@@ -26,7 +26,7 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
               "({detail})", detail=nvidia.message) if nvidia.message else
             _("NVIDIA driver/library version mismatch: the loaded kernel module and the user-space library differ"),
             fix=_("reboot so the new kernel module loads, or reinstall one consistent driver"),
-            evidence=[f"{a.source}: {a.detail}" for a in nvidia.attempts if a.detail],
+            evidence=[_("{source}: {detail}", source=a.source, detail=a.detail) for a in nvidia.attempts if a.detail],
             subject="nvidia.driver",
         )
     elif nvidia.status == "timed_out":
@@ -36,7 +36,8 @@ def nvidia_driver_state(facts: Facts, recipes: Recipes | None) -> Iterable[Findi
             "gpu",
             _("nvidia-smi did not answer in time: the driver or a GPU may be hung"),
             fix=_("check `dmesg` for Xid errors; a GPU reset or reboot may be needed"),
-            evidence=[f"{a.source}: {a.detail}" for a in nvidia.attempts if a.status == "timed_out"],
+            evidence=[_("{source}: {detail}", source=a.source, detail=a.detail)
+                      for a in nvidia.attempts if a.status == "timed_out"],
             subject="nvidia.driver",
         )
     elif nvidia.status == "error":

@@ -23,10 +23,10 @@ OPEN_FILES_LOW = 1024
 GPU_MEMORY_NOTED_MIB = 1024
 GPU_MEMORY_WARN_FRACTION = 0.5
 SHM_SOURCES = [
-    "https://docs.docker.com/engine/containers/run/ (--shm-size: 64m when not given; --ipc=host)",
-    "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir (medium: Memory)",
-    "https://github.com/pytorch/pytorch#docker-image (PyTorch uses shared memory between processes: "
-    "run with --ipc=host or --shm-size)",
+    _("{url} (--shm-size: 64m when not given; --ipc=host)", url="https://docs.docker.com/engine/containers/run/"),
+    _("{url} (medium: Memory)", url="https://kubernetes.io/docs/concepts/storage/volumes/#emptydir"),
+    _("{url} (PyTorch uses shared memory between processes: run with --ipc=host or --shm-size)",
+      url="https://github.com/pytorch/pytorch#docker-image"),
 ]
 
 
