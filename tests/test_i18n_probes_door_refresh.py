@@ -109,7 +109,7 @@ def test_wheel_zip_error_is_said(pseudo):
 def test_data_finding_is_said(pseudo):
     finding = data_finding([DataLayer("built-in", "/data", "2026-11-28")])
     assert finding.message == "recipes: built-in 2026-11-28"
-    assert say(finding.message) == "⟦ŕéçîpés: built-in 2026-11-28⟧"
+    assert say(finding.message) == "⟦ŕéçîpés: ⟦⟦bûîlt-îñ⟧ 2026-11-28⟧⟧"
     assert say(finding.fix) == "⟦éñvdöçtöŕ ŕéçîpés ŕéfŕésh léàŕñs ŕéléàsés ñéwéŕ thàñ thé bûîlt-îñ dàtà⟧"
     refreshed = data_finding([DataLayer("built-in", "/data", ""), DataLayer("refreshed", "/r", "", "P", "I")])
     assert refreshed.message == "recipes: built-in (date unknown) + refreshed (date unknown)"

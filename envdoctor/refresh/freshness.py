@@ -22,14 +22,20 @@ if TYPE_CHECKING:  # refresh (email, html parsers) is for `recipes refresh` only
 __all__ = ["data_finding", "describe_layers", "newer_than_known", "refresh_document", "refresh_report"]
 
 
+#: each kind of data layer as people read it (the layer's kind itself is a name machines read)
+LAYER_KINDS = {"built-in": _("built-in"), "refreshed": _("refreshed"), "overlay": _("overlay")}
+
+
 def describe_layers(layers: Sequence[DataLayer]) -> str:
     """``built-in 2026-11-28 + refreshed 2026-12-10 + overlay /srv/recipes``."""
     described: str = ""
     for layer in layers:
+        kind = LAYER_KINDS.get(layer.kind, layer.kind)
         if layer.kind == "overlay":
-            part = f"overlay {layer.path}"
+            part = _("{kind} {path}", kind=kind, path=str(layer.path))
         else:
-            part = f"{layer.kind} {layer.checked}" if layer.checked else _("{kind} (date unknown)", kind=layer.kind)
+            part = (_("{kind} {date}", kind=kind, date=layer.checked) if layer.checked
+                    else _("{kind} (date unknown)", kind=kind))
         described = _("{layers} + {layer}", layers=described, layer=part) if described else part
     return described or _("none")
 
