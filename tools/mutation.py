@@ -51,6 +51,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
     "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
     "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/i18n.py": ("tests/test_i18n.py",),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
     "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
