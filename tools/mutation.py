@@ -32,6 +32,7 @@ SCRATCH = ROOT / ".mutation"
 
 _READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
             "tests/test_pastes.py")
+_PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py")
 _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
 _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
           "tests/test_target.py", "tests/test_properties.py", "tests/test_recipe_data.py",
@@ -47,9 +48,9 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py",
                                               "tests/test_mutants_install_commands.py"),
     "envdoctor/readers/images.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_images.py"),
-    "envdoctor/readers/pastes/__init__.py": ("tests/test_pastes.py",),
-    "envdoctor/readers/pastes/signals.py": ("tests/test_pastes.py",),
-    "envdoctor/readers/pastes/unwrap.py": ("tests/test_pastes.py",),
+    "envdoctor/readers/pastes/__init__.py": _PASTES,
+    "envdoctor/readers/pastes/signals.py": _PASTES,
+    "envdoctor/readers/pastes/unwrap.py": _PASTES,
     "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
     "envdoctor/i18n.py": ("tests/test_i18n.py",),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
@@ -134,6 +135,14 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.paste_rules.x__index_for__mutmut_3",
     "envdoctor.refresh.inference.x_companion_gaps__mutmut_4",
     "envdoctor.refresh.inference.x_companion_gaps__mutmut_6",
+    "envdoctor.readers.pastes.unwrap.x_clean_line__mutmut_13",
+    "envdoctor.readers.pastes.unwrap.x_is_binary__mutmut_14",
+    "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_19",
+    "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_20",
+    "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_23",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_44",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_46",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_51",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
