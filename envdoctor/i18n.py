@@ -207,10 +207,6 @@ def say(value: str) -> str:
     return _active.say(value)
 
 
-def say_all(values: Iterable[str]) -> list[str]:
-    return [_active.say(v) for v in values]
-
-
 def joined(clauses: Iterable[str]) -> str:
     """Clauses of one sentence separated by "; ", each still said in the reader's language (a list of
     reasons: the separator is a catalogue entry too)."""

@@ -106,6 +106,16 @@ def _teach_click(root: click.Command, language: i18n.Language, english_messages:
     for item, attribute in _help_texts(root):
         english = _ENGLISH_HELP.setdefault((id(item), attribute), (item, getattr(item, attribute)))[1]
         setattr(item, attribute, english if language.english else language.gettext(english))
+    _forget_help_options(root)
+
+
+def _forget_help_options(command: click.Command) -> None:
+    """click keeps each command's ``--help`` option once made, its text in the language of that run."""
+    if hasattr(command, "_help_option"):
+        command._help_option = None
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _forget_help_options(sub)
 
 
 def _help_texts(command: click.Command):

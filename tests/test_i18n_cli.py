@@ -147,6 +147,8 @@ def test_checklist_columns_line_up_in_chinese():
 
 @pytest.mark.parametrize("command", [[], ["check"], ["install"], ["verify"], ["diagnose"], ["lint"]])
 def test_help_is_chinese(command):
+    """Also after an English --help in the same process (click keeps each command's help option once made)."""
+    assert "Show this message and exit." in run(*command, "--help", "--lang", "en").stdout
     result = run(*command, "--help", "--lang", "zh_CN")
     assert result.exit_code == 0
     assert re.search(r"[\u4e00-\u9fff]", result.stdout)

@@ -52,7 +52,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/pastes/signals.py": _PASTES,
     "envdoctor/readers/pastes/unwrap.py": _PASTES,
     "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
-    "envdoctor/i18n.py": ("tests/test_i18n.py",),
+    "envdoctor/i18n.py": ("tests/test_i18n.py", "tests/test_mutants_i18n.py"),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
     "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
@@ -101,6 +101,10 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
 
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
 EQUIVALENT: frozenset[str] = frozenset({
+    "envdoctor.i18n.x_display_width__mutmut_11",
+    "envdoctor.i18n.x_pick__mutmut_5",
+    "envdoctor.i18n.x_pick__mutmut_7",
+    "envdoctor.i18n.xǁLanguageǁsay__mutmut_5",
     "envdoctor.compat.x_parse_version__mutmut_5",
     "envdoctor.compat.x_kernel_coverage__mutmut_35",
     "envdoctor.compat.x_driver_table_os__mutmut_20",
