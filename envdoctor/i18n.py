@@ -32,18 +32,14 @@ _ENV_ORDER = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 class Text(str):
-    """English text that remembers the catalogue entry it came from, so it can be said in another language.
-
-    ``args`` is None for text taken as it is (a sentence from the recipe data): it is looked up, not
-    formatted.
-    """
+    """English text that remembers the catalogue entry it came from, so it can be said in another language."""
 
     msgid: str
     plural: str | None
     n: int | None
-    args: dict[str, Any] | None
+    args: dict[str, Any]
 
-    def __new__(cls, english: str, msgid: str, args: dict[str, Any] | None,
+    def __new__(cls, english: str, msgid: str, args: dict[str, Any],
                 plural: str | None = None, n: int | None = None) -> Text:
         self = super().__new__(cls, english)
         self.msgid, self.args, self.plural, self.n = msgid, args, plural, n
@@ -55,7 +51,7 @@ class Text(str):
     def map(self, fn: Callable[[str], str]) -> Text:
         """This text with ``fn`` applied to its English value and to every string argument (redaction,
         stripping terminal controls): what a translation fills in is then cleaned the same way."""
-        args = None if self.args is None else {k: _map_value(v, fn) for k, v in self.args.items()}
+        args = {k: _map_value(v, fn) for k, v in self.args.items()}
         return Text(fn(str(self)), self.msgid, args, self.plural, self.n)
 
 
@@ -76,11 +72,6 @@ def n_(singular: str, plural: str, n: int, /, **args: Any) -> Text:
     return Text((singular if n == 1 else plural).format(**args), singular, args, plural, n)
 
 
-def as_is(sentence: str) -> Text:
-    """A sentence from the shipped data (a recipe note), looked up in the catalogue as a whole."""
-    return Text(sentence, sentence, None)
-
-
 class _Catalogue(Protocol):
     def gettext(self, message: str, /) -> str: ...
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
@@ -93,13 +84,10 @@ class _Pseudo:
 
     def gettext(self, message: str, /) -> str:
         out = []
-        try:
-            for literal, field, spec, conversion in string.Formatter().parse(message):
-                out.append(literal.replace("{", "{{").replace("}", "}}").translate(self._LETTERS))
-                if field is not None:
-                    out.append("{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
-        except ValueError:  # a data sentence with a lone brace: no fields in it
-            out = [message.translate(self._LETTERS)]
+        for literal, field, spec, conversion in string.Formatter().parse(message):
+            out.append(literal.replace("{", "{{").replace("}", "}}").translate(self._LETTERS))
+            if field is not None:
+                out.append("{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
         return "⟦" + "".join(out) + "⟧"
 
     def ngettext(self, singular: str, plural: str, n: int, /) -> str:
@@ -134,8 +122,6 @@ class Language:
             template = self._catalogue.ngettext(value.msgid, value.plural, value.n)
         else:
             template = self._catalogue.gettext(value.msgid)
-        if value.args is None:
-            return template
         args = {k: self.say(v) if isinstance(v, Text) else v for k, v in value.args.items()}
         try:
             return template.format(**args)

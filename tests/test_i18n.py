@@ -14,7 +14,7 @@ import click
 import pytest
 
 from envdoctor import i18n
-from envdoctor.i18n import _, as_is, n_
+from envdoctor.i18n import _, n_
 from envdoctor.language import split_flag
 
 
@@ -73,8 +73,6 @@ def test_pseudo_marks_every_catalogue_sentence_and_keeps_fields_specs_and_nested
     assert i18n.say(text) == "⟦töök 12 ms öñ ⟦thé H100 GPÛ⟧; {lîtéŕàl}⟧"
     assert i18n.say("not from the catalogue") == "not from the catalogue"
     assert i18n.say(n_("{n} GPU", "{n} GPUs", 3)) == "⟦3 GPÛs⟧"
-    assert i18n.say(as_is("A note.")) == "⟦À ñöté.⟧"
-    assert i18n.say(as_is("A lone { brace.")) == "⟦À löñé { bŕàçé.⟧"
 
 
 class _Broken:
