@@ -13,10 +13,16 @@ sentence in accented letters between ``⟦ ⟧``, so that text which bypasses th
 
 from __future__ import annotations
 
-import string
+import os
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # every check imports this module: the Protocol class is for the type checker only
+    from typing import Protocol
+
+    class _Catalogue(Protocol):
+        def gettext(self, message: str, /) -> str: ...
+        def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 ENGLISH = "en"
 PSEUDO = "pseudo"
@@ -27,7 +33,7 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
 }
 CHOICES = (ENGLISH, "zh_CN")
 DOMAIN = "envdoctor"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
 _ENV_ORDER = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
@@ -72,17 +78,14 @@ def n_(singular: str, plural: str, n: int, /, **args: Any) -> Text:
     return Text((singular if n == 1 else plural).format(**args), singular, args, plural, n)
 
 
-class _Catalogue(Protocol):
-    def gettext(self, message: str, /) -> str: ...
-    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
-
-
 class _Pseudo:
     """Every catalogue sentence in accented letters between ⟦ ⟧; fields and format specs kept."""
 
     _LETTERS = str.maketrans("aceinoruyACEINOUY", "àçéîñöŕûýÀÇÉÎÑÖÛÝ")
 
     def gettext(self, message: str, /) -> str:
+        import string
+
         out = []
         for literal, field, spec, conversion in string.Formatter().parse(message):
             out.append(literal.replace("{", "{{").replace("}", "}}").translate(self._LETTERS))
@@ -170,9 +173,9 @@ def load(code: str) -> Language:
         return Language(PSEUDO, _Pseudo())
     import gettext
 
-    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    path = os.path.join(LOCALE_DIR, code, "LC_MESSAGES", f"{DOMAIN}.mo")
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return Language(code, gettext.GNUTranslations(handle))
     except OSError:
         return ENGLISH_LANGUAGE
