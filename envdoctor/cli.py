@@ -1,8 +1,9 @@
 """Command line: wiring only. Probes, rules, resolver and verifier do the work.
 
-Every way a run ends goes through :meth:`EnvdoctorGroup.main`, so the exit-code contract
+Every way a run ends goes through :meth:`envdoctor.run_end.EnvdoctorGroup.main`, so the exit-code contract
 (:class:`envdoctor.report.ExitCode`) holds for bad flags, bad files, interrupts and bugs alike, and
-``--json`` prints exactly one JSON document whatever happens.
+``--json`` prints exactly one JSON document whatever happens. The options and helpers the commands share
+are in :mod:`envdoctor.cli_common`.
 """
 
 from __future__ import annotations
@@ -12,259 +13,30 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from envdoctor import __version__, i18n
-from envdoctor.i18n import _, message_of, say
-from envdoctor.language import speak
-from envdoctor.output import (
-    OUTPUT_ERRNOS,
-    RUN,
-    Output,
-    OutputError,
-    path_text,
-    printable_text,
-    silence_stdout,
-    write_stdout,
+from envdoctor.cli_common import (
+    apply_policy,
+    format_options,
+    gate_options,
+    load_policy,
+    load_recipes,
+    machine_options,
+    open_door,
+    output_options,
+    read_facts,
+    replay_flags,
+    target_interpreter,
 )
-from envdoctor.params import NonEmptyPath, RequirementText, Seconds, Text
+from envdoctor.i18n import _, message_of, say
+from envdoctor.output import RUN, Output, path_text, printable_text, write_stdout
+from envdoctor.params import NonEmptyPath, Seconds, Text
 from envdoctor.report import ExitCode, Report
+from envdoctor.run_end import EXIT_CODES, EnvdoctorGroup, Failure
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-#: The largest --facts report read: a real one is tens of kilobytes.
-FACTS_FILE_LIMIT = 8 * 1024 * 1024
-
-
-class Failure(Exception):
-    """End the command with ``code`` and a one-line ``message`` (a report with --json)."""
-
-    def __init__(self, code: ExitCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def output_options(func):
-    func = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-                        envvar="ENVDOCTOR_COLOR", show_default=True, help="Colour the marks.")(func)
-    func = click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the summary.")(func)
-    func = click.option("-v", "--verbose", count=True, help="Show sources, evidence and rejected options.")(func)
-    func = click.option("--json", "as_json", is_flag=True, help="One JSON document (schema envdoctor.report/1).")(func)
-    return func
-
-
-def machine_options(func):
-    func = click.option("--timeout", type=Seconds(0.1), default=10.0, show_default=True,
-                        help="Time budget of each probe, shared by its commands (0.1 to 86400 s).")(func)
-    func = click.option("--python", "python", type=Text("PATH", blank_ok=True), metavar="PATH",
-                        help="Target interpreter (default: the one running envdoctor).")(func)
-    func = click.option("--machine", type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),
-                        help="Replay a recorded machine folder instead of probing this machine.")(func)
-    func = click.option("--recipes", "recipe_dirs", multiple=True,
-                        type=NonEmptyPath(exists=True, file_okay=False, path_type=Path),
-                        help="Extra recipe folder overriding the built-in data (repeatable; also ENVDOCTOR_RECIPES).")(func)
-    return func
-
-
-def gate_options(func):
-    """--require and --policy: what the machine must have (check and verify)."""
-    func = click.option("--policy", "policy_file", type=NonEmptyPath(exists=True, dir_okay=False, path_type=Path),
-                        help="A TOML file of requirements (require = [...]) and warning ids that count as "
-                             "errors (warnings-as-errors = [...]).")(func)
-    func = click.option("--require", "requirements", multiple=True, type=RequirementText(),
-                        help="Fail unless the machine meets EXPR (repeatable): torch>=2.5, cuda>=12.4, driver>=535, "
-                             "gpus>=8, gpu-arch>=sm_80, cudnn>=9, nccl>=2.20, python>=3.10, variant=cu126, "
-                             "tflops.bf16>=600.")(func)
-    return func
-
-
-def format_options(func):
-    """--format and --junit: output for people, machines and CI systems (check and verify)."""
-    func = click.option("--junit", type=NonEmptyPath(dir_okay=False, path_type=Path), metavar="FILE",
-                        help="Also write the results as JUnit XML to FILE (for CI test reports).")(func)
-    func = click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
-                        show_default=True, help="text, json (as --json), or github: the text plus GitHub Actions "
-                        "annotations, and a job summary appended to $GITHUB_STEP_SUMMARY.")(func)
-    return func
-
-
-def load_policy(path: Path | None):
-    """The --policy file, read through the door (None without one: the policy module is not even
-    imported); any problem with it is a usage error naming it."""
-    if path is None:
-        return None
-    from envdoctor.door import UserFileError, read_user_file
-    from envdoctor.policy import POLICY_FILE_LIMIT, PolicyError, parse_policy
-
-    try:
-        return parse_policy(read_user_file(str(path), POLICY_FILE_LIMIT), str(path))
-    except (UserFileError, PolicyError) as exc:
-        raise click.UsageError(_("--policy: {problem}", problem=message_of(exc)))
-
-
-def apply_policy(report: Report, requirements: tuple, policy, recipes=None) -> None:
-    """Judge every requirement against what the report knows (verify's checks over the probes), and
-    count the policy's warnings as errors."""
-    wanted = list(requirements) + list(policy.requirements if policy is not None else ())
-    if not wanted and (policy is None or not policy.warnings_as_errors):
-        return
-    from envdoctor import policy as gates
-
-    if policy is not None and policy.warnings_as_errors:
-        report.findings = gates.escalate_warnings(report.findings, policy.warnings_as_errors, policy.origin)
-    if not wanted:
-        return
-    report.requirements = gates.evaluate(wanted, gates.observe(report.facts, report.checks, recipes))
-    report.findings += gates.findings(report.requirements)
-
-
-def open_door(machine: Path | None):
-    if machine is None:
-        from envdoctor.door import LiveDoor
-
-        return LiveDoor()
-    from envdoctor.door import MachineFolderError, RecordedDoor
-
-    try:
-        return RecordedDoor(machine)
-    except MachineFolderError as exc:
-        raise click.UsageError(message_of(exc))
-
-
-def target_interpreter(door, python: str | None) -> tuple[str | None, str]:
-    """(interpreter, why it is the target): --python, else the environment the user activated, as
-    :func:`envdoctor.interpreter.choose_interpreter` finds it; (None, "") on a recorded machine, which keeps
-    the interpreter it was recorded with."""
-    if python is not None:
-        return python, "given with --python"
-    cwd = door.cwd()
-    if cwd is None:
-        return None, ""
-    from envdoctor.interpreter import choose_interpreter
-
-    choice = choose_interpreter(door.env(), cwd, door.python_executable(), door.exists)
-    return choice.executable, choice.reason
-
-
-def replay_flags(machine: Path | None, python: str | None) -> list[str]:
-    """The flags a replayed machine was named by, kept with its facts so every fix command repeats them."""
-    if machine is None:
-        return []
-    return [f"--machine {machine}", *([f"--python {python}"] if python is not None else [])]
-
-
-def load_recipes(recipe_dirs: tuple[Path, ...]):
-    """Built-in recipes plus overlays; a broken recipe file is envdoctor's failure (exit 3)."""
-    from envdoctor.recipes.cache import load_recipes_cached as load
-    from envdoctor.recipes.model import RecipeError
-
-    overlays = [Path(p) for p in os.environ.get("ENVDOCTOR_RECIPES", "").split(os.pathsep) if p]
-    overlays += list(recipe_dirs)
-    try:
-        return load(overlays)
-    except RecipeError as exc:
-        raise Failure(ExitCode.INTERNAL, _("recipe error: {problem}", problem=message_of(exc)))
-
-
-def read_facts(path: Path):
-    """The facts of a saved report: any problem with the file is a usage error naming it."""
-    from envdoctor.door import UserFileError, read_user_file
-    from envdoctor.report import ReportFormatError, facts_from_report, parse_report
-
-    try:
-        return facts_from_report(parse_report(read_user_file(str(path), FACTS_FILE_LIMIT), str(path)), str(path))
-    except (UserFileError, ReportFormatError) as exc:
-        problem = message_of(exc)
-        message = problem if str(path) in problem else _("{path}: {problem}", path=str(path), problem=problem)
-        raise click.UsageError(_("--facts: {problem}", problem=message))
-
-
-def _bad_input_errors() -> tuple[type[Exception], ...]:
-    """The errors that name a bad file or folder from the user (each a ValueError with a clear message)."""
-    from envdoctor.door import MachineFolderError, RecordError, UserFileError
-    from envdoctor.report import ReportFormatError
-
-    return MachineFolderError, RecordError, UserFileError, ReportFormatError
-
-
-class EnvdoctorGroup(click.Group):
-    """The one place a run ends: usage errors (click's own too), failures, interrupts and bugs all
-    become an exit code from the contract, a message on stderr and, with --json, one JSON document."""
-
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
-        args = list(sys.argv[1:] if args is None else args)
-        options = args[: args.index("--")] if "--" in args else args
-        as_json = "--json" in options or "--format=json" in options or any(
-            a == "--format" and b == "json" for a, b in zip(options, options[1:], strict=False))
-        RUN.start(next((a for a in options if a in self.commands), None), as_json, args)
-        from envdoctor.door import Stopped, stop_all_commands, stop_on_signals
-
-        stop_on_signals()  # SIGINT, SIGTERM, SIGHUP, SIGQUIT: every child is killed at once
-        try:
-            args = speak(args, os.environ, sys.stdout, self, machine_readable=as_json)
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except SystemExit:  # how a command ends with its code: matched first, so no handler's error types get imported
-            raise
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            stop_all_commands()  # probe threads may still be waiting on their commands
-            self._end(ExitCode.INTERRUPTED, _("interrupted"))
-        except Stopped as exc:
-            stop_all_commands()
-            self._end(ExitCode(128 + exc.number), _("stopped by {signal}", signal=str(exc)))
-        except click.ClickException as exc:
-            english = printable_text(exc.message)
-            exc.message = english  # type: ignore[misc]  # Final in click's stubs; format_message() reads it
-            with_english = exc.format_message()  # what --json's "error" says (click speaks English with --json)
-            exc.message = english if RUN.as_json else say(english)  # type: ignore[misc]
-            exc.show()
-            self._end(ExitCode.USAGE, with_english, quiet=True)
-        except Failure as exc:
-            self._end(exc.code, exc.message)
-        except OutputError as exc:
-            self._end(ExitCode.USAGE, message_of(exc))
-        except _bad_input_errors() as exc:  # bad input met after the flags were read: still a usage error
-            self._end(ExitCode.USAGE, message_of(exc))
-        except Exception as exc:  # a bug in envdoctor: one line, the traceback on request
-            if isinstance(exc, OSError) and exc.filename is None and exc.errno in OUTPUT_ERRNOS:
-                silence_stdout()
-                self._end(ExitCode.USAGE, _("cannot write to standard output: {reason}", reason=exc.strerror or str(exc)))
-            if os.environ.get("ENVDOCTOR_DEBUG"):
-                import traceback
-
-                traceback.print_exc(file=sys.stderr)
-            one_line = " ".join(str(exc).split())[:500]
-            if os.environ.get("ENVDOCTOR_DEBUG"):
-                self._end(ExitCode.INTERNAL, _("internal error: {kind}: {detail}", kind=type(exc).__name__, detail=one_line))
-            self._end(ExitCode.INTERNAL, _("internal error: {kind}: {detail} (ENVDOCTOR_DEBUG=1 shows the traceback)",
-                                           kind=type(exc).__name__, detail=one_line))
-        sys.exit(result if isinstance(result, int) else 0)
-
-    @staticmethod
-    def _end(code: ExitCode, message: str, quiet: bool = False) -> None:
-        message = printable_text(message)
-        if not quiet:
-            click.echo(f"envdoctor: {say(message)}", err=True)
-        if RUN.as_json and not RUN.emitted:
-            from envdoctor.render import render_json
-
-            write_stdout(render_json(Report(RUN.command, error=message, exit_override=code)))
-        sys.exit(int(code))
-
-
-EXIT_CODES = """\b
-Exit codes:
-  0    fine: no error findings (warnings too with --strict), a plan was found, verify passed
-  1    problems found: an error finding, a failed or unmet verify check, no build fits,
-       an install refused (PEP 668, an unsafe URL, a missing installer, no target interpreter)
-  2    usage error: a bad flag or value, an unreadable machine folder, --facts report or --record folder,
-       a standard output that cannot be written (a full disk)
-  3    envdoctor itself failed: a malformed recipe file, an internal error
-  4    the package installer ran and failed
-  130  interrupted (Ctrl-C); the processes envdoctor started are stopped first
-  129, 131, 143  stopped by SIGHUP, SIGQUIT or SIGTERM, the same way"""
 
 
 @click.group(cls=EnvdoctorGroup, context_settings=CONTEXT, epilog=EXIT_CODES)

@@ -4,7 +4,9 @@ Commands come from the command line or from a file, read by :mod:`envdoctor.read
 (nothing is ever run and no shell is involved). A finding names the reason and its source (the recipe row,
 the release that ended an era); the replacement comes from the resolver, for this machine or a described
 one, with the same packages and the same manager where that manager still works. The reader's names and
-:func:`~envdoctor.render.lint.render_lint_text` are re-exported for the command line.
+:func:`~envdoctor.render.lint.render_lint_text` are re-exported for the command line. What a command asks for
+is read in :mod:`envdoctor.lint_wanted`, the command to run instead comes from :mod:`envdoctor.lint_instead`, and
+CUDA toolkit and cuDNN installs are judged in :mod:`envdoctor.lint_cuda`.
 
 Pure: facts, recipes and the commands read in, findings out.
 """
@@ -13,20 +15,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import posixpath
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.specifiers import SpecifierSet
 
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
 from envdoctor.i18n import Text, _, joined, listed
-from envdoctor.readers.images import DISTRO_CUDA_TOOLKIT, Image
+from envdoctor.lint_cuda import SYSTEM_TOOLS, _judge_cuda_install
+from envdoctor.lint_instead import Judged as Judged
+from envdoctor.lint_instead import _finding, _plan, _replacement, _with_instead, _with_python
+from envdoctor.lint_wanted import Wanted as Wanted
+from envdoctor.lint_wanted import wanted_of as wanted_of
+from envdoctor.readers.images import Image
 from envdoctor.readers.install_commands import Install, Script
 from envdoctor.readers.install_commands import Line as Line
 from envdoctor.readers.install_commands import file_kind as file_kind
@@ -36,190 +39,14 @@ from envdoctor.recipes import Recipes, Release, VariantRecipe
 from envdoctor.render.lint import render_lint_text as render_lint_text
 from envdoctor.resolver import Plan, Request, resolve, torch_family
 from envdoctor.target import describe_target
-from envdoctor.toolkit import DRIVER_ONLY, DRIVER_ONLY_FIX, DRIVER_ONLY_SOURCE, toolkit_for_torch
 
-CONDA_FAMILY = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio",
-                "pytorch-gpu": "torch", "pytorch-cpu": "torch"}
-#: conda packages that only pair torch with a CUDA line or the CPU: the resolver picks its own.
-CONDA_PAIRING = frozenset({"cudatoolkit", "pytorch-cuda", "cpuonly", "cuda-version", "pytorch-mutex"})
 PYTORCH_HOSTS = ("pytorch.org",)
 WHEEL_HOST = "download.pytorch.org"
-_VARIANT_IN_URL = re.compile(rf"/whl/(?:lts/[0-9.]+/|nightly/|test/)?({compat.VARIANT_PATTERN})(?:/|$)", re.ASCII)
-_WHEEL_FILE = re.compile(r"^(torch|torchvision|torchaudio)-([0-9][^-]*)-")
-_CONDA_SPEC = re.compile(r"^(?:([A-Za-z0-9_./-]+)::)?([A-Za-z0-9_.-]+)\s*(.*)$")
 #: The most install commands of one file judged (each asks the resolver); the rest are counted.
 MAX_COMMANDS = 200
-#: Installs of system packages and installer files: read for a CUDA toolkit or cuDNN only.
-SYSTEM_TOOLS = ("apt", "dnf", "installer")
-_APT_TOOLKIT = re.compile(r"^(?:nvidia-cuda-toolkit|cuda|cuda-toolkit|cuda-toolkit-([0-9]+)-([0-9]+)|cuda-([0-9]+)-([0-9]+)"
-                          r"|cuda-(?:runtime|libraries|libraries-dev|nvcc|cudart|compiler)-([0-9]+)-([0-9]+))$")
-_APT_CUDNN = re.compile(r"^(?:lib)?cudnn[0-9]*(?:-(?:dev|samples|headers))?(?:-cuda-([0-9]+))?$|^nvidia-cudnn$")
-_RUNFILE = re.compile(r"^cuda_([0-9]+\.[0-9]+)\.[0-9]+_[0-9.]+_(?:linux|windows)(?:_[a-z0-9]+)?\.(?:run|exe)$")
-_LOCAL_REPO = re.compile(r"^cuda-repo-[a-z0-9]+-([0-9]+)-([0-9]+)-local")
-_CONDA_TOOLKIT = frozenset({"cudatoolkit", "cuda-toolkit", "cuda-nvcc", "cuda", "cuda-runtime", "cuda-cudart"})
-_PIP_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]+-cu[0-9]{2}$")
-
-
-# ---------------------------------------------------------------------------- what a command asks for
-
-
-@dataclass
-class Wanted:
-    """What one install command asks of the torch family."""
-
-    specs: dict[str, SpecifierSet] = field(default_factory=dict)  # torch/torchvision/torchaudio -> as pinned
-    pins: dict[str, str] = field(default_factory=dict)  # an exact version (no local label)
-    locals: dict[str, str] = field(default_factory=dict)  # name -> local label of a pin (+cu110)
-    variant: str | None = None  # from an index URL, a local pin or a conda CUDA pairing
-    variant_from: str = ""
-    stub: bool = False  # pip's "pytorch"
-    others: list[str] = field(default_factory=list)  # packages outside the torch family
-    python: str | None = None  # conda: python=3.8 in the same command
-    unreadable: list[str] = field(default_factory=list)
-    cudatoolkit: str | None = None
-    pytorch_cuda: str | None = None
-    cpuonly: bool = False
-    wheel_urls: list[str] = field(default_factory=list)
-
-    @property
-    def any(self) -> bool:
-        return bool(self.specs or self.stub or self.wheel_urls)
-
-
-def wanted_of(install: Install) -> Wanted:
-    if install.tool in ("conda", "mamba", "micromamba"):
-        return _wanted_conda(install)
-    return _wanted_pip(install)
-
-
-def _wanted_pip(install: Install) -> Wanted:
-    wanted = Wanted()
-    for text in install.requirements:
-        if "://" in text and text.endswith(".whl"):
-            wheel = _WHEEL_FILE.match(posixpath.basename(text).replace("%2B", "+").replace("%2b", "+"))
-            if wheel:
-                wanted.wheel_urls.append(text)
-                _add_pin(wanted, wheel.group(1), wheel.group(2), text)
-            continue
-        if text in (".", "..") or text.startswith(("./", "/", "git+", "-")):
-            continue
-        try:
-            requirement = compat.parse_requirement(text)
-        except InvalidRequirement:
-            wanted.unreadable.append(text)
-            continue
-        name = canonicalize_name(requirement.name)
-        if name == "pytorch":
-            wanted.stub = True
-            continue
-        if name not in compat.TORCH_FAMILY:
-            wanted.others.append(text)
-            continue
-        wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & _public_specifier(requirement.specifier)
-        for spec in requirement.specifier:
-            if spec.operator in ("==", "===") and "+" in spec.version:
-                _add_pin(wanted, name, spec.version, text)
-            elif spec.operator in ("==", "===") and "*" not in spec.version:
-                wanted.pins[name] = spec.version
-    for _flag, url in install.indexes:
-        match = _VARIANT_IN_URL.search(urlsplit(url).path)
-        if match and wanted.variant is None:
-            wanted.variant, wanted.variant_from = match.group(1), url
-    return wanted
-
-
-def _public_specifier(specifier: SpecifierSet) -> SpecifierSet:
-    """The specifier without local labels (``==2.0.1+cu118`` -> ``==2.0.1``): what the resolver can plan for."""
-    parts = []
-    for spec in specifier:
-        version = spec.version.split("+", 1)[0]
-        parts.append(f"{'==' if spec.operator == '===' else spec.operator}{version}")
-    try:
-        return SpecifierSet(",".join(parts))
-    except InvalidSpecifier:
-        return SpecifierSet()
-
-
-def _add_pin(wanted: Wanted, name: str, version: str, text: str) -> None:
-    public, _plus, local = version.partition("+")
-    wanted.specs.setdefault(name, SpecifierSet(f"=={public}") if compat.parse_version(public) else SpecifierSet())
-    if compat.parse_version(public):
-        wanted.pins[name] = public
-    if local:
-        wanted.locals[name] = local
-        if compat.VARIANT_RE.match(local) and wanted.variant is None:
-            wanted.variant, wanted.variant_from = local, text
-
-
-def _wanted_conda(install: Install) -> Wanted:
-    wanted = Wanted()
-    for text in install.requirements:
-        match = _CONDA_SPEC.match(text.strip())
-        if match is None:
-            wanted.unreadable.append(text)
-            continue
-        channel, name, rest = match.group(1), match.group(2).lower(), match.group(3).strip()
-        if channel and channel not in install.channels:
-            install.channels.append(channel)
-        rest = rest.replace(" ", "")
-        pinned = rest.lstrip("=").split("=")[0] if rest.startswith("=") else None
-        if name == "python":
-            wanted.python = ".".join((pinned or "").split(".")[:2]) or None
-        elif name == "cudatoolkit":
-            wanted.cudatoolkit = ".".join((pinned or "").split(".")[:2]) or "any"
-        elif name == "pytorch-cuda":
-            wanted.pytorch_cuda = ".".join((pinned or "").split(".")[:2]) or "any"
-        elif name == "cpuonly":
-            wanted.cpuonly = True
-        elif name in CONDA_FAMILY:
-            family = CONDA_FAMILY[name]
-            spec = _conda_specifier(rest)
-            wanted.specs[family] = wanted.specs.get(family, SpecifierSet()) & spec
-            if pinned and compat.parse_version(pinned) and len(pinned.split(".")) >= 3:
-                wanted.pins[family] = pinned
-        elif name not in CONDA_PAIRING:
-            wanted.others.append(text)
-    cuda = wanted.pytorch_cuda or wanted.cudatoolkit
-    if cuda and cuda != "any" and compat.major_minor(cuda):
-        wanted.variant, wanted.variant_from = compat.cuda_variant(cuda), ("pytorch-cuda=" if wanted.pytorch_cuda else
-                                                                   "cudatoolkit=") + cuda
-    elif wanted.cpuonly:
-        wanted.variant, wanted.variant_from = "cpu", "cpuonly"
-    return wanted
-
-
-def _conda_specifier(rest: str) -> SpecifierSet:
-    """conda's version spec as PEP 440: ``=1.12`` is 1.12.*, ``=1.12.1`` and ``==1.12.1`` that release, ``>=1.8`` as
-    written; a build string after a second ``=`` is left out."""
-    try:
-        if rest.startswith("="):
-            version = rest.lstrip("=").split("=")[0]
-            if "*" in version or version.count(".") >= 2:
-                return compat.parse_specifier(f"=={version}")
-            return compat.parse_specifier(f"=={version}.*") if version else SpecifierSet()
-        return compat.parse_specifier(rest) if rest else SpecifierSet()
-    except InvalidSpecifier:
-        return SpecifierSet()
 
 
 # ---------------------------------------------------------------------------- judging
-
-
-@dataclass
-class Judged:
-    """What lint says of one command line: findings and the command to use instead."""
-
-    source: str
-    text: str
-    findings: list[Finding] = field(default_factory=list)
-    instead: list[str] | None = None
-    instead_note: str = ""  # why the command is not the one asked for, or why none fits
-
-
-def _finding(install_source: str, text: str, id_: str, severity: str, message: str, source: str,
-             fix: str | None = None) -> Finding:
-    return Finding(id_, severity, "lint", message, subject=install_source, fix=fix,
-                   evidence=[_("source: {source}", source=source), _("line: {line}", line=text)])
 
 
 def _newest(recipes: Recipes) -> Release:
@@ -403,16 +230,6 @@ def _judge_extensions(install: Install, wanted: Wanted, plan: Plan | None, facts
             _("pin the {dist} release built for torch {torch}, or install torch{needs} on purpose, from the same "
               "index as torch; or add --no-deps to keep torch as it is", dist=dist, torch=parsed.public, needs=needs)))
     return out
-
-
-def _with_instead(judged: Judged, instead: list[str] | None, note: str) -> Judged:
-    """The judgement with the command to run instead, named by each finding, when there is any finding."""
-    if judged.findings:
-        judged.instead, judged.instead_note = instead, note
-        for finding in judged.findings:
-            if instead:
-                finding.commands = [instead]
-    return judged
 
 
 def _judge_indexes(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding]) -> None:
@@ -677,78 +494,6 @@ def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release,
             fix=_("install the GPU build from its index (the command below)")))
 
 
-def _with_python(facts: Facts, python: str | None) -> Facts:
-    """The facts with the Python a conda command creates (``python=3.8``) instead of this one."""
-    if python is None or compat.python_tag(facts) == python:
-        return facts
-    changed = copy.deepcopy(facts)
-    changed.python.version = python
-    changed.python.status = "unknown" if changed.python.status == "ok" else changed.python.status
-    changed.python.executable = None
-    return changed
-
-
-def _replacement(install: Install, wanted: Wanted, facts: Facts,
-                 recipes: Recipes) -> tuple[list[str] | None, str, Plan | None]:
-    """The resolver's command for the same packages with the same manager: with the command's pins where a build
-    fits them, else with torch's pin alone, else the newest that fits. Also the plan it comes from."""
-    names = [n for n in compat.TORCH_FAMILY if n in wanted.specs] or ["torch"]
-    manager = install.manager
-    others = [] if install.tool in ("conda", "mamba", "micromamba") else wanted.others
-    target = _with_python(facts, wanted.python)
-    attempts = [([f"{n}{wanted.specs[n]}" if n in wanted.specs else n for n in names], ""),
-                ([f"torch{wanted.specs['torch']}" if n == "torch" and "torch" in wanted.specs else n for n in names],
-                 _("the companions' pins do not pair that torch: the companions that do")),
-                (names, _("the pinned versions fit no build for this machine: the newest that fits"))]
-    plan: Plan | None = None
-    note = ""
-    tried: list[list[str]] = []
-    for requirements, why in attempts:
-        if requirements in tried:
-            continue
-        tried.append(requirements)
-        plan = _plan(target, requirements + others, manager, recipes)
-        note = why
-        if plan.ok:
-            break
-    if plan is None or not plan.ok:
-        why = _alternatives(plan.alternatives if plan else [])
-        return None, why or _("no build fits this machine"), plan
-    argv, why = _command_of(plan, install)
-    return argv, joined(n for n in (note, why) if n), plan
-
-
-def _alternatives(alternatives: list[dict[str, object]]) -> str:
-    """What the first two alternatives of a plan that fits nothing say, in one sentence."""
-    return joined(message if isinstance(message, str) else str(message)
-                  for message in (a.get("message", "") for a in alternatives[:2]))
-
-
-def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
-    """The plan's command for the command's manager (pip where that manager cannot install the plan), as it
-    runs where the command runs; and a note when it is not that manager's."""
-    argv = plan.commands.get(plan.manager)
-    note = ""
-    if argv is None:
-        reason = plan.command_notes.get(plan.manager, "")
-        note = _("{manager} cannot install it ({reason}): pip", manager=plan.manager, reason=reason)
-        argv = plan.commands.get("pip")
-    if argv is None:
-        return None, note
-    if install.tool == "micromamba" and argv[:1] == ["mamba"]:
-        argv = ["micromamba", *argv[1:]]
-    return (_in_image(list(argv)) if install.image is not None else list(argv)), note
-
-
-def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes) -> Plan:
-    try:
-        request = Request(requirements=requirements, manager=manager)
-    except ValueError:
-        family = [r for r in requirements if r.split("=")[0].split("<")[0].split(">")[0] in compat.TORCH_FAMILY]
-        request = Request(requirements=family, manager=manager)
-    return resolve(facts, request, recipes)
-
-
 # ---------------------------------------------------------------------------- images
 
 
@@ -769,109 +514,6 @@ def image_facts(image: Image, facts: Facts, recipes: Recipes) -> Facts:
 
 
 ACCELERATOR_FLAGS = ("--gpu ", "--driver ", "--no-gpu")
-
-
-def _in_image(argv: list[str]) -> list[str]:
-    """A command as it runs inside an image: its ``python3`` (the name every image with Python has)."""
-    if argv[:1] == ["python"]:
-        return ["python3", *argv[1:]]
-    return argv
-
-
-# ---------------------------------------------------------------------------- CUDA toolkit and cuDNN
-
-
-def _cuda_parts(install: Install, facts: Facts) -> tuple[list[str], list[str], list[str], str | None]:
-    """(toolkit packages, cuDNN packages, installer files, the toolkit's CUDA version) of a command."""
-    toolkit: list[str] = []
-    cudnn: list[str] = []
-    files: list[str] = []
-    version: str | None = None
-    conda = install.tool in ("conda", "mamba", "micromamba")
-    for text in install.requirements:
-        if install.tool == "installer":
-            base = posixpath.basename(text.replace("\\", "/")).lower()
-            runfile, repo = _RUNFILE.match(base), _LOCAL_REPO.match(base)
-            if runfile or repo:
-                files.append(text)
-                version = version or (runfile.group(1) if runfile else f"{repo.group(1)}.{repo.group(2)}" if repo else None)
-            elif base.startswith("cudnn"):
-                files.append(text)
-        elif conda:
-            match = _CONDA_SPEC.match(text.strip())
-            name = match.group(2).lower() if match else ""
-            if name in _CONDA_TOOLKIT:
-                toolkit.append(text)
-                pinned = match.group(3).strip().lstrip("=").split("=")[0] if match else ""
-                version = version or (".".join(pinned.split(".")[:2]) if compat.major_minor(pinned) else None)
-            elif name == "cudnn":
-                cudnn.append(text)
-        elif install.tool in ("pip", "uv"):
-            name = re.split(r"[<>=!~\[; ]", text, maxsplit=1)[0].lower()
-            if _PIP_CUDA_WHEEL.match(name):
-                (cudnn if "cudnn" in name else toolkit).append(text)
-        else:
-            name = text.lower().split("=", 1)[0].split(":", 1)[0]
-            found = _APT_TOOLKIT.match(name)
-            if found:
-                toolkit.append(text)
-                numbers = [g for g in found.groups() if g]
-                if numbers:
-                    version = version or f"{numbers[0]}.{numbers[1]}"
-                elif name == "nvidia-cuda-toolkit":
-                    distro = (facts.os.distro_id or "", facts.os.distro_version or "")
-                    version = version or (DISTRO_CUDA_TOOLKIT[distro][0] if distro in DISTRO_CUDA_TOOLKIT else None)
-            elif _APT_CUDNN.match(name):
-                cudnn.append(text)
-    return toolkit, cudnn, files, version
-
-
-def _judge_cuda_install(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
-    """A CUDA toolkit, cuDNN or NVIDIA's CUDA libraries installed for torch on their own: the step old
-    tutorials put before PyTorch, which pip and conda builds of torch do not need. None when there is none."""
-    toolkit, cudnn, files, version = _cuda_parts(install, facts)
-    if not (toolkit or cudnn or files):
-        return None
-    manager = install.manager if install.tool in ("pip", "uv", "conda", "mamba") else None
-    plan = resolve(facts, Request(["torch"], manager=manager), recipes)
-    release = recipes.release(plan.torch) if plan.ok and plan.torch else None
-    planned = release.variant(plan.variant) if release is not None and plan.variant else None
-    torch_cuda = planned.cuda if planned is not None and planned.kind == "cuda" else None
-    after = toolkit_for_torch(version, torch_cuda) if planned is not None else ""
-    distro = (facts.os.distro_id or "", facts.os.distro_version or "")
-    judged = Judged(install.source, install.text)
-    src, text = install.source, install.text
-    if install.tool in ("pip", "uv"):
-        judged.findings.append(_finding(
-            src, text, "lint.cuda-wheels-alone", "warning",
-            joined([_("{packages} on their own do not make torch use the GPU: torch's wheels require the NVIDIA CUDA "
-                      "wheels of their own build and install them", packages=listed(toolkit + cudnn)), DRIVER_ONLY]),
-            DRIVER_ONLY_SOURCE, fix=_("install torch itself (the command below): it brings the CUDA wheels it needs")))
-    else:
-        if toolkit:
-            cited = "nvidia-cuda-toolkit" in [t.lower() for t in toolkit] and distro in DISTRO_CUDA_TOOLKIT
-            not_needed = (_("{packages} (CUDA {version} on {distro} {release}: {source}): a CUDA toolkit is not needed "
-                            "for torch", packages=listed(toolkit), version=version, distro=distro[0].capitalize(),
-                            release=distro[1], source=DISTRO_CUDA_TOOLKIT[distro][1]) if cited else
-                          _("{packages}: a CUDA toolkit is not needed for torch", packages=listed(toolkit)))
-            judged.findings.append(_finding(
-                src, text, "lint.cuda-toolkit-not-needed", "warning", joined(c for c in (not_needed, DRIVER_ONLY, after) if c),
-                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
-        if cudnn:
-            judged.findings.append(_finding(
-                src, text, "lint.cudnn-not-needed", "warning",
-                joined([_("{packages}: torch does not load the system's cuDNN", packages=listed(cudnn)), DRIVER_ONLY]),
-                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
-        if files:
-            judged.findings.append(_finding(
-                src, text, "lint.cuda-installer-not-needed", "warning",
-                joined(c for c in (_("{files} is NVIDIA's {what} installer, not needed for torch", files=listed(files),
-                                      what=f"CUDA {version}" if version else "cuDNN"), DRIVER_ONLY,
-                                    after if version else "") if c),
-                DRIVER_ONLY_SOURCE, fix=DRIVER_ONLY_FIX))
-    if not plan.ok:
-        return _with_instead(judged, None, _alternatives(plan.alternatives))
-    return _with_instead(judged, *_command_of(plan, install))
 
 
 # ---------------------------------------------------------------------------- the whole input

@@ -14,7 +14,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from envdoctor.facts import Facts, Finding
-from envdoctor.lint import Wanted, _conda_specifier, _judge_indexes, lint_installs, wanted_of
+from envdoctor.lint import Wanted, _judge_indexes, lint_installs, wanted_of
+from envdoctor.lint_wanted import _conda_specifier
 from envdoctor.readers.install_commands import Line, parse_command
 from envdoctor.recipes import load_recipes
 from envdoctor.target import describe_target

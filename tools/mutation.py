@@ -52,6 +52,9 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/pastes/signals.py": _PASTES,
     "envdoctor/readers/pastes/unwrap.py": _PASTES,
     "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/lint_wanted.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/lint_instead.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
+    "envdoctor/lint_cuda.py": ("tests/test_lint.py", "tests/test_mutants_lint.py"),
     "envdoctor/i18n.py": ("tests/test_i18n.py", "tests/test_mutants_i18n.py"),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration

@@ -10,7 +10,7 @@ from envdoctor.render.printable import printable
 from envdoctor.render.text import SYMBOLS, Painter
 
 if TYPE_CHECKING:
-    from envdoctor.lint import Judged
+    from envdoctor.lint_instead import Judged
 
 _RANK = {"info": 0, "warning": 1, "error": 2}
 

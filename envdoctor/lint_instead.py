@@ -1,0 +1,124 @@
+"""What lint says of one command (:class:`Judged`), and the command to run instead: the resolver's plan for
+the same packages with the same manager, for the machine or the image the command runs in.
+
+Pure: facts, recipes and a read command in, a judgement and a command out.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from envdoctor import compat
+from envdoctor.facts import Facts, Finding
+from envdoctor.i18n import _, joined
+from envdoctor.lint_wanted import Wanted
+from envdoctor.readers.install_commands import Install
+from envdoctor.recipes import Recipes
+from envdoctor.resolver import Plan, Request, resolve
+
+
+@dataclass
+class Judged:
+    """What lint says of one command line: findings and the command to use instead."""
+
+    source: str
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+    instead: list[str] | None = None
+    instead_note: str = ""  # why the command is not the one asked for, or why none fits
+
+
+def _finding(install_source: str, text: str, id_: str, severity: str, message: str, source: str,
+             fix: str | None = None) -> Finding:
+    return Finding(id_, severity, "lint", message, subject=install_source, fix=fix,
+                   evidence=[_("source: {source}", source=source), _("line: {line}", line=text)])
+
+
+def _with_instead(judged: Judged, instead: list[str] | None, note: str) -> Judged:
+    """The judgement with the command to run instead, named by each finding, when there is any finding."""
+    if judged.findings:
+        judged.instead, judged.instead_note = instead, note
+        for finding in judged.findings:
+            if instead:
+                finding.commands = [instead]
+    return judged
+
+
+def _with_python(facts: Facts, python: str | None) -> Facts:
+    """The facts with the Python a conda command creates (``python=3.8``) instead of this one."""
+    if python is None or compat.python_tag(facts) == python:
+        return facts
+    changed = copy.deepcopy(facts)
+    changed.python.version = python
+    changed.python.status = "unknown" if changed.python.status == "ok" else changed.python.status
+    changed.python.executable = None
+    return changed
+
+
+def _replacement(install: Install, wanted: Wanted, facts: Facts,
+                 recipes: Recipes) -> tuple[list[str] | None, str, Plan | None]:
+    """The resolver's command for the same packages with the same manager: with the command's pins where a build
+    fits them, else with torch's pin alone, else the newest that fits. Also the plan it comes from."""
+    names = [n for n in compat.TORCH_FAMILY if n in wanted.specs] or ["torch"]
+    manager = install.manager
+    others = [] if install.tool in ("conda", "mamba", "micromamba") else wanted.others
+    target = _with_python(facts, wanted.python)
+    attempts = [([f"{n}{wanted.specs[n]}" if n in wanted.specs else n for n in names], ""),
+                ([f"torch{wanted.specs['torch']}" if n == "torch" and "torch" in wanted.specs else n for n in names],
+                 _("the companions' pins do not pair that torch: the companions that do")),
+                (names, _("the pinned versions fit no build for this machine: the newest that fits"))]
+    plan: Plan | None = None
+    note = ""
+    tried: list[list[str]] = []
+    for requirements, why in attempts:
+        if requirements in tried:
+            continue
+        tried.append(requirements)
+        plan = _plan(target, requirements + others, manager, recipes)
+        note = why
+        if plan.ok:
+            break
+    if plan is None or not plan.ok:
+        why = _alternatives(plan.alternatives if plan else [])
+        return None, why or _("no build fits this machine"), plan
+    argv, why = _command_of(plan, install)
+    return argv, joined(n for n in (note, why) if n), plan
+
+
+def _alternatives(alternatives: list[dict[str, object]]) -> str:
+    """What the first two alternatives of a plan that fits nothing say, in one sentence."""
+    return joined(message if isinstance(message, str) else str(message)
+                  for message in (a.get("message", "") for a in alternatives[:2]))
+
+
+def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
+    """The plan's command for the command's manager (pip where that manager cannot install the plan), as it
+    runs where the command runs; and a note when it is not that manager's."""
+    argv = plan.commands.get(plan.manager)
+    note = ""
+    if argv is None:
+        reason = plan.command_notes.get(plan.manager, "")
+        note = _("{manager} cannot install it ({reason}): pip", manager=plan.manager, reason=reason)
+        argv = plan.commands.get("pip")
+    if argv is None:
+        return None, note
+    if install.tool == "micromamba" and argv[:1] == ["mamba"]:
+        argv = ["micromamba", *argv[1:]]
+    return (_in_image(list(argv)) if install.image is not None else list(argv)), note
+
+
+def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes) -> Plan:
+    try:
+        request = Request(requirements=requirements, manager=manager)
+    except ValueError:
+        family = [r for r in requirements if r.split("=")[0].split("<")[0].split(">")[0] in compat.TORCH_FAMILY]
+        request = Request(requirements=family, manager=manager)
+    return resolve(facts, request, recipes)
+
+
+def _in_image(argv: list[str]) -> list[str]:
+    """A command as it runs inside an image: its ``python3`` (the name every image with Python has)."""
+    if argv[:1] == ["python"]:
+        return ["python3", *argv[1:]]
+    return argv

@@ -1,0 +1,166 @@
+"""What one install command asks of the torch family: pins, specifiers, the variant its index URL, local
+version or conda pairing names, and everything else it installs (:class:`Wanted`).
+
+Pure: an :class:`~envdoctor.readers.install_commands.Install` in, a :class:`Wanted` out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from packaging.requirements import InvalidRequirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from envdoctor import compat
+from envdoctor.readers.install_commands import Install
+
+CONDA_FAMILY = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio",
+                "pytorch-gpu": "torch", "pytorch-cpu": "torch"}
+#: conda packages that only pair torch with a CUDA line or the CPU: the resolver picks its own.
+CONDA_PAIRING = frozenset({"cudatoolkit", "pytorch-cuda", "cpuonly", "cuda-version", "pytorch-mutex"})
+_VARIANT_IN_URL = re.compile(rf"/whl/(?:lts/[0-9.]+/|nightly/|test/)?({compat.VARIANT_PATTERN})(?:/|$)", re.ASCII)
+_WHEEL_FILE = re.compile(r"^(torch|torchvision|torchaudio)-([0-9][^-]*)-")
+_CONDA_SPEC = re.compile(r"^(?:([A-Za-z0-9_./-]+)::)?([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+@dataclass
+class Wanted:
+    """What one install command asks of the torch family."""
+
+    specs: dict[str, SpecifierSet] = field(default_factory=dict)  # torch/torchvision/torchaudio -> as pinned
+    pins: dict[str, str] = field(default_factory=dict)  # an exact version (no local label)
+    locals: dict[str, str] = field(default_factory=dict)  # name -> local label of a pin (+cu110)
+    variant: str | None = None  # from an index URL, a local pin or a conda CUDA pairing
+    variant_from: str = ""
+    stub: bool = False  # pip's "pytorch"
+    others: list[str] = field(default_factory=list)  # packages outside the torch family
+    python: str | None = None  # conda: python=3.8 in the same command
+    unreadable: list[str] = field(default_factory=list)
+    cudatoolkit: str | None = None
+    pytorch_cuda: str | None = None
+    cpuonly: bool = False
+    wheel_urls: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.specs or self.stub or self.wheel_urls)
+
+
+def wanted_of(install: Install) -> Wanted:
+    if install.tool in ("conda", "mamba", "micromamba"):
+        return _wanted_conda(install)
+    return _wanted_pip(install)
+
+
+def _wanted_pip(install: Install) -> Wanted:
+    wanted = Wanted()
+    for text in install.requirements:
+        if "://" in text and text.endswith(".whl"):
+            wheel = _WHEEL_FILE.match(posixpath.basename(text).replace("%2B", "+").replace("%2b", "+"))
+            if wheel:
+                wanted.wheel_urls.append(text)
+                _add_pin(wanted, wheel.group(1), wheel.group(2), text)
+            continue
+        if text in (".", "..") or text.startswith(("./", "/", "git+", "-")):
+            continue
+        try:
+            requirement = compat.parse_requirement(text)
+        except InvalidRequirement:
+            wanted.unreadable.append(text)
+            continue
+        name = canonicalize_name(requirement.name)
+        if name == "pytorch":
+            wanted.stub = True
+            continue
+        if name not in compat.TORCH_FAMILY:
+            wanted.others.append(text)
+            continue
+        wanted.specs[name] = wanted.specs.get(name, SpecifierSet()) & _public_specifier(requirement.specifier)
+        for spec in requirement.specifier:
+            if spec.operator in ("==", "===") and "+" in spec.version:
+                _add_pin(wanted, name, spec.version, text)
+            elif spec.operator in ("==", "===") and "*" not in spec.version:
+                wanted.pins[name] = spec.version
+    for _flag, url in install.indexes:
+        match = _VARIANT_IN_URL.search(urlsplit(url).path)
+        if match and wanted.variant is None:
+            wanted.variant, wanted.variant_from = match.group(1), url
+    return wanted
+
+
+def _public_specifier(specifier: SpecifierSet) -> SpecifierSet:
+    """The specifier without local labels (``==2.0.1+cu118`` -> ``==2.0.1``): what the resolver can plan for."""
+    parts = []
+    for spec in specifier:
+        version = spec.version.split("+", 1)[0]
+        parts.append(f"{'==' if spec.operator == '===' else spec.operator}{version}")
+    try:
+        return SpecifierSet(",".join(parts))
+    except InvalidSpecifier:
+        return SpecifierSet()
+
+
+def _add_pin(wanted: Wanted, name: str, version: str, text: str) -> None:
+    public, _plus, local = version.partition("+")
+    wanted.specs.setdefault(name, SpecifierSet(f"=={public}") if compat.parse_version(public) else SpecifierSet())
+    if compat.parse_version(public):
+        wanted.pins[name] = public
+    if local:
+        wanted.locals[name] = local
+        if compat.VARIANT_RE.match(local) and wanted.variant is None:
+            wanted.variant, wanted.variant_from = local, text
+
+
+def _wanted_conda(install: Install) -> Wanted:
+    wanted = Wanted()
+    for text in install.requirements:
+        match = _CONDA_SPEC.match(text.strip())
+        if match is None:
+            wanted.unreadable.append(text)
+            continue
+        channel, name, rest = match.group(1), match.group(2).lower(), match.group(3).strip()
+        if channel and channel not in install.channels:
+            install.channels.append(channel)
+        rest = rest.replace(" ", "")
+        pinned = rest.lstrip("=").split("=")[0] if rest.startswith("=") else None
+        if name == "python":
+            wanted.python = ".".join((pinned or "").split(".")[:2]) or None
+        elif name == "cudatoolkit":
+            wanted.cudatoolkit = ".".join((pinned or "").split(".")[:2]) or "any"
+        elif name == "pytorch-cuda":
+            wanted.pytorch_cuda = ".".join((pinned or "").split(".")[:2]) or "any"
+        elif name == "cpuonly":
+            wanted.cpuonly = True
+        elif name in CONDA_FAMILY:
+            family = CONDA_FAMILY[name]
+            spec = _conda_specifier(rest)
+            wanted.specs[family] = wanted.specs.get(family, SpecifierSet()) & spec
+            if pinned and compat.parse_version(pinned) and len(pinned.split(".")) >= 3:
+                wanted.pins[family] = pinned
+        elif name not in CONDA_PAIRING:
+            wanted.others.append(text)
+    cuda = wanted.pytorch_cuda or wanted.cudatoolkit
+    if cuda and cuda != "any" and compat.major_minor(cuda):
+        wanted.variant, wanted.variant_from = compat.cuda_variant(cuda), ("pytorch-cuda=" if wanted.pytorch_cuda else
+                                                                   "cudatoolkit=") + cuda
+    elif wanted.cpuonly:
+        wanted.variant, wanted.variant_from = "cpu", "cpuonly"
+    return wanted
+
+
+def _conda_specifier(rest: str) -> SpecifierSet:
+    """conda's version spec as PEP 440: ``=1.12`` is 1.12.*, ``=1.12.1`` and ``==1.12.1`` that release, ``>=1.8`` as
+    written; a build string after a second ``=`` is left out."""
+    try:
+        if rest.startswith("="):
+            version = rest.lstrip("=").split("=")[0]
+            if "*" in version or version.count(".") >= 2:
+                return compat.parse_specifier(f"=={version}")
+            return compat.parse_specifier(f"=={version}.*") if version else SpecifierSet()
+        return compat.parse_specifier(rest) if rest else SpecifierSet()
+    except InvalidSpecifier:
+        return SpecifierSet()
