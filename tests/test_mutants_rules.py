@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from envdoctor.facts import Distribution, Facts, Finding, Gpu, NvidiaFacts, PythonFacts, TorchFacts
+from envdoctor.facts import (
+    CudaToolkit,
+    Distribution,
+    Facts,
+    Finding,
+    Gpu,
+    NvidiaFacts,
+    PythonFacts,
+    SharedLibrary,
+    TorchFacts,
+)
 from envdoctor.recipes import load_recipes
-from envdoctor.rules import gpu, installed_torch
+from envdoctor.rules import cuda, gpu, installed_torch, limits
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +182,88 @@ def test_a_source_build_without_cuda_whole(recipes):
         fix="rebuild with CUDA (CUDA_HOME pointing at a toolkit, USE_CUDA=1, TORCH_CUDA_ARCH_LIST covering the GPUs), "
             "or install a released CUDA build", commands=INSTALL,
         evidence=["torch/version.py cuda = None (torch/version.py)"])]
+
+
+# ---------------------------------------------------------------------------- cuda.py
+
+
+def test_nvcc_of_another_major_than_torch_whole(recipes):
+    facts = with_torch(linux(driver="535.104.05", max_cuda="12.2"), "2.1.2+cu121", cuda="12.1")
+    facts.cuda.toolkits = [CudaToolkit("13.0.88", "/usr/local/cuda-13.0", active=True)]
+    assert as_text(cuda.cuda_toolkit_vs_torch(facts, recipes)) == [Finding(
+        "cuda.toolkit-torch-major-differs", "warning", "cuda",
+        "nvcc 13.0.88 and torch's CUDA 12.1 differ in major version: building CUDA extensions "
+        "(torch.utils.cpp_extension) will fail", "cuda.toolkit",
+        fix="point CUDA_HOME at a CUDA 12.x toolkit when building extensions")]
+
+
+def test_a_cublas_on_the_library_path_is_judged_by_major_and_minor(recipes):
+    """torch 2.1.0+cu121 pins nvidia-cublas-cu12 12.1.3.1 (its wheel's METADATA). The CUDA 12.1.0 toolkit's own
+    cuBLAS 12.1.0.26 differs only in the patch level and is not reported; a CUDA 12.0 toolkit's cuBLAS 12.0.2.224
+    is an older minor release."""
+    facts = with_torch(linux(), "2.1.0+cu121", cuda="12.1")
+    facts.torch.nvidia_packages = [Distribution("nvidia-cublas-cu12", "12.1.3.1",
+                                                source="nvidia_cublas_cu12-12.1.3.1.dist-info")]
+    facts.cuda.ld_library_path_libs = [SharedLibrary("libcublas", "12.1.0.26",
+                                                     "/usr/local/cuda-12.1/lib64/libcublas.so.12.1.0.26",
+                                                     "LD_LIBRARY_PATH")]
+    assert list(cuda.cuda_library_path_shadows_wheel(facts, recipes)) == []
+    facts.cuda.ld_library_path_libs = [SharedLibrary("libcublas", "12.0.2.224",
+                                                     "/usr/local/cuda-12.0/lib64/libcublas.so.12.0.2.224",
+                                                     "LD_LIBRARY_PATH")]
+    assert as_text(cuda.cuda_library_path_shadows_wheel(facts, recipes)) == [Finding(
+        "cuda.library-path-shadows-wheel", "warning", "cuda",
+        "LD_LIBRARY_PATH puts /usr/local/cuda-12.0/lib64/libcublas.so.12.0.2.224 (libcublas 12.0.2.224) ahead of "
+        "torch's own nvidia-cublas-cu12 12.1.3.1: the loader takes the system copy first, and torch fails to load or "
+        "to find symbols", "cuda.toolkit",
+        fix="remove /usr/local/cuda-12.0/lib64 from LD_LIBRARY_PATH when running torch (its wheels find their own "
+            "CUDA libraries)",
+        evidence=["LD_LIBRARY_PATH", "nvidia_cublas_cu12-12.1.3.1.dist-info"])]
+
+
+# ---------------------------------------------------------------------------- limits.py
+
+CPU_FIX = ("use at most 2 DataLoader worker(s) (num_workers=2) and set OMP_NUM_THREADS=2 (or torch.set_num_threads(2)); "
+           "or raise the quota (docker run --cpus, Kubernetes limits.cpu)")
+CPU_EVIDENCE = ["cgroup v2 /sys/fs/cgroup/user.slice: 2.5 CPU(s)", "16 logical CPU(s), 16 in this process's affinity mask"]
+
+
+def test_a_cpu_quota_below_the_cores_whole(recipes):
+    """A quota of 2.5 CPUs (cpu.max "250000 100000") on 16 cores: 2 whole workers, 2 threads."""
+    facts = linux()
+    facts.cpu.logical_cores, facts.limits.cpus_allowed, facts.limits.cpu_limit = 16, 16, 2.5
+    facts.limits.cgroup, facts.limits.cgroup_path = "v2", "/sys/fs/cgroup/user.slice"
+    assert as_text(limits.limits_cpu_quota(facts, recipes)) == [Finding(
+        "system.cpu-limit", "warning", "system",
+        "this process's cgroup may use 2.5 CPU(s) (cgroup CPU quota) of the 16 the machine shows: os.cpu_count() and "
+        "torch's default thread count see 16, so DataLoader(num_workers=os.cpu_count()) and torch's CPU threads "
+        "oversubscribe it and are throttled", "limits.cgroup", fix=CPU_FIX, evidence=CPU_EVIDENCE)]
+    facts.os.container = "docker"
+    assert as_text(limits.limits_cpu_quota(facts, recipes)) == [Finding(
+        "system.cpu-limit", "warning", "system",
+        "this docker container may use 2.5 CPU(s) (cgroup CPU quota) of the 16 the machine shows: os.cpu_count() and "
+        "torch's default thread count see 16, so DataLoader(num_workers=os.cpu_count()) and torch's CPU threads "
+        "oversubscribe it and are throttled", "limits.cgroup", fix=CPU_FIX, evidence=CPU_EVIDENCE)]
+
+
+MEMORY_FIX = ("fewer DataLoader workers or a smaller batch; or raise the limit (docker run --memory, Kubernetes "
+              "limits.memory)")
+
+
+def test_a_memory_limit_whole(recipes):
+    """memory.max 8589934592 (8 GiB) on a 64 GiB machine, and where the machine's memory is not known."""
+    facts = linux()
+    facts.limits.memory_limit_bytes, facts.cpu.memory_total_bytes = 8 << 30, 64 << 30
+    facts.limits.cgroup, facts.limits.cgroup_path = "v2", "/sys/fs/cgroup/system.slice/job.scope"
+    evidence = ["cgroup v2 /sys/fs/cgroup/system.slice/job.scope: 8589934592 bytes"]
+    assert as_text(limits.limits_memory(facts, recipes)) == [Finding(
+        "system.memory-limit", "info", "system",
+        "this process's cgroup may use 8.0 GiB of the machine's 64.0 GiB: the training process, every DataLoader "
+        "worker and what they put in /dev/shm count against it, and past it the kernel kills one (\"DataLoader worker "
+        "... is killed by signal: Killed\")", "limits.cgroup", fix=MEMORY_FIX, evidence=evidence)]
+    facts.cpu.memory_total_bytes = None
+    assert as_text(limits.limits_memory(facts, recipes)) == [Finding(
+        "system.memory-limit", "info", "system",
+        "this process's cgroup may use 8.0 GiB: the training process, every DataLoader worker and what they put in "
+        "/dev/shm count against it, and past it the kernel kills one (\"DataLoader worker ... is killed by signal: "
+        "Killed\")", "limits.cgroup", fix=MEMORY_FIX, evidence=evidence)]
