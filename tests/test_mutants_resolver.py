@@ -1,0 +1,90 @@
+"""The resolver's plans, failures and alternatives compared whole, on small hand-built machines (assembled here,
+not probed) and the recipes as shipped; where a branch needs a build the recipes do not hold, one of their
+variants is changed in the test and says so.
+
+Versions are checked against published tables: NVIDIA's CUDA Toolkit release notes (Table 3, the driver each
+toolkit needs), and PyTorch's previous-versions page (which torchvision pairs which torch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from envdoctor.facts import Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts
+from envdoctor.recipes import load_recipes
+from envdoctor.resolver import Request, alternatives, candidates, resolve
+
+RECIPES = load_recipes()
+
+
+def linux(python="3.11.7", abi="") -> Facts:
+    facts = Facts()
+    facts.os.system, facts.os.arch, facts.os.glibc = "Linux", "x86_64", "2.35"
+    facts.python = PythonFacts(executable="/opt/venv/bin/python", version=python, implementation="cpython",
+                               abi_flags=abi)
+    return facts
+
+
+def nvidia(driver: str, name: str, cc: str | None = None) -> Facts:
+    facts = linux()
+    facts.nvidia = NvidiaFacts(status="ok", driver_version=driver, source="nvidia-smi",
+                               gpus=[Gpu("nvidia", 0, name, compute_capability=cc)])
+    return facts
+
+
+# ---------------------------------------------------------------------------- candidates.py
+
+
+def test_an_amd_gpu_of_unknown_gfx_is_planned_with_a_warning():
+    """A ROCm GPU whose gfx target rocminfo did not give and whose name is not in recipes/gpus.toml."""
+    facts = linux()
+    facts.rocm = RocmFacts(status="ok", version="6.2.0", gpus=[Gpu("amd", 0, "AMD Radeon Graphics", arch=None)])
+    plan = resolve(facts, Request(), RECIPES)
+    assert [str(w) for w in plan.warnings][0] == ("kernels for AMD Radeon Graphics (gfx unknown) not checked: the "
+                                                  "GPU's gfx target is unknown")
+
+
+def test_an_nvidia_gpu_of_unknown_compute_capability_is_planned_with_a_warning():
+    """"NVIDIA Graphics Device" is what nvidia-smi names a GPU its driver has no name for."""
+    plan = resolve(nvidia("570.124.06", "NVIDIA Graphics Device"), Request(), RECIPES)
+    assert (plan.torch, plan.variant) == ("2.14.1", "cu126")
+    assert [str(w) for w in plan.warnings] == [
+        "compute capability of GPU 0 NVIDIA Graphics Device is unknown: kernels not checked"]
+
+
+def test_a_companion_without_a_wheel_for_the_python_is_a_rejection():
+    """torch 2.5.1 published CPython 3.13 wheels; torchvision 0.20.1, its pair (PyTorch's previous-versions
+    page), did not: torchvision's first with 3.13 is 0.21.0."""
+    plan = resolve(linux(python="3.13.1"), Request(), RECIPES)
+    rejected = [r for r in plan.rejected if (r["torch"], r["variant"]) == ("2.5.1", "cpu")]
+    assert [{**r, "reason": str(r["reason"])} for r in rejected] == [{
+        "torch": "2.5.1", "variant": "cpu",
+        "reason": "torchvision 0.20.1 (for torch 2.5.1) has no wheel for Python 3.13 on linux-x86_64"}]
+
+
+def test_a_cuda_variant_without_a_cuda_version_fails_on_the_driver():
+    """Assembled: the recipes' cu124 of torch 2.5.1 with its CUDA version taken away."""
+    release = RECIPES.release("2.5.1")
+    variant = replace(release.variant("cu124"), cuda=None, toolkit=None)
+    machine = candidates._machine(nvidia("550.54.15", "NVIDIA A100-SXM4-80GB"), RECIPES)
+    candidate = candidates._Candidate(release, variant, [], [])
+    candidates._check_cuda(candidate, machine, RECIPES)
+    assert [(f.kind, str(f.reason), f.needs) for f in candidate.failures] == [
+        ("driver", "cu124: CUDA version unknown", "")]
+    assert [{**a, "message": str(a["message"])} for a in alternatives._alternatives([candidate], machine)] == [
+        {"change": "driver", "message": "cu124: CUDA version unknown"}]
+
+
+def test_a_gpu_reached_only_through_ptx_of_a_newer_cuda_than_the_driver_s_is_a_driver_failure():
+    """Assembled: the recipes' cu124 of torch 2.5.1 (built with CUDA 12.4.1) cut to SASS sm_70 and sm_80 and PTX
+    sm_80, on an H100 (sm_90, which no sm_8x cubin runs on) and driver 535.104.05, whose CUDA is 12.2 (Table 3:
+    CUDA 12.2 Update 2 needs >= 535.104.05). CUDA 12.4 runs there through minor-version compatibility, which does
+    not cover JIT-compiling PTX: that needs CUDA 12.4 Update 1's own driver, >= 550.54.15 (Table 3)."""
+    release = RECIPES.release("2.5.1")
+    variant = replace(release.variant("cu124"), archs=("sm_70", "sm_80"), ptx=("sm_80",), archs_by_platform={})
+    machine = candidates._machine(nvidia("535.104.05", "NVIDIA H100 80GB HBM3", "9.0"), RECIPES)
+    candidate = candidates._Candidate(release, variant, [], [])
+    candidates._check_cuda(candidate, machine, RECIPES)
+    assert [(f.kind, str(f.reason), f.needs) for f in candidate.failures] == [
+        ("driver", "GPU 0 NVIDIA H100 80GB HBM3: sm_90 has only PTX in this build, and JIT-compiling PTX of CUDA 12.4 "
+         "needs driver >= 550.54.15 (minor-version compatibility does not cover PTX)", "550.54.15")]
