@@ -88,3 +88,55 @@ def test_a_gpu_reached_only_through_ptx_of_a_newer_cuda_than_the_driver_s_is_a_d
     assert [(f.kind, str(f.reason), f.needs) for f in candidate.failures] == [
         ("driver", "GPU 0 NVIDIA H100 80GB HBM3: sm_90 has only PTX in this build, and JIT-compiling PTX of CUDA 12.4 "
          "needs driver >= 550.54.15 (minor-version compatibility does not cover PTX)", "550.54.15")]
+
+
+# ---------------------------------------------------------------------------- alternatives.py
+
+
+def as_text(items):
+    return [{key: value if isinstance(value, list) else str(value) for key, value in item.items()} for item in items]
+
+
+def test_an_old_python_is_told_which_pythons_the_requested_torch_has():
+    """torch 2.5.1 published wheels for CPython 3.9 to 3.13 (its release notes; PyPI's file list), torch 2.4.1
+    for 3.8 to 3.12."""
+    plan = resolve(linux(python="3.8.10"), Request(["torch==2.5.1"]), RECIPES)
+    assert as_text(plan.alternatives) == [
+        {"change": "torch", "torch": "2.4.1", "variant": "cpu",
+         "message": "torch 2.4.1 with cpu is the newest release that fits this machine; the request excludes it (torch "
+                    "2.4.1 does not satisfy 'torch==2.5.1')"},
+        {"change": "python", "torch": "2.5.1", "variant": "cpu", "needs": "3.9, 3.10, 3.11, 3.12, 3.13",
+         "message": "torch 2.5.1 needs Python 3.9, 3.10, 3.11, 3.12, 3.13; this is Python 3.8 (torch 2.5.1 has no "
+                    "wheels for Python 3.8 on linux-x86_64)"}]
+
+
+def test_pypy_is_told_to_use_cpython_and_which_versions():
+    facts = linux(python="3.10.14")
+    facts.python.implementation = "PyPy"
+    plan = resolve(facts, Request(["torch==2.5.1"]), RECIPES)
+    assert as_text(plan.alternatives) == [
+        {"change": "python", "torch": "2.5.1", "variant": "cpu", "needs": "3.9, 3.10, 3.11, 3.12, 3.13",
+         "message": "torch 2.5.1 has wheels for CPython 3.9, 3.10, 3.11, 3.12, 3.13 only; this is pypy 3.10: use a "
+                    "CPython interpreter"}]
+
+
+def test_a_platform_without_wheels_is_told_so():
+    """No torch wheel was ever published for linux-riscv64; the first of the sorted reasons is the oldest release's
+    (torch 1.10.0, the oldest in the recipes)."""
+    facts = linux()
+    facts.os.arch = "riscv64"
+    plan = resolve(facts, Request(), RECIPES)
+    assert as_text(plan.alternatives) == [
+        {"change": "none", "message": "torch 1.10.0 cpu has no wheels for linux-riscv64"}]
+
+
+def test_a_companion_with_no_release_for_a_newer_torch_caps_the_plan():
+    """Assembled: a torch 2.5.1 candidate failing only because the request names a torchaudio it has none of
+    (every release of the recipes pairs one, so no plan reaches this)."""
+    older, newer = RECIPES.release("2.4.1"), RECIPES.release("2.5.1")
+    machine = candidates._machine(linux(), RECIPES)
+    chosen = candidates._Candidate(older, older.variant("cpu"), [], [])
+    blocked = candidates._Candidate(newer, newer.variant("cpu"), [candidates._Failure(
+        "spec", "torch 2.5.1 has no matching torchaudio release")], [])
+    message = alternatives._limit_message("spec", blocked, chosen, [blocked], machine, {})
+    assert str(message) == "capped at torch 2.4.1 because torchaudio has no release for torch 2.5.1"
