@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from envdoctor.facts import Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts
+from envdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts, TorchFacts
 from envdoctor.recipes import load_recipes
 from envdoctor.resolver import Request, alternatives, candidates, resolve
 
@@ -140,3 +140,54 @@ def test_a_companion_with_no_release_for_a_newer_torch_caps_the_plan():
         "spec", "torch 2.5.1 has no matching torchaudio release")], [])
     message = alternatives._limit_message("spec", blocked, chosen, [blocked], machine, {})
     assert str(message) == "capped at torch 2.4.1 because torchaudio has no release for torch 2.5.1"
+
+
+# ---------------------------------------------------------------------------- choose.py
+
+
+def test_a_companion_without_a_local_tag_becomes_another_build():
+    """A T4 on driver 535.104.05 (CUDA 12.2): torch 2.5.1's CUDA 12.1 build (cu121) is the one that fits fully. The
+    installed torchvision 0.20.1 names no build (PyPI's), the plan pins 0.20.1+cu121."""
+    facts = nvidia("535.104.05", "Tesla T4", "7.5")
+    facts.torch = TorchFacts(status="ok", version="2.5.1+cpu", local="cpu", installer="pip", copies=["/site"],
+                             location="/site", source="torch/version.py",
+                             companions=[Distribution("torchvision", "0.20.1", installer="pip")])
+    plan = resolve(facts, Request(["torch==2.5.1", "torchvision"]), RECIPES)
+    assert (plan.torch, plan.variant) == ("2.5.1", "cu121")
+    assert as_text(plan.changes) == [
+        {"package": "torch", "current": "2.5.1+cpu", "new": "2.5.1+cu121", "action": "reinstall",
+         "detail": "CPU -> CUDA 12.1"},
+        {"package": "torchvision", "current": "0.20.1", "new": "0.20.1+cu121", "action": "reinstall",
+         "detail": "another build -> CUDA 12.1"}]
+
+
+def test_a_described_machine_s_environment_is_described():
+    facts = linux()
+    facts.python = PythonFacts(status="unknown", version="3.11")
+    plan = resolve(facts, Request(), RECIPES)
+    assert plan.environment == {"kind": "described", "prefix": None, "python": None, "manager_reason": ""}
+
+
+def test_a_mismatched_driver_gets_no_plan_and_is_told_to_fix_the_driver_first():
+    facts = linux()
+    facts.nvidia = NvidiaFacts(status="driver_mismatch",
+                               message="Failed to initialize NVML: Driver/library version mismatch")
+    plan = resolve(facts, Request(), RECIPES)
+    assert (plan.ok, plan.torch) == (False, None)
+    assert as_text(plan.reasons) == [
+        {"decision": "the NVIDIA driver is in a mismatched state: no build can be chosen safely",
+         "evidence": "nvidia status driver_mismatch: Failed to initialize NVML: Driver/library version mismatch",
+         "source": "facts"}]
+    assert as_text(plan.alternatives) == [
+        {"change": "driver", "message": "fix the driver first (envdoctor check says how)"},
+        {"change": "gpu", "message": "describe the GPUs: --gpu NAME|sm_XY|gfxNNN (with --driver VERSION), or --no-gpu"},
+        {"change": "variant", "message": "or name the build: --variant cpu (or cu126, rocm6.4, ...)"}]
+
+
+def test_a_cuda_variant_is_explained_by_its_fit_and_kernels():
+    """Driver 550.54.15 reports CUDA 12.4 (Table 3: 12.4 Update 1 needs >= 550.54.15); torch 2.5.1+cu124's
+    torch.cuda.get_arch_list() is sm_50 ... sm_90, which covers the A100's sm_80."""
+    plan = resolve(nvidia("550.54.15", "NVIDIA A100-SXM4-80GB", "8.0"), Request(["torch==2.5.1"]), RECIPES)
+    decisions = [str(reason["decision"]) for reason in plan.reasons]
+    assert decisions[-1] == ("variant cu124: its CUDA 12.4 <= the driver's CUDA 12.4; kernels sm_50, sm_60, sm_70, "
+                             "sm_75, sm_80, sm_86, sm_90 cover every GPU")

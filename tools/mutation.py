@@ -138,6 +138,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.rules.installed_torch.x_torch_cuda_on_this_machine__mutmut_137",
     "envdoctor.rules.cuda.x_cuda_library_path_shadows_wheel__mutmut_37",
     "envdoctor.resolver.alternatives.x__main_kind__mutmut_7",
+    "envdoctor.resolver.choose.x__fill__mutmut_169",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
