@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from envdoctor.facts import (
+    Attempt,
     CudaToolkit,
     Distribution,
     Facts,
@@ -20,7 +21,7 @@ from envdoctor.facts import (
     TorchFacts,
 )
 from envdoctor.recipes import load_recipes
-from envdoctor.rules import cuda, gpu, installed_torch, limits
+from envdoctor.rules import cuda, gpu, installed_torch, limits, system
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +268,41 @@ def test_a_memory_limit_whole(recipes):
         "this process's cgroup may use 8.0 GiB: the training process, every DataLoader worker and what they put in "
         "/dev/shm count against it, and past it the kernel kills one (\"DataLoader worker ... is killed by signal: "
         "Killed\")", "limits.cgroup", fix=MEMORY_FIX, evidence=evidence)]
+
+
+# ---------------------------------------------------------------------------- system.py
+
+
+def test_an_interpreter_that_does_not_answer_whole(recipes):
+    facts = linux(gpus=())
+    facts.python.status, facts.python.executable = "error", "/opt/missing/bin/python3"
+    facts.python.attempts = [Attempt("/opt/missing/bin/python3", "error", "No such file or directory")]
+    assert as_text(system.python_runs(facts, recipes)) == [Finding(
+        "python.not-runnable", "error", "python",
+        "the target interpreter /opt/missing/bin/python3 did not answer: No such file or directory", "python",
+        fix="pass an existing interpreter with --python PATH")]
+
+
+def test_a_32_bit_windows_python_whole(recipes):
+    """PyPI has torch wheels for win_amd64 only on Windows: none for win32."""
+    facts = linux(gpus=())
+    facts.os.system, facts.os.arch = "Windows", "AMD64"
+    facts.python.platform_tag, facts.python.machine, facts.python.pointer_bits = "win32", "x86", 32
+    assert as_text(system.python_platform(facts, recipes)) == [Finding(
+        "python.no-torch-wheels", "error", "python",
+        "torch publishes no wheels for windows-x86 (a 32-bit Python): it cannot be installed into this interpreter",
+        "python", fix="use a 64-bit CPython on Linux (x86_64, aarch64), Windows (x86_64) or macOS (arm64)",
+        evidence=["platform tag win32, 32-bit"])]
+
+
+def test_an_externally_managed_python_whole(recipes):
+    """Debian 12 / Ubuntu 24.04 mark their system Python with /usr/lib/python3.X/EXTERNALLY-MANAGED (PEP 668)."""
+    facts = linux(gpus=())
+    facts.python.externally_managed = True
+    facts.python.externally_managed_path = "/usr/lib/python3.12/EXTERNALLY-MANAGED"
+    assert as_text(system.python_externally_managed(facts, recipes)) == [Finding(
+        "python.externally-managed", "info", "python",
+        "this interpreter is managed by the OS (PEP 668): pip refuses to install into it", "python",
+        fix="create a virtual environment: python3 -m venv .venv && . .venv/bin/activate",
+        commands=[["/usr/bin/python3", "-m", "venv", ".venv"]],
+        evidence=["marker /usr/lib/python3.12/EXTERNALLY-MANAGED"])]
