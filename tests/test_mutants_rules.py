@@ -306,3 +306,49 @@ def test_an_externally_managed_python_whole(recipes):
         fix="create a virtual environment: python3 -m venv .venv && . .venv/bin/activate",
         commands=[["/usr/bin/python3", "-m", "venv", ".venv"]],
         evidence=["marker /usr/lib/python3.12/EXTERNALLY-MANAGED"])]
+
+
+# ---------------------------------------------------------------------------- builds.py (the driver fit)
+
+MINOR_TAIL = ": its compiled kernels run through minor-version compatibility, code JIT-compiled from PTX at run time will fail"
+
+
+def test_a_driver_with_no_gpu_visible_is_still_held_to_torch_s_cuda(recipes):
+    """nvidia-smi answers with driver 550.54.15 (CUDA 12.4) but shows no GPU: torch's CUDA 12.6 is judged all the
+    same (CUDA 12.6 GA needs >= 560.28.03, Table 3 of NVIDIA's CUDA Toolkit release notes)."""
+    facts = with_torch(linux(gpus=()), "2.99.0+cu126", cuda="12.6")
+    facts.nvidia.status = "no_gpu"
+    assert as_text(installed_torch.torch_cuda_on_this_machine(facts, recipes)) == [Finding(
+        "torch.cuda-minor-newer-than-driver", "warning", "torch",
+        "torch 2.99.0+cu126 was built for CUDA 12.6, newer than the driver's CUDA 12.4" + MINOR_TAIL, "torch",
+        fix="upgrade the driver to >= 560.28.03", commands=INSTALL,
+        evidence=["torch/version.py cuda = 12.6", "driver 550.54.15 supports at most CUDA 12.4 (nvidia-smi)"])]
+
+
+def test_a_windows_driver_is_read_in_the_windows_column(recipes):
+    """Table 3: CUDA 12.3 Update 1 needs >= 546.12 on Windows; CUDA 12.4 Update 1 (torch 2.5.1+cu124's toolkit)
+    needs >= 551.78 on Windows, >= 550.54.15 on Linux."""
+    facts = with_torch(linux(driver="546.12", max_cuda="12.3"), "2.5.1+cu124", cuda="12.4")
+    facts.os.system, facts.os.arch = "Windows", "AMD64"
+    facts.python.executable = "C:\\Python311\\python.exe"
+    install = [["envdoctor", "install", "--dry-run", "--python", "C:\\Python311\\python.exe"],
+               ["envdoctor", "install", "--python", "C:\\Python311\\python.exe"]]
+    assert as_text(installed_torch.torch_cuda_on_this_machine(facts, recipes)) == [Finding(
+        "torch.cuda-minor-newer-than-driver", "warning", "torch",
+        "torch 2.5.1+cu124 was built for CUDA 12.4, newer than the driver's CUDA 12.3" + MINOR_TAIL, "torch",
+        fix="upgrade the driver to >= 551.78", commands=install,
+        evidence=["torch/version.py cuda = 12.4", "driver 546.12 supports at most CUDA 12.3 (nvidia-smi)"])]
+
+
+def test_the_cuda_the_driver_reports_comes_before_the_driver_table(recipes):
+    """Driver 535.104.05 is CUDA 12.2 by Table 3, but with NVIDIA's forward-compatibility package (cuda-compat-12-4,
+    data-center GPUs) nvidia-smi reports CUDA 12.4, which runs the CUDA 12.4 build fully."""
+    facts = with_torch(linux(gpus=(("NVIDIA A100-SXM4-80GB", "8.0"),), driver="535.104.05", max_cuda="12.4"),
+                       "2.5.1+cu124", cuda="12.4")
+    assert list(installed_torch.torch_cuda_on_this_machine(facts, recipes)) == []
+    facts.nvidia.driver_max_cuda = None
+    assert as_text(installed_torch.torch_cuda_on_this_machine(facts, recipes)) == [Finding(
+        "torch.cuda-minor-newer-than-driver", "warning", "torch",
+        "torch 2.5.1+cu124 was built for CUDA 12.4, newer than the driver's CUDA 12.2" + MINOR_TAIL, "torch",
+        fix="upgrade the driver to >= 550.54.15", commands=INSTALL,
+        evidence=["torch/version.py cuda = 12.4", "driver 535.104.05 supports at most CUDA 12.2 (nvidia-smi)"])]
