@@ -54,7 +54,7 @@ def test_an_nvidia_gpu_of_unknown_compute_capability_is_planned_with_a_warning()
 
 def test_a_companion_without_a_wheel_for_the_python_is_a_rejection():
     """torch 2.5.1 published CPython 3.13 wheels; torchvision 0.20.1, its pair (PyTorch's previous-versions
-    page), did not: torchvision's first with 3.13 is 0.21.0."""
+    page), did not (its PyPI file list ends at cp312), which is what recipes/torch.toml records."""
     plan = resolve(linux(python="3.13.1"), Request(), RECIPES)
     rejected = [r for r in plan.rejected if (r["torch"], r["variant"]) == ("2.5.1", "cpu")]
     assert [{**r, "reason": str(r["reason"])} for r in rejected] == [{
