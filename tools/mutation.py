@@ -37,6 +37,11 @@ _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
 _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
           "tests/test_target.py", "tests/test_properties.py", "tests/test_recipe_data.py",
           "tests/test_install_text.py", "tests/test_emit.py", "tests/test_lint.py", "tests/test_diagnose.py")
+#: the files of _RULES whose tests reach envdoctor/rules/ (measured with coverage's per-test contexts)
+_RULE_TESTS = ("tests/test_rules.py", "tests/test_diagnose.py", "tests/test_one_model.py", "tests/test_properties.py",
+               "tests/test_mutants_rules.py")
+#: the files of _RULES whose tests reach envdoctor/resolver/ (all but test_compat.py)
+_RESOLVER_TESTS = (*(test for test in _RULES if test != "tests/test_compat.py"), "tests/test_mutants_resolver.py")
 
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
@@ -78,20 +83,20 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/policy.py": ("tests/test_policy.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_policy.py"),
     "envdoctor/emit.py": ("tests/test_emit.py", "tests/test_mutants_policy_emit.py", "tests/test_mutants_emit.py"),
     "envdoctor/compat.py": _RULES,
-    "envdoctor/rules/__init__.py": _RULES,
-    "envdoctor/rules/builds.py": _RULES,
-    "envdoctor/rules/cuda.py": _RULES,
-    "envdoctor/rules/gpu.py": _RULES,
-    "envdoctor/rules/install_fix.py": _RULES,
-    "envdoctor/rules/installed_torch.py": _RULES,
-    "envdoctor/rules/limits.py": _RULES,
-    "envdoctor/rules/probe_failures.py": _RULES,
-    "envdoctor/rules/system.py": _RULES,
-    "envdoctor/resolver/alternatives.py": _RULES,
-    "envdoctor/resolver/candidates.py": _RULES,
-    "envdoctor/resolver/choose.py": _RULES,
-    "envdoctor/resolver/commands.py": (*_RULES, "tests/test_compat_names.py", "tests/test_mutants_commands.py"),
-    "envdoctor/resolver/plan.py": _RULES,
+    "envdoctor/rules/__init__.py": _RULE_TESTS,
+    "envdoctor/rules/builds.py": _RULE_TESTS,
+    "envdoctor/rules/cuda.py": _RULE_TESTS,
+    "envdoctor/rules/gpu.py": _RULE_TESTS,
+    "envdoctor/rules/install_fix.py": _RULE_TESTS,
+    "envdoctor/rules/installed_torch.py": _RULE_TESTS,
+    "envdoctor/rules/limits.py": _RULE_TESTS,
+    "envdoctor/rules/probe_failures.py": _RULE_TESTS,
+    "envdoctor/rules/system.py": _RULE_TESTS,
+    "envdoctor/resolver/alternatives.py": _RESOLVER_TESTS,
+    "envdoctor/resolver/candidates.py": _RESOLVER_TESTS,
+    "envdoctor/resolver/choose.py": _RESOLVER_TESTS,
+    "envdoctor/resolver/commands.py": (*_RESOLVER_TESTS, "tests/test_compat_names.py", "tests/test_mutants_commands.py"),
+    "envdoctor/resolver/plan.py": _RESOLVER_TESTS,
     "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py"),
     "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_mutants_schema.py"),
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py"),
@@ -150,6 +155,11 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.pastes.signals.x_scan__mutmut_44",
     "envdoctor.readers.pastes.signals.x_scan__mutmut_46",
     "envdoctor.readers.pastes.signals.x_scan__mutmut_51",
+    "envdoctor.rules.gpu.x_nvidia_driver_older_than_gpu__mutmut_82",
+    "envdoctor.rules.installed_torch.x_torch_cuda_on_this_machine__mutmut_137",
+    "envdoctor.rules.cuda.x_cuda_library_path_shadows_wheel__mutmut_37",
+    "envdoctor.resolver.alternatives.x__main_kind__mutmut_7",
+    "envdoctor.resolver.choose.x__fill__mutmut_169",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
