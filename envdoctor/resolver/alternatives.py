@@ -106,7 +106,7 @@ def _driver_reach(newer: list[_Candidate], failure: _Failure) -> str:
     need = min(n for c, n in reachable if c.release.parsed == top)
     release = next(c.release.version for c, _need in reachable if c.release.parsed == top)
     message = _("upgrade the driver to >= {driver} for torch up to {release}", driver=need, release=release)
-    beyond = [c for c in newer if c.release.parsed > top]
+    beyond = [c for c in newer if c.release.parsed > top and c.failures]  # what holds a newer release back
     if beyond:
         first = min(c.release.parsed for c in beyond)
         blocked = min((c for c in beyond if c.release.parsed == first), key=lambda c: len({f.kind for f in c.failures}))
