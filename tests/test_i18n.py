@@ -126,3 +126,31 @@ def test_an_error_raised_with_a_text_keeps_it():
     assert isinstance(i18n.message_of(error), i18n.Text)
     assert i18n.message_of(error) == str(error) == "/tmp/x is not a regular file"
     assert type(i18n.message_of(OSError(2, "No such file"))) is str
+
+
+class _Kernel32:
+    def __init__(self, lcid):
+        self.lcid = lcid
+
+    def GetUserDefaultUILanguage(self):  # noqa: N802 - the Win32 name
+        return self.lcid
+
+
+@pytest.mark.parametrize(("lcid", "name"), [(0x0804, "zh_CN"), (0x1004, "zh_SG"), (0x0409, "en_US"), (0x0404, "zh_TW")])
+def test_the_windows_display_language_is_read_as_a_locale_name(monkeypatch, lcid, name):
+    """LCIDs from Microsoft's [MS-LCID] table: 0x0804 zh-CN, 0x1004 zh-SG, 0x0409 en-US, 0x0404 zh-TW."""
+    import ctypes
+
+    from envdoctor.door.live import windows_display_language
+
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", type("WinDLL", (), {"kernel32": _Kernel32(lcid)})(), raising=False)
+    assert windows_display_language() == name
+    assert i18n.pick(None, {}, windows_display_language()) == ("zh_CN" if name in ("zh_CN", "zh_SG") else "en")
+
+
+def test_no_display_language_outside_windows(monkeypatch):
+    from envdoctor.door.live import windows_display_language
+
+    monkeypatch.setattr("sys.platform", "linux")
+    assert windows_display_language() is None
