@@ -145,3 +145,13 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "needs_torch" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English: a CLI run with --lang zh_CN leaves its language in force for the
+    renderers a later test calls directly."""
+    from envdoctor import i18n
+
+    i18n.use(i18n.ENGLISH_LANGUAGE)
+
