@@ -91,7 +91,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/resolver/candidates.py": _RULES,
     "envdoctor/resolver/choose.py": _RULES,
     "envdoctor/resolver/commands.py": (*_RULES, "tests/test_compat_names.py", "tests/test_mutants_commands.py"),
-    "envdoctor/resolver/plan.py": _RULES,
+    "envdoctor/resolver/plan.py": (*_RULES, "tests/test_mutants_plan.py"),
     "envdoctor/recipes/loader.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_mutants_loader.py"),
     "envdoctor/recipes/schema.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_mutants_schema.py"),
     "envdoctor/recipes/model.py": ("tests/test_recipes.py", "tests/test_recipe_data.py", "tests/test_resolver.py",
