@@ -34,3 +34,19 @@ def test_a_direct_reference_named_by_the_stub_names_torch():
     assert str(caught.value) == (
         f"'pytorch @ {WHEEL}': a direct reference installs whatever lies at that URL, not the build chosen for this "
         "machine or what it was made with; name a version instead (e.g. torch>=2.4)")
+
+
+def test_a_direct_reference_to_what_torch_pins_is_refused_with_its_reason():
+    text = "triton @ https://download.pytorch.org/whl/triton-3.1.0-cp311-cp311-linux_x86_64.whl"
+    with pytest.raises(ValueError) as caught:
+        Request(["torch", text])
+    assert str(caught.value) == (
+        f"{text!r}: a direct reference installs whatever lies at that URL, not the build chosen for this machine or "
+        "what it was made with; torch's build pins it: leave it out and name torch's version")
+
+
+def test_a_file_url_of_another_project_is_refused():
+    with pytest.raises(ValueError) as caught:
+        Request(["torch", "mypkg @ file:///srv/mypkg-1.0-py3-none-any.whl"])
+    assert str(caught.value) == ("'mypkg @ file:///srv/mypkg-1.0-py3-none-any.whl': refused: a file: URL installs "
+                                 "whatever lies at that path; install local files with pip directly")
