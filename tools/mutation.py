@@ -42,7 +42,7 @@ _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.p
 TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
     "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py"),
-    "envdoctor/readers/__init__.py": _READERS,
+    "envdoctor/readers/__init__.py": (*_READERS, "tests/test_mutants_readers.py"),
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
                                          "tests/test_mutants_collect_env.py"),
     "envdoctor/readers/install_commands.py": ("tests/test_lint.py", "tests/test_mutants_lint.py",
