@@ -14,6 +14,7 @@ sentence in accented letters between ``⟦ ⟧``, so that text which bypasses th
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +32,11 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
     ENGLISH: ("en", "c", "posix"),
     "zh_CN": ("zh", "zh_cn", "zh_sg", "zh_hans", "zh_hans_cn", "zh_hans_sg"),
 }
-CHOICES = (ENGLISH, "zh_CN")
+CHOICES = tuple(LANGUAGES)
 DOMAIN = "envdoctor"
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
-_ENV_ORDER = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+#: the variables that name the locale, in gettext's order
+ENV_ORDER = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 class Text(str):
@@ -152,7 +154,7 @@ def pick(flag: str | None, env: Mapping[str, str], ui_language: str | None = Non
     list several), else the Windows display language; English where that names no language we have."""
     if flag:
         return normalise(flag) or ENGLISH
-    for variable in _ENV_ORDER:
+    for variable in ENV_ORDER:
         value = env.get(variable, "")
         if not value:
             continue
@@ -177,7 +179,7 @@ def load(code: str) -> Language:
     try:
         with open(path, "rb") as handle:
             return Language(code, gettext.GNUTranslations(handle))
-    except OSError:
+    except (OSError, ValueError, LookupError, struct.error):  # missing or damaged: English, never a crash
         return ENGLISH_LANGUAGE
 
 
@@ -218,6 +220,16 @@ def message_of(error: BaseException) -> str:
     if len(error.args) == 1 and isinstance(error.args[0], Text):
         return error.args[0]
     return str(error)
+
+
+def can_write(stream: Any, text: str) -> bool:
+    """Whether ``stream``'s encoding holds every character of ``text`` (a stream without one holds ASCII)."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def display_width(text: str) -> int:

@@ -62,13 +62,13 @@ def speak(args: list[str], env: Any, stream: Any, root: click.Command, machine_r
 
 def _settle(flag: str | None, env: Any, stream: Any, root: click.Command, machine_readable: bool) -> None:
     ui = None
-    if flag is None and not any(env.get(v) for v in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")):
+    if flag is None and sys.platform == "win32" and not any(env.get(v) for v in i18n.ENV_ORDER):
         from envdoctor.door import windows_display_language
 
         ui = windows_display_language()
     code = i18n.pick(flag, env, ui)
     language = i18n.ENGLISH_LANGUAGE if code == i18n.ENGLISH else i18n.load(code)
-    if not language.english and code != i18n.PSEUDO and not _can_write(stream, language.gettext("Usage:")):
+    if not language.english and code != i18n.PSEUDO and not i18n.can_write(stream, language.gettext("Usage:")):
         language = i18n.ENGLISH_LANGUAGE
     i18n.use(language)
     _teach_click(root, language, english_messages=machine_readable)
@@ -78,15 +78,6 @@ def english_help(root: click.Command) -> None:
     """Put back the English help texts and click's English messages that an earlier run in this process
     swapped (the catalogue is extracted from them)."""
     _teach_click(root, i18n.ENGLISH_LANGUAGE)
-
-
-def _can_write(stream: Any, sample: str) -> bool:
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        sample.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
 
 
 def _teach_click(root: click.Command, language: i18n.Language, english_messages: bool = False) -> None:

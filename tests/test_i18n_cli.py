@@ -162,7 +162,7 @@ def test_a_usage_error_is_chinese_and_still_exit_2():
 
 
 def _run_child(env_extra: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    env = {k: v for k, v in os.environ.items() if k not in i18n.ENV_ORDER}
     env.update(env_extra)
     return subprocess.run([sys.executable, "-m", "envdoctor", "check", "--machine",
                            str(MACHINES_DIR / "ubuntu2204-gtx1080-rtx4090-535")],

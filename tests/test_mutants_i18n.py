@@ -97,3 +97,22 @@ def test_say_uses_the_language_in_use(chinese):
     assert i18n.say(_("no build fits")) == "没有合适的构建版本"
     assert i18n.active() is chinese
     assert i18n.say("plain") == "plain"
+
+
+@pytest.mark.parametrize("content", [b"", b"not a catalogue", b"\xde\x12\x04\x95" + b"\xff" * 40])
+def test_a_damaged_catalogue_is_english_not_a_crash(tmp_path, monkeypatch, content):
+    """Bytes that are no .mo (empty, wrong magic, the right magic and nonsense after it)."""
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "envdoctor.mo").write_bytes(content)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path))
+    assert i18n.load("zh_CN") is i18n.ENGLISH_LANGUAGE
+
+
+@pytest.mark.parametrize(("encoding", "text", "expected"), [
+    ("utf-8", "显卡 ✓", True), ("gbk", "显卡", True), ("gbk", "✓", False), ("ascii", "显卡", False),
+    ("latin-1", "é", True), ("no-such-codec", "a", False)])
+def test_what_a_terminal_can_write(encoding, text, expected):
+    stream = type("Stream", (), {"encoding": encoding})()
+    assert i18n.can_write(stream, text) is expected
+    assert i18n.can_write(None, "plain") is True and i18n.can_write(None, "é") is False

@@ -15,7 +15,7 @@ import click
 from envdoctor import __version__
 from envdoctor.compat import TORCH_FAMILY
 from envdoctor.facts import Check, Facts, Finding
-from envdoctor.i18n import Text, _, display_width, pad, say
+from envdoctor.i18n import Text, _, can_write, display_width, pad, say
 from envdoctor.render.printable import format_number, printable, scrub
 from envdoctor.report import Report
 from envdoctor.toolkit import NONE_NEEDED
@@ -674,9 +674,4 @@ def render_text(report: Report, color: bool, ascii_only: bool, verbose: int = 0,
 
 def can_encode(stream: Any, text: str = "".join(SYMBOLS)) -> bool:
     """Whether ``stream`` can hold every symbol the text rendering uses (else: ASCII fallbacks)."""
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
+    return can_write(stream, text)
