@@ -229,8 +229,8 @@ def part(out: Path, sources: list[str], lang: str = "zh_CN") -> list[str]:
     for source, wanted in chosen:
         for message, where in source():
             if wanted(where):
-                catalog.add(message, string=old.get(message) or ("", "") if isinstance(message, tuple) else old.get(message, ""),
-                            locations=[(where, None)])
+                empty = ("", "") if isinstance(message, tuple) else ""
+                catalog.add(message, string=old.get(message) or empty, locations=[(where, None)])
     _write_po(catalog, out)
     left = []
     for message in catalog:
