@@ -342,6 +342,18 @@ def stop_all_commands() -> None:
         child.signal_all(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
 
 
+#: The longest one wait of envdoctor's sleeps. A stopping signal the kernel hands to another thread
+#: only sets Python's flag; its handler runs when the main thread next wakes, so a join without a
+#: timeout would wait out a hung command before the signal is seen.
+WAKE_EVERY = 0.05
+
+
+def join_thread(thread: threading.Thread) -> None:
+    """Wait for ``thread`` to end, waking every :data:`WAKE_EVERY` seconds for a stopping signal."""
+    while thread.is_alive():
+        thread.join(WAKE_EVERY)
+
+
 def _stopping_error(number: int) -> BaseException:
     return KeyboardInterrupt() if number == signal.SIGINT else Stopped(number)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from envdoctor.door import OUTPUT_LIMIT, CommandResult, Door
+from envdoctor.door import OUTPUT_LIMIT, CommandResult, Door, join_thread
 from envdoctor.facts import (
     AppleFacts,
     Attempt,
@@ -57,10 +57,10 @@ class Pending(Generic[T]):
             self._error = exc
 
     def wait(self) -> None:
-        self._thread.join()
+        join_thread(self._thread)
 
     def result(self) -> T:
-        self._thread.join()
+        join_thread(self._thread)
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]

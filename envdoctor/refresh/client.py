@@ -12,12 +12,12 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from envdoctor import compat
-from envdoctor.door import Door, HttpResult, UserFileError
+from envdoctor.door import WAKE_EVERY, Door, HttpResult, UserFileError
 from envdoctor.extensions import Catalog
 from envdoctor.i18n import _, message_of
 from envdoctor.recipes import Recipes
@@ -255,7 +255,10 @@ def _read_wheels(client: IndexClient, reads: Iterable[reading.WheelRead]) -> dic
         return read.filename, reading.wheel_facts(members)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return dict(pool.map(one, list(reads)))
+        futures = [pool.submit(one, read) for read in reads]
+        while wait(futures, timeout=WAKE_EVERY).not_done:  # awake for a stopping signal
+            pass
+        return dict(future.result() for future in futures)
 
 
 def gather(client: IndexClient, sources: reading.Sources, known: Recipes) -> reading.Material:

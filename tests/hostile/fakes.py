@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,14 +62,18 @@ def kill_quietly(pids: list[int]) -> None:
             pass
 
 
-def read_pids(path: Path, count: int, within: float = 60.0) -> list[int]:
-    """The first ``count`` pids written to ``path`` by a fake, waiting until they are there."""
+def read_pids(path: Path, count: int, within: float = 60.0, starter: subprocess.Popen | None = None) -> list[int]:
+    """The first ``count`` pids written to ``path`` by a fake, waiting until they are there (and failing at
+    once, with what it printed, should ``starter``, the process that runs the fake, end first)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if path.exists():
             lines = [line for line in path.read_text().split("\n") if line.strip()]
             if len(lines) >= count:
                 return [int(line) for line in lines[:count]]
+        if starter is not None and starter.poll() is not None:
+            out, err = starter.communicate()
+            raise AssertionError(f"{path}: exit code {starter.returncode} before the fake ran\n{out}\n{err}")
         time.sleep(0.05)
     raise AssertionError(f"{path}: fewer than {count} pids after {within} s")
 

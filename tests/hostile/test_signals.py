@@ -49,7 +49,7 @@ def _signal_envdoctor(args: list[str], bin_dir: Path, pids: Path, number: int) -
                             text=True)
     children: list[int] = []
     try:
-        children = read_pids(pids, 2, within=300)
+        children = read_pids(pids, 2, within=300, starter=proc)
         proc.send_signal(number)
         # far below the 600 s the fake would hang and the probe timeout: ending at once is the point
         out, err = proc.communicate(timeout=60)
@@ -141,3 +141,44 @@ def test_check_ends_a_daemon_a_probed_tool_started(tmp_path):
         assert gone(daemon[0]), "the daemon outlived envdoctor"
     finally:
         kill_quietly(daemon)
+
+
+# The signal taken by a worker thread, as the kernel may choose: the process-wide handler is then due,
+# but it runs only in the main thread, which must wake up from its wait to run it. The worker waits as
+# a door command does, until the handler says envdoctor is stopping.
+TAKEN_BY_A_WORKER = """
+import os, signal, sys, time
+from envdoctor.door import Stopped, stop_on_signals
+from envdoctor.door.processes import _STOPPING
+from envdoctor.probes import Pending
+from envdoctor.refresh.client import _read_wheels
+from envdoctor.refresh.reading import WheelRead
+
+def worker(*args, **kwargs):
+    signal.raise_signal(signal.SIGTERM)  # raise() signals the calling thread
+    while not _STOPPING.is_set():
+        time.sleep(0.01)
+    return "torch-2.12.0-cp311-none-any.whl", None
+
+class Client:
+    get = staticmethod(worker)
+
+stop_on_signals()
+try:
+    if sys.argv[1] == "probe":
+        Pending(worker).result()
+    else:
+        _read_wheels(Client(), [WheelRead("torch-2.12.0-cp311-none-any.whl", "", "torch", "metadata")])
+except Stopped as exc:
+    print("stopped by", exc, flush=True)
+    os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("wait", ["probe", "refresh"])
+def test_a_stopping_signal_a_worker_thread_takes_still_ends_the_main_threads_wait(wait):
+    """The main thread waits for a probe's thread or a refresh's pool. Waiting without a timeout, it never
+    ran the handler (4 of 25 runs of the hung-nvidia-smi test above hung so, under load)."""
+    done = subprocess.run([sys.executable, "-c", TAKEN_BY_A_WORKER, wait], cwd=REPO, env=child_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "stopped by SIGTERM\n", "")
