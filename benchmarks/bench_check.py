@@ -1,7 +1,9 @@
 """Time `envdoctor check --json` against what users run instead, on this machine.
 
 Compares, each as a fresh process: envdoctor check --json, `python -m torch.utils.collect_env`
-and a bare `python -c "import torch"` (the floor for anything that imports torch). The commands
+and a bare `python -c "import torch"` (the floor for anything that imports torch). envdoctor runs as
+users have it: installed from a wheel of this checkout into a venv of the benchmark's own, which is also
+the activated environment every command runs in (with the given interpreter's torch). The commands
 are interleaved (one of each per round, N rounds), so a change in the machine's load touches every
 command alike. Wall time and CPU time (user + sys of the process and its children) are both
 reported: on a shared machine the CPU time moves less than the wall time. The commands run with
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECK = "envdoctor check --json"
 COLLECT_ENV = "python -m torch.utils.collect_env"
 
@@ -53,18 +56,42 @@ def main() -> None:
     parser.add_argument("--max-check-ms", type=float, help="fail when check's wall median is above this")
     parser.add_argument("--min-ratio", type=float, help="fail when collect_env / check (wall medians) is below this")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="envdoctor-bench-") as cache:
-        ENV["XDG_CACHE_HOME"] = cache
-        measure(args)
+    with tempfile.TemporaryDirectory(prefix="envdoctor-bench-") as folder:
+        ENV["XDG_CACHE_HOME"] = os.path.join(folder, "cache")
+        measure(args, folder)
 
 
-def measure(args: argparse.Namespace) -> None:
-    version = subprocess.run([args.python, "-c", "import importlib.metadata as m; print(m.version('torch'))"],
+def _run(argv: list[str]) -> str:
+    return subprocess.run(argv, check=True, capture_output=True, text=True, timeout=600).stdout.strip()
+
+
+def install_as_users_have_it(python: str, folder: str) -> str:
+    """A venv with envdoctor installed from a wheel of this checkout, as ``pip install envdoctor`` leaves it
+    (a development install's import hook would cost every start, envdoctor's and its target interpreter's,
+    some 10 ms), and with ``python``'s packages (torch, envdoctor's dependencies) on its path through a
+    ``.pth`` file. Returns the venv's interpreter."""
+    _run([python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", f"{folder}/wheel", REPO])
+    _run([python, "-m", "venv", f"{folder}/venv"])
+    venv_python = os.path.join(folder, "venv", "bin", "python")
+    wheels = [os.path.join(folder, "wheel", name) for name in os.listdir(f"{folder}/wheel")]
+    _run([venv_python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", *wheels])
+    where = "import sysconfig; p = sysconfig.get_paths(); print(p['purelib']); print(p['platlib'])"
+    packages = dict.fromkeys(_run([python, "-c", where]).splitlines())
+    with open(os.path.join(_run([venv_python, "-c", where]).splitlines()[0], "benchmark-packages.pth"), "w") as pth:
+        pth.write("".join(f"{path}\n" for path in packages))
+    ENV["VIRTUAL_ENV"] = os.path.join(folder, "venv")  # the activated environment: check's target
+    ENV["PATH"] = os.pathsep.join([os.path.join(folder, "venv", "bin"), ENV.get("PATH", "")])
+    return venv_python
+
+
+def measure(args: argparse.Namespace, folder: str) -> None:
+    python = install_as_users_have_it(args.python, folder)
+    version = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('torch'))"],
                              capture_output=True, text=True, timeout=60).stdout.strip() or "not installed"
     commands = {
-        CHECK: [args.python, "-m", "envdoctor", "check", "--json"],
-        COLLECT_ENV: [args.python, "-m", "torch.utils.collect_env"],
-        'python -c "import torch"': [args.python, "-c", "import torch"],
+        CHECK: [os.path.join(os.path.dirname(python), "envdoctor"), "check", "--json"],
+        COLLECT_ENV: [python, "-m", "torch.utils.collect_env"],
+        'python -c "import torch"': [python, "-c", "import torch"],
     }
     for argv in commands.values():  # warm the page cache
         run_once(argv)
