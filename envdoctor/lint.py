@@ -29,6 +29,7 @@ from envdoctor.lint_instead import Judged as Judged
 from envdoctor.lint_instead import _finding, _plan, _replacement, _with_instead, _with_python
 from envdoctor.lint_wanted import Wanted as Wanted
 from envdoctor.lint_wanted import wanted_of as wanted_of
+from envdoctor.lint_wanted import with_versions
 from envdoctor.readers.images import Image
 from envdoctor.readers.install_commands import Install, Script
 from envdoctor.readers.install_commands import Line as Line
@@ -126,8 +127,8 @@ def judge(install: Install, facts: Facts, recipes: Recipes) -> Judged | None:
                        local=next(iter(wanted.locals.values()))),
                      _("PEP 440 local versions; PyPI accepts no uploads with a local version"),
                      fix=_("use the plain version with the variant's index URL (the command below)")))
-    _judge_companions(install, wanted, recipes, out)
-    chosen = _what_it_installs(install, wanted, facts, recipes, conda, variant_known, out)
+    unpaired = _judge_companions(install, wanted, recipes, out)
+    chosen = _what_it_installs(install, wanted, facts, recipes, conda, variant_known, unpaired, out)
     if chosen is not None and _judge_fit(install, wanted, chosen, facts, recipes, out):
         _judge_against_plan(install, wanted, chosen, plan, facts, recipes, out)
     return _with_instead(judged, instead, note)
@@ -330,21 +331,27 @@ def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list
     return True
 
 
-def _judge_companions(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding]) -> None:
+def _judge_companions(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding]) -> set[str]:
+    """The companions whose versions in the command do not include the one the pinned torch pairs (the pairing
+    of recipes/torch.toml): the installer then finds no set that fits, though torch itself has builds. A finding
+    for each, with the command as written but with the paired versions to paste."""
     torch = wanted.pins.get("torch")
     release = recipes.release(torch) if torch else None
     if release is None:
-        return
-    for name in compat.COMPANIONS:
-        pinned = wanted.pins.get(name)
-        paired = release.companion(name)
-        if pinned and paired and compat.parse_version(pinned) != compat.parse_version(paired):
-            out.append(_finding(
-                install.source, install.text, "lint.companion-mismatch", "error",
-                _("{name}=={pinned} does not pair torch=={torch}: torch {torch} pairs {name} {paired}", name=name,
-                  pinned=pinned, torch=torch, paired=paired),
-                _series(release),
-                fix=_("pin {name}=={paired}, or leave it unpinned", name=name, paired=paired)))
+        return set()
+    paired = {name: version for name in compat.COMPANIONS if (version := release.companion(name))}
+    unpaired = {name: version for name, version in paired.items() if name in wanted.specs
+                and not wanted.specs[name].contains(version, prereleases=True)}
+    fixed = with_versions(install, unpaired) if unpaired else None
+    for name, version in unpaired.items():
+        out.append(_finding(
+            install.source, install.text, "lint.companion-mismatch", "error",
+            _("{requirement} does not pair torch=={torch}: torch {torch} pairs {name} {paired}",
+              requirement=f"{name}{wanted.specs[name]}", torch=torch, name=name, paired=version),
+            _series(release),
+            fix=_("pin {name}=={paired}, or leave it unpinned: {command}", name=name, paired=version, command=fixed)
+            if fixed else _("pin {name}=={paired}, or leave it unpinned", name=name, paired=version)))
+    return set(unpaired)
 
 
 def _series(release: Release) -> Text:
@@ -353,10 +360,12 @@ def _series(release: Release) -> Text:
 
 
 def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: Recipes, conda: bool,
-                      variant_known: bool, out: list[Finding]) -> tuple[Release, VariantRecipe] | None:
+                      variant_known: bool, unpaired: set[str], out: list[Finding]) -> tuple[Release, VariantRecipe] | None:
     """The release and variant this command installs on the machine, the way the installer picks: the newest
     release matching the pins that the index (or PyPI, or the conda channel) has for this platform and Python,
-    whether or not it runs on the GPUs. Asked of the resolver with the accelerators left out of the facts."""
+    whether or not it runs on the GPUs. Asked of the resolver with the accelerators left out of the facts.
+    With ``unpaired`` companions nothing installs: torch is asked alone, and only whether it finds nothing
+    too is said (the companions' findings say the rest)."""
     if not variant_known or wanted.stub:
         return None
     platform = compat.target_platform(facts)
@@ -370,11 +379,14 @@ def _what_it_installs(install: Install, wanted: Wanted, facts: Facts, recipes: R
     if conda:
         on_channel = [r for r in recipes.releases if r.conda is not None and r.conda.style != "conda-forge"]
         spec &= SpecifierSet(f"<={on_channel[0].version}") if on_channel else SpecifierSet("<0")
-    requirements = [f"torch{spec}"] + [f"{n}{wanted.specs[n]}" for n in ("torchvision", "torchaudio") if n in wanted.specs]
+    requirements = [f"torch{spec}"] + [f"{n}{wanted.specs[n]}" for n in compat.COMPANIONS
+                                       if n in wanted.specs and n not in unpaired]
     blind = _without_accelerators(_with_python(facts, wanted.python), recipes)
     plan = resolve(blind, Request(requirements, variant=wanted.variant, allow_prerelease=install.pre, upgrade=True),
                    recipes)
     release = recipes.release(plan.torch) if plan.ok and plan.torch else None
+    if release is not None and unpaired:
+        return None
     if release is not None:
         name = wanted.variant or release.pypi.get(platform or "")
         variant = release.variant(name) if name else None

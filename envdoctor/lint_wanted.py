@@ -115,6 +115,39 @@ def _add_pin(wanted: Wanted, name: str, version: str, text: str) -> None:
             wanted.variant, wanted.variant_from = local, text
 
 
+def with_versions(install: Install, versions: dict[str, str]) -> str | None:
+    """The command as written with each torch-family requirement named in ``versions`` (torch, torchvision,
+    torchaudio) pinned to that version in the tool's own syntax (``torchvision==0.20.1``, a local label kept;
+    conda's ``torchvision=0.20.1``, a channel prefix kept); None when such a requirement is not in the text as
+    written (a wheel URL)."""
+    conda = install.tool in ("conda", "mamba", "micromamba")
+    text = install.text
+    done = set()
+    for written in install.requirements:
+        if conda:
+            match = _CONDA_SPEC.match(written.strip())
+            name = CONDA_FAMILY.get(match.group(2).lower()) if match else None
+            if match is None or name not in versions:
+                continue
+            channel = f"{match.group(1)}::" if match.group(1) else ""
+            pinned = f"{channel}{match.group(2)}={versions[name]}"
+        else:
+            try:
+                requirement = compat.parse_requirement(written)
+            except InvalidRequirement:
+                continue
+            name = canonicalize_name(requirement.name)
+            if name not in versions or requirement.url is not None:
+                continue
+            local = next((s.version.partition("+")[2] for s in requirement.specifier if "+" in s.version), "")
+            pinned = f"{requirement.name}=={versions[name]}" + (f"+{local}" if local else "")
+        if text.count(written) != 1:
+            return None
+        text = text.replace(written, pinned)
+        done.add(name)
+    return text if done == set(versions) else None
+
+
 def _wanted_conda(install: Install) -> Wanted:
     wanted = Wanted()
     for text in install.requirements:
@@ -130,9 +163,9 @@ def _wanted_conda(install: Install) -> Wanted:
         if name == "python":
             wanted.python = ".".join((pinned or "").split(".")[:2]) or None
         elif name == "cudatoolkit":
-            wanted.cudatoolkit = ".".join((pinned or "").split(".")[:2]) or "any"
+            wanted.cudatoolkit = _cuda_line(pinned)
         elif name == "pytorch-cuda":
-            wanted.pytorch_cuda = ".".join((pinned or "").split(".")[:2]) or "any"
+            wanted.pytorch_cuda = _cuda_line(pinned)
         elif name == "cpuonly":
             wanted.cpuonly = True
         elif name in CONDA_FAMILY:
@@ -150,6 +183,17 @@ def _wanted_conda(install: Install) -> Wanted:
     elif wanted.cpuonly:
         wanted.variant, wanted.variant_from = "cpu", "cpuonly"
     return wanted
+
+
+def _cuda_line(pinned: str | None) -> str:
+    """The CUDA line a conda pairing names: ``11.3`` (of ``=11.3``, ``==11.3`` or ``=11.3.1``), or ``11.*`` for a major
+    alone. conda's ``=11`` is a fuzzy match, any 11.x (its "Package search and install specifications":
+    ``numpy=1.11`` matches 1.11.0, 1.11.1, ...; ``==1.11`` only 1.11.0), so it names no one variant; ``any``
+    when no version is given."""
+    if not pinned:
+        return "any"
+    parts = pinned.split(".")
+    return f"{parts[0]}.*" if len(parts) == 1 else ".".join(parts[:2])
 
 
 def _conda_specifier(rest: str) -> SpecifierSet:
