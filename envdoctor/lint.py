@@ -553,10 +553,9 @@ def lint_installs(installs: Iterable[Install], scripts: Iterable[Script], facts:
     judged += [j for j in (judge_script(s) for s in scripts) if j is not None]
     for item in judged:
         if item.instead is None and any(f.id == "lint.no-such-installer" for f in item.findings):
-            item.instead, item.instead_note = _replacement(Install(item.source, item.text, "pip", ["torch"]),
-                                                           Wanted(specs={"torch": SpecifierSet()}), facts, recipes)[:2]
-            for finding in item.findings:
-                finding.commands = [item.instead] if item.instead else []
+            steps, note, _plan_ = _replacement(Install(item.source, item.text, "pip", ["torch"]),
+                                               Wanted(specs={"torch": SpecifierSet()}), facts, recipes)
+            _with_instead(item, steps, note)
     return sorted(judged, key=lambda j: _order(j.source))
 
 
@@ -564,7 +563,7 @@ def _again(judged: Judged, source: str) -> Judged:
     """The judgement of a command repeated at another line."""
     findings = [dataclasses.replace(f, subject=source, evidence=list(f.evidence), commands=list(f.commands))
                 for f in judged.findings]
-    return Judged(source, judged.text, findings, judged.instead, judged.instead_note)
+    return Judged(source, judged.text, findings, judged.instead, judged.instead_note, list(judged.then))
 
 
 def _order(source: str) -> tuple[str, int]:

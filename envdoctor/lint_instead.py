@@ -27,6 +27,7 @@ class Judged:
     findings: list[Finding] = field(default_factory=list)
     instead: list[str] | None = None
     instead_note: str = ""  # why the command is not the one asked for, or why none fits
+    then: list[list[str]] = field(default_factory=list)  # the commands after it (other packages from their own index)
 
 
 def _finding(install_source: str, text: str, id_: str, severity: str, message: str, source: str,
@@ -35,13 +36,14 @@ def _finding(install_source: str, text: str, id_: str, severity: str, message: s
                    evidence=[_("source: {source}", source=source), _("line: {line}", line=text)])
 
 
-def _with_instead(judged: Judged, instead: list[str] | None, note: str) -> Judged:
-    """The judgement with the command to run instead, named by each finding, when there is any finding."""
+def _with_instead(judged: Judged, steps: list[list[str]] | None, note: str) -> Judged:
+    """The judgement with the commands to run instead, named by each finding, when there is any finding."""
     if judged.findings:
-        judged.instead, judged.instead_note = instead, note
+        judged.instead, judged.instead_note = (steps[0] if steps else None), note
+        judged.then = steps[1:] if steps else []
         for finding in judged.findings:
-            if instead:
-                finding.commands = [instead]
+            if steps:
+                finding.commands = [list(argv) for argv in steps]
     return judged
 
 
@@ -57,12 +59,15 @@ def _with_python(facts: Facts, python: str | None) -> Facts:
 
 
 def _replacement(install: Install, wanted: Wanted, facts: Facts,
-                 recipes: Recipes) -> tuple[list[str] | None, str, Plan | None]:
-    """The resolver's command for the same packages with the same manager: with the command's pins where a build
-    fits them, else with torch's pin alone, else the newest that fits. Also the plan it comes from."""
+                 recipes: Recipes) -> tuple[list[list[str]] | None, str, Plan | None]:
+    """The resolver's commands for the same packages with the same manager: with the command's pins where a build
+    fits them, else with torch's pin alone, else the newest that fits. Also the plan they come from. The command's
+    other packages stay: pip's and uv's are planned with torch (from the user's own index); conda's are conda
+    specs, not PyPI names, so they join the conda command as written."""
     names = [n for n in compat.TORCH_FAMILY if n in wanted.specs] or ["torch"]
     manager = install.manager
-    others = [] if install.tool in ("conda", "mamba", "micromamba") else wanted.others
+    conda = install.tool in ("conda", "mamba", "micromamba")
+    others = [] if conda else wanted.others
     target = _with_python(facts, wanted.python)
     attempts = [([f"{n}{wanted.specs[n]}" if n in wanted.specs else n for n in names], ""),
                 ([f"torch{wanted.specs['torch']}" if n == "torch" and "torch" in wanted.specs else n for n in names],
@@ -82,8 +87,21 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
     if plan is None or not plan.ok:
         why = _alternatives(plan.alternatives if plan else [])
         return None, why or _("no build fits this machine"), plan
-    argv, why = _command_of(plan, install)
-    return argv, joined(n for n in (note, why) if n), plan
+    steps, why = _command_of(plan, install)
+    if conda and steps and wanted.others:
+        steps = _with_conda_packages(steps, wanted.others, install.tool)
+    return steps, joined(n for n in (note, why) if n), plan
+
+
+def _with_conda_packages(steps: list[list[str]], packages: list[str], tool: str) -> list[list[str]]:
+    """The conda command with ``packages`` after its own (before its channels); where pip installs torch
+    instead, a conda command of their own after it."""
+    first = steps[0]
+    if first[:1] != [tool]:
+        return [*steps, [tool, "install", "-y", *packages]]
+    last = max(i for i, word in enumerate(first) if i >= 2 and not word.startswith("-")
+               and first[i - 1] not in ("-c", "-p"))
+    return [[*first[:last + 1], *packages, *first[last + 1:]], *steps[1:]]
 
 
 def _alternatives(alternatives: list[dict[str, object]]) -> str:
@@ -92,20 +110,20 @@ def _alternatives(alternatives: list[dict[str, object]]) -> str:
                   for message in (a.get("message", "") for a in alternatives[:2]))
 
 
-def _command_of(plan: Plan, install: Install) -> tuple[list[str] | None, str]:
-    """The plan's command for the command's manager (pip where that manager cannot install the plan), as it
-    runs where the command runs; and a note when it is not that manager's."""
-    argv = plan.commands.get(plan.manager)
+def _command_of(plan: Plan, install: Install) -> tuple[list[list[str]] | None, str]:
+    """The plan's commands for the command's manager (pip's where that manager cannot install the plan), as they
+    run where the command runs; and a note when they are not that manager's."""
+    steps = plan.steps.get(plan.manager)
     note = ""
-    if argv is None:
+    if not steps:
         reason = plan.command_notes.get(plan.manager, "")
         note = _("{manager} cannot install it ({reason}): pip", manager=plan.manager, reason=reason)
-        argv = plan.commands.get("pip")
-    if argv is None:
+        steps = plan.steps.get("pip")
+    if not steps:
         return None, note
-    if install.tool == "micromamba" and argv[:1] == ["mamba"]:
-        argv = ["micromamba", *argv[1:]]
-    return (_in_image(list(argv)) if install.image is not None else list(argv)), note
+    if install.tool == "micromamba":
+        steps = [["micromamba", *argv[1:]] if argv[:1] == ["mamba"] else argv for argv in steps]
+    return [_in_image(list(argv)) if install.image is not None else list(argv) for argv in steps], note
 
 
 def _plan(facts: Facts, requirements: list[str], manager: str, recipes: Recipes) -> Plan:

@@ -243,13 +243,16 @@ def test_a_direct_reference_after_an_unreadable_requirement_is_still_found():
 def test_flash_attn_without_no_build_isolation():
     command = "pip install torch==2.5.1 flash-attn"
     one = judged(command, RTX3090)
-    assert (one.instead, one.findings) == (CU121, [Finding(
+    # flash-attn stays in the replacement: its build tools, then itself built against the torch installed
+    then = [["python", "-m", "pip", "install", "ninja", "packaging", "psutil", "wheel"],
+            ["python", "-m", "pip", "install", "--no-build-isolation", "--no-binary", "flash-attn", "flash-attn"]]
+    assert (one.instead, one.then, one.findings) == (CU121, then, [Finding(
         "lint.extension-build-isolation", "error", "lint",
         "flash-attn compiles against the torch it imports at build time: without --no-build-isolation pip builds it "
         "in an isolated environment with no torch (\"No module named 'torch'\") or a fresh one from PyPI, not the "
         "torch installed here", subject="run.sh:1",
         fix="install torch first, then: pip install flash-attn --no-build-isolation (and ninja, packaging)",
-        commands=[CU121], evidence=[
+        commands=[CU121, *then], evidence=[
             "source: https://github.com/Dao-AILab/flash-attention#installation-and-features (pip install flash-attn "
             "--no-build-isolation)", f"line: {command}"])])
 
@@ -270,7 +273,7 @@ def test_a_companion_pin_of_another_torch_is_an_error():
     (finding,) = [f for f in one.findings if f.id == "lint.companion-mismatch"]
     assert (finding.severity, finding.message, finding.fix) == (
         "error", "torchvision==0.19.0 does not pair torch==2.5.1: torch 2.5.1 pairs torchvision 0.20.1",
-        "pin torchvision==0.20.1, or leave it unpinned")
+        "pin torchvision==0.20.1, or leave it unpinned: pip install torch==2.5.1 torchvision==0.20.1")
 
 
 def test_a_release_older_than_the_data():

@@ -26,22 +26,22 @@ RTX3090 = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_ar
                           gpus=("NVIDIA GeForce RTX 3090",), driver="535.104.05")
 
 
-def replacement(command: str, facts: Facts) -> tuple[list[str] | None, str]:
+def replacement(command: str, facts: Facts) -> tuple[list[list[str]] | None, str]:
     installs, _, _ = parse_command(Line("run.sh:1", command))
     (install,) = installs
-    argv, note, _plan = _replacement(install, wanted_of(install), facts, RECIPES)
-    return argv, note
+    steps, note, _plan = _replacement(install, wanted_of(install), facts, RECIPES)
+    return steps, note
 
 
 def test_a_companion_pin_of_another_torch_gives_the_companion_that_pairs():
     assert replacement("pip install torch==2.1.0 torchvision==0.17.0", RTX3090) == (
-        ["python", "-m", "pip", "install", "torch==2.1.0", "torchvision==0.16.0"],
+        [["python", "-m", "pip", "install", "torch==2.1.0", "torchvision==0.16.0"]],
         "the companions' pins do not pair that torch: the companions that do")
 
 
 def test_micromamba_runs_mamba_s_command():
     assert replacement("micromamba install -y -c conda-forge pytorch", RTX3090) == (
-        ["micromamba", "install", "-y", "-c", "conda-forge", "pytorch-gpu==2.14.1", "cuda-version=12.6"], "")
+        [["micromamba", "install", "-y", "-c", "conda-forge", "pytorch-gpu==2.14.1", "cuda-version=12.6"]], "")
 
 
 def test_a_conda_python_pin_is_planned_for_that_python_on_a_probed_machine():

@@ -33,7 +33,7 @@ def render_lint_text(judged: list[Judged], header: str, summary: str, color: boo
         if item.instead:
             instead = (_("instead ({note})", note=item.instead_note) if item.instead_note else _("instead"))
             out.append(f"    {paint.arrow} {printable(say(instead))}")
-            out.append(f"        $ {printable(shlex.join(item.instead))}")
+            out.extend(f"        $ {printable(shlex.join(argv))}" for argv in (item.instead, *item.then))
         elif item.findings and item.instead_note:
             none_fits = _("no command fits: {note}", note=item.instead_note)
             out.append(f"    {paint.arrow} {printable(say(none_fits))}")
