@@ -176,3 +176,17 @@ def test_an_arg_default_is_everything_after_its_first_equals_sign():
     text = "ARG BASE=localhost:5000/team=ml/cuda:12.4.1-runtime-ubuntu22.04\nFROM $BASE AS build\nRUN pip install torch\n"
     (install,), _, _ = read_file_installs(text, "dockerfile", "Dockerfile")
     assert install.image.reference == "localhost:5000/team=ml/cuda:12.4.1-runtime-ubuntu22.04"
+
+
+def test_an_earlier_stage_s_python_comes_from_its_own_apt_packages():
+    # assembled: the first stage installs Python with apt and torch with pip; a later stage starts afresh
+    text = ("FROM ubuntu:22.04\n"
+            "RUN apt-get install -y python3-pip\n"
+            "RUN pip install torch\n"
+            "FROM ubuntu:22.04 AS final\n"
+            "RUN pip install numpy\n")
+    installs, _, _ = read_file_installs(text, "dockerfile", "Dockerfile")
+    first, last = installs[1].image, installs[2].image
+    assert (first.python, first.python_from) == (
+        "3.10", "apt package python3-pip (packages.ubuntu.com/jammy/python3: 3.10.6-1~22.04)")
+    assert (last.python, last.python_from) == (None, "")
