@@ -32,7 +32,7 @@ SCRATCH = ROOT / ".mutation"
 
 _READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
             "tests/test_pastes.py")
-_PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py")
+_PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py", "tests/test_paste_repl.py")
 _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
 _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
           "tests/test_target.py", "tests/test_properties.py", "tests/test_recipe_data.py",
@@ -159,9 +159,11 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_19",
     "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_20",
     "envdoctor.readers.pastes.signals.x__keywords_by_line__mutmut_23",
-    "envdoctor.readers.pastes.signals.x_scan__mutmut_44",
-    "envdoctor.readers.pastes.signals.x_scan__mutmut_46",
-    "envdoctor.readers.pastes.signals.x_scan__mutmut_51",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_33",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_38",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_62",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_64",
+    "envdoctor.readers.pastes.signals.x_scan__mutmut_69",
     "envdoctor.rules.gpu.x_nvidia_driver_older_than_gpu__mutmut_82",
     "envdoctor.rules.installed_torch.x_torch_cuda_on_this_machine__mutmut_137",
     "envdoctor.rules.cuda.x_cuda_library_path_shadows_wheel__mutmut_37",

@@ -18,7 +18,7 @@ from envdoctor import compat
 from envdoctor.facts import Attempt, Distribution, Facts, Gpu
 from envdoctor.i18n import _
 from envdoctor.readers.pastes.signals import Signal, scan
-from envdoctor.readers.pastes.unwrap import unwrap
+from envdoctor.readers.pastes.unwrap import repl_prompts, unwrap
 from envdoctor.target import unknown_facts
 
 SOURCE = "paste"
@@ -139,10 +139,27 @@ def _torch(reading: PasteReading) -> None:
         torch.version = version
         torch.local = version.partition("+")[2] or None
         reading.said.append(_("torch {version} ({source})", version=version, source=torch.source))
+    _session(reading)
     if reading.first("cpu_build"):
         torch.cuda = None
         torch.local = torch.local or "cpu"
         torch.cuda_available = False
+
+
+def _session(reading: PasteReading) -> None:
+    """What a Python session answered about the torch it imported: the CUDA it was built with and whether it
+    found a GPU. (The cuDNN it loaded stays a signal: the facts' cuDNN installs are the machine's, which torch's
+    own wheels do not use.)"""
+    torch = reading.facts.torch
+    cuda = reading.first("torch_cuda")
+    if cuda is not None:
+        torch.cuda = cuda.get("cuda")
+        reading.said.append(_("torch built with CUDA {cuda} (line {line})", cuda=torch.cuda, line=cuda.line))
+    available = reading.first("cuda_available")
+    if available is not None:
+        torch.cuda_available = available.get("available") == "True"
+        reading.said.append(_("torch.cuda.is_available() {value} (line {line})", value=available.get("available"),
+                              line=available.line))
 
 
 def _rocm(reading: PasteReading) -> None:
@@ -163,8 +180,8 @@ def read_paste(text: str) -> PasteReading:
     """The messages and facts of a paste (see the module's docstring)."""
     lines = unwrap(text)
     # a text ending in a newline has no line after it (``echo`` adds one; editors do too)
-    count = len(lines) - 1 if len(lines) > 1 and text.endswith("\n") else len(lines)
-    reading = PasteReading(unknown_facts(), scan(lines), count)
+    count = len(lines) - text.endswith("\n")
+    reading = PasteReading(unknown_facts(), scan(lines, repl_prompts(text)), count)
     for section in (reading.facts.os, reading.facts.python, reading.facts.nvidia, reading.facts.torch):
         section.source = SOURCE
     reading.facts.python.status = "unknown"

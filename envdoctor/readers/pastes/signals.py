@@ -7,6 +7,9 @@ line is looked at by a regular expression only when it can hold the message; no 
 column of a long line (what precedes a message's fixed words is read backwards): linear in the paste.
 A message may run over up to :data:`WINDOW` lines (a terminal or an editor wrapped it); a pattern
 ending in ``$`` is a whole line of a table (``conda list``) and is matched against that line alone.
+
+What a Python session answered (``>>> torch.__version__`` and ``'2.1.0+cu121'``) is read by :func:`echoed`,
+one reader for every expression in :data:`ECHOES`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+
+from envdoctor import compat
 
 #: Lines a message may be wrapped over.
 WINDOW = 3
@@ -168,7 +174,6 @@ PATTERNS: tuple[Entry, ...] = (
     ("numpy_abi", "_array_api not found", _p(r"_ARRAY_API not found")),
     ("numpy_abi", "numpy is not available", _p(r"Numpy is not available")),
     ("numpy_abi", "binary incompatibility", _p(r"numpy\.dtype size changed, may indicate binary incompatibility")),
-    ("numpy_version", "np.__version__", _p(r"np\.__version__\W*'(?P<numpy>[0-9.]+)'")),
     # Apple
     ("mps", "mps", _p(r"(?:The MPS backend is (?:supported on|not available)[^.\n]{0,80}|MPS \w+ is only supported on "
                       r"MacOS [0-9]+[^.\n]{0,40}|mps\.is_available\(\)\W*False|torch\.backends\.mps\.is_built\(\)\W*False)")),
@@ -206,8 +211,6 @@ PATTERNS: tuple[Entry, ...] = (
     ("found_existing", "found existing installation", _p(r"Found existing installation: (?P<package>torch\w*) (?P<version>\S+)")),
     ("wheel", "torch-", _p(r"\b(?P<package>torch|torchvision|torchaudio)-(?P<version>[0-9][\w.+]*)-"
                            r"(?P<python>cp[0-9]+)-[\w]+-(?P<platform>[\w.]+)\.whl")),
-    ("torch_version", "__version__", _p(r"torch(?:\.version)?\.__version__\W*['\"]?(?P<version>[0-9]+\.[0-9]+"
-                                        r"\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?(?:\+[\w.]+)?)['\"]?\s*$")),
     ("torch_version", "\ntorch ", _p(r"^torch\s+['\"]?(?P<version>[0-9]+\.[0-9]+\.[0-9]+(?:[a-z]+[0-9]*)?(?:\.dev[0-9]+)?"
                                      r"(?:\+[\w.]+)?)['\"]?\s*$")),
     ("python_path", "python", _p(r"[/\\](?:lib[/\\])?python(?P<python>[23]\.[0-9]{1,2})[/\\](?:site|dist)-packages")),
@@ -253,13 +256,13 @@ def _data(entry: Entry, window: str, match: re.Match[str]) -> dict[str, str]:
     return data
 
 
-def _keywords_by_line(lines: list[str]) -> dict[int, list[str]]:
+def _keywords_by_line(lines: list[str], keywords: Iterable[str] = _BY_KEYWORD) -> dict[int, list[str]]:
     """For each line holding a keyword, its keywords in :data:`PATTERNS` order: each keyword is looked for
     once over the whole (lower-cased) text by ``str.find`` in C, so a line with none costs nothing in Python."""
     text = "\n" + "\n".join(lines).lower()
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=1))
     found: dict[int, list[str]] = {}
-    for keyword in _BY_KEYWORD:
+    for keyword in keywords:
         at_start = 1 if keyword.startswith("\n") else 0  # "\ntorch ": a line that starts with "torch "
         position = text.find(keyword)
         while position != -1:
@@ -269,17 +272,72 @@ def _keywords_by_line(lines: list[str]) -> dict[int, list[str]]:
     return found
 
 
-def scan(lines: list[str]) -> list[Signal]:
-    """Every message recognised in the cleaned lines, in paste order, each kind at most :data:`PER_KIND` times
+#: Each expression a user types to show their environment, with the signal its value gives: (kind, the value's
+#: name, what the value is). ``print(EXPRESSION)`` echoes the same value without quotes.
+ECHOES: dict[str, tuple[str, str, str]] = {
+    "torch.__version__": ("torch_version", "version", "version"),
+    "torch.version.__version__": ("torch_version", "version", "version"),
+    "torch.version.cuda": ("torch_cuda", "cuda", "version"),
+    "torch.cuda.is_available()": ("cuda_available", "available", "truth"),
+    "torch.backends.cudnn.version()": ("cudnn_version", "cudnn", "number"),
+    "np.__version__": ("numpy_version", "numpy", "version"),
+    "numpy.__version__": ("numpy_version", "numpy", "version"),
+}
+_EXPRESSION = re.compile(r"(?<![\w.])(?:print\(\s*)?(?P<expression>"
+                         + "|".join(re.escape(expression) for expression in ECHOES) + r")(?:\s*\))?")
+#: What separates an expression from its value on one line (``torch.__version__ '2.1.0'``, ``print(...)" #=> 0.4.1``,
+#: ``torch.__version__: 2.1.0``), then the value, alone to the end of the line; never a comparison (``== False``).
+_SAME_LINE = re.compile(r"(?:[\s)\"'`:#,]|[=-]>|=(?!=))*(?P<value>[^\s\"'`)(:#,=>-][^\s\"'`]*)[\"'`]?\s*$")
+_OUTPUT = re.compile(r"[\"']?(?P<value>[^\s\"']+)[\"']?")
+
+
+def _value(kind: str, text: str) -> str | None:
+    """``text`` when it is a value of that kind (a version, ``True``/``False``, a whole number), else None."""
+    if kind == "version":
+        return text if text[:1].isdigit() and compat.parse_version(text) is not None else None
+    if kind == "truth":
+        return text if text in ("True", "False") else None
+    return text if text.isdigit() else None
+
+
+def echoed(lines: list[str], prompts: Collection[int]) -> dict[int, tuple[str, dict[str, str]]]:
+    """For each line holding an expression of :data:`ECHOES`, the signal its value gives (kind, data): the value
+    follows the expression on its line, or, where the expression was typed at a prompt and nothing follows it,
+    is the very next line when that is output (not another prompt); a traceback or anything else is no value."""
+    found: dict[int, tuple[str, dict[str, str]]] = {}
+    for index in _keywords_by_line(lines, ("version", "available")):
+        line = lines[index]
+        match = _EXPRESSION.search(line)
+        if match is None:
+            continue
+        rest = line[match.end():]
+        if rest.strip():
+            value = _SAME_LINE.match(rest)
+        elif index in prompts and index + 1 < len(lines) and index + 1 not in prompts:
+            value = _OUTPUT.fullmatch(lines[index + 1])
+        else:
+            continue
+        kind, name, what = ECHOES[match.group("expression")]
+        text = _value(what, value.group("value")) if value else None
+        if text is not None:
+            found[index] = (kind, {name: text})
+    return found
+
+
+def scan(lines: list[str], prompts: Collection[int] = frozenset()) -> list[Signal]:
+    """Every message recognised in the cleaned lines, and every value a Python session echoed (``prompts``: the
+    indexes of the lines typed at its prompt), in paste order, each kind at most :data:`PER_KIND` times
     (distinct messages; a repeated one counts once)."""
     found: list[Signal] = []
     seen: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}
     by_line = _keywords_by_line(lines)
-    for index in sorted(by_line):
+    echoes = echoed(lines, prompts)
+    for index in sorted(by_line.keys() | echoes.keys()):
         line = lines[index]
         window = " ".join(part for part in lines[index:index + WINDOW] if part)
-        for keyword in by_line[index]:
+        recognised = [(echoes[index][0], str(echoes[index][1]), echoes[index][1])] if index in echoes else []
+        for keyword in by_line.get(index, ()):
             for entry in _BY_KEYWORD[keyword]:
                 kind, pattern = entry[0], entry[2]
                 if counts.get(kind, 0) >= PER_KIND:
@@ -288,10 +346,12 @@ def scan(lines: list[str]) -> list[Signal]:
                 if match is None or match.start() >= len(line):
                     continue
                 data = _data(entry, window, match)
-                key = (kind, match.group(0) + ("\0" + str(sorted(data.items())) if len(entry) == 4 else ""))
-                if key in seen:
-                    continue
-                seen.add(key)
-                counts[kind] = counts.get(kind, 0) + 1
-                found.append(Signal(kind, index + 1, line[:300], data))
+                recognised.append((kind, match.group(0) + ("\0" + str(sorted(data.items())) if len(entry) == 4 else ""),
+                                   data))
+        for kind, said, data in recognised:
+            if counts.get(kind, 0) >= PER_KIND or (kind, said) in seen:
+                continue
+            seen.add((kind, said))
+            counts[kind] = counts.get(kind, 0) + 1
+            found.append(Signal(kind, index + 1, line[:300], data))
     return found

@@ -1,4 +1,4 @@
-"""Take the wrapping off pasted text: markdown quotes, fences and bold, shell and REPL prompts, CRLF,
+"""Take the wrapping off pasted text: markdown quotes, fences and bold, shell, Python and IPython prompts, CRLF,
 full-width punctuation from Chinese and Japanese input methods, and over-long lines.
 
 Pure and linear: each line is cleaned on its own, so line numbers stay those of the paste.
@@ -24,7 +24,10 @@ _PROMPT = re.compile(
     r"|[$#%❯➜»]\s"  # a bare prompt
     r"|PS [A-Za-z]:\\[^>]{0,200}>\s?"  # PowerShell
     r"|[A-Za-z]:\\[^>]{0,200}>"  # cmd.exe
-    r"|>>>\s|\.\.\.\s)")
+    r"|>>>\s|\.\.\.\s"
+    r"|(?:In|Out) ?\[[0-9]{1,6}\]:\s?)")  # IPython
+#: A line typed at a Python or IPython prompt (after any markdown quote): what follows it is its output.
+_REPL_PROMPT = re.compile(r"^\s{0,3}(?:>\s?)*?(?:>>>|\.\.\.|In ?\[[0-9]{1,6}\]:)(?:\s|$)")
 #: The furthest a prompt reaches into a line (its environment name, user@host and folder).
 _PROMPT_REACH = 340
 _BOLD = re.compile(r"\*\*|__(?=\S)|(?<=\S)__")
@@ -42,7 +45,8 @@ def clean_line(raw: str) -> str:
     if stripped.startswith(("```", "~~~")):
         return ""
     head = stripped[:_PROMPT_REACH]
-    if "$" in head or "#" in head or ">" in head or "%" in head or not head.isascii() or head[:4] == "... ":
+    if ("$" in head or "#" in head or ">" in head or "%" in head or not head.isascii() or head[:4] == "... "
+            or head.startswith(("In [", "In[", "Out[", "Out ["))):
         prompt = _PROMPT.match(stripped)  # every prompt holds one of these: most lines skip the pattern
         if prompt:
             stripped = stripped[prompt.end():]
@@ -52,6 +56,11 @@ def clean_line(raw: str) -> str:
 def unwrap(text: str) -> list[str]:
     """The paste's lines, cleaned (index i is line i + 1 of the paste)."""
     return [clean_line(raw) for raw in text.split("\n")]
+
+
+def repl_prompts(text: str) -> frozenset[int]:
+    """The indexes of the lines typed at a Python (``>>>``, ``...``) or IPython (``In [3]:``) prompt."""
+    return frozenset(index for index, raw in enumerate(text.split("\n")) if _REPL_PROMPT.match(raw))
 
 
 def is_binary(text: str) -> bool:
