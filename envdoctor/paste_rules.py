@@ -51,7 +51,7 @@ SUBJECTS = {
     "paste.mps-unavailable": "apple", "paste.rocm": "rocm", "paste.wsl-libcuda": "cuda.toolkit",
     "paste.nvml": "nvidia.driver", "paste.container": "nvidia.driver", "paste.conda": "python.tools",
     "paste.numpy-abi": "python", "paste.multiple-installs": "torch", "paste.nccl": "os",
-    "paste.out-of-memory": "nvidia.driver",
+    "paste.out-of-memory": "nvidia.driver", "paste.cuda-unavailable": "torch",
 }
 
 
@@ -152,8 +152,10 @@ def driver_too_old(reading: PasteReading, recipes: Recipes | None) -> Iterable[F
 
 
 def cpu_only_build(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
-    """A CPU-only torch asked to use CUDA."""
-    signal = reading.first("cpu_build")
+    """A CPU-only torch asked to use CUDA, or a +cpu build whose session found no GPU."""
+    torch = reading.facts.torch
+    signal = reading.first("cpu_build") or (
+        reading.first("cuda_available") if torch.local == "cpu" and torch.cuda_available is False else None)
     if signal is None:
         return
     version = reading.facts.torch.version
@@ -698,6 +700,35 @@ def out_of_memory(reading: PasteReading, recipes: Recipes | None) -> Iterable[Fi
         "https://pytorch.org/docs/stable/notes/cuda.html#optimizing-memory-usage-with-pytorch-cuda-alloc-conf")
 
 
+def cuda_unavailable(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
+    """A CUDA build whose Python session answered ``is_available()`` False, with no message saying why: what
+    tells the causes apart is nvidia-smi's view of that machine."""
+    torch = reading.facts.torch
+    answered = reading.first("cuda_available")
+    if answered is None or torch.cuda_available is not False or torch.local == "cpu":
+        return
+    cuda = torch.cuda or compat.variant_cuda(torch.local)
+    if cuda:
+        message = _("torch {version} is built for CUDA {cuda}, yet torch.cuda.is_available() answered False and "
+                    "nothing in the paste says why: the usual causes are no NVIDIA driver, a driver too old for CUDA "
+                    "{cuda}, or no GPU visible to the process (CUDA_VISIBLE_DEVICES, a container started without "
+                    "GPUs)", version=torch.version or "?", cuda=cuda)
+        fix = _("run nvidia-smi on that machine and add what it prints to the paste, or run envdoctor check there")
+        commands = [["nvidia-smi"], ["envdoctor", "check"]]
+    else:
+        message = _("torch.cuda.is_available() answered False and nothing in the paste says why: the usual causes are "
+                    "a CPU-only torch, no NVIDIA driver, a driver too old for torch's CUDA, or no GPU visible to the "
+                    "process (CUDA_VISIBLE_DEVICES, a container started without GPUs)")
+        fix = _("add to the paste what torch was built with and what nvidia-smi prints on that machine, or run "
+                "envdoctor check there")
+        commands = [["python", "-c", "import torch; print(torch.__version__, torch.version.cuda)"], ["nvidia-smi"],
+                    ["envdoctor", "check"]]
+    yield _finding("paste.cuda-unavailable", "error", "torch", message,
+                   [reading.first("torch_version"), reading.first("torch_cuda"), answered], fix, commands,
+                   NVIDIA_CUDA_COMPAT)
+
+
+#: The causes a paste's messages name; :func:`cuda_unavailable` speaks only when none of them does.
 RULES: tuple[Rule, ...] = (
     gpu_architecture, no_kernel_image, driver_too_old, cpu_only_build, no_matching_wheel, missing_library,
     abi_mismatch, extension_build, mps_unavailable, rocm, wsl_libcuda, nvml, container_gpu, conda_trap,
@@ -706,11 +737,12 @@ RULES: tuple[Rule, ...] = (
 
 
 def evaluate(reading: PasteReading, recipes: Recipes | None = None) -> list[Finding]:
-    """Every cause the paste's messages show, in rule order."""
+    """Every cause the paste's messages show, in rule order; with none, a CUDA build the session found no GPU
+    for is the finding."""
     findings: list[Finding] = []
     for rule in RULES:
         findings.extend(rule(reading, recipes))
-    return findings
+    return findings or list(cuda_unavailable(reading, recipes))
 
 
 def facts_missing(facts: Facts) -> list[str]:

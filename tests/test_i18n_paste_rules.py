@@ -19,7 +19,7 @@ from envdoctor.facts import Facts
 from envdoctor.readers.pastes import read_paste
 from envdoctor.recipes import load_recipes, validate
 
-PASTES = sorted((FIXTURES_DIR / "pastes").glob("*.txt"))
+PASTES = sorted((FIXTURES_DIR / "pastes").glob("*.txt")) + sorted((FIXTURES_DIR / "repl").glob("*.txt"))
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_real_is_available_false_is_read_and_diagnosed():
     data = diagnose_json(str(path))
     torch, python = data["facts"]["torch"], data["facts"]["python"]
     assert (torch["version"], torch["cuda"], torch["cuda_available"], python["version"]) == (None, None, False, "3.7.5")
-    assert [f["id"] for f in data["findings"]] == ["recipes.data"]
+    assert [f["id"] for f in data["findings"]] == ["paste.cuda-unavailable", "diagnose.paste-lacks", "recipes.data"]
 
 
 def test_real_cudnn_version_stays_a_signal_not_a_system_install():
@@ -148,7 +148,7 @@ def test_the_assembled_session_diagnosed_end_to_end(tmp_path):
     torch = data["facts"]["torch"]
     assert (torch["version"], torch["local"], torch["cuda"], torch["cuda_available"], torch["source"]) == (
         "2.1.0+cu121", "cu121", "12.1", False, "paste line 2")
-    assert [f["id"] for f in data["findings"]] == ["recipes.data"]
+    assert [f["id"] for f in data["findings"]] == ["paste.cuda-unavailable", "diagnose.paste-lacks", "recipes.data"]
 
 
 @pytest.mark.parametrize(("text", "lines"), [

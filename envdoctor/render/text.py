@@ -226,6 +226,12 @@ def checklist(facts: Facts) -> list[Line]:
         value = f"{torch.version} · {build} · {'conda' if torch.conda else torch.installer or '?'}"
         lines.append(Line("torch", "torch", "torch", value,
                           evidence=[say(torch.location or torch.source)] + _attempts(torch)))
+    elif torch.status == "unknown" and torch.version:  # what a paste told, not probed
+        parts = [torch.version] + ([f"CUDA {torch.cuda}"] if torch.cuda else [])
+        if torch.cuda_available is not None:
+            parts.append(f"torch.cuda.is_available() {torch.cuda_available}")
+        lines.append(Line("torch", "torch", "torch", _dots(parts), "skip",
+                          [say(torch.source)] if torch.source else []))
     else:
         text = {"absent": _("not installed"), "unknown": NOT_DESCRIBED}.get(torch.status, torch.status)
         lines.append(Line("torch", "torch", "torch", text, "skip" if torch.status in ("absent", "unknown") else "error",
