@@ -46,7 +46,8 @@ _RESOLVER_TESTS = (*(test for test in _RULES if test != "tests/test_compat.py"),
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
-    "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py"),
+    "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py",
+                                 "tests/test_paste_cuda_unavailable.py"),
     "envdoctor/readers/__init__.py": (*_READERS, "tests/test_mutants_readers.py"),
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
                                          "tests/test_mutants_collect_env.py"),
