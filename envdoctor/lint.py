@@ -452,16 +452,15 @@ def _judge_fit(install: Install, wanted: Wanted, chosen: tuple[Release, VariantR
                    recipes)
     if plan.ok:
         return True
+    # one release and variant asked for by name: a plan not made rejects that build, with its reason
     reasons = [r["reason"] for r in plan.rejected if r.get("torch") == release.version and r.get("variant") == variant.name]
-    if not reasons:
-        reasons = [str(a.get("message", "")) for a in plan.alternatives if a.get("message")]
     default = _from_the_default(install, wanted)
     what = (_("torch {version} from PyPI (its default wheel here is {variant})", version=release.version,
               variant=variant.name) if default else f"torch {release.version} {variant.name}")
     out.append(_finding(
         install.source, install.text, "lint.default-build-does-not-fit" if default else "lint.variant-does-not-fit",
         "error", _("this installs {what}, which does not run on this machine: {reasons}", what=what,
-                   reasons=joined(reasons[:2]) or _("no fit")),
+                   reasons=joined(reasons[:2])),
         _("the resolver (recipes/torch.toml series {series}; {source})", series=release.series,
           source=variant.source or release.source),
         fix=_("the command below picks the build for this machine")))
