@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from envdoctor import compat
 from envdoctor.facts import Facts, Finding
 from envdoctor.i18n import _, joined
-from envdoctor.lint_wanted import Wanted
+from envdoctor.lint_wanted import Wanted, pip_requirement
 from envdoctor.readers.install_commands import Install
 from envdoctor.recipes import Recipes
 from envdoctor.resolver import Plan, Request, resolve
@@ -89,16 +89,20 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
         return None, why or _("no build fits this machine"), plan
     steps, why = _command_of(plan, install)
     if conda and steps and wanted.others:
-        steps = _with_conda_packages(steps, wanted.others, install.tool)
+        if steps[0][:1] == [install.tool]:
+            steps = _with_conda_packages(steps, wanted.others, install.tool)
+        else:  # pip installs it (no conda environment): the other packages by their PyPI names, planned with torch
+            with_others = _plan(target, requirements + [r for r in map(pip_requirement, wanted.others) if r],
+                                manager, recipes)
+            if with_others.ok:
+                plan = with_others
+                steps, why = _command_of(plan, install)
     return steps, joined(n for n in (note, why) if n), plan
 
 
 def _with_conda_packages(steps: list[list[str]], packages: list[str], tool: str) -> list[list[str]]:
-    """The conda command with ``packages`` after its own (before its channels); where pip installs torch
-    instead, a conda command of their own after it."""
+    """The conda command with ``packages`` after its own (before its channels)."""
     first = steps[0]
-    if first[:1] != [tool]:
-        return [*steps, [tool, "install", "-y", *packages]]
     last = max(i for i, word in enumerate(first) if i >= 2 and not word.startswith("-")
                and first[i - 1] not in ("-c", "-p"))
     return [[*first[:last + 1], *packages, *first[last + 1:]], *steps[1:]]

@@ -185,6 +185,16 @@ def _wanted_conda(install: Install) -> Wanted:
     return wanted
 
 
+def pip_requirement(conda_spec: str) -> str | None:
+    """A conda spec of a package outside the torch family as a pip requirement of the same name (``numpy=1.26``
+    -> ``numpy==1.26.*``), for when pip installs what a conda command asked for; None when it does not read."""
+    match = _CONDA_SPEC.match(conda_spec.strip())
+    if match is None:
+        return None
+    specifier = _conda_specifier(match.group(3).replace(" ", ""))
+    return f"{match.group(2).lower()}{specifier}"
+
+
 def _cuda_line(pinned: str | None) -> str:
     """The CUDA line a conda pairing names: ``11.3`` (of ``=11.3``, ``==11.3`` or ``=11.3.1``), or ``11.*`` for a major
     alone. conda's ``=11`` is a fuzzy match, any 11.x (its "Package search and install specifications":

@@ -124,3 +124,18 @@ def test_cudatoolkit_major_alone_is_any_of_that_line():
 def test_cudatoolkit_with_a_minor_names_that_variant(spec):
     wanted = wanted_of(parse_command(Line("run.sh:1", f"conda install pytorch {spec} -c pytorch"))[0][0])
     assert (wanted.cudatoolkit, wanted.variant, wanted.variant_from) == ("11.3", "cu113", "cudatoolkit=11.3")
+
+
+def test_a_conda_command_for_a_venv_gets_its_other_packages_from_pip_by_their_pypi_names():
+    # a venv is no conda environment: pip installs torch there, and the command's numpy=1.26 (conda's fuzzy
+    # match, 1.26.*) and scipy>=1.10 go to pip with torch; no conda command is left to run
+    venv = describe_target(Facts(), recipes=RECIPES, target_os="linux", target_arch="x86_64", target_python="3.11",
+                           gpus=("NVIDIA GeForce RTX 3090",), driver="535.104.05")
+    venv.python.status, venv.python.in_venv, venv.python.executable = "ok", True, "/home/me/venv/bin/python"
+    (install,), _, _ = parse_command(Line("run.sh:1", "conda install pytorch=2.1.0 numpy=1.26 'scipy>=1.10' -c pytorch"))
+    one = judge(install, venv, RECIPES)
+    assert one is not None
+    python = "/home/me/venv/bin/python"
+    # PyPI's own torch 2.1.0 wheel for linux-x86_64 is the CUDA 12.1 build (recipes/torch.toml series 2.1), which
+    # the R535 driver runs: one pip command from PyPI, torch and the rest together
+    assert [one.instead, *one.then] == [[python, "-m", "pip", "install", "torch==2.1.0", "numpy==1.26.*", "scipy>=1.10"]]
