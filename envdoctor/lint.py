@@ -167,7 +167,7 @@ def _torch_of(wanted: Wanted, plan: Plan | None, facts: Facts, recipes: Recipes,
     if "torch" in wanted.pins:
         return wanted.pins["torch"], _("the command pins torch {version}", version=wanted.pins["torch"])
     if plan is not None and plan.ok and plan.torch:
-        return plan.torch, _("the command installs torch {version}", version=plan.torch)
+        return plan.torch, _("the command, planned for this machine, installs torch {version}", version=plan.torch)
     if facts.torch.status == "ok" and facts.torch.version:
         return facts.torch.version, _("torch {version} is installed", version=facts.torch.version)
     planned = _plan(facts, ["torch"], manager, recipes)

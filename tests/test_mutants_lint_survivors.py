@@ -136,7 +136,8 @@ def test_an_xformers_pin_against_the_torch_the_command_s_plan_installs():
     plan = _replacement(install, wanted, RTX3090, RECIPES)[2]
     assert _judge_extensions(install, wanted, plan, RTX3090, RECIPES) == [Finding(
         "lint.extension-moves-torch", "error", "lint",
-        "xformers==0.0.28.post3's wheels require torch==2.5.1, but the command installs torch 2.4.1: pip replaces "
+        "xformers==0.0.28.post3's wheels require torch==2.5.1, but the command, planned for this machine, installs torch "
+        "2.4.1: pip replaces "
         "that torch with torch==2.5.1 (from PyPI's default build) to satisfy the pin", subject="run.sh:1",
         fix="pin xformers==0.0.28.post1, the release built for torch 2.4.1, from the same index as torch; or add "
             "--no-deps to keep torch as it is",
