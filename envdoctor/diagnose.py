@@ -45,13 +45,19 @@ def read_input(source: str, read_stdin: Callable[[int], str], timeout: float = 1
     return read_text(read_user_file(source, INPUT_LIMIT), source), source
 
 
+#: A paste's cause that a rule on the facts (of a report in the same paste, or --here) tells more precisely.
+TOLD_BY_THE_FACTS = {"paste.mps-unavailable": "apple.mps-unavailable"}
+
+
 def diagnose(reading: Reading, recipes: Recipes, where: str) -> Report:
     """The report of ``diagnose``: the rules' findings with concrete fixes, and what was not read."""
     facts = reading.facts
     findings = rules.evaluate(facts, recipes)
     if reading.paste is not None:
         reading.paste.facts = facts  # what --driver / --gpu / --here added
-        findings.extend(paste_rules.evaluate(reading.paste, recipes))
+        told = {finding.id for finding in findings}
+        findings.extend(finding for finding in paste_rules.evaluate(reading.paste, recipes)
+                        if TOLD_BY_THE_FACTS.get(finding.id) not in told)
     concrete_fixes(findings, facts, recipes, where)
     findings.extend(reading_findings(reading))
     findings.extend(unjudged_build(facts, recipes))

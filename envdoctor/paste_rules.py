@@ -410,8 +410,9 @@ def _index_for(toolkit: str, recipes: Recipes | None) -> str:
 
 
 def mps_unavailable(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
-    """torch on a Mac could not use MPS."""
-    signal = reading.first("mps")
+    """torch on a Mac could not use MPS: its message, or a session's ``torch.backends.mps.is_available()`` False."""
+    signal = reading.first("mps") or next(
+        (s for s in reading.all("mps_available") if s.get("available") == "False"), None)
     if signal is None:
         return
     rosetta = "10.16" in "\n".join(s.quote for s in reading.signals) or reading.facts.os.arch == "x86_64"

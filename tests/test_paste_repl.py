@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES_DIR
 
+from envdoctor import paste_rules
 from envdoctor.cli import cli
 from envdoctor.readers.install_commands import read_file_installs
 from envdoctor.readers.pastes import read_paste
@@ -190,3 +191,33 @@ def test_an_earlier_stage_s_python_comes_from_its_own_apt_packages():
     assert (first.python, first.python_from) == (
         "3.10", "apt package python3-pip (packages.ubuntu.com/jammy/python3: 3.10.6-1~22.04)")
     assert (last.python, last.python_from) == (None, "")
+
+
+def test_a_value_printed_inside_an_f_string_is_read_from_its_frame():
+    # pytorch/pytorch#78343: each answer printed after a label of the f-string's own
+    path = REPL / "pytorch-78343.txt"
+    session = path.read_text(encoding="utf-8").split("\n\n")[0] + "\n"
+    assert signals(session) == [("torch_version", 2, {"version": "1.13.0.dev20220525"}),
+                                ("mps_built", 4, {"built": "True"}), ("mps_available", 6, {"available": "False"})]
+    # assembled: text after the value, and an f-string with two values (which frames neither)
+    assert signals('>>> print(f"cuda: {torch.cuda.is_available()}!")\ncuda: False!\n') == [
+        ("cuda_available", 1, {"available": "False"})]
+    assert signals('>>> print(f"{torch.__version__} {torch.version.cuda}")\n2.1.0 12.1\n') == []
+    assert signals('>>> print(f"cuda: {torch.cuda.is_available()}")\nsomething else False\n') == []
+
+
+def test_mps_unavailable_in_a_session_is_the_mps_cause_unless_its_report_tells_why():
+    path = REPL / "pytorch-78343.txt"
+    session = path.read_text(encoding="utf-8").split("\n\n")[0] + "\n"
+    assert [(f.id, f.evidence[0]) for f in paste_rules.evaluate(read_paste(session))] == [
+        ("paste.mps-unavailable", 'paste line 6: print(f"Is MPS available? {torch.backends.mps.is_available()}")')]
+    # the whole paste holds its collect_env report: macOS 12.2.1 is the cause, said once by the rule on the facts
+    ids = [f["id"] for f in diagnose_json(str(path))["findings"]]
+    assert "apple.mps-unavailable" in ids and "paste.mps-unavailable" not in ids
+
+
+def test_mps_available_in_a_real_session_is_no_problem():
+    # spack/spack#31283: is_available() answered True on an M1 Pro
+    path = REPL / "spack-31283.txt"
+    assert signals(path.read_text(encoding="utf-8")) == [("mps_available", 2, {"available": "True"})]
+    assert [f["id"] for f in diagnose_json(str(path))["findings"]] == ["recipes.data"]

@@ -280,6 +280,8 @@ ECHOES: dict[str, tuple[str, str, str]] = {
     "torch.version.cuda": ("torch_cuda", "cuda", "version"),
     "torch.cuda.is_available()": ("cuda_available", "available", "truth"),
     "torch.backends.cudnn.version()": ("cudnn_version", "cudnn", "number"),
+    "torch.backends.mps.is_available()": ("mps_available", "available", "truth"),
+    "torch.backends.mps.is_built()": ("mps_built", "built", "truth"),
     "np.__version__": ("numpy_version", "numpy", "version"),
     "numpy.__version__": ("numpy_version", "numpy", "version"),
 }
@@ -289,6 +291,11 @@ _EXPRESSION = re.compile(r"(?<![\w.])(?:print\(\s*)?(?P<expression>"
 #: ``torch.__version__: 2.1.0``), then the value, alone to the end of the line; never a comparison (``== False``).
 _SAME_LINE = re.compile(r"(?:[\s)\"'`:#,]|[=-]>|=(?!=))*(?P<value>[^\s\"'`)(:#,=>-][^\s\"'`]*)[\"'`]?\s*$")
 _OUTPUT = re.compile(r"[\"']?(?P<value>[^\s\"']+)[\"']?")
+#: ``print(f"Is MPS available? {torch.backends.mps.is_available()}")``: the expression alone in an f-string, whose
+#: text around it frames the value in the output line.
+_F_STRING = re.compile(r"print\(\s*f(?P<quote>[\"'])(?P<before>[^\"'{}]*)\{\s*(?P<expression>"
+                       + "|".join(re.escape(expression) for expression in ECHOES)
+                       + r")\s*\}(?P<after>[^\"'{}]*)(?P=quote)\s*\)\s*$")
 
 
 def _value(kind: str, text: str) -> str | None:
@@ -305,16 +312,23 @@ def echoed(lines: list[str], prompts: Collection[int]) -> dict[int, tuple[str, d
     follows the expression on its line, or, where the expression was typed at a prompt and nothing follows it,
     is the very next line when that is output (not another prompt); a traceback or anything else is no value."""
     found: dict[int, tuple[str, dict[str, str]]] = {}
-    for index in _keywords_by_line(lines, ("version", "available")):
+    for index in _keywords_by_line(lines, ("version", "available", "is_built")):
         line = lines[index]
-        match = _EXPRESSION.search(line)
+        answer = lines[index + 1] if index in prompts and index + 1 < len(lines) and index + 1 not in prompts else None
+        framed = _F_STRING.search(line)
+        match = framed or _EXPRESSION.search(line)
         if match is None:
             continue
-        rest = line[match.end():]
-        if rest.strip():
-            value = _SAME_LINE.match(rest)
-        elif index in prompts and index + 1 < len(lines) and index + 1 not in prompts:
-            value = _OUTPUT.fullmatch(lines[index + 1])
+        if framed is not None:
+            before, after = framed.group("before"), framed.group("after")
+            framed_value = (answer[len(before):len(answer) - len(after)].strip() if answer is not None
+                            and len(answer) >= len(before) + len(after) and answer.startswith(before)
+                            and answer.endswith(after) else None)
+            value = _OUTPUT.fullmatch(framed_value) if framed_value else None
+        elif line[match.end():].strip():
+            value = _SAME_LINE.match(line[match.end():])
+        elif answer is not None:
+            value = _OUTPUT.fullmatch(answer)
         else:
             continue
         kind, name, what = ECHOES[match.group("expression")]
