@@ -116,7 +116,7 @@ def paste_gaps(reading: Reading, findings: list[Finding], where: str) -> list[Fi
     causes = [f for f in findings if f.id.startswith("paste.") and f.severity != "info"]
     if reading.here or not causes:
         return []
-    lacking = paste_rules.facts_missing(reading.facts)
+    lacking = paste_rules.facts_missing(reading.facts, about_mps=causes[0].id == "paste.mps-unavailable")
     said = reading.paste.said
     if not lacking:
         return []

@@ -746,14 +746,19 @@ def evaluate(reading: PasteReading, recipes: Recipes | None = None) -> list[Find
     return findings or list(cuda_unavailable(reading, recipes))
 
 
-def facts_missing(facts: Facts) -> list[str]:
-    """What a paste leaves unknown that the fix depends on, each with how to get it."""
+def facts_missing(facts: Facts, about_mps: bool = False) -> list[str]:
+    """What a paste leaves unknown that the fix depends on, each with how to get it; for a paste about the
+    Apple GPU (``about_mps``), the Mac's processor and macOS version instead of nvidia-smi's GPU and driver."""
     out: list[str] = []
-    if not facts.os.system:
+    if not facts.os.system and not about_mps:  # a paste about MPS is from a Mac: its macOS version is asked below
         out.append(_("the OS"))
     if not facts.python.version:
         out.append(_("the Python version (python --version)"))
-    if facts.nvidia.status == "unknown" and not facts.rocm.gpus:
+    if about_mps:
+        if not facts.apple.macos_version:
+            out.append(_("the processor and macOS version (python -c 'import platform; print(platform.machine(), "
+                         "platform.mac_ver()[0])')"))
+    elif facts.nvidia.status == "unknown" and not facts.rocm.gpus:
         out.append(_("the GPU and driver (nvidia-smi)"))
     if not facts.torch.version:
         out.append(_("the installed torch (python -c 'import torch; print(torch.__version__)')"))

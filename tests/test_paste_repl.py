@@ -221,3 +221,13 @@ def test_mps_available_in_a_real_session_is_no_problem():
     path = REPL / "spack-31283.txt"
     assert signals(path.read_text(encoding="utf-8")) == [("mps_available", 2, {"available": "True"})]
     assert [f["id"] for f in diagnose_json(str(path))["findings"]] == ["recipes.data"]
+
+
+def test_a_session_about_mps_is_asked_for_the_mac_s_processor_and_macos_not_nvidia_smi(tmp_path):
+    # pytorch/pytorch#78343's session without its report
+    path = tmp_path / "session.txt"
+    path.write_text((REPL / "pytorch-78343.txt").read_text(encoding="utf-8").split("\n\n")[0] + "\n", encoding="utf-8")
+    lacks = [f for f in diagnose_json(str(path))["findings"] if f["id"] == "diagnose.paste-lacks"]
+    assert [f["message"] for f in lacks] == [
+        "the paste does not say the Python version (python --version), the processor and macOS version (python -c "
+        "'import platform; print(platform.machine(), platform.mac_ver()[0])'); the fixes above are judged without them"]
