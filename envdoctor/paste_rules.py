@@ -706,7 +706,7 @@ def cuda_unavailable(reading: PasteReading, recipes: Recipes | None) -> Iterable
     tells the causes apart is nvidia-smi's view of that machine."""
     torch = reading.facts.torch
     answered = reading.first("cuda_available")
-    if answered is None or torch.cuda_available is not False or torch.local == "cpu":
+    if answered is None or torch.cuda_available is not False:  # a +cpu build's False is cpu_only_build's
         return
     cuda = torch.cuda or compat.variant_cuda(torch.local)
     if cuda:

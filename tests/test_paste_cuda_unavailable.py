@@ -71,3 +71,13 @@ def test_a_session_that_found_the_gpu_or_a_message_that_names_the_cause_says_not
               "http://www.nvidia.com/Download/index.aspx\n")
     found = causes(">>> import torch\n" + driver + ">>> torch.cuda.is_available()\nFalse\n")
     assert [f.id for f in found] == ["paste.driver-too-old"]
+
+
+def test_a_session_that_shows_only_torch_s_cuda_names_that_cuda_and_no_version():
+    # assembled: the version not asked, the CUDA build printed
+    found = causes(">>> print(torch.version.cuda)\n11.8\n>>> torch.cuda.is_available()\nFalse\n")
+    assert [(f.id, f.message) for f in found] == [(
+        "paste.cuda-unavailable",
+        "torch ? is built for CUDA 11.8, yet torch.cuda.is_available() answered False and nothing in the paste says "
+        "why: the usual causes are no NVIDIA driver, a driver too old for CUDA 11.8, or no GPU visible to the process "
+        "(CUDA_VISIBLE_DEVICES, a container started without GPUs)")]

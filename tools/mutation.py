@@ -8,6 +8,7 @@ runs ``mutmut`` once per pure module, in a scratch folder of its own (``.mutatio
     python tools/mutation.py --since HEAD~3       # ... changed since a revision
     python tools/mutation.py envdoctor/lint.py    # named modules (or all: --all)
     python tools/mutation.py --sample 60 --seed 20261207 envdoctor/refresh/learn.py
+    python tools/mutation.py envdoctor/paste_rules.py --functions cuda_unavailable   # a function's mutants, all
     python tools/mutation.py --report --all       # the last run's scores again, nothing run
 
 ``--sample N`` draws N mutants with ``random.Random(seed)`` over the sorted names: say so when quoting it.
@@ -45,9 +46,11 @@ _RESOLVER_TESTS = (*(test for test in _RULES if test != "tests/test_compat.py"),
 
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
-    "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py"),
+    "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py",
+                              "tests/test_paste_repl.py"),
     "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py",
-                                 "tests/test_paste_cuda_unavailable.py"),
+                                 "tests/test_paste_cuda_unavailable.py", "tests/test_paste_repl.py",
+                                 "tests/test_paste_gaps.py"),
     "envdoctor/readers/__init__.py": (*_READERS, "tests/test_mutants_readers.py"),
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
                                          "tests/test_mutants_collect_env.py"),
@@ -145,6 +148,8 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.collect_env.x_parse_fields__mutmut_4",
     "envdoctor.readers.collect_env.x__libraries__mutmut_96",
     "envdoctor.lint.x__what_it_installs__mutmut_16",
+    "envdoctor.paste_rules.x_evaluate__mutmut_10",
+    "envdoctor.paste_rules.x_mps_unavailable__mutmut_25",
     "envdoctor.lint.x__judge_conda__mutmut_22",
     "envdoctor.lint.x__judge_fit__mutmut_79",
     "envdoctor.lint.x_judged_for__mutmut_14",
@@ -228,16 +233,29 @@ _GENERATE = ("import os, mutmut.__main__ as m; os.makedirs('mutants', exist_ok=T
              "m.copy_also_copy_files(); m.setup_source_paths(); m.create_mutants(1)")
 
 
-def run_module(module: str, sample: int | None, seed: int, children: int) -> dict[str, int | None]:
-    """Run mutmut on one module (all its mutants, or a seeded sample) and return each mutant's exit code."""
+def of_functions(names: list[str], functions: list[str]) -> list[str]:
+    """The mutants of the named functions (a method as ``Class.method``): mutmut calls them
+    ``<module>.x_<function>__mutmut_<n>`` and ``<module>.xǁ<Class>ǁ<method>__mutmut_<n>``."""
+    stems = {"x_" + f if "." not in f else "xǁ" + f.replace(".", "ǁ") for f in functions}
+    return [name for name in names if name.rpartition(".")[2].rpartition("__mutmut_")[0] in stems]
+
+
+def run_module(module: str, sample: int | None, seed: int, children: int,
+               functions: list[str] | None = None) -> dict[str, int | None]:
+    """Run mutmut on one module (all its mutants, those of some functions, or a seeded sample of either) and
+    return each mutant's exit code."""
     work = _prepare(module)
     env = dict(os.environ, HYPOTHESIS_PROFILE="mutmut", PYTHONPATH=str(work))  # CLI children run unmutated code
     mutmut = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
     names: list[str] = []
-    if sample is not None:
+    if sample is not None or functions:
         subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, check=True, capture_output=True)
         every = sorted(_exit_codes(work, module))
-        names = sorted(random.Random(seed).sample(every, min(sample, len(every))))
+        if functions:
+            every = of_functions(every, functions)
+            if not every:
+                raise SystemExit(f"{module}: no mutant in {', '.join(functions)}")
+        names = sorted(random.Random(seed).sample(every, min(sample, len(every)))) if sample is not None else every
     with open(work / "mutmut.log", "w", encoding="utf-8") as log:
         subprocess.run([*mutmut, "run", "--max-children", str(children), *names], cwd=work, env=env, stdout=log,
                        stderr=subprocess.STDOUT)
@@ -268,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", help="git revision to compare with (default: merge-base with main)")
     parser.add_argument("--all", action="store_true", help="every pure module")
     parser.add_argument("--sample", type=int, help="run a seeded random sample of this many mutants per module")
+    parser.add_argument("--functions", nargs="+", metavar="NAME",
+                        help="only the mutants of these functions (Class.method for a method), e.g. the new ones")
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--report", action="store_true",
@@ -286,8 +306,8 @@ def main(argv: list[str] | None = None) -> int:
             codes = _exit_codes(work, module) if (work / "mutants" / (module + ".meta")).exists() else {}
             print(score_line(module, {k: v for k, v in codes.items() if v is not None}, sampled=False), flush=True)
             continue
-        codes = run_module(module, options.sample, options.seed, options.max_children)
-        print(score_line(module, codes, options.sample is not None), flush=True)
+        codes = run_module(module, options.sample, options.seed, options.max_children, options.functions)
+        print(score_line(module, codes, options.sample is not None or bool(options.functions)), flush=True)
     return 0
 
 
