@@ -90,7 +90,7 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
     steps, why = _command_of(plan, install)
     if conda and steps and wanted.others:
         if steps[0][:1] == [install.tool]:
-            steps = _with_conda_packages(steps, wanted.others, install.tool)
+            steps = _with_conda_packages(steps, wanted.others)
         else:  # pip installs it (no conda environment): the other packages by their PyPI names, planned with torch
             with_others = _plan(target, requirements + [r for r in map(pip_requirement, wanted.others) if r],
                                 manager, recipes)
@@ -100,7 +100,7 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
     return steps, joined(n for n in (note, why) if n), plan
 
 
-def _with_conda_packages(steps: list[list[str]], packages: list[str], tool: str) -> list[list[str]]:
+def _with_conda_packages(steps: list[list[str]], packages: list[str]) -> list[list[str]]:
     """The conda command with ``packages`` after its own (before its channels)."""
     first = steps[0]
     last = max(i for i, word in enumerate(first) if i >= 2 and not word.startswith("-")

@@ -43,3 +43,20 @@ def test_rosetta_s_macos_10_16_in_the_mps_message_names_the_x86_64_python():
     (finding,) = paste_rules.evaluate(read_paste("macOS 12.2 torch.backends.mps.is_built() False\n"))
     assert finding.message == ("torch cannot use the Apple GPU (MPS): the process sees an older macOS or no Metal "
                                "device (an x86_64 Python under Rosetta 2 reports 10.16; a sandbox can hide Metal)")
+
+
+def test_the_torch_a_session_describes_is_shown_on_its_row():
+    from envdoctor.render.text import checklist
+
+    # assembled: the session a user types to show their torch
+    facts = read_paste(">>> torch.__version__\n'2.1.0+cu121'\n>>> torch.cuda.is_available()\nFalse\n"
+                       ">>> print(torch.version.cuda)\n12.1\n").facts
+    (row,) = [line for line in checklist(facts) if line.subject == "torch"]
+    assert (row.value, row.status, row.evidence) == (
+        "2.1.0+cu121 · CUDA 12.1 · torch.cuda.is_available() False", "skip", ["paste line 1"])
+    only_version = read_paste(">>> torch.__version__\n'2.3.1'\n").facts
+    (row,) = [line for line in checklist(only_version) if line.subject == "torch"]
+    assert row.value == "2.3.1"
+    nothing = read_paste("RuntimeError: CUDA error: no kernel image is available for execution on the device\n").facts
+    (row,) = [line for line in checklist(nothing) if line.subject == "torch"]
+    assert (row.value, row.status) == ("not described", "skip")

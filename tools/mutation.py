@@ -33,6 +33,7 @@ SCRATCH = ROOT / ".mutation"
 
 _READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
             "tests/test_pastes.py")
+_LINT = ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_lint_pairs.py", "tests/test_lint_rewrites.py")
 _PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py", "tests/test_paste_repl.py")
 _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
 _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
@@ -60,10 +61,10 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/readers/pastes/__init__.py": _PASTES,
     "envdoctor/readers/pastes/signals.py": _PASTES,
     "envdoctor/readers/pastes/unwrap.py": _PASTES,
-    "envdoctor/lint.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_lint_survivors.py"),
-    "envdoctor/lint_wanted.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_lint_wanted.py"),
-    "envdoctor/lint_instead.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_lint_instead.py"),
-    "envdoctor/lint_cuda.py": ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_mutants_lint_cuda.py"),
+    "envdoctor/lint.py": (*_LINT, "tests/test_mutants_lint_survivors.py"),
+    "envdoctor/lint_wanted.py": (*_LINT, "tests/test_mutants_lint_wanted.py"),
+    "envdoctor/lint_instead.py": (*_LINT, "tests/test_mutants_lint_instead.py"),
+    "envdoctor/lint_cuda.py": (*_LINT, "tests/test_mutants_lint_cuda.py"),
     "envdoctor/i18n.py": ("tests/test_i18n.py", "tests/test_mutants_i18n.py"),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
@@ -148,6 +149,25 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.collect_env.x_parse_fields__mutmut_4",
     "envdoctor.readers.collect_env.x__libraries__mutmut_96",
     "envdoctor.lint.x__what_it_installs__mutmut_16",
+    "envdoctor.lint_wanted.x_pip_requirement__mutmut_12",
+    "envdoctor.lint_wanted.x_with_versions__mutmut_46",
+    "envdoctor.lint_wanted.x_with_versions__mutmut_50",
+    "envdoctor.lint_instead.x__command_of__mutmut_3",
+    "envdoctor.lint_instead.x__command_of__mutmut_8",
+    "envdoctor.lint_instead.x__command_of__mutmut_10",
+    "envdoctor.lint_instead.x__command_of__mutmut_11",
+    "envdoctor.lint_instead.x__replacement__mutmut_5",
+    "envdoctor.lint_instead.x__replacement__mutmut_45",
+    "envdoctor.lint_instead.x__replacement__mutmut_46",
+    "envdoctor.lint_instead.x__replacement__mutmut_47",
+    "envdoctor.lint_instead.x__replacement__mutmut_51",
+    "envdoctor.lint_instead.x__replacement__mutmut_70",
+    "envdoctor.lint_instead.x__replacement__mutmut_81",
+    "envdoctor.lint_instead.x__with_conda_packages__mutmut_8",
+    "envdoctor.lint_instead.x__with_conda_packages__mutmut_9",
+    "envdoctor.lint_instead.x__with_conda_packages__mutmut_18",
+    "envdoctor.lint_instead.x__with_conda_packages__mutmut_19",
+    "envdoctor.lint_instead.x__with_conda_packages__mutmut_24",
     "envdoctor.paste_rules.x_evaluate__mutmut_10",
     "envdoctor.paste_rules.x_mps_unavailable__mutmut_25",
     "envdoctor.lint.x__judge_conda__mutmut_22",
