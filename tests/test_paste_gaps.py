@@ -60,3 +60,63 @@ def test_the_torch_a_session_describes_is_shown_on_its_row():
     nothing = read_paste("RuntimeError: CUDA error: no kernel image is available for execution on the device\n").facts
     (row,) = [line for line in checklist(nothing) if line.subject == "torch"]
     assert (row.value, row.status) == ("not described", "skip")
+
+
+def diagnosed(text: str) -> list[tuple[str, list[list[str]], list[str]]]:
+    from envdoctor.diagnose import diagnose
+    from envdoctor.readers import read_text
+    from envdoctor.recipes import load_recipes
+
+    return [(f.id, f.commands, f.evidence) for f in diagnose(read_text(text, "p.txt"), load_recipes(refreshed=False),
+                                                               "p.txt").findings]
+
+
+def test_a_toolkit_mismatch_points_at_the_index_of_a_variant_that_exists():
+    # assembled in the words of torch.utils.cpp_extension's check: CUDA 12.5 has no torch variant of its own; the
+    # newest 12.x at or below it in recipes/torch.toml is cu124
+    (build, lacks) = diagnosed("RuntimeError: The detected CUDA version (12.5) mismatches the version that was used to "
+                               "compile PyTorch (11.8). Please make sure to use the same CUDA versions.\n")
+    assert build[:2] == ("paste.extension-build", [
+        ["python", "-m", "pip", "install", "torch", "--index-url", "https://download.pytorch.org/whl/cu124"],
+        ["export", "CUDA_HOME=/usr/local/cuda-11.8"]])
+    # nothing the paste said about the machine: no evidence line saying what it said
+    assert lacks == ("diagnose.paste-lacks", [["envdoctor", "diagnose", "p.txt", "--here"]], [])
+
+
+def test_an_information_alone_asks_for_nothing_more():
+    # assembled in torch's words: running out of GPU memory is no environment problem, so no fact is lacking
+    assert [f[0] for f in diagnosed("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.70 GiB.\n")
+            ] == ["paste.out-of-memory"]
+
+
+def signals(text: str) -> list[tuple[str, int, dict[str, str]]]:
+    return [(s.kind, s.line, s.data) for s in read_paste(text).signals]
+
+
+def test_only_a_value_of_the_expression_s_kind_is_read():
+    # assembled: answers that are no version, no truth value, no number
+    assert signals(">>> torch.__version__\n'v2.1.0'\n>>> numpy.__version__\n'2.x'\n") == []
+    assert signals(">>> torch.cuda.is_available()\nmaybe\n>>> torch.backends.cudnn.version()\nNone\n") == []
+
+
+def test_the_last_line_of_a_paste_is_an_answer_and_a_last_prompt_has_none():
+    # assembled: no newline after the answer; then a prompt as the very last line
+    assert signals(">>> torch.__version__\n'2.1.0'") == [("torch_version", 1, {"version": "2.1.0"})]
+    assert signals("'2.1.0'\n>>> torch.__version__") == []
+    assert signals('>>> print(f"torch {torch.__version__}")') == []
+
+
+def test_an_f_string_s_answer_must_carry_its_frame_on_both_sides():
+    # assembled: output that does not start, or does not end, with the f-string's own text around the value
+    assert signals('>>> print(f"cuda: {torch.cuda.is_available()}!")\nother False!\n') == []
+    assert signals('>>> print(f"cuda: {torch.cuda.is_available()}!")\ncuda: False?\n') == []
+    assert signals('>>> print(f"cuda: {torch.cuda.is_available()}!")\nxxxxxxxx False!\n') == []
+
+
+def test_a_line_that_only_mentions_a_version_does_not_end_the_reading():
+    # assembled: "version" in prose before the session
+    assert signals("my Python version is new\n>>> torch.__version__\n'2.1.0'\n") == [
+        ("torch_version", 2, {"version": "2.1.0"})]
+    # a script's line that prints the version, with no output after it, then the session
+    assert signals("print(torch.__version__)\n>>> torch.__version__\n'2.1.0'\n") == [
+        ("torch_version", 2, {"version": "2.1.0"})]

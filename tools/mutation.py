@@ -34,7 +34,8 @@ SCRATCH = ROOT / ".mutation"
 _READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
             "tests/test_pastes.py")
 _LINT = ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_lint_pairs.py", "tests/test_lint_rewrites.py")
-_PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py", "tests/test_paste_repl.py")
+_PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py", "tests/test_paste_repl.py",
+           "tests/test_paste_gaps.py")
 _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
 _RULES = ("tests/test_compat.py", "tests/test_one_model.py", "tests/test_rules.py", "tests/test_resolver.py",
           "tests/test_target.py", "tests/test_properties.py", "tests/test_recipe_data.py",
@@ -48,7 +49,7 @@ _RESOLVER_TESTS = (*(test for test in _RULES if test != "tests/test_compat.py"),
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py",
-                              "tests/test_paste_repl.py"),
+                              "tests/test_paste_repl.py", "tests/test_paste_gaps.py"),
     "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py",
                                  "tests/test_paste_cuda_unavailable.py", "tests/test_paste_repl.py",
                                  "tests/test_paste_gaps.py"),
@@ -168,6 +169,7 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.lint_instead.x__with_conda_packages__mutmut_18",
     "envdoctor.lint_instead.x__with_conda_packages__mutmut_19",
     "envdoctor.lint_instead.x__with_conda_packages__mutmut_24",
+    "envdoctor.diagnose.x_paste_gaps__mutmut_1",
     "envdoctor.paste_rules.x_evaluate__mutmut_10",
     "envdoctor.paste_rules.x_mps_unavailable__mutmut_25",
     "envdoctor.lint.x__judge_conda__mutmut_22",

@@ -321,9 +321,9 @@ def echoed(lines: list[str], prompts: Collection[int]) -> dict[int, tuple[str, d
             continue
         if framed is not None:
             before, after = framed.group("before"), framed.group("after")
+            # an answer shorter than its frame leaves an empty slice: no value
             framed_value = (answer[len(before):len(answer) - len(after)].strip() if answer is not None
-                            and len(answer) >= len(before) + len(after) and answer.startswith(before)
-                            and answer.endswith(after) else None)
+                            and answer.startswith(before) and answer.endswith(after) else None)
             value = _OUTPUT.fullmatch(framed_value) if framed_value else None
         elif line[match.end():].strip():
             value = _SAME_LINE.match(line[match.end():])
