@@ -41,14 +41,16 @@ EXTENSION_KEYS = frozenset({
 })
 TORCH_ABI_KEYS = frozenset({"cxx11_from", "unsettled", "per_variant", "source", "note"})
 PER_VARIANT_KEYS = frozenset({"cxx11", "pre_cxx11", "plain", "source"})
-_DIST_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The patterns are kept as text and compiled by re on first use (and cached there): check reads the catalog on
+# every machine but matches none of them unless an extension is installed.
+_DIST_NAME = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # "+cu12torch2.6cxx11abiFALSE", "+cu123torch2.4cxx11abiTRUE", "+rocm62torch2.5cxx11abiFALSE" (flash-attn setup.py)
-_FLASH_LABEL = re.compile(r"^(?:cu(?P<cu>\d{2,3})|rocm(?P<rocm>\d{2,3}))torch(?P<torch>\d+\.\d+)cxx11abi(?P<abi>true|false)$")
+_FLASH_LABEL = r"^(?:cu(?P<cu>\d{2,3})|rocm(?P<rocm>\d{2,3}))torch(?P<torch>\d+\.\d+)cxx11abi(?P<abi>true|false)$"
 # "+pt24cu121", "+pt212cu130", "+pt20cpu", "+pt112cu116" (the PyG wheel index)
-_PYG_LABEL = re.compile(r"^pt(?P<major>\d)(?P<minor>\d{1,2})(?:cu(?P<cu>\d{2,3})|(?P<cpu>cpu))$")
+_PYG_LABEL = r"^pt(?P<major>\d)(?P<minor>\d{1,2})(?:cu(?P<cu>\d{2,3})|(?P<cpu>cpu))$"
 # "+cu121", "+cu118", "+cpu" (xformers, vllm, torchao on the PyTorch index)
-_CUDA_LABEL = re.compile(r"^(?:cu(?P<cu>\d{2,3})|(?P<cpu>cpu))$")
+_CUDA_LABEL = r"^(?:cu(?P<cu>\d{2,3})|(?P<cpu>cpu))$"
 
 
 class ExtensionDataError(ValueError):
@@ -97,6 +99,8 @@ class Extension:
 
 @dataclass(frozen=True)
 class Catalog:
+    """The validated extension catalog (recipes/extensions.toml, with a refresh's overlay)."""
+
     extensions: tuple[Extension, ...]
     cxx11_from: Version
     abi_unsettled: tuple[str, ...] = ()
@@ -177,7 +181,7 @@ def _extension(key: str, row: Any, origin: str, problems: list[str]) -> Extensio
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
     dists = row.get("dists") or []
-    if not _strings(dists) or not all(_DIST_NAME.match(d) for d in dists):
+    if not _strings(dists) or not all(re.match(_DIST_NAME, d) for d in dists):
         problems.append(f"{where}: 'dists' must be a non-empty list of normalised distribution names (a-z, 0-9, '-')")
     for name, allowed in (("coupling", COUPLINGS), ("label", LABELS), ("wheels", WHEEL_SOURCES)):
         if row.get(name) not in allowed:
@@ -323,7 +327,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 
 OVERLAY_SCHEMA = "envdoctor.recipes.extensions-refreshed/1"
-_PAGE_KEY = re.compile(r"^\d+\.\d+\.\d+\+[a-z0-9.]+$")
+_PAGE_KEY = r"^\d+\.\d+\.\d+\+[a-z0-9.]+$"
 
 
 def parse_overlay(text: str, catalog: Catalog, origin: str = FILE_NAME) -> Catalog:
@@ -362,7 +366,7 @@ def parse_overlay(text: str, catalog: Catalog, origin: str = FILE_NAME) -> Catal
             if not valid:
                 problems.append(f"{where}: torch_pins {release!r} = {spec!r} is not a release and a specifier")
         for page, builds in row.get("pages", {}).items():
-            if not _PAGE_KEY.match(page) or not isinstance(builds, list) or not all(isinstance(b, str) for b in builds):
+            if not re.match(_PAGE_KEY, page) or not isinstance(builds, list) or not all(isinstance(b, str) for b in builds):
                 problems.append(f"{where}: pages {page!r} must be a torch X.Y.Z+variant and a list of builds")
     if problems:
         raise ExtensionDataError(problems)
@@ -420,7 +424,7 @@ def parse_label(grammar: str, label: str | None) -> BuiltFor | None:
         return None
     text = label.lower()
     shown = (_("label +{label}", label=label),)
-    if grammar == "flash-attn" and (match := _FLASH_LABEL.match(text)):
+    if grammar == "flash-attn" and (match := re.match(_FLASH_LABEL, text)):
         major, minor = match["torch"].split(".")
         cu, rocm = match["cu"], match["rocm"]
         return BuiltFor(
@@ -430,11 +434,11 @@ def parse_label(grammar: str, label: str | None) -> BuiltFor | None:
             cxx11_abi=match["abi"] == "true",
             evidence=shown,
         )
-    if grammar == "pyg" and (match := _PYG_LABEL.match(text)):
+    if grammar == "pyg" and (match := re.match(_PYG_LABEL, text)):
         cu = match["cu"]
         return BuiltFor(torch=(int(match["major"]), int(match["minor"])), cuda=_cuda_digits(cu, False) if cu else None,
                         cpu=bool(match["cpu"]), evidence=shown)
-    if grammar == "cuda" and (match := _CUDA_LABEL.match(text)):
+    if grammar == "cuda" and (match := re.match(_CUDA_LABEL, text)):
         cu = match["cu"]
         return BuiltFor(cuda=_cuda_digits(cu, False) if cu else None, cpu=bool(match["cpu"]), evidence=shown)
     return None
@@ -709,9 +713,10 @@ def extension_imports(facts: Facts | None, catalog: Catalog) -> list[tuple[str, 
     return [(dist, module) for module, dist in found.items()]
 
 
-_MISSING_LIBRARY = re.compile(r"(?P<lib>lib[A-Za-z0-9_+-]+\.so(?:\.[0-9]+)*|[A-Za-z0-9_]+\.dll)")
-_CUDA_LIBRARY = re.compile(r"^(?:lib)?(?:cudart|cublas|cublasLt|cudnn|cusparse|cusolver|cufft|curand|nvrtc|nvJitLink|"
-                           r"nccl)[0-9_]*[.]", re.IGNORECASE)  # the CUDA runtime's libraries; libcuda.so is the driver's
+_MISSING_LIBRARY = r"(?P<lib>lib[A-Za-z0-9_+-]+\.so(?:\.[0-9]+)*|[A-Za-z0-9_]+\.dll)"
+# the CUDA runtime's libraries (case-insensitive); libcuda.so is the driver's
+_CUDA_LIBRARY = (r"(?i)^(?:lib)?(?:cudart|cublas|cublasLt|cudnn|cusparse|cusolver|cufft|curand|nvrtc|nvJitLink|"
+                 r"nccl)[0-9_]*[.]")
 
 
 def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog) -> tuple[str, str]:
@@ -731,8 +736,8 @@ def import_failure(dist: str, error: str, facts: Facts | None, catalog: Catalog)
         fix = fix_for(ext, dist, built, torch)
     if "undefined symbol" in error:
         return _("built for another torch (a libtorch symbol it needs is missing)"), fix
-    library = _MISSING_LIBRARY.search(error)
-    if library and _CUDA_LIBRARY.match(library.group("lib")):
+    library = re.search(_MISSING_LIBRARY, error)
+    if library and re.match(_CUDA_LIBRARY, library.group("lib")):
         cuda = f"CUDA {torch.cuda}" if torch is not None and torch.cuda else _("a CUDA runtime")
         return (_("a CUDA runtime library it was built against cannot be loaded ({library})", library=library.group("lib")),
                 _("install the {dist} build for this torch ({cuda}), or the CUDA runtime it names; {fix}", dist=dist,

@@ -27,6 +27,8 @@ class Attempt:
 
 @dataclass
 class OsFacts:
+    """The operating system, its distribution and what envdoctor runs inside (WSL, a container)."""
+
     system: str = ""  # "Linux" | "Darwin" | "Windows"
     arch: str = ""  # normalised: "x86_64" | "aarch64" | "arm64"
     kernel: str | None = None
@@ -46,6 +48,8 @@ class OsFacts:
 
 @dataclass
 class CpuFacts:
+    """The processor and memory: what a CPU build and a DataLoader's workers have to work with."""
+
     model: str | None = None
     physical_cores: int | None = None
     logical_cores: int | None = None
@@ -68,6 +72,8 @@ class ToolInfo:
 
 @dataclass
 class PythonFacts:
+    """The target interpreter as it reported itself: every plan is made for this one."""
+
     # "ok" | "not_found" | "error" | "timed_out" (the target interpreter did not answer)
     # | "unknown" (a described target whose interpreter was not given)
     status: str = "ok"
@@ -119,6 +125,8 @@ class Gpu:
 
 @dataclass
 class NvidiaFacts:
+    """The NVIDIA driver, its GPUs and what a process needs to reach them."""
+
     # "ok" | "no_driver" | "no_gpu" | "driver_mismatch" | "timed_out" | "error"
     # | "gpus_unknown" (kernel module loaded, but neither NVML nor nvidia-smi lists the GPUs)
     # | "unknown" (a described target that says nothing about NVIDIA)
@@ -148,6 +156,8 @@ class NvidiaFacts:
 
 @dataclass
 class CudaToolkit:
+    """One installed CUDA Toolkit (nvcc and its libraries), which torch's wheels do not need."""
+
     version: str  # "12.4.131" or "12.4"
     path: str | None = None  # toolkit root, e.g. /usr/local/cuda-12.4
     nvcc_path: str | None = None
@@ -168,6 +178,8 @@ class SharedLibrary:
 
 @dataclass
 class CudaFacts:
+    """The CUDA Toolkits found, and the CUDA libraries that could shadow a wheel's own."""
+
     toolkits: list[CudaToolkit] = field(default_factory=list)
     cuda_home: str | None = None  # CUDA_HOME or CUDA_PATH as set
     # CUDA libraries in the folders LD_LIBRARY_PATH names (None: not looked at, e.g. not Linux)
@@ -180,6 +192,8 @@ class CudaFacts:
 
 @dataclass
 class CudnnInstall:
+    """One cuDNN found outside torch: a header, a library file or a pip distribution."""
+
     version: str | None
     kind: str  # "header" | "library" | "pip"
     path: str | None = None
@@ -189,12 +203,16 @@ class CudnnInstall:
 
 @dataclass
 class CudnnFacts:
+    """Every cuDNN found on the machine (torch's wheels bring their own)."""
+
     installs: list[CudnnInstall] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
 
 
 @dataclass
 class RocmFacts:
+    """The ROCm stack and its AMD GPUs."""
+
     status: str = "absent"  # "ok" | "absent" | "no_gpu" | "error" | "timed_out" | "unknown"
     version: str | None = None
     gpus: list[Gpu] = field(default_factory=list)
@@ -204,6 +222,8 @@ class RocmFacts:
 
 @dataclass
 class XpuFacts:
+    """Intel GPUs reachable through torch's XPU backend."""
+
     present: bool = False
     devices: list[Gpu] = field(default_factory=list)
     source: str = ""
@@ -212,6 +232,8 @@ class XpuFacts:
 
 @dataclass
 class AppleFacts:
+    """Whether this Mac can run torch's MPS backend, and why not."""
+
     apple_silicon: bool = False
     macos_version: str | None = None
     mps_possible: bool = False
@@ -234,6 +256,8 @@ class Distribution:
 
 @dataclass
 class TorchFacts:
+    """The torch installed for the target interpreter, read from its metadata (never imported by check)."""
+
     status: str = "absent"  # "ok" | "absent" | "error" | "unknown" (a described target)
     version: str | None = None  # "2.5.1+cu124"
     local: str | None = None  # "cu124" | "cpu" | "rocm6.2" | None

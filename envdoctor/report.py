@@ -37,6 +37,8 @@ class ExitCode(enum.IntEnum):
 
 @dataclass
 class Report:
+    """One run's whole result: the facts, findings, checks and plans every renderer reads."""
+
     command: str | None  # None only when a usage error came before any command was named
     facts: Facts | None = None
     findings: list[Finding] = field(default_factory=list)

@@ -2,7 +2,8 @@
 
 The oracle is the list of modules below, each one that check's own work does not use: psutil is for
 walking a child's process tree (a replayed machine runs no command), the recording code for --record,
-packaging's specifier parser for --require and lint, and torch is never imported in-process. Each run
+packaging's specifier parser for --require and lint, hashlib for a recording's hashes and refresh's HTTP
+cache (the cache of validated data is keyed by Python's own source hash), and torch is never imported in-process. Each run
 is a fresh interpreter, the modules read at its exit; the first run fills the cache of validated data
 (a miss validates the TOML files and writes the entry), the second is the run every later check makes.
 """
@@ -15,7 +16,7 @@ import sys
 
 from conftest import MACHINES_DIR
 
-NEVER_LOADED = ("psutil", "envdoctor.door.recording", "packaging.specifiers", "torch")
+NEVER_LOADED = ("psutil", "envdoctor.door.recording", "packaging.specifiers", "hashlib", "torch")
 
 #: Runs check as the console script does, and prints the loaded modules once the run has ended.
 PROGRAM = """

@@ -69,6 +69,8 @@ def release_of(version: str | None) -> str | None:
 
 @dataclass
 class _Root:
+    """A folder that may hold a CUDA Toolkit, and how it was found."""
+
     path: str
     reason: str  # how it was found: "nvcc on PATH", "CUDA_HOME", "/usr/local listing", ...
 

@@ -2,7 +2,7 @@
 TOML files again (tens of milliseconds, most of ``check``'s own work on a machine with torch): the
 recipes (:func:`load_recipes_cached`) and the extension catalog (:func:`builtin_catalog_cached`).
 
-An entry is keyed by the bytes of every file it was read from (SHA-256), the versions of envdoctor,
+An entry is keyed by the bytes of every file it was read from, the versions of envdoctor,
 packaging (whose Version state is pickled) and the running Python, and the files of the code that
 validates the data: any change loads and validates it again. Only data that passed validation is
 written. The entry is read bounded and regular-file-only through the door, and unpickled with an
@@ -12,12 +12,12 @@ it reads as a miss.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from importlib.util import source_hash
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -73,29 +73,30 @@ def _layer_folders(overlays: Sequence[Path]) -> list[tuple[str, Path]]:
 
 
 def _key(code: Iterable[str], layers: Iterable[str], files: Iterable[Path]) -> str | None:
-    """The SHA-256 of the versions, the code's files (size, time), the layers' names and each file's path and
-    bytes; None when a file cannot be read (the full load then reports it)."""
+    """The hash of the versions, the code's files (size, time), the layers' names and each file's path and
+    bytes; None when a file cannot be read (the full load then reports it). The hash is the one Python
+    itself keys checked .pyc files by (``importlib.util.source_hash``): a cache key needs no more, and
+    hashlib's import would cost ``check`` several milliseconds."""
     from envdoctor.door import UserFileError, read_user_bytes
     from envdoctor.recipes.folders import MAX_FILE_BYTES
 
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{packaging.__version__}\0".encode())
+    parts = [f"{__version__}\0{sys.version}\0{packaging.__version__}\0".encode()]
     package = Path(__file__).resolve().parents[1]
     for name in code:
         try:
             info = os.stat(package / name)
         except OSError:
             return None
-        digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+        parts.append(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     for layer in layers:
-        digest.update(f"{layer}\0".encode("utf-8", "surrogateescape"))
+        parts.append(f"{layer}\0".encode("utf-8", "surrogateescape"))
     for path in files:
         try:
             data = read_user_bytes(str(path), MAX_FILE_BYTES)
         except UserFileError:
             return None
-        digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
-        digest.update(data)
-    return digest.hexdigest()
+        parts += [f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"), data]
+    return source_hash(b"".join(parts)).hex()
 
 
 def cache_key(overlays: Sequence[Path]) -> str | None:

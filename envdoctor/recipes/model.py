@@ -66,6 +66,8 @@ class CudaFamily:
 
 @dataclass(frozen=True)
 class CondaRecipe:
+    """How a release installs with conda: its channel's style and the CUDA versions it had."""
+
     style: str  # "cudatoolkit" (<= 1.12) | "pytorch-cuda" (1.13 - 2.5) | "conda-forge"
     cuda: tuple[str, ...] = ()  # CUDA versions the pytorch channel had (pytorch channel styles)
     note: str = ""

@@ -55,6 +55,8 @@ def use_color(choice: str, env: Mapping[str, str], isatty: bool) -> bool:
 
 @dataclass
 class Line:
+    """One row of the checklist: what it is about, its value and status, and the evidence and findings under it."""
+
     area: str
     subject: str
     title: str
