@@ -84,9 +84,8 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
         note = why
         if plan.ok:
             break
-    if plan is None or not plan.ok:
-        why = _alternatives(plan.alternatives if plan else [])
-        return None, why or _("no build fits this machine"), plan
+    if plan is None or not plan.ok:  # the resolver gives every plan it could not make an alternative to say
+        return None, _alternatives(plan.alternatives if plan else []), plan
     steps, why = _command_of(plan, install)
     if conda and steps and wanted.others:
         if steps[0][:1] == [install.tool]:
@@ -121,7 +120,7 @@ def _command_of(plan: Plan, install: Install) -> tuple[list[list[str]] | None, s
     note = ""
     if not steps:
         reason = plan.command_notes.get(plan.manager, "")
-        note = _("{manager} cannot install it ({reason}): pip", manager=plan.manager, reason=reason)
+        note = _("{manager} cannot install it ({reason}): pip", manager=install.tool, reason=reason)
         steps = plan.steps.get("pip")
     if not steps:
         return None, note

@@ -123,6 +123,13 @@ def make_machine(
     return RecordedDoor(folder)
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` starts one worker more than the machine has CPUs: the long tests spend much of their time
+    waiting on a child (a pip install's downloads, a torchrun rank that must time out, a hung import killed at
+    its deadline), and the extra worker runs short files meanwhile."""
+    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config, items):
     """Files holding long tests (marked ``long_unit``, or sharing one expensive fixture through an
     ``xdist_group`` mark) are handed out first: with ``-n`` and pyproject's ``--dist loadfile

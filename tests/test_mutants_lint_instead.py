@@ -65,3 +65,14 @@ def test_the_first_two_alternatives_in_one_sentence():
 def test_inside_an_image_python_is_python3():
     assert _in_image(["python", "-m", "pip", "install", "torch"]) == ["python3", "-m", "pip", "install", "torch"]
     assert _in_image(["conda", "install", "-y", "pytorch"]) == ["conda", "install", "-y", "pytorch"]
+
+
+def test_micromamba_into_a_venv_is_pip_s_command_as_written_and_named_by_its_own_name():
+    venv = copy.deepcopy(RTX3090)
+    venv.python.status, venv.python.executable, venv.python.in_venv = "ok", "/home/u/venv/bin/python", True
+    assert replacement("micromamba install -y -c conda-forge pytorch", venv) == (
+        [["/home/u/venv/bin/python", "-m", "pip", "install", "torch==2.14.1", "--index-url",
+          "https://download.pytorch.org/whl/cu126"]],
+        "micromamba cannot install it (the target interpreter /home/u/venv/bin/python is a venv, not a conda "
+        "environment: conda installs only into conda environments (use pip or uv, or --python a conda env's python)): "
+        "pip")

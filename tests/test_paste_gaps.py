@@ -120,3 +120,24 @@ def test_a_line_that_only_mentions_a_version_does_not_end_the_reading():
     # a script's line that prints the version, with no output after it, then the session
     assert signals("print(torch.__version__)\n>>> torch.__version__\n'2.1.0'\n") == [
         ("torch_version", 2, {"version": "2.1.0"})]
+
+
+def test_only_a_paste_s_own_warning_asks_for_the_facts_it_lacks():
+    from envdoctor.diagnose import paste_gaps
+    from envdoctor.facts import Finding
+    from envdoctor.readers import read_text
+
+    # assembled: one recognised message, in torch's words
+    reading = read_text("torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.70 GiB.\n", "p.txt")
+    rule = Finding("torch.cpu-build-on-gpu", "warning", "torch", "torch is a CPU build on a machine with an NVIDIA GPU",
+                   subject="torch")
+    paste_info = Finding("paste.out-of-memory", "info", "gpu", "the GPU ran out of memory", subject="gpu")
+    assert paste_gaps(reading, [rule, paste_info], "p.txt") == []
+    paste_warning = Finding("paste.cuda-unavailable", "warning", "torch", "torch.cuda.is_available() is False",
+                            subject="torch.cuda")
+    (lacks,) = paste_gaps(reading, [rule, paste_warning], "p.txt")
+    assert (lacks.id, lacks.severity, lacks.subject, lacks.commands) == (
+        "diagnose.paste-lacks", "info", "torch.cuda", [["envdoctor", "diagnose", "p.txt", "--here"]])
+    assert lacks.message == ("the paste does not say the OS, the Python version (python --version), the GPU and "
+                             "driver (nvidia-smi), the installed torch (python -c 'import torch; "
+                             "print(torch.__version__)'); the fixes above are judged without them")
