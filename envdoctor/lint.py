@@ -438,7 +438,7 @@ def _nothing_installs(spec: str, variant: str, platform: str, python: str | None
 
 def _without_accelerators(facts: Facts, recipes: Recipes) -> Facts:
     """The facts with no GPU and no driver, and nothing installed: what an installer looks at when it picks."""
-    blind = describe_target(facts, recipes=recipes, base_is_host=False, no_gpu=True)
+    blind = describe_target(facts, recipes=recipes, no_gpu=True)
     blind.torch.status, blind.torch.version = "absent", None
     return blind
 
@@ -460,9 +460,8 @@ def _judge_fit(install: Install, wanted: Wanted, chosen: tuple[Release, VariantR
     out.append(_finding(
         install.source, install.text, "lint.default-build-does-not-fit" if default else "lint.variant-does-not-fit",
         "error", _("this installs {what}, which does not run on this machine: {reasons}", what=what,
-                   reasons=joined(reasons[:2])),
-        _("the resolver (recipes/torch.toml series {series}; {source})", series=release.series,
-          source=variant.source or release.source),
+                   reasons=joined(reasons)),
+        _("the resolver (recipes/torch.toml series {series}; {source})", series=release.series, source=variant.source),
         fix=_("the command below picks the build for this machine")))
     return False
 

@@ -53,6 +53,7 @@ def fakes_run() -> dict:
     return verify_json("--level", "quick", "--timeout", "60", env=cli_env(str(FAKES)))
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_missing_numpy_is_a_warning_with_the_fix(fakes_run):
     numpy = by_id(fakes_run)["numpy"]

@@ -112,6 +112,7 @@ def test_user_site_packages_are_kept(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------- floods and leftovers
 
 
+@pytest.mark.long_unit
 @pytest.mark.needs_torch
 def test_endless_output_is_bounded_and_the_run_still_passes(monkeypatch):
     checks = verify_with(monkeypatch, "endless_output")
