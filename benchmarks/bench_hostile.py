@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+CLI = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 
 
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, int]:

@@ -1,3 +1,3 @@
-from envdoctor.cli import main
+from envdoctor.entry import main
 
 main()

@@ -695,5 +695,5 @@ def warn_newer_than_known(report: Report, requirements: tuple[str, ...], recipes
 
 
 def main() -> None:
-    """Console entry point (see EnvdoctorGroup.main for how every run ends)."""
+    """The CLI, as :func:`envdoctor.entry.main` starts it (see EnvdoctorGroup.main for how every run ends)."""
     cli.main(prog_name="envdoctor")

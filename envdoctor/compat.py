@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 
 if TYPE_CHECKING:
@@ -358,7 +359,7 @@ def toolkit_driver(toolkit: object, os_name: str, toolkits: Sequence[ToolkitDriv
     return row.driver(os_name) if row else None
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class CudaFit:
     """Whether a driver runs code built with one CUDA toolkit, and what would make it run fully.
 
@@ -418,7 +419,7 @@ def cuda_fit(build_cuda: object, toolkit: object, driver: object, driver_cuda: o
     return CudaFit("none", cuda, supported, full, floor)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class GpuFit:
     """Whether one build runs on one NVIDIA GPU with this driver: the one answer rules and resolver share."""
 
@@ -465,7 +466,7 @@ def gpu_fit(capability: object, sass: Sequence[str], ptx: Sequence[str], fit: Cu
                   fit.needs())
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class GpuDriverFloor:
     """Whether a driver can drive a GPU at all, whatever torch build runs on it."""
 

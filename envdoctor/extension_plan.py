@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.version import Version
 
 from envdoctor.compat import parse_version
+from envdoctor.datatypes import datatype
 from envdoctor.extensions import Catalog, Extension, normalise, torch_cxx11_abi
 from envdoctor.facts import Facts
 from envdoctor.i18n import _
@@ -30,7 +31,7 @@ CHECKED = ("torch-abi", "torch-pin")
 GIB = 1024**3
 
 
-@dataclass
+@datatype
 class Toolkit:
     """The nvcc a build needs and what is installed."""
 
@@ -41,7 +42,7 @@ class Toolkit:
     install: list[str] = field(default_factory=list)  # ways to get the right one
 
 
-@dataclass
+@datatype
 class ExtensionPlan:
     """How one extension is installed so that it agrees with the planned torch."""
 

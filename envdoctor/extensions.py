@@ -16,13 +16,14 @@ import functools
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from envdoctor.compat import parse_version, python_tag, target_platform
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Facts, Finding
 from envdoctor.i18n import _, listed
 
@@ -61,7 +62,7 @@ class ExtensionDataError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Extension:
     """One row of extensions.toml: a project, the distributions it ships and how its builds are named."""
 
@@ -97,7 +98,7 @@ class Extension:
         return tags.get(str(cuda_major), str(cuda_major))
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Catalog:
     """The validated extension catalog (recipes/extensions.toml, with a refresh's overlay)."""
 
@@ -116,7 +117,7 @@ class Catalog:
         return frozenset(name for ext in self.extensions for name in ext.dists)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class BuiltFor:
     """What an installed extension says it was built for; None where it does not say."""
 
@@ -133,7 +134,7 @@ class BuiltFor:
         return any(v is not None for v in (self.torch, self.cuda, self.rocm, self.cxx11_abi, self.torch_spec)) or self.cpu
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class TorchBuild:
     """The installed torch as the comparison needs it."""
 
@@ -148,7 +149,7 @@ class TorchBuild:
         return Version(parsed.public) if parsed is not None else None
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Mismatch:
     """One way the build disagrees with the installed torch."""
 

@@ -11,11 +11,13 @@ import dataclasses
 import functools
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Union
 
+from envdoctor.datatypes import datatype
 
-@dataclass
+
+@datatype
 class Attempt:
     """One source a probe asked, and how that went (shown with -v)."""
 
@@ -25,7 +27,7 @@ class Attempt:
     duration_s: float | None = None
 
 
-@dataclass
+@datatype
 class OsFacts:
     """The operating system, its distribution and what envdoctor runs inside (WSL, a container)."""
 
@@ -46,7 +48,7 @@ class OsFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class CpuFacts:
     """The processor and memory: what a CPU build and a DataLoader's workers have to work with."""
 
@@ -60,7 +62,7 @@ class CpuFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class ToolInfo:
     """A package manager or tool found for the target interpreter."""
 
@@ -70,7 +72,7 @@ class ToolInfo:
     source: str = ""
 
 
-@dataclass
+@datatype
 class PythonFacts:
     """The target interpreter as it reported itself: every plan is made for this one."""
 
@@ -104,7 +106,7 @@ class PythonFacts:
         return next((t for t in self.tools if t.name == name), None)
 
 
-@dataclass
+@datatype
 class Gpu:
     """One accelerator as a probe saw it."""
 
@@ -123,7 +125,7 @@ class Gpu:
     source: str = ""
 
 
-@dataclass
+@datatype
 class NvidiaFacts:
     """The NVIDIA driver, its GPUs and what a process needs to reach them."""
 
@@ -154,7 +156,7 @@ class NvidiaFacts:
         return [gpu for gpu in self.gpus if gpu.visible]
 
 
-@dataclass
+@datatype
 class CudaToolkit:
     """One installed CUDA Toolkit (nvcc and its libraries), which torch's wheels do not need."""
 
@@ -165,7 +167,7 @@ class CudaToolkit:
     source: str = ""  # "nvcc --version" | "version.json" | "version.txt"
 
 
-@dataclass
+@datatype
 class SharedLibrary:
     """A CUDA library file found in a folder of LD_LIBRARY_PATH, which the loader searches before a
     wheel's own RUNPATH: ``libcudnn.so.8.9.2`` there shadows the ``nvidia-cudnn-cu12`` torch was built with."""
@@ -176,7 +178,7 @@ class SharedLibrary:
     source: str = ""
 
 
-@dataclass
+@datatype
 class CudaFacts:
     """The CUDA Toolkits found, and the CUDA libraries that could shadow a wheel's own."""
 
@@ -190,7 +192,7 @@ class CudaFacts:
         return next((t for t in self.toolkits if t.active), None)
 
 
-@dataclass
+@datatype
 class CudnnInstall:
     """One cuDNN found outside torch: a header, a library file or a pip distribution."""
 
@@ -201,7 +203,7 @@ class CudnnInstall:
     source: str = ""
 
 
-@dataclass
+@datatype
 class CudnnFacts:
     """Every cuDNN found on the machine (torch's wheels bring their own)."""
 
@@ -209,7 +211,7 @@ class CudnnFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class RocmFacts:
     """The ROCm stack and its AMD GPUs."""
 
@@ -220,7 +222,7 @@ class RocmFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class XpuFacts:
     """Intel GPUs reachable through torch's XPU backend."""
 
@@ -230,7 +232,7 @@ class XpuFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class AppleFacts:
     """Whether this Mac can run torch's MPS backend, and why not."""
 
@@ -241,7 +243,7 @@ class AppleFacts:
     source: str = ""
 
 
-@dataclass
+@datatype
 class Distribution:
     """One installed Python distribution of interest."""
 
@@ -254,7 +256,7 @@ class Distribution:
     channel: str | None = None  # the conda channel it came from ("pytorch", "conda-forge"; "defaults" when unnamed)
 
 
-@dataclass
+@datatype
 class TorchFacts:
     """The torch installed for the target interpreter, read from its metadata (never imported by check)."""
 
@@ -284,7 +286,7 @@ class TorchFacts:
         return next((d for d in self.companions if d.name == name), None)
 
 
-@dataclass
+@datatype
 class LimitsFacts:
     """What the processes of a training job may use (Linux): shared memory, cgroup limits, open files.
 
@@ -310,7 +312,7 @@ class LimitsFacts:
         return min(counts) if counts else None
 
 
-@dataclass
+@datatype
 class InstalledExtension:
     """A compiled extension of the torch ecosystem as its dist-info tells it (flash-attn, torch-scatter, ...)."""
 
@@ -321,7 +323,7 @@ class InstalledExtension:
     installer: str | None = None
 
 
-@dataclass
+@datatype
 class ExtensionFacts:
     """The torch ecosystem's compiled extensions in the target interpreter, and the triton torch pins."""
 
@@ -332,7 +334,7 @@ class ExtensionFacts:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class Facts:
     """Everything the probes learned, or what a description of a target machine says."""
 
@@ -352,7 +354,7 @@ class Facts:
     probe_duration_s: float | None = None
 
 
-@dataclass
+@datatype
 class Finding:
     """A conclusion of a rule. ``id`` is stable once released; ``commands`` are argv lists."""
 
@@ -366,7 +368,7 @@ class Finding:
     evidence: list[str] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class Check:
     """One verify stage or sub-check and its outcome."""
 

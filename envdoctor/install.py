@@ -13,13 +13,14 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement
 from packaging.version import InvalidVersion, Version
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.door import CommandResult, Door, HttpResult
 from envdoctor.facts import Facts
 from envdoctor.i18n import Text, _, message_of
@@ -92,7 +93,7 @@ def url_problems(argv: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-@dataclass
+@datatype
 class Refusal:
     message: str
     advice: list[str] = field(default_factory=list)
@@ -244,7 +245,7 @@ def step_refusals(facts: Facts, steps: list[list[str]] | None, break_system_pack
 INDEX_CHECK_TIMEOUT = 8.0
 
 
-@dataclass
+@datatype
 class IndexCheck:
     """One index page asked for before the installer runs, and the verdict."""
 
@@ -381,7 +382,7 @@ def run_record(name: str, steps: list[tuple[list[str], CommandResult]], confirme
 # ---------------------------------------------------------------------------- the whole install
 
 
-@dataclass
+@datatype
 class Console:
     """How an install talks to the person at the terminal; the CLI supplies it, so this module prints nothing.
 

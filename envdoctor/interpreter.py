@@ -12,8 +12,8 @@ from __future__ import annotations
 import ntpath
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _, joined
 
 #: Where an environment keeps its interpreter: POSIX venvs and conda envs, Windows venvs, Windows conda envs.
@@ -21,7 +21,7 @@ VENV_LAYOUTS = (("bin", "python"), ("Scripts", "python.exe"))
 CONDA_LAYOUTS = (("bin", "python"), ("python.exe",))
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Choice:
     """The target interpreter and why it was chosen (shown in the report's header)."""
 

@@ -7,9 +7,10 @@ Pure: facts, recipes and a read command in, a judgement and a command out.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Facts, Finding
 from envdoctor.i18n import _, joined
 from envdoctor.lint_wanted import Wanted, pip_requirement
@@ -18,7 +19,7 @@ from envdoctor.recipes import Recipes
 from envdoctor.resolver import Plan, Request, resolve
 
 
-@dataclass
+@datatype
 class Judged:
     """What lint says of one command line: findings and the command to use instead."""
 

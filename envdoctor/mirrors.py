@@ -8,14 +8,14 @@ or ``pypi=URL`` for a PyPI simple index. Every URL passes the installer's URL gu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 from envdoctor.recipes import Mirror, Recipes
 from envdoctor.urls import index_url_problem
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class MirrorChoice:
     """The mirrors a run uses: ``pytorch`` rewrites the PyTorch index, ``pypi`` replaces the user's index
     for everything else; ``names`` says where each came from (``--mirror sjtu``)."""

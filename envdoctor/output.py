@@ -6,12 +6,13 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import Text, _, message_of, say
 from envdoctor.report import ExitCode, Report
 
@@ -24,7 +25,7 @@ class OutputError(Exception):
     --record destination that cannot be written."""
 
 
-@dataclass
+@datatype
 class Run:
     """What the outermost handler needs to know about the run in progress."""
 

@@ -21,12 +21,13 @@ import fnmatch
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Check, Facts, Finding
 from envdoctor.i18n import _, message_of
 
@@ -68,7 +69,7 @@ class PolicyError(ValueError):
     """A requirement or policy file that cannot be read; the message points at the bad part."""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Requirement:
     """One parsed expression, as written and in parts."""
 
@@ -79,7 +80,7 @@ class Requirement:
     origin: str = "--require"  # or the policy file's name
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Policy:
     requirements: tuple[Requirement, ...] = ()
     warnings_as_errors: tuple[str, ...] = ()  # finding-id patterns (fnmatch); "*" is every warning
@@ -200,7 +201,7 @@ def _strings(value: Any, origin: str, name: str) -> list[str]:
 # ---------------------------------------------------------------------------- what the machine has
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Observed:
     """One value as envdoctor knows it: ``values`` (one per GPU or device where that applies), the
     text shown as the actual value, and where it came from. ``unknown`` says why it could not be
@@ -393,7 +394,7 @@ def _tflops(checks: Sequence[Check], dtype: str, ran: bool) -> Observed:
 # ---------------------------------------------------------------------------- judging
 
 
-@dataclass
+@datatype
 class RequirementResult:
     """The verdict on one requirement (the report's ``requirements`` list)."""
 

@@ -7,10 +7,11 @@ is always present (``null`` or ``[]`` when empty), and the exit code is part of 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from envdoctor import __version__
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Check, Facts, Finding, from_dict, to_dict
 from envdoctor.i18n import _, message_of
 
@@ -35,7 +36,7 @@ class ExitCode(enum.IntEnum):
     TERMINATED = 143  # SIGTERM (128 + 15): CI cancellation, `timeout`, pod termination
 
 
-@dataclass
+@datatype
 class Report:
     """One run's whole result: the facts, findings, checks and plans every renderer reads."""
 

@@ -23,7 +23,7 @@ PROGRAM = """
 import atexit, json, sys
 atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["envdoctor", *sys.argv[1:]]
-from envdoctor.cli import main
+from envdoctor.entry import main
 main()
 """
 

@@ -208,7 +208,7 @@ def test_recipes_validate_checks_gpu_peaks_too(tmp_path):
 
 
 def _envdoctor(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", *args],
+    return subprocess.run([sys.executable, "-c", "from envdoctor.entry import main; main()", *args],
                           capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1],
                           env=dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {})))
 
@@ -256,7 +256,7 @@ def test_a_stdout_that_refuses_writes_is_exit_2_with_one_line(args):
     """`envdoctor check > /dev/full`: the report cannot be delivered, which is said in one line on stderr
     with the documented exit code, never as an internal error."""
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", *args],
+        result = subprocess.run([sys.executable, "-c", "from envdoctor.entry import main; main()", *args],
                                 stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
                                 cwd=Path(__file__).parents[1])
     assert result.returncode == 2, result.stderr

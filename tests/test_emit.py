@@ -31,7 +31,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 RECIPES = load_recipes()
 WHEEL = torch_wheel()
 needs_wheel = pytest.mark.skipif(WHEEL is None or os.name != "posix",

@@ -25,7 +25,7 @@ from envdoctor.report import ExitCode
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX venv layout, a pty and shell-script spies")
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 WHEEL = torch_wheel()
 #: The newest release in the data, which an unconstrained plan names (read here, so a data update moves it).
 NEWEST = load_recipes().releases[0].version

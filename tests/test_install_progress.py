@@ -25,7 +25,7 @@ from envdoctor.install import elapsed_text, run_installer
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="a FIFO, a pty and shell-script installers")
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 DEADLINE = 120.0  # a safety net for a broken run, never a synchronisation
 
 

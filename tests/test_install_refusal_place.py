@@ -19,7 +19,7 @@ from envdoctor.report import ExitCode
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX venv layout")
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 
 
 @pytest.fixture(scope="module")

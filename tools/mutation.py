@@ -68,6 +68,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/lint_cuda.py": (*_LINT, "tests/test_mutants_lint_cuda.py"),
     "envdoctor/i18n.py": ("tests/test_i18n.py", "tests/test_mutants_i18n.py"),
     "envdoctor/toolkit.py": ("tests/test_mutants_toolkit.py", "tests/test_toolkit_notes.py"),
+    "envdoctor/datatypes.py": ("tests/test_datatypes.py",),
     # in-process tests only: a CLI child run from a temporary folder finds no mutmut configuration
     "envdoctor/interpreter.py": tuple(f"tests/test_interpreter.py::{name}" for name in (
         "test_virtual_env_comes_first", "test_conda_prefix_then_a_dot_venv_in_the_working_directory_or_above",

@@ -11,10 +11,11 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from pathlib import Path
 from typing import Any
 
+from envdoctor.datatypes import datatype
 from envdoctor.door.recorded import MANIFEST_LIMIT, _safe_relative, command_key, recorded_file_path
 from envdoctor.door.types import (
     HTTP_LIMIT,
@@ -38,7 +39,7 @@ class RecordError(ValueError):
     """A machine folder that cannot be written where asked; the message names the path and why."""
 
 
-@dataclass
+@datatype
 class _Recording:
     commands: list = field(default_factory=list)
     dirs: dict = field(default_factory=dict)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 
 MACHINE_FORMAT = "envdoctor.machine/1"
@@ -20,7 +20,7 @@ HTTP_STATUSES = ("answered", "refused", "unreachable", "timed_out", "tls", "erro
 NVML_STATUSES = ("ok", "not_found", "error", "timed_out")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class CommandResult:
     """What running one command gave. ``status`` says whether it ran at all."""
 
@@ -53,7 +53,7 @@ class CommandResult:
         return self.error or _("error")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class HttpResult:
     """One bounded HTTP request: ``answered`` with a status ``code`` (4xx and 5xx too), or why not."""
 
@@ -69,7 +69,7 @@ class HttpResult:
     truncated: bool = False  # the body was longer than ``limit``: only its start is kept
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class ChannelResult:
     """A command run with a private channel: its result (stdout/stderr are tails) and what it sent."""
 
@@ -78,7 +78,7 @@ class ChannelResult:
     channel_truncated: bool = False
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class FileRead:
     """A file's text, or None and why not ("not found", "a FIFO, not a regular file", ...)."""
 
@@ -86,7 +86,7 @@ class FileRead:
     problem: str = ""  # why text is None; "truncated at N bytes" when only the start was read
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class NvmlResult:
     """What NVML said: ``data`` holds the raw values read through pynvml (see LiveDoor.nvml)."""
 
@@ -95,7 +95,7 @@ class NvmlResult:
     error: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class DiskSpace:
     """What ``statvfs`` says of the filesystem holding a path (``/dev/shm``): its size and what is free."""
 
@@ -103,7 +103,7 @@ class DiskSpace:
     free_bytes: int  # available to an unprivileged process (f_bavail)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class PlatformInfo:
     """Facts Python's own runtime knows about the machine envdoctor runs on."""
 

@@ -13,9 +13,10 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Generic, TypeVar
 
+from envdoctor.datatypes import datatype
 from envdoctor.door import OUTPUT_LIMIT, CommandResult, Door, join_thread
 from envdoctor.facts import (
     AppleFacts,
@@ -87,7 +88,7 @@ class Threads:
         return pending
 
 
-@dataclass
+@datatype
 class _Shared:
     """What the probes of one collection share: the target interpreter's one pyinfo answer."""
 
@@ -96,7 +97,7 @@ class _Shared:
     pyinfo_error: BaseException | None = None
 
 
-@dataclass
+@datatype
 class ProbeContext:
     """What every probe gets: the door, its time budget and the target interpreter.
 

@@ -14,11 +14,12 @@ import posixpath
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from packaging.version import Version
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.door import CommandResult
 from envdoctor.facts import Attempt, CudaFacts, CudaToolkit, SharedLibrary
 from envdoctor.i18n import _, joined
@@ -67,7 +68,7 @@ def release_of(version: str | None) -> str | None:
     return f"{found[0]}.{found[1]}" if found else None
 
 
-@dataclass
+@datatype
 class _Root:
     """A folder that may hold a CUDA Toolkit, and how it was found."""
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, LimitsFacts
 from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext
@@ -34,7 +34,7 @@ _MOUNT_ESCAPE = re.compile(r"\\([0-7]{3})")
 _CPU_RANGE = re.compile(r"^([0-9]{1,6})(?:-([0-9]{1,6}))?$")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Mount:
     """One line of /proc/self/mountinfo: what is mounted (``root`` inside its filesystem) and where."""
 

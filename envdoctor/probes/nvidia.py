@@ -17,9 +17,9 @@ run concurrently), then the kernel module's own version files. Parsers come firs
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.door import CommandResult, NvmlResult
 from envdoctor.facts import Attempt, Gpu, NvidiaFacts
 from envdoctor.i18n import _, joined
@@ -65,7 +65,7 @@ _NVML_LIBRARY = re.compile(r"NVML library version:\s*([0-9][0-9.]*)")
 _DRIVER_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class SmiHeader:
     """What the first box of the ``nvidia-smi`` table says."""
 
@@ -266,7 +266,7 @@ def gpus_from_query(rows: list[dict[str, str | None]]) -> list[Gpu]:
     return gpus
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Visibility:
     """What CUDA_VISIBLE_DEVICES leaves a CUDA program, in nvidia-smi's indices."""
 

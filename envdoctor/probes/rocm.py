@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, Gpu, RocmFacts
 from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
@@ -20,7 +20,7 @@ DEFAULT_ROCM_PATH = "/opt/rocm"
 _GFX = re.compile(r"gfx[0-9a-f]+")
 
 
-@dataclass
+@datatype
 class RocmAgent:
     """One HSA agent of rocminfo."""
 

@@ -8,8 +8,9 @@ from the platform facts Python itself knows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, CpuFacts, OsFacts
 from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
@@ -174,7 +175,7 @@ def windows_release(build: str | None) -> str | None:
     return "11" if int(parts[2]) >= WINDOWS_11_FIRST_BUILD else "10"
 
 
-@dataclass
+@datatype
 class CpuInfo:
     """What /proc/cpuinfo says about the first processor."""
 

@@ -10,8 +10,8 @@ or ``sycl-ls`` when either is installed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, Gpu, XpuFacts
 from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, Threads, attempt_from
@@ -23,7 +23,7 @@ INTEGRATED_SLOT = "0000:00:02.0"
 _INTEGRATED_NAME = re.compile(r"\b(UHD|Iris|HD Graphics)\b")
 
 
-@dataclass
+@datatype
 class PciDevice:
     """What a DRM card's ``device/uevent`` says."""
 

@@ -10,10 +10,11 @@ through :class:`~envdoctor.door.RecordedDoor` and the same probes ``check`` runs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, Facts
 from envdoctor.i18n import _, listed, n_
 
@@ -32,7 +33,7 @@ class NotAReportError(ValueError):
     """Input that is none of the things diagnose reads; the message says what it expected."""
 
 
-@dataclass
+@datatype
 class Reading:
     """What a reader made of its input."""
 

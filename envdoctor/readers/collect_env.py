@@ -11,9 +11,10 @@ Pure: text in, :class:`CollectEnvReading` out, in one pass over the lines (linea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.facts import (
     AppleFacts,
     Attempt,
@@ -119,7 +120,7 @@ _HTML = re.compile(r"</?(?:details|summary|pre|code|br|p|div|sub|sup|kbd)\b", re
 _NAME = re.compile(r"[-_.]+")
 
 
-@dataclass
+@datatype
 class Field:
     value: str
     line: int
@@ -127,7 +128,7 @@ class Field:
     more: list[tuple[int, str]] = field(default_factory=list)  # continuation lines of a block
 
 
-@dataclass
+@datatype
 class CollectEnvReading:
     facts: Facts
     lines: int
@@ -271,7 +272,7 @@ def _attempt(fields: dict[str, Field], name: str, detail: str = "") -> Attempt:
 # ---------------------------------------------------------------------------- sections
 
 
-@dataclass
+@datatype
 class _Platform:
     system: str = ""  # "Linux" | "Windows" | "Darwin"
     machine: str | None = None  # of the Python process
@@ -484,7 +485,7 @@ def _distribution_name(name: str) -> str:
     return _NAME.sub("-", name).lower()
 
 
-@dataclass
+@datatype
 class _Libraries:
     pip: list[Distribution] = field(default_factory=list)
     conda: list[Distribution] = field(default_factory=list)

@@ -10,8 +10,8 @@ version), CUDA and cuDNN from an ``nvidia/cuda`` tag. Pure: text in, data out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 
 #: The ``python3`` package of each release: (version, source). Read from the distributions' package pages.
@@ -45,7 +45,7 @@ _APT_PYTHON = re.compile(r"^python(3\.[0-9]{1,2})(?:-[a-z]+)?$")
 _ARCH = {"linux/amd64": "x86_64", "linux/arm64": "aarch64", "linux/arm64/v8": "aarch64"}
 
 
-@dataclass
+@datatype
 class Image:
     """What one build stage runs on."""
 

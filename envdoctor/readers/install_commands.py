@@ -10,8 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 from envdoctor.readers.images import Image, parse_from, python_of
 
@@ -48,7 +49,7 @@ _INSTALLER_FILE = re.compile(r"\.(?:run|deb|rpm|exe|msi)$", re.IGNORECASE)
 # ---------------------------------------------------------------------------- reading commands out of text
 
 
-@dataclass
+@datatype
 class Line:
     """One logical command line and where it was found (``README.md:12``)."""
 
@@ -119,7 +120,7 @@ def file_kind(name: str, text: str) -> str:
 # ---------------------------------------------------------------------------- splitting commands
 
 
-@dataclass
+@datatype
 class Install:
     """One install command as written: which tool, which packages, which indexes and channels."""
 
@@ -140,7 +141,7 @@ class Install:
         return "mamba" if self.tool == "micromamba" else self.tool
 
 
-@dataclass
+@datatype
 class Script:
     """``curl URL | bash``: a script fetched from the network and run by a shell."""
 

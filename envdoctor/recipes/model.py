@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import DriverVersion, parse_cc, parse_version
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _, joined
 
 PLATFORMS = compat.WHEEL_PLATFORMS
@@ -35,7 +36,7 @@ class RecipeError(ValueError):
         super().__init__(said)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class ToolkitDriver:
     """One row of NVIDIA's Table 3: the driver a toolkit release ships with."""
 
@@ -50,7 +51,7 @@ class ToolkitDriver:
         return self.windows if os == "windows" else self.linux
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class CudaFamily:
     """The minor-version-compatibility floor of one CUDA major (None: no such compatibility)."""
 
@@ -64,7 +65,7 @@ class CudaFamily:
         return self.windows if os == "windows" else self.linux
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class CondaRecipe:
     """How a release installs with conda: its channel's style and the CUDA versions it had."""
 
@@ -73,7 +74,7 @@ class CondaRecipe:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class VariantRecipe:
     """One wheel build of one release: ``2.5.1`` + ``cu124``."""
 
@@ -102,7 +103,7 @@ class VariantRecipe:
         return sass, ptx
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Release:
     """One torch release on PyPI with everything needed to install it."""
 
@@ -151,7 +152,7 @@ class Release:
         return self.macos_min.get(platform)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Mirror:
     """Rewrite every index URL starting with ``prefix`` to start with ``replacement``, whose pages are
     laid out as ``layout`` says (a find-links mirror is passed to installers with ``--find-links``)."""
@@ -162,7 +163,7 @@ class Mirror:
     layout: str = "simple"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class MirrorPreset:
     """A public mirror ``--mirror NAME`` selects: of the PyTorch wheel index (``serves = "pytorch"``:
     ``url`` replaces ``https://download.pytorch.org/whl``) or of PyPI (``serves = "pypi"``: ``url`` is
@@ -176,7 +177,7 @@ class MirrorPreset:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class JetsonRecipe:
     """Jetson modules: ``compute_capabilities`` the standard wheels do not serve, ``sbsa_compute_capabilities``
     the SBSA aarch64 wheels do (Thor)."""
@@ -192,7 +193,7 @@ class JetsonRecipe:
 GpuTable = tuple[tuple[tuple[str, ...], str, str], ...]  # (name words, cc or gfx, source), longest first
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class DataLayer:
     """One folder the data was merged from, in order: its kind (``built-in``, ``refreshed`` or ``overlay``),
     the day its data was last compared with the indexes (``checked``, empty when unknown), and where a
@@ -205,7 +206,7 @@ class DataLayer:
     index: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Recipes:
     """All compatibility data, validated. Lookups never raise on odd input; they return None."""
 

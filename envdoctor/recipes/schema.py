@@ -7,13 +7,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeGuard
 
 from packaging.version import Version
 
 from envdoctor import compat
 from envdoctor.compat import COMPANIONS, parse_driver, parse_version, sm_name
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _, listed
 from envdoctor.recipes.model import (
     KIND_PLATFORMS,
@@ -56,7 +57,7 @@ NAMED_LIST_KEYS = {"arch_lists": "archs", "gfx_lists": "gfx"}
 JETSON_KEYS = frozenset({"names", "compute_capabilities", "sbsa_compute_capabilities", "message", "source", "note"})
 
 
-@dataclass
+@datatype
 class _Raw:
     """Parsed TOML of every recipe file, merged, with the file each entry came from."""
 
@@ -402,7 +403,7 @@ def _expand_presets(check: _Checker) -> tuple[MirrorPreset, ...]:
 # ---------------------------------------------------------------------------- torch.toml
 
 
-@dataclass
+@datatype
 class _TorchContext:
     defaults: dict[str, dict[str, Any]]
     arch_lists: dict[str, tuple[str, ...]]

@@ -13,10 +13,11 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.door import WAKE_EVERY, Door, HttpResult, UserFileError
 from envdoctor.extensions import Catalog
 from envdoctor.i18n import _, message_of
@@ -47,7 +48,7 @@ class NotReached(FetchError):
 _NO_ANSWER = ("unreachable", "timed_out", "tls")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Answer:
     """What a request brought back (or the cache kept of it)."""
 
@@ -113,7 +114,7 @@ class PageCache:
                 remove_user_file(str(self.folder / name))
 
 
-@dataclass
+@datatype
 class IndexClient:
     """Bounded requests through the door, answered from the cache when ``offline``."""
 

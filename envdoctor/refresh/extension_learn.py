@@ -15,11 +15,12 @@ GitHub release assets (flash-attn) are not read: the output says so, and the dat
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.version import Version
 
+from envdoctor.datatypes import datatype
 from envdoctor.extensions import OVERLAY_SCHEMA, Catalog, Extension, torch_requirement
 from envdoctor.i18n import _
 from envdoctor.recipes import Recipes
@@ -34,7 +35,7 @@ PAGE_KINDS = ("cuda", "cpu")  # the variants extension indexes publish pages for
 _PREFERRED_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class PinRead:
     """One release's wheel whose METADATA says which torch it pins."""
 
@@ -45,7 +46,7 @@ class PinRead:
     metadata_url: str | None = None
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class PageRead:
     """One page of an extension's own wheel index: the builds for one torch release and variant."""
 
@@ -54,7 +55,7 @@ class PageRead:
     url: str
 
 
-@dataclass
+@datatype
 class ExtensionMaterial:
     """What the indexes answered: each row's PyPI files, each read wheel's METADATA (or its problem), and
     each page's files (None: no such page)."""
@@ -66,7 +67,7 @@ class ExtensionMaterial:
     pages: dict[PageRead, list[IndexFile] | None] = field(default_factory=dict)
 
 
-@dataclass
+@datatype
 class ExtensionOutcome:
     overlay: dict[str, Any]
     changes: list[str] = field(default_factory=list)

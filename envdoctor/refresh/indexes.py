@@ -13,12 +13,12 @@ from __future__ import annotations
 import functools
 import html
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 from envdoctor.urls import index_url_problem, split_host
 
@@ -50,7 +50,7 @@ class PageError(ValueError):
     """An index page that cannot be used; the message says why (and names the page)."""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class IndexFile:
     """One file an index lists."""
 
@@ -62,7 +62,7 @@ class IndexFile:
     metadata_url: str | None = None  # PEP 658 / 714: the wheel's METADATA served beside it
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Wheel:
     """A wheel file name taken apart (PEP 427 / 425)."""
 

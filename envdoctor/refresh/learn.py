@@ -25,12 +25,13 @@ built-in rows come from build scripts and audits.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.version import Version
 
 from envdoctor.compat import COMPANIONS
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 from envdoctor.recipes import KIND_PLATFORMS, Recipes, Release
 from envdoctor.refresh.indexes import IndexFile, Wheel, wheel_platform
@@ -66,7 +67,7 @@ from envdoctor.refresh.toml_writer import toml_text
 __all__ = ["HEADER", "Outcome", "build", "unlearnt"]
 
 
-@dataclass
+@datatype
 class Outcome:
     """A refresh's result: the overlay (as a table and as TOML), and what changed, for people."""
 
@@ -86,7 +87,7 @@ HEADER = ("Written by `envdoctor recipes refresh`: the torch releases the built-
           "PyPI and the PyTorch wheel index. `inferred` lists what no index tells (see recipes/README.md).\n"
           "Rerun the command to update it; delete this file to go back to the built-in data alone.")
 
-@dataclass
+@datatype
 class _Context:
     known: Recipes
     material: Material

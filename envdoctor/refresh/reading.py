@@ -19,7 +19,6 @@ import email.parser
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -28,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from envdoctor import compat
 from envdoctor.compat import COMPANIONS, TORCH_FAMILY
+from envdoctor.datatypes import datatype
 from envdoctor.recipes import Recipes
 from envdoctor.refresh.indexes import IndexFile, Wheel, parse_wheel_name
 from envdoctor.refresh.inference import by_nearness
@@ -59,7 +59,7 @@ _MARKER_ENV = {
 }
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Sources:
     """Where a refresh reads: PyPI's simple index and JSON API roots, the PyTorch wheel index root."""
 
@@ -69,7 +69,7 @@ class Sources:
     pypi_from: str = "--pypi"  # how the PyPI URL was chosen, for the source line
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class WheelRead:
     """A wheel whose METADATA a refresh reads, and why. A companion's METADATA comes from the file the
     index serves beside the wheel (PEP 658) where it says it does; torch's version.py needs the wheel."""
@@ -80,7 +80,7 @@ class WheelRead:
     metadata_url: str | None = None  # PEP 658: enough when only METADATA is wanted
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class WheelFacts:
     """What a wheel's METADATA and torch/version.py said, or why they could not be read."""
 
@@ -89,7 +89,7 @@ class WheelFacts:
     problem: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Material:
     """Everything read from the indexes."""
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from envdoctor import __version__
+from envdoctor.datatypes import datatype
 from envdoctor.door import Door, UserFileError
 from envdoctor.i18n import _, joined, message_of
 from envdoctor.mirrors import MirrorChoice
@@ -40,7 +40,7 @@ class RefreshError(Exception):
     """A refresh that changed nothing; the message says why."""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class RefreshRun:
     outcome: learn.Outcome
     target: Path

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from dataclasses import dataclass
 
+from envdoctor.datatypes import datatype
 from envdoctor.i18n import _
 
 __all__ = ["DIRECTORY_LIMIT", "MEMBER_LIMIT", "TAIL", "Member", "WheelZipError", "content_range",
@@ -37,7 +37,7 @@ class WheelZipError(ValueError):
     """Bytes that are not the zip structure expected; the message says which."""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Member:
     """One entry of the central directory."""
 

@@ -7,13 +7,14 @@ Colour only repeats the mark, so an uncoloured log reads the same; whether to co
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import click
 
 from envdoctor import __version__
 from envdoctor.compat import TORCH_FAMILY
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Check, Facts, Finding
 from envdoctor.i18n import Text, _, can_write, display_width, pad, say
 from envdoctor.render.printable import format_number, printable, scrub
@@ -53,7 +54,7 @@ def use_color(choice: str, env: Mapping[str, str], isatty: bool) -> bool:
     return isatty
 
 
-@dataclass
+@datatype
 class Line:
     """One row of the checklist: what it is about, its value and status, and the evidence and findings under it."""
 

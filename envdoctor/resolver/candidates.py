@@ -3,13 +3,14 @@ recipes checked against it, each failure kept with its kind so the plan can say 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Facts, Gpu
 from envdoctor.i18n import _
 from envdoctor.recipes import Recipes, Release, VariantRecipe
@@ -34,7 +35,7 @@ KIND_NAMES = {"cuda": "CUDA (NVIDIA)", "rocm": "ROCm (AMD)", "xpu": "XPU (Intel)
 # ---------------------------------------------------------------------------- the machine
 
 
-@dataclass
+@datatype
 class _Machine:
     """What the checks need from the facts, normalised once."""
 
@@ -111,7 +112,7 @@ def _alike(gpus: list[tuple[Gpu, str | None]]) -> list[tuple[Gpu, str | None, in
 # ---------------------------------------------------------------------------- checking one candidate
 
 
-@dataclass
+@datatype
 class _Failure:
     # "spec" | "python" | "platform" | "companion" | "glibc" | "macos" | "driver" | "kernels" | "variant" | "accelerator"
     kind: str
@@ -119,7 +120,7 @@ class _Failure:
     needs: str = ""  # what would satisfy it (a driver version, a Python list, ...)
 
 
-@dataclass
+@datatype
 class _Candidate:
     release: Release
     variant: VariantRecipe

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 from envdoctor import extension_plan
 from envdoctor.compat import TORCH_FAMILY
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Facts
 from envdoctor.i18n import _, joined
 from envdoctor.mirrors import MirrorChoice
@@ -63,7 +63,7 @@ def pip_torch_in_conda(facts: Facts) -> bool:
         and not torch.conda and (torch.installer or "pip") != "conda"
 
 
-@dataclass
+@datatype
 class TorchIndex:
     """Where the torch family comes from: its URL (None: the user's own index has the build), the
     installer flag for it, the mirror that serves it, and why the page differs from the release's own

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.markers import Marker
@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from envdoctor.compat import TORCH_FAMILY, parse_requirement
+from envdoctor.datatypes import datatype
 from envdoctor.facts import to_dict
 from envdoctor.i18n import _
 from envdoctor.mirrors import MirrorChoice
@@ -35,7 +36,7 @@ class ResolveError(ValueError):
     """A request that cannot be understood (a bad requirement string, an unknown manager)."""
 
 
-@dataclass
+@datatype
 class Request:
     """What to install. ``requirements`` empty means torch + torchvision (the getting-started pair)."""
 
@@ -90,7 +91,7 @@ class Request:
         return bool(self.requirements)
 
 
-@dataclass
+@datatype
 class Plan:
     """The decision and how to carry it out. ``to_dict`` is the JSON contract of ``install``."""
 
@@ -136,7 +137,7 @@ class Plan:
         return result
 
 
-@dataclass
+@datatype
 class Wanted:
     """The request, split: the torch family's specifiers, extras and markers, and everything else."""
 

@@ -23,11 +23,11 @@ import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from envdoctor import __version__, compat, policy
+from envdoctor.datatypes import datatype
 from envdoctor.door import Door
 from envdoctor.facts import Check, Facts
 from envdoctor.readers.json_text import parse_json_text
@@ -54,7 +54,7 @@ class LaunchError(ValueError):
     """No launcher's variables, or values that cannot be a rank; the message says what to do."""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Launch:
     """Where this process stands in the job, as its launcher said."""
 

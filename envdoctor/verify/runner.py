@@ -24,13 +24,14 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.door import CommandResult, Door
 from envdoctor.extensions import Catalog, ExtensionDataError, builtin_catalog, extension_imports, import_failure
 from envdoctor.facts import Check, Facts
@@ -80,7 +81,7 @@ WINDOWS_CRASHES = {
 }
 
 
-@dataclass
+@datatype
 class VerifyOptions:
     """What to test and what to expect; every field has a CLI flag."""
 
@@ -98,7 +99,7 @@ class VerifyOptions:
 # ---------------------------------------------------------------------------- child output
 
 
-@dataclass
+@datatype
 class SmokeOutput:
     """What the child reported on its channel, in order."""
 
@@ -367,7 +368,7 @@ def _joined(sentences: list[str]) -> str:
 # ---------------------------------------------------------------------------- GPU peaks
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class GpuPeak:
     """Dense peak TFLOP/s of one GPU model per dtype, from the vendor's spec sheet."""
 

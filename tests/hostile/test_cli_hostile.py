@@ -35,7 +35,7 @@ def invoke(*args: str, env: dict | None = None):
 def run(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """envdoctor as users start it, in a process of its own."""
     full_env = dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {}))
-    return subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", *args],
+    return subprocess.run([sys.executable, "-c", "from envdoctor.entry import main; main()", *args],
                           capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout)
 
 

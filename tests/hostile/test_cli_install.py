@@ -29,7 +29,7 @@ from envdoctor.report import ExitCode
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="shell-script spies and POSIX signals")
 
 ROOT = Path(__file__).resolve().parents[2]
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 MANAGERS = ("uv", "conda", "mamba", "pip")
 
 

@@ -22,7 +22,7 @@ from envdoctor.report import ExitCode
 ROOT = Path(__file__).resolve().parents[2]
 MACHINES = ROOT / "tests" / "machines"
 WSL = MACHINES / "wsl2-rtx4070"  # an NVIDIA machine: its checklist says "CUDA ≤ 12.2"
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 #: Terminal control that must never come from data: ESC, C1 controls, BEL, carriage return.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 OUR_COLOURS = re.compile(r"\x1b\[[0-9;]*m")

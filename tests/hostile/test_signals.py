@@ -23,16 +23,18 @@ from envdoctor.report import ExitCode
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and process groups")
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the subreaper is Linux's")
-ENTRY = [sys.executable, "-c", "from envdoctor.cli import main; main()"]
+ENTRY = [sys.executable, "-c", "from envdoctor.entry import main; main()"]
 STOPPING = [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGQUIT, 131), (signal.SIGINT, 130)]
 
 # Writes its pid and its own child's pid, then waits forever: an installer or nvidia-smi that hangs.
+#: A tool that hangs, writing its own pid and its child's. check runs nvidia-smi twice at once: each copy writes a
+#: file of its own and renames it into place, so the pids file always holds one copy's two pids, never a mix.
 HUNG = """#!/bin/sh
 if [ "$1" = "--version" ]; then echo "{name} 1.0.0"; exit 0; fi
 sleep 600 &
-echo "$$" > "{pids}.tmp"
-echo "$!" >> "{pids}.tmp"
-mv "{pids}.tmp" "{pids}"
+echo "$$" > "{pids}.$$.tmp"
+echo "$!" >> "{pids}.$$.tmp"
+mv "{pids}.$$.tmp" "{pids}"
 wait
 """
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.needs_torch
 
 def verify_cli(case: str, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(FAKE_TORCH / case)])}
-    done = subprocess.run([sys.executable, "-c", "from envdoctor.cli import main; main()", "verify", "--json",
+    done = subprocess.run([sys.executable, "-c", "from envdoctor.entry import main; main()", "verify", "--json",
                            "--timeout", "120", *args], capture_output=True, text=True, env=env, timeout=300,
                           check=False)
     report = json.loads(done.stdout)

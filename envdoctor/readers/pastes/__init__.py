@@ -12,9 +12,10 @@ Pure: text in, :class:`PasteReading` out, linear in the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, Distribution, Facts, Gpu
 from envdoctor.i18n import _
 from envdoctor.readers.pastes.signals import Signal, scan
@@ -31,7 +32,7 @@ _ARCH = re.compile(r"(x86_64|aarch64|arm64|AMD64|win_amd64|win32)", re.IGNORECAS
 OS_LINES = 400
 
 
-@dataclass
+@datatype
 class PasteReading:
     """What the paste says: the recognised messages, the facts they give, and the lines read."""
 

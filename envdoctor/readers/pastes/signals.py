@@ -18,9 +18,10 @@ import bisect
 import itertools
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from envdoctor import compat
+from envdoctor.datatypes import datatype
 
 #: Lines a message may be wrapped over.
 WINDOW = 3
@@ -35,7 +36,7 @@ _TOKEN_END = " \t\"'`([{<,;="
 _PATH_END = "\"'`([{<,;=\n"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Signal:
     """One recognised message: what it is, the paste line it starts on, that line, and what it says."""
 
