@@ -30,7 +30,7 @@ def _repr(self: Any) -> str:
 
 def _eq(self: Any, other: Any) -> bool:
     if other.__class__ is not self.__class__:
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]  # Python then asks the other side, as dataclass does
     names = [f.name for f in fields(self) if f.compare]
     return tuple(getattr(self, name) for name in names) == tuple(getattr(other, name) for name in names)
 
