@@ -7,7 +7,7 @@ import dataclasses
 
 from conftest import FIXTURES_DIR
 
-from envdoctor.facts import Attempt, CudaToolkit, PythonFacts, ToolInfo
+from envdoctor.facts import Attempt, CudaToolkit, Gpu, PythonFacts, ToolInfo, XpuFacts
 from envdoctor.readers.collect_env import read_collect_env
 
 
@@ -156,3 +156,55 @@ def test_a_conda_pytorch_of_another_version_is_not_the_torch_imported():
     assert (found.status, found.version, found.conda, found.installer, [(d.name, d.version, d.installer)
                                                                        for d in found.installs]) == (
         "ok", "2.1.0+cu118", False, "pip", [("torch", "2.1.0+cu118", "pip"), ("pytorch", "2.0.1", "conda")])
+
+
+def test_an_xpu_report_whose_models_read_n_a_lists_no_device():
+    # assembled from 2.13.0-xpu-wsl2.txt: its "Intel GPU models detected" block cut, as a report of a machine torch
+    # finds no Intel GPU on, so the onboard block's own "N/A" (in capitals, as the report writes it) is all there is
+    found = read_collect_env(without_block("2.13.0-xpu-wsl2.txt", "Intel GPU models detected:")).facts
+    assert (found.xpu.devices, found.xpu.present) == ([], True)
+
+
+def without_block(name: str, title: str) -> str:
+    """A fixture with one block of ``* `` lines cut, title and all (what a report of a machine without it shows)."""
+    lines = (FIXTURES_DIR / "collect_env" / name).read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(title))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip().startswith("* "))
+    return "\n".join(lines[:start] + lines[end:])
+
+
+def test_an_xpu_report_read_whole():
+    # line 26 says whether torch has an XPU, line 34 is the one device torch detected (its line kept to 160 characters)
+    assert facts("2.13.0-xpu-wsl2.txt").xpu == XpuFacts(
+        present=True, source="report line 26: Is XPU available: True", devices=[Gpu(
+            "intel", 0, "Intel(R) Graphics [0xb080]",
+            source="report line 34: * [0] _XpuDeviceProperties(name='Intel(R) Graphics [0xb080]', platform_name="
+                   "'Intel(R) oneAPI Unified Runtime over Level-Zero V2', type='gpu', device_id=0xB080, ")])
+
+
+def test_without_the_detected_block_the_first_onboard_model_is_the_device():
+    # assembled from xpu-indented-b60.txt, its "Intel GPU models detected" block cut. The onboard block names the B60
+    # twice (lines 15 and 16) where torch detected one device (line 18 of the report): its first model is the device
+    found = read_collect_env(without_block("xpu-indented-b60.txt", "Intel GPU models detected:")).facts
+    assert found.xpu == XpuFacts(present=True, source="report line 9: Is XPU available: True", devices=[Gpu(
+        "intel", 0, "Intel(R) Arc(TM) Pro B60 Graphics", source="report line 15: * Intel(R) Arc(TM) Pro B60 Graphics")])
+
+
+def test_a_detected_device_makes_the_xpu_present_whatever_the_available_line_says():
+    # assembled from 2.13.0-xpu-wsl2.txt: its "Is XPU available" line says False
+    text = (FIXTURES_DIR / "collect_env" / "2.13.0-xpu-wsl2.txt").read_text(encoding="utf-8")
+    found = read_collect_env(text.replace("Is XPU available: True", "Is XPU available: False")).facts
+    assert (found.xpu.present, [device.name for device in found.xpu.devices]) == (True, ["Intel(R) Graphics [0xb080]"])
+
+
+def test_every_detected_device_is_a_device():
+    # assembled from xpu-indented-b60.txt: its detected line repeated as device [1], as a machine with two B60s lists them
+    lines = (FIXTURES_DIR / "collect_env" / "xpu-indented-b60.txt").read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("* [0] _XpuDeviceProperties"))
+    lines.insert(at + 1, lines[at].replace("* [0]", "* [1]"))
+    devices = read_collect_env("\n".join(lines)).facts.xpu.devices
+    first = facts("xpu-indented-b60.txt").xpu.devices[0].source
+    assert first.startswith("report line 18: * [0] ")
+    assert [(d.index, d.name, d.source) for d in devices] == [
+        (0, "Intel(R) Arc(TM) Pro B60 Graphics", first),
+        (1, "Intel(R) Arc(TM) Pro B60 Graphics", first.replace("report line 18: * [0] ", "report line 19: * [1] "))]

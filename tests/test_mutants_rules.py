@@ -222,6 +222,44 @@ def test_a_cublas_on_the_library_path_is_judged_by_major_and_minor(recipes):
         evidence=["LD_LIBRARY_PATH", "nvidia_cublas_cu12-12.1.3.1.dist-info"])]
 
 
+
+def shadowing(torch_cuda: str | None, packages: list[tuple[str, str]], libraries: list[tuple[str, str]],
+              status: str = "ok") -> list[tuple[str, str]]:
+    """(severity, library version) of each shadowing finding for a torch with these nvidia-* packages and these
+    libraries in an LD_LIBRARY_PATH folder."""
+    facts = with_torch(linux(), "2.5.1+cu124" if torch_cuda else "2.5.1+cpu", cuda=torch_cuda)
+    facts.torch.status = status
+    facts.torch.nvidia_packages = [Distribution(name, version) for name, version in packages]
+    facts.cuda.ld_library_path_libs = [SharedLibrary(name, version, f"/opt/lib/{name}.so.{version}", "LD_LIBRARY_PATH")
+                                       for name, version in libraries]
+    return [(f.severity, f.message.split("(")[1].split(")")[0])
+            for f in cuda.cuda_library_path_shadows_wheel(facts, load_recipes(refreshed=False))]
+
+
+def test_cudnn_is_judged_by_its_major_alone_and_the_others_by_major_and_minor():
+    """torch 2.5.1+cu124 pins nvidia-cudnn-cu12 9.1.0.70 and nvidia-cublas-cu12 12.4.5.8 (its wheel's METADATA)."""
+    packages = [("nvidia-cudnn-cu12", "9.1.0.70"), ("nvidia-cublas-cu12", "12.4.5.8")]
+    # an older cuDNN 9 is the same major: it loads; an older cuBLAS 12 minor does not have every symbol
+    assert shadowing("12.4", packages, [("libcudnn", "9.0.0"), ("libcublas", "12.1.3.1")]) == [
+        ("warning", "libcublas 12.1.3.1")]
+    assert shadowing("12.4", packages, [("libcudnn", "8.9.7"), ("libcublas", "12.4.2.65")]) == [
+        ("error", "libcudnn 8.9.7")]
+
+
+def test_every_library_on_the_path_is_judged_after_one_that_is_fine_or_unknown():
+    packages = [("nvidia-cudnn-cu12", "9.1.0.70"), ("nvidia-cublas-cu12", "12.4.5.8")]
+    # libcufft has no package here, libcublas 12.4.2.65 is fine: neither stops the judging of the cuDNN after them
+    assert shadowing("12.4", packages, [("libcufft", "11.0.0"), ("libcublas", "12.4.2.65"), ("libcudnn", "8.9.7")]) == [
+        ("error", "libcudnn 8.9.7")]
+
+
+def test_no_shadowing_is_judged_for_a_cpu_build_or_a_torch_that_could_not_be_read():
+    # nvidia-* packages left behind beside a CPU build, or beside a torch whose metadata could not be read
+    packages = [("nvidia-cudnn-cu12", "9.1.0.70")]
+    assert shadowing(None, packages, [("libcudnn", "8.9.7")]) == []
+    assert shadowing("12.4", packages, [("libcudnn", "8.9.7")], status="error") == []
+
+
 # ---------------------------------------------------------------------------- limits.py
 
 CPU_FIX = ("use at most 2 DataLoader worker(s) (num_workers=2) and set OMP_NUM_THREADS=2 (or torch.set_num_threads(2)); "

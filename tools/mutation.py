@@ -174,6 +174,8 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.paste_rules.x_mps_unavailable__mutmut_25",
     "envdoctor.lint.x__judge_conda__mutmut_22",
     "envdoctor.lint.x_judged_for__mutmut_14",
+    "envdoctor.readers.collect_env.x__xpu__mutmut_29",
+    "envdoctor.rules.cuda.x_cuda_library_path_shadows_wheel__mutmut_46",
     "envdoctor.lint.x__judge_fit__mutmut_10",
     "envdoctor.lint.x__judge_fit__mutmut_13",
     "envdoctor.lint.x__judge_fit__mutmut_15",
@@ -201,7 +203,6 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.pastes.signals.x_scan__mutmut_69",
     "envdoctor.rules.gpu.x_nvidia_driver_older_than_gpu__mutmut_82",
     "envdoctor.rules.installed_torch.x_torch_cuda_on_this_machine__mutmut_137",
-    "envdoctor.rules.cuda.x_cuda_library_path_shadows_wheel__mutmut_37",
     "envdoctor.resolver.alternatives.x__main_kind__mutmut_7",
     "envdoctor.resolver.choose.x__fill__mutmut_169",
 })

@@ -116,11 +116,10 @@ def cuda_library_path_shadows_wheel(facts: Facts, recipes: Recipes | None) -> It
         theirs = compat.parse_version(package.version) if package else None
         if package is None or found is None or theirs is None:
             continue
-        digits = 1 if library.name == "libcudnn" else 2
         if found.release[:1] != theirs.release[:1]:
             severity = "error"
-        elif library.name != "libcudnn" and found.release[:digits] < theirs.release[:digits]:
-            severity = "warning"
+        elif library.name != "libcudnn" and found.release[:2] < theirs.release[:2]:
+            severity = "warning"  # an older minor of the same CUDA major; cuDNN is judged by its major alone
         else:
             continue
         yield Finding(
