@@ -66,6 +66,15 @@ def test_flash_attn_release_asset_matches_torch_cuda_abi_python(requirement, tor
                                         f"{asset}"]]
 
 
+
+def test_a_flash_attn_asset_says_what_it_was_built_for_in_the_asset_s_own_words():
+    # the ABI as the asset names spell it (cxx11abiTRUE, cxx11abiFALSE), with the build command should there be none
+    assert (plan("flash-attn==2.8.1", "2.7.1", "cu126").reasons, plan("flash-attn==2.6.3", "2.4.1", "cu124").reasons) == (
+        ["the release asset built for torch 2.7, CUDA 12, cxx11abiTRUE, 3.11, linux-x86_64; where the release has no "
+         "such asset, build it: pip install --no-build-isolation flash-attn==2.8.1"],
+        ["the release asset built for torch 2.4, CUDA 12, cxx11abiFALSE, 3.11, linux-x86_64; where the release has no "
+         "such asset, build it: pip install --no-build-isolation flash-attn==2.6.3"])
+
 def test_flash_attn_without_a_version_builds_with_the_right_toolkit_jobs_and_archs():
     found = plan("flash-attn", "2.7.1", "cu126", machine(ccs=("8.6", "9.0", "8.6"), nvcc="12.4.131"))
     assert found.how == "build"
@@ -75,6 +84,11 @@ def test_flash_attn_without_a_version_builds_with_the_right_toolkit_jobs_and_arc
     assert found.toolkit is not None and found.toolkit.fits  # nvcc 12.4 for a CUDA 12.6 torch: same major
     assert found.warnings == []
     assert found.estimate == "about 14-23 min with MAX_JOBS=7 and ninja (3-5 min on 64 cores)"
+    assert found.reasons == [
+        "flash-attn's setup.py downloads the release asset matching the installed torch, CUDA major, ABI and Python, "
+        "and builds only where there is none",
+        "the build compiles against the torch in the environment, so it needs --no-build-isolation and torch installed "
+        "first"]
 
 
 def test_nvcc_of_another_cuda_major_is_told_it_does_not_match():
