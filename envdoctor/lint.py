@@ -298,7 +298,7 @@ def _conda_channel_message(last: str, missing: str | None, pytorch_cuda: str | N
              "conda-forge builds current releases", last=last)
 
 
-def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding], plan: Plan | None) -> bool:
+def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list[Finding], plan: Plan) -> bool:
     """Whether the variant asked for (if any) exists in some release; findings when it does not, or when only old
     releases have it and this machine is better served by another (a legacy variant that is still the one for the
     machine's driver is no finding)."""
@@ -317,7 +317,7 @@ def _judge_variant(install: Install, wanted: Wanted, recipes: Recipes, out: list
             _("recipes/torch.toml: the variants of every release since 1.8.0"),
             fix=_("use a variant your driver runs (the command below picks one)")))
         return False
-    still_the_one = plan is not None and plan.ok and plan.variant == variant and plan.torch == having[0].version
+    still_the_one = plan.ok and plan.variant == variant and plan.torch == having[0].version
     pinned = recipes.release(wanted.pins["torch"]) if "torch" in wanted.pins else None
     chosen_with_its_release = pinned is not None and pinned.variant(variant) is not None
     if newest.variant(variant) is None and not still_the_one and not chosen_with_its_release:
@@ -471,11 +471,11 @@ def _from_the_default(install: Install, wanted: Wanted) -> bool:
     return not install.indexes and not wanted.variant and install.tool not in ("conda", "mamba", "micromamba")
 
 
-def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release, VariantRecipe], plan: Plan | None,
+def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release, VariantRecipe], plan: Plan,
                         facts: Facts, recipes: Recipes, out: list[Finding]) -> None:
     """A build that runs here but is not the kind ``install`` plans for the same request: a GPU build where
     torch can use no GPU (gigabytes of CUDA libraries for nothing), or PyPI's CPU default where it can."""
-    if plan is None or not plan.ok or plan.torch is None or plan.variant is None:
+    if not plan.ok or plan.torch is None or plan.variant is None:
         return
     planned = (recipes.release(plan.torch) or chosen[0]).variant(plan.variant)
     release, variant = chosen

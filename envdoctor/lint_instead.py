@@ -60,7 +60,7 @@ def _with_python(facts: Facts, python: str | None) -> Facts:
 
 
 def _replacement(install: Install, wanted: Wanted, facts: Facts,
-                 recipes: Recipes) -> tuple[list[list[str]] | None, str, Plan | None]:
+                 recipes: Recipes) -> tuple[list[list[str]] | None, str, Plan]:
     """The resolver's commands for the same packages with the same manager: with the command's pins where a build
     fits them, else with torch's pin alone, else the newest that fits. Also the plan they come from. The command's
     other packages stay: pip's and uv's are planned with torch (from the user's own index); conda's are conda
@@ -74,19 +74,14 @@ def _replacement(install: Install, wanted: Wanted, facts: Facts,
                 ([f"torch{wanted.specs['torch']}" if n == "torch" and "torch" in wanted.specs else n for n in names],
                  _("the companions' pins do not pair that torch: the companions that do")),
                 (names, _("the pinned versions fit no build for this machine: the newest that fits"))]
-    plan: Plan | None = None
-    note = ""
-    tried: list[list[str]] = []
-    for requirements, why in attempts:
-        if requirements in tried:
-            continue
-        tried.append(requirements)
-        plan = _plan(target, requirements + others, manager, recipes)
-        note = why
+    distinct = [(requirements, why) for i, (requirements, why) in enumerate(attempts)
+                if requirements not in [earlier for earlier, _why in attempts[:i]]]
+    for requirements, why in distinct:  # the first attempt is always there, so the loop sets plan and note
+        plan, note = _plan(target, requirements + others, manager, recipes), why
         if plan.ok:
             break
-    if plan is None or not plan.ok:  # the resolver gives every plan it could not make an alternative to say
-        return None, _alternatives(plan.alternatives if plan else []), plan
+    if not plan.ok:  # the resolver gives every plan it could not make an alternative to say
+        return None, _alternatives(plan.alternatives), plan
     steps, why = _command_of(plan, install)
     if conda and steps and wanted.others:
         if steps[0][:1] == [install.tool]:

@@ -292,25 +292,19 @@ CU124_SOURCE = RECIPES.release("2.5.1").variant("cu124").source
 CU118_2_5_1 = ["python", "-m", "pip", "install", "torch==2.5.1", "--index-url", "https://download.pytorch.org/whl/cu118"]
 
 
-def test_a_cuda_12_4_build_on_an_r470_driver_does_not_fit():
-    command = "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
+@pytest.mark.parametrize(("command", "id_", "what"), [
+    ("pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124", "lint.variant-does-not-fit",
+     "torch 2.5.1 cu124"),
+    # PyPI's Linux x86_64 wheel of torch 2.5.1 is its CUDA 12.4 build (its files on PyPI)
+    ("pip install torch==2.5.1", "lint.default-build-does-not-fit",
+     "torch 2.5.1 from PyPI (its default wheel here is cu124)"),
+])
+def test_a_cuda_12_4_build_on_an_r470_driver_does_not_fit(command, id_, what):
     one = judged(command, R470)
     assert (one.instead, one.findings) == (CU118_2_5_1, [Finding(
-        "lint.variant-does-not-fit", "error", "lint",
-        "this installs torch 2.5.1 cu124, which does not run on this machine: the driver 470.57.02 supports CUDA "
-        "11.4; cu124 needs CUDA 12.4 (driver >= 525.60.13)", subject="run.sh:1",
-        fix="the command below picks the build for this machine", commands=[CU118_2_5_1],
-        evidence=[f"source: the resolver (recipes/torch.toml series 2.5; {CU124_SOURCE})", f"line: {command}"])])
-
-
-def test_pypi_s_default_cuda_12_4_wheel_on_an_r470_driver_does_not_fit():
-    # PyPI's Linux x86_64 wheel of torch 2.5.1 is its CUDA 12.4 build (its files on PyPI); R470 runs CUDA 11.4
-    command = "pip install torch==2.5.1"
-    one = judged(command, R470)
-    assert (one.instead, one.findings) == (CU118_2_5_1, [Finding(
-        "lint.default-build-does-not-fit", "error", "lint",
-        "this installs torch 2.5.1 from PyPI (its default wheel here is cu124), which does not run on this machine: "
-        "the driver 470.57.02 supports CUDA 11.4; cu124 needs CUDA 12.4 (driver >= 525.60.13)", subject="run.sh:1",
+        id_, "error", "lint",
+        f"this installs {what}, which does not run on this machine: the driver 470.57.02 supports CUDA 11.4; cu124 "
+        "needs CUDA 12.4 (driver >= 525.60.13)", subject="run.sh:1",
         fix="the command below picks the build for this machine", commands=[CU118_2_5_1],
         evidence=[f"source: the resolver (recipes/torch.toml series 2.5; {CU124_SOURCE})", f"line: {command}"])])
 
