@@ -1,16 +1,26 @@
-"""``datatype``: envdoctor's dataclasses, with one ``__repr__``, ``__eq__`` and ``__hash__`` shared by all.
+"""``datatype``: envdoctor's dataclasses, made without generating code.
 
-``dataclasses`` writes and compiles these methods anew for every class it makes. ``check`` defines some 60
-classes at each start, and generating their methods cost it about 25 ms. The shared methods read the
-class's fields when they are called and answer as the generated ones do: the same repr, equality between
-objects of the same class over the fields that compare, and for frozen classes a hash over the fields that
-hash (mutable ones stay unhashable). Everything else is ``dataclasses.dataclass`` itself.
+``dataclasses`` writes and compiles an ``__init__`` for every class (with ``__setattr__`` and ``__delattr__``
+for a frozen one, and ``__repr__``, ``__eq__`` and ``__hash__``), and reads the text of every annotation
+to find ``ClassVar`` and ``InitVar``. ``check`` defines some 60 classes at each start, and that cost it
+about 30 ms. A datatype's methods are shared by every class: they read the class's table of fields
+when they are called and answer as the generated ones do. The class carries the ``__dataclass_fields__``
+a dataclass has, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work on it as
+on a dataclass.
+
+What envdoctor's classes use is supported: defaults, ``field(default=..., default_factory=...,
+repr=..., compare=..., hash=...)``, ``frozen`` and ``__post_init__``. What they do not use is refused with
+a TypeError, never read differently from ``@dataclass``: ``ClassVar`` and ``InitVar`` annotations,
+``init=False``, ``kw_only`` and a base class with fields of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import reprlib
-from dataclasses import MISSING, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import MISSING, Field, FrozenInstanceError, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -21,38 +31,125 @@ else:
 
 T = TypeVar("T", bound=type)
 
+#: What marks a Field as a field of the instance (rather than a ClassVar or an InitVar) for
+#: ``dataclasses.fields``; the same object in every Python from 3.7 on.
+_INSTANCE_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
+_NOT_FIELDS = ("ClassVar", "InitVar")
+
+
+class _Table:
+    """One class's fields as its shared methods read them, in the order they were declared."""
+
+    def __init__(self, qualname: str, fields: list[Field[Any]], post_init: bool) -> None:
+        self.qualname = qualname
+        self.names = tuple(f.name for f in fields)
+        self.defaults = {f.name: f.default for f in fields if f.default is not MISSING}
+        self.factories: dict[str, Callable[[], Any]] = {
+            f.name: f.default_factory for f in fields if f.default_factory is not MISSING}
+        self.shown = tuple(f.name for f in fields if f.repr)
+        self.compared = tuple(f.name for f in fields if f.compare)
+        self.hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
+        self.post_init = post_init
+
+
+def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    table: _Table = self.__datatype__
+    if len(args) > len(table.names):
+        raise TypeError(f"{table.qualname}() takes {len(table.names)} positional arguments but {len(args)} were given")
+    given = dict(zip(table.names, args, strict=False))  # fewer arguments than fields: the rest below
+    for name, value in kwargs.items():
+        if name not in table.names:
+            raise TypeError(f"{table.qualname}() got an unexpected keyword argument {name!r}")
+        if name in given:
+            raise TypeError(f"{table.qualname}() got multiple values for argument {name!r}")
+        given[name] = value
+    values = {}
+    missing = []
+    for name in table.names:
+        if name in given:
+            values[name] = given[name]
+        elif name in table.defaults:
+            values[name] = table.defaults[name]
+        elif name in table.factories:
+            values[name] = table.factories[name]()
+        else:
+            missing.append(repr(name))
+    if missing:
+        raise TypeError(f"{table.qualname}() missing required arguments: {', '.join(missing)}")
+    self.__dict__.update(values)  # as a frozen dataclass's __init__ does, past __setattr__
+    if table.post_init:
+        self.__post_init__()
+
 
 @reprlib.recursive_repr()
 def _repr(self: Any) -> str:
-    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
-    return f"{type(self).__qualname__}({shown})"
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__datatype__.shown)
+    return f"{self.__datatype__.qualname}({shown})"
 
 
 def _eq(self: Any, other: Any) -> bool:
     if other.__class__ is not self.__class__:
         return NotImplemented  # type: ignore[no-any-return]  # Python then asks the other side, as dataclass does
-    names = [f.name for f in fields(self) if f.compare]
+    names = self.__datatype__.compared
     return tuple(getattr(self, name) for name in names) == tuple(getattr(other, name) for name in names)
 
 
 def _hash(self: Any) -> int:
-    return hash(tuple(getattr(self, f.name) for f in fields(self) if (f.compare if f.hash is None else f.hash)))
+    return hash(tuple(getattr(self, name) for name in self.__datatype__.hashed))
+
+
+def _frozen_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _field(cls: type, name: str, annotation: Any) -> Field[Any]:
+    """The Field of one annotation; the class attribute becomes the default, as dataclass leaves it."""
+    kind = (annotation if isinstance(annotation, str) else repr(annotation)).partition("[")[0]
+    if kind.rpartition(".")[2] in _NOT_FIELDS:
+        raise TypeError(f"{cls.__qualname__}.{name}: a datatype has no {kind} fields")
+    value = cls.__dict__.get(name, MISSING)
+    made: Field[Any] = value if isinstance(value, Field) else field(default=value)
+    if not made.init or made.kw_only is True:
+        raise TypeError(f"{cls.__qualname__}.{name}: a datatype field is set by __init__ and not keyword-only")
+    if made.default is not MISSING and made.default.__class__.__hash__ is None:
+        raise ValueError(f"{cls.__qualname__}.{name}: a mutable default ({type(made.default).__name__}) would be "
+                         "shared by every instance: use default_factory")
+    made.name, made.type, made.kw_only = name, annotation, False
+    made._field_type = _INSTANCE_FIELD  # type: ignore[attr-defined]
+    if made.default is MISSING:
+        if value is not MISSING:
+            delattr(cls, name)
+    else:
+        setattr(cls, name, made.default)
+    return made
 
 
 @dataclass_transform(field_specifiers=(field,))
 def datatype(cls: T | None = None, /, *, frozen: bool = False) -> Any:
-    """``@dataclass`` or ``@dataclass(frozen=True)``, with the shared methods; a method the class body defines
-    itself is kept, as dataclass keeps it."""
+    """``@dataclass`` or ``@dataclass(frozen=True)``; a method the class body defines itself is kept, as
+    dataclass keeps it."""
 
     def wrap(cls: T) -> T:
+        if any("__dataclass_fields__" in base.__dict__ for base in cls.__mro__[1:]):
+            raise TypeError(f"{cls.__qualname__}: a datatype does not inherit fields")
+        fields = [_field(cls, name, annotation) for name, annotation in inspect.get_annotations(cls).items()]
         own_hash = cls.__dict__.get("__hash__", MISSING)
         explicit_hash = not (own_hash is MISSING or (own_hash is None and "__eq__" in cls.__dict__))
-        for name, method in (("__repr__", _repr), ("__eq__", _eq)):
+        cls.__datatype__ = _Table(cls.__qualname__, fields, "__post_init__" in cls.__dict__)  # type: ignore[attr-defined]
+        cls.__dataclass_fields__ = {f.name: f for f in fields}  # type: ignore[attr-defined]
+        shared: dict[str, Any] = {"__init__": _init, "__repr__": _repr, "__eq__": _eq,
+                                  "__match_args__": tuple(f.name for f in fields)}
+        if frozen:
+            shared.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr)
+        for name, method in shared.items():
             if name not in cls.__dict__:
                 setattr(cls, name, method)
         if not explicit_hash:
             cls.__hash__ = _hash if frozen else None  # type: ignore[assignment]
-        dataclass(cls, repr=False, eq=False, frozen=frozen)  # the class itself, made a dataclass in place
         return cls
 
     return wrap if cls is None else wrap(cls)

@@ -3,6 +3,7 @@ each decorator, and every method the shared ones replace must answer as the gene
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from dataclasses import FrozenInstanceError, asdict, dataclass, field, replace
 
@@ -103,3 +104,114 @@ def test_a_self_containing_value_repr_is_cut_as_dataclass_s():
     loop.children.append(loop)
     shared_loop.children.append(shared_loop)
     assert repr(shared_loop) == repr(loop) == "Node(children=[...])"
+
+
+def _made(cls, *args, **kwargs):
+    """What constructing ``cls`` leaves: its fields in order, or the type of what it raised."""
+    try:
+        return list(vars(cls(*args, **kwargs)).items())
+    except Exception as exc:  # noqa: BLE001 - the type is the answer
+        return type(exc)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_construction_is_dataclass_s(frozen):
+    generated, shared = twins(frozen)
+    calls = [((), {}), (("a",), {}), (("a", 1, ("x",), "n", "s", 2), {}), (("a",), {"size": 3, "count": 2}),
+             ((), {"name": "a", "tags": ("t",)}), (("a", 1, (), "", "", 0, "extra"), {}), (("a",), {"name": "b"}),
+             (("a",), {"colour": "red"}), ((), {"count": 1})]
+    for args, kwargs in calls:
+        assert _made(shared, *args, **kwargs) == _made(generated, *args, **kwargs), (args, kwargs)
+    assert shared.__match_args__ == generated.__match_args__ == ("name", "count", "tags", "note", "secret", "size")
+    described = [(f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.compare, f.hash, f.kw_only)
+                 for f in dataclasses.fields(shared)]
+    assert described == [(f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.compare, f.hash, f.kw_only)
+                         for f in dataclasses.fields(generated)]
+    # the class attribute is the default, as dataclass leaves it
+    assert [shared.__dict__.get(name, "-") for name in shared.__match_args__] == [
+        generated.__dict__.get(name, "-") for name in generated.__match_args__] == ["-", 0, (), "", "", 0]
+
+
+def test_construction_errors_say_what_is_wrong():
+    _, shared = twins(frozen=False)
+    for call, message in [
+        (lambda: shared(), "missing required arguments: 'name'"),
+        (lambda: shared("a", 1, (), "", "", 0, "extra"), "takes 6 positional arguments but 7 were given"),
+        (lambda: shared("a", name="b"), "got multiple values for argument 'name'"),
+        (lambda: shared("a", colour="red"), "got an unexpected keyword argument 'colour'"),
+    ]:
+        with pytest.raises(TypeError) as raised:
+            call()
+        assert str(raised.value) == f"twins.<locals>.Row() {message}"
+
+    @datatype
+    class Two:
+        first: int
+        second: int
+
+    with pytest.raises(TypeError) as raised:
+        Two()
+    assert str(raised.value) == ("test_construction_errors_say_what_is_wrong.<locals>.Two() "
+                                 "missing required arguments: 'first', 'second'")
+
+
+def test_each_instance_gets_its_own_default_and_post_init_runs_once_the_fields_are_set():
+    seen = []
+
+    @datatype
+    class Bag:
+        items: list[str] = field(default_factory=list)
+        label: str = "bag"
+
+        def __post_init__(self) -> None:
+            seen.append((self.items, self.label))
+
+    first, second = Bag(), Bag(label="other")
+    first.items.append("x")
+    assert (first.items, second.items, seen) == (["x"], [], [(["x"], "bag"), ([], "other")])
+    assert "items" not in Bag.__dict__ and Bag.__dict__["label"] == "bag"
+
+
+def test_a_frozen_datatype_refuses_assignment_and_deletion_as_dataclass_does():
+    generated, shared = twins(frozen=True)
+    for cls in (generated, shared):
+        row = cls("a")
+        with pytest.raises(FrozenInstanceError) as assigned:
+            row.name = "b"  # type: ignore[misc]
+        with pytest.raises(FrozenInstanceError) as deleted:
+            del row.name  # type: ignore[misc]
+        assert (str(assigned.value), str(deleted.value), row.name) == ("cannot assign to field 'name'",
+                                                                      "cannot delete field 'name'", "a")
+    mutable = twins(frozen=False)[1]("a")
+    mutable.name = "b"
+    del mutable.count
+    assert vars(mutable) == {"name": "b", "tags": (), "note": "", "secret": "", "size": 0}
+
+
+def test_what_dataclass_reads_differently_is_refused():
+    def define(annotation, value=dataclasses.MISSING, base=object):
+        namespace = {"__annotations__": {"x": annotation}}
+        if value is not dataclasses.MISSING:
+            namespace["x"] = value
+        return datatype(type("Odd", (base,), namespace))
+
+    refused = [
+        (lambda: define("ClassVar[int]"), TypeError, "Odd.x: a datatype has no ClassVar fields"),
+        (lambda: define("typing.ClassVar[int]"), TypeError, "Odd.x: a datatype has no typing.ClassVar fields"),
+        (lambda: define("t.typing.ClassVar[list[int]]"), TypeError, "Odd.x: a datatype has no t.typing.ClassVar fields"),
+        (lambda: define(dataclasses.InitVar[int]), TypeError, "Odd.x: a datatype has no dataclasses.InitVar fields"),
+        (lambda: define("int", field(default=0, init=False)), TypeError,
+         "Odd.x: a datatype field is set by __init__ and not keyword-only"),
+        (lambda: define("int", field(default=0, kw_only=True)), TypeError,
+         "Odd.x: a datatype field is set by __init__ and not keyword-only"),
+        (lambda: define("list", []), ValueError,
+         "Odd.x: a mutable default (list) would be shared by every instance: use default_factory"),
+        (lambda: define("int", 0, base=Pair), TypeError, "Odd: a datatype does not inherit fields"),
+    ]
+    for make, error, message in refused:
+        with pytest.raises(error) as raised:
+            make()
+        assert str(raised.value) == message
+    # a name that only contains ClassVar, and a hashable default, are fields like any other
+    assert [f.name for f in dataclasses.fields(define("ClassVarious", 0))] == ["x"]
+    assert vars(define("tuple", (1,))()) == {"x": (1,)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from envdoctor.door import LiveDoor, RecordedDoor
 from envdoctor.probes import ProbeContext
 from envdoctor.probes.python import (
+    FOLDER_NAMES,
+    JSON_WRITER,
     PYINFO_SCRIPT,
     conda_version_from_records,
     parse_pyinfo,
@@ -223,6 +226,81 @@ def test_pyinfo_answers_in_every_cpython_from_2_7(python):
         assert facts.platform_tag == f"linux-{platform.machine()}"
     assert Path(facts.prefix).resolve() == python.parents[1].resolve()
     assert facts.in_venv is False
+
+
+#: A folder name the interpreters must write back exactly: JSON's two escaped characters, controls, DEL,
+#: Latin-1, CJK and a character beyond the BMP.
+UNUSUAL = 'q"uote \\ back\ttab\x7fdel caf\u00e9 \u5e93 \U0001f600'
+
+
+@pytest.mark.skipif(not PYENV_PYTHONS, reason="needs interpreters installed by pyenv")
+@pytest.mark.parametrize("python", PYENV_PYTHONS, ids=[p.parts[-3] for p in PYENV_PYTHONS])
+def test_pyinfo_writes_unusual_paths_and_reads_folder_names_in_every_cpython_from_2_7(python, tmp_path, monkeypatch):
+    """The oracle is the folders made here: each metadata folder's name is read as PEP 427's wheel
+    folders and the egg-info folders setuptools writes are named, and the path comes back as it was made."""
+    site = tmp_path / UNUSUAL
+    for folder, files in {
+        "torch-2.5.1+cu121.dist-info": {"INSTALLER": "pip\n"},
+        "Nvidia_CUDNN.cu12-9.1.0.70-py3.9.egg-info": {"PKG-INFO": "Name: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n"},
+        "numpy-1.0-py3-extra.dist-info": {},  # four parts: no metadata folder name
+        "triton-3.0.0-cp311.dist-info": {},  # a third part that is no Python tag
+        "pip.dist-info": {},  # no version in the name and no metadata file to read it from
+        "setuptools-75.1.0.dist-info.bak": {},
+    }.items():
+        (site / folder).mkdir(parents=True)
+        for name, text in files.items():
+            (site / folder / name).write_text(text)
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    result, data = run_pyinfo(ProbeContext(door=LiveDoor(), timeout=60), str(python))
+    assert data is not None, result
+    assert str(site) in data["sys_path"]
+    assert [d for d in data["distributions"] if d["location"] == str(site)] == [
+        {"name": "nvidia-cudnn-cu12", "version": "9.1.0.70", "location": str(site), "installer": None},
+        {"name": "torch", "version": "2.5.1+cu121", "location": str(site), "installer": "pip"}]
+
+
+def _run_text(text: str) -> dict:
+    namespace: dict = {}
+    exec(text, namespace)  # the script's own text, as the target interpreter runs it
+    return namespace
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2 ** 63), max_value=2 ** 63) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12)
+
+
+@given(JSON_VALUES)
+def test_the_json_writer_s_text_reads_back_as_the_value_it_wrote(value):
+    """The oracle is the standard library's JSON reader: any text (lone surrogates too), number, list and
+    object comes back equal."""
+    assert json.loads(_run_text(JSON_WRITER)["dumps"](value)) == value
+
+
+def test_the_json_writer_writes_ascii_only():
+    dumps = _run_text(JSON_WRITER)["dumps"]
+    assert dumps({"a": [1, None, True, False], "p": UNUSUAL}) == (
+        '{"a": [1, null, true, false], "p": "q\\"uote \\\\ back\\u0009tab\\u007fdel caf\\u00e9 \\u5e93 '
+        '\\ud83d\\ude00"}')
+    assert dumps(UNUSUAL.encode("utf-8")) == dumps(UNUSUAL)  # Python 2's byte strings, read as UTF-8
+    with pytest.raises(ValueError):
+        dumps(b"\xff")
+    with pytest.raises(TypeError):
+        dumps(1.5)
+
+
+#: The names of metadata folders as a regular expression: the oracle for the script's reader, which
+#: works without ``re`` (an ASCII digit after "py"; the name ends at the end, newline or not).
+FOLDER_PATTERN = re.compile(r"(?P<name>[^-]+)(?:-(?P<version>[^-]+?))?(?:-py[0-9][^-]*)?\.(?:dist|egg)-info\Z")
+
+
+@given(st.text(alphabet="ab1.-_py9+\n", max_size=14), st.sampled_from([".dist-info", ".egg-info", ".dist-inf", ""]))
+def test_folder_names_are_read_as_the_pattern_reads_them(stem, suffix):
+    names = _run_text(FOLDER_NAMES)
+    match = FOLDER_PATTERN.fullmatch(stem + suffix)
+    assert names["folder_parts"](stem + suffix) == (match and (match["name"], match["version"]))
+    assert names["normalise"](stem) == re.sub(r"[-_.]+", "-", stem).lower()
 
 
 def test_new_platform_fields_come_from_the_target_not_from_envdoctor(tmp_path):

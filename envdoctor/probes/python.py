@@ -18,20 +18,87 @@ from envdoctor.probes import ProbeContext, Threads, attempt_from
 
 PYINFO_MARKER = "# envdoctor:pyinfo"
 
-#: Runs inside the target interpreter: stdlib only, one JSON object on stdout. Written for every CPython
+#: Writes the pyinfo answer as JSON inside the target interpreter. Importing ``json`` there (and ``re``
+#: with it) took some 10 ms of the 15 the script spends beyond the interpreter's own start, and ``check``
+#: waits for this answer; the few types the answer holds need no more than this. A separate text, so the
+#: tests can run it alone. Byte strings (Python 2) are read as UTF-8: one that is not raises ValueError.
+JSON_WRITER = r"""
+TEXT = type(u"")
+ESCAPES = {u'"': u'\\"', u"\\": u"\\\\"}
+
+
+def dumps(value):
+    if value is None or value is True or value is False:
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join([dumps(item) for item in value]) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join([dumps(key) + ": " + dumps(item) for key, item in value.items()]) + "}"
+    if isinstance(value, bytes) and not isinstance(value, TEXT):
+        value = value.decode("utf-8")
+    if not isinstance(value, TEXT):
+        raise TypeError("not JSON: %r" % (value,))
+    out = []
+    for char in value:
+        code = ord(char)
+        if char in ESCAPES:
+            out.append(ESCAPES[char])
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code > 0xFFFF:  # a wide build's character beyond the BMP: a surrogate pair, as JSON writes it
+            code -= 0x10000
+            out.append(u"\\u%04x\\u%04x" % (0xD800 | (code >> 10), 0xDC00 | (code & 0x3FF)))
+        else:
+            out.append(u"\\u%04x" % code)
+    return '"' + "".join(out) + '"'
+"""
+
+#: The names of installed metadata folders, read inside the target interpreter without ``re`` (see
+#: :data:`JSON_WRITER`). A separate text, so the tests can run it alone.
+FOLDER_NAMES = r"""
+# Installed metadata folders are named "<name>-<version>.dist-info" (wheels, PEP 427/491, with "_"
+# for runs of "-_.") or "<name>-<version>[-pyX.Y].egg-info": read the name from the folder first and
+# open files only for the few distributions wanted, which keeps this fast on big environments.
+# folder_parts gives (name, version or None) of such a name, and None for any other name.
+DIGITS = set("0123456789")
+
+
+def folder_parts(entry):
+    for suffix in (".dist-info", ".egg-info"):
+        if entry.endswith(suffix):
+            parts = entry[:-len(suffix)].split("-")
+            break
+    else:
+        return None
+    if "" in parts or len(parts) > 3:
+        return None
+    if len(parts) == 3 and not (parts[2][:2] == "py" and parts[2][2:3] in DIGITS):
+        return None
+    return parts[0], (parts[1] if len(parts) > 1 else None)
+
+
+def normalise(name):
+    name = name.replace("_", "-").replace(".", "-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    return name.lower()
+"""
+
+#: Runs inside the target interpreter: stdlib only (and neither ``json`` nor ``re``: see
+#: :data:`JSON_WRITER`), one JSON object on stdout. Written for every CPython
 #: from 2.7 on (no f-strings, ``io.open``, ``sys.implementation`` and ``sys.base_prefix`` looked up),
 #: so an interpreter too old for torch is still reported as what it is. ``os.uname`` rather than
 #: ``platform.machine()``: before 3.9 ``platform.uname()`` also runs ``uname -p``. Under Rosetta 2
 #: uname reports x86_64 to an x86_64 process, which is what an x86_64 Python on an arm64 Mac is.
 PYINFO_SCRIPT = r"""# envdoctor:pyinfo
 import sys
-# "python -c" puts the working directory first on sys.path: drop it so a json.py lying there
+# "python -c" puts the working directory first on sys.path: drop it so a sysconfig.py lying there
 # cannot stand in for the standard library, and so it is not reported as an install location.
 sys.path = [p for p in sys.path if p not in ("", ".")]
 import io
-import json
 import os
-import re
 import struct
 import sysconfig
 
@@ -40,15 +107,7 @@ WANTED = set([
     "pytorch-triton-xpu", "numpy", "pip", "setuptools", "uv", "conda", "mamba",
     "intel-extension-for-pytorch", "cuda-toolkit",
 ])
-# Installed metadata folders are named "<name>-<version>.dist-info" (wheels, PEP 427/491, with "_"
-# for runs of "-_.") or "<name>-<version>[-pyX.Y].egg-info": read the name from the folder first and
-# open files only for the few distributions wanted, which keeps this fast on big environments.
-FOLDER = re.compile(r"^(?P<name>[^-]+)(?:-(?P<version>[^-]+?))?(?:-py\d[^-]*)?\.(?:dist|egg)-info$")
-
-
-def normalise(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
+""" + JSON_WRITER + FOLDER_NAMES + r"""
 
 def wanted(name):
     return name in WANTED or name.startswith("nvidia-")
@@ -79,12 +138,11 @@ def distributions():
         except (OSError, ValueError, TypeError):
             continue
         for entry in entries:
-            match = FOLDER.match(entry)
-            if not match or not wanted(normalise(match.group("name"))):
+            parts = folder_parts(entry)
+            if parts is None or not wanted(normalise(parts[0])):
                 continue
             folder = os.path.join(location, entry)
-            version = match.group("version")
-            name = normalise(match.group("name"))
+            name, version = normalise(parts[0]), parts[1]
             if version is None or entry.endswith(".egg-info"):
                 meta = read(os.path.join(folder, "PKG-INFO")) or read(os.path.join(folder, "METADATA"))
                 version = header(meta, "Version") or version
@@ -142,10 +200,10 @@ info = {
     "distributions": attempt(distributions, []),
 }
 try:
-    text = json.dumps(info)
+    text = dumps(info)
 except (TypeError, ValueError):  # Python 2: a path that is not UTF-8
     info["sys_path"], info["distributions"] = [], []
-    text = json.dumps(info)
+    text = dumps(info)
 sys.stdout.write(text + "\n")
 """
 
