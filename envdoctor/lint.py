@@ -481,7 +481,8 @@ def _judge_against_plan(install: Install, wanted: Wanted, chosen: tuple[Release,
     release, variant = chosen
     if planned is None or planned.kind == variant.kind:
         return
-    because = next((r["decision"] for r in plan.reasons if r["decision"].startswith("variant ")), plan.variant)
+    # every plan the resolver makes says why it chose its variant ("variant cu126: ...")
+    because = next(r["decision"] for r in plan.reasons if r["decision"].startswith("variant "))
     if variant.kind in ("cuda", "rocm") and planned.kind == "cpu":
         out.append(_finding(
             install.source, install.text, "lint.gpu-build-without-gpu", "warning",

@@ -33,7 +33,8 @@ SCRATCH = ROOT / ".mutation"
 
 _READERS = ("tests/test_readers_collect_env.py", "tests/test_readers_report.py", "tests/test_lint.py",
             "tests/test_pastes.py")
-_LINT = ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_lint_pairs.py", "tests/test_lint_rewrites.py")
+_LINT = ("tests/test_lint.py", "tests/test_mutants_lint.py", "tests/test_lint_pairs.py", "tests/test_lint_rewrites.py",
+         "tests/test_lint_judgements.py")
 _PASTES = ("tests/test_pastes.py", "tests/test_mutants_unwrap.py", "tests/test_mutants_signals.py", "tests/test_paste_repl.py",
            "tests/test_paste_gaps.py")
 _REFRESH = ("tests/test_refresh_units.py", "tests/test_mutants_refresh.py")
@@ -178,6 +179,9 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.lint.x__without_accelerators__mutmut_3",
     "envdoctor.lint.x__without_accelerators__mutmut_10",
     "envdoctor.lint.x__without_accelerators__mutmut_11",
+    "envdoctor.lint.x__judge_against_plan__mutmut_1",
+    "envdoctor.lint.x__judge_against_plan__mutmut_2",
+    "envdoctor.lint.x__judge_against_plan__mutmut_10",
     "envdoctor.lint_cuda.x__cuda_parts__mutmut_37",
     "envdoctor.lint_cuda.x__judge_cuda_install__mutmut_32",
     "envdoctor.lint_instead.x__with_python__mutmut_17",
