@@ -208,3 +208,68 @@ def test_every_detected_device_is_a_device():
     assert [(d.index, d.name, d.source) for d in devices] == [
         (0, "Intel(R) Arc(TM) Pro B60 Graphics", first),
         (1, "Intel(R) Arc(TM) Pro B60 Graphics", first.replace("report line 18: * [0] ", "report line 19: * [1] "))]
+
+
+def test_a_report_cut_inside_its_platform_line_takes_glibc_from_its_libc_line():
+    # line 21 "OS: Ubuntu 22.04.4 LTS (x86_64)", line 25 "Libc version: glibc-2.35", line 28 cut as
+    # "Python platform: Linux-5.15.0-105-generic-x86_64-w": the kernel is read there, the glibc only on line 25
+    assert os_of("2.3.0-rocm6.0-wget-preamble.txt") == {
+        **NO_OS, "system": "Linux", "arch": "x86_64", "kernel": "5.15.0-105-generic", "distro_id": "ubuntu",
+        "distro_version": "22.04", "distro_name": "Ubuntu 22.04.4 LTS", "glibc": "2.35", "wsl": None,
+        "source": "report line 21: OS: Ubuntu 22.04.4 LTS (x86_64)"}
+
+
+MAC = {**NO_OS, "system": "Darwin", "kernel": None, "distro_id": "macos", "glibc": None, "wsl": None}
+
+
+def test_macos_reports_whole():
+    # 1.13.0: line 8 "OS: macOS 12.2.1 (arm64)"; 2.2.2: line 14 "OS: macOS 14.5 (x86_64)", an Intel i9; 2.6.0a0:
+    # line 11 "OS: macOS 15.3 (x86_64)" and "macOS-10.16-x86_64-i386-64bit" (what an x86_64 Python built for 10.x
+    # reports) on an "Apple M2 Pro": the machine is Apple silicon, the version the OS line's
+    assert [os_of(name) for name in ("1.13.0-macos12.2-arm64-mps-unavailable.txt", "2.2.2-macos14-intel-wrapped.txt",
+                                     "2.6.0a0-macos15-x86_64-python-on-apple-m2.md")] == [
+        {**MAC, "arch": "arm64", "macos_version": "12.2.1", "distro_version": "12.2.1", "distro_name": "macOS 12.2.1",
+         "source": "report line 8: OS: macOS 12.2.1 (arm64)"},
+        {**MAC, "arch": "x86_64", "macos_version": "14.5", "distro_version": "14.5", "distro_name": "macOS 14.5",
+         "source": "report line 14: OS: macOS 14.5 (x86_64)"},
+        {**MAC, "arch": "arm64", "macos_version": "15.3", "distro_version": "15.3", "distro_name": "macOS 15.3",
+         "source": "report line 11: OS: macOS 15.3 (x86_64)"}]
+
+
+def test_a_macos_report_without_its_os_line_takes_the_version_from_its_platform_line():
+    # Assembled from 1.13.0-macos12.2-arm64-mps-unavailable.txt: line 8 "OS: macOS 12.2.1 (arm64)" replaced by
+    # "OS: Could not collect", so only line 15 "Python platform: macOS-12.2.1-arm64-arm-64bit" gives the version
+    text = (FIXTURES_DIR / "collect_env" / "1.13.0-macos12.2-arm64-mps-unavailable.txt").read_text(encoding="utf-8")
+    assert "OS: macOS 12.2.1 (arm64)" in text.splitlines()
+    found = read_collect_env(text.replace("OS: macOS 12.2.1 (arm64)", "OS: Could not collect")).facts.os
+    assert {key: value for key, value in dataclasses.asdict(found).items() if key != "attempts"} == {
+        **MAC, "arch": "arm64", "macos_version": "12.2.1", "distro_version": "12.2.1", "distro_name": "macOS 12.2.1",
+        "source": "report line 8: OS: Could not collect"}
+
+
+WINDOWS = {**NO_OS, "system": "Windows", "arch": "x86_64", "kernel": None, "distro_id": None, "distro_version": None,
+           "glibc": None, "wsl": None}
+
+
+def test_windows_reports_whole():
+    # 2.8.0: line 9 "OS: Microsoft Windows 11 Enterprise (10.0.22631 64-bit)", line 16 "Windows-10-10.0.22631-SP0";
+    # 2.0.1: line 12 "OS: Microsoft Windows 11 Pro", line 19 "Windows-10-10.0.22621-SP0". platform.platform() says
+    # "Windows-10" on Windows 11 too; builds from 22000 up are Windows 11
+    assert [os_of("2.8.0-windows11-cpu-warning-first.txt"), os_of("2.0.1-windows11-gtx1050ti.txt")] == [
+        {**WINDOWS, "distro_name": "Microsoft Windows 11 Enterprise (10.0.22631 64-bit)", "windows_build": "10.0.22631",
+         "windows_release": "11", "source": "report line 9: OS: Microsoft Windows 11 Enterprise (10.0.22631 64-bit)"},
+        {**WINDOWS, "distro_name": "Microsoft Windows 11 Pro", "windows_build": "10.0.22621", "windows_release": "11",
+         "source": "report line 12: OS: Microsoft Windows 11 Pro"}]
+
+
+def test_a_gpu_line_with_two_uuids_is_cut_at_the_first():
+    # Assembled from 2.4.0-wsl2-rtx4070-laptop.txt: its GPU line 19 given two "(UUID: ...)" parts, as a line of
+    # `nvidia-smi -L` with the UUID line of a MIG device joined to it reads; the name ends before the first
+    text = (FIXTURES_DIR / "collect_env" / "2.4.0-wsl2-rtx4070-laptop.txt").read_text(encoding="utf-8")
+    field, line = "GPU models and configuration: ", "GPU 0: NVIDIA GeForce RTX 4070 Laptop GPU"
+    assert field + line in text.splitlines()
+    joined = (f"{line} (UUID: GPU-1b2c3d4e-0000-1111-2222-333344445555) MIG 1g.5gb Device 0: "
+              "(UUID: MIG-5e6f7a8b-0000-1111-2222-333344445555)")
+    found = read_collect_env(text.replace(field + line, field + joined)).facts
+    assert (found.nvidia.gpus, found.rocm.gpus) == (
+        [Gpu("nvidia", 0, "NVIDIA GeForce RTX 4070 Laptop GPU", source=f"report line 19: {joined}")], [])

@@ -8,10 +8,12 @@ least one job) and POSIX shell quoting (``;`` is a separator, so a value holding
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
-from test_extension_plan import machine, plan
+from test_extension_plan import CATALOG, machine, plan
 
 from envdoctor import extension_plan as ep
 
@@ -39,6 +41,43 @@ def test_xformers_plan_whole():
     assert plan("xformers", "2.4.1", "cu124") == ep.ExtensionPlan(
         "xformers", "wheel", [["xformers==0.0.28.post1", "torch==2.4.1"]],
         reasons=["xformers 0.0.28.post1's prebuilt wheels require torch==2.4.1 (xformers CHANGELOG.md)"])
+
+
+def test_the_newest_xformers_that_pins_a_torch_is_the_newest_by_version_not_by_text():
+    """Assembled from the catalog's own xformers pins: the newest release there with a post-release number of 2 or
+    more (0.0.29.post2 when this was written) gains a rebuild ``.post10`` that pins the same torch. PEP 440 orders
+    post10 after post2 to post9; as text ``.post10`` sorts before them, so only a comparison of versions takes it."""
+    xformers = CATALOG.by_dist("xformers")
+    release = max((name for name in xformers.torch_pins if (Version(name).post or 0) >= 2), key=Version)
+    rebuild = f"{Version(release).base_version}.post10"
+    assert rebuild < release and Version(rebuild) > Version(release)
+    pin = xformers.torch_pins[release]
+    torch = pin.removeprefix("==")
+    assert [name for name, spec in xformers.torch_pins.items() if spec == pin and Version(name) > Version(release)] == []
+    assembled = dataclasses.replace(xformers, torch_pins={**xformers.torch_pins, rebuild: pin})
+    found = ep.plan_extension(assembled, Requirement("xformers"), machine(), torch, "cu124", "3.11", "linux-x86_64",
+                              None, CATALOG)
+    assert found == ep.ExtensionPlan("xformers", "wheel", [[f"xformers=={rebuild}", f"torch=={torch}"]], reasons=[
+        f"xformers {rebuild}'s prebuilt wheels require torch=={torch} (xformers CHANGELOG.md)"])
+
+
+def test_the_newest_xformers_a_warning_names_is_the_newest_by_version_not_by_text():
+    """Assembled from the catalog's own xformers pins: the newest release gains rebuilds ``.post9`` and ``.post10``
+    pinning its torch. PEP 440 orders post10 last; as text post9 sorts last. A torch no release pins is warned about
+    with the newest release by version."""
+    xformers = CATALOG.by_dist("xformers")
+    newest = max(xformers.torch_pins, key=Version)
+    pin = xformers.torch_pins[newest]
+    base = Version(newest).base_version
+    assert max([f"{base}.post9", f"{base}.post10"]) == f"{base}.post9"
+    assembled = dataclasses.replace(xformers, torch_pins={**xformers.torch_pins, f"{base}.post9": pin,
+                                                          f"{base}.post10": pin})
+    torch = "2.14.1"  # a torch no xformers release pins (recipes/extensions.toml)
+    assert f"=={torch}" not in xformers.torch_pins.values()
+    found = ep.plan_extension(assembled, Requirement("xformers"), machine(), torch, "cu126", "3.11", "linux-x86_64",
+                              None, CATALOG)
+    assert found.warnings == [f"no xformers release in the data pins torch {torch} (the newest known, {base}.post10, "
+                              f"pins torch{pin}): pip would replace torch to satisfy a pin"]
 
 
 def test_xformers_without_a_pinning_release_builds_against_torch_s_cuda():

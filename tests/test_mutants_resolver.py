@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from packaging.version import Version
+
 from envdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PythonFacts, RocmFacts, TorchFacts
 from envdoctor.recipes import load_recipes
 from envdoctor.resolver import Request, alternatives, candidates, resolve
@@ -191,3 +193,28 @@ def test_a_cuda_variant_is_explained_by_its_fit_and_kernels():
     decisions = [str(reason["decision"]) for reason in plan.reasons]
     assert decisions[-1] == ("variant cu124: its CUDA 12.4 <= the driver's CUDA 12.4; kernels sm_50, sm_60, sm_70, "
                              "sm_75, sm_80, sm_86, sm_90 cover every GPU")
+
+
+def test_a_limit_names_the_build_that_fits_the_driver_fully_whatever_order_the_data_lists_it_in():
+    """Assembled: CentOS 7's glibc 2.17, an RTX 4090 (sm_89, in every CUDA 12 and 13 build's list) and the Linux driver
+    of the toolkit the newest release's oldest CUDA build was made with (NVIDIA's Table 3, as recipes/cuda_drivers.toml
+    holds it). That build fits the driver fully; a newer CUDA of its major runs only through minor-version
+    compatibility. Every build of the newest release needs a newer glibc, so the limit names one of them: the one a
+    plan would install if glibc allowed, the full fit, both on the data as shipped and on a copy of it that lists
+    the newest release's builds newest first."""
+    top = RECIPES.releases[0]
+    builds = sorted((v for v in top.variants if v.kind == "cuda"), key=lambda v: Version(v.cuda or "0"))
+    oldest = builds[0]
+    assert any(Version(v.cuda or "0").major == Version(oldest.cuda or "0").major for v in builds[1:])
+    driver = next(row.linux for row in RECIPES.toolkits if row.version == Version(oldest.toolkit or ""))
+    facts = nvidia(str(driver), "NVIDIA GeForce RTX 4090")
+    facts.os.glibc = "2.17"
+    floor = oldest.glibc.get("linux-x86_64") or top.glibc["linux-x86_64"]
+    assert Version(floor) > Version("2.17")
+    reversed_top = replace(top, variants=tuple(reversed(top.variants)))
+    newest_first = replace(RECIPES, releases=(reversed_top, *RECIPES.releases[1:]))
+    for recipes in (RECIPES, newest_first):
+        plan = resolve(facts, Request(), recipes)
+        assert as_text(plan.limits) == [{"kind": "glibc", "newest": top.version, "message": (
+            f"torch {plan.torch}, not {top.version}: torch {top.version} {oldest.name} needs glibc >= {floor}, "
+            "this has 2.17")}]

@@ -290,14 +290,16 @@ def _wanted(machine: _Machine, release_kinds: set[str], release: Release) -> tup
 
 
 def _rank(candidate: _Candidate, pypi_default: bool) -> tuple[int, int, tuple[int, ...], int]:
-    """Higher is better among the fitting variants of one release."""
+    """Higher is better among the fitting variants of one release. The first part alone breaks ``_limits``' ties
+    between builds of one release that fail alike: a CUDA build that fits the driver fully is the one named, whatever
+    order the data lists the builds in."""
     variant = candidate.variant
     if variant.kind == "cuda":
         cuda = compat.parse_version(variant.cuda) or Version("0")
         number = cuda.major * 100 + cuda.minor
         fit = candidate.fit.level if candidate.fit else ""
         if fit == "full":
-            return (3, 2, (number,), int(pypi_default))
+            return (4, 2, (number,), int(pypi_default))
         if fit == "minor":
             return (3, 1, (-number,), int(pypi_default))  # closest to what the driver supports
         needs = candidate.needs_driver.release if candidate.needs_driver else ()
