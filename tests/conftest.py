@@ -19,6 +19,11 @@ from envdoctor.door import RecordedDoor, recorded_file_path
 from envdoctor.facts import Facts
 from envdoctor.probes import collect
 
+# Bytecode is written for the test files even where PYTHONDONTWRITEBYTECODE is set: otherwise every xdist
+# worker compiles and assertion-rewrites all of them anew (about 5 s of CPU each). Children started by the
+# tests keep the setting they inherit.
+sys.dont_write_bytecode = False
+
 MACHINES_DIR = Path(__file__).parent / "machines"
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 
@@ -124,10 +129,12 @@ def make_machine(
     return RecordedDoor(folder)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers, which import envdoctor too
 def pytest_sessionstart(session):
     """Byte-compile envdoctor once, before any test starts it in a child process. Where
-    PYTHONDONTWRITEBYTECODE is set (CI machines set it), nothing else writes its bytecode, and each of the
-    suite's some 300 envdoctor commands would compile it anew: about 90 ms of CPU each."""
+    PYTHONDONTWRITEBYTECODE is set (as on the machines this suite runs on), nothing else writes its
+    bytecode, and each of the suite's some 300 envdoctor commands would compile it anew: about 90 ms of
+    CPU each."""
     if not hasattr(session.config, "workerinput"):  # the xdist controller, or a run without workers
         import envdoctor
 

@@ -119,6 +119,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
 
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
 EQUIVALENT: frozenset[str] = frozenset({
+    "envdoctor.recipes.loader.x__read_dir__mutmut_27",
     "envdoctor.i18n.x_display_width__mutmut_11",
     "envdoctor.i18n.x_pick__mutmut_5",
     "envdoctor.i18n.x_pick__mutmut_7",
