@@ -1,7 +1,9 @@
 """Time `envdoctor check --json` against what users run instead, on this machine.
 
 Compares, each as a fresh process: envdoctor check --json, `python -m torch.utils.collect_env`
-and a bare `python -c "import torch"` (the floor for anything that imports torch). envdoctor runs as
+and a bare `python -c "import torch"` (the floor for anything that imports torch), with
+`envdoctor --version` beside them: the floor under check (the interpreter's start, click and the CLI
+imported, nothing probed). envdoctor runs as
 users have it: installed from a wheel of this checkout into a venv of the benchmark's own, which is also
 the activated environment every command runs in (with the given interpreter's torch). The commands
 are interleaved (one of each per round, N rounds), so a change in the machine's load touches every
@@ -90,6 +92,8 @@ def measure(args: argparse.Namespace, folder: str) -> None:
                              capture_output=True, text=True, timeout=60).stdout.strip() or "not installed"
     commands = {
         CHECK: [os.path.join(os.path.dirname(python), "envdoctor"), "check", "--json"],
+        # the floor under check: the interpreter's start and the imports every envdoctor command makes
+        "envdoctor --version": [os.path.join(os.path.dirname(python), "envdoctor"), "--version"],
         COLLECT_ENV: [python, "-m", "torch.utils.collect_env"],
         'python -c "import torch"': [python, "-c", "import torch"],
     }

@@ -21,7 +21,7 @@ import inspect
 import reprlib
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -43,40 +43,51 @@ class _Table:
     def __init__(self, qualname: str, fields: list[Field[Any]], post_init: bool) -> None:
         self.qualname = qualname
         self.names = tuple(f.name for f in fields)
+        self.known = frozenset(self.names)
         self.defaults = {f.name: f.default for f in fields if f.default is not MISSING}
         self.factories: dict[str, Callable[[], Any]] = {
             f.name: f.default_factory for f in fields if f.default_factory is not MISSING}
+        self.required = tuple(name for name in self.names if name not in self.defaults and name not in self.factories)
+        #: every field in order with its default, or MISSING: what an object starts from
+        self.start = {name: self.defaults.get(name, MISSING) for name in self.names}
         self.shown = tuple(f.name for f in fields if f.repr)
         self.compared = tuple(f.name for f in fields if f.compare)
         self.hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
         self.post_init = post_init
 
+    def refuse(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NoReturn:
+        """Raise the TypeError Python raises for a call that does not fit the fields."""
+        if len(args) > len(self.names):
+            raise TypeError(f"{self.qualname}() takes {len(self.names)} positional arguments but {len(args)} were given")
+        for name in kwargs:
+            if name not in self.known:
+                raise TypeError(f"{self.qualname}() got an unexpected keyword argument {name!r}")
+            if name in self.names[:len(args)]:
+                raise TypeError(f"{self.qualname}() got multiple values for argument {name!r}")
+        missing = [repr(name) for name in self.names[len(args):]
+                   if name not in kwargs and name not in self.defaults and name not in self.factories]
+        raise TypeError(f"{self.qualname}() missing required arguments: {', '.join(missing)}")
+
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     table: _Table = self.__datatype__
-    if len(args) > len(table.names):
-        raise TypeError(f"{table.qualname}() takes {len(table.names)} positional arguments but {len(args)} were given")
-    given = dict(zip(table.names, args, strict=False))  # fewer arguments than fields: the rest below
-    for name, value in kwargs.items():
-        if name not in table.names:
-            raise TypeError(f"{table.qualname}() got an unexpected keyword argument {name!r}")
-        if name in given:
-            raise TypeError(f"{table.qualname}() got multiple values for argument {name!r}")
-        given[name] = value
-    values = {}
-    missing = []
-    for name in table.names:
-        if name in given:
-            values[name] = given[name]
-        elif name in table.defaults:
-            values[name] = table.defaults[name]
-        elif name in table.factories:
-            values[name] = table.factories[name]()
-        else:
-            missing.append(repr(name))
-    if missing:
-        raise TypeError(f"{table.qualname}() missing required arguments: {', '.join(missing)}")
-    self.__dict__.update(values)  # as a frozen dataclass's __init__ does, past __setattr__
+    names = table.names
+    if kwargs or len(args) != len(names):
+        if len(args) > len(names) or not table.known.issuperset(kwargs) or (
+                args and kwargs and not kwargs.keys().isdisjoint(names[:len(args)])):
+            table.refuse(args, kwargs)
+        values = table.start.copy()  # dict's own methods do the work, in field order: this runs for every object
+        values.update(zip(names, args, strict=False))  # fewer arguments than fields: the rest are defaults
+        values.update(kwargs)
+        for name in table.required:
+            if values[name] is MISSING:
+                table.refuse(args, kwargs)
+        for name, factory in table.factories.items():
+            if values[name] is MISSING:
+                values[name] = factory()
+        self.__dict__.update(values)  # past __setattr__, as a frozen dataclass's __init__ does
+    else:
+        self.__dict__.update(zip(names, args, strict=True))
     if table.post_init:
         self.__post_init__()
 

@@ -138,6 +138,7 @@ def test_construction_errors_say_what_is_wrong():
         (lambda: shared(), "missing required arguments: 'name'"),
         (lambda: shared("a", 1, (), "", "", 0, "extra"), "takes 6 positional arguments but 7 were given"),
         (lambda: shared("a", name="b"), "got multiple values for argument 'name'"),
+        (lambda: shared("a", 1, (), "", "", 0, size=1), "got multiple values for argument 'size'"),
         (lambda: shared("a", colour="red"), "got an unexpected keyword argument 'colour'"),
     ]:
         with pytest.raises(TypeError) as raised:

@@ -120,6 +120,12 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
 EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.recipes.loader.x__read_dir__mutmut_27",
+    "envdoctor.datatypes.x__init__mutmut_7",
+    "envdoctor.datatypes.x__init__mutmut_22",
+    "envdoctor.datatypes.x__init__mutmut_25",
+    "envdoctor.datatypes.x__init__mutmut_39",
+    "envdoctor.datatypes.x__init__mutmut_42",
+    "envdoctor.datatypes.x__init__mutmut_43",
     "envdoctor.i18n.x_display_width__mutmut_11",
     "envdoctor.i18n.x_pick__mutmut_5",
     "envdoctor.i18n.x_pick__mutmut_7",
