@@ -218,3 +218,43 @@ def test_a_limit_names_the_build_that_fits_the_driver_fully_whatever_order_the_d
         assert as_text(plan.limits) == [{"kind": "glibc", "newest": top.version, "message": (
             f"torch {plan.torch}, not {top.version}: torch {top.version} {oldest.name} needs glibc >= {floor}, "
             "this has 2.17")}]
+
+
+def test_of_two_rocm_builds_of_one_release_the_newer_rocm_is_planned():
+    """torch 1.8.1 was published for ROCm 4.0.1 and ROCm 3.10 (PyTorch's previous-versions page, v1.8.1), both with
+    gfx906 kernels (recipes/torch.toml). An MI50 (gfx906) with ROCm 4.0.1 and Python 3.8 asked for torch 1.8.1 gets the
+    newer ROCm, 4.0.1, before 3.10 whatever order the data lists the builds in (4.0.1 is the newer by its major,
+    3.10 has the larger minor)."""
+    facts = linux(python="3.8.10")
+    facts.rocm = RocmFacts(status="ok", version="4.0.1", gpus=[Gpu("amd", 0, "AMD Instinct MI50", arch="gfx906")])
+    release = next(r for r in RECIPES.releases if r.version == "1.8.1")
+    assert sorted(v.name for v in release.variants if v.kind == "rocm") == ["rocm3.10", "rocm4.0.1"]
+    swapped = replace(RECIPES, releases=tuple(replace(r, variants=tuple(reversed(r.variants))) if r is release else r
+                                              for r in RECIPES.releases))
+    for recipes in (RECIPES, swapped):
+        plan = resolve(facts, Request(["torch==1.8.1"]), recipes)
+        assert (plan.ok, plan.torch, plan.variant) == (True, "1.8.1", "rocm4.0.1")
+
+
+def test_of_builds_that_run_through_minor_version_compatibility_the_closest_cuda_is_planned():
+    """torch 2.8.0 was published for CUDA 12.6, 12.8 and 12.9 (PyTorch's previous-versions page, v2.8.0). 525.60.13 is
+    the Linux driver of CUDA 12.0 (NVIDIA's Table 3): no 2.8.0 build fits it fully, each runs through CUDA 12's
+    minor-version compatibility. The plan is the build closest to what the driver supports, cu126."""
+    release = next(r for r in RECIPES.releases if r.version == "2.8.0")
+    assert sorted(v.name for v in release.variants if v.kind == "cuda") == ["cu126", "cu128", "cu129"]
+    plan = resolve(nvidia("525.60.13", "NVIDIA GeForce RTX 4090", "8.9"), Request(["torch==2.8.0"]), RECIPES)
+    assert (plan.ok, plan.torch, plan.variant) == (True, "2.8.0", "cu126")
+
+
+def test_with_the_driver_unknown_the_build_that_needs_the_oldest_driver_is_planned():
+    """A Tesla K80 (sm_37) whose driver version is not known, asked for torch 1.12.1 (built for CUDA 10.2, 11.3 and
+    11.6; PyTorch's previous-versions page, v1.12.1). The plan is the build that needs the oldest driver: cu102, whose
+    toolkit 10.2.89 needs 440.33 on Linux (NVIDIA's Table 3), said in the plan's warning."""
+    facts = linux(python="3.8.10")
+    facts.nvidia = NvidiaFacts(status="ok", driver_version=None, source="nvidia-smi",
+                               gpus=[Gpu("nvidia", 0, "Tesla K80", compute_capability="3.7")])
+    plan = resolve(facts, Request(["torch==1.12.1"]), RECIPES)
+    assert (plan.ok, plan.torch, plan.variant) == (True, "1.12.1", "cu102")
+    assert [str(w) for w in plan.warnings] == [
+        "the NVIDIA driver is not known: this plan needs driver >= 440.33 (Linux); pass --driver VERSION to plan for "
+        "the one you have"]
