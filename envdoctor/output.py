@@ -4,7 +4,6 @@ handled), the --junit file and GitHub's job summary, and what the outermost hand
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import sys
 from dataclasses import field
@@ -97,12 +96,13 @@ class Output:
 
     def __init__(self, as_json: bool, color: str, verbose: int, quiet: bool, fmt: str = "text",
                  junit: Path | None = None) -> None:
-        self._stream = stream = sys.stdout
+        from envdoctor import render
+
+        stream = sys.stdout
         try:
-            self._isatty = stream is not None and stream.isatty()
+            isatty = stream is not None and stream.isatty()
         except (ValueError, OSError):
-            self._isatty = False
-        self._color_choice = color
+            isatty = False
         if as_json and fmt not in ("text", "json"):
             raise click.UsageError(_("--json and --format {format} contradict each other", format=fmt))
         as_json = as_json or fmt == "json"
@@ -112,20 +112,8 @@ class Output:
         self.facts_in_text = True
         self.verbose = verbose
         self.quiet = quiet
-
-    # The two answers that need the renderers are worked out when first asked, so making an Output does
-    # not import them: check makes one before its probes start, and imports the renderers while they run.
-    @functools.cached_property
-    def color(self) -> bool:
-        from envdoctor import render
-
-        return (not self.as_json) and not self.github and render.use_color(self._color_choice, os.environ, self._isatty)
-
-    @functools.cached_property
-    def ascii_only(self) -> bool:
-        from envdoctor import render
-
-        return not render.can_encode(self._stream)
+        self.color = (not as_json) and not self.github and render.use_color(color, os.environ, isatty)
+        self.ascii_only = not render.can_encode(stream)
 
     def emit(self, report: Report) -> NoReturn:
         from envdoctor import render
