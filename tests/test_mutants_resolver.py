@@ -220,6 +220,27 @@ def test_a_limit_names_the_build_that_fits_the_driver_fully_whatever_order_the_d
             "this has 2.17")}]
 
 
+def test_a_release_whose_build_with_kernels_for_the_gpu_needs_a_newer_driver_is_held_back_by_the_driver():
+    """An RTX 5090 (sm_120) on driver 570.124.06, which supports CUDA 12.8 (NVIDIA's Table 3: 12.8 Update 1 needs >=
+    570.124.06). Each release newer than the plan has a build with sm_120 kernels whose CUDA needs a newer driver, and
+    may have others without sm_120 kernels: what holds each back is the driver, never the kernels, and one line says
+    so for all of them, with the driver the newest release's sm_120 build needs: through CUDA minor-version
+    compatibility, the Linux driver of the first toolkit of its CUDA major (Table 3 as recipes/cuda_drivers.toml
+    holds it)."""
+    plan = resolve(nvidia("570.124.06", "NVIDIA GeForce RTX 5090", "12.0"), Request(), RECIPES)
+    newer = [r for r in RECIPES.releases if Version(r.version) > Version(plan.torch or "")]
+    assert newer
+    for release in newer:
+        with_kernels = [v for v in release.variants if v.kind == "cuda" and "sm_120" in v.archs]
+        assert with_kernels and all(Version(v.cuda or "0") > Version("12.8") for v in with_kernels)
+    top = newer[0]
+    need = min(row.linux for v in top.variants if v.kind == "cuda" and "sm_120" in v.archs
+               for row in RECIPES.toolkits if row.version.major == Version(v.cuda or "0").major)
+    assert as_text(plan.limits) == [{"kind": "driver", "newest": top.version, "message": (
+        f"torch {plan.torch}, not {top.version}: your driver 570.124.06 supports CUDA 12.8; "
+        f"upgrade the driver to >= {need} for torch up to {top.version}")}]
+
+
 def test_of_two_rocm_builds_of_one_release_the_newer_rocm_is_planned():
     """torch 1.8.1 was published for ROCm 4.0.1 and ROCm 3.10 (PyTorch's previous-versions page, v1.8.1), both with
     gfx906 kernels (recipes/torch.toml). An MI50 (gfx906) with ROCm 4.0.1 and Python 3.8 asked for torch 1.8.1 gets the

@@ -27,7 +27,10 @@ def _limits(candidates: list[_Candidate], chosen: _Candidate, machine: _Machine,
     releases = sorted({c.release.parsed for c in newer}, reverse=True)
     for version in dict.fromkeys([releases[0], releases[-1]]):
         pool = [c for c in newer if c.release.parsed == version]
-        best = min(pool, key=lambda c: (len({f.kind for f in c.failures}), -_rank(c, False)[0]))
+        # of builds held back by as many things, one with kernels for every GPU says what would let the release in
+        # (a newer driver, say); one without them only that some other build of it has none
+        best = min(pool, key=lambda c: (len({f.kind for f in c.failures}), any(f.kind == "kernels" for f in c.failures),
+                                        -_rank(c, False)[0]))
         if not best.failures:
             continue  # it fits: only a kept install stands in its way, which the plan says itself
         kind = _main_kind(best)
