@@ -12,6 +12,10 @@ What envdoctor's classes use is supported: defaults, ``field(default=..., defaul
 repr=..., compare=..., hash=...)``, ``frozen`` and ``__post_init__``. What they do not use is refused with
 a TypeError, never read differently from ``@dataclass``: ``ClassVar`` and ``InitVar`` annotations,
 ``init=False``, ``kw_only`` and a base class with fields of its own.
+
+The shared ``__init__`` makes an object in about three times the time of a generated one (some 2 µs): nothing
+for the few hundred objects ``check`` makes, but a class made by the hundred on every call of a hot path that
+``check`` never imports (the resolver's candidates and their failures) stays a plain ``dataclass``.
 """
 
 from __future__ import annotations
