@@ -241,6 +241,36 @@ def test_a_release_whose_build_with_kernels_for_the_gpu_needs_a_newer_driver_is_
         f"upgrade the driver to >= {need} for torch up to {top.version}")}]
 
 
+def test_releases_without_the_build_asked_for_by_name_are_no_limit():
+    """--variant cu118 on an A100 (sm_80) with driver 550.54.15: the plan is the newest release with a cu118 build
+    (recipes/torch.toml), and the newer releases, which have none, are passed over for that alone: no limit line."""
+    with_cu118 = [r for r in RECIPES.releases if any(v.name == "cu118" for v in r.variants)]
+    assert with_cu118 and with_cu118[0] is not RECIPES.releases[0]
+    plan = resolve(nvidia("550.54.15", "NVIDIA A100-SXM4-80GB", "8.0"), Request(variant="cu118"), RECIPES)
+    assert (plan.torch, plan.variant, as_text(plan.limits)) == (with_cu118[0].version, "cu118", [])
+
+
+def test_a_newer_release_that_fits_does_not_hide_what_holds_back_the_one_above_the_kept_install():
+    """Assembled: a CPU Linux machine with Python 3.11 keeps its healthy install of the third-newest release; the data
+    is the real data with the second-newest release's Linux wheels cut to Python 3.14. The newest release fits (only
+    the kept install stands in its way, said once), and the release just above the install is held back by Python."""
+    newest, above, installed = RECIPES.releases[:3]
+    data = replace(RECIPES, releases=(newest, replace(above, python={**above.python, "linux-x86_64": ("3.14",)}),
+                                      *RECIPES.releases[2:]))
+    facts = linux()
+    facts.torch = TorchFacts(status="ok", version=f"{installed.version}+cpu", local="cpu", installer="pip",
+                             copies=["/site"], location="/site", source="torch/version.py")
+    plan = resolve(facts, Request(), data)
+    assert (plan.torch, plan.variant) == (installed.version, "cpu")
+    assert as_text(plan.limits) == [
+        {"kind": "installed", "newest": newest.version,
+         "message": f"torch {installed.version}+cpu is installed and runs here; torch {newest.version} (cpu) is newer: "
+                    "add --upgrade to install it"},
+        {"kind": "python", "newest": above.version,
+         "message": f"torch {installed.version}, not {above.version}: torch {above.version} has no wheels for Python "
+                    "3.11 on linux-x86_64"}]
+
+
 def test_of_two_rocm_builds_of_one_release_the_newer_rocm_is_planned():
     """torch 1.8.1 was published for ROCm 4.0.1 and ROCm 3.10 (PyTorch's previous-versions page, v1.8.1), both with
     gfx906 kernels (recipes/torch.toml). An MI50 (gfx906) with ROCm 4.0.1 and Python 3.8 asked for torch 1.8.1 gets the

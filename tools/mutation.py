@@ -120,6 +120,8 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
 EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.recipes.loader.x__read_dir__mutmut_27",
+    "envdoctor.resolver.alternatives.x__limits__mutmut_40",
+    "envdoctor.resolver.alternatives.x__limits__mutmut_50",
     "envdoctor.datatypes.x__init__mutmut_7",
     "envdoctor.datatypes.x__init__mutmut_22",
     "envdoctor.datatypes.x__init__mutmut_25",
