@@ -3,7 +3,8 @@
 ``dataclasses`` writes and compiles an ``__init__`` for every class (with ``__setattr__`` and ``__delattr__``
 for a frozen one, and ``__repr__``, ``__eq__`` and ``__hash__``), and reads the text of every annotation
 to find ``ClassVar`` and ``InitVar``. ``check`` defines some 60 classes at each start, and that cost it
-about 30 ms. A datatype's methods are shared by every class: they read the class's table of fields
+about 45 ms (measured in two steps: 25 ms for the repr, equality and hash, then 21 ms
+for the rest). A datatype's methods are shared by every class: they read the class's table of fields
 when they are called and answer as the generated ones do. The class carries the ``__dataclass_fields__``
 a dataclass has, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work on it as
 on a dataclass.
