@@ -82,8 +82,9 @@ def check(machine, python, timeout, recipe_dirs, as_json, verbose, quiet, color,
 
         door = RecordingDoor(door, target_python=python)
     probing = Pending(collect, door, timeout, python, name="envdoctor-collect")
-    # what runs after the probes is imported while their commands run (the target interpreter is the slowest)
-    from envdoctor import render, rules  # noqa: F401 - render: imported now for out.emit
+    # the rules are imported while the probes' commands run (the target interpreter is the slowest); the
+    # renderers came with Output
+    from envdoctor import rules
 
     facts = probing.result()
     facts.python.chosen_because = chosen_because

@@ -49,12 +49,12 @@ class _Table:
         self.qualname = qualname
         self.names = tuple(f.name for f in fields)
         self.known = frozenset(self.names)
-        self.defaults = {f.name: f.default for f in fields if f.default is not MISSING}
+        defaults = {f.name: f.default for f in fields if f.default is not MISSING}
         self.factories: dict[str, Callable[[], Any]] = {
             f.name: f.default_factory for f in fields if f.default_factory is not MISSING}
-        self.required = tuple(name for name in self.names if name not in self.defaults and name not in self.factories)
+        self.required = tuple(name for name in self.names if name not in defaults and name not in self.factories)
         #: every field in order with its default, or MISSING: what an object starts from
-        self.start = {name: self.defaults.get(name, MISSING) for name in self.names}
+        self.start = {name: defaults.get(name, MISSING) for name in self.names}
         self.shown = tuple(f.name for f in fields if f.repr)
         self.compared = tuple(f.name for f in fields if f.compare)
         self.hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
@@ -69,8 +69,7 @@ class _Table:
                 raise TypeError(f"{self.qualname}() got an unexpected keyword argument {name!r}")
             if name in self.names[:len(args)]:
                 raise TypeError(f"{self.qualname}() got multiple values for argument {name!r}")
-        missing = [repr(name) for name in self.names[len(args):]
-                   if name not in kwargs and name not in self.defaults and name not in self.factories]
+        missing = [repr(name) for name in self.required if name not in self.names[:len(args)] and name not in kwargs]
         raise TypeError(f"{self.qualname}() missing required arguments: {', '.join(missing)}")
 
 

@@ -150,10 +150,12 @@ def test_construction_errors_say_what_is_wrong():
         first: int
         second: int
 
-    with pytest.raises(TypeError) as raised:
-        Two()
-    assert str(raised.value) == ("test_construction_errors_say_what_is_wrong.<locals>.Two() "
-                                 "missing required arguments: 'first', 'second'")
+    for call, missing in [(lambda: Two(), "'first', 'second'"), (lambda: Two(second=2), "'first'"),
+                          (lambda: Two(first=1), "'second'")]:
+        with pytest.raises(TypeError) as raised:
+            call()
+        assert str(raised.value) == ("test_construction_errors_say_what_is_wrong.<locals>.Two() "
+                                     f"missing required arguments: {missing}")
 
 
 def test_each_instance_gets_its_own_default_and_post_init_runs_once_the_fields_are_set():
