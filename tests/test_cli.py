@@ -187,7 +187,7 @@ def test_hung_nvidia_smi_does_not_hang_check(tmp_path):
 
 @pytest.mark.needs_torch
 def test_verify_cpu_through_the_cli():
-    code, data = run_json("verify", "--device", "cpu", "--expect-torch", ">=2.0")
+    code, data = run_json("verify", "--device", "cpu", "--level", "quick", "--expect-torch", ">=2.0")
     assert code == 0 and data["ok"] is True
     ids = {c["id"]: c for c in data["checks"]}
     assert ids["cpu.matmul.float32"]["status"] == "pass"
@@ -195,7 +195,7 @@ def test_verify_cpu_through_the_cli():
 
 
 def test_verify_unmet_expectation_fails():
-    code, data = run_json("verify", "--device", "cpu", "--expect-gpus", "8")
+    code, data = run_json("verify", "--device", "cpu", "--level", "quick", "--expect-gpus", "8")
     assert code == 1
     assert {c["id"]: c["status"] for c in data["checks"]}["expect.gpus"] == "fail"
 
