@@ -309,3 +309,25 @@ def test_with_the_driver_unknown_the_build_that_needs_the_oldest_driver_is_plann
     assert [str(w) for w in plan.warnings] == [
         "the NVIDIA driver is not known: this plan needs driver >= 440.33 (Linux); pass --driver VERSION to plan for "
         "the one you have"]
+
+
+
+def test_with_the_driver_unknown_the_build_that_needs_the_older_driver_ranks_first_whatever_its_cuda():
+    """The ranking rule itself, on an assembled pair: the K80 machine above, its cu102 and cu116 builds of torch 1.12.1
+    with what each needs of the unknown driver swapped. No shipped pair is like this (in NVIDIA's Table 3 a newer CUDA
+    never needs an older driver, so the older driver and the older CUDA are the same build), but the rule is the
+    driver first: the build the most drivers run."""
+    facts = linux(python="3.8.10")
+    facts.nvidia = NvidiaFacts(status="ok", driver_version=None, source="nvidia-smi",
+                               gpus=[Gpu("nvidia", 0, "Tesla K80", compute_capability="3.7")])
+    release = next(r for r in RECIPES.releases if r.version == "1.12.1")
+    machine = candidates._machine(facts, RECIPES)
+    built = {v.name: candidates._check(release, v, machine, RECIPES, [], {}, "cuda", None)
+             for v in release.variants if v.name in ("cu102", "cu116")}
+    older, newer = built["cu102"], built["cu116"]
+    assert (older.failures, newer.failures) == ([], [])
+    assert older.needs_driver is not None and newer.needs_driver is not None
+    assert older.needs_driver < newer.needs_driver
+    assert candidates._rank(older) > candidates._rank(newer)
+    older.needs_driver, newer.needs_driver = newer.needs_driver, older.needs_driver
+    assert candidates._rank(newer) > candidates._rank(older)

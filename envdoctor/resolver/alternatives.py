@@ -28,9 +28,10 @@ def _limits(candidates: list[_Candidate], chosen: _Candidate, machine: _Machine,
     for version in dict.fromkeys([releases[0], releases[-1]]):
         pool = [c for c in newer if c.release.parsed == version]
         # of builds held back by as many things, one with kernels for every GPU says what would let the release in
-        # (a newer driver, say); one without them only that some other build of it has none
+        # (a newer driver, say); one without them only that some other build of it has none; then one that fits the
+        # driver fully, whatever order the data lists the builds in
         best = min(pool, key=lambda c: (len({f.kind for f in c.failures}), any(f.kind == "kernels" for f in c.failures),
-                                        -_rank(c, False)[0]))
+                                        not (c.fit and c.fit.level == "full")))
         if not best.failures:
             continue  # it fits: only a kept install stands in its way, which the plan says itself
         kind = _main_kind(best)
@@ -161,7 +162,7 @@ def _alternatives(candidates: list[_Candidate], machine: _Machine) -> list[dict[
             by_kind.setdefault(kinds.pop(), []).append(candidate)
     out: list[dict[str, Any]] = []
     for items in by_kind.values():
-        items.sort(key=lambda c: (c.release.parsed, _rank(c, False)), reverse=True)
+        items.sort(key=lambda c: (c.release.parsed, _rank(c)), reverse=True)
     if "driver" in by_kind:
         out.extend(_driver_alternatives(by_kind["driver"]))
     if "spec" in by_kind:

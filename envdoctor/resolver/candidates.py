@@ -291,22 +291,20 @@ def _wanted(machine: _Machine, release_kinds: set[str], release: Release) -> tup
     return "cpu", ""
 
 
-def _rank(candidate: _Candidate, pypi_default: bool) -> tuple[int, int, tuple[int, ...], int]:
-    """Higher is better among the fitting variants of one release. The first part alone breaks ``_limits``' ties
-    between builds of one release that fail alike: a CUDA build that fits the driver fully is the one named, whatever
-    order the data lists the builds in."""
+def _rank(candidate: _Candidate) -> tuple[int, ...]:
+    """Higher is better among the builds of one release that fit a machine. They are all of one kind, the machine's
+    accelerator's or the variant asked for (:func:`_wanted`), so only builds of one kind are ever compared: the CUDA
+    build with the newest CUDA the driver runs fully, else the one closest to what the driver supports (minor-version
+    compatibility), else, the driver unknown, the one that needs the oldest driver; the newest ROCm. Builds that rank
+    alike (no shipped release has two of one CUDA version, or two CPU, XPU or MPS builds) go by the data's order."""
     variant = candidate.variant
-    if variant.kind == "cuda":
-        cuda = compat.parse_version(variant.cuda) or Version("0")
-        number = cuda.major * 100 + cuda.minor
-        fit = candidate.fit.level if candidate.fit else ""
-        if fit == "full":
-            return (4, 2, (number,), int(pypi_default))
-        if fit == "minor":
-            return (3, 1, (-number,), int(pypi_default))  # closest to what the driver supports
-        needs = candidate.needs_driver.release if candidate.needs_driver else ()
-        return (3, 0, (*(-part for part in needs), -number), int(pypi_default))  # the oldest driver, then CUDA
     if variant.kind == "rocm":
         rocm = compat.parse_version(variant.rocm) or Version("0")
-        return (2, 0, (rocm.major * 100 + rocm.minor,), 0)
-    return ({"xpu": 1, "mps": 0, "cpu": 0}.get(variant.kind, 0), 1 if variant.kind == "mps" else 0, (0,), 0)
+        return (rocm.major, rocm.minor)
+    if variant.kind != "cuda":
+        return ()
+    cuda = compat.parse_version(variant.cuda) or Version("0")
+    if candidate.fit and candidate.fit.level == "full":
+        return (cuda.major, cuda.minor)  # not negative: above every build that fits less
+    needs = candidate.needs_driver.release if candidate.needs_driver else ()  # known only when the driver is not
+    return (*(-part for part in needs), -cuda.major, -cuda.minor)

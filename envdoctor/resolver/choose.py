@@ -168,7 +168,7 @@ def resolve(facts: Facts, request: Request, recipes: Recipes) -> Plan:
         fallback_reason = fallback_reason or why
         candidates.extend(_check(release, variant, machine, recipes, spec_failures, specs, wanted_kind, explicit)
                           for variant in release.variants)
-    chosen = _choose(candidates, machine)
+    chosen = _choose(candidates)
     for candidate in candidates:
         if candidate is chosen or not candidate.failures:
             continue
@@ -210,13 +210,12 @@ def _kept(candidates: list[_Candidate], chosen: _Candidate, facts: Facts, recipe
                  and _same_variant(variant, c.variant)), None)
 
 
-def _choose(candidates: list[_Candidate], machine: _Machine) -> _Candidate | None:
+def _choose(candidates: list[_Candidate]) -> _Candidate | None:
     fitting = [c for c in candidates if not c.failures]
     if not fitting:
         return None
     newest = max(c.release.parsed for c in fitting)
-    return max((c for c in fitting if c.release.parsed == newest),
-               key=lambda c: _rank(c, c.release.pypi.get(machine.platform or "") == c.variant.name))
+    return max((c for c in fitting if c.release.parsed == newest), key=_rank)
 
 
 def _reason(decision: str, evidence: str, source: str) -> dict[str, str]:
