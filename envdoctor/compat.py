@@ -94,10 +94,12 @@ WHEEL_PLATFORMS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm
 MPS_MIN_MACOS = Version("12.3")
 
 _VERSION_TEXT = re.compile(r"^[0-9A-Za-z.+!_-]+$", re.ASCII)
-_DRIVER_TEXT = re.compile(r"^[0-9]+(?:\.[0-9]+){0,3}$", re.ASCII)
-_CC_TEXT = re.compile(r"^([0-9]{1,2})\.([0-9])$", re.ASCII)
-_ARCH_TEXT = re.compile(r"^(sm|compute)_([0-9]{1,2})([0-9])([af]?)$", re.ASCII)
-_GFX_TEXT = re.compile(r"^gfx[0-9a-f]{3,4}$", re.ASCII)
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_DRIVER_TEXT = r"(?a)^[0-9]+(?:\.[0-9]+){0,3}$"
+_CC_TEXT = r"(?a)^([0-9]{1,2})\.([0-9])$"
+_ARCH_TEXT = r"(?a)^(sm|compute)_([0-9]{1,2})([0-9])([af]?)$"
+_GFX_TEXT = r"(?a)^gfx[0-9a-f]{3,4}$"
 #: Compute capabilities stop being plausible beyond this major (NVIDIA's newest is 12.x).
 MAX_CC_MAJOR = 19
 #: The longest run of digits a version, driver or count may hold. No real one comes near (a nightly's
@@ -105,7 +107,7 @@ MAX_CC_MAJOR = 19
 #: version parser meets as a bare ValueError, so longer runs are refused before any int() sees them.
 MAX_DIGITS = 32
 _LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_DIGITS + 1}}}", re.ASCII)
-_COUNT_TEXT = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
+_COUNT_TEXT = rf"(?a)[0-9]{{1,{MAX_DIGITS}}}"
 
 
 # ---------------------------------------------------------------------------- versions
@@ -126,7 +128,7 @@ def parse_count(text: object) -> int | None:
     if isinstance(text, int):
         return text if text >= 0 else None
     text = text.strip()
-    return int(text) if _COUNT_TEXT.fullmatch(text) else None
+    return int(text) if re.fullmatch(_COUNT_TEXT, text) else None
 
 
 def parse_requirement(text: str) -> Requirement:
@@ -194,7 +196,7 @@ class DriverVersion(Version):
 
 def parse_driver(text: object) -> DriverVersion | None:
     """``535.104.05`` / ``591.86``: dot-separated ASCII numbers only (no epoch, no letters, no spaces inside)."""
-    if not isinstance(text, str) or not _DRIVER_TEXT.match(text.strip()) or has_long_number(text):
+    if not isinstance(text, str) or not re.match(_DRIVER_TEXT, text.strip()) or has_long_number(text):
         return None
     return DriverVersion(text.strip())
 
@@ -222,11 +224,11 @@ class Arch:
 @functools.lru_cache(maxsize=4096)
 def _parse_cc_text(text: str) -> Arch | None:
     text = text.strip().lower()
-    match = _CC_TEXT.match(text)
+    match = re.match(_CC_TEXT, text)
     if match:
         arch = Arch(int(match.group(1)), int(match.group(2)))
     else:
-        match = _ARCH_TEXT.match(text)
+        match = re.match(_ARCH_TEXT, text)
         if not match:
             return None
         arch = Arch(int(match.group(2)), int(match.group(3)), match.group(4))
@@ -254,7 +256,7 @@ def cc_text(capability: object) -> str | None:
 
 
 def is_gfx(text: object) -> bool:
-    return isinstance(text, str) and bool(_GFX_TEXT.match(text.strip().lower()))
+    return isinstance(text, str) and bool(re.match(_GFX_TEXT, text.strip().lower()))
 
 
 def gfx_base(text: object) -> str | None:
@@ -262,7 +264,7 @@ def gfx_base(text: object) -> str | None:
     if not isinstance(text, str):
         return None
     base = text.strip().lower().partition(":")[0]
-    return base if _GFX_TEXT.match(base) else None
+    return base if re.match(_GFX_TEXT, base) else None
 
 
 # ---------------------------------------------------------------------------- kernel coverage
@@ -273,7 +275,7 @@ def split_arch_list(arch_list: Iterable[str]) -> tuple[tuple[str, ...], tuple[st
     sass: list[str] = []
     ptx: list[str] = []
     for entry in arch_list:
-        match = _ARCH_TEXT.match(str(entry).strip().lower())
+        match = re.match(_ARCH_TEXT, str(entry).strip().lower())
         if match:
             (ptx if match.group(1) == "compute" else sass).append(str(entry).strip().lower())
     return tuple(sass), tuple(ptx)
@@ -702,10 +704,10 @@ COMPANIONS = TORCH_FAMILY[1:]
 #: ``rocm6.2.4``, ``cpu``, ``xpu`` (for embedding in larger patterns; :data:`VARIANT_RE` matches a whole name).
 VARIANT_PATTERN = r"cu[0-9]{2,4}|cpu|rocm[0-9]+\.[0-9]+(?:\.[0-9]+)?|xpu"
 VARIANT_RE = re.compile(rf"^(?:{VARIANT_PATTERN})$", re.ASCII)
-_CUDA_VARIANT = re.compile(r"^cu([0-9])([0-9])$|^cu([0-9]{2})([0-9]{1,2})$", re.ASCII)
-_CUDA_TEXT = re.compile(r"^[0-9]+\.[0-9]+(?:\.[0-9]+)?$", re.ASCII)
-_ROCM_VARIANT = re.compile(r"^rocm([0-9]+\.[0-9]+(?:\.[0-9]+)?)$", re.ASCII)
-_HIP_TEXT = re.compile(r"^([0-9]+)\.([0-9]+)(?:[.+-]|$)", re.ASCII)
+_CUDA_VARIANT = r"(?a)^cu([0-9])([0-9])$|^cu([0-9]{2})([0-9]{1,2})$"
+_CUDA_TEXT = r"(?a)^[0-9]+\.[0-9]+(?:\.[0-9]+)?$"
+_ROCM_VARIANT = r"(?a)^rocm([0-9]+\.[0-9]+(?:\.[0-9]+)?)$"
+_HIP_TEXT = r"(?a)^([0-9]+)\.([0-9]+)(?:[.+-]|$)"
 #: OS names as ``platform.system()`` prints them, by the name the recipes use.
 SYSTEM_NAMES = {"linux": "Linux", "windows": "Windows", "macos": "Darwin"}
 #: ``sys.platform`` (the ``sys_platform`` marker) by the name the recipes use.
@@ -723,7 +725,7 @@ def cuda_variant(cuda: object) -> str | None:
 def variant_cuda(name: object) -> str | None:
     """The CUDA version a variant name stands for: ``cu92`` -> ``9.2``, ``cu118`` -> ``11.8``, ``cu1210`` ->
     ``12.10`` (since CUDA 10 the major has two digits); None for a name that is not a CUDA variant."""
-    match = _CUDA_VARIANT.match(name) if isinstance(name, str) else None
+    match = re.match(_CUDA_VARIANT, name) if isinstance(name, str) else None
     if match is None:
         return None
     major, minor = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
@@ -733,13 +735,13 @@ def variant_cuda(name: object) -> str | None:
 def variant_rocm(name: object) -> str | None:
     """The ROCm version a variant name stands for: ``rocm6.2`` -> ``6.2``, ``rocm6.2.4`` -> ``6.2.4``; None for a
     name that is not a ROCm variant."""
-    match = _ROCM_VARIANT.match(name) if isinstance(name, str) else None
+    match = re.match(_ROCM_VARIANT, name) if isinstance(name, str) else None
     return match.group(1) if match else None
 
 
 def rocm_variant(hip: object) -> str | None:
     """The variant line of a HIP version as ``torch.version.hip`` prints it: ``6.2.41133-dd7f95766`` -> ``rocm6.2``."""
-    match = _HIP_TEXT.match(hip.strip()) if isinstance(hip, str) else None
+    match = re.match(_HIP_TEXT, hip.strip()) if isinstance(hip, str) else None
     return f"rocm{int(match.group(1))}.{int(match.group(2))}" if match else None
 
 
@@ -754,7 +756,7 @@ def cuda_from_build_number(text: object) -> str | None:
 
 def parse_cuda(text: object) -> tuple[int, int] | None:
     """(major, minor) of a CUDA version someone typed: ``12.4`` or ``12.4.1``, ASCII digits only."""
-    if not isinstance(text, str) or not _CUDA_TEXT.match(text.strip()):
+    if not isinstance(text, str) or not re.match(_CUDA_TEXT, text.strip()):
         return None
     return major_minor(text.strip())
 

@@ -34,21 +34,23 @@ _TOKEN_SHAPES = re.compile(
     r"|hf_[A-Za-z0-9]{20,}|pypi-AgE[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|A[KS]IA[0-9A-Z]{16}"
     r"|sk-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
 )
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 #: A URL inside text: scheme, then everything up to whitespace, a quote or an angle bracket.
-_URL = re.compile(r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/?#\s\"'<>]*)(?P<path>[^?#\s\"'<>]*)"
-                  r"(?P<query>\?[^#\s\"'<>]*)?")
+_URL = (r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/?#\s\"'<>]*)(?P<path>[^?#\s\"'<>]*)"
+        r"(?P<query>\?[^#\s\"'<>]*)?")
 #: Path segments after which the next segment is a token (anaconda.org's ``/t/<token>/`` and kin).
 _TOKEN_PARENTS = frozenset({"t", "token", "tokens", "auth", "key", "api-key", "apikey", "secret"})
 #: A credential-shaped path segment: a run of 16 or more token characters (no dot, so no file name)
 #: mixing letters with digits or both cases, as random tokens do and words rarely do.
-_CREDENTIAL_SEGMENT = re.compile(r"(?:(?=.*[0-9])(?=.*[A-Za-z])|(?=.*[a-z])(?=.*[A-Z]))[A-Za-z0-9_~%-]{16,}")
+_CREDENTIAL_SEGMENT = r"(?:(?=.*[0-9])(?=.*[A-Za-z])|(?=.*[a-z])(?=.*[A-Z]))[A-Za-z0-9_~%-]{16,}"
 #: Secrets carried in a query string (``?token=...``, signed URLs' ``sig=``) and bearer tokens.
 _QUERY_SECRET = re.compile(
     r"(?i)(?P<key>[?&](?:token|access_token|auth|api_?key|key|password|secret|sig|signature)=)[^&#\s\"'<>]+"
 )
 _BEARER = re.compile(r"(?i)(?P<key>\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 #: Variable names that hold a secret whatever their value looks like.
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY|AUTH)", re.I)
+_SECRET_NAME = r"(?i)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY|AUTH)"
 
 
 def _mask_userinfo(match: re.Match[str]) -> str:
@@ -61,7 +63,7 @@ def _mask_path(path: str) -> str:
     segments = path.split("/")
     for index, segment in enumerate(segments):
         after_token_word = index > 0 and segments[index - 1].lower() in _TOKEN_PARENTS
-        if segment and (after_token_word or _CREDENTIAL_SEGMENT.fullmatch(segment) or segment.startswith("eyJ")):
+        if segment and (after_token_word or re.fullmatch(_CREDENTIAL_SEGMENT, segment) or segment.startswith("eyJ")):
             segments[index] = MASK
     return "/".join(segments)
 
@@ -86,7 +88,7 @@ def redact_text(text: str) -> str:
         return text
     text = _USERINFO.sub(_mask_userinfo, text)
     if "://" in text:
-        text = _URL.sub(_mask_url, text)
+        text = re.sub(_URL, _mask_url, text)
     text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
     text = _BEARER.sub(lambda m: m.group("key") + MASK, text)
     return _TOKEN_SHAPES.sub(MASK, text)
@@ -94,7 +96,7 @@ def redact_text(text: str) -> str:
 
 def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``env`` fit to write down: secret-named values masked, credentials in others masked."""
-    return {name: (MASK if _SECRET_NAME.search(name) and value else redact_text(value)) for name, value in env.items()}
+    return {name: (MASK if re.search(_SECRET_NAME, name) and value else redact_text(value)) for name, value in env.items()}
 
 
 def redact_data(value: Any) -> Any:

@@ -31,8 +31,10 @@ WINDOWS_TOOLKIT_DIR = "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA"
 HOME_VARIABLES = ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")
 
 _NVCC_RELEASE = re.compile(r"release\s+([0-9]+\.[0-9]+),\s*V([0-9]+(?:\.[0-9]+)+)")
-_NVCC_SHORT = re.compile(r"release\s+([0-9]+\.[0-9]+)")
-_VERSION_TXT = re.compile(r"CUDA Version\s+([0-9]+(?:\.[0-9]+)+)")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_NVCC_SHORT = r"release\s+([0-9]+\.[0-9]+)"
+_VERSION_TXT = r"CUDA Version\s+([0-9]+(?:\.[0-9]+)+)"
 _VERSIONED_ENV = re.compile(r"^CUDA_PATH_V([0-9]+)_([0-9]+)$")
 
 
@@ -41,7 +43,7 @@ def parse_nvcc_version(text: str | None) -> str | None:
     match = _NVCC_RELEASE.search(text or "")
     if match:
         return match.group(2)
-    short = _NVCC_SHORT.search(text or "")
+    short = re.search(_NVCC_SHORT, text or "")
     return short.group(1) if short else None
 
 
@@ -58,7 +60,7 @@ def parse_version_json(text: str | None) -> str | None:
 
 def parse_version_txt(text: str | None) -> str | None:
     """``CUDA Version 11.8.89`` of an older toolkit's ``version.txt``."""
-    match = _VERSION_TXT.search(text or "")
+    match = re.search(_VERSION_TXT, text or "")
     return match.group(1) if match else None
 
 
@@ -254,13 +256,13 @@ def probe(ctx: ProbeContext) -> CudaFacts:
 #: The CUDA libraries a torch wheel loads from its nvidia-* packages, and which a folder of
 #: LD_LIBRARY_PATH can shadow.
 SHADOWING_LIBRARIES = ("libcudnn", "libcudart", "libcublas", "libcublasLt", "libnccl", "libcusparse", "libcufft")
-_SHARED_LIBRARY = re.compile(r"^(lib[A-Za-z]+)\.so(?:\.([0-9]+(?:\.[0-9]+)*))?$")
+_SHARED_LIBRARY = r"^(lib[A-Za-z]+)\.so(?:\.([0-9]+(?:\.[0-9]+)*))?$"
 
 
 def parse_library_name(file_name: str) -> tuple[str, str | None] | None:
     """``libcudnn.so.8.9.2`` -> (``libcudnn``, ``8.9.2``); ``libcudart.so`` -> (``libcudart``, None);
     None for names that are not one of :data:`SHADOWING_LIBRARIES`."""
-    match = _SHARED_LIBRARY.match(file_name)
+    match = re.match(_SHARED_LIBRARY, file_name)
     if not match or match.group(1) not in SHADOWING_LIBRARIES:
         return None
     return match.group(1), match.group(2)

@@ -21,9 +21,11 @@ SYSTEM_INCLUDE_DIRS = ("/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/in
 SYSTEM_LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64")
 PIP_PACKAGES = ("nvidia-cudnn-cu11", "nvidia-cudnn-cu12", "nvidia-cudnn-cu13")
 
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 # [ \t] rather than \s: \s also matches newlines, and from every line start would run across all the
 # blank lines that follow (quadratic in a file of blank lines).
-_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+CUDNN_(MAJOR|MINOR|PATCHLEVEL)[ \t]+([0-9]+)\b", re.MULTILINE)
+_DEFINE = r"(?m)^[ \t]*#[ \t]*define[ \t]+CUDNN_(MAJOR|MINOR|PATCHLEVEL)[ \t]+([0-9]+)\b"
 _LINUX_LIBRARY = re.compile(r"^libcudnn\.so\.([0-9]+(?:\.[0-9]+)*)$")
 _WINDOWS_LIBRARY = re.compile(r"^cudnn64_([0-9]+)\.dll$", re.IGNORECASE)
 
@@ -31,7 +33,7 @@ _WINDOWS_LIBRARY = re.compile(r"^cudnn64_([0-9]+)\.dll$", re.IGNORECASE)
 def parse_cudnn_header(text: str | None) -> str | None:
     """``MAJOR.MINOR.PATCHLEVEL`` from the header's defines; None when the major is missing."""
     values: dict[str, str] = {}
-    for name, number in _DEFINE.findall(text or ""):
+    for name, number in re.findall(_DEFINE, text or ""):
         values.setdefault(name, number)
     if "MAJOR" not in values:
         return None

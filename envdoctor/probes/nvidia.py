@@ -57,12 +57,14 @@ _DEVICE_NODE = re.compile(r"^(?:nvidia(?:[0-9]+|ctl|-uvm|-uvm-tools|-modeset|-ca
 _LIBCUDA = re.compile(r"^libcuda\.so(?:\.[0-9]+)*$")
 
 _MISSING = frozenset({"", "n/a", "[n/a]", "[not supported]", "[unknown error]", "[insufficient permissions]"})
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 # a number ends at a blank or the table's border: "535.1٠4.05" is no driver, not driver "535.1"
-_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*([0-9][0-9.]*)(?=[\s|]|$)")
-_HEADER_CUDA = re.compile(r"CUDA (?:UMD )?Version:\s*([0-9]+\.[0-9]+)(?=[\s|]|$)")
-_REJECTED_FIELD = re.compile(r'Field "([^"]+)" is not a valid field to query')
-_NVML_LIBRARY = re.compile(r"NVML library version:\s*([0-9][0-9.]*)")
-_DRIVER_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
+_HEADER_DRIVER = r"(?:Driver|KMD) Version:\s*([0-9][0-9.]*)(?=[\s|]|$)"
+_HEADER_CUDA = r"CUDA (?:UMD )?Version:\s*([0-9]+\.[0-9]+)(?=[\s|]|$)"
+_REJECTED_FIELD = r'Field "([^"]+)" is not a valid field to query'
+_NVML_LIBRARY = r"NVML library version:\s*([0-9][0-9.]*)"
+_DRIVER_VERSION = r"^[0-9]+(?:\.[0-9]+){1,3}$"
 
 
 @datatype(frozen=True)
@@ -78,8 +80,8 @@ def parse_smi_header(text: str | None) -> SmiHeader | None:
     for line in (text or "").splitlines():
         if "NVIDIA-SMI" not in line:
             continue
-        driver = _HEADER_DRIVER.search(line)
-        cuda = _HEADER_CUDA.search(line)
+        driver = re.search(_HEADER_DRIVER, line)
+        cuda = re.search(_HEADER_CUDA, line)
         if driver or cuda:
             return SmiHeader(driver.group(1) if driver else None, cuda.group(1) if cuda else None)
     return None
@@ -108,8 +110,8 @@ def parse_smi_query(text: str | None, fields: tuple[str, ...] = QUERY_FIELDS) ->
     return rows
 
 
-_TABLE_GPU = re.compile(r"^\|\s+([0-9]{1,3})\s+\S")
-_TABLE_MEMORY = re.compile(r"\|\s*([0-9]{1,9})MiB\s*/\s*([0-9]{1,9})MiB\s*\|")
+_TABLE_GPU = r"^\|\s+([0-9]{1,3})\s+\S"
+_TABLE_MEMORY = r"\|\s*([0-9]{1,9})MiB\s*/\s*([0-9]{1,9})MiB\s*\|"
 
 
 def parse_smi_memory(text: str | None) -> dict[int, tuple[int, int]]:
@@ -124,12 +126,12 @@ def parse_smi_memory(text: str | None) -> dict[int, tuple[int, int]]:
         if "MIG devices:" in line or "Processes:" in line:
             break
         if index is not None:
-            usage = _TABLE_MEMORY.search(line)
+            usage = re.search(_TABLE_MEMORY, line)
             if usage:
                 memory[index] = (int(usage.group(1)), int(usage.group(2)))
             index = None
             continue
-        box = _TABLE_GPU.match(line)
+        box = re.match(_TABLE_GPU, line)
         if box:
             index = int(box.group(1))
     return memory
@@ -137,13 +139,13 @@ def parse_smi_memory(text: str | None) -> dict[int, tuple[int, int]]:
 
 def rejected_field(text: str | None) -> str | None:
     """The field an older nvidia-smi refused (``Field "compute_cap" is not a valid field to query.``)."""
-    match = _REJECTED_FIELD.search(text or "")
+    match = re.search(_REJECTED_FIELD, text or "")
     return match.group(1) if match else None
 
 
 def parse_nvml_library_version(text: str | None) -> str | None:
     """``NVML library version: 535.183`` that newer drivers print below a version mismatch."""
-    match = _NVML_LIBRARY.search(text or "")
+    match = re.search(_NVML_LIBRARY, text or "")
     return match.group(1).rstrip(".") if match else None
 
 
@@ -161,7 +163,7 @@ def parse_proc_driver_version(text: str | None) -> str | None:
         words = after.split(None, 3)
         if words[:1] == ["for"]:
             words = words[2:]
-        if words and _DRIVER_VERSION.match(words[0]):
+        if words and re.match(_DRIVER_VERSION, words[0]):
             return words[0]
     return None
 
@@ -169,7 +171,7 @@ def parse_proc_driver_version(text: str | None) -> str | None:
 def parse_sys_driver_version(text: str | None) -> str | None:
     """``/sys/module/nvidia/version`` holds just the version, e.g. ``535.104.05``."""
     value = (text or "").strip()
-    return value if _DRIVER_VERSION.match(value) else None
+    return value if re.match(_DRIVER_VERSION, value) else None
 
 
 def classify_smi_failure(text: str | None) -> tuple[str, str]:
@@ -289,7 +291,7 @@ def _by_uuid_prefix(prefix: str, gpus: list[Gpu]) -> Gpu | None:
     return matches[0] if len(matches) == 1 else None
 
 
-_MIG_LEGACY = re.compile(r"MIG-(GPU-[0-9A-Fa-f-]+)/[0-9]+/[0-9]+", re.ASCII)
+_MIG_LEGACY = r"(?a)MIG-(GPU-[0-9A-Fa-f-]+)/[0-9]+/[0-9]+"
 
 
 def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None = None) -> Visibility:
@@ -336,7 +338,7 @@ def cuda_visibility(value: str | None, gpus: list[Gpu], device_order: str | None
                 if reason not in reasons:
                     reasons.append(reason)
         elif upper.startswith("MIG-GPU-"):
-            match = _MIG_LEGACY.fullmatch(entry)
+            match = re.fullmatch(_MIG_LEGACY, entry)
             parent = _by_uuid_prefix(match.group(1), known) if match else None
             if parent is None or parent.index is None or parent.mig_mode == "disabled":
                 break

@@ -213,9 +213,11 @@ PATH_TOOLS = ("uv", "conda", "mamba", "micromamba", "pixi")
 #: version comes from the ``conda-meta`` record instead.
 VERSION_COMMAND_TOOLS = ("uv", "mamba", "micromamba", "pixi")
 
-_CONDA_RECORD = re.compile(r"^conda-([0-9][^-]*)-[^-]+\.json$")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_CONDA_RECORD = r"^conda-([0-9][^-]*)-[^-]+\.json$"
 # Starts only where a run of digits starts, so a long run without a dot costs one pass, not one per digit.
-_VERSION = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)+(?:[.\-+]?[0-9A-Za-z]+)*")
+_VERSION = r"(?<![0-9])[0-9]+(?:\.[0-9]+)+(?:[.\-+]?[0-9A-Za-z]+)*"
 
 #: The pyinfo keys holding text, and the type each other key must have; anything else becomes None.
 _TEXT_KEYS = ("executable", "version", "implementation", "abiflags", "platform_tag", "machine", "prefix",
@@ -281,7 +283,7 @@ def parse_tool_version(text: str | None) -> str | None:
     ``conda 23.5.0`` (mamba 1), a bare ``2.0.8`` (mamba 2 and micromamba). The first line wins.
     """
     for line in (text or "").splitlines():
-        match = _VERSION.search(line)
+        match = re.search(_VERSION, line)
         if match:
             return match.group(0)
     return None
@@ -290,7 +292,7 @@ def parse_tool_version(text: str | None) -> str | None:
 def conda_version_from_records(entries: list[str] | None) -> str | None:
     """conda's version from the names in ``<conda root>/conda-meta`` (``conda-24.9.2-py312h06a4308_0.json``)."""
     for entry in entries or []:
-        match = _CONDA_RECORD.match(entry)
+        match = re.match(_CONDA_RECORD, entry)
         if match:
             return match.group(1)
     return None

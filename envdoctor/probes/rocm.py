@@ -17,7 +17,9 @@ from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
 
 DEFAULT_ROCM_PATH = "/opt/rocm"
-_GFX = re.compile(r"gfx[0-9a-f]+")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_GFX = r"gfx[0-9a-f]+"
 
 
 @datatype
@@ -80,7 +82,7 @@ def gpus_from_rocminfo(agents: list[RocmAgent]) -> list[Gpu]:
     for agent in agents:
         if agent.device_type != "GPU":
             continue
-        arch = _GFX.match(agent.name)
+        arch = re.match(_GFX, agent.name)
         gpus.append(
             Gpu(
                 vendor="amd",
@@ -114,7 +116,7 @@ def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
         if not isinstance(entry, dict) or not isinstance(entry.get("asic"), dict):
             continue
         asic = entry["asic"]
-        arch = _GFX.match(str(asic.get("target_graphics_version") or ""))
+        arch = re.match(_GFX, str(asic.get("target_graphics_version") or ""))
         index = entry.get("gpu")
         gpus.append(
             Gpu(
@@ -145,7 +147,7 @@ def parse_rocm_smi_product(text: str | None) -> list[Gpu]:
         gpu = by_index.setdefault(index, Gpu(vendor="amd", index=index, source="rocm-smi --showproductname"))
         if key == "card series" and value:
             gpu.name = value
-        elif key == "gfx version" and (gfx := _GFX.match(value)):
+        elif key == "gfx version" and (gfx := re.match(_GFX, value)):
             gpu.arch = gfx.group(0)
     return [by_index[i] for i in sorted(by_index)]
 

@@ -66,8 +66,10 @@ _ARCH_WORDS = frozenset({"", "x86_64", "amd64", "aarch64", "arm64", "arm", "i386
 _OS_RELEASE_TOKEN = re.compile(
     r""""((?:[^"\\]+|\\.)*)"?|'([^']*)'?|\\(.?)|([ \t]+)|([^"'\\ \t]+)""", re.DOTALL
 )
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 # Inside double quotes a backslash escapes only these, as in the shell; before anything else it stays.
-_DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([$\"\\`])")
+_DOUBLE_QUOTED_ESCAPE = r"\\([$\"\\`])"
 
 
 def unquote_os_release_value(raw: str) -> str:
@@ -87,7 +89,7 @@ def unquote_os_release_value(raw: str) -> str:
                 word = []
             continue
         if double is not None:
-            word.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", double) if "\\" in double else double)
+            word.append(re.sub(_DOUBLE_QUOTED_ESCAPE, r"\1", double) if "\\" in double else double)
         else:
             word.append(single if single is not None else escaped if escaped is not None else plain)
         if not word[-1] and match.group(0)[:1] not in "\"'":

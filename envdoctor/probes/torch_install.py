@@ -32,7 +32,9 @@ NOT_CUDA_LIBRARIES = frozenset({"nvidia-ml-py", "nvidia-ml-py3"})
 # `name = value` or `name: Optional[str] = value`, one assignment per line; the value is stripped
 # afterwards (a lazy group before trailing blanks backtracks quadratically on a long line).
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=]*)?=(.*)")
-_CONDA_TORCH_RECORD = re.compile(r"^pytorch-[0-9]")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_CONDA_TORCH_RECORD = r"^pytorch-[0-9]"
 
 
 def parse_torch_version_py(text: str | None) -> dict | None:
@@ -107,7 +109,7 @@ def _conda_torch_records(ctx: ProbeContext, prefix: str | None) -> list[Distribu
         return []
     records = []
     for name in sorted(ctx.door.listdir(posixpath.join(prefix, "conda-meta")) or []):
-        parsed = parse_conda_record_name(name) if _CONDA_TORCH_RECORD.match(name) else None
+        parsed = parse_conda_record_name(name) if re.match(_CONDA_TORCH_RECORD, name) else None
         if parsed is not None and parsed[0] == "pytorch":
             records.append(Distribution("pytorch", parsed[1], prefix, "conda", source=f"conda-meta/{name}",
                                         build=parsed[2]))

@@ -19,8 +19,10 @@ from envdoctor.probes import ProbeContext, Threads, attempt_from
 DRM_CLASS = "/sys/class/drm"
 INTEL_VENDOR = "8086"
 INTEGRATED_SLOT = "0000:00:02.0"
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 #: Names of Intel integrated graphics in sycl-ls / xpu-smi output, kept apart from discrete cards.
-_INTEGRATED_NAME = re.compile(r"\b(UHD|Iris|HD Graphics)\b")
+_INTEGRATED_NAME = r"\b(UHD|Iris|HD Graphics)\b"
 
 
 @datatype
@@ -62,8 +64,8 @@ def parse_sysfs_hex(text: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-_SYCL_LEVEL_ZERO_GPU = re.compile(r"\[(?:ext_oneapi_)?level_zero:gpu[^\]]*\](?:\[[^\]]*\])?")
-_DOTTED_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+_SYCL_LEVEL_ZERO_GPU = r"\[(?:ext_oneapi_)?level_zero:gpu[^\]]*\](?:\[[^\]]*\])?"
+_DOTTED_VERSION = r"[0-9]+(?:\.[0-9]+)+"
 
 
 def _without_trailing_version(text: str) -> str:
@@ -73,7 +75,7 @@ def _without_trailing_version(text: str) -> str:
     if not body.endswith("]") or opening < 0:
         return text.strip()
     head = body[:opening].rstrip().rsplit(None, 1)
-    if len(head) == 2 and _DOTTED_VERSION.fullmatch(head[1]):
+    if len(head) == 2 and re.fullmatch(_DOTTED_VERSION, head[1]):
         return head[0].strip()
     return text.strip()
 
@@ -91,7 +93,7 @@ def parse_sycl_ls(text: str | None) -> list[str]:
         if not line.startswith("["):  # one leading word (a bullet or a number) may come first
             parts = line.split(None, 1)
             line = parts[1] if len(parts) == 2 else ""
-        match = _SYCL_LEVEL_ZERO_GPU.match(line)
+        match = re.match(_SYCL_LEVEL_ZERO_GPU, line)
         if not match:
             continue
         _platform, comma, rest = line[match.end():].partition(",")
@@ -169,7 +171,7 @@ def probe(ctx: ProbeContext) -> XpuFacts:
     facts.attempts.append(Attempt(DRM_CLASS, "ok", _("{cards} card(s), {intel} Intel", cards=len(cards), intel=len(intel))))
     if not intel:
         return facts
-    names = [name for name in _tool_names(ctx, facts) if not _INTEGRATED_NAME.search(name)]
+    names = [name for name in _tool_names(ctx, facts) if not re.search(_INTEGRATED_NAME, name)]
     discrete = 0
     for index, (entry, device) in enumerate(intel):
         integrated = device.slot == INTEGRATED_SLOT

@@ -22,7 +22,9 @@ KIND_PLATFORMS = {
     "mps": ("macos-arm64",),
 }
 NAME_DROP = {"nvidia", "geforce", "tesla", "amd", "instinct", "radeon", "tm", "r"}
-NAME_SUFFIX_RE = re.compile(r"^(\d+gb|\d+g|hbm\d*e?|sxm\d*|pcie|nvl|oam|nvgpu)$")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+NAME_SUFFIX_PATTERN = r"^(\d+gb|\d+g|hbm\d*e?|sxm\d*|pcie|nvl|oam|nvgpu)$"
 
 
 class RecipeError(ValueError):
@@ -296,7 +298,7 @@ class Recipes:
 def _words(name: str) -> list[str]:
     text = re.sub(r"\(tm\)|\(r\)|[®™]", " ", name.lower())
     words = re.split(r"[\s\-_/,()]+", text)
-    return [w for w in words if w and w not in NAME_DROP and not NAME_SUFFIX_RE.match(w)]
+    return [w for w in words if w and w not in NAME_DROP and not re.match(NAME_SUFFIX_PATTERN, w)]
 
 
 def _lookup(table: GpuTable, name: str) -> str | None:

@@ -13,10 +13,12 @@ from envdoctor.i18n import Text
 from envdoctor.redact import redact_text
 from envdoctor.report import Report
 
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
 #: Terminal control: ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), C0 controls
 #: other than newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides that reorder
 #: what a reader sees. Each alternative stops at the next ESC, so stripping is linear in the text.
-_CONTROL = re.compile(
+_CONTROL = (
     r"\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
     r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
@@ -30,7 +32,7 @@ TOO_DEEP = "(nested too deeply to show)"
 
 def strip_controls(text: str) -> str:
     """``text`` without anything a terminal would act on instead of printing."""
-    return _CONTROL.sub("", text)
+    return re.sub(_CONTROL, "", text)
 
 
 def printable(text: str) -> str:

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from envdoctor.recipes import Recipes, VariantRecipe
 
 _SOURCE_LOCAL = re.compile(r"^(?:git)?[0-9a-f]{7,40}$")
-_CONDA_CUDA = re.compile(r"cuda([0-9]+)\.([0-9]+)")
-_CONDA_CU = re.compile(r"(?:^|_)cu([0-9]{3,4})(?:_|$)")
+# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
+# does not compile them.
+_CONDA_CUDA = r"cuda([0-9]+)\.([0-9]+)"
+_CONDA_CU = r"(?:^|_)cu([0-9]{3,4})(?:_|$)"
 
 
 def is_source_build(version: str | None) -> bool:
@@ -30,10 +32,10 @@ def variant_tag(version: str | None, build: str | None = None) -> str | None:
     if parsed is not None and parsed.local and compat.VARIANT_RE.match(parsed.local):
         return parsed.local
     text = (build or "").lower()
-    match = _CONDA_CUDA.search(text)
+    match = re.search(_CONDA_CUDA, text)
     if match:
         return compat.cuda_variant(f"{match.group(1)}.{match.group(2)}")
-    match = _CONDA_CU.search(text)
+    match = re.search(_CONDA_CU, text)
     if match:
         return f"cu{match.group(1)}"
     return "cpu" if text.startswith("cpu") or "_cpu" in text else None
