@@ -96,6 +96,17 @@ def test_a_typed_cuda_version(text, parsed):
     assert compat.parse_cuda(text) == parsed
 
 
+@pytest.mark.parametrize("value, count", [
+    (0, 0), (3, 3), (-1, None), (True, None), (False, None), (2.0, None), (None, None), ([1], None),
+    ("0", 0), ("8", 8), (" 16 ", 16), ("1" * 32, int("1" * 32)), ("1" * 33, None), ("-1", None), ("+1", None),
+    ("1.0", None), ("1_0", None), ("²", None), ("١", None), ("", None), ("eight", None),
+])
+def test_a_count(value, count):
+    """What ``parse_count`` takes: a non-negative int, or ASCII digits (32 at most) with spaces around them; a bool,
+    a float, a sign, an underscore and Unicode digits (which int() alone would take) are not counts."""
+    assert compat.parse_count(value) == count
+
+
 @pytest.mark.parametrize("argv, installer", [
     (["/usr/bin/python3", "-m", "pip", "install", "torch"], "pip"),
     (["py", "-3.12", "-m", "pip", "install", "torch"], "pip"),

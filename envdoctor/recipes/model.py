@@ -296,7 +296,7 @@ class Recipes:
 
 
 def _words(name: str) -> list[str]:
-    text = re.sub(r"\(tm\)|\(r\)|[®™]", " ", name.lower())
+    text = re.sub(r"[®™]", " ", name.lower())  # "(tm)" and "(r)" split into words NAME_DROP drops
     words = re.split(r"[\s\-_/,()]+", text)
     return [w for w in words if w and w not in NAME_DROP and not re.match(NAME_SUFFIX_PATTERN, w)]
 
