@@ -76,6 +76,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
         "test_windows_layouts", "test_nothing_active_is_envdoctor_s_own_and_an_empty_activation_is_named"))
     + ("tests/test_mutants_interpreter.py",),
     "envdoctor/render/printable.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
+    "envdoctor/redact.py": ("tests/hostile/test_redact.py",),
     "envdoctor/render/lint.py": ("tests/test_mutants_render.py", "tests/test_lint.py"),
     "envdoctor/render/json.py": ("tests/test_render.py", "tests/test_mutants_render.py"),
     # the refresh run against loopback indexes (in-process): most of learning is reached only through it
@@ -120,7 +121,7 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
 EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.recipes.loader.x__read_dir__mutmut_27",
-    "envdoctor.resolver.alternatives.x__limits__mutmut_48",
+    "envdoctor.resolver.alternatives.x__limits__mutmut_44",
     "envdoctor.resolver.candidates.x__rank__mutmut_8",
     "envdoctor.resolver.candidates.x__rank__mutmut_9",
     "envdoctor.datatypes.x__init__mutmut_7",
@@ -136,6 +137,9 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.compat.x_parse_version__mutmut_5",
     "envdoctor.compat.x_variant_cuda__mutmut_17",
     "envdoctor.rules.builds.x_variant_tag__mutmut_10",
+    "envdoctor.redact.x__mask_path__mutmut_7",
+    "envdoctor.redact.x__mask_path__mutmut_8",
+    "envdoctor.redact.x_redact_data__mutmut_14",
     "envdoctor.compat.x_kernel_coverage__mutmut_35",
     "envdoctor.compat.x_driver_table_os__mutmut_20",
     "envdoctor.compat.x_jetson_kind__mutmut_10",

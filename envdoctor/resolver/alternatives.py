@@ -31,7 +31,7 @@ def _limits(candidates: list[_Candidate], chosen: _Candidate, machine: _Machine,
         # (a newer driver, say); one without them only that some other build of it has none; then one that fits the
         # driver fully, whatever order the data lists the builds in
         best = min(pool, key=lambda c: (len({f.kind for f in c.failures}), any(f.kind == "kernels" for f in c.failures),
-                                        not (c.fit and c.fit.level == "full")))
+                                        not c.fits_fully()))
         if not best.failures:
             continue  # it fits: only a kept install stands in its way, which the plan says itself
         kind = _main_kind(best)

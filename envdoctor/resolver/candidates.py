@@ -131,6 +131,10 @@ class _Candidate:
     fit: compat.CudaFit | None = None
     needs_driver: Version | None = None  # the driver a plan for an unknown driver needs
 
+    def fits_fully(self) -> bool:
+        """A CUDA build the driver runs all of, PTX included (no minor-version compatibility needed)."""
+        return self.fit is not None and self.fit.level == "full"
+
 
 def _spec_failures(release: Release, specs: dict[str, SpecifierSet], request: Request) -> list[_Failure]:
     """What the requirement strings say about a release (the same for all its variants)."""
@@ -304,7 +308,7 @@ def _rank(candidate: _Candidate) -> tuple[int, ...]:
     if variant.kind != "cuda":
         return ()
     cuda = compat.parse_version(variant.cuda) or Version("0")
-    if candidate.fit and candidate.fit.level == "full":
+    if candidate.fits_fully():
         return (cuda.major, cuda.minor)  # not negative: above every build that fits less
     needs = candidate.needs_driver.release if candidate.needs_driver else ()  # known only when the driver is not
     return (*(-part for part in needs), -cuda.major, -cuda.minor)

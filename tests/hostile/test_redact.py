@@ -150,3 +150,31 @@ def test_urls_inside_json_text_mask_only_their_own_password():
     shown = redact_text(text)
     assert MARK not in shown
     assert json.loads(shown) == {"a": f"https://u:{MASK}@h.example/", "b": "x@y", "c": "https://host.example"}
+
+
+@pytest.mark.parametrize("text, shown", [
+    # anaconda.org's private channels carry the token as the path segment after /t/ (its documentation)
+    ("https://conda.anaconda.org/t/abc123/pytorch", "https://conda.anaconda.org/t/****/pytorch"),
+    ("https://host.example/T/abc123/x", "https://host.example/T/****/x"),  # the parent word in any case
+    ("https://host.example/t/x/abc123", "https://host.example/t/****/abc123"),  # only the segment right after it
+    ("https://host.example/token/", "https://host.example/token/"),  # nothing after it: nothing to mask
+    # a credential-shaped segment anywhere: 16+ token characters mixing letters and digits, or both cases
+    ("https://host.example/simple/Ab3dEf9hIj2kLm4nOp/torch", "https://host.example/simple/****/torch"),
+    ("https://host.example/whl/cu126/torch-2.6.0+cu126-cp312-cp312-linux_x86_64.whl",
+     "https://host.example/whl/cu126/torch-2.6.0+cu126-cp312-cp312-linux_x86_64.whl"),  # a file name has dots
+    ("https://host.example/simple/abcdefghijklmnopqrst/", "https://host.example/simple/abcdefghijklmnopqrst/"),
+    ("https://host.example/x/eyJhbGciOi/y", "https://host.example/x/****/y"),  # a JWT's start, however short
+    ("https://host.example/x/EYJhbGciOi/y", "https://host.example/x/EYJhbGciOi/y"),
+    # every query value masked, its keys kept; a key without a value is masked whole, an empty value kept
+    ("https://host.example/simple?user=bob&token=abc&flag&empty=",
+     "https://host.example/simple?user=****&token=****&****&empty="),
+    ("https://host.example/s?user=a=b", "https://host.example/s?user=****"),  # the value runs to the end, "=" too
+    ("https://host.example/s?", "https://host.example/s?"),
+    # outside a URL: query secrets and bearer tokens
+    ("see ?token=abc123 and &password=hunter22", "see ?token=**** and &password=****"),
+    ("Authorization: Bearer abcdefgh12345678", "Authorization: Bearer ****"),
+    ("no scheme here: host.example/t/abc123", "no scheme here: host.example/t/abc123"),
+])
+def test_what_a_url_or_text_shows_once_masked(text, shown):
+    """Whole values, read by hand from the rules in ``envdoctor/redact.py``'s comments."""
+    assert redact_text(text) == shown
