@@ -21,6 +21,7 @@ from envdoctor import compat, paste_rules, rules
 from envdoctor.facts import Facts, Finding
 from envdoctor.i18n import _, joined, listed
 from envdoctor.readers import Reading, read_folder, read_text
+from envdoctor.readers.pastes import PasteReading
 from envdoctor.recipes import Recipes
 from envdoctor.report import Report
 from envdoctor.resolver import Plan, Request, resolve
@@ -45,8 +46,16 @@ def read_input(source: str, read_stdin: Callable[[int], str], timeout: float = 1
     return read_text(read_user_file(source, INPUT_LIMIT), source), source
 
 
-#: A paste's cause that a rule on the facts (of a report in the same paste, or --here) tells more precisely.
-TOLD_BY_THE_FACTS = {"paste.mps-unavailable": "apple.mps-unavailable"}
+#: A paste's cause and the rule on the facts (of a report in the same paste, or --here) that tells the same cause
+#: more precisely, from the report's own numbers.
+TOLD_BY_THE_FACTS = {
+    "paste.mps-unavailable": "apple.mps-unavailable",
+    "paste.gpu-too-new": "torch.no-kernels-for-gpu",
+    "paste.gpu-too-old": "torch.no-kernels-for-gpu",
+    "paste.no-kernel-image": "torch.no-kernels-for-gpu",
+    "paste.driver-too-old": "torch.cuda-newer-than-driver",
+    "paste.cpu-only-build": "torch.cpu-build-on-gpu",
+}
 
 
 def diagnose(reading: Reading, recipes: Recipes, where: str) -> Report:
@@ -55,14 +64,29 @@ def diagnose(reading: Reading, recipes: Recipes, where: str) -> Report:
     findings = rules.evaluate(facts, recipes)
     if reading.paste is not None:
         reading.paste.facts = facts  # what --driver / --gpu / --here added
-        told = {finding.id for finding in findings}
-        findings.extend(finding for finding in paste_rules.evaluate(reading.paste, recipes)
-                        if TOLD_BY_THE_FACTS.get(finding.id) not in told)
+        for finding in paste_rules.evaluate(reading.paste, recipes):
+            same = _telling_the_same(finding, findings, reading.paste, facts)
+            if same is None:
+                findings.append(finding)
+            else:  # one finding per cause: the paste's quoted lines become evidence of the facts' finding
+                same.evidence.extend(line for line in finding.evidence if line not in same.evidence)
     concrete_fixes(findings, facts, recipes, where)
     findings.extend(reading_findings(reading))
     findings.extend(unjudged_build(facts, recipes))
     findings.extend(paste_gaps(reading, findings, where))
     return Report("diagnose", facts, findings)
+
+
+def _telling_the_same(pasted: Finding, findings: list[Finding], paste: PasteReading, facts: Facts) -> Finding | None:
+    """The facts' finding that tells the cause of ``pasted``, or None. torch's message about one GPU is told only
+    by the finding about that GPU (by name, among the facts' GPUs): a paste from one GPU and a report listing
+    another are two findings."""
+    told = [finding for finding in findings if finding.id == TOLD_BY_THE_FACTS.get(pasted.id)]
+    name = paste_rules.named_gpu(paste) if pasted.id in ("paste.gpu-too-new", "paste.gpu-too-old") else None
+    if name:
+        labels = [gpu.label() for gpu in facts.nvidia.visible_gpus() if gpu.name == name]
+        told = [finding for finding in told if any(label in finding.message for label in labels)]
+    return told[0] if told else None
 
 
 def merge_here(reading: Reading, here: Facts) -> None:

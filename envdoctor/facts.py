@@ -124,6 +124,10 @@ class Gpu:
     visible: bool = True  # False when CUDA_VISIBLE_DEVICES (or HIP_...) hides it
     source: str = ""
 
+    def label(self) -> str:
+        """``GPU 0 NVIDIA GeForce RTX 4090``: how every finding names one GPU (``?`` for an unknown index)."""
+        return f"GPU {'?' if self.index is None else self.index} {self.name or ''}".rstrip()
+
 
 @datatype
 class NvidiaFacts:

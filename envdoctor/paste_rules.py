@@ -73,9 +73,17 @@ def _cc_value(text: str) -> float:
         return 0.0
 
 
+def named_gpu(reading: PasteReading) -> str | None:
+    """The GPU torch's architecture check names (``NVIDIA GeForce RTX 3090``; "" when its name is blank), or
+    None without such a message."""
+    signal = reading.first("gpu_incompatible", "gpu_too_old")
+    return None if signal is None else signal.get("name").strip().strip("\"'")
+
+
 def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     """torch's own check said the GPU is outside the build's architectures: newer than its newest kernels,
-    or older than its oldest."""
+    or older than its oldest. Its "Found GPU0 ..." message said "too old" (torch 2.7); torch 2.9 words it with the
+    build's minimum and maximum and says it on either side of them, so there the numbers tell which."""
     gpu_signal = reading.first("gpu_incompatible", "gpu_too_old")
     if gpu_signal is None:
         return
@@ -85,18 +93,30 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     kernels = reading.first("kernel_list")
     archs = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
     minimum = reading.first("min_capability")
+    bounds = minimum if minimum and minimum.get("max") else None
     floor = _cc_value(minimum.get("min")) if minimum else (min(archs) if archs else 0.0)
-    ceiling = _cc_value(minimum.get("max")) if minimum and minimum.get("max") else (max(archs) if archs else 0.0)
-    name = gpu_signal.get("name").strip().strip("\"'") or _("the GPU")
-    if gpu_signal.kind == "gpu_too_old" or (floor and cc and cc < floor):
+    ceiling = _cc_value(bounds.get("max")) if bounds else (max(archs) if archs else 0.0)
+    name = named_gpu(reading) or _("the GPU")
+    oldest = floor or "?"
+    if gpu_signal.kind == "gpu_too_old" and bounds:
+        # SASS for X.y runs on X.z with z >= y (compat.kernel_coverage): torch 2.9 warns about a GB10 (12.1) against
+        # a maximum of 12.0, and its kernels run there (pytorch/pytorch#164590 drops that warning)
+        below = cc < floor
+        above = cc > ceiling and compat.kernel_coverage(capability, [bounds.get("max")], ()) is None
+        if not (below or above):
+            return  # a warning for a GPU inside the range it names (pytorch/pytorch#164708): its kernels run
+        older = below
+    else:
+        older = gpu_signal.kind == "gpu_too_old" or bool(floor and cc and cc < floor)
+    if older:
         yield _finding(
             "paste.gpu-too-old", "error", "gpu",
             _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
               "compiled for ({floor}) (this build has kernels for {kernels}): its kernels cannot run there",
-              name=name, capability=capability, floor=floor or "?", kernels=kernels.get("list").strip())
+              name=name, capability=capability, floor=oldest, kernels=kernels.get("list").strip())
             if kernels else
             _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
-              "compiled for ({floor}): its kernels cannot run there", name=name, capability=capability, floor=floor or "?"),
+              "compiled for ({floor}): its kernels cannot run there", name=name, capability=capability, floor=oldest),
             [gpu_signal, minimum, kernels],
             _("install an older torch release whose wheels still include this architecture, build torch from source "
               "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU"),
@@ -110,7 +130,7 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
         if ceiling else
         _("{name} (compute capability {capability}) is newer than every architecture this torch build has kernels "
           "for: 'no kernel image is available' at run time", name=name, capability=capability),
-        [gpu_signal, kernels],
+        [gpu_signal, bounds, kernels],
         _("install a torch build for a CUDA new enough to have kernels for this GPU"), _install_fix(reading.facts),
         LOCALLY)
 

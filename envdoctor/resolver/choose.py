@@ -251,7 +251,7 @@ def _explain_machine(plan: Plan, machine: _Machine, facts: Facts, fallback_reaso
             f"{DRIVER_FILE} toolkit/family; {GPU_FILE} nvidia"))
         for (gpu, _cc, _count), floor in zip(machine.nvidia_alike, machine.floors, strict=True):
             if floor.drives is False:
-                label = f"GPU {gpu.index if gpu.index is not None else '?'} {gpu.name or ''}"
+                label = gpu.label()
                 plan.reasons.append(_reason(
                     _("upgrade the NVIDIA driver first: {gpu}: {reason}; no CUDA build runs on it until then",
                       gpu=label, reason=floor.reason),

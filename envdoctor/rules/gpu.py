@@ -85,7 +85,7 @@ def nvidia_driver_older_than_gpu(facts: Facts, recipes: Recipes | None) -> Itera
                                          recipes.toolkits)
         if floor.drives is not False:
             continue
-        label = f"GPU {gpu.index} {gpu.name or ''}".rstrip()
+        label = gpu.label()
         yield Finding(
             "nvidia.driver-older-than-gpu", "error", "gpu",
             _("NVIDIA driver {driver} cannot drive {gpu}: {reason}", driver=nvidia.driver_version, gpu=label,

@@ -133,7 +133,7 @@ def torch_cuda_on_this_machine(facts: Facts, recipes: Recipes | None) -> Iterabl
             break
         capability = compat.gpu_capability(gpu, recipes)
         verdict = compat.gpu_fit(capability, sass, ptx, fit, recipes.newest_cc(build.cuda) if recipes else None)
-        label = f"GPU {gpu.index} {gpu.name or ''}".rstrip()
+        label = gpu.label()
         if verdict.runs is False and verdict.how == "":
             yield Finding(
                 "torch.no-kernels-for-gpu", "error", "torch",
