@@ -11,6 +11,8 @@ runs ``mutmut`` once per pure module, in a scratch folder of its own (``.mutatio
     python tools/mutation.py envdoctor/paste_rules.py --functions cuda_unavailable   # a function's mutants, all
     python tools/mutation.py --report --all       # the last run's scores again, nothing run
 
+A probe module (it also asks the door for its text) is mutated in its readers only, named in ``READERS_OF``.
+
 ``--sample N`` draws N mutants with ``random.Random(seed)`` over the sorted names: say so when quoting it.
 Mutants judged equivalent (read and explained in docs/mutation-testing.md) are listed in ``EQUIVALENT``
 and left out of the score; their names shift when a function changes, so the list is re-read then.
@@ -50,10 +52,11 @@ _RESOLVER_TESTS = (*(test for test in _RULES if test != "tests/test_compat.py"),
 #: each pure module and the tests that judge it (the narrowest selection that reaches all of it)
 TESTS_OF: dict[str, tuple[str, ...]] = {
     "envdoctor/diagnose.py": ("tests/test_diagnose.py", "tests/test_pastes.py", "tests/test_mutants_diagnose.py",
-                              "tests/test_paste_repl.py", "tests/test_paste_gaps.py"),
+                              "tests/test_paste_repl.py", "tests/test_paste_gaps.py", "tests/test_paste_told_by_facts.py"),
     "envdoctor/paste_rules.py": ("tests/test_pastes.py", "tests/test_diagnose.py", "tests/test_mutants_paste_rules.py",
                                  "tests/test_paste_cuda_unavailable.py", "tests/test_paste_repl.py",
-                                 "tests/test_paste_gaps.py"),
+                                 "tests/test_paste_gaps.py", "tests/test_paste_told_by_facts.py",
+                                 "tests/test_mutants_gpu_architecture.py"),
     "envdoctor/readers/__init__.py": (*_READERS, "tests/test_mutants_readers.py"),
     "envdoctor/readers/collect_env.py": ("tests/test_readers_collect_env.py", "tests/test_diagnose.py",
                                          "tests/test_mutants_collect_env.py"),
@@ -116,6 +119,44 @@ TESTS_OF: dict[str, tuple[str, ...]] = {
     # in-process tests only: test_door.py's children outlive a test and confuse mutmut's worker bookkeeping
     "envdoctor/readers/json_text.py": ("tests/test_door.py::test_untrusted_json_is_refused_with_a_reason",
                                        "tests/test_readers_report.py", "tests/test_mutants_json_text.py"),
+    "envdoctor/probes/cuda.py": ("tests/test_probe_cuda.py", "tests/test_mutants_probe_cuda.py"),
+    "envdoctor/probes/cudnn.py": ("tests/test_probe_cudnn.py", "tests/test_mutants_probe_cudnn.py"),
+    "envdoctor/probes/limits.py": ("tests/test_probe_limits.py", "tests/test_mutants_probe_limits.py"),
+    "envdoctor/probes/nvidia.py": ("tests/test_probe_nvidia.py", "tests/test_machines_nvidia.py",
+                                   "tests/test_probe_gpu_memory.py", "tests/test_mutants_probe_nvidia.py"),
+    "envdoctor/probes/python.py": ("tests/test_probe_python.py", "tests/test_mutants_probe_python.py"),
+    "envdoctor/probes/rocm.py": ("tests/test_probe_rocm.py", "tests/test_mutants_probe_rocm.py"),
+    "envdoctor/probes/system.py": ("tests/test_probe_system.py", "tests/test_machines_system.py",
+                                   "tests/test_mutants_probe_system.py"),
+    "envdoctor/probes/torch_install.py": ("tests/test_probe_torch_install.py",
+                                          "tests/test_mutants_probe_torch_install.py"),
+    "envdoctor/probes/xpu.py": ("tests/test_probe_xpu_apple.py", "tests/test_mutants_probe_xpu.py"),
+}
+
+#: The modules that both read text and ask the door for it (the probes): their readers, the functions that
+#: take text or parsed data and return data, are what is mutated unless ``--functions`` names others.
+READERS_OF: dict[str, tuple[str, ...]] = {
+    "envdoctor/probes/cuda.py": ("parse_nvcc_version", "parse_version_json", "parse_version_txt", "release_of",
+                                 "_specific", "_merge", "_sort_key", "parse_library_name"),
+    "envdoctor/probes/cudnn.py": ("parse_cudnn_header", "library_version", "_most_specific"),
+    "envdoctor/probes/limits.py": ("_unescape", "parse_mountinfo", "parse_proc_cgroup", "cgroup_dir", "cgroup_dirs",
+                                   "parse_cpu_max", "parse_cfs", "parse_memory_limit", "parse_open_files",
+                                   "parse_cpu_list", "parse_status_cpus", "_smallest"),
+    "envdoctor/probes/nvidia.py": ("parse_smi_header", "_value", "parse_smi_query", "parse_smi_memory",
+                                   "rejected_field", "parse_nvml_library_version", "parse_proc_driver_version",
+                                   "parse_sys_driver_version", "classify_smi_failure", "cuda_version_from_int", "_int",
+                                   "_text", "_mig_from_text", "gpus_from_nvml", "gpus_from_query", "_one_model",
+                                   "_by_uuid_prefix", "cuda_visibility", "parse_device_nodes"),
+    "envdoctor/probes/python.py": ("_text_or_none", "_clean_distribution", "parse_pyinfo", "parse_tool_version",
+                                   "conda_version_from_records", "conda_env_name", "_root_of"),
+    "envdoctor/probes/rocm.py": ("gfx_target", "parse_rocm_version_file", "parse_rocminfo", "gpus_from_rocminfo",
+                                 "parse_amd_smi_asic_json", "parse_rocm_smi_product", "parse_visible_devices"),
+    "envdoctor/probes/system.py": ("unquote_os_release_value", "parse_os_release", "normalise_distro_id",
+                                   "parse_proc_version_wsl", "parse_cgroup_container", "normalise_arch",
+                                   "windows_release", "parse_cpuinfo"),
+    "envdoctor/probes/torch_install.py": ("parse_torch_version_py", "local_tag", "_distribution", "_first_of_each",
+                                          "parse_conda_record_name"),
+    "envdoctor/probes/xpu.py": ("parse_drm_uevent", "parse_sysfs_hex", "_without_trailing_version", "parse_sycl_ls"),
 }
 
 #: mutants read and judged equivalent: no input tells them from the original (docs/mutation-testing.md)
@@ -234,6 +275,73 @@ EQUIVALENT: frozenset[str] = frozenset({
     "envdoctor.readers.collect_env.x__platform__mutmut_10",
     "envdoctor.readers.collect_env.x__platform__mutmut_73",
     "envdoctor.readers.collect_env.x__platform__mutmut_76",
+    "envdoctor.probes.nvidia.x__int__mutmut_6",
+    "envdoctor.probes.nvidia.x__mig_from_text__mutmut_4",
+    "envdoctor.probes.nvidia.x_classify_smi_failure__mutmut_6",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_50",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_51",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_89",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_90",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_133",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_134",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_158",
+    "envdoctor.probes.nvidia.x_cuda_visibility__mutmut_21",
+    "envdoctor.probes.nvidia.x_parse_nvml_library_version__mutmut_7",
+    "envdoctor.probes.nvidia.x_parse_nvml_library_version__mutmut_14",
+    "envdoctor.probes.nvidia.x_parse_proc_driver_version__mutmut_2",
+    "envdoctor.probes.nvidia.x_parse_proc_driver_version__mutmut_15",
+    "envdoctor.probes.nvidia.x_parse_proc_driver_version__mutmut_22",
+    "envdoctor.probes.nvidia.x_parse_proc_driver_version__mutmut_24",
+    "envdoctor.probes.nvidia.x_parse_smi_header__mutmut_2",
+    "envdoctor.probes.nvidia.x_parse_smi_memory__mutmut_4",
+    "envdoctor.probes.nvidia.x_parse_sys_driver_version__mutmut_3",
+    "envdoctor.probes.nvidia.x_rejected_field__mutmut_7",
+    "envdoctor.probes.nvidia.x_parse_smi_query__mutmut_18",
+    "envdoctor.probes.nvidia.x_parse_smi_query__mutmut_21",
+    "envdoctor.probes.nvidia.x_parse_smi_query__mutmut_22",
+    "envdoctor.probes.rocm.x_parse_amd_smi_asic_json__mutmut_3",
+    "envdoctor.probes.rocm.x_parse_amd_smi_asic_json__mutmut_6",
+    "envdoctor.probes.rocm.x_parse_amd_smi_asic_json__mutmut_39",
+    "envdoctor.probes.rocm.x_parse_rocm_smi_product__mutmut_3",
+    "envdoctor.probes.rocm.x_parse_rocm_smi_product__mutmut_15",
+    "envdoctor.probes.rocm.x_parse_rocm_version_file__mutmut_8",
+    "envdoctor.probes.rocm.x_parse_rocminfo__mutmut_3",
+    "envdoctor.probes.rocm.x_parse_rocminfo__mutmut_41",
+    "envdoctor.probes.rocm.x_parse_rocminfo__mutmut_6",
+    "envdoctor.probes.cuda.x_parse_nvcc_version__mutmut_4",
+    "envdoctor.probes.cuda.x_parse_nvcc_version__mutmut_13",
+    "envdoctor.probes.cuda.x_parse_version_json__mutmut_4",
+    "envdoctor.probes.cuda.x_parse_version_txt__mutmut_7",
+    "envdoctor.probes.cuda.x__specific__mutmut_9",
+    "envdoctor.probes.torch_install.x_parse_torch_version_py__mutmut_3",
+    "envdoctor.probes.xpu.x__without_trailing_version__mutmut_10",
+    "envdoctor.probes.xpu.x__without_trailing_version__mutmut_11",
+    "envdoctor.probes.xpu.x_parse_drm_uevent__mutmut_3",
+    "envdoctor.probes.xpu.x_parse_sycl_ls__mutmut_3",
+    "envdoctor.probes.xpu.x_parse_sysfs_hex__mutmut_10",
+    "envdoctor.probes.xpu.x_parse_sycl_ls__mutmut_20",
+    "envdoctor.probes.system.x_parse_cgroup_container__mutmut_4",
+    "envdoctor.probes.system.x_parse_cpuinfo__mutmut_3",
+    "envdoctor.probes.system.x_parse_cpuinfo__mutmut_62",
+    "envdoctor.probes.system.x_parse_os_release__mutmut_3",
+    "envdoctor.probes.system.x_parse_proc_version_wsl__mutmut_3",
+    "envdoctor.probes.system.x_unquote_os_release_value__mutmut_14",
+    "envdoctor.probes.system.x_unquote_os_release_value__mutmut_39",
+    "envdoctor.probes.cudnn.x_parse_cudnn_header__mutmut_7",
+    "envdoctor.probes.limits.x_parse_cfs__mutmut_3",
+    "envdoctor.probes.limits.x_parse_cfs__mutmut_5",
+    "envdoctor.probes.limits.x_parse_cpu_list__mutmut_5",
+    "envdoctor.probes.limits.x_parse_cpu_max__mutmut_3",
+    "envdoctor.probes.limits.x_parse_memory_limit__mutmut_3",
+    "envdoctor.probes.limits.x_parse_mountinfo__mutmut_3",
+    "envdoctor.probes.limits.x_parse_open_files__mutmut_2",
+    "envdoctor.probes.limits.x_parse_proc_cgroup__mutmut_3",
+    "envdoctor.probes.limits.x_parse_status_cpus__mutmut_2",
+    "envdoctor.probes.python.x_parse_pyinfo__mutmut_3",
+    "envdoctor.probes.python.x_parse_tool_version__mutmut_2",
+    "envdoctor.paste_rules.x_gpu_architecture__mutmut_26",
+    "envdoctor.paste_rules.x_gpu_architecture__mutmut_27",
+    "envdoctor.paste_rules.x_gpu_architecture__mutmut_102",
 })
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a failing test, a timeout, the type checker
@@ -300,6 +408,7 @@ def run_module(module: str, sample: int | None, seed: int, children: int,
                functions: list[str] | None = None) -> dict[str, int | None]:
     """Run mutmut on one module (all its mutants, those of some functions, or a seeded sample of either) and
     return each mutant's exit code."""
+    functions = functions or list(READERS_OF.get(module, ())) or None
     work = _prepare(module)
     env = dict(os.environ, HYPOTHESIS_PROFILE="mutmut", PYTHONPATH=str(work))  # CLI children run unmutated code
     mutmut = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
@@ -319,7 +428,7 @@ def run_module(module: str, sample: int | None, seed: int, children: int,
     return {name: codes[name] for name in names} if names else codes
 
 
-def score_line(module: str, codes: dict[str, int | None], sampled: bool) -> str:
+def score_line(module: str, codes: dict[str, int | None], kind: str) -> str:
     """``module  mutants  killed / non-equivalent  score``, with the survivors named after it."""
     if codes and all(code is None for code in codes.values()):
         return f"{module}: mutmut judged nothing (its log: .mutation/{_slug(module)}/mutmut.log)"
@@ -328,7 +437,6 @@ def score_line(module: str, codes: dict[str, int | None], sampled: bool) -> str:
     killed = sum(code in KILLED for code in judged.values())
     survivors = sorted(name for name, code in judged.items() if code not in KILLED)
     score = f"{100 * killed / len(judged):.1f} %" if judged else "-"
-    kind = "sample" if sampled else "all"
     lines = [f"{module}: {len(codes)} ({kind}), killed {killed} / {len(judged)} non-equivalent = {score}, "
              f"{len(equivalent)} equivalent"]
     lines += [f"    survived: {name}" + (" (no test reaches it)" if codes[name] in NO_TESTS else "")
@@ -360,10 +468,12 @@ def main(argv: list[str] | None = None) -> int:
         if options.report:
             work = SCRATCH / _slug(module)
             codes = _exit_codes(work, module) if (work / "mutants" / (module + ".meta")).exists() else {}
-            print(score_line(module, {k: v for k, v in codes.items() if v is not None}, sampled=False), flush=True)
+            print(score_line(module, {k: v for k, v in codes.items() if v is not None}, "last run"), flush=True)
             continue
         codes = run_module(module, options.sample, options.seed, options.max_children, options.functions)
-        print(score_line(module, codes, options.sample is not None or bool(options.functions)), flush=True)
+        kind = ("sample" if options.sample is not None else "functions" if options.functions
+                else "readers" if module in READERS_OF else "all")
+        print(score_line(module, codes, kind), flush=True)
     return 0
 
 

@@ -52,19 +52,18 @@ def _unescape(field: str) -> str:
 def parse_mountinfo(text: str | None) -> list[Mount]:
     """Mounts of ``/proc/self/mountinfo``: ``ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE SOURCE SUPER``.
 
-    Lines that do not have that shape are skipped.
+    Lines that do not have that shape are skipped. The kernel separates the fields after the ``-`` by one
+    space each and writes an empty SOURCE as nothing (``- tmpfs  rw``, after ``mount -t tmpfs "" /mnt``),
+    so that part is split on single spaces.
     """
     mounts = []
     for line in (text or "").splitlines():
-        fields = line.split()
-        if "-" not in fields:
+        head, dash, tail = line.partition(" - ")
+        fields, after = head.split(), tail.split(" ")
+        if not dash or len(fields) < 6 or len(after) < 2:
             continue
-        dash = fields.index("-")
-        if dash < 6 or len(fields) < dash + 3:
-            continue
-        super_options = fields[dash + 3] if len(fields) > dash + 3 else ""
-        mounts.append(Mount(_unescape(fields[3]), _unescape(fields[4]), fields[dash + 1],
-                            frozenset(super_options.split(","))))
+        super_options = after[2].split(",") if len(after) > 2 else []
+        mounts.append(Mount(_unescape(fields[3]), _unescape(fields[4]), after[0], frozenset(super_options)))
     return mounts
 
 
@@ -76,7 +75,7 @@ def parse_proc_cgroup(text: str | None) -> dict[str, str]:
         parts = line.strip().split(":", 2)
         if len(parts) != 3 or not parts[2].startswith("/"):
             continue
-        for controller in parts[1].split(",") if parts[1] else [""]:
+        for controller in parts[1].split(","):  # cgroup v2's empty list gives the one key ""
             paths.setdefault(controller, parts[2])
     return paths
 

@@ -187,8 +187,8 @@ def classify_smi_failure(text: str | None) -> tuple[str, str]:
 
 
 def cuda_version_from_int(value: object) -> str | None:
-    """NVML's ``12040`` -> ``"12.4"``; None for anything that is not a positive int."""
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    """NVML's ``12040`` -> ``"12.4"``; None for anything that is not an int of at least 1000 (CUDA 1.0)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1000:
         return None
     return f"{value // 1000}.{(value % 1000) // 10}"
 

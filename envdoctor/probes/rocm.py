@@ -20,6 +20,25 @@ DEFAULT_ROCM_PATH = "/opt/rocm"
 # Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
 # does not compile them.
 _GFX = r"gfx[0-9a-f]+"
+# rocm-smi of some releases (ROCm 6.1) prints the target as major, minor and a two-digit decimal stepping:
+# ``gfx11003`` for gfx1103, ``gfx9010`` for gfx90a
+_GFX_DECIMAL_STEPPING = r"gfx([6-9]|1[0-9])([0-9])([0-9]{2})"
+
+
+def gfx_target(value: str) -> str | None:
+    """The LLVM target a tool names (rocminfo, amd-smi, rocm-smi): ``gfx90a`` as written, ``gfx11003`` read as ``gfx1103``.
+
+    A real target has one hex digit of stepping (``gfx906``, ``gfx1030``, ``gfx1151``), so a target written with two
+    decimal ones is told apart by its length: five digits, or four after a one-digit major (6 to 9).
+    """
+    match = re.match(_GFX, value)
+    if match is None:
+        return None
+    decimal = re.fullmatch(_GFX_DECIMAL_STEPPING, match.group(0))
+    if decimal is None:
+        return match.group(0)
+    major, minor, stepping = decimal.groups()
+    return f"gfx{major}{minor}{int(stepping):x}"
 
 
 @datatype
@@ -82,14 +101,14 @@ def gpus_from_rocminfo(agents: list[RocmAgent]) -> list[Gpu]:
     for agent in agents:
         if agent.device_type != "GPU":
             continue
-        arch = re.match(_GFX, agent.name)
+        arch = gfx_target(agent.name)
         gpus.append(
             Gpu(
                 vendor="amd",
                 index=len(gpus),
                 name=agent.marketing_name or agent.name,
                 uuid=agent.uuid,
-                arch=arch.group(0) if arch else None,
+                arch=arch,
                 source="rocminfo",
             )
         )
@@ -99,10 +118,11 @@ def gpus_from_rocminfo(agents: list[RocmAgent]) -> list[Gpu]:
 def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
     """GPUs from ``amd-smi static --asic --json``: a list, or ``{"gpu_data": [...]}`` in newer releases.
 
-    Python warnings printed before the document (seen with Python 3.14) are skipped.
+    Python warnings printed before the document (seen with Python 3.14) are skipped; with no line opening a
+    document, the whole text is read (a document indented as a whole).
     """
     lines = (text or "").splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(("{", "["))), len(lines))
+    start = next((i for i, line in enumerate(lines) if line.startswith(("{", "["))), 0)
     try:
         data = json.loads("\n".join(lines[start:]))
     except (ValueError, RecursionError):
@@ -116,14 +136,14 @@ def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
         if not isinstance(entry, dict) or not isinstance(entry.get("asic"), dict):
             continue
         asic = entry["asic"]
-        arch = re.match(_GFX, str(asic.get("target_graphics_version") or ""))
+        arch = gfx_target(str(asic.get("target_graphics_version") or ""))
         index = entry.get("gpu")
         gpus.append(
             Gpu(
                 vendor="amd",
                 index=index if isinstance(index, int) else position,
                 name=asic.get("market_name") or None,
-                arch=arch.group(0) if arch else None,
+                arch=arch,
                 source="amd-smi static --asic --json",
             )
         )
@@ -147,8 +167,8 @@ def parse_rocm_smi_product(text: str | None) -> list[Gpu]:
         gpu = by_index.setdefault(index, Gpu(vendor="amd", index=index, source="rocm-smi --showproductname"))
         if key == "card series" and value:
             gpu.name = value
-        elif key == "gfx version" and (gfx := re.match(_GFX, value)):
-            gpu.arch = gfx.group(0)
+        elif key == "gfx version" and (gfx := gfx_target(value)):
+            gpu.arch = gfx
     return [by_index[i] for i in sorted(by_index)]
 
 

@@ -108,12 +108,12 @@ def parse_os_release(text: str | None) -> dict[str, str]:
     values: dict[str, str] = {}
     for line in (text or "")[:OS_RELEASE_LIMIT].splitlines():
         line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        if "=" not in line:
             continue
         key, _sep, raw = line.partition("=")
         key = key.strip()
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            continue
+            continue  # also a comment: "#" cannot start a name
         values[key] = unquote_os_release_value(raw)
     return values
 

@@ -66,8 +66,7 @@ def local_tag(version: str | None) -> str | None:
     parsed = compat.parse_version(version)
     if parsed is not None:
         return parsed.local
-    _, plus, local = version.partition("+")
-    return local or None if plus else None
+    return version.partition("+")[2] or None
 
 
 def _distribution(entry: dict) -> Distribution:

@@ -70,14 +70,14 @@ _DOTTED_VERSION = r"[0-9]+(?:\.[0-9]+)+"
 
 def _without_trailing_version(text: str) -> str:
     """``Intel(R) Arc(TM) A770 Graphics 1.3 [1.3.28454]`` -> ``Intel(R) Arc(TM) A770 Graphics``."""
-    body = text.rstrip()
+    body = text.strip()
     opening = body.rfind("[")
     if not body.endswith("]") or opening < 0:
-        return text.strip()
-    head = body[:opening].rstrip().rsplit(None, 1)
+        return body
+    head = body[:opening].rsplit(None, 1)  # split on blanks: neither part keeps a blank at its ends
     if len(head) == 2 and re.fullmatch(_DOTTED_VERSION, head[1]):
-        return head[0].strip()
-    return text.strip()
+        return head[0]
+    return body
 
 
 def parse_sycl_ls(text: str | None) -> list[str]:
@@ -96,11 +96,7 @@ def parse_sycl_ls(text: str | None) -> list[str]:
         match = re.match(_SYCL_LEVEL_ZERO_GPU, line)
         if not match:
             continue
-        _platform, comma, rest = line[match.end():].partition(",")
-        rest = rest.strip()
-        if not comma or not rest:
-            continue
-        name = _without_trailing_version(rest)
+        name = _without_trailing_version(line[match.end():].partition(",")[2])  # "" without a comma
         if name:
             names.append(name)
     return names
