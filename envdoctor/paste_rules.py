@@ -76,22 +76,36 @@ def _cc_value(text: str) -> float:
 def named_gpu(reading: PasteReading) -> str | None:
     """The GPU torch's architecture check names (``NVIDIA GeForce RTX 3090``; "" when its name is blank), or
     None without such a message."""
-    signal = reading.first("gpu_incompatible", "gpu_too_old")
+    signal = _gpu_signal(reading)
     return None if signal is None else signal.get("name").strip().strip("\"'")
+
+
+def _gpu_signal(reading: PasteReading) -> Signal | None:
+    """torch's message about the GPU's architecture; torch 2.11's "Found GPU0 ... (CC)" only where no older-worded
+    one says more (it prints "is not compatible" too when it finds no kernel for the GPU)."""
+    return reading.first("gpu_incompatible", "gpu_too_old") or reading.first("gpu_cc")
 
 
 def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:
     """torch's own check said the GPU is outside the build's architectures: newer than its newest kernels,
     or older than its oldest. Its "Found GPU0 ..." message said "too old" (torch 2.7); torch 2.9 words it with the
-    build's minimum and maximum and says it on either side of them, so there the numbers tell which."""
-    gpu_signal = reading.first("gpu_incompatible", "gpu_too_old")
+    build's minimum and maximum and says it on either side of them, so there the numbers tell which; torch 2.11
+    lists the architectures the build has, and the GPU is judged against them as a build's kernels are."""
+    gpu_signal = _gpu_signal(reading)
     if gpu_signal is None:
         return
     sm = gpu_signal.get("sm")
     capability = gpu_signal.get("cc") or (f"{sm[:-1]}.{sm[-1]}" if sm[-1:].isdigit() else f"{sm[:-2]}.{sm[-2:]}")
     cc = _cc_value(capability)
     kernels = reading.first("kernel_list")
-    archs = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else []
+    # the build's kernels as the older wording lists them, else as torch 2.11's list does
+    built_lines = [] if kernels else reading.all("cc_built")
+    built = [arch for line in built_lines for arch in re.findall(r"[0-9]+\.[0-9]+", line.get("list"))]
+    archs = [_cc_value(sm) for sm in re.findall(r"sm_[0-9]+", kernels.get("list"))] if kernels else list(map(_cc_value, built))
+    if gpu_signal.kind == "gpu_cc" and (not built or compat.kernel_coverage(capability, built, ()) is not None):
+        # torch 2.11 warns of a GPU no build of the release supports, also where this build's kernels run on it (an
+        # Orin, 8.7, on the 8.0 kernels): compat.kernel_coverage judges, and without the list nothing tells which
+        return
     minimum = reading.first("min_capability")
     bounds = minimum if minimum and minimum.get("max") else None
     floor = _cc_value(minimum.get("min")) if minimum else (min(archs) if archs else 0.0)
@@ -108,16 +122,17 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
         older = below
     else:
         older = gpu_signal.kind == "gpu_too_old" or bool(floor and cc and cc < floor)
+    listed = kernels.get("list").strip() if kernels else ", ".join(built)
     if older:
         yield _finding(
             "paste.gpu-too-old", "error", "gpu",
             _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
               "compiled for ({floor}) (this build has kernels for {kernels}): its kernels cannot run there",
-              name=name, capability=capability, floor=oldest, kernels=kernels.get("list").strip())
-            if kernels else
+              name=name, capability=capability, floor=oldest, kernels=listed)
+            if listed else
             _("{name} (compute capability {capability}) is older than the oldest architecture this torch build was "
               "compiled for ({floor}): its kernels cannot run there", name=name, capability=capability, floor=oldest),
-            [gpu_signal, minimum, kernels],
+            [gpu_signal, minimum, kernels, *built_lines],
             _("install an older torch release whose wheels still include this architecture, build torch from source "
               "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU"),
             _install_fix(reading.facts), PREVIOUS)
@@ -130,7 +145,7 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
         if ceiling else
         _("{name} (compute capability {capability}) is newer than every architecture this torch build has kernels "
           "for: 'no kernel image is available' at run time", name=name, capability=capability),
-        [gpu_signal, bounds, kernels],
+        [gpu_signal, bounds, kernels, *built_lines],
         _("install a torch build for a CUDA new enough to have kernels for this GPU"), _install_fix(reading.facts),
         LOCALLY)
 

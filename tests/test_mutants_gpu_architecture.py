@@ -233,3 +233,103 @@ def test_a_too_new_gpu_pasted_before_another_gpu_s_old_minimum_takes_its_newest_
          "PyTorch installation.",
          "paste line 2: The current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 "
          "sm_90."])]
+
+
+# ---------------------------------------------------------------------------- torch 2.11's wording
+
+#: torch 2.11.0+cu130 on a Tesla V100 (Volta, dropped from that release's wheels), as a public GitHub markdown note
+#: about a CERN HTCondor pool quotes it (index id 62008026651)
+V100_2_11 = ("Found GPU0 Tesla V100-PCIE-32GB which is of compute capability (CC) 7.0.\n"
+             "This version of PyTorch was built for: 7.5, 8.0, 8.6, 9.0\n")
+#: torch on Windows with the CUDA 12.6 architectures and an RTX 5090 Laptop GPU, from a training log in a public
+#: repository (index id 57437726257), as printed up to the instructions line
+RTX_5090_LAPTOP = (
+    "C:\\projects\\mlm-training\\.venv\\Lib\\site-packages\\torch\\cuda\\__init__.py:374: UserWarning: Found GPU0 "
+    "NVIDIA GeForce RTX 5090 Laptop GPU which is of compute capability (CC) 12.0.\n"
+    "The following list shows the CCs this version of PyTorch was built for and the hardware CCs it supports:\n"
+    "- 5.0 which supports hardware CC >=5.0,<6.0 except {5.3}\n"
+    "- 6.0 which supports hardware CC >=6.0,<7.0 except {6.2}\n"
+    "- 6.1 which supports hardware CC >=6.1,<7.0 except {6.2}\n"
+    "- 7.0 which supports hardware CC >=7.0,<8.0 except {7.2}\n"
+    "- 7.5 which supports hardware CC >=7.5,<8.0\n"
+    "- 8.0 which supports hardware CC >=8.0,<9.0 except {8.7}\n"
+    "- 8.6 which supports hardware CC >=8.6,<9.0 except {8.7}\n"
+    "- 9.0 which supports hardware CC >=9.0,<10.0\n"
+    "Please follow the instructions at https://pytorch.org/get-started/locally/\n")
+#: torch 2.13.0+cu130 (the SBSA wheel) on a Jetson AGX Orin, as a public troubleshooting guide quotes it (index id
+#: 57926040656), which calls it cosmetic: the wheel's sm_80 kernels run on the Orin (8.7)
+ORIN_2_13 = (
+    "UserWarning: Found GPU0 Orin which is of compute capability (CC) 8.7.\n"
+    "The following list shows the CCs this version of PyTorch was built for and the hardware CCs it supports:\n"
+    "- 8.0 which supports hardware CC >=8.0,<9.0 except {8.7}\n"
+    "- 9.0 which supports hardware CC >=9.0,<10.0\n"
+    "- 10.0 which supports hardware CC >=10.0,<11.0 except {10.1}\n"
+    "- 11.0 which supports hardware CC >=11.0,<12.0\n"
+    "- 12.0 which supports hardware CC >=12.0,<13.0\n"
+    "No published PyTorch CUDA builds for release 2.13.0+cu130 support this GPU.\n")
+
+
+def test_torch_2_11_s_one_line_list_below_the_gpu_is_too_old():
+    assert architecture(V100_2_11) == [too_old(
+        "Tesla V100-PCIE-32GB (compute capability 7.0) is older than the oldest architecture this torch build was "
+        "compiled for (7.5) (this build has kernels for 7.5, 8.0, 8.6, 9.0): its kernels cannot run there",
+        ["paste line 1: Found GPU0 Tesla V100-PCIE-32GB which is of compute capability (CC) 7.0.",
+         "paste line 2: This version of PyTorch was built for: 7.5, 8.0, 8.6, 9.0"])]
+
+
+def test_torch_2_11_s_list_of_a_line_each_above_the_gpu_is_too_new():
+    lines = RTX_5090_LAPTOP.splitlines()
+    assert architecture(RTX_5090_LAPTOP) == [too_new(
+        "NVIDIA GeForce RTX 5090 Laptop GPU (compute capability 12.0) is newer than every architecture this torch build "
+        "has kernels for (its newest is sm_90): 'no kernel image is available' at run time",
+        [f"paste line 1: {lines[0]}", *(f"paste line {n}: {lines[n - 1]}" for n in range(3, 11))])]
+
+
+def test_torch_2_11_s_warning_for_a_gpu_the_build_s_kernels_run_on_is_no_finding():
+    assert architecture(ORIN_2_13) == []
+
+
+def test_torch_2_11_s_warning_cut_before_its_list_tells_no_direction():
+    # assembled: the V100's first line alone
+    assert architecture(V100_2_11.splitlines()[0]) == []
+
+
+def test_the_older_wording_says_more_than_torch_2_11_s_and_is_judged_first():
+    # torch 2.13.0+cu126 on an RTX 5060 Ti prints both, the 2.11 one first, as a public note records (index id
+    # 69720335902); the note elides the list and cuts its last line, completed here (assembled) from 004.txt's,
+    # the same GPU and build
+    text = ("UserWarning: Found GPU0 NVIDIA GeForce RTX 5060 Ti which is of compute capability (CC) 12.0.\n"
+            "...\n"
+            "UserWarning:\n"
+            "NVIDIA GeForce RTX 5060 Ti with CUDA capability sm_120 is not compatible with the current PyTorch "
+            "installation.\n"
+            "The current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90.\n")
+    (finding,) = architecture(text)
+    assert finding.message == ("NVIDIA GeForce RTX 5060 Ti (compute capability 12.0) is newer than every architecture "
+                               "this torch build has kernels for (its newest is sm_90): 'no kernel image is available' "
+                               "at run time")
+
+
+def test_the_older_warning_without_its_kernel_line_takes_the_newest_from_torch_2_11_s_list():
+    # assembled: the RTX 5090 Laptop log above followed by the older warning torch prints after it, cut before its
+    # "The current PyTorch install supports" line
+    text = RTX_5090_LAPTOP + ("NVIDIA GeForce RTX 5090 Laptop GPU with CUDA capability sm_120 is not compatible with the "
+                              "current PyTorch installation.\n")
+    lines = text.splitlines()
+    assert architecture(text) == [too_new(
+        "NVIDIA GeForce RTX 5090 Laptop GPU (compute capability 12.0) is newer than every architecture this torch build "
+        "has kernels for (its newest is sm_90): 'no kernel image is available' at run time",
+        [f"paste line 12: {lines[11]}", *(f"paste line {n}: {lines[n - 1]}" for n in range(3, 11))])]
+
+
+def test_the_older_warning_with_its_kernel_line_is_judged_by_that_line_alone():
+    # assembled: as above, with the older warning's kernel line (004.txt's wording) after it
+    text = RTX_5090_LAPTOP + ("NVIDIA GeForce RTX 5090 Laptop GPU with CUDA capability sm_120 is not compatible with the "
+                              "current PyTorch installation.\n"
+                              "The current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 "
+                              "sm_90.\n")
+    lines = text.splitlines()
+    assert architecture(text) == [too_new(
+        "NVIDIA GeForce RTX 5090 Laptop GPU (compute capability 12.0) is newer than every architecture this torch build "
+        "has kernels for (its newest is sm_90): 'no kernel image is available' at run time",
+        [f"paste line 12: {lines[11]}", f"paste line 13: {lines[12]}"])]

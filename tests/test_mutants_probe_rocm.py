@@ -474,3 +474,15 @@ def test_rocm_smi_s_decimal_stepping_is_read_as_the_target_rocminfo_names():
 ])
 def test_a_gfx_target_as_each_tool_writes_it(written, target):
     assert gfx_target(written) == target
+
+
+def test_amd_smi_s_n_a_is_no_name_and_no_target():
+    # amd-smi's CLI (amdsmi_commands.py, `static --asic`) starts every ASIC field at "N/A" and keeps it where the
+    # library could not read one; assembled from MI210_JSON above with those two fields so
+    text = MI210_JSON.replace('"AMD Instinct MI210"', '"N/A"').replace('"gfx90a"', '"N/A"')
+    assert parse_amd_smi_asic_json(text) == [amd_smi_gpu(0, None, None)]
+
+
+def test_amd_smi_s_empty_name_is_no_name():
+    # assembled: MI210_JSON with an empty market name
+    assert parse_amd_smi_asic_json(MI210_JSON.replace('"AMD Instinct MI210"', '""')) == [amd_smi_gpu(0, None, "gfx90a")]

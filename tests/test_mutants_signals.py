@@ -162,3 +162,34 @@ def test_a_rocm_gpu_is_named_by_its_gfx_target():
             "RuntimeError: No HIP GPUs are available")
     assert read_paste(text).facts.rocm.gpus == [Gpu("amd", 0, "AMD Radeon 6700 XT", arch="gfx1031",
                                                     source="paste line 1")]
+
+
+def test_torch_2_11_s_list_keeps_every_architecture_and_stops_at_its_own_limit():
+    # assembled: torch 2.11's "which supports hardware CC" lines (tests/test_mutants_gpu_architecture.py quotes real
+    # ones) for 40 architectures, more than any build has: the first 32 are kept, where any other kind keeps 8
+    text = "\n".join(f"- {major}.{minor} which supports hardware CC >={major}.{minor},<{major + 1}.0"
+                     for major in range(5, 13) for minor in range(5))
+    found = [(kind, line, data) for kind, line, data in signals(text)]
+    assert found == [("cc_built", n + 1, {"list": f"{5 + n // 5}.{n % 5}"}) for n in range(32)]
+
+
+def test_one_expression_answered_twice_differently_is_two_signals():
+    # assembled: a session that asks again after installing another build
+    text = (">>> torch.cuda.is_available()\nFalse\n>>> # pip install torch --index-url .../cu126, restart\n"
+            ">>> torch.cuda.is_available()\nTrue\n")
+    assert [(s.kind, s.line, s.data) for s in read_paste(text).signals if s.kind == "cuda_available"] == [
+        ("cuda_available", 1, {"available": "False"}), ("cuda_available", 4, {"available": "True"})]
+
+
+def test_a_message_already_seen_on_a_line_leaves_the_other_messages_of_that_line():
+    # assembled: torch's message that no driver was found, then a line repeating it beside the CPU build's assertion
+    text = ("RuntimeError: Found no NVIDIA driver on your system.\n"
+            "Found no NVIDIA driver on your system; AssertionError: Torch not compiled with CUDA enabled\n")
+    assert [(kind, line) for kind, line, _data in signals(text)] == [("no_driver", 1), ("cpu_build", 2)]
+
+
+def test_a_session_s_answers_are_kept_up_to_the_limit_too():
+    # assembled: a session asking torch.__version__ after each of ten installs; only the first PER_KIND answers are kept
+    text = "".join(f">>> torch.__version__\n'2.{n}.0+cpu'\n" for n in range(10))
+    assert [(s.line, s.data) for s in read_paste(text).signals if s.kind == "torch_version"] == [
+        (2 * n + 1, {"version": f"2.{n}.0+cpu"}) for n in range(PER_KIND)]

@@ -142,7 +142,8 @@ def parse_amd_smi_asic_json(text: str | None) -> list[Gpu]:
             Gpu(
                 vendor="amd",
                 index=index if isinstance(index, int) else position,
-                name=asic.get("market_name") or None,
+                # amd-smi writes "N/A" for a field it could not read (amdsmi_commands.py fills the ASIC fields so)
+                name=None if asic.get("market_name") in (None, "", "N/A") else asic.get("market_name"),
                 arch=arch,
                 source="amd-smi static --asic --json",
             )

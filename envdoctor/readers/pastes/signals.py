@@ -27,6 +27,8 @@ from envdoctor.datatypes import datatype
 WINDOW = 3
 #: The most signals of one kind kept (a log repeating a warning 10,000 times says it once).
 PER_KIND = 8
+#: Kinds one message prints a line of each (torch 2.11's list of the architectures a build has): all of them kept.
+LONGER = {"cc_built": 32}
 _VERSION = r"[0-9]+(?:\.[0-9]+)*"
 #: The most characters read backwards from a message for the file, path or GPU name it follows.
 BEFORE = 300
@@ -67,6 +69,14 @@ PATTERNS: tuple[Entry, ...] = (
      _p(r"supports? CUDA capabilit(?:y|ies)\s*(?P<list>(?:sm_[0-9]{2,3}[a-z]?[\s,]*)+)")),
     ("gpu_too_old", "which is of cuda capability",
      _p(r"Found GPU\s?(?P<index>[0-9]+)\s+(?P<name>.{2,120}?) which is of cuda capability (?P<cc>[0-9]+\.[0-9]+)")),
+    # torch 2.11 and later: "Found GPU0 <name> which is of compute capability (CC) 12.0." then the architectures the
+    # build has, as one line ("This version of PyTorch was built for: 7.5, 8.0, 8.6, 9.0") or a line each
+    # ("- 9.0 which supports hardware CC >=9.0,<10.0")
+    ("gpu_cc", "which is of compute capability (cc)",
+     _p(r"Found GPU\s?(?P<index>[0-9]+)\s+(?P<name>.{2,120}?) which is of compute capability \(CC\) (?P<cc>[0-9]+\.[0-9]+)")),
+    ("cc_built", "this version of pytorch was built for:",
+     _p(r"This version of PyTorch was built for:\s*(?P<list>[0-9]+\.[0-9]+(?:\s*,\s*[0-9]+\.[0-9]+)*)")),
+    ("cc_built", "which supports hardware cc", _p(r"(?P<list>[0-9]+\.[0-9]+) which supports hardware CC")),
     ("min_capability", "cuda capability",
      _p(r"(?:minimum cuda capability (?:that we support|supported by this library) is|"
         r"Minimum and Maximum cuda capability supported by this version of PyTorch is)\s*\(?(?P<min>[0-9]+\.[0-9]+)\)?"
@@ -341,8 +351,8 @@ def echoed(lines: list[str], prompts: Collection[int]) -> dict[int, tuple[str, d
 
 def scan(lines: list[str], prompts: Collection[int] = frozenset()) -> list[Signal]:
     """Every message recognised in the cleaned lines, and every value a Python session echoed (``prompts``: the
-    indexes of the lines typed at its prompt), in paste order, each kind at most :data:`PER_KIND` times
-    (distinct messages; a repeated one counts once)."""
+    indexes of the lines typed at its prompt), in paste order, each kind at most :data:`PER_KIND` times (or as
+    :data:`LONGER` says; distinct messages, a repeated one counts once)."""
     found: list[Signal] = []
     seen: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}
@@ -355,7 +365,7 @@ def scan(lines: list[str], prompts: Collection[int] = frozenset()) -> list[Signa
         for keyword in by_line.get(index, ()):
             for entry in _BY_KEYWORD[keyword]:
                 kind, pattern = entry[0], entry[2]
-                if counts.get(kind, 0) >= PER_KIND:
+                if counts.get(kind, 0) >= LONGER.get(kind, PER_KIND):
                     continue
                 match = pattern.search(line if pattern.pattern.endswith("$") else window)
                 if match is None or match.start() >= len(line):
@@ -364,7 +374,7 @@ def scan(lines: list[str], prompts: Collection[int] = frozenset()) -> list[Signa
                 recognised.append((kind, match.group(0) + ("\0" + str(sorted(data.items())) if len(entry) == 4 else ""),
                                    data))
         for kind, said, data in recognised:
-            if counts.get(kind, 0) >= PER_KIND or (kind, said) in seen:
+            if counts.get(kind, 0) >= LONGER.get(kind, PER_KIND) or (kind, said) in seen:
                 continue
             seen.add((kind, said))
             counts[kind] = counts.get(kind, 0) + 1
