@@ -27,6 +27,7 @@ LOCALLY = "https://pytorch.org/get-started/locally/"
 PREVIOUS = "https://pytorch.org/get-started/previous-versions/"
 CPP_EXTENSION = "https://pytorch.org/docs/stable/cpp_extension.html"
 NVIDIA_CUDA_COMPAT = "https://docs.nvidia.com/deploy/cuda-compatibility/"
+BINARY_COMPAT = "https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#binary-compatibility"
 CONTAINER_TOOLKIT = "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html"
 WSL_CUDA = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
 ROCM_GPUS = "https://rocm.docs.amd.com/projects/install-on-linux/en/latest/reference/system-requirements.html"
@@ -45,7 +46,8 @@ def _quote(signal: Signal) -> str:
 #: The checklist row each cause belongs to (the subjects of :func:`envdoctor.render.text.checklist`): a paste's
 #: finding sits under the part of the machine it is about, as check's findings do.
 SUBJECTS = {
-    "paste.gpu-too-new": "torch", "paste.gpu-too-old": "torch", "paste.no-kernel-image": "torch",
+    "paste.gpu-too-new": "torch", "paste.gpu-too-old": "torch", "paste.gpu-warning-harmless": "torch",
+    "paste.no-kernel-image": "torch",
     "paste.driver-too-old": "nvidia.driver", "paste.cpu-only-build": "torch", "paste.no-matching-wheel": "python",
     "paste.missing-library": "torch", "paste.abi-mismatch": "torch", "paste.extension-build": "cuda.toolkit",
     "paste.mps-unavailable": "apple", "paste.rocm": "rocm", "paste.wsl-libcuda": "cuda.toolkit",
@@ -97,6 +99,7 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     sm = gpu_signal.get("sm")
     capability = gpu_signal.get("cc") or (f"{sm[:-1]}.{sm[-1]}" if sm[-1:].isdigit() else f"{sm[:-2]}.{sm[-2:]}")
     cc = _cc_value(capability)
+    name = named_gpu(reading) or _("the GPU")
     kernels = reading.first("kernel_list")
     # the build's kernels as the older wording lists them, else as torch 2.11's list does
     built_lines = [] if kernels else reading.all("cc_built")
@@ -105,20 +108,22 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
     if gpu_signal.kind == "gpu_cc" and (not built or compat.kernel_coverage(capability, built, ()) is not None):
         # torch 2.11 warns of a GPU no build of the release supports, also where this build's kernels run on it (an
         # Orin, 8.7, on the 8.0 kernels): compat.kernel_coverage judges, and without the list nothing tells which
+        if built:
+            yield _harmless(name, capability, ", ".join(built), [gpu_signal, *built_lines])
         return
     minimum = reading.first("min_capability")
     bounds = minimum if minimum and minimum.get("max") else None
     floor = _cc_value(minimum.get("min")) if minimum else (min(archs) if archs else 0.0)
     ceiling = _cc_value(bounds.get("max")) if bounds else (max(archs) if archs else 0.0)
-    name = named_gpu(reading) or _("the GPU")
     oldest = floor or "?"
     if gpu_signal.kind == "gpu_too_old" and bounds:
         # SASS for X.y runs on X.z with z >= y (compat.kernel_coverage): torch 2.9 warns about a GB10 (12.1) against
         # a maximum of 12.0, and its kernels run there (pytorch/pytorch#164590 drops that warning)
         below = cc < floor
         above = cc > ceiling and compat.kernel_coverage(capability, [bounds.get("max")], ()) is None
-        if not (below or above):
-            return  # a warning for a GPU inside the range it names (pytorch/pytorch#164708): its kernels run
+        if not (below or above):  # a GPU inside the range the warning names (pytorch/pytorch#164708): its kernels run
+            yield _harmless(name, capability, f"{bounds.get('min')} - {bounds.get('max')}", [gpu_signal, bounds])
+            return
         older = below
     else:
         older = gpu_signal.kind == "gpu_too_old" or bool(floor and cc and cc < floor)
@@ -148,6 +153,17 @@ def gpu_architecture(reading: PasteReading, recipes: Recipes | None) -> Iterable
         [gpu_signal, bounds, kernels, *built_lines],
         _("install a torch build for a CUDA new enough to have kernels for this GPU"), _install_fix(reading.facts),
         LOCALLY)
+
+
+def _harmless(name: str, capability: str, kernels: str, signals: list[Signal | None]) -> Finding:
+    """torch warned about a GPU that the build's kernels run on (SASS for X.y runs on X.z, z >= y)."""
+    return _finding(
+        "paste.gpu-warning-harmless", "info", "gpu",
+        _("{name} (compute capability {capability}) runs this torch build's kernels (built for {kernels}): torch's "
+          "warning about it does not stop it", name=name, capability=capability, kernels=kernels),
+        signals,
+        _("nothing to do; `envdoctor verify` on that machine shows the GPU at work"), [["envdoctor", "verify"]],
+        BINARY_COMPAT)
 
 
 def no_kernel_image(reading: PasteReading, recipes: Recipes | None) -> Iterable[Finding]:

@@ -29,6 +29,7 @@ PASTES = FIXTURES_DIR / "pastes"
 INSTALL = [["envdoctor", "install", "--dry-run"], ["envdoctor", "install"]]
 LOCALLY = "source: https://pytorch.org/get-started/locally/"
 PREVIOUS = "source: https://pytorch.org/get-started/previous-versions/"
+BINARY = "source: https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#binary-compatibility"
 NEWER_FIX = "install a torch build for a CUDA new enough to have kernels for this GPU"
 OLDER_FIX = ("install an older torch release whose wheels still include this architecture, build torch from source "
              "with TORCH_CUDA_ARCH_LIST naming it, or run on the CPU")
@@ -41,6 +42,12 @@ def architecture(text: str) -> list[Finding]:
 def too_new(message: str, evidence: list[str]) -> Finding:
     return Finding("paste.gpu-too-new", "error", "gpu", message, subject="torch", fix=NEWER_FIX, commands=INSTALL,
                    evidence=[*evidence, LOCALLY])
+
+
+def harmless(message: str, evidence: list[str]) -> Finding:
+    return Finding("paste.gpu-warning-harmless", "info", "gpu", message, subject="torch",
+                   fix="nothing to do; `envdoctor verify` on that machine shows the GPU at work",
+                   commands=[["envdoctor", "verify"]], evidence=[*evidence, BINARY])
 
 
 def too_old(message: str, evidence: list[str]) -> Finding:
@@ -185,7 +192,7 @@ def test_a_paste_without_an_architecture_message_gets_no_finding():
     assert architecture(text) == []
 
 
-def test_torch_2_9_s_found_gpu_message_for_a_gpu_inside_its_range_is_no_finding():
+def test_torch_2_9_s_found_gpu_message_for_a_gpu_inside_its_range_is_harmless():
     # pytorch/pytorch#164708: a source build (TORCH_CUDA_ARCH_LIST="8.9 9.0+PTX") warns of the RTX 6000 Ada it was
     # built for, at the bottom of its own range; the same session then prints a CUDA tensor.
     text = ("/path/to/torch/cuda/__init__.py:284: UserWarning:\n"
@@ -195,24 +202,36 @@ def test_torch_2_9_s_found_gpu_message_for_a_gpu_inside_its_range_is_no_finding(
             "\n"
             "  warnings.warn(\n"
             "tensor([1.], device='cuda:0')\n")
-    assert architecture(text) == []
+    assert architecture(text) == [harmless(
+        "NVIDIA RTX 6000 Ada Generation (compute capability 8.9) runs this torch build's kernels (built for 8.9 - 9.0): "
+        "torch's warning about it does not stop it",
+        ["paste line 2: Found GPU0 NVIDIA RTX 6000 Ada Generation which is of cuda capability 8.9.",
+         "paste line 3: Minimum and Maximum cuda capability supported by this version of PyTorch is"])]
 
 
-def test_torch_2_9_s_found_gpu_message_at_the_top_of_its_range_is_no_finding():
+def test_torch_2_9_s_found_gpu_message_at_the_top_of_its_range_is_harmless():
     # Assembled: pytorch/pytorch#164708's warning with the GPU at the top of the range instead (an H100, 9.0, with
     # the same 8.9 - 9.0 build): its kernels are in the build as well.
     text = ("    Found GPU0 NVIDIA H100 80GB HBM3 which is of cuda capability 9.0.\n"
             "    Minimum and Maximum cuda capability supported by this version of PyTorch is\n"
             "    (8.9) - (9.0)\n")
-    assert architecture(text) == []
+    assert architecture(text) == [harmless(
+        "NVIDIA H100 80GB HBM3 (compute capability 9.0) runs this torch build's kernels (built for 8.9 - 9.0): torch's "
+        "warning about it does not stop it",
+        ["paste line 1: Found GPU0 NVIDIA H100 80GB HBM3 which is of cuda capability 9.0.",
+         "paste line 2: Minimum and Maximum cuda capability supported by this version of PyTorch is"])]
 
 
-def test_torch_2_9_s_warning_for_a_gpu_of_the_maximum_s_family_is_no_finding():
+def test_torch_2_9_s_warning_for_a_gpu_of_the_maximum_s_family_is_harmless():
     # Ultralytics' "Quick Start Guide: NVIDIA DGX Spark" quotes torch 2.9.1's warning on a GB10 (12.1) and says to
     # ignore it: compiled kernels for 12.0 run on 12.x, and pytorch/pytorch#164590 drops the warning in torch 2.10.
     text = ("UserWarning: Found GPU0 NVIDIA GB10 which is of cuda capability 12.1.\n"
             "Minimum and Maximum cuda capability supported by this version of PyTorch is (8.0) - (12.0)\n")
-    assert architecture(text) == []
+    assert architecture(text) == [harmless(
+        "NVIDIA GB10 (compute capability 12.1) runs this torch build's kernels (built for 8.0 - 12.0): torch's warning "
+        "about it does not stop it",
+        ["paste line 1: UserWarning: Found GPU0 NVIDIA GB10 which is of cuda capability 12.1.",
+         "paste line 2: Minimum and Maximum cuda capability supported by this version of PyTorch is (8.0) - (12.0)"])]
 
 
 def test_a_too_new_gpu_pasted_before_another_gpu_s_old_minimum_takes_its_newest_from_the_kernel_list():
@@ -285,8 +304,12 @@ def test_torch_2_11_s_list_of_a_line_each_above_the_gpu_is_too_new():
         [f"paste line 1: {lines[0]}", *(f"paste line {n}: {lines[n - 1]}" for n in range(3, 11))])]
 
 
-def test_torch_2_11_s_warning_for_a_gpu_the_build_s_kernels_run_on_is_no_finding():
-    assert architecture(ORIN_2_13) == []
+def test_torch_2_11_s_warning_for_a_gpu_the_build_s_kernels_run_on_is_harmless():
+    lines = ORIN_2_13.splitlines()
+    assert architecture(ORIN_2_13) == [harmless(
+        "Orin (compute capability 8.7) runs this torch build's kernels (built for 8.0, 9.0, 10.0, 11.0, 12.0): torch's "
+        "warning about it does not stop it",
+        [f"paste line {n}: {lines[n - 1]}" for n in (1, 3, 4, 5, 6, 7)])]
 
 
 def test_torch_2_11_s_warning_cut_before_its_list_tells_no_direction():

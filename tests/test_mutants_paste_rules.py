@@ -1312,6 +1312,25 @@ EXPECTED = {
             ],
         ),
     ],
+    "112": [
+        Finding(
+            "paste.gpu-warning-harmless",
+            "info",
+            "gpu",
+            (
+                "NVIDIA GB10 (compute capability 12.1) runs this torch build's kernels (built for 8.0 - 12.0): torch's warning"
+                " about it does not stop it"
+            ),
+            subject="torch",
+            fix="nothing to do; `envdoctor verify` on that machine shows the GPU at work",
+            commands=[["envdoctor", "verify"]],
+            evidence=[
+                "paste line 2: Found GPU0 NVIDIA GB10 which is of cuda capability 12.1.",
+                "paste line 3: Minimum and Maximum cuda capability supported by this version of PyTorch is",
+                "source: https://docs.nvidia.com/cuda/cuda-c-programming-guide/index.html#binary-compatibility",
+            ],
+        ),
+    ],
 }
 
 
