@@ -469,6 +469,7 @@ def test_rocm_smi_s_decimal_stepping_is_read_as_the_target_rocminfo_names():
     # (assembled): 9 0 10 -> gfx90a, 9 4 02 -> gfx942, 9 0 06 -> gfx906, 10 3 00 -> gfx1030, 12 0 01 -> gfx1201
     ("gfx11003", "gfx1103"), ("gfx9010", "gfx90a"), ("gfx9402", "gfx942"), ("gfx9006", "gfx906"),
     ("gfx10300", "gfx1030"), ("gfx12001", "gfx1201"),
+    ("GFX11003:sramecc+", "gfx1103"),  # assembled: the same spelling upper-cased and with rocminfo's feature suffix
     # no target: amd-smi's N/A, an empty field, a bare prefix
     ("N/A", None), ("", None), ("gfx", None),
 ])

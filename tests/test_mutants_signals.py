@@ -193,3 +193,12 @@ def test_a_session_s_answers_are_kept_up_to_the_limit_too():
     text = "".join(f">>> torch.__version__\n'2.{n}.0+cpu'\n" for n in range(10))
     assert [(s.line, s.data) for s in read_paste(text).signals if s.kind == "torch_version"] == [
         (2 * n + 1, {"version": f"2.{n}.0+cpu"}) for n in range(PER_KIND)]
+
+
+def test_torch_2_11_s_list_lines_are_read_back_from_their_fixed_words():
+    # assembled hostile paste: 2,000 lines of 3,900 digits before the list line's fixed words (8 MB, the input limit).
+    # The architecture is read backwards from " which supports hardware CC", at most BEFORE characters: a pattern
+    # that tried a number at every column would backtrack over each line's digits from each of them (about a minute)
+    line = "1" * 3900 + " which supports hardware CC >=8.0,<9.0"
+    assert [(kind, number, data) for kind, number, data in signals("\n".join([line] * 2000))] == [
+        ("cc_built", 1, {"list": "1" * 300})]

@@ -11,34 +11,32 @@ import json
 import posixpath
 import re
 
+from envdoctor import compat
 from envdoctor.datatypes import datatype
 from envdoctor.facts import Attempt, Gpu, RocmFacts
 from envdoctor.i18n import _
 from envdoctor.probes import ProbeContext, attempt_from
 
 DEFAULT_ROCM_PATH = "/opt/rocm"
-# Patterns kept as text are compiled by re on first use (and cached there): a `check` that meets nothing they read
-# does not compile them.
-_GFX = r"gfx[0-9a-f]+"
 # rocm-smi of some releases (ROCm 6.1) prints the target as major, minor and a two-digit decimal stepping:
-# ``gfx11003`` for gfx1103, ``gfx9010`` for gfx90a
+# ``gfx11003`` for gfx1103, ``gfx9010`` for gfx90a. Kept as text, compiled by re on first use: a `check` on a machine
+# without AMD GPUs does not compile it.
 _GFX_DECIMAL_STEPPING = r"gfx([6-9]|1[0-9])([0-9])([0-9]{2})"
 
 
 def gfx_target(value: str) -> str | None:
-    """The LLVM target a tool names (rocminfo, amd-smi, rocm-smi): ``gfx90a`` as written, ``gfx11003`` read as ``gfx1103``.
+    """The LLVM target a tool names (rocminfo, amd-smi, rocm-smi), as :func:`envdoctor.compat.gfx_base` reads it;
+    ``gfx11003`` read as ``gfx1103``.
 
     A real target has one hex digit of stepping (``gfx906``, ``gfx1030``, ``gfx1151``), so a target written with two
     decimal ones is told apart by its length: five digits, or four after a one-digit major (6 to 9).
     """
-    match = re.match(_GFX, value)
-    if match is None:
-        return None
-    decimal = re.fullmatch(_GFX_DECIMAL_STEPPING, match.group(0))
-    if decimal is None:
-        return match.group(0)
-    major, minor, stepping = decimal.groups()
-    return f"gfx{major}{minor}{int(stepping):x}"
+    text = value.strip().lower().partition(":")[0]
+    decimal = re.fullmatch(_GFX_DECIMAL_STEPPING, text)
+    if decimal is not None:
+        major, minor, stepping = decimal.groups()
+        text = f"gfx{major}{minor}{int(stepping):x}"
+    return compat.gfx_base(text)
 
 
 @datatype

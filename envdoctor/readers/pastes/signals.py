@@ -76,7 +76,7 @@ PATTERNS: tuple[Entry, ...] = (
      _p(r"Found GPU\s?(?P<index>[0-9]+)\s+(?P<name>.{2,120}?) which is of compute capability \(CC\) (?P<cc>[0-9]+\.[0-9]+)")),
     ("cc_built", "this version of pytorch was built for:",
      _p(r"This version of PyTorch was built for:\s*(?P<list>[0-9]+\.[0-9]+(?:\s*,\s*[0-9]+\.[0-9]+)*)")),
-    ("cc_built", "which supports hardware cc", _p(r"(?P<list>[0-9]+\.[0-9]+) which supports hardware CC")),
+    ("cc_built", "which supports hardware cc", _p(r" which supports hardware CC"), ("list", _TOKEN_END)),
     ("min_capability", "cuda capability",
      _p(r"(?:minimum cuda capability (?:that we support|supported by this library) is|"
         r"Minimum and Maximum cuda capability supported by this version of PyTorch is)\s*\(?(?P<min>[0-9]+\.[0-9]+)\)?"
